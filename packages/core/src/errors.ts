@@ -1,0 +1,69 @@
+/**
+ * The one error type credkit throws. `code` is stable and machine-readable; the Express layer alone
+ * maps codes to HTTP statuses. Messages never contain secret material.
+ */
+export const errorCodes = [
+  "VALIDATION_ERROR",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "VERSION_CONFLICT",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "RATE_LIMITED",
+  "STORAGE_UNAVAILABLE",
+  "DECRYPTION_FAILED",
+  "UNKNOWN_KEY",
+  "CONFIGURATION_ERROR",
+  "INTERNAL",
+] as const;
+
+/** A stable UPPER_SNAKE error code. */
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** One field-level problem: `path` is dotted (`secret.keyValue`), `message` says what is allowed. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Options of a {@link CredkitError}. */
+export interface CredkitErrorOptions {
+  errors?: FieldError[];
+  cause?: unknown;
+  /** Seconds the caller should wait before retrying (STORAGE_UNAVAILABLE, RATE_LIMITED). */
+  retryAfterSeconds?: number;
+}
+
+/** The base (and only) error class of credkit. */
+export class CredkitError extends Error {
+  override readonly name = "CredkitError";
+  readonly code: ErrorCode;
+  readonly errors: FieldError[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: CredkitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.errors = options.errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** True when `error` is a {@link CredkitError}, optionally with the given code. */
+export function isCredkitError(error: unknown, code?: ErrorCode): error is CredkitError {
+  return error instanceof CredkitError && (code === undefined || error.code === code);
+}
+
+/**
+ * Wraps an adapter failure as STORAGE_UNAVAILABLE, keeping the original as `cause`. A CredkitError
+ * (a conflict, say) passes through untouched: it is an answer, not an outage.
+ */
+export function storageUnavailable(storeName: string, cause: unknown): CredkitError {
+  if (cause instanceof CredkitError) return cause;
+  return new CredkitError("STORAGE_UNAVAILABLE", `The ${storeName} store is unavailable`, {
+    cause,
+    retryAfterSeconds: 1,
+  });
+}

@@ -1,0 +1,3 @@
+export * from "./errors.js";
+export * from "./record.js";
+export * from "./storage.js";

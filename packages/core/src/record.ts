@@ -1,0 +1,66 @@
+/** The credential types: proxy credentials authenticate incoming requests, target ones outbound. */
+export const credentialTypes = ["proxy", "target"] as const;
+/** `proxy` or `target`. */
+export type CredentialType = (typeof credentialTypes)[number];
+
+/** Every supported auth type (DESIGN §3). */
+export const authTypes = [
+  "apiKey",
+  "bearer",
+  "jwt",
+  "basicAuth",
+  "jwtVerify",
+  "oauth2",
+  "customToken",
+  "custom",
+  "none",
+] as const;
+/** One of {@link authTypes}. */
+export type AuthType = (typeof authTypes)[number];
+
+/** `allow` or `deny`: what a proxy does with a request no rule matches. */
+export type RuleEffect = "allow" | "deny";
+
+/**
+ * A credential as it lies at rest in a store. Everything but `secret` is non-secret metadata; `secret`
+ * is an encrypted envelope (see `encryptSecret`) bound to this record's identity, so stores never see
+ * plaintext. Stores persist the whole record and must return it unchanged; they read only the fields
+ * their contract names (`clientId`, `credentialId`, `version`, `temporary`, `expiresAt`, `lookupHash`).
+ */
+export interface StoredCredential {
+  clientId: string;
+  /** Globally unique, carries the region (see `credentialIdFor`). */
+  credentialId: string;
+  region: string;
+  credentialType: CredentialType;
+  authType: AuthType;
+  name: string;
+  defaultRuleEffect: RuleEffect;
+  singleUse: boolean;
+  /** Temporary records are hidden from lists unless asked for, and vanish at `expiresAt`. */
+  temporary: boolean;
+  /** Epoch milliseconds after which the record must never be returned; null = never expires. */
+  expiresAt: number | null;
+  /** The user who created it. */
+  userId: string;
+  parentId: string;
+  /** ISO-8601 UTC. */
+  createdAt: string;
+  /** ISO-8601 UTC. */
+  updatedAt: string;
+  /** Starts at 1 and grows by one with every update: the compare-and-set token. */
+  version: number;
+  /** The encrypted secret envelope (`ck1.<keyId>.<iv>.<ciphertext>.<tag>`). */
+  secret: string;
+  /**
+   * Keyed hash of the presented value for proxy apiKey/bearer/jwt/basicAuth credentials, unique per
+   * client; null for every other credential.
+   */
+  lookupHash: string | null;
+}
+
+/** Who is acting: the authenticated user and the clients they may touch (`"*"` = all). */
+export interface Actor {
+  userId: string;
+  clientIds: readonly string[] | "*";
+}

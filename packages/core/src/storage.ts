@@ -1,0 +1,106 @@
+import type { StoredCredential } from "./record.js";
+
+/** Options of {@link CredentialStore.list}. */
+export interface ListOptions {
+  /** At most this many items are returned (1..1000). */
+  limit: number;
+  /** The `cursor` a previous call returned; absent for the first page. */
+  cursor?: string | undefined;
+  /** Include temporary (pending) records that have not expired. Default false. */
+  includeTemporary?: boolean | undefined;
+}
+
+/** One page of records. `cursor` is null when there is nothing after this page. */
+export interface Page {
+  items: StoredCredential[];
+  cursor: string | null;
+}
+
+/** Options of {@link CredentialStore.scan}. */
+export interface ScanOptions {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/**
+ * The storage contract every adapter implements (memory, Redis, DynamoDB). Every method is required and
+ * async. Stores hold only encrypted records: they never see plaintext and never decrypt.
+ *
+ * Shared rules:
+ * - Times are epoch milliseconds (`expiresAt`, `now`) or milliseconds (`ttlMs`).
+ * - "Not found" is `null` (or `false`), never an exception. A record whose `expiresAt` is in the past is
+ *   treated as not found by every method, even if the backend has not deleted it yet.
+ * - Contract violations throw `CredkitError` (`CONFLICT`, `VERSION_CONFLICT`); backend failures throw
+ *   `CredkitError("STORAGE_UNAVAILABLE")` with the client error as `cause`; nothing is swallowed.
+ * - Records of one `clientId` may be kept together (a Redis hash tag, a DynamoDB partition): every
+ *   multi-key write below is atomic, on a cluster too.
+ */
+export interface CredentialStore {
+  /** Short backend name for errors and metrics, e.g. `memory`, `redis`, `dynamodb`. */
+  readonly name: string;
+
+  /**
+   * Inserts a new record (`version` is 1) and, when `lookupHash` is set, its lookup entry, atomically.
+   * Throws `CONFLICT` when the credential id exists, or when another live record of the same client
+   * holds the same `lookupHash`; nothing is written then.
+   */
+  create(record: StoredCredential): Promise<void>;
+
+  /** The record, or null when absent or expired. Reads see every write that completed before them. */
+  get(clientId: string, credentialId: string): Promise<StoredCredential | null>;
+
+  /**
+   * One page of a client's records in ascending `credentialId` order. Temporary records are skipped
+   * unless `includeTemporary`; expired ones always are. A page may hold fewer than `limit` items while
+   * a cursor is still returned; following cursors until null visits every record that existed for the
+   * whole walk exactly once. Cursors are opaque strings.
+   */
+  list(clientId: string, options: ListOptions): Promise<Page>;
+
+  /**
+   * Compare-and-set: replaces the stored record with `next` only if the stored `version` equals
+   * `expectedVersion` (and `next.version` must be `expectedVersion + 1`). The lookup entry moves with
+   * the record when `lookupHash` changes, in the same atomic step. Returns `next`, or null when the
+   * record is absent or expired. Throws `VERSION_CONFLICT` when the version differs, and `CONFLICT` when
+   * the new lookup hash belongs to another record; nothing is written then.
+   */
+  update(next: StoredCredential, expectedVersion: number): Promise<StoredCredential | null>;
+
+  /** Deletes the record and its lookup entry atomically. True if it existed (and had not expired). */
+  delete(clientId: string, credentialId: string): Promise<boolean>;
+
+  /**
+   * Atomic get-and-delete (single-use credentials): returns the record and removes it and its lookup
+   * entry in one step. Of N concurrent callers, across processes, exactly one receives the record; the
+   * others receive null.
+   */
+  consume(clientId: string, credentialId: string): Promise<StoredCredential | null>;
+
+  /** The live record of `clientId` whose `lookupHash` equals `lookupHash`, or null. One read. */
+  findByLookup(clientId: string, lookupHash: string): Promise<StoredCredential | null>;
+
+  /**
+   * Walks every record of every client (for re-encryption under a new key), in pages of at most
+   * `limit`. Every record that exists for the whole walk is returned at least once; cursors are opaque
+   * and stay valid across process restarts, so a job can resume from the last one it saved.
+   */
+  scan(options: ScanOptions): Promise<Page>;
+
+  /**
+   * Takes the lease `name` for `owner` for `ttlMs` if nobody holds it (or the holder's lease expired).
+   * True if `owner` now holds it. Used to let one process at a time refresh a shared token.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+
+  /** Extends the lease to `ttlMs` from now, only if `owner` still holds it. True if extended. */
+  extendLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+
+  /** Releases the lease only if `owner` still holds it: an expired holder can never free another's. */
+  releaseLease(name: string, owner: string): Promise<boolean>;
+
+  /** Resolves when the backend answers; throws `STORAGE_UNAVAILABLE` otherwise. */
+  ping(): Promise<void>;
+
+  /** Releases what the store itself owns (timers). Never closes an injected client: its caller owns it. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+/** Tests read workspace packages from src (the `development` export condition): no build needed first. */
+export function packageTests(overrides: { testTimeout?: number; globalSetup?: string[]; fileParallelism?: boolean } = {}) {
+  return defineConfig({
+    resolve: { conditions: ["development"] },
+    ssr: { resolve: { conditions: ["development"] } },
+    test: {
+      include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+      testTimeout: overrides.testTimeout ?? 15_000,
+      hookTimeout: 30_000,
+      ...(overrides.globalSetup ? { globalSetup: overrides.globalSetup } : {}),
+      ...(overrides.fileParallelism === undefined ? {} : { fileParallelism: overrides.fileParallelism }),
+    },
+  });
+}
