@@ -1,0 +1,150 @@
+import { createHash, createHmac, createSecretKey, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
+import { CredkitError } from "../errors.js";
+import { isValidKeyId, openEnvelope, parseEnvelope, type RecordIdentity, sealEnvelope } from "./envelope.js";
+
+/** One master key: an id (written into every envelope it seals) and 32 bytes of key material. */
+export interface MasterKey {
+  id: string;
+  key: Uint8Array;
+}
+
+/** The keys a keyring is made of: all of them can decrypt, the active one encrypts. */
+export interface KeyringMaterial {
+  activeKeyId: string;
+  keys: readonly MasterKey[];
+}
+
+/**
+ * Where master keys come from. Implement it to plug in a KMS (unwrap data keys at `load`); callers only
+ * ever see the {@link Keyring} made from it.
+ */
+export interface KeySource {
+  load(): Promise<KeyringMaterial>;
+}
+
+/** Encrypts and decrypts secrets and computes lookup hashes; the only holder of key material. */
+export interface Keyring {
+  /** The key id new envelopes are sealed with. */
+  readonly activeKeyId: string;
+  /** Every key id this keyring can open, active first. */
+  readonly keyIds: readonly string[];
+  /** Seals `plaintext` under the active key, bound to `identity` (see `sealEnvelope`). */
+  encrypt(plaintext: string, identity: RecordIdentity): string;
+  /** Opens an envelope with the key its id names; UNKNOWN_KEY if that key is not here. */
+  decrypt(envelope: string, identity: RecordIdentity): string;
+  /** The key id an envelope was sealed with. */
+  keyIdOf(envelope: string): string;
+  /** Keyed hash (`<keyId>.<HMAC-SHA256 base64url>`) of a presented value under the active key. */
+  lookupHash(value: string): string;
+  /** The lookup hashes of `value` under every key, active first (finds records not yet rotated). */
+  lookupHashes(value: string): string[];
+}
+
+const KEY_BYTES = 32;
+
+interface DerivedKey {
+  id: string;
+  encryption: KeyObject;
+  lookup: Buffer;
+}
+
+function derive(master: MasterKey): DerivedKey {
+  if (!isValidKeyId(master.id)) {
+    throw new CredkitError(
+      "CONFIGURATION_ERROR",
+      `Key id "${master.id}" is invalid: use 1-64 of A-Z a-z 0-9 _ -`,
+    );
+  }
+  if (master.key.length !== KEY_BYTES) {
+    throw new CredkitError(
+      "CONFIGURATION_ERROR",
+      `Key "${master.id}" is ${master.key.length} bytes; AES-256 needs exactly ${KEY_BYTES}`,
+    );
+  }
+  // Separate subkeys per purpose, so the encryption key never doubles as an HMAC key.
+  const sub = (info: string) => Buffer.from(hkdfSync("sha256", master.key, Buffer.alloc(0), info, KEY_BYTES));
+  return {
+    id: master.id,
+    encryption: createSecretKey(sub("credkit/encrypt/v1")),
+    lookup: sub("credkit/lookup/v1"),
+  };
+}
+
+/** Builds a keyring from key material, checking key ids, lengths and that the active key is present. */
+export function createKeyring(material: KeyringMaterial): Keyring {
+  if (material.keys.length === 0) throw new CredkitError("CONFIGURATION_ERROR", "The keyring has no keys");
+  const keys = new Map<string, DerivedKey>();
+  for (const master of material.keys) {
+    if (keys.has(master.id))
+      throw new CredkitError("CONFIGURATION_ERROR", `Key id "${master.id}" appears twice`);
+    keys.set(master.id, derive(master));
+  }
+  const active = keys.get(material.activeKeyId);
+  if (!active) {
+    throw new CredkitError(
+      "CONFIGURATION_ERROR",
+      `The active key id "${material.activeKeyId}" is not in the keyring`,
+    );
+  }
+  const ordered = [active, ...[...keys.values()].filter((k) => k !== active)];
+  const keyFor = (envelope: string) => {
+    const { keyId } = parseEnvelope(envelope);
+    const key = keys.get(keyId);
+    if (!key) {
+      throw new CredkitError(
+        "UNKNOWN_KEY",
+        `The secret was sealed with key id "${keyId}", which is not in the keyring`,
+      );
+    }
+    return key;
+  };
+  const hash = (key: DerivedKey, value: string) =>
+    `${key.id}.${createHmac("sha256", key.lookup).update(value, "utf8").digest("base64url")}`;
+
+  return {
+    activeKeyId: active.id,
+    keyIds: ordered.map((k) => k.id),
+    encrypt: (plaintext, identity) => sealEnvelope(active.encryption, active.id, plaintext, identity),
+    decrypt: (envelope, identity) => openEnvelope(keyFor(envelope).encryption, envelope, identity),
+    keyIdOf: (envelope) => parseEnvelope(envelope).keyId,
+    lookupHash: (value) => hash(active, value),
+    lookupHashes: (value) => ordered.map((key) => hash(key, value)),
+  };
+}
+
+/** Loads key material from a {@link KeySource} and builds the keyring. */
+export async function loadKeyring(source: KeySource): Promise<Keyring> {
+  return createKeyring(await source.load());
+}
+
+/** A key source over keys already in memory (configuration, tests). */
+export function staticKeySource(material: KeyringMaterial): KeySource {
+  return { load: async () => material };
+}
+
+/** A stable id for a key given without one: `k` + 10 base64url chars of its SHA-256 (not reversible). */
+export function keyIdFor(key: Uint8Array): string {
+  return `k${createHash("sha256").update("credkit key id").update(key).digest("base64url").slice(0, 10)}`;
+}
+
+/** Decodes a base64 (or base64url) master key, insisting on exactly 32 bytes. */
+export function decodeMasterKey(encoded: string, label = "the master key"): Uint8Array {
+  const trimmed = encoded.trim();
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
+    throw new CredkitError("CONFIGURATION_ERROR", `${label} is not base64`);
+  }
+  const key = Buffer.from(trimmed, trimmed.includes("-") || trimmed.includes("_") ? "base64url" : "base64");
+  if (key.length !== KEY_BYTES) {
+    throw new CredkitError(
+      "CONFIGURATION_ERROR",
+      `${label} decodes to ${key.length} bytes; it must be base64 of exactly ${KEY_BYTES} bytes (make one with \`credkit keygen\` or \`openssl rand -base64 32\`)`,
+    );
+  }
+  return key;
+}
+
+/** A fresh random master key, base64-encoded, with its derived id. */
+export function generateMasterKey(): { id: string; key: string } {
+  const key = randomBytes(KEY_BYTES);
+  return { id: keyIdFor(key), key: key.toString("base64") };
+}

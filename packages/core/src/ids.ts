@@ -1,0 +1,29 @@
+import { randomBytes } from "node:crypto";
+
+const REGION = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const CREDENTIAL_ID = /^([a-z0-9]+(?:-[a-z0-9]+)*)\.([A-Za-z0-9_-]{22})$/;
+const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+/** True for a region name: lowercase letters and digits in dash-separated words, at most 32 characters. */
+export function isValidRegionName(region: string): boolean {
+  return region.length <= 32 && REGION.test(region);
+}
+
+/** True for a client id: 1–128 of `A-Z a-z 0-9 . _ : @ -`, starting with a letter or digit. */
+export function isValidClientId(clientId: string): boolean {
+  return CLIENT_ID.test(clientId);
+}
+
+/**
+ * A new credential id: `<region>.<22 base64url chars>` (128 random bits), e.g.
+ * `eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA`. The region prefix lets get/update/delete go straight to the one
+ * store that holds the credential.
+ */
+export function newCredentialId(region: string): string {
+  return `${region}.${randomBytes(16).toString("base64url")}`;
+}
+
+/** The region a credential id names, or null when the id is not of credkit's form. */
+export function regionOfCredentialId(credentialId: string): string | null {
+  return CREDENTIAL_ID.exec(credentialId)?.[1] ?? null;
+}

@@ -1,0 +1,76 @@
+import * as z from "zod";
+import { authTypes, credentialTypes } from "../record.js";
+import { secretSchemas } from "./secrets.js";
+
+const credentialName = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(256, "must be at most 256 characters");
+const ruleEffect = z.enum(["allow", "deny"]);
+const region = z
+  .string()
+  .max(32)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a region name such as eu-west-1");
+const clientRef = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, "must be 1-128 of A-Z a-z 0-9 . _ : @ -");
+
+/** Every secret shape, for documentation; validation picks the one its `authType` names. */
+export const anySecret = z
+  .union(Object.values(secretSchemas) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]])
+  .describe("The secret; its shape depends on authType (see the secret schemas)");
+
+/** Body of `POST /clients/{clientId}/credentials`. */
+export const createCredentialBody = z.strictObject({
+  credentialName,
+  credentialType: z.enum(credentialTypes),
+  authType: z.enum(authTypes),
+  region: region.optional().describe("Defaults to the server's default region when it has one"),
+  singleUse: z.boolean().default(false),
+  secret: anySecret.optional(),
+  credentialDefaultRuleEffect: ruleEffect.default("allow"),
+  parentId: clientRef.optional().describe("Defaults to the clientId"),
+});
+
+/** Body of `PUT /clients/{clientId}/credentials/{credentialId}`: a partial update. */
+export const updateCredentialBody = z.strictObject({
+  credentialName: credentialName.optional(),
+  secret: anySecret.optional(),
+  credentialDefaultRuleEffect: ruleEffect.optional(),
+  singleUse: z.boolean().optional(),
+  credentialType: z
+    .enum(credentialTypes)
+    .optional()
+    .describe("Immutable: only the current value is accepted"),
+  authType: z.enum(authTypes).optional().describe("Immutable: only the current value is accepted"),
+  region: region.optional().describe("Immutable: only the current value is accepted"),
+});
+
+/** The public, secret-free view of a credential: the only shape credkit ever answers with. */
+export const publicCredential = z.object({
+  pKey: z.string().describe("= clientId"),
+  sKey: z.string().describe("= credentialId"),
+  credentialId: z.string(),
+  clientId: z.string(),
+  parentId: z.string(),
+  userId: z.string().describe("The user who created it"),
+  credentialType: z.enum(credentialTypes),
+  credentialAuthType: z.enum(authTypes),
+  credentialName: z.string(),
+  credentialRegion: z.string(),
+  credentialDefaultRuleEffect: ruleEffect,
+  credentialSingleUse: z.boolean(),
+  credentialTemporary: z.boolean(),
+  credentialVersion: z.int(),
+  credentialExpiresAt: z.string().nullable().describe("ISO-8601 UTC, for temporary credentials"),
+  credentialCreatedAt: z.string().describe("ISO-8601 UTC"),
+  credentialUpdatedAt: z.string().describe("ISO-8601 UTC"),
+});
+
+/** A public credential. */
+export type PublicCredential = z.output<typeof publicCredential>;
+/** A parsed create body (secret still unparsed: its schema depends on authType). */
+export type CreateCredentialInput = z.output<typeof createCredentialBody>;
+/** A parsed update body. */
+export type UpdateCredentialInput = z.output<typeof updateCredentialBody>;

@@ -1,0 +1,309 @@
+import type { RecordIdentity } from "./crypto/envelope.js";
+import type { Keyring } from "./crypto/keyring.js";
+import { CredkitError, isCredkitError } from "./errors.js";
+import { isValidClientId, newCredentialId } from "./ids.js";
+import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
+import { lookupValueOf } from "./lookup.js";
+import type { Actor, StoredCredential } from "./record.js";
+import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
+import { createCredentialBody, type PublicCredential, updateCredentialBody } from "./schemas/bodies.js";
+import { invalid, parseOrThrow } from "./schemas/parse.js";
+import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.js";
+import { toPublicCredential } from "./view.js";
+
+/** Options of {@link createCredentialService}. */
+export interface CredentialServiceOptions {
+  /** Which store serves which region; only these regions are served. */
+  regions: RegionMap;
+  /** Encrypts secrets and computes lookup hashes. */
+  keyring: Keyring;
+  /** The region used when a create body names none; without it, `region` is required. */
+  defaultRegion?: string;
+  /** Milliseconds since the epoch; injectable for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Options of {@link CredentialService.list}. */
+export interface ListCredentialsOptions {
+  includeTemporary?: boolean;
+  /** Page size, 1–1000 (default 1000). */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** A page of public credentials; `nextCursor` is null on the last page. */
+export interface CredentialPage {
+  credentials: PublicCredential[];
+  nextCursor: string | null;
+}
+
+/** Options of {@link CredentialService.update}. */
+export interface UpdateOptions {
+  /** Compare-and-set: the update applies only if the stored version equals this (else VERSION_CONFLICT). */
+  ifMatch?: number;
+}
+
+/** Health of one store, for readiness checks. */
+export interface StoreHealth {
+  store: string;
+  regions: readonly string[];
+  ok: boolean;
+  error?: string;
+}
+
+/** The credential service: CRUD over public views, with encryption, tenancy and regions handled. */
+export interface CredentialService {
+  /** The served region names. */
+  readonly regions: readonly string[];
+  list(actor: Actor, clientId: string, options?: ListCredentialsOptions): Promise<CredentialPage>;
+  create(actor: Actor, clientId: string, body: unknown): Promise<PublicCredential>;
+  get(actor: Actor, clientId: string, credentialId: string): Promise<PublicCredential>;
+  update(
+    actor: Actor,
+    clientId: string,
+    credentialId: string,
+    body: unknown,
+    options?: UpdateOptions,
+  ): Promise<PublicCredential>;
+  delete(actor: Actor, clientId: string, credentialId: string): Promise<void>;
+  /** Pings every distinct store once. */
+  health(): Promise<StoreHealth[]>;
+}
+
+const MAX_LIST_LIMIT = 1000;
+// Without If-Match an update re-reads and retries on a concurrent write, so it never drops the other
+// writer's fields; a handful of rounds is plenty unless the record is under a write storm.
+const UPDATE_ATTEMPTS = 8;
+
+/** Throws FORBIDDEN unless `actor` may touch `clientId`; VALIDATION_ERROR for a malformed id. */
+export function assertClientAccess(actor: Actor, clientId: string): void {
+  if (!isValidClientId(clientId)) {
+    throw invalid([
+      { path: "clientId", message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit" },
+    ]);
+  }
+  if (actor.clientIds !== "*" && !actor.clientIds.includes(clientId)) {
+    throw new CredkitError("FORBIDDEN", `This token may not access client "${clientId}"`);
+  }
+}
+
+function identityOf(record: StoredCredential): RecordIdentity {
+  return {
+    clientId: record.clientId,
+    credentialId: record.credentialId,
+    credentialType: record.credentialType,
+    authType: record.authType,
+    region: record.region,
+  };
+}
+
+function parseSecret(authType: keyof typeof secretSchemas, secret: unknown): Secret {
+  if (secret === undefined && authType !== "none")
+    throw invalid([{ path: "secret", message: "is required" }]);
+  return parseOrThrow(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
+}
+
+/** Creates the credential service over a region map and a keyring. */
+export function createCredentialService(options: CredentialServiceOptions): CredentialService {
+  const router: RegionRouter = createRegionRouter(options.regions);
+  const { keyring } = options;
+  const now = options.now ?? Date.now;
+  if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
+
+  const notFound = (credentialId: string) =>
+    new CredkitError("NOT_FOUND", `Credential "${credentialId}" was not found for this client`);
+
+  function sealed(record: StoredCredential, secret: Secret): Pick<StoredCredential, "secret" | "lookupHash"> {
+    const lookupValue = lookupValueOf(record.credentialType, record.authType, secret);
+    return {
+      secret: keyring.encrypt(JSON.stringify(secret), identityOf(record)),
+      lookupHash: lookupValue === null ? null : keyring.lookupHash(lookupValue),
+    };
+  }
+
+  async function load(clientId: string, credentialId: string) {
+    const store = router.storeForId(credentialId);
+    const record = store ? await store.get(clientId, credentialId) : null;
+    if (!store || !record) throw notFound(credentialId);
+    return { store, record };
+  }
+
+  return {
+    regions: router.regions,
+
+    async list(actor, clientId, listOptions = {}) {
+      assertClientAccess(actor, clientId);
+      const limit = listOptions.limit ?? MAX_LIST_LIMIT;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+        throw invalid([{ path: "limit", message: `must be an integer from 1 to ${MAX_LIST_LIMIT}` }]);
+      }
+      const stores = router.stores;
+      let position =
+        listOptions.cursor === undefined
+          ? { store: 0, cursor: null }
+          : decodeListCursor(listOptions.cursor, stores.length);
+      const records: StoredCredential[] = [];
+      // Stores are walked one after another; each is asked at most once per page.
+      while (records.length < limit && position.store < stores.length) {
+        const { store } = stores[position.store] as (typeof stores)[number];
+        const page = await store.list(clientId, {
+          limit: limit - records.length,
+          cursor: position.cursor ?? undefined,
+          includeTemporary: listOptions.includeTemporary ?? false,
+        });
+        records.push(...page.items);
+        position =
+          page.cursor === null
+            ? { store: position.store + 1, cursor: null }
+            : { ...position, cursor: page.cursor };
+        if (page.cursor !== null) break;
+      }
+      return {
+        credentials: records.map(toPublicCredential),
+        nextCursor: position.store < stores.length ? encodeListCursor(position) : null,
+      };
+    },
+
+    async create(actor, clientId, body) {
+      assertClientAccess(actor, clientId);
+      const input = parseOrThrow(createCredentialBody, body);
+      const allowed: readonly string[] = allowedAuthTypes[input.credentialType];
+      if (!allowed.includes(input.authType)) {
+        throw invalid([
+          {
+            path: "authType",
+            message: `"${input.authType}" is not allowed for ${input.credentialType} credentials; allowed: ${allowed.join(", ")}`,
+          },
+        ]);
+      }
+      const secret = parseSecret(input.authType, input.secret);
+      const region = input.region ?? options.defaultRegion;
+      if (region === undefined)
+        throw invalid([
+          { path: "region", message: `is required; served regions: ${router.regions.join(", ")}` },
+        ]);
+      const store = router.storeForRegion(region);
+      const at = new Date(now()).toISOString();
+      const base: StoredCredential = {
+        clientId,
+        credentialId: newCredentialId(region),
+        region,
+        credentialType: input.credentialType,
+        authType: input.authType,
+        name: input.credentialName,
+        defaultRuleEffect: input.credentialDefaultRuleEffect,
+        singleUse: input.singleUse,
+        temporary: false,
+        expiresAt: null,
+        userId: actor.userId,
+        parentId: input.parentId ?? clientId,
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+        secret: "",
+        lookupHash: null,
+      };
+      const record = { ...base, ...sealed(base, secret) };
+      try {
+        await store.create(record);
+      } catch (error) {
+        if (isCredkitError(error, "CONFLICT") && record.lookupHash !== null) {
+          throw new CredkitError(
+            "CONFLICT",
+            "This client already has a proxy credential with the same secret",
+            {
+              cause: error,
+            },
+          );
+        }
+        throw error;
+      }
+      return toPublicCredential(record);
+    },
+
+    async get(actor, clientId, credentialId) {
+      assertClientAccess(actor, clientId);
+      return toPublicCredential((await load(clientId, credentialId)).record);
+    },
+
+    async update(actor, clientId, credentialId, body, updateOptions = {}) {
+      assertClientAccess(actor, clientId);
+      const input = parseOrThrow(updateCredentialBody, body);
+      const changes = Object.keys(input).filter((key) => input[key as keyof typeof input] !== undefined);
+      if (changes.length === 0) {
+        throw invalid([
+          {
+            path: "body",
+            message: "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse",
+          },
+        ]);
+      }
+      for (let attempt = 1; ; attempt++) {
+        const { store, record } = await load(clientId, credentialId);
+        const immutable = [
+          ["credentialType", input.credentialType, record.credentialType],
+          ["authType", input.authType, record.authType],
+          ["region", input.region, record.region],
+        ] as const;
+        const changed = immutable.filter(([, wanted, current]) => wanted !== undefined && wanted !== current);
+        if (changed.length > 0) {
+          throw invalid(
+            changed.map(([path]) => ({
+              path,
+              message: "cannot be changed; create a new credential instead",
+            })),
+          );
+        }
+        if (updateOptions.ifMatch !== undefined && updateOptions.ifMatch !== record.version) {
+          throw new CredkitError(
+            "VERSION_CONFLICT",
+            `The credential is at version ${record.version}, not ${updateOptions.ifMatch}`,
+          );
+        }
+        const next: StoredCredential = {
+          ...record,
+          name: input.credentialName ?? record.name,
+          defaultRuleEffect: input.credentialDefaultRuleEffect ?? record.defaultRuleEffect,
+          singleUse: input.singleUse ?? record.singleUse,
+          updatedAt: new Date(now()).toISOString(),
+          version: record.version + 1,
+        };
+        if (input.secret !== undefined)
+          Object.assign(next, sealed(next, parseSecret(record.authType, input.secret)));
+        try {
+          const saved = await store.update(next, record.version);
+          if (!saved) throw notFound(credentialId);
+          return toPublicCredential(saved);
+        } catch (error) {
+          const retry = isCredkitError(error, "VERSION_CONFLICT") && updateOptions.ifMatch === undefined;
+          if (!retry || attempt >= UPDATE_ATTEMPTS) throw error;
+        }
+      }
+    },
+
+    async delete(actor, clientId, credentialId) {
+      assertClientAccess(actor, clientId);
+      const store = router.storeForId(credentialId);
+      if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
+    },
+
+    async health() {
+      return Promise.all(
+        router.stores.map(async ({ store, regions }) => {
+          try {
+            await store.ping();
+            return { store: store.name, regions, ok: true };
+          } catch (error) {
+            return {
+              store: store.name,
+              regions,
+              ok: false,
+              error: error instanceof Error ? error.message : "unreachable",
+            };
+          }
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { StoredCredential } from "./record.js";
+import type { PublicCredential } from "./schemas/bodies.js";
+
+/** The public view of a stored record: metadata only, never the secret or its lookup hash. */
+export function toPublicCredential(record: StoredCredential): PublicCredential {
+  return {
+    pKey: record.clientId,
+    sKey: record.credentialId,
+    credentialId: record.credentialId,
+    clientId: record.clientId,
+    parentId: record.parentId,
+    userId: record.userId,
+    credentialType: record.credentialType,
+    credentialAuthType: record.authType,
+    credentialName: record.name,
+    credentialRegion: record.region,
+    credentialDefaultRuleEffect: record.defaultRuleEffect,
+    credentialSingleUse: record.singleUse,
+    credentialTemporary: record.temporary,
+    credentialVersion: record.version,
+    credentialExpiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
+    credentialCreatedAt: record.createdAt,
+    credentialUpdatedAt: record.updatedAt,
+  };
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import {
+  createKeyring,
+  decodeMasterKey,
+  generateMasterKey,
+  keyIdFor,
+  type RecordIdentity,
+} from "../src/index.js";
+
+const identity: RecordIdentity = {
+  clientId: "acme",
+  credentialId: "eu-west-1.AAAAAAAAAAAAAAAAAAAAAA",
+  credentialType: "target",
+  authType: "bearer",
+  region: "eu-west-1",
+};
+const k1 = { id: "k1", key: randomBytes(32) };
+const k2 = { id: "k2", key: randomBytes(32) };
+const secret = JSON.stringify({ token: "tok-3f1b0c9e-secret" });
+
+/** Flips one bit in the base64url part `index` (2 = iv, 3 = ciphertext, 4 = tag) of an envelope. */
+function flipBit(envelope: string, index: number): string {
+  const parts = envelope.split(".");
+  const bytes = Buffer.from(parts[index] as string, "base64url");
+  bytes[0] = (bytes[0] as number) ^ 0x01;
+  parts[index] = bytes.toString("base64url");
+  return parts.join(".");
+}
+
+describe("envelope crypto", () => {
+  const ring = createKeyring({ activeKeyId: "k1", keys: [k1, k2] });
+
+  it("round-trips and never contains the plaintext", () => {
+    const envelope = ring.encrypt(secret, identity);
+    expect(envelope).toMatch(/^ck1\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+    expect(envelope).not.toContain("tok-3f1b0c9e");
+    expect(ring.decrypt(envelope, identity)).toBe(secret);
+  });
+
+  it("uses a fresh IV for every encryption", () => {
+    const a = ring.encrypt(secret, identity).split(".")[2];
+    const b = ring.encrypt(secret, identity).split(".")[2];
+    expect(a).not.toBe(b);
+  });
+
+  it.each([
+    [2, "iv"],
+    [3, "ciphertext"],
+    [4, "tag"],
+  ])("fails when one bit of the %s part (%s) is flipped", (index) => {
+    const tampered = flipBit(ring.encrypt(secret, identity), index);
+    expect(() => ring.decrypt(tampered, identity)).toThrow(
+      expect.objectContaining({ code: "DECRYPTION_FAILED" }),
+    );
+  });
+
+  it.each([
+    ["clientId", { clientId: "other" }],
+    ["credentialId", { credentialId: "eu-west-1.BBBBBBBBBBBBBBBBBBBBBB" }],
+    ["credentialType", { credentialType: "proxy" }],
+    ["authType", { authType: "jwt" }],
+    ["region", { region: "us-east-1" }],
+  ] as const)("fails when the envelope is moved to a record with another %s", (_field, change) => {
+    const envelope = ring.encrypt(secret, identity);
+    expect(() => ring.decrypt(envelope, { ...identity, ...change })).toThrow(
+      expect.objectContaining({ code: "DECRYPTION_FAILED" }),
+    );
+  });
+
+  it("fails when the key id in the envelope is swapped for another known key", () => {
+    const envelope = ring.encrypt(secret, identity).replace(/^ck1\.k1\./, "ck1.k2.");
+    expect(() => ring.decrypt(envelope, identity)).toThrow(
+      expect.objectContaining({ code: "DECRYPTION_FAILED" }),
+    );
+  });
+
+  it("names an unknown key id clearly", () => {
+    const other = createKeyring({ activeKeyId: "k9", keys: [{ id: "k9", key: randomBytes(32) }] });
+    const envelope = other.encrypt(secret, identity);
+    expect(() => ring.decrypt(envelope, identity)).toThrow(
+      expect.objectContaining({ code: "UNKNOWN_KEY", message: expect.stringContaining('"k9"') }),
+    );
+  });
+
+  it("rejects what is not an envelope", () => {
+    expect(() => ring.decrypt("plain text", identity)).toThrow(
+      expect.objectContaining({ code: "DECRYPTION_FAILED" }),
+    );
+    expect(() => ring.decrypt("ck2.k1.a.b.c", identity)).toThrow(
+      expect.objectContaining({ code: "DECRYPTION_FAILED" }),
+    );
+  });
+
+  it("decrypts by the envelope's key id after the active key changes", () => {
+    const old = ring.encrypt(secret, identity);
+    const rotated = createKeyring({ activeKeyId: "k2", keys: [k1, k2] });
+    expect(rotated.decrypt(old, identity)).toBe(secret);
+    expect(rotated.keyIdOf(rotated.encrypt(secret, identity))).toBe("k2");
+  });
+});
+
+describe("keyring", () => {
+  it("checks key length, ids, duplicates and the active key", () => {
+    expect(() => createKeyring({ activeKeyId: "a", keys: [{ id: "a", key: randomBytes(16) }] })).toThrow(
+      /exactly 32/,
+    );
+    expect(() => createKeyring({ activeKeyId: "a.b", keys: [{ id: "a.b", key: randomBytes(32) }] })).toThrow(
+      /invalid/,
+    );
+    expect(() => createKeyring({ activeKeyId: "a", keys: [k1, { ...k1 }] })).toThrow(/twice/);
+    expect(() => createKeyring({ activeKeyId: "zz", keys: [k1] })).toThrow(/not in the keyring/);
+    expect(() => createKeyring({ activeKeyId: "k1", keys: [] })).toThrow(/no keys/);
+  });
+
+  it("makes lookup hashes keyed by every key, active first, stable for one key", () => {
+    const ring = createKeyring({ activeKeyId: "k2", keys: [k1, k2] });
+    const [active, older] = ring.lookupHashes("bearer\nabc");
+    expect(active).toBe(ring.lookupHash("bearer\nabc"));
+    expect(active?.startsWith("k2.")).toBe(true);
+    expect(older?.startsWith("k1.")).toBe(true);
+    expect(createKeyring({ activeKeyId: "k1", keys: [k1] }).lookupHash("bearer\nabc")).toBe(older);
+    expect(ring.lookupHash("bearer\nabd")).not.toBe(active);
+  });
+
+  it("decodes master keys and derives stable ids", () => {
+    const { id, key } = generateMasterKey();
+    const decoded = decodeMasterKey(key);
+    expect(decoded).toHaveLength(32);
+    expect(keyIdFor(decoded)).toBe(id);
+    expect(() => decodeMasterKey(randomBytes(31).toString("base64"))).toThrow(/31 bytes/);
+    expect(() => decodeMasterKey("not base64!")).toThrow(/not base64/);
+  });
+});
