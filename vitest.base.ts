@@ -1,10 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-/** Tests read workspace packages from src (the `development` export condition): no build needed first. */
+/** Tests read workspace packages from src (the `credkit-source` export condition, which no outside consumer matches): no build needed first. */
 export function packageTests(overrides: { testTimeout?: number; globalSetup?: string[]; fileParallelism?: boolean } = {}) {
   return defineConfig({
-    resolve: { conditions: ["development"] },
-    ssr: { resolve: { conditions: ["development"] } },
+    resolve: { conditions: ["credkit-source"] },
+    ssr: { resolve: { conditions: ["credkit-source"] } },
     test: {
       include: ["test/**/*.test.ts", "src/**/*.test.ts"],
       testTimeout: overrides.testTimeout ?? 15_000,

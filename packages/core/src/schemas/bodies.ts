@@ -21,14 +21,17 @@ export const anySecret = z
   .union(Object.values(secretSchemas) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]])
   .describe("The secret; its shape depends on authType (see the secret schemas)");
 
-/** Body of `POST /clients/{clientId}/credentials`. */
+/**
+ * Body of `POST /clients/{clientId}/credentials`. `secret` is checked afterwards against the schema its
+ * `authType` names, so errors point at the right field; {@link documentedBody} shows the shapes.
+ */
 export const createCredentialBody = z.strictObject({
   credentialName,
   credentialType: z.enum(credentialTypes),
   authType: z.enum(authTypes),
   region: region.optional().describe("Defaults to the server's default region when it has one"),
   singleUse: z.boolean().default(false),
-  secret: anySecret.optional(),
+  secret: z.unknown().optional(),
   credentialDefaultRuleEffect: ruleEffect.default("allow"),
   parentId: clientRef.optional().describe("Defaults to the clientId"),
 });
@@ -36,9 +39,9 @@ export const createCredentialBody = z.strictObject({
 /** Body of `PUT /clients/{clientId}/credentials/{credentialId}`: a partial update. */
 export const updateCredentialBody = z.strictObject({
   credentialName: credentialName.optional(),
-  secret: anySecret.optional(),
   credentialDefaultRuleEffect: ruleEffect.optional(),
   singleUse: z.boolean().optional(),
+  secret: z.unknown().optional(),
   credentialType: z
     .enum(credentialTypes)
     .optional()
@@ -46,6 +49,11 @@ export const updateCredentialBody = z.strictObject({
   authType: z.enum(authTypes).optional().describe("Immutable: only the current value is accepted"),
   region: region.optional().describe("Immutable: only the current value is accepted"),
 });
+
+/** A body schema as documented: its `secret` described by every secret shape. */
+export function documentedBody(body: typeof createCredentialBody | typeof updateCredentialBody) {
+  return body.extend({ secret: anySecret.optional() });
+}
 
 /** The public, secret-free view of a credential: the only shape credkit ever answers with. */
 export const publicCredential = z.object({

@@ -1,0 +1,65 @@
+import { awsRegions, isValidClientId, isValidRegionName } from "@credkit/core";
+import * as z from "zod";
+
+const clientIds = z.union([
+  z.literal("*"),
+  z
+    .array(z.string().refine(isValidClientId, "must be a client id (1-128 of A-Z a-z 0-9 . _ : @ -)"))
+    .min(1, 'must list at least one client id, or be "*"'),
+]);
+
+/** One entry of `CREDKIT_USER_TOKENS`. */
+export const userTokenSchema = z.strictObject({
+  token: z.string().min(16, "must be at least 16 characters"),
+  userId: z.string().min(1, "must not be empty").max(256),
+  clientIds,
+  scopes: z.array(z.enum(["resolve"])).optional(),
+});
+
+/** Where one region's credentials live. */
+export const storageSchema = z.discriminatedUnion("storage", [
+  z.strictObject({ storage: z.literal("memory") }),
+  z.strictObject({
+    storage: z.literal("redis"),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .optional(),
+    clusterNodes: z
+      .array(z.string().regex(/^[^:\s]+:\d+$/, "must be host:port"))
+      .min(1)
+      .optional(),
+    keyPrefix: z.string().min(1).max(64).optional(),
+  }),
+  z.strictObject({
+    storage: z.literal("dynamodb"),
+    table: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)"),
+    endpoint: z.url().optional(),
+    region: z.string().optional().describe("AWS region of the table; defaults to the credkit region"),
+  }),
+]);
+
+/** A storage description. */
+export type StorageConfig = z.output<typeof storageSchema>;
+
+const regionName = z.string().refine(isValidRegionName, "must be a region name such as eu-west-1");
+
+/** The keyring list of `CREDKIT_KEYRING`. */
+export const keyringSchema = z
+  .array(z.strictObject({ id: z.string(), key: z.string(), active: z.boolean().optional() }))
+  .min(1, "must list at least one key")
+  .refine(
+    (keys) => keys.filter((k) => k.active).length === 1 || keys.length === 1,
+    "exactly one key must be active",
+  );
+
+/** The configuration file (`CREDKIT_CONFIG`) and the parsed environment share this shape. */
+export const fileConfigSchema = z.strictObject({
+  regions: z.record(regionName, storageSchema).optional(),
+  defaultRegion: regionName.optional(),
+});
+
+/** The served regions when nothing else is configured. */
+export const defaultRegions: readonly string[] = awsRegions;

@@ -1,0 +1,217 @@
+import { readFileSync } from "node:fs";
+import { CredkitError, type FieldError, parseOrThrow } from "@credkit/core";
+import type { UserToken } from "@credkit/express";
+import type * as z from "zod";
+import {
+  defaultRegions,
+  fileConfigSchema,
+  keyringSchema,
+  type StorageConfig,
+  storageSchema,
+  userTokenSchema,
+} from "./config-schema.js";
+
+/** The server's whole configuration, validated. */
+export interface ServerConfig {
+  port: number;
+  host: string | undefined;
+  /** Region → where its credentials live. */
+  regions: Record<string, StorageConfig>;
+  defaultRegion: string | undefined;
+  /** Null: generate one token at start and print it. */
+  tokens: UserToken[] | null;
+  /** Null: no key configured (allowed only when every region is in memory). */
+  keyring: { id?: string; key: string; active?: boolean }[] | null;
+  bodyLimit: string;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+}
+
+/** A CONFIGURATION_ERROR listing every variable at fault with what it must be (never its value). */
+export function configError(problems: FieldError[]): CredkitError {
+  const lines = problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
+  return new CredkitError("CONFIGURATION_ERROR", `Invalid configuration:\n${lines}`, { errors: problems });
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses JSON from a variable, naming the variable (never its value) when it is not JSON. */
+function jsonVar(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw configError([{ path: name, message: "is not valid JSON" }]);
+  }
+}
+
+/** Validates with zod, re-labelling field paths under the variable's name. */
+function check<S extends z.ZodType>(name: string, schema: S, value: unknown): z.output<S> {
+  try {
+    return parseOrThrow(schema, value);
+  } catch (error) {
+    if (error instanceof CredkitError && error.errors) {
+      throw configError(
+        error.errors.map((e) => ({
+          path: e.path === "body" ? name : `${name}.${e.path}`,
+          message: e.message,
+        })),
+      );
+    }
+    throw error;
+  }
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw configError([{ path: name, message: `must be an integer from ${min} to ${max}` }]);
+  }
+  return value;
+}
+
+/** The one storage every region uses when `CREDKIT_STORAGE` says so. */
+function uniformStorage(env: Env): StorageConfig {
+  const kind = env.CREDKIT_STORAGE ?? "memory";
+  const nodes = env.CREDKIT_REDIS_CLUSTER_NODES?.split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const candidate =
+    kind === "redis"
+      ? {
+          storage: "redis",
+          url: env.CREDKIT_REDIS_URL,
+          clusterNodes: nodes,
+          keyPrefix: env.CREDKIT_REDIS_KEY_PREFIX,
+        }
+      : kind === "dynamodb"
+        ? { storage: "dynamodb", table: env.CREDKIT_DYNAMODB_TABLE, endpoint: env.CREDKIT_DYNAMODB_ENDPOINT }
+        : { storage: kind };
+  const withoutUndefined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
+  if (kind === "redis" && !withoutUndefined.url && !withoutUndefined.clusterNodes) {
+    throw configError([
+      {
+        path: "CREDKIT_REDIS_URL",
+        message: "is required with CREDKIT_STORAGE=redis (or set CREDKIT_REDIS_CLUSTER_NODES)",
+      },
+    ]);
+  }
+  if (kind === "dynamodb" && !withoutUndefined.table) {
+    throw configError([
+      { path: "CREDKIT_DYNAMODB_TABLE", message: "is required with CREDKIT_STORAGE=dynamodb" },
+    ]);
+  }
+  try {
+    return parseOrThrow(storageSchema, withoutUndefined);
+  } catch (error) {
+    if (error instanceof CredkitError && error.errors?.[0]?.path === "storage") {
+      throw configError([{ path: "CREDKIT_STORAGE", message: "must be one of: memory, redis, dynamodb" }]);
+    }
+    const first = error instanceof CredkitError ? error.errors?.[0] : undefined;
+    throw configError([
+      { path: `CREDKIT_STORAGE=${kind}`, message: first ? `${first.path} ${first.message}` : "is invalid" },
+    ]);
+  }
+}
+
+/** Reads and validates the configuration from the environment (and the file `CREDKIT_CONFIG` names). */
+export function loadConfig(env: Env = process.env): ServerConfig {
+  const file = env.CREDKIT_CONFIG
+    ? check(
+        "CREDKIT_CONFIG",
+        fileConfigSchema,
+        jsonVar("CREDKIT_CONFIG", readFileOrThrow(env.CREDKIT_CONFIG)),
+      )
+    : {};
+  const regionMap = env.CREDKIT_REGIONS
+    ? check(
+        "CREDKIT_REGIONS",
+        fileConfigSchema.shape.regions,
+        jsonVar("CREDKIT_REGIONS", env.CREDKIT_REGIONS),
+      )
+    : file.regions;
+  const regions =
+    regionMap && Object.keys(regionMap).length > 0
+      ? regionMap
+      : Object.fromEntries(defaultRegions.map((r) => [r, uniformStorage(env)]));
+
+  const defaultRegion =
+    env.CREDKIT_DEFAULT_REGION ?? file.defaultRegion ?? pickDefaultRegion(Object.keys(regions));
+  if (defaultRegion !== undefined && !Object.hasOwn(regions, defaultRegion)) {
+    throw configError([
+      {
+        path: "CREDKIT_DEFAULT_REGION",
+        message: `must be one of the served regions (${Object.keys(regions).join(", ")})`,
+      },
+    ]);
+  }
+
+  const tokens = env.CREDKIT_USER_TOKENS
+    ? check(
+        "CREDKIT_USER_TOKENS",
+        userTokenSchema.array().min(1),
+        jsonVar("CREDKIT_USER_TOKENS", env.CREDKIT_USER_TOKENS),
+      )
+    : null;
+  if (tokens && new Set(tokens.map((t) => t.token)).size !== tokens.length) {
+    throw configError([{ path: "CREDKIT_USER_TOKENS", message: "lists the same token twice" }]);
+  }
+
+  let keyring: ServerConfig["keyring"] = null;
+  if (env.CREDKIT_MASTER_KEY && env.CREDKIT_KEYRING) {
+    throw configError([
+      { path: "CREDKIT_MASTER_KEY", message: "set either CREDKIT_MASTER_KEY or CREDKIT_KEYRING, not both" },
+    ]);
+  }
+  if (env.CREDKIT_MASTER_KEY) keyring = [{ key: env.CREDKIT_MASTER_KEY, active: true }];
+  if (env.CREDKIT_KEYRING)
+    keyring = check("CREDKIT_KEYRING", keyringSchema, jsonVar("CREDKIT_KEYRING", env.CREDKIT_KEYRING));
+
+  const durable = Object.values(regions).some((s) => s.storage !== "memory");
+  if (durable && keyring === null) {
+    throw configError([
+      {
+        path: "CREDKIT_MASTER_KEY",
+        message:
+          "is required with a durable store (redis, dynamodb): without a fixed key the stored secrets could never be read again. Make one with `pnpm credkit keygen` (or `openssl rand -base64 32`) and keep it in your secret manager",
+      },
+    ]);
+  }
+
+  const logLevel = env.LOG_LEVEL ?? "info";
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
+    throw configError([
+      { path: "LOG_LEVEL", message: "must be one of: fatal, error, warn, info, debug, trace, silent" },
+    ]);
+  }
+  const bodyLimit = env.CREDKIT_BODY_LIMIT ?? "100kb";
+  if (!/^\d+(b|kb|mb)?$/i.test(bodyLimit)) {
+    throw configError([{ path: "CREDKIT_BODY_LIMIT", message: "must be a size such as 100kb or 1mb" }]);
+  }
+
+  return {
+    port: integer(env, "PORT", 3000, 0, 65535),
+    host: env.HOST || undefined,
+    regions,
+    defaultRegion,
+    tokens,
+    keyring,
+    bodyLimit,
+    logLevel,
+    shutdownTimeoutMs: integer(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+  };
+}
+
+function pickDefaultRegion(regions: string[]): string | undefined {
+  if (regions.includes("us-east-1")) return "us-east-1";
+  return regions.length === 1 ? regions[0] : undefined;
+}
+
+function readFileOrThrow(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw configError([{ path: "CREDKIT_CONFIG", message: `cannot read the file ${path}` }]);
+  }
+}

@@ -1,0 +1,69 @@
+import type { Server } from "node:http";
+import { isCredkitError } from "@credkit/core";
+import { createApp } from "./app.js";
+import { loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (isCredkitError(error, "CONFIGURATION_ERROR")) {
+      process.stderr.write(`credkit: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const credkit = await createApp(config, logger);
+  if (credkit.ephemeralKey) {
+    logger.warn(
+      "No CREDKIT_MASTER_KEY: using a key generated for this process. Credentials live in memory and are lost when it stops.",
+    );
+  }
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = credkit.app.listen(config.port, config.host ?? "", () => resolve(s));
+    s.once("error", reject);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  logger.info({ port, regions: credkit.service.regions.length }, "credkit listening");
+  process.stdout.write(`credkit listening on http://localhost:${port} (API under /api, docs at /api/docs)\n`);
+  if (credkit.generatedToken) {
+    // The one deliberate print of a secret: without it nobody could call the server. Set
+    // CREDKIT_USER_TOKENS to choose tokens yourself.
+    process.stdout.write(
+      `No CREDKIT_USER_TOKENS set; generated an admin token for all clients:\n  ${credkit.generatedToken}\n`,
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.warn("shutdown timed out; closing remaining connections");
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    server.close(() => {
+      void credkit.close().finally(() => {
+        logger.info("stopped");
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `credkit: failed to start: ${error instanceof Error ? error.message : "unknown error"}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import { CredkitError, type ErrorCode } from "@credkit/core";
+import type { ErrorRequestHandler, Response } from "express";
+
+/** The HTTP status of each error code: the one place codes become statuses. */
+export const statusByCode: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  VERSION_CONFLICT: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  STORAGE_UNAVAILABLE: 503,
+  DECRYPTION_FAILED: 500,
+  UNKNOWN_KEY: 500,
+  CONFIGURATION_ERROR: 500,
+  INTERNAL: 500,
+};
+
+/** Writes `{ message, code, errors? }` with the status of the error's code (and `Retry-After`). */
+export function sendError(res: Response, error: CredkitError): void {
+  const status = statusByCode[error.code];
+  if (error.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(error.retryAfterSeconds));
+  // 5xx other than an outage say nothing about internals: the detail goes to the log only.
+  const message = status >= 500 && status !== 503 ? "Internal error" : error.message;
+  res.status(status).json({ message, code: error.code, ...(error.errors ? { errors: error.errors } : {}) });
+}
+
+/** Errors body-parser raises, by its `type` field; their own messages may quote the body, so never used. */
+function fromBodyParser(error: { type?: unknown; status?: unknown }): CredkitError | null {
+  switch (error.type) {
+    case "entity.too.large":
+      return new CredkitError("PAYLOAD_TOO_LARGE", "The request body is larger than the limit");
+    case "entity.parse.failed":
+      return new CredkitError("VALIDATION_ERROR", "The request body is not valid JSON", {
+        errors: [{ path: "body", message: "must be valid JSON" }],
+      });
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new CredkitError("UNSUPPORTED_MEDIA_TYPE", "The request body must be UTF-8 JSON");
+    default:
+      return typeof error.status === "number" && error.status >= 400 && error.status < 500
+        ? new CredkitError("VALIDATION_ERROR", "The request could not be read")
+        : null;
+  }
+}
+
+/** Hook to observe unexpected (5xx) errors, e.g. to log them; never sees anything the client sees. */
+export type ErrorObserver = (error: unknown, status: number) => void;
+
+/** The router's error handler: known errors map to their status, anything else is a bare 500. */
+export function errorHandler(observe?: ErrorObserver): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const known =
+      error instanceof CredkitError
+        ? error
+        : (fromBodyParser(error ?? {}) ?? new CredkitError("INTERNAL", "Internal error", { cause: error }));
+    const status = statusByCode[known.code];
+    if (status >= 500) observe?.(known, status);
+    sendError(res, known);
+  };
+}

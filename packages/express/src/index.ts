@@ -1,0 +1,13 @@
+export { renderDocsPage } from "./docs-page.js";
+export { createHealthRouter } from "./health.js";
+export { type ErrorObserver, errorHandler, sendError, statusByCode } from "./http-errors.js";
+export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from "./openapi.js";
+export { type Operation, operations } from "./operations.js";
+export { type CredkitRouterOptions, createCredkitRouter } from "./router.js";
+export {
+  type Authenticate,
+  type AuthenticatedActor,
+  tokenAuthenticator,
+  tokenFromHeader,
+  type UserToken,
+} from "./token-auth.js";

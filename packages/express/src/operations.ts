@@ -1,0 +1,147 @@
+import { createCredentialBody, documentedBody, publicCredential, updateCredentialBody } from "@credkit/core";
+import * as z from "zod";
+
+/** Body of every error response. */
+export const errorResponse = z.object({
+  message: z.string(),
+  code: z.string().describe("Stable UPPER_SNAKE code, e.g. VALIDATION_ERROR"),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/** Body of list/get/create/update responses. */
+export const credentialsResponse = z.object({
+  credentials: z.array(publicCredential),
+  message: z.literal("Success"),
+  nextCursor: z.string().optional().describe("Present when more credentials follow: pass it as `cursor`"),
+});
+
+/** Body of a delete response. */
+export const successResponse = z.object({ message: z.literal("Success") });
+
+/** A parameter of an operation. */
+export interface OperationParameter {
+  name: string;
+  in: "path" | "query" | "header";
+  required: boolean;
+  description: string;
+  schema: z.ZodType;
+}
+
+/** One documented endpoint: the router registers exactly these, the OpenAPI document lists exactly these. */
+export interface Operation {
+  operationId:
+    | "listCredentials"
+    | "createCredential"
+    | "getCredential"
+    | "updateCredential"
+    | "deleteCredential";
+  method: "get" | "post" | "put" | "delete";
+  /** OpenAPI-style path relative to the mount point, e.g. `/clients/{clientId}/credentials`. */
+  path: string;
+  summary: string;
+  parameters: OperationParameter[];
+  body?: z.ZodType;
+  status: number;
+  response: z.ZodType;
+}
+
+const clientId: OperationParameter = {
+  name: "clientId",
+  in: "path",
+  required: true,
+  description: "The client the credentials belong to",
+  schema: z.string(),
+};
+const credentialId: OperationParameter = {
+  name: "credentialId",
+  in: "path",
+  required: true,
+  description: "`<region>.<random>`: the id carries the region that stores it",
+  schema: z.string(),
+};
+const collection = "/clients/{clientId}/credentials";
+const item = `${collection}/{credentialId}`;
+
+/** The credential operations (DESIGN §2). */
+export const operations: readonly Operation[] = [
+  {
+    operationId: "listCredentials",
+    method: "get",
+    path: collection,
+    summary: "List a client's credentials (metadata only, never secrets)",
+    parameters: [
+      clientId,
+      {
+        name: "includeTemporary",
+        in: "query",
+        required: false,
+        description: "true/false in any case; include pending temporary credentials",
+        schema: z.string().default("false"),
+      },
+      {
+        name: "limit",
+        in: "query",
+        required: false,
+        description: "Page size, 1-1000 (default 1000)",
+        schema: z.string(),
+      },
+      {
+        name: "cursor",
+        in: "query",
+        required: false,
+        description: "The nextCursor of the previous page",
+        schema: z.string(),
+      },
+    ],
+    status: 200,
+    response: credentialsResponse,
+  },
+  {
+    operationId: "createCredential",
+    method: "post",
+    path: collection,
+    summary: "Create a credential; its secret is encrypted at rest and never returned",
+    parameters: [clientId],
+    body: documentedBody(createCredentialBody),
+    status: 201,
+    response: credentialsResponse,
+  },
+  {
+    operationId: "getCredential",
+    method: "get",
+    path: item,
+    summary: "Get one credential (metadata only); ETag carries its version",
+    parameters: [clientId, credentialId],
+    status: 200,
+    response: credentialsResponse,
+  },
+  {
+    operationId: "updateCredential",
+    method: "put",
+    path: item,
+    summary: "Partially update a credential; If-Match makes it a compare-and-set",
+    parameters: [
+      clientId,
+      credentialId,
+      {
+        name: "If-Match",
+        in: "header",
+        required: false,
+        description: "Expected version (412 if it differs)",
+        schema: z.string(),
+      },
+    ],
+    body: documentedBody(updateCredentialBody),
+    status: 200,
+    response: credentialsResponse,
+  },
+  {
+    operationId: "deleteCredential",
+    method: "delete",
+    path: item,
+    summary: "Delete a credential",
+    parameters: [clientId, credentialId],
+    status: 200,
+    response: successResponse,
+  },
+];

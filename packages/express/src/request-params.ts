@@ -1,0 +1,46 @@
+import { CredkitError, invalid } from "@credkit/core";
+import type { Request } from "express";
+
+/** Reads `includeTemporary`: `true`/`false` in any letter case (Python sends `False`); absent = false. */
+export function parseIncludeTemporary(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
+  throw invalid([{ path: "includeTemporary", message: "must be true or false" }]);
+}
+
+/** Reads `limit` (1–1000) or undefined. */
+export function parseLimit(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string" && /^\d{1,4}$/.test(value)) return Number(value);
+  throw invalid([{ path: "limit", message: "must be an integer from 1 to 1000" }]);
+}
+
+/** Reads `cursor` or undefined. */
+export function parseCursor(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string" && value.length > 0 && value.length <= 4096) return value;
+  throw invalid([{ path: "cursor", message: "must be the nextCursor of a previous page" }]);
+}
+
+/**
+ * Reads `If-Match`: a version number, bare or as an ETag (`"3"`, `W/"3"`). `*` means "any existing
+ * version", which is what a plain update does anyway, so it is treated as absent.
+ */
+export function parseIfMatch(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "*") return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(value);
+  if (!match) throw invalid([{ path: "If-Match", message: 'must be a credential version, e.g. 3 or "3"' }]);
+  return Number(match[1]);
+}
+
+/** Rejects a body that is present but not JSON (415), so it is never silently read as empty. */
+export function requireJsonBody(req: Request): void {
+  const hasBody =
+    req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+  if (hasBody && !req.is(["application/json", "application/*+json"])) {
+    throw new CredkitError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      "Send the body as JSON with Content-Type: application/json",
+    );
+  }
+}

@@ -1,0 +1,129 @@
+import type { Actor, CredentialService } from "@credkit/core";
+import { CredkitError } from "@credkit/core";
+import express, { type Request, type RequestHandler, type Response, Router } from "express";
+import { renderDocsPage } from "./docs-page.js";
+import { type ErrorObserver, errorHandler } from "./http-errors.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { type Operation, operations } from "./operations.js";
+import {
+  parseCursor,
+  parseIfMatch,
+  parseIncludeTemporary,
+  parseLimit,
+  requireJsonBody,
+} from "./request-params.js";
+import type { Authenticate } from "./token-auth.js";
+
+/** Options of {@link createCredkitRouter}. */
+export interface CredkitRouterOptions {
+  service: CredentialService;
+  /** Who is calling; null → 401. */
+  authenticate: Authenticate;
+  /** Where the router will be mounted; only used for the OpenAPI document. Default `/api`. */
+  basePath?: string;
+  /** Largest accepted JSON body (bytes or a string such as "100kb"). Default "100kb". */
+  bodyLimit?: number | string;
+  /** Called with unexpected (5xx) errors, e.g. to log them. */
+  onError?: ErrorObserver;
+}
+
+type Handler = (req: Request, res: Response, actor: Actor) => Promise<void>;
+
+const param = (req: Request, name: string) => String(req.params[name]);
+
+function sendCredential(res: Response, status: number, credential: { credentialVersion: number }) {
+  res.setHeader("ETag", `"${credential.credentialVersion}"`);
+  res.status(status).json({ credentials: [credential], message: "Success" });
+}
+
+/**
+ * The credential API as an Express router: the five endpoints of DESIGN §2 plus `/openapi.json` and
+ * `/docs`. Mount it anywhere (`app.use("/api", createCredkitRouter(...))`). Parsing, auth and error
+ * mapping happen here; everything else is the service's.
+ */
+export function createCredkitRouter(options: CredkitRouterOptions): Router {
+  const { service } = options;
+  const basePath = options.basePath ?? "/api";
+  const openApi = buildOpenApiDocument({ basePath });
+  const docsPage = renderDocsPage(openApi, `${basePath.replace(/\/$/, "")}/openapi.json`);
+  const json = express.json({
+    limit: options.bodyLimit ?? "100kb",
+    type: ["application/json", "application/*+json"],
+  });
+
+  const handlers: Record<Operation["operationId"], Handler> = {
+    async listCredentials(req, res, actor) {
+      const page = await service.list(actor, param(req, "clientId"), {
+        includeTemporary: parseIncludeTemporary(req.query.includeTemporary),
+        limit: parseLimit(req.query.limit),
+        cursor: parseCursor(req.query.cursor),
+      });
+      res.json({
+        credentials: page.credentials,
+        message: "Success",
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      });
+    },
+    async createCredential(req, res, actor) {
+      sendCredential(res, 201, await service.create(actor, param(req, "clientId"), req.body));
+    },
+    async getCredential(req, res, actor) {
+      sendCredential(res, 200, await service.get(actor, param(req, "clientId"), param(req, "credentialId")));
+    },
+    async updateCredential(req, res, actor) {
+      const ifMatch = parseIfMatch(req.headers["if-match"]);
+      const updated = await service.update(
+        actor,
+        param(req, "clientId"),
+        param(req, "credentialId"),
+        req.body ?? {},
+        {
+          ...(ifMatch === undefined ? {} : { ifMatch }),
+        },
+      );
+      sendCredential(res, 200, updated);
+    },
+    async deleteCredential(req, res, actor) {
+      await service.delete(actor, param(req, "clientId"), param(req, "credentialId"));
+      res.json({ message: "Success" });
+    },
+  };
+
+  const router = Router();
+  router.get("/openapi.json", (_req, res) => {
+    res.json(openApi);
+  });
+  router.get("/docs", (_req, res) => {
+    res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    res.type("html").send(docsPage);
+  });
+
+  // Authentication comes first, so an anonymous caller learns nothing from body parsing errors.
+  const authenticate: RequestHandler = async (req, res, next) => {
+    // Credential metadata is per-tenant: never let a shared cache keep it.
+    res.setHeader("Cache-Control", "no-store");
+    const actor = await options.authenticate(req);
+    if (!actor)
+      throw new CredkitError("UNAUTHORIZED", "Missing or unknown token in the Authorization header");
+    res.locals.actor = actor;
+    next();
+  };
+  const jsonBody: RequestHandler[] = [
+    (req, _res, next) => {
+      requireJsonBody(req);
+      next();
+    },
+    json,
+  ];
+
+  for (const op of operations) {
+    const handle = handlers[op.operationId];
+    const run: RequestHandler = (req, res) => handle(req, res, res.locals.actor as Actor);
+    const path = op.path.replace(/\{(\w+)\}/g, ":$1");
+    router[op.method](path, authenticate, ...(op.body ? jsonBody : []), run);
+  }
+
+  router.use((_req, _res, next) => next(new CredkitError("NOT_FOUND", "No such endpoint")));
+  router.use(errorHandler(options.onError));
+  return router;
+}

@@ -1,0 +1,46 @@
+import { createHmac, randomBytes } from "node:crypto";
+import type { Actor } from "@credkit/core";
+import type { Request } from "express";
+
+/** One API token: who it acts as, which clients it may touch (`"*"` = all), and its scopes. */
+export interface UserToken {
+  token: string;
+  userId: string;
+  clientIds: readonly string[] | "*";
+  scopes?: readonly string[];
+}
+
+/** The actor a request authenticated as, with the token's scopes. */
+export interface AuthenticatedActor extends Actor {
+  scopes: readonly string[];
+}
+
+/** Finds who a request is; null when it carries no known token (the router answers 401). */
+export type Authenticate = (req: Request) => Promise<AuthenticatedActor | null> | AuthenticatedActor | null;
+
+/** The token of an `Authorization` header: raw, or after `Bearer ` (any case). */
+export function tokenFromHeader(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const token = header.replace(/^\s*bearer\s+/i, "").trim();
+  return token === "" ? null : token;
+}
+
+/**
+ * Authenticates requests against a fixed token list. Tokens are compared through an HMAC under a
+ * per-process random key, so finding one is a Map lookup whose timing says nothing about how close a
+ * wrong token came, and no token is kept in plain form in the lookup table.
+ */
+export function tokenAuthenticator(tokens: readonly UserToken[]): Authenticate {
+  const key = randomBytes(32);
+  const digest = (token: string) => createHmac("sha256", key).update(token, "utf8").digest("base64");
+  const byDigest = new Map<string, AuthenticatedActor>(
+    tokens.map((t) => [
+      digest(t.token),
+      { userId: t.userId, clientIds: t.clientIds, scopes: t.scopes ?? [] },
+    ]),
+  );
+  return (req) => {
+    const token = tokenFromHeader(req.headers.authorization);
+    return token === null ? null : (byDigest.get(digest(token)) ?? null);
+  };
+}
