@@ -1,3 +1,4 @@
 import { packageTests } from "../../vitest.base.ts";
 
-export default packageTests();
+// Real servers (a standalone redis-server and a 3-master cluster) are started once for the whole run.
+export default packageTests({ globalSetup: ["test/global-setup.ts"] });

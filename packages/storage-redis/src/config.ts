@@ -1,0 +1,27 @@
+import type { RedisClient } from "./run-script.js";
+
+/** Configuration of {@link redisStore}. */
+export interface RedisStoreConfig {
+  /**
+   * The ioredis client (`Redis` or `Cluster`), created and owned by the caller: the store never closes
+   * it. Create it with `redisClientOptions()` / `redisClusterOptions()` so calls fail fast when Redis is
+   * down.
+   */
+  client: RedisClient;
+  /**
+   * Prepended to every key; isolates deployments (and test runs) sharing one Redis. Must not contain
+   * `{` or `}`. Default `"credkit:"`.
+   */
+  keyPrefix?: string | undefined;
+  /**
+   * Upper bound in milliseconds on every store call, a backstop behind the client's own timeouts (an
+   * ioredis `Cluster` queues commands without a timeout while it reconnects). The call then rejects with
+   * `STORAGE_UNAVAILABLE`; a write may still land later, as with any timeout. 0 disables it. Default 5000.
+   */
+  timeoutMs?: number | undefined;
+  /** The clock used for `expiresAt` checks, in epoch milliseconds. Default `Date.now`. */
+  now?: (() => number) | undefined;
+}
+
+/** Default of {@link RedisStoreConfig.timeoutMs}. */
+export const defaultTimeoutMs = 5000;

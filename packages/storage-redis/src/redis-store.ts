@@ -1,0 +1,271 @@
+import {
+  type CredentialStore,
+  CredkitError,
+  type ListOptions,
+  type Page,
+  type ScanOptions,
+  type StoredCredential,
+  storageUnavailable,
+} from "@credkit/core";
+import type { Cluster } from "ioredis";
+import { defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
+import { decodeListCursor, decodeScanCursor, encodeCursor } from "./cursor.js";
+import { defaultKeyPrefix, redisKeys } from "./keys.js";
+import { isLive, parseRecord, recordArgs } from "./record-codec.js";
+import { runScript } from "./run-script.js";
+import {
+  acquireLeaseScript,
+  createScript,
+  extendLeaseScript,
+  findByLookupScript,
+  listScript,
+  releaseLeaseScript,
+  takeScript,
+  updateScript,
+} from "./scripts.js";
+
+const storeName = "redis" as const;
+
+// A scan page stops after this many script calls even if it is not full (the contract allows short
+// pages), so one call stays bounded when many clients hold nothing live.
+const maxScanSteps = 16;
+
+/** The Redis store: `redisStore({ client })`. See the package README for key layout and costs. */
+export type RedisStore = CredentialStore & { readonly name: "redis" };
+
+/**
+ * Creates a {@link CredentialStore} on an injected ioredis client (standalone or Cluster). Every key of
+ * one client shares the hash tag `{base64url(clientId)}` and every multi-key write is one Lua script, so
+ * each operation is atomic on a cluster too. The store never reads env vars and never closes the client.
+ */
+export function redisStore(config: RedisStoreConfig): RedisStore {
+  const { client } = config;
+  const keys = redisKeys(config.keyPrefix ?? defaultKeyPrefix);
+  const timeoutMs = config.timeoutMs ?? defaultTimeoutMs;
+  const now = config.now ?? Date.now;
+
+  // Every call goes through here: ioredis failures (and the backstop timeout) become STORAGE_UNAVAILABLE
+  // with the original as `cause`; CredkitErrors (CONFLICT, ...) pass through untouched.
+  async function guarded<T>(op: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const work = op();
+      if (timeoutMs <= 0) return await work;
+      // The losing promise must not surface later as an unhandled rejection.
+      work.catch(() => {});
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`No answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+      });
+      return await Promise.race([work, deadline]);
+    } catch (error) {
+      throw storageUnavailable(storeName, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function clientKeys(clientId: string, credentialId: string): string[] {
+    return [keys.ids(clientId), keys.record(clientId, credentialId)];
+  }
+
+  async function take(clientId: string, credentialId: string): Promise<StoredCredential | null> {
+    const json = await runScript(client, takeScript, clientKeys(clientId, credentialId), [
+      credentialId,
+      now(),
+    ]);
+    return json === null ? null : parseRecord(json);
+  }
+
+  async function listPage(
+    clientId: string,
+    after: string | null,
+    limit: number,
+    includeTemporary: boolean,
+  ): Promise<{ items: StoredCredential[]; last: string | null; more: boolean }> {
+    const at = now();
+    const reply = await runScript(
+      client,
+      listScript,
+      [keys.ids(clientId)],
+      [after === null ? "-" : `(${after}`, limit, includeTemporary ? "1" : "0", at],
+    );
+    const [jsons, last, more] = listReply(reply);
+    return { items: jsons.map(parseRecord).filter((r) => isLive(r, at)), last, more };
+  }
+
+  // Client ids after `after` in byte order, a batch at a time: one round trip serves many scan steps.
+  function clientsAfter(after: string | null): Promise<string[]> {
+    const start = after === null ? "-" : `(${after}`;
+    return client.zrangebylex(keys.clients(), start, "+", "LIMIT", 0, maxScanSteps);
+  }
+
+  const store = {
+    name: storeName,
+
+    create: (record) =>
+      guarded(async () => {
+        const args = recordArgs(record);
+        // Registered before the record exists, and never removed: the set can only over-report, which
+        // costs scan an empty step, while the reverse order could hide a record from re-encryption.
+        await client.zadd(keys.clients(), 0, record.clientId);
+        const code = await runScript(client, createScript, clientKeys(record.clientId, record.credentialId), [
+          record.credentialId,
+          args.json,
+          record.version,
+          args.expiresAt,
+          args.lookupHash,
+          args.temporary,
+          now(),
+        ]);
+        if (code === 1) throw new CredkitError("CONFLICT", "A credential with this id already exists");
+        if (code === 2) {
+          throw new CredkitError("CONFLICT", "Another credential of this client has the same lookup hash");
+        }
+        if (code !== 0) throw new Error(`Unexpected reply from the create script: ${String(code)}`);
+      }),
+
+    get: (clientId, credentialId) =>
+      guarded(async () => {
+        const json = await client.hget(keys.record(clientId, credentialId), "r");
+        if (json === null) return null;
+        const record = parseRecord(json);
+        return isLive(record, now()) ? record : null;
+      }),
+
+    list: (clientId, options: ListOptions) =>
+      guarded(async (): Promise<Page> => {
+        const limit = checkLimit(options.limit);
+        const after = options.cursor === undefined ? null : decodeListCursor(options.cursor).a;
+        const page = await listPage(clientId, after, limit, options.includeTemporary === true);
+        const cursor = page.more && page.last !== null ? encodeCursor("list", { a: page.last }) : null;
+        return { items: page.items, cursor };
+      }),
+
+    update: (next, expectedVersion) =>
+      guarded(async () => {
+        if (next.version !== expectedVersion + 1) {
+          throw new CredkitError("VALIDATION_ERROR", "next.version must be expectedVersion + 1", {
+            errors: [{ path: "version", message: `Expected ${expectedVersion + 1}` }],
+          });
+        }
+        const args = recordArgs(next);
+        const reply = await runScript(client, updateScript, clientKeys(next.clientId, next.credentialId), [
+          next.credentialId,
+          args.json,
+          expectedVersion,
+          next.version,
+          args.expiresAt,
+          args.lookupHash,
+          args.temporary,
+          now(),
+        ]);
+        const [code, storedVersion] = Array.isArray(reply) ? reply : [reply];
+        if (code === 0) return null;
+        if (code === 1) return next;
+        if (code === 2) {
+          throw new CredkitError("VERSION_CONFLICT", "The credential was changed by someone else", {
+            errors: [{ path: "version", message: `The stored version is ${String(storedVersion)}` }],
+          });
+        }
+        if (code === 3) {
+          throw new CredkitError("CONFLICT", "Another credential of this client has the same lookup hash");
+        }
+        throw new Error(`Unexpected reply from the update script: ${String(code)}`);
+      }),
+
+    delete: (clientId, credentialId) => guarded(async () => (await take(clientId, credentialId)) !== null),
+
+    consume: (clientId, credentialId) => guarded(() => take(clientId, credentialId)),
+
+    findByLookup: (clientId, lookupHash) =>
+      guarded(async () => {
+        const json = await runScript(
+          client,
+          findByLookupScript,
+          [keys.ids(clientId), keys.lookup(clientId, lookupHash)],
+          [lookupHash, now()],
+        );
+        if (json === null) return null;
+        const record = parseRecord(json);
+        return isLive(record, now()) ? record : null;
+      }),
+
+    scan: (options: ScanOptions) =>
+      guarded(async (): Promise<Page> => {
+        const limit = checkLimit(options.limit);
+        const start = options.cursor === undefined ? null : decodeScanCursor(options.cursor);
+        const queue = start === null ? await clientsAfter(null) : [];
+        let clientId = start === null ? (queue.shift() ?? null) : start.c;
+        let after = start?.a ?? null;
+        const items: StoredCredential[] = [];
+        for (let step = 1; clientId !== null; step++) {
+          const page = await listPage(clientId, after, limit - items.length, true);
+          items.push(...page.items);
+          if (page.more && page.last !== null) {
+            after = page.last;
+          } else {
+            if (queue.length === 0) queue.push(...(await clientsAfter(clientId)));
+            clientId = queue.shift() ?? null;
+            after = null;
+          }
+          if (items.length >= limit || step >= maxScanSteps) break;
+        }
+        return { items, cursor: clientId === null ? null : encodeCursor("scan", { c: clientId, a: after }) };
+      }),
+
+    acquireLease: (name, owner, ttlMs) =>
+      guarded(
+        async () =>
+          (await runScript(client, acquireLeaseScript, [keys.lease(name)], [owner, checkTtl(ttlMs)])) === 1,
+      ),
+
+    extendLease: (name, owner, ttlMs) =>
+      guarded(
+        async () =>
+          (await runScript(client, extendLeaseScript, [keys.lease(name)], [owner, checkTtl(ttlMs)])) === 1,
+      ),
+
+    releaseLease: (name, owner) =>
+      guarded(async () => (await runScript(client, releaseLeaseScript, [keys.lease(name)], [owner])) === 1),
+
+    ping: () =>
+      guarded(async () => {
+        // On a cluster every master must answer: a store with an unreachable slot range is not ready.
+        const masters = client.isCluster ? (client as Cluster).nodes("master") : [];
+        if (masters.length === 0) await client.ping();
+        else await Promise.all(masters.map((node) => node.ping()));
+      }),
+
+    // The store owns no timers or connections: the injected client is its caller's to close.
+    close: async () => {},
+  } satisfies CredentialStore;
+  return store;
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new CredkitError("VALIDATION_ERROR", "limit must be an integer from 1 to 1000", {
+      errors: [{ path: "limit", message: "An integer from 1 to 1000" }],
+    });
+  }
+  return limit;
+}
+
+function checkTtl(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
+      errors: [{ path: "ttlMs", message: "A positive number of milliseconds" }],
+    });
+  }
+  // PX takes whole milliseconds; rounding up never shortens a lease.
+  return Math.ceil(ttlMs);
+}
+
+// The list script answers {jsons, lastScannedId|nil, more}; anything else is a broken server or script.
+function listReply(reply: unknown): [unknown[], string | null, boolean] {
+  if (!Array.isArray(reply) || !Array.isArray(reply[0])) {
+    throw new Error("Unexpected reply from the list script");
+  }
+  const last = typeof reply[1] === "string" ? reply[1] : null;
+  return [reply[0] as unknown[], last, reply[2] === 1];
+}

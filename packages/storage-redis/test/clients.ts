@@ -1,0 +1,25 @@
+import { randomUUID } from "node:crypto";
+import { Cluster, Redis } from "ioredis";
+import { inject } from "vitest";
+import { redisClientOptions, redisClusterOptions } from "../src/index.js";
+
+/** A client of the shared standalone server, with the recommended options. */
+export function standaloneClient(): Redis {
+  return new Redis(inject("redisUrl"), redisClientOptions());
+}
+
+/** A client of the shared 3-master cluster, with the recommended options. */
+export function clusterClient(): Cluster {
+  const nodes = inject("redisClusterNodes")
+    .split(",")
+    .map((node) => {
+      const [host = "127.0.0.1", port = ""] = node.trim().split(":");
+      return { host, port: Number(port) };
+    });
+  return new Cluster(nodes, redisClusterOptions());
+}
+
+/** A key prefix no other run or test file uses, so runs sharing a server never see each other's keys. */
+export function randomKeyPrefix(): string {
+  return `credkit-test:${randomUUID()}:`;
+}

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Starts and stops real redis-server processes for tests and benchmarks (no Docker here).
+#
+#   scripts/redis.sh start-standalone <stateDir>   prints redis://127.0.0.1:<port>
+#   scripts/redis.sh start-cluster <stateDir>      prints 127.0.0.1:<a>,127.0.0.1:<b>,127.0.0.1:<c>
+#   scripts/redis.sh stop <stateDir>               SIGTERM every server of <stateDir>, waits for exit
+#   scripts/redis.sh kill <stateDir>               SIGKILL instead (a crash; appendfsync always keeps
+#                                                  every acknowledged write)
+#   scripts/redis.sh restart <stateDir>            stop, then start the same servers on the same ports
+#                                                  with the same data; prints the address again
+#   scripts/redis.sh address <stateDir>            prints the address of a running <stateDir>
+#
+# Each server lives in <stateDir>/node-<port>/ (data, AOF, pid file, log); <stateDir>/mode says whether
+# it is a standalone server or a cluster. Servers listen on 127.0.0.1 only, on free ports; readiness
+# is polled with redis-cli (ping, then cluster_state:ok), never assumed after a fixed sleep.
+# Only the address goes to stdout; progress and errors go to stderr.
+# CREDKIT_TEST_REDIS_SERVER_BIN / CREDKIT_TEST_REDIS_CLI_BIN override the binaries.
+set -euo pipefail
+
+REDIS_SERVER="${CREDKIT_TEST_REDIS_SERVER_BIN:-redis-server}"
+REDIS_CLI="${CREDKIT_TEST_REDIS_CLI_BIN:-redis-cli}"
+READY_TIMEOUT_S="${CREDKIT_REDIS_READY_TIMEOUT_S:-20}"
+
+die() {
+  echo "redis.sh: $*" >&2
+  exit 1
+}
+
+require_binaries() {
+  command -v "$REDIS_SERVER" >/dev/null 2>&1 ||
+    die "'$REDIS_SERVER' not found on PATH. Install Redis (Debian/Ubuntu: apt-get install -y redis-server; .ci/run does this) or set CREDKIT_TEST_REDIS_SERVER_BIN."
+  command -v "$REDIS_CLI" >/dev/null 2>&1 ||
+    die "'$REDIS_CLI' not found on PATH (it ships with redis-server; Debian: apt-get install -y redis-tools)."
+  command -v node >/dev/null 2>&1 || die "node is needed to find free ports"
+}
+
+# Prints N distinct free loopback ports, one per line. All sockets stay open until every port is
+# chosen, so the N ports differ; another process may still take one before redis binds it, which
+# start_node detects.
+free_ports() {
+  node -e '
+    const net = require("net");
+    const n = Number(process.argv[1]);
+    const servers = [];
+    const next = () => {
+      if (servers.length === n) {
+        console.log(servers.map((s) => s.address().port).join("\n"));
+        servers.forEach((s) => s.close());
+        return;
+      }
+      const s = net.createServer().listen(0, "127.0.0.1", () => { servers.push(s); next(); });
+    };
+    next();
+  ' "$1"
+}
+
+now_ms() { date +%s%3N; }
+
+# Polls `cmd...` until it prints `expected` (substring), or fails after READY_TIMEOUT_S.
+wait_for() {
+  local what="$1" expected="$2"
+  shift 2
+  local deadline=$(($(now_ms) + READY_TIMEOUT_S * 1000))
+  until "$@" 2>/dev/null | grep -q "$expected"; do
+    if (($(now_ms) > deadline)); then die "timed out after ${READY_TIMEOUT_S}s waiting for $what"; fi
+    sleep 0.05 # poll interval, not a readiness assumption
+  done
+}
+
+pid_alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
+
+# Starts one daemonized redis-server in <stateDir>/node-<port> and waits until it answers PING.
+# Args: stateDir port busPort(or empty for standalone).
+start_node() {
+  local state="$1" port="$2" bus="$3"
+  local dir="$state/node-$port"
+  mkdir -p "$dir"
+  echo "$bus" >"$dir/bus-port"
+  local args=(
+    --bind 127.0.0.1 --port "$port" --protected-mode no
+    --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+    --appendonly yes --appendfsync always --save ""
+  )
+  if [[ -n "$bus" ]]; then
+    args+=(--cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-port "$bus"
+      --cluster-node-timeout 5000)
+  fi
+  rm -f "$dir/redis.pid"
+  "$REDIS_SERVER" "${args[@]}" >&2 || die "redis-server failed to start on port $port (see $dir/redis.log)"
+  local deadline=$(($(now_ms) + READY_TIMEOUT_S * 1000))
+  until [[ "$("$REDIS_CLI" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == "PONG" ]]; do
+    # A port taken between choosing and binding makes redis exit: report it instead of waiting.
+    if [[ -f "$dir/redis.pid" ]] && ! pid_alive "$(cat "$dir/redis.pid")"; then
+      die "redis-server on port $port exited (see $dir/redis.log)"
+    fi
+    if grep -q "Could not create server TCP listening socket\|Address already in use" "$dir/redis.log" 2>/dev/null; then
+      die "port $port is taken (see $dir/redis.log)"
+    fi
+    if (($(now_ms) > deadline)); then die "redis-server on port $port did not answer PING in ${READY_TIMEOUT_S}s"; fi
+    sleep 0.05 # poll interval, not a readiness assumption
+  done
+}
+
+node_ports() {
+  local state="$1" d
+  for d in "$state"/node-*/; do
+    [[ -d "$d" ]] || continue
+    d="${d%/}"
+    echo "${d##*/node-}"
+  done
+}
+
+print_address() {
+  local state="$1" mode ports
+  mode="$(cat "$state/mode" 2>/dev/null)" || die "$state holds no servers started by redis.sh"
+  mapfile -t ports < <(node_ports "$state")
+  if [[ "$mode" == "standalone" ]]; then
+    echo "redis://127.0.0.1:${ports[0]}"
+  else
+    local out=() p
+    for p in "${ports[@]}"; do out+=("127.0.0.1:$p"); done
+    (
+      IFS=,
+      echo "${out[*]}"
+    )
+  fi
+}
+
+wait_cluster_ok() {
+  local state="$1" p
+  for p in $(node_ports "$state"); do
+    wait_for "cluster_state:ok on port $p" "cluster_state:ok" "$REDIS_CLI" -h 127.0.0.1 -p "$p" cluster info
+  done
+}
+
+fresh_state() {
+  local state="$1"
+  mkdir -p "$state"
+  if [[ -f "$state/mode" ]]; then die "$state already holds servers; stop them or use another directory"; fi
+}
+
+start_standalone() {
+  local state="$1" port
+  fresh_state "$state"
+  port="$(free_ports 1)"
+  start_node "$state" "$port" ""
+  echo standalone >"$state/mode"
+  print_address "$state"
+}
+
+start_cluster() {
+  local state="$1" ports nodes=() i
+  fresh_state "$state"
+  mapfile -t ports < <(free_ports 6)
+  echo cluster >"$state/mode"
+  for i in 0 1 2; do
+    start_node "$state" "${ports[$i]}" "${ports[$((i + 3))]}"
+    nodes+=("127.0.0.1:${ports[$i]}")
+  done
+  "$REDIS_CLI" --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >&2 ||
+    die "redis-cli --cluster create failed"
+  wait_cluster_ok "$state"
+  print_address "$state"
+}
+
+stop_all() {
+  local state="$1" signal="$2" p pid pids=()
+  for p in $(node_ports "$state"); do
+    local pidfile="$state/node-$p/redis.pid"
+    [[ -f "$pidfile" ]] || continue
+    pid="$(cat "$pidfile")"
+    # Only signal what is still our redis-server: a stale pid may have been reused by another process.
+    if pid_alive "$pid" && grep -q redis "/proc/$pid/comm" 2>/dev/null; then
+      kill "-$signal" "$pid"
+      pids+=("$pid")
+    fi
+  done
+  local deadline=$(($(now_ms) + READY_TIMEOUT_S * 1000))
+  for pid in "${pids[@]}"; do
+    while pid_alive "$pid"; do
+      if (($(now_ms) > deadline)); then die "redis-server $pid did not exit after SIG$signal"; fi
+      sleep 0.05 # poll interval while the process shuts down
+    done
+  done
+  for p in $(node_ports "$state"); do rm -f "$state/node-$p/redis.pid"; done
+}
+
+restart_all() {
+  local state="$1" mode p
+  mode="$(cat "$state/mode" 2>/dev/null)" || die "$state holds no servers started by redis.sh"
+  stop_all "$state" TERM
+  for p in $(node_ports "$state"); do
+    start_node "$state" "$p" "$(cat "$state/node-$p/bus-port")"
+  done
+  if [[ "$mode" == "cluster" ]]; then wait_cluster_ok "$state"; fi
+  print_address "$state"
+}
+
+main() {
+  local cmd="${1:-}" state="${2:-}"
+  [[ -n "$cmd" && -n "$state" ]] ||
+    die "usage: redis.sh start-standalone|start-cluster|stop|kill|restart|address <stateDir>"
+  mkdir -p "$state"
+  state="$(cd "$state" && pwd -P)"
+  case "$cmd" in
+  start-standalone)
+    require_binaries
+    start_standalone "$state"
+    ;;
+  start-cluster)
+    require_binaries
+    start_cluster "$state"
+    ;;
+  stop) stop_all "$state" TERM ;;
+  kill) stop_all "$state" KILL ;;
+  restart)
+    require_binaries
+    restart_all "$state"
+    ;;
+  address) print_address "$state" ;;
+  *) die "unknown command '$cmd'" ;;
+  esac
+}
+
+main "$@"
