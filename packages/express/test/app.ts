@@ -1,0 +1,37 @@
+import { randomBytes } from "node:crypto";
+import { type CredentialStore, createCredentialService, createKeyring } from "@credkit/core";
+import { memoryStore } from "@credkit/storage-memory";
+import express from "express";
+import { createCredkitRouter, type ErrorObserver, tokenAuthenticator } from "../src/index.js";
+
+/** Tokens the test app accepts. */
+export const tokens = {
+  admin: "admin-token-0123456789",
+  acme: "acme-token-0123456789",
+};
+
+/** An app with the router mounted at /api over a memory store (or the given one). */
+export function testApp(
+  options: { store?: CredentialStore; onError?: ErrorObserver; bodyLimit?: string } = {},
+) {
+  const store = options.store ?? memoryStore();
+  const service = createCredentialService({
+    regions: { "eu-west-1": store, "us-east-1": store },
+    keyring: createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] }),
+    defaultRegion: "us-east-1",
+  });
+  const app = express();
+  app.use(
+    "/api",
+    createCredkitRouter({
+      service,
+      authenticate: tokenAuthenticator([
+        { token: tokens.admin, userId: "admin", clientIds: "*" },
+        { token: tokens.acme, userId: "acme-user", clientIds: ["acme"] },
+      ]),
+      ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    }),
+  );
+  return { app, service, store };
+}

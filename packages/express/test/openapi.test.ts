@@ -1,0 +1,39 @@
+import request from "supertest";
+import { describe, expect, it } from "vitest";
+import { testApp } from "./app.js";
+
+describe("OpenAPI document and docs page", () => {
+  it("documents the five endpoints from the zod schemas", async () => {
+    const { app } = testApp();
+    const { body } = await request(app).get("/api/openapi.json").expect(200);
+    expect(body.openapi).toBe("3.1.0");
+    const operations = Object.entries(
+      body.paths as Record<string, Record<string, { operationId: string }>>,
+    ).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    );
+    expect(operations.sort()).toEqual([
+      "DELETE /api/clients/{clientId}/credentials/{credentialId} deleteCredential",
+      "GET /api/clients/{clientId}/credentials listCredentials",
+      "GET /api/clients/{clientId}/credentials/{credentialId} getCredential",
+      "POST /api/clients/{clientId}/credentials createCredential",
+      "PUT /api/clients/{clientId}/credentials/{credentialId} updateCredential",
+    ]);
+    const create = body.paths["/api/clients/{clientId}/credentials"].post;
+    const schema = create.requestBody.content["application/json"].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(["credentialName", "credentialType", "authType"]));
+    expect(schema.properties.authType.enum).toContain("jwtVerify");
+    expect(JSON.stringify(schema.properties.secret)).toContain("keyValue");
+    expect(create.responses["201"]).toBeDefined();
+  });
+
+  it("serves a self-contained docs page listing every endpoint", async () => {
+    const { app } = testApp();
+    const res = await request(app).get("/api/docs").expect(200);
+    expect(res.headers["content-type"]).toMatch(/text\/html/);
+    expect(res.headers["content-security-policy"]).toContain("default-src 'none'");
+    for (const method of ["GET", "POST", "PUT", "DELETE"]) expect(res.text).toContain(`>${method}</span>`);
+    expect(res.text).toContain("/api/clients/{clientId}/credentials/{credentialId}");
+    expect(res.text).not.toMatch(/<script|https?:\/\/(?!json-schema)/);
+  });
+});
