@@ -1,0 +1,1 @@
+export { type MemoryStoreConfig, memoryStore } from "./memory-store.js";

@@ -1,0 +1,260 @@
+import {
+  type CredentialStore,
+  CredkitError,
+  type ListOptions,
+  type Page,
+  type ScanOptions,
+  type StoredCredential,
+} from "@credkit/core";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import { SortedKeys } from "./sorted-keys.js";
+
+/** Configuration of {@link memoryStore}. */
+export interface MemoryStoreConfig {
+  /** Current time in epoch milliseconds; inject one to test expiry. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** One client's records, their sorted ids, and lookup hash → credential id. */
+interface ClientRecords {
+  records: Map<string, StoredCredential>;
+  ids: SortedKeys;
+  lookups: Map<string, string>;
+}
+
+/** A held lease: its owner token and when it lapses (epoch ms). */
+interface Lease {
+  owner: string;
+  expiresAt: number;
+}
+
+const maxPageSize = 1000;
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) {
+    throw new CredkitError("VALIDATION_ERROR", `limit must be an integer from 1 to ${maxPageSize}`, {
+      errors: [{ path: "limit", message: `An integer from 1 to ${maxPageSize}` }],
+    });
+  }
+}
+
+function checkTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
+      errors: [{ path: "ttlMs", message: "A positive number of milliseconds" }],
+    });
+  }
+}
+
+/**
+ * An in-process {@link CredentialStore} over Maps: the embedded default, and the reference the other
+ * adapters are compared with. Every method runs synchronously to completion before its promise settles,
+ * so each one is atomic within this process (and this store is not shared across processes). Records
+ * are deep-copied in and out, so callers can never mutate what is stored. Expired records are treated
+ * as absent and removed when an operation comes across them; there is no timer.
+ */
+export function memoryStore(config: MemoryStoreConfig = {}) {
+  const now = config.clock ?? Date.now;
+  const clients = new Map<string, ClientRecords>();
+  const clientIds = new SortedKeys();
+  const leases = new Map<string, Lease>();
+
+  function isExpired(record: StoredCredential): boolean {
+    return record.expiresAt !== null && record.expiresAt <= now();
+  }
+
+  function clientFor(clientId: string): ClientRecords {
+    let client = clients.get(clientId);
+    if (!client) {
+      client = { records: new Map(), ids: new SortedKeys(), lookups: new Map() };
+      clients.set(clientId, client);
+      clientIds.add(clientId);
+    }
+    return client;
+  }
+
+  function remove(clientId: string, client: ClientRecords, record: StoredCredential): void {
+    client.records.delete(record.credentialId);
+    client.ids.delete(record.credentialId);
+    if (record.lookupHash !== null && client.lookups.get(record.lookupHash) === record.credentialId) {
+      client.lookups.delete(record.lookupHash);
+    }
+    // Drop empty clients so a churn of short-lived client ids does not grow the maps forever.
+    if (client.records.size === 0) {
+      clients.delete(clientId);
+      clientIds.delete(clientId);
+    }
+  }
+
+  /** The stored (not copied) live record, removing it first if it has expired. */
+  function live(clientId: string, credentialId: string): StoredCredential | null {
+    const client = clients.get(clientId);
+    const record = client?.records.get(credentialId);
+    if (!client || !record) return null;
+    if (isExpired(record)) {
+      remove(clientId, client, record);
+      return null;
+    }
+    return record;
+  }
+
+  /** The live record holding `lookupHash` in `clientId`, or null. */
+  function lookupHolder(clientId: string, lookupHash: string): StoredCredential | null {
+    const credentialId = clients.get(clientId)?.lookups.get(lookupHash);
+    if (credentialId === undefined) return null;
+    const record = live(clientId, credentialId);
+    return record?.lookupHash === lookupHash ? record : null;
+  }
+
+  /** Live records of `client` after `after`, skipping (and removing) expired ones, up to `limit` + 1. */
+  function pageOf(
+    clientId: string,
+    client: ClientRecords,
+    after: string | undefined,
+    limit: number,
+    keep: (record: StoredCredential) => boolean,
+  ): StoredCredential[] {
+    const found: StoredCredential[] = [];
+    for (const credentialId of client.ids.from(after)) {
+      const record = live(clientId, credentialId);
+      if (record && keep(record)) found.push(record);
+      // One past the limit tells whether another page exists, so the last page ends with a null cursor.
+      if (found.length > limit) break;
+    }
+    return found;
+  }
+
+  const store = {
+    name: "memory",
+
+    async create(record: StoredCredential): Promise<void> {
+      if (live(record.clientId, record.credentialId)) {
+        throw new CredkitError("CONFLICT", "A credential with this id already exists");
+      }
+      if (record.lookupHash !== null && lookupHolder(record.clientId, record.lookupHash)) {
+        throw new CredkitError("CONFLICT", "Another credential of this client has the same lookup value");
+      }
+      const client = clientFor(record.clientId);
+      client.records.set(record.credentialId, structuredClone(record));
+      client.ids.add(record.credentialId);
+      if (record.lookupHash !== null) client.lookups.set(record.lookupHash, record.credentialId);
+    },
+
+    async get(clientId: string, credentialId: string): Promise<StoredCredential | null> {
+      const record = live(clientId, credentialId);
+      return record && structuredClone(record);
+    },
+
+    async list(clientId: string, options: ListOptions): Promise<Page> {
+      checkLimit(options.limit);
+      const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, 1)[0];
+      const client = clients.get(clientId);
+      if (!client) return { items: [], cursor: null };
+      const keep = options.includeTemporary ? () => true : (record: StoredCredential) => !record.temporary;
+      const found = pageOf(clientId, client, after, options.limit, keep);
+      const items = found.slice(0, options.limit).map((record) => structuredClone(record));
+      const last = items.at(-1);
+      return {
+        items,
+        cursor: found.length > options.limit && last ? encodeCursor([last.credentialId]) : null,
+      };
+    },
+
+    async update(next: StoredCredential, expectedVersion: number): Promise<StoredCredential | null> {
+      const current = live(next.clientId, next.credentialId);
+      if (!current) return null;
+      if (current.version !== expectedVersion) {
+        throw new CredkitError(
+          "VERSION_CONFLICT",
+          `The credential is at version ${current.version}, not ${expectedVersion}`,
+        );
+      }
+      if (next.lookupHash !== null && next.lookupHash !== current.lookupHash) {
+        const holder = lookupHolder(next.clientId, next.lookupHash);
+        if (holder && holder.credentialId !== next.credentialId) {
+          throw new CredkitError("CONFLICT", "Another credential of this client has the same lookup value");
+        }
+      }
+      const client = clientFor(next.clientId);
+      if (current.lookupHash !== null && client.lookups.get(current.lookupHash) === current.credentialId) {
+        client.lookups.delete(current.lookupHash);
+      }
+      client.records.set(next.credentialId, structuredClone(next));
+      if (next.lookupHash !== null) client.lookups.set(next.lookupHash, next.credentialId);
+      return structuredClone(next);
+    },
+
+    async delete(clientId: string, credentialId: string): Promise<boolean> {
+      return (await store.consume(clientId, credentialId)) !== null;
+    },
+
+    async consume(clientId: string, credentialId: string): Promise<StoredCredential | null> {
+      const record = live(clientId, credentialId);
+      const client = clients.get(clientId);
+      if (!record || !client) return null;
+      remove(clientId, client, record);
+      // Removed from the store, so the caller may own this object outright.
+      return record;
+    },
+
+    async findByLookup(clientId: string, lookupHash: string): Promise<StoredCredential | null> {
+      const record = lookupHolder(clientId, lookupHash);
+      return record && structuredClone(record);
+    },
+
+    async scan(options: ScanOptions): Promise<Page> {
+      checkLimit(options.limit);
+      const [afterClient, afterId] =
+        options.cursor === undefined ? [undefined, undefined] : decodeCursor(options.cursor, 2);
+      const found: StoredCredential[] = [];
+      // Resume inside the cursor's client first (if it still exists), then walk the clients after it.
+      const resumed = afterClient === undefined ? undefined : clients.get(afterClient);
+      if (afterClient !== undefined && resumed) {
+        found.push(...pageOf(afterClient, resumed, afterId, options.limit - found.length, () => true));
+      }
+      for (const clientId of clientIds.from(afterClient)) {
+        if (found.length > options.limit) break;
+        const client = clients.get(clientId);
+        if (client)
+          found.push(...pageOf(clientId, client, undefined, options.limit - found.length, () => true));
+      }
+      const items = found.slice(0, options.limit).map((record) => structuredClone(record));
+      const last = items.at(-1);
+      return {
+        items,
+        cursor:
+          found.length > options.limit && last ? encodeCursor([last.clientId, last.credentialId]) : null,
+      };
+    },
+
+    async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+      checkTtl(ttlMs);
+      const held = leases.get(name);
+      if (held && held.expiresAt > now()) return false;
+      leases.set(name, { owner, expiresAt: now() + ttlMs });
+      return true;
+    },
+
+    async extendLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+      checkTtl(ttlMs);
+      const held = leases.get(name);
+      if (!held || held.owner !== owner || held.expiresAt <= now()) return false;
+      held.expiresAt = now() + ttlMs;
+      return true;
+    },
+
+    async releaseLease(name: string, owner: string): Promise<boolean> {
+      const held = leases.get(name);
+      if (!held || held.owner !== owner || held.expiresAt <= now()) return false;
+      leases.delete(name);
+      return true;
+    },
+
+    async ping(): Promise<void> {},
+
+    // Nothing to release: no timers, no connections. The data stays, as an injected client's would.
+    async close(): Promise<void> {},
+  } satisfies CredentialStore;
+
+  return store;
+}

@@ -1,0 +1,2 @@
+export { type StoreConformanceOptions, storeConformanceSuite } from "./conformance-suite.js";
+export { makeRecord } from "./fixtures.js";
