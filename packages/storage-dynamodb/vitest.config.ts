@@ -1,3 +1,9 @@
+import { mergeConfig } from "vitest/config";
 import { packageTests } from "../../vitest.base.ts";
 
-export default packageTests();
+export default mergeConfig(
+  // DynamoDB Local answers in milliseconds, but its JVM warms up during the first tests.
+  packageTests({ globalSetup: ["test/global-setup.ts"], testTimeout: 30_000 }),
+  // The SDK warns on every process under Node 20 (support ends in 2027); the warning is noise here.
+  { test: { env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } } },
+);

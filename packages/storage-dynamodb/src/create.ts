@@ -1,0 +1,65 @@
+import { PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import type { StoredCredential } from "@credkit/core";
+import { storageUnavailable } from "@credkit/core";
+import { idTaken, lookupTaken } from "./conflicts.js";
+import { raceBackoff, type StoreContext, storeName } from "./context.js";
+import { condition, num, vacantCondition } from "./expression.js";
+import { type Item, lookupItem, recordItem } from "./item-codec.js";
+import { attemptWrite, isRace, onlyConditionsFailed, reasonCode } from "./sdk-errors.js";
+
+/**
+ * `create`: one request. A conditional PutItem without a lookup hash; with one, a TransactWriteItems of
+ * the record and its lookup item, each conditioned on its key being vacant (absent, or holding an
+ * expired record that DynamoDB's TTL sweeper has not removed yet).
+ */
+export async function createRecord(ctx: StoreContext, record: StoredCredential): Promise<void> {
+  const { lookupHash } = record;
+  if (lookupHash === null) return createAlone(ctx, record);
+  for (let attempt = 0; ; attempt++) {
+    const vacant = condition(vacantCondition, { ":now": num(ctx.now()) });
+    const put = (Item: Item) => ({ Put: { TableName: ctx.tableName, Item, ...vacant } });
+    // The SDK fills ClientRequestToken once per command, so its own retries of this transaction are
+    // idempotent: a retry after a lost response succeeds instead of failing its own conditions.
+    const result = await attemptWrite(
+      ctx.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [put(recordItem(record)), put(lookupItem({ ...record, lookupHash }))],
+        }),
+      ),
+    );
+    if (result.kind === "ok") return;
+    if (result.kind === "cancelled") {
+      const { reasons } = result;
+      if (onlyConditionsFailed(reasons)) {
+        if (reasonCode(reasons, 0) === "ConditionalCheckFailed") throw idTaken();
+        throw lookupTaken();
+      }
+      if (isRace(reasons) && attempt < ctx.maxRaceRetries) {
+        await raceBackoff(attempt);
+        continue;
+      }
+      throw storageUnavailable(storeName, result.error);
+    }
+    throw storageUnavailable(storeName, new Error("Unexpected condition failure outside a transaction"));
+  }
+}
+
+async function createAlone(ctx: StoreContext, record: StoredCredential): Promise<void> {
+  const item = recordItem(record);
+  const result = await attemptWrite(
+    ctx.client.send(
+      new PutItemCommand({
+        TableName: ctx.tableName,
+        Item: item,
+        ...condition(vacantCondition, { ":now": num(ctx.now()) }),
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    ),
+  );
+  if (result.kind === "ok") return;
+  // A PutItem has no idempotency token: when the SDK retried after a lost response, the item in the way
+  // is this very write, byte for byte, and the create did succeed.
+  if (result.kind === "condition" && result.item?.data?.S === item.data?.S) return;
+  if (result.kind === "cancelled") throw storageUnavailable(storeName, result.error);
+  throw idTaken();
+}

@@ -1,0 +1,40 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+
+/** Sort-key prefix of record items: `cred#<credentialId>`. */
+export const recordPrefix = "cred#";
+/** Sort-key prefix of lookup items: `lookup#<lookupHash>`. */
+export const lookupPrefix = "lookup#";
+/**
+ * Partition-key prefix of lease items. Leases live in their own partitions with the sort key `lease`,
+ * which no client partition uses, so a client id that happens to start with `lease#` cannot collide.
+ */
+export const leasePartitionPrefix = "lease#";
+/** Sort key of every lease item. */
+export const leaseSortKey = "lease";
+/** Name of the TTL attribute (epoch seconds) the table must have enabled. */
+export const ttlAttribute = "ttl";
+
+/** A primary key in the SDK's attribute-value form. */
+export type ItemKey = { pk: { S: string }; sk: { S: string } };
+
+/** The key of a credential's record item. */
+export function recordKey(clientId: string, credentialId: string): ItemKey {
+  return { pk: { S: clientId }, sk: { S: `${recordPrefix}${credentialId}` } };
+}
+
+/** The key of the lookup item that maps `lookupHash` to a credential of `clientId`. */
+export function lookupKey(clientId: string, lookupHash: string): ItemKey {
+  return { pk: { S: clientId }, sk: { S: `${lookupPrefix}${lookupHash}` } };
+}
+
+/** The key of the lease item `name`. */
+export function leaseKey(name: string): ItemKey {
+  return { pk: { S: `${leasePartitionPrefix}${name}` }, sk: { S: leaseSortKey } };
+}
+
+/** The plain `{pk, sk}` strings of a key returned by DynamoDB, or null when it is not a pk/sk string key. */
+export function plainKey(key: Record<string, AttributeValue> | undefined): { pk: string; sk: string } | null {
+  const pk = key?.pk?.S;
+  const sk = key?.sk?.S;
+  return pk === undefined || sk === undefined ? null : { pk, sk };
+}

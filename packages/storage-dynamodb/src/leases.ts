@@ -1,0 +1,107 @@
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { CredkitError, storageUnavailable } from "@credkit/core";
+import { type StoreContext, storeName } from "./context.js";
+import { condition, num, str } from "./expression.js";
+import { ttlSeconds } from "./item-codec.js";
+import { leaseKey, ttlAttribute } from "./keys.js";
+import { attemptWrite, type WriteResult } from "./sdk-errors.js";
+
+// Held: this owner's lease, not yet expired by the caller's clock.
+const heldBy = "#owner = :owner AND #exp > :now";
+
+/**
+ * `acquireLease`: one conditional PutItem of `{pk: lease#<name>, sk: lease, owner, expiresAt, ttl}`,
+ * allowed when the lease is free, expired, or already this owner's (re-acquiring refreshes it). Only
+ * one of concurrent acquirers can satisfy the condition.
+ */
+export async function acquireLease(
+  ctx: StoreContext,
+  name: string,
+  owner: string,
+  ttlMs: number,
+): Promise<boolean> {
+  const now = ctx.now();
+  const expiresAt = now + positive(ttlMs);
+  return answered(
+    await attemptWrite(
+      ctx.client.send(
+        new PutItemCommand({
+          TableName: ctx.tableName,
+          Item: {
+            ...leaseKey(name),
+            owner: str(owner),
+            expiresAt: num(expiresAt),
+            [ttlAttribute]: num(ttlSeconds(expiresAt)),
+          },
+          ...condition("attribute_not_exists(#pk) OR #exp <= :now OR #owner = :owner", {
+            ":now": num(now),
+            ":owner": str(owner),
+          }),
+        }),
+      ),
+    ),
+  );
+}
+
+/** `extendLease`: one conditional UpdateItem, only while `owner` holds the lease. */
+export async function extendLease(
+  ctx: StoreContext,
+  name: string,
+  owner: string,
+  ttlMs: number,
+): Promise<boolean> {
+  const now = ctx.now();
+  const expiresAt = now + positive(ttlMs);
+  const update = "SET #exp = :expiresAt, #ttl = :ttl";
+  const values = {
+    ":now": num(now),
+    ":owner": str(owner),
+    ":expiresAt": num(expiresAt),
+    ":ttl": num(ttlSeconds(expiresAt)),
+  };
+  const { ExpressionAttributeNames, ExpressionAttributeValues } = condition(`${update} ${heldBy}`, values);
+  return answered(
+    await attemptWrite(
+      ctx.client.send(
+        new UpdateItemCommand({
+          TableName: ctx.tableName,
+          Key: leaseKey(name),
+          UpdateExpression: update,
+          ConditionExpression: heldBy,
+          ExpressionAttributeNames,
+          ExpressionAttributeValues,
+        }),
+      ),
+    ),
+  );
+}
+
+/** `releaseLease`: one conditional DeleteItem, only while `owner` holds the lease. */
+export async function releaseLease(ctx: StoreContext, name: string, owner: string): Promise<boolean> {
+  return answered(
+    await attemptWrite(
+      ctx.client.send(
+        new DeleteItemCommand({
+          TableName: ctx.tableName,
+          Key: leaseKey(name),
+          ...condition(heldBy, { ":now": num(ctx.now()), ":owner": str(owner) }),
+        }),
+      ),
+    ),
+  );
+}
+
+function answered(result: WriteResult<unknown>): boolean {
+  if (result.kind === "ok") return true;
+  if (result.kind === "condition") return false;
+  throw storageUnavailable(storeName, result.error);
+}
+
+function positive(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
+      errors: [{ path: "ttlMs", message: "Must be a positive number of milliseconds" }],
+    });
+  }
+  return ttlMs;
+}

@@ -1,0 +1,105 @@
+import {
+  DeleteItemCommand,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { StoredCredential } from "@credkit/core";
+import { storageUnavailable } from "@credkit/core";
+import { raceBackoff, type StoreContext, storeName } from "./context.js";
+import { condition, liveCondition, num, str } from "./expression.js";
+import { type Item, isLive, lookupHashOf, recordOf, versionOf } from "./item-codec.js";
+import { lookupKey, recordKey } from "./keys.js";
+import { attemptWrite, isRace, onlyConditionsFailed, reasonCode } from "./sdk-errors.js";
+
+/**
+ * Removes a live record and its lookup item atomically and returns the record, or null when there was
+ * none (absent, expired, or another caller removed it first). Backs both `delete` and `consume`.
+ *
+ * The first request is a conditional DeleteItem that only succeeds for a record without a lookup hash,
+ * returning the deleted item (1 request). For a record with one it fails and returns the old item at
+ * no cost, and a TransactWriteItems deletes the record — conditioned on the version just read — and its
+ * lookup item (2 requests). Conditional deletes make "exactly one of N concurrent consumers wins"
+ * DynamoDB's guarantee: the losers' conditions fail on the missing item and they get null.
+ */
+export async function removeRecord(
+  ctx: StoreContext,
+  clientId: string,
+  credentialId: string,
+): Promise<StoredCredential | null> {
+  let lastRace: unknown;
+  for (let attempt = 0; attempt <= ctx.maxRaceRetries; attempt++) {
+    if (attempt > 0) await raceBackoff(attempt - 1);
+    const now = ctx.now();
+    const first = await attemptWrite(
+      ctx.client.send(
+        new DeleteItemCommand({
+          TableName: ctx.tableName,
+          Key: recordKey(clientId, credentialId),
+          ...condition(`${liveCondition} AND attribute_not_exists(#lh)`, { ":now": num(now) }),
+          ReturnValues: "ALL_OLD",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      ),
+    );
+    if (first.kind === "ok") return first.output.Attributes ? recordOf(first.output.Attributes) : null;
+    if (first.kind === "cancelled") throw storageUnavailable(storeName, first.error);
+    const old = first.item;
+    if (old === undefined || !isLive(old, now)) return null;
+    const outcome = await removeWithLookup(ctx, clientId, credentialId, old, now);
+    if (outcome.kind === "done") return outcome.value;
+    lastRace = outcome.cause;
+  }
+  throw storageUnavailable(storeName, lastRace);
+}
+
+type Outcome = { kind: "done"; value: StoredCredential | null } | { kind: "retry"; cause: unknown };
+
+async function removeWithLookup(
+  ctx: StoreContext,
+  clientId: string,
+  credentialId: string,
+  old: Item,
+  now: number,
+): Promise<Outcome> {
+  const hash = lookupHashOf(old);
+  const items: TransactWriteItem[] = [
+    {
+      Delete: {
+        TableName: ctx.tableName,
+        Key: recordKey(clientId, credentialId),
+        ...condition(`${liveCondition} AND #v = :version`, {
+          ":now": num(now),
+          ":version": num(versionOf(old)),
+        }),
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    },
+  ];
+  if (hash !== null) {
+    items.push({
+      Delete: {
+        TableName: ctx.tableName,
+        Key: lookupKey(clientId, hash),
+        // A lookup item another record took over (after this one expired on some clock) is not ours.
+        ...condition("attribute_not_exists(#pk) OR #cid = :id", { ":id": str(credentialId) }),
+      },
+    });
+  }
+  const result = await attemptWrite(ctx.client.send(new TransactWriteItemsCommand({ TransactItems: items })));
+  if (result.kind === "ok") return { kind: "done", value: recordOf(old) };
+  if (result.kind === "condition") throw storageUnavailable(storeName, result.error);
+  const { reasons } = result;
+  if (onlyConditionsFailed(reasons)) {
+    if (reasonCode(reasons, 0) === "ConditionalCheckFailed") {
+      const current = reasons[0]?.Item;
+      // Gone or expired: another caller won. Still there: it was updated in between, so start over.
+      if (current === undefined || !isLive(current, ctx.now())) return { kind: "done", value: null };
+      return { kind: "retry", cause: result.error };
+    }
+    const withoutLookup = { ...old };
+    delete withoutLookup.lookupHash;
+    return removeWithLookup(ctx, clientId, credentialId, withoutLookup, now);
+  }
+  if (isRace(reasons)) return { kind: "retry", cause: result.error };
+  throw storageUnavailable(storeName, result.error);
+}

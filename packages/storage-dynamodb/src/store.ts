@@ -1,0 +1,49 @@
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import type { CredentialStore } from "@credkit/core";
+import { CredkitError } from "@credkit/core";
+import { type DynamoDbStoreConfig, defaultMaxRaceRetries } from "./config.js";
+import { type StoreContext, storeName } from "./context.js";
+import { createRecord } from "./create.js";
+import { acquireLease, extendLease, releaseLease } from "./leases.js";
+import { findRecordByLookup, getRecord, listRecords, scanRecords } from "./reads.js";
+import { removeRecord } from "./remove.js";
+import { guard } from "./sdk-errors.js";
+import { updateRecord } from "./update.js";
+
+// A key no credkit item uses: ping reads it with the same permission every other read needs.
+const pingKey = { pk: { S: "credkit#ping" }, sk: { S: "ping" } };
+
+/**
+ * A {@link CredentialStore} on one DynamoDB table (single-table design, see the README for the item
+ * layout and the request count of every operation). The client is injected and never destroyed.
+ */
+export function dynamoDbStore(config: DynamoDbStoreConfig) {
+  if (config.tableName.length < 3) {
+    throw new CredkitError("CONFIGURATION_ERROR", "A DynamoDB table name needs at least 3 characters");
+  }
+  const ctx: StoreContext = {
+    client: config.client,
+    tableName: config.tableName,
+    now: config.now ?? Date.now,
+    maxRaceRetries: config.maxRaceRetries ?? defaultMaxRaceRetries,
+  };
+  return {
+    name: storeName,
+    create: (record) => createRecord(ctx, record),
+    get: (clientId, credentialId) => getRecord(ctx, clientId, credentialId),
+    list: (clientId, options) => listRecords(ctx, clientId, options),
+    update: (next, expectedVersion) => updateRecord(ctx, next, expectedVersion),
+    delete: async (clientId, credentialId) => (await removeRecord(ctx, clientId, credentialId)) !== null,
+    consume: (clientId, credentialId) => removeRecord(ctx, clientId, credentialId),
+    findByLookup: (clientId, lookupHash) => findRecordByLookup(ctx, clientId, lookupHash),
+    scan: (options) => scanRecords(ctx, options),
+    acquireLease: (name, owner, ttlMs) => acquireLease(ctx, name, owner, ttlMs),
+    extendLease: (name, owner, ttlMs) => extendLease(ctx, name, owner, ttlMs),
+    releaseLease: (name, owner) => releaseLease(ctx, name, owner),
+    async ping() {
+      await guard(ctx.client.send(new GetItemCommand({ TableName: ctx.tableName, Key: pingKey })));
+    },
+    // Nothing to release: no timers, and the client belongs to the caller.
+    async close() {},
+  } satisfies CredentialStore;
+}

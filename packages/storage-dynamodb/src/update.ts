@@ -1,0 +1,196 @@
+import { PutItemCommand, type TransactWriteItem, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import type { StoredCredential } from "@credkit/core";
+import { CredkitError, storageUnavailable } from "@credkit/core";
+import { lookupTaken, versionConflict } from "./conflicts.js";
+import { raceBackoff, type StoreContext, storeName } from "./context.js";
+import { condition, liveCondition, num, str } from "./expression.js";
+import { type Item, isLive, lookupHashOf, lookupItem, recordItem, versionOf } from "./item-codec.js";
+import { lookupKey } from "./keys.js";
+import {
+  attemptWrite,
+  isRace,
+  onlyConditionsFailed,
+  reasonCode,
+  type TransactionCancelled,
+} from "./sdk-errors.js";
+
+/** What one try of an update came to: an answer, the old item for the slow path, or a lost race. */
+type Step =
+  | { kind: "done"; value: StoredCredential | null }
+  | { kind: "slow"; old: Item }
+  | { kind: "retry"; cause: unknown };
+
+/**
+ * `update`: compare-and-set on `version`. The store is not told the stored lookup hash, so the first
+ * request assumes it is unchanged (the usual case: a rename, a new rule effect):
+ * - without a lookup hash, a conditional PutItem (`version = :expected`, no `lookupHash`);
+ * - with one, a TransactWriteItems that also rewrites the lookup item's copy of the record.
+ * Either asks for the old item on a failed condition (`ReturnValuesOnConditionCheckFailure`), which
+ * answers "absent/expired" (null) and "other version" (VERSION_CONFLICT) at no extra cost. Only when
+ * the lookup hash really moved does a second request follow: one transaction that writes the record
+ * (still conditioned on the version), deletes the old lookup item and claims the new one.
+ * So an update is 1 request, or 2 when the lookup hash changes.
+ */
+export async function updateRecord(
+  ctx: StoreContext,
+  next: StoredCredential,
+  expectedVersion: number,
+): Promise<StoredCredential | null> {
+  if (next.version !== expectedVersion + 1) {
+    throw new CredkitError("INTERNAL", "update: next.version must be expectedVersion + 1");
+  }
+  for (let attempt = 0; ; attempt++) {
+    let step = await fastPath(ctx, next, expectedVersion);
+    if (step.kind === "slow") step = await slowPath(ctx, next, expectedVersion, step.old, true);
+    if (step.kind === "done") return step.value;
+    if (step.kind === "slow" || attempt >= ctx.maxRaceRetries) {
+      throw storageUnavailable(storeName, step.kind === "retry" ? step.cause : undefined);
+    }
+    await raceBackoff(attempt);
+  }
+}
+
+/** Maps the old item DynamoDB returned with a failed record condition. */
+function judge(item: Item | undefined, next: StoredCredential, expectedVersion: number, now: number): Step {
+  if (item === undefined) return { kind: "done", value: null };
+  // The SDK retried a PutItem whose first attempt did land: the stored record is this very write.
+  if (item.data?.S === JSON.stringify(next)) return { kind: "done", value: next };
+  if (!isLive(item, now)) return { kind: "done", value: null };
+  const stored = versionOf(item);
+  if (stored !== expectedVersion) throw versionConflict(expectedVersion, stored);
+  return { kind: "slow", old: item };
+}
+
+async function fastPath(ctx: StoreContext, next: StoredCredential, expectedVersion: number): Promise<Step> {
+  const now = ctx.now();
+  const values = { ":now": num(now), ":expected": num(expectedVersion) };
+  const { lookupHash } = next;
+  if (lookupHash === null) {
+    const result = await attemptWrite(
+      ctx.client.send(
+        new PutItemCommand({
+          TableName: ctx.tableName,
+          Item: recordItem(next),
+          ...condition(`${liveCondition} AND #v = :expected AND attribute_not_exists(#lh)`, values),
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      ),
+    );
+    if (result.kind === "ok") return { kind: "done", value: next };
+    if (result.kind === "condition") return judge(result.item, next, expectedVersion, now);
+    throw storageUnavailable(storeName, result.error);
+  }
+  const result = await attemptWrite(
+    ctx.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: ctx.tableName,
+              Item: recordItem(next),
+              ...condition(`${liveCondition} AND #v = :expected AND #lh = :hash`, {
+                ...values,
+                ":hash": str(lookupHash),
+              }),
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            },
+          },
+          {
+            Put: {
+              TableName: ctx.tableName,
+              Item: lookupItem({ ...next, lookupHash }),
+              // Absent only if something removed it behind our back; then this heals it.
+              ...condition("attribute_not_exists(#pk) OR #cid = :id", { ":id": str(next.credentialId) }),
+            },
+          },
+        ],
+      }),
+    ),
+  );
+  if (result.kind === "ok") return { kind: "done", value: next };
+  if (result.kind === "cancelled") {
+    return cancelled(result, (reasons) => {
+      if (reasonCode(reasons, 0) === "ConditionalCheckFailed") {
+        return judge(reasons[0]?.Item, next, expectedVersion, now);
+      }
+      throw lookupTaken();
+    });
+  }
+  throw storageUnavailable(storeName, result.error);
+}
+
+async function slowPath(
+  ctx: StoreContext,
+  next: StoredCredential,
+  expectedVersion: number,
+  old: Item,
+  deleteOldLookup: boolean,
+): Promise<Step> {
+  const now = ctx.now();
+  const id = str(next.credentialId);
+  const items: TransactWriteItem[] = [
+    {
+      Put: {
+        TableName: ctx.tableName,
+        Item: recordItem(next),
+        ...condition(`${liveCondition} AND #v = :expected`, {
+          ":now": num(now),
+          ":expected": num(expectedVersion),
+        }),
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    },
+  ];
+  const oldHash = lookupHashOf(old);
+  let oldIndex = -1;
+  if (deleteOldLookup && oldHash !== null && oldHash !== next.lookupHash) {
+    oldIndex = items.length;
+    items.push({
+      Delete: {
+        TableName: ctx.tableName,
+        Key: lookupKey(next.clientId, oldHash),
+        ...condition("attribute_not_exists(#pk) OR #cid = :id", { ":id": id }),
+      },
+    });
+  }
+  const { lookupHash } = next;
+  if (lookupHash !== null) {
+    items.push({
+      Put: {
+        TableName: ctx.tableName,
+        Item: lookupItem({ ...next, lookupHash }),
+        ...condition("attribute_not_exists(#pk) OR #cid = :id OR #exp <= :now", {
+          ":id": id,
+          ":now": num(now),
+        }),
+      },
+    });
+  }
+  const result = await attemptWrite(ctx.client.send(new TransactWriteItemsCommand({ TransactItems: items })));
+  if (result.kind === "ok") return { kind: "done", value: next };
+  if (result.kind === "cancelled") {
+    return cancelled(result, async (reasons) => {
+      if (reasonCode(reasons, 0) === "ConditionalCheckFailed") {
+        const step = judge(reasons[0]?.Item, next, expectedVersion, now);
+        return step.kind === "slow" ? { kind: "retry", cause: result.error } : step;
+      }
+      // The old lookup item went to another record (it could only after this one's expiry passed on
+      // some clock): it is not ours to delete, so write without touching it.
+      if (reasonCode(reasons, oldIndex) === "ConditionalCheckFailed" && oldIndex >= 0) {
+        return slowPath(ctx, next, expectedVersion, old, false);
+      }
+      throw lookupTaken();
+    });
+  }
+  throw storageUnavailable(storeName, result.error);
+}
+
+/** Common handling of a cancelled transaction: failed conditions are answers, conflicts are races. */
+async function cancelled(
+  result: TransactionCancelled,
+  onConditions: (reasons: TransactionCancelled["reasons"]) => Step | Promise<Step>,
+): Promise<Step> {
+  if (onlyConditionsFailed(result.reasons)) return onConditions(result.reasons);
+  if (isRace(result.reasons)) return { kind: "retry", cause: result.error };
+  throw storageUnavailable(storeName, result.error);
+}

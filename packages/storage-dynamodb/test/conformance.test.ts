@@ -1,0 +1,22 @@
+import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
+import { storeConformanceSuite } from "@credkit/storage-test-suite";
+import { createCredkitTable, dynamoDbStore } from "../src/index.js";
+import { dumpTable, localClient, randomTableName } from "./local-client.js";
+
+const client = localClient();
+const tableName = randomTableName();
+let table: Promise<void> | undefined;
+
+storeConformanceSuite("dynamodb", {
+  async makeStore() {
+    // One table for the whole run: every concern shares it, isolated by random client ids.
+    table ??= createCredkitTable(client, tableName);
+    await table;
+    return dynamoDbStore({ client, tableName });
+  },
+  readRaw: () => dumpTable(client, tableName),
+  async cleanup() {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+    client.destroy();
+  },
+});
