@@ -30,7 +30,6 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   logger.info({ port, regions: credkit.service.regions.length }, "credkit listening");
-  process.stdout.write(`credkit listening on http://localhost:${port} (API under /api, docs at /api/docs)\n`);
   if (credkit.generatedToken) {
     // The one deliberate print of a secret: without it nobody could call the server. Set
     // CREDKIT_USER_TOKENS to choose tokens yourself.
@@ -38,6 +37,7 @@ async function main(): Promise<void> {
       `No CREDKIT_USER_TOKENS set; generated an admin token for all clients:\n  ${credkit.generatedToken}\n`,
     );
   }
+  process.stdout.write(`credkit listening on http://localhost:${port} (API under /api, docs at /api/docs)\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+
+const key = Buffer.alloc(32, 7).toString("base64");
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return error as { code: string; message: string; errors: { path: string; message: string }[] };
+  }
+  throw new Error("expected a configuration error");
+};
+
+describe("server configuration", () => {
+  it("defaults to port 3000 and every AWS region on the memory store", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(Object.keys(config.regions)).toEqual(
+      expect.arrayContaining(["us-east-1", "eu-west-1", "ap-southeast-2"]),
+    );
+    expect(new Set(Object.values(config.regions).map((s) => s.storage))).toEqual(new Set(["memory"]));
+    expect(config.defaultRegion).toBe("us-east-1");
+    expect(config.tokens).toBeNull();
+    expect(config.keyring).toBeNull();
+  });
+
+  it("reads tokens, keys and a region map", () => {
+    const config = loadConfig({
+      PORT: "8080",
+      CREDKIT_USER_TOKENS: JSON.stringify([
+        { token: "t".repeat(20), userId: "u", clientIds: ["acme"], scopes: ["resolve"] },
+      ]),
+      CREDKIT_MASTER_KEY: key,
+      CREDKIT_REGIONS: JSON.stringify({
+        "eu-west-1": { storage: "redis", url: "redis://127.0.0.1:6379" },
+        "us-east-1": { storage: "memory" },
+      }),
+    });
+    expect(config.port).toBe(8080);
+    expect(config.tokens?.[0]).toMatchObject({ userId: "u", clientIds: ["acme"], scopes: ["resolve"] });
+    expect(Object.keys(config.regions).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    expect(config.defaultRegion).toBe("us-east-1");
+  });
+
+  it.each([
+    [{ PORT: "http" }, "PORT"],
+    [{ CREDKIT_USER_TOKENS: "[{" }, "CREDKIT_USER_TOKENS"],
+    [
+      { CREDKIT_USER_TOKENS: JSON.stringify([{ token: "short", userId: "u", clientIds: "*" }]) },
+      "CREDKIT_USER_TOKENS.0.token",
+    ],
+    [
+      { CREDKIT_USER_TOKENS: JSON.stringify([{ token: "t".repeat(20), userId: "u", clientIds: [] }]) },
+      "CREDKIT_USER_TOKENS.0.clientIds",
+    ],
+    [{ CREDKIT_STORAGE: "postgres" }, "CREDKIT_STORAGE"],
+    [{ CREDKIT_STORAGE: "redis" }, "CREDKIT_REDIS_URL"],
+    [{ CREDKIT_STORAGE: "dynamodb", CREDKIT_MASTER_KEY: key }, "CREDKIT_DYNAMODB_TABLE"],
+    [
+      {
+        CREDKIT_REGIONS: JSON.stringify({ "eu-west-1": { storage: "memory" } }),
+        CREDKIT_DEFAULT_REGION: "us-east-1",
+      },
+      "CREDKIT_DEFAULT_REGION",
+    ],
+    [{ CREDKIT_REGIONS: JSON.stringify({ EU: { storage: "memory" } }) }, "CREDKIT_REGIONS.EU"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+  ])("names the variable at fault: %j", (env, path) => {
+    const error = problems(env);
+    expect(error.code).toBe("CONFIGURATION_ERROR");
+    expect(error.errors[0]?.path).toBe(path);
+    expect(error.message).toContain(path);
+  });
+
+  it("refuses a durable store without a master key, saying how to make one", () => {
+    const error = problems({ CREDKIT_STORAGE: "redis", CREDKIT_REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(error.errors[0]?.path).toBe("CREDKIT_MASTER_KEY");
+    expect(error.message).toContain("keygen");
+  });
+
+  it("never echoes a token value in its errors", () => {
+    const error = problems({
+      CREDKIT_USER_TOKENS: JSON.stringify([{ token: "tok-SECRET-1", userId: "u", clientIds: "*" }]),
+    });
+    expect(error.message).not.toContain("tok-SECRET-1");
+  });
+});
