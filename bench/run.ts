@@ -1,0 +1,18 @@
+// `pnpm bench [name...]`: runs the named benchmarks (all by default), each against its bare baseline.
+import { benchCrypto } from "./crypto.js";
+import { benchHttp } from "./http.js";
+
+const benches: Record<string, () => Promise<unknown>> = {
+  crypto: () => benchCrypto(),
+  http: () => benchHttp(),
+};
+
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(
+    `Unknown benchmark(s): ${unknown.join(", ")}. Choose from: ${Object.keys(benches).join(", ")}`,
+  );
+  process.exit(2);
+}
+for (const name of chosen.length > 0 ? chosen : Object.keys(benches)) await benches[name]?.();
