@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes sure the real servers the tests need can be started here: redis-server (Debian's), Java 17 (for
+# DynamoDB Local) and the DynamoDB Local jar. Installs what is missing with apt-get when run as root;
+# otherwise says exactly what to install. Idempotent and quiet when everything is there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+missing=()
+command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "credkit tests need: ${missing[*]} (Debian package names). Install them, then run pnpm test again." >&2
+    exit 1
+  fi
+  echo "Installing ${missing[*]} with apt-get ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  # policy-rc.d keeps the package from starting a system-wide redis on 6379: tests start their own.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+bash "$ROOT/scripts/dynamodb-local.sh" fetch >&2

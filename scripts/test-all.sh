@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `pnpm test`: every check and every test, against real Redis (standalone and a 3-master cluster) and real
+# DynamoDB Local, which the storage packages' test setups start on free loopback ports and stop again.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export TURBO_TELEMETRY_DISABLED=1 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+
+bash scripts/ensure-test-deps.sh
+
+# Every server a test starts keeps its state (and pid file) under this run's own temp folder; whatever a
+# crashed run leaves behind is stopped here by pid, so nothing outlives the command.
+export TMPDIR="$ROOT/.cache/test-run-$$"
+mkdir -p "$TMPDIR"
+stop_leftovers() {
+  find "$TMPDIR" -name '*pid*' -type f 2>/dev/null | while read -r file; do
+    pid="$(tr -dc '0-9' <"$file")"
+    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+  done
+  rm -rf "$TMPDIR"
+}
+trap stop_leftovers EXIT
+pnpm exec biome check .
+# Two at a time: each storage package runs its own servers, and these machines have two cores.
+pnpm exec turbo run typecheck test --concurrency=2 --output-logs=new-only "$@"
