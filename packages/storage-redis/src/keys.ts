@@ -5,7 +5,10 @@ export const defaultKeyPrefix = "credkit:";
 
 /** The Redis key names one store uses; see the package README for the layout. */
 export interface RedisKeys {
-  /** The hash tag of a client: base64url of its UTF-8 id, so `{`/`}` inside the id cannot end the tag. */
+  /**
+   * The hash tag of a client: `c:` + base64url of its UTF-8 id, so `{`/`}` inside the id cannot end the
+   * tag, and never empty (Redis hashes the whole key when the tag is `{}`, which would split a client).
+   */
   tag(clientId: string): string;
   /** `P{tag}:ids`: sorted set (score 0) of every credential id of the client, ordered by bytes. */
   ids(clientId: string): string;
@@ -28,7 +31,7 @@ export function redisKeys(keyPrefix: string = defaultKeyPrefix): RedisKeys {
     // A brace in the prefix would become the hash tag of every key and put all clients on one slot.
     throw new CredkitError("CONFIGURATION_ERROR", "The Redis keyPrefix must not contain '{' or '}'");
   }
-  const tag = (clientId: string) => Buffer.from(clientId, "utf8").toString("base64url");
+  const tag = (clientId: string) => `c:${Buffer.from(clientId, "utf8").toString("base64url")}`;
   const base = (clientId: string) => `${keyPrefix}{${tag(clientId)}}:`;
   return {
     tag,

@@ -73,7 +73,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
       credentialId,
       now(),
     ]);
-    return json === null ? null : parseRecord(json);
+    return isNil(json) ? null : parseRecord(json);
   }
 
   async function listPage(
@@ -185,7 +185,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
           [keys.ids(clientId), keys.lookup(clientId, lookupHash)],
           [lookupHash, now()],
         );
-        if (json === null) return null;
+        if (isNil(json)) return null;
         const record = parseRecord(json);
         return isLive(record, now()) ? record : null;
       }),
@@ -261,11 +261,14 @@ function checkTtl(ttlMs: number): number {
   return Math.ceil(ttlMs);
 }
 
-// The list script answers {jsons, lastScannedId|nil, more}; anything else is a broken server or script.
+// Lua `false` is a nil reply from Redis; ioredis-mock passes it through as `false`.
+function isNil(reply: unknown): boolean {
+  return reply === null || reply === undefined || reply === false;
+}
+
+// The list script answers {more, lastScannedId|nil, json...}; anything else is a broken server or script.
 function listReply(reply: unknown): [unknown[], string | null, boolean] {
-  if (!Array.isArray(reply) || !Array.isArray(reply[0])) {
-    throw new Error("Unexpected reply from the list script");
-  }
-  const last = typeof reply[1] === "string" ? reply[1] : null;
-  return [reply[0] as unknown[], last, reply[2] === 1];
+  if (!Array.isArray(reply) || reply.length < 2) throw new Error("Unexpected reply from the list script");
+  const [more, last, ...jsons] = reply as unknown[];
+  return [jsons, typeof last === "string" ? last : null, more === 1];
 }

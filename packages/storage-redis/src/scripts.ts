@@ -17,10 +17,20 @@ function script(name: string, body: string): LuaScript {
 // KEYS[1], hence its slot: Redis allows that for scripts without a shebang, on a cluster too.
 // Record hashes hold r = record JSON, v = version, x = expiresAt (absent = never), h = lookup hash,
 // t = "1" when temporary. `now` (epoch ms) comes from the caller so every store reads one clock.
+// `unpack` is global in Redis's Lua 5.1; the fallback keeps the scripts runnable on Lua 5.3 (ioredis-mock).
 const prelude = `
+local unpack = unpack or table.unpack
 local base = string.sub(KEYS[1], 1, -4)
 local function recordKey(id) return base .. 'cred:' .. id end
 local function lookupKey(hash) return base .. 'lookup:' .. hash end
+-- Redis answers false for a missing hash field; ioredis-mock's Lua answers a null userdata: fold both.
+local function hmget(key, ...)
+  local values = redis.call('HMGET', key, ...)
+  for i = 1, select('#', ...) do
+    if type(values[i]) ~= 'string' then values[i] = false end
+  end
+  return values
+end
 local function live(x, now) return (not x) or tonumber(x) >= now end
 local function dropLookup(hash, id)
   if not hash then return end
@@ -30,7 +40,7 @@ end
 local function lookupHeldByOther(hash, id, now)
   local owner = redis.call('GET', lookupKey(hash))
   if (not owner) or owner == id then return false end
-  local other = redis.call('HMGET', recordKey(owner), 'v', 'x', 'h')
+  local other = hmget(recordKey(owner), 'v', 'x', 'h')
   return other[1] and live(other[2], now) and other[3] == hash
 end
 local function write(key, id, json, version, expiresAt, hash, temporary)
@@ -57,7 +67,7 @@ export const createScript = script(
   "create",
   `
 local id, now = ARGV[1], tonumber(ARGV[7])
-local cur = redis.call('HMGET', KEYS[2], 'v', 'x', 'h')
+local cur = hmget(KEYS[2], 'v', 'x', 'h')
 if cur[1] then
   if live(cur[2], now) then return 1 end
   -- Expired but not yet evicted by Redis: it is "absent", so clear it before reusing the id.
@@ -80,7 +90,7 @@ export const updateScript = script(
   "update",
   `
 local id, now = ARGV[1], tonumber(ARGV[8])
-local cur = redis.call('HMGET', KEYS[2], 'v', 'x', 'h')
+local cur = hmget(KEYS[2], 'v', 'x', 'h')
 if (not cur[1]) or (not live(cur[2], now)) then return {0} end
 if cur[1] ~= ARGV[3] then return {2, cur[1]} end
 if ARGV[6] ~= '' and ARGV[6] ~= cur[3] and lookupHeldByOther(ARGV[6], id, now) then return {3} end
@@ -98,7 +108,7 @@ export const takeScript = script(
   "take",
   `
 local id, now = ARGV[1], tonumber(ARGV[2])
-local cur = redis.call('HMGET', KEYS[2], 'r', 'x', 'h')
+local cur = hmget(KEYS[2], 'r', 'x', 'h')
 redis.call('ZREM', KEYS[1], id)
 if not cur[1] then return false end
 dropLookup(cur[3], id)
@@ -114,7 +124,7 @@ export const findByLookupScript = script(
   `
 local id = redis.call('GET', KEYS[2])
 if not id then return false end
-local cur = redis.call('HMGET', recordKey(id), 'r', 'x', 'h')
+local cur = hmget(recordKey(id), 'r', 'x', 'h')
 if cur[1] and live(cur[2], tonumber(ARGV[2])) and cur[3] == ARGV[1] then return cur[1] end
 return false
 `,
@@ -122,8 +132,8 @@ return false
 
 /**
  * One page of a client's ids. KEYS: ids. ARGV: start ('-' or '(' .. lastId), limit, includeTemporary
- * '1'|'0', now. Returns {jsons, lastScannedId|nil, more 1|0}. Index entries whose record Redis has
- * already expired are removed here, lazily.
+ * '1'|'0', now. Returns the flat array {more 1|0, lastScannedId|nil, json...}. Index entries whose
+ * record Redis has already expired are removed here, lazily.
  */
 export const listScript = script(
   "list",
@@ -132,7 +142,7 @@ local limit, now = tonumber(ARGV[2]), tonumber(ARGV[4])
 local ids = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, limit)
 local out = {}
 for _, id in ipairs(ids) do
-  local cur = redis.call('HMGET', recordKey(id), 'r', 'x', 't')
+  local cur = hmget(recordKey(id), 'r', 'x', 't')
   if not cur[1] then
     redis.call('ZREM', KEYS[1], id)
   elseif live(cur[2], now) and (ARGV[3] == '1' or cur[3] ~= '1') then
@@ -141,7 +151,8 @@ for _, id in ipairs(ids) do
 end
 local more = 0
 if #ids == limit then more = 1 end
-return {out, ids[#ids] or false, more}
+-- Flat, built by a constructor: ioredis-mock's Lua cannot return a table grown with table.insert.
+return {more, ids[#ids] or false, unpack(out)}
 `,
 );
 
