@@ -26,7 +26,7 @@ export interface CredkitApp {
 /** Wires stores, keyring, service and routes from a validated configuration. */
 export async function createApp(config: ServerConfig, logger: Logger): Promise<CredkitApp> {
   const { keyring, ephemeral } = await keyringFor(config);
-  const stores = await openStores(config.regions);
+  const stores = await openStores(config.regions, logger);
   const service = createCredentialService({
     regions: stores.regions,
     keyring,

@@ -36,8 +36,13 @@ export const storageSchema = z.discriminatedUnion("storage", [
     table: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)"),
-    endpoint: z.url().optional(),
-    region: z.string().optional().describe("AWS region of the table; defaults to the credkit region"),
+    endpoint: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{2,32}$/, "must be an AWS region name")
+      .optional()
+      .describe("AWS region of the table; in a region map it defaults to the credkit region"),
+    createTable: z.boolean().optional().describe("Create the table (and its TTL) at start if it is missing"),
   }),
 ]);
 

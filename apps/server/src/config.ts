@@ -86,7 +86,12 @@ function uniformStorage(env: Env): StorageConfig {
           keyPrefix: env.CREDKIT_REDIS_KEY_PREFIX,
         }
       : kind === "dynamodb"
-        ? { storage: "dynamodb", table: env.CREDKIT_DYNAMODB_TABLE, endpoint: env.CREDKIT_DYNAMODB_ENDPOINT }
+        ? {
+            storage: "dynamodb",
+            table: env.CREDKIT_DYNAMODB_TABLE,
+            endpoint: env.CREDKIT_DYNAMODB_ENDPOINT,
+            createTable: booleanVar(env, "CREDKIT_DYNAMODB_CREATE_TABLE"),
+          }
         : { storage: kind };
   const withoutUndefined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
   if (kind === "redis" && !withoutUndefined.url && !withoutUndefined.clusterNodes) {
@@ -133,7 +138,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     : file.regions;
   const regions =
     regionMap && Object.keys(regionMap).length > 0
-      ? regionMap
+      ? withTableRegions(regionMap)
       : Object.fromEntries(defaultRegions.map((r) => [r, uniformStorage(env)]));
 
   const defaultRegion =
@@ -201,6 +206,24 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     logLevel,
     shutdownTimeoutMs: integer(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
   };
+}
+
+/** In a region map, a DynamoDB table lives in the AWS region of the same name unless told otherwise. */
+function withTableRegions(map: Record<string, StorageConfig>): Record<string, StorageConfig> {
+  return Object.fromEntries(
+    Object.entries(map).map(([region, storage]) => [
+      region,
+      storage.storage === "dynamodb" ? { ...storage, region: storage.region ?? region } : storage,
+    ]),
+  );
+}
+
+function booleanVar(env: Env, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (/^(true|1)$/i.test(raw)) return true;
+  if (/^(false|0)$/i.test(raw)) return false;
+  throw configError([{ path: name, message: "must be true or false" }]);
 }
 
 function pickDefaultRegion(regions: string[]): string | undefined {

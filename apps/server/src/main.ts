@@ -5,16 +5,7 @@ import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (isCredkitError(error, "CONFIGURATION_ERROR")) {
-      process.stderr.write(`credkit: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const credkit = await createApp(config, logger);
   if (credkit.ephemeralKey) {
@@ -62,8 +53,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `credkit: failed to start: ${error instanceof Error ? error.message : "unknown error"}\n`,
-  );
-  process.exit(1);
+  // Bad configuration exits 2 with the message naming each variable at fault; anything else exits 1.
+  const bad = isCredkitError(error, "CONFIGURATION_ERROR");
+  const message = error instanceof Error ? error.message : "unknown error";
+  process.stderr.write(`credkit: ${bad ? "" : "failed to start: "}${message}\n`);
+  process.exit(bad ? 2 : 1);
 });

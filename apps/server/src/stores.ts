@@ -1,5 +1,10 @@
-import type { CredentialStore, RegionMap } from "@credkit/core";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type CredentialStore, CredkitError, type RegionMap } from "@credkit/core";
+import { createCredkitTable, dynamoDbStore, recommendedClientConfig } from "@credkit/storage-dynamodb";
 import { memoryStore } from "@credkit/storage-memory";
+import { redisClientOptions, redisClusterOptions, redisStore } from "@credkit/storage-redis";
+import { Cluster, Redis } from "ioredis";
+import type { Logger } from "pino";
 import type { StorageConfig } from "./config-schema.js";
 
 /** The stores of a configuration, and how to close what was opened for them. */
@@ -8,38 +13,104 @@ export interface OpenedStores {
   close(): Promise<void>;
 }
 
+interface Opened {
+  store: CredentialStore;
+  close(): Promise<void>;
+}
+
 /**
  * Builds one store per distinct storage description, so regions that share a backend share a store
- * (and list asks it once).
+ * (and a list asks it once). The server owns the clients it creates here and closes them on shutdown.
  */
-export async function openStores(regions: Record<string, StorageConfig>): Promise<OpenedStores> {
-  const byDescription = new Map<string, CredentialStore>();
-  const closers: (() => Promise<void>)[] = [];
+export async function openStores(
+  regions: Record<string, StorageConfig>,
+  logger: Logger,
+): Promise<OpenedStores> {
+  const byDescription = new Map<string, Opened>();
   const map: Record<string, CredentialStore> = {};
-  for (const [region, storage] of Object.entries(regions)) {
-    const description = JSON.stringify(storage);
-    let store = byDescription.get(description);
-    if (!store) {
-      store = openStore(storage);
-      byDescription.set(description, store);
-      const opened = store;
-      closers.push(() => opened.close());
+  try {
+    for (const [region, storage] of Object.entries(regions)) {
+      const description = JSON.stringify(storage);
+      let opened = byDescription.get(description);
+      if (!opened) {
+        opened = await openStore(storage, logger);
+        byDescription.set(description, opened);
+      }
+      map[region] = opened.store;
     }
-    map[region] = store;
+  } catch (error) {
+    await Promise.allSettled([...byDescription.values()].map((o) => o.close()));
+    throw error;
   }
   return {
     regions: map,
     async close() {
-      await Promise.allSettled(closers.map((close) => close()));
+      await Promise.allSettled([...byDescription.values()].map((o) => o.close()));
     },
   };
 }
 
-function openStore(storage: StorageConfig): CredentialStore {
+async function openStore(storage: StorageConfig, logger: Logger): Promise<Opened> {
   switch (storage.storage) {
-    case "memory":
-      return memoryStore();
-    default:
-      throw new Error(`storage "${storage.storage}" is not wired yet`);
+    case "memory": {
+      const store = memoryStore();
+      return { store, close: () => store.close() };
+    }
+    case "redis": {
+      const client = storage.clusterNodes
+        ? new Cluster(
+            storage.clusterNodes.map((node) => {
+              const [host, port] = node.split(":");
+              return { host: host as string, port: Number(port) };
+            }),
+            redisClusterOptions(),
+          )
+        : new Redis(storage.url as string, redisClientOptions());
+      // ioredis reports every failed reconnect; one line per state change is enough (and never the URL,
+      // which may carry a password).
+      let down = false;
+      client.on("error", (error: Error & { code?: string }) => {
+        if (!down) logger.warn({ store: "redis", code: error.code }, "redis unreachable; reconnecting");
+        down = true;
+      });
+      client.on("ready", () => {
+        if (down) logger.info({ store: "redis" }, "redis reachable again");
+        down = false;
+      });
+      const store = redisStore({ client, ...(storage.keyPrefix ? { keyPrefix: storage.keyPrefix } : {}) });
+      return {
+        store,
+        async close() {
+          await store.close();
+          client.disconnect();
+        },
+      };
+    }
+    case "dynamodb": {
+      const client = new DynamoDBClient({
+        ...recommendedClientConfig,
+        ...(storage.region ? { region: storage.region } : {}),
+        ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
+      });
+      try {
+        await client.config.region();
+      } catch (cause) {
+        client.destroy();
+        throw new CredkitError(
+          "CONFIGURATION_ERROR",
+          `No AWS region for DynamoDB table "${storage.table}": set AWS_REGION (or "region" in the region map)`,
+          { cause },
+        );
+      }
+      if (storage.createTable) await createCredkitTable(client, storage.table);
+      const store = dynamoDbStore({ client, tableName: storage.table });
+      return {
+        store,
+        async close() {
+          await store.close();
+          client.destroy();
+        },
+      };
+    }
   }
 }
