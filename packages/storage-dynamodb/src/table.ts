@@ -85,14 +85,22 @@ async function tableExists(client: DynamoDBClient, tableName: string): Promise<b
 }
 
 async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
+  if (await ttlEnabled(client, tableName)) return;
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    // A concurrent creator enabled it between our two calls; enabling twice is a ValidationException.
+    if (!(await ttlEnabled(client, tableName))) throw error;
+  }
+}
+
+async function ttlEnabled(client: DynamoDBClient, tableName: string): Promise<boolean> {
   const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   const status = current.TimeToLiveDescription?.TimeToLiveStatus;
-  // A concurrent creator may have enabled it already; enabling twice is a ValidationException.
-  if (status === "ENABLED" || status === "ENABLING") return;
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-    }),
-  );
+  return status === "ENABLED" || status === "ENABLING";
 }
