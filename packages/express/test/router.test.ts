@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type CredentialStore, storageUnavailable } from "@credkit/core";
 import { memoryStore } from "@credkit/storage-memory";
 import request from "supertest";
@@ -210,6 +213,12 @@ describe("credential routes", () => {
       .send({ secret: SECRET })
       .expect(415);
     expect(form.body.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    const text = await request(app)
+      .post("/api/clients/acme/credentials")
+      .set(auth)
+      .type("text/plain")
+      .send("{}");
+    expect(text.status).toBe(415);
     const broken = await request(app)
       .post("/api/clients/acme/credentials")
       .set(auth)
@@ -217,6 +226,37 @@ describe("credential routes", () => {
       .send(`{"secret": ${SECRET}`)
       .expect(400);
     expect(JSON.stringify(broken.body)).not.toContain(SECRET);
+  });
+
+  it("reads a JSON body that comes without any Content-Type", async () => {
+    const { app } = testApp();
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const body = JSON.stringify({ ...apiKey, secret: { keyName: "X-Api-Key", keyValue: "untyped" } });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            port,
+            host: "127.0.0.1",
+            method: "POST",
+            path: "/api/clients/acme/credentials",
+            headers: { ...auth, "Content-Length": Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        expect(req.getHeader("content-type")).toBeUndefined();
+        req.end(body);
+      });
+      expect(status).toBe(201);
+    } finally {
+      server.close();
+    }
   });
 
   it("maps an outage to 503 with Retry-After and an unexpected error to a bare 500", async () => {
