@@ -1,5 +1,4 @@
 export { type DynamoDbStoreConfig, defaultMaxRaceRetries, recommendedClientConfig } from "./config.js";
-export { decodeCursor, encodeCursor } from "./cursor.js";
 export { leasePartitionPrefix, leaseSortKey, lookupPrefix, recordPrefix, ttlAttribute } from "./keys.js";
 export { dynamoDbStore } from "./store.js";
 export { type CreateCredkitTableOptions, createCredkitTable } from "./table.js";

@@ -14,11 +14,11 @@ import {
   type TransactionCancelled,
 } from "./sdk-errors.js";
 
-/** What one try of an update came to: an answer, the old item for the slow path, or a lost race. */
-type Step =
-  | { kind: "done"; value: StoredCredential | null }
-  | { kind: "slow"; old: Item }
-  | { kind: "retry"; cause: unknown };
+type Retry = { kind: "retry"; cause: unknown };
+/** What a transaction of an update came to: an answer or a lost race. */
+type Answer = { kind: "done"; value: StoredCredential | null } | Retry;
+/** What the first request came to: an answer, a lost race, or the old item for the second request. */
+type Step = Answer | { kind: "slow"; old: Item };
 
 /**
  * `update`: compare-and-set on `version`. The store is not told the stored lookup hash, so the first
@@ -40,12 +40,11 @@ export async function updateRecord(
     throw new CredkitError("INTERNAL", "update: next.version must be expectedVersion + 1");
   }
   for (let attempt = 0; ; attempt++) {
-    let step = await fastPath(ctx, next, expectedVersion);
-    if (step.kind === "slow") step = await slowPath(ctx, next, expectedVersion, step.old, true);
-    if (step.kind === "done") return step.value;
-    if (step.kind === "slow" || attempt >= ctx.maxRaceRetries) {
-      throw storageUnavailable(storeName, step.kind === "retry" ? step.cause : undefined);
-    }
+    const first = await fastPath(ctx, next, expectedVersion);
+    const answer =
+      first.kind === "slow" ? await slowPath(ctx, next, expectedVersion, first.old, true) : first;
+    if (answer.kind === "done") return answer.value;
+    if (attempt >= ctx.maxRaceRetries) throw storageUnavailable(storeName, answer.cause);
     await raceBackoff(attempt);
   }
 }
@@ -125,7 +124,7 @@ async function slowPath(
   expectedVersion: number,
   old: Item,
   deleteOldLookup: boolean,
-): Promise<Step> {
+): Promise<Answer> {
   const now = ctx.now();
   const id = str(next.credentialId);
   const items: TransactWriteItem[] = [
@@ -186,10 +185,10 @@ async function slowPath(
 }
 
 /** Common handling of a cancelled transaction: failed conditions are answers, conflicts are races. */
-async function cancelled(
+async function cancelled<T extends Step>(
   result: TransactionCancelled,
-  onConditions: (reasons: TransactionCancelled["reasons"]) => Step | Promise<Step>,
-): Promise<Step> {
+  onConditions: (reasons: TransactionCancelled["reasons"]) => T | Promise<T>,
+): Promise<T | Retry> {
   if (onlyConditionsFailed(result.reasons)) return onConditions(result.reasons);
   if (isRace(result.reasons)) return { kind: "retry", cause: result.error };
   throw storageUnavailable(storeName, result.error);
