@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { CredkitError, invalid } from "@credkit/core";
 import type { Request } from "express";
 
@@ -33,11 +34,23 @@ export function parseIfMatch(value: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-/** Rejects a body that is present but not JSON (415), so it is never silently read as empty. */
+/**
+ * True when the body is to be read as JSON: its Content-Type is `application/json` or
+ * `application/<x>+json`, or it has none (some HTTP clients send a JSON string without one; reading it
+ * is kinder than refusing it).
+ */
+export function isJsonRequest(req: IncomingMessage): boolean {
+  const header = req.headers["content-type"];
+  if (header === undefined) return true;
+  const type = (header.split(";")[0] ?? "").trim().toLowerCase();
+  return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
+/** Rejects a body declared as something other than JSON (415), so it is never silently read as empty. */
 export function requireJsonBody(req: Request): void {
   const hasBody =
     req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-  if (hasBody && !req.is(["application/json", "application/*+json"])) {
+  if (hasBody && !isJsonRequest(req)) {
     throw new CredkitError(
       "UNSUPPORTED_MEDIA_TYPE",
       "Send the body as JSON with Content-Type: application/json",

@@ -6,6 +6,7 @@ import { type ErrorObserver, errorHandler } from "./http-errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
 import {
+  isJsonRequest,
   parseCursor,
   parseIfMatch,
   parseIncludeTemporary,
@@ -48,7 +49,7 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
   const docsPage = renderDocsPage(openApi, `${basePath.replace(/\/$/, "")}/openapi.json`);
   const json = express.json({
     limit: options.bodyLimit ?? "100kb",
-    type: ["application/json", "application/*+json"],
+    type: isJsonRequest,
   });
 
   const handlers: Record<Operation["operationId"], Handler> = {
