@@ -42,13 +42,21 @@ export async function attemptWrite<T>(call: Promise<T>): Promise<WriteResult<T>>
     return { kind: "ok", output: await call };
   } catch (error) {
     const name = errorName(error);
+    // The old items DynamoDB returns ride on the error; they are taken off it, so that an error kept
+    // as a `cause` (and perhaps logged) never carries a record, encrypted or not.
     if (name === "ConditionalCheckFailedException") {
-      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      const carrier = error as { Item?: Record<string, AttributeValue> };
+      const item = carrier.Item;
+      delete carrier.Item;
       return { kind: "condition", item, error };
     }
     if (name === "TransactionCanceledException") {
-      const reasons = (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons;
-      if (reasons !== undefined) return { kind: "cancelled", reasons, error };
+      const carrier = error as { CancellationReasons?: CancellationReason[] };
+      const reasons = carrier.CancellationReasons;
+      if (reasons !== undefined) {
+        carrier.CancellationReasons = reasons.map(({ Item: _item, ...reason }) => reason);
+        return { kind: "cancelled", reasons, error };
+      }
     }
     throw storageUnavailable(storeName, error);
   }
