@@ -3,6 +3,8 @@ export * from "./crypto/keyring.js";
 export * from "./errors.js";
 export * from "./ids.js";
 export * from "./lookup.js";
+export * from "./outbound/address-policy.js";
+export * from "./outbound/outbound-fetch.js";
 export * from "./record.js";
 export * from "./regions.js";
 export * from "./schemas/bodies.js";

@@ -1,0 +1,154 @@
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isIP, type LookupFunction } from "node:net";
+import { CredkitError } from "../errors.js";
+import type { AddressPolicy } from "./address-policy.js";
+
+/** Options of {@link createOutboundFetch}. */
+export interface OutboundFetchOptions {
+  /** Which addresses may be reached (see `createAddressPolicy`). */
+  policy: AddressPolicy;
+  /** Milliseconds a whole request (connect, send, read the body) may take. Default 5000. */
+  timeoutMs?: number;
+  /** Largest response body in bytes. Default 1 MiB. */
+  maxResponseBytes?: number;
+  /** Redirects followed, and only to the same origin. Default 3. */
+  maxRedirects?: number;
+}
+
+/** What an outbound request may carry. */
+export interface OutboundRequestInit {
+  method?: string;
+  headers?: ConstructorParameters<typeof Headers>[0];
+  body?: string;
+  signal?: AbortSignal | null;
+}
+
+/** A `fetch`-shaped function bound to the outbound safety rules. */
+export type OutboundFetch = (url: string | URL, init?: OutboundRequestInit) => Promise<Response>;
+
+const refused = (message: string) => new CredkitError("OUTBOUND_REFUSED", message);
+
+/**
+ * Resolves like `dns.lookup`, but fails unless every address the name resolves to is allowed: checking
+ * at connect time (not before) means a DNS answer that changes between check and use cannot slip a
+ * private address through.
+ */
+function guardedLookup(policy: AddressPolicy, hostname: string): LookupFunction {
+  return (host, options, callback) => {
+    dnsLookup(host, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) {
+        callback(error, "", 0);
+        return;
+      }
+      const denied = addresses.find((a) => !policy.allows(hostname, a.address));
+      if (denied || addresses.length === 0) {
+        callback(
+          refused(`Outbound request to ${hostname} refused: it resolves to a non-public address`),
+          "",
+          0,
+        );
+        return;
+      }
+      if (options.all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      else callback(null, (addresses[0] as LookupAddress).address, (addresses[0] as LookupAddress).family);
+    });
+  };
+}
+
+function readBody(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        response.destroy();
+        reject(new CredkitError("UPSTREAM_ERROR", `Outbound response is larger than ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.on("end", () => resolve(Buffer.concat(chunks)));
+    response.on("error", reject);
+  });
+}
+
+/**
+ * A fetch for token and JWKS endpoints that refuses non-http(s) URLs and non-public addresses (unless
+ * the policy allows them), bounds time and response size, and follows redirects only within the same
+ * origin. Failures are `CredkitError`s: `OUTBOUND_REFUSED` for the policy, `UPSTREAM_ERROR` otherwise.
+ */
+export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetch {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
+  const maxRedirects = options.maxRedirects ?? 3;
+
+  /** One hop: the response, or where a same-origin redirect points. */
+  async function once(url: URL, init: OutboundRequestInit, deadline: AbortSignal): Promise<Response | URL> {
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw refused(`Outbound URL scheme ${url.protocol} refused`);
+    const hostname = url.hostname.replace(/^\[|\]$/g, "");
+    if (isIP(hostname) !== 0 && !options.policy.allows(hostname, hostname)) {
+      throw refused(`Outbound request to ${hostname} refused: not a public address`);
+    }
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    const body = init.body === undefined ? undefined : Buffer.from(init.body, "utf8");
+    if (body) headers["content-length"] = String(body.length);
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send(url, {
+        method: init.method ?? "GET",
+        headers,
+        lookup: guardedLookup(options.policy, hostname),
+        signal: deadline,
+        agent: false,
+      });
+      req.on("response", resolve);
+      req.on("error", reject);
+      req.end(body);
+    });
+    const status = response.statusCode ?? 502;
+    const location = response.headers.location;
+    if (status >= 300 && status < 400 && location) {
+      response.resume();
+      const next = new URL(location, url);
+      if (next.origin !== url.origin)
+        throw refused(`Outbound redirect to another host (${next.host}) refused`);
+      return next;
+    }
+    const bytes = await readBody(response, maxBytes);
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(response.headers)) {
+      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+        responseHeaders.append(name, v);
+    }
+    const nullBody = status === 204 || status === 304 || status < 200;
+    return new Response(nullBody ? null : bytes, {
+      status: Math.min(Math.max(status, 200), 599),
+      headers: responseHeaders,
+    });
+  }
+
+  return async (input, init = {}) => {
+    let url = new URL(String(input));
+    const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(init.signal ? [init.signal] : [])]);
+    try {
+      for (let hop = 0; ; hop++) {
+        const result = await once(url, init, deadline);
+        if (!(result instanceof URL)) return result;
+        if (hop >= maxRedirects) throw new CredkitError("UPSTREAM_ERROR", "Too many outbound redirects");
+        url = result;
+      }
+    } catch (error) {
+      if (error instanceof CredkitError) throw error;
+      const timedOut = deadline.aborted;
+      throw new CredkitError(
+        "UPSTREAM_ERROR",
+        timedOut ? `Outbound request to ${url.host} timed out` : `Outbound request to ${url.host} failed`,
+        { cause: error },
+      );
+    }
+  };
+}
