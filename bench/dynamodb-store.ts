@@ -111,6 +111,12 @@ export async function benchDynamoDbStore(options: DynamoDbBenchOptions = {}): Pr
   const endpoint = given ?? local?.endpoint ?? "";
   const client = new DynamoDBClient({
     ...recommendedClientConfig,
+    // A JVM on a shared 2-core box can take longer than AWS to accept a connection: measure, don't time out.
+    requestHandler: {
+      ...recommendedClientConfig.requestHandler,
+      connectionTimeout: 10_000,
+      requestTimeout: 10_000,
+    },
     region: "us-east-1",
     endpoint,
     credentials: { accessKeyId: "x", secretAccessKey: "x" },
@@ -119,13 +125,10 @@ export async function benchDynamoDbStore(options: DynamoDbBenchOptions = {}): Pr
   try {
     await createCredkitTable(client, tableName);
     const store = dynamoDbStore({ client, tableName });
-    const seeded = await Promise.all(
-      Array.from({ length: 200 }, async (_, i) => {
-        const r = record(i % 2 === 0);
-        await store.create(r);
-        return r;
-      }),
-    );
+    const seeded = Array.from({ length: 200 }, (_, i) => record(i % 2 === 0));
+    for (let i = 0; i < seeded.length; i += concurrency) {
+      await Promise.all(seeded.slice(i, i + concurrency).map((r) => store.create(r)));
+    }
     const withLookup = seeded.filter((r) => r.lookupHash !== null);
     const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)] as T;
     const key = (sk: string) => ({ pk: { S: "bench-client" }, sk: { S: sk } });
