@@ -19,9 +19,19 @@ export interface RedisStoreConfig {
    * `STORAGE_UNAVAILABLE`; a write may still land later, as with any timeout. 0 disables it. Default 5000.
    */
   timeoutMs?: number | undefined;
+  /**
+   * How long, in milliseconds, the store remembers that it added a client id to the `Pclients` set that
+   * `scan` walks, and so skips re-adding it on create (one round trip instead of two). Entries are never
+   * removed from that set, so remembering can only delay the repair of a set lost on the server. 0 adds
+   * it before every create. Default 60000.
+   */
+  registryMemoryMs?: number | undefined;
   /** The clock used for `expiresAt` checks, in epoch milliseconds. Default `Date.now`. */
   now?: (() => number) | undefined;
 }
+
+/** Default of {@link RedisStoreConfig.registryMemoryMs}. */
+export const defaultRegistryMemoryMs = 60_000;
 
 /** Default of {@link RedisStoreConfig.timeoutMs}. */
 export const defaultTimeoutMs = 5000;

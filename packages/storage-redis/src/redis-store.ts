@@ -8,7 +8,8 @@ import {
   storageUnavailable,
 } from "@credkit/core";
 import type { Cluster } from "ioredis";
-import { defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
+import { clientRegistry } from "./client-registry.js";
+import { defaultRegistryMemoryMs, defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
 import { decodeListCursor, decodeScanCursor, encodeCursor } from "./cursor.js";
 import { defaultKeyPrefix, redisKeys } from "./keys.js";
 import { isLive, parseRecord, recordArgs } from "./record-codec.js";
@@ -43,25 +44,28 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
   const keys = redisKeys(config.keyPrefix ?? defaultKeyPrefix);
   const timeoutMs = config.timeoutMs ?? defaultTimeoutMs;
   const now = config.now ?? Date.now;
+  const registry = clientRegistry(client, keys.clients(), config.registryMemoryMs ?? defaultRegistryMemoryMs);
 
   // Every call goes through here: ioredis failures (and the backstop timeout) become STORAGE_UNAVAILABLE
   // with the original as `cause`; CredkitErrors (CONFLICT, ...) pass through untouched.
-  async function guarded<T>(op: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const work = op();
-      if (timeoutMs <= 0) return await work;
-      // The losing promise must not surface later as an unhandled rejection.
-      work.catch(() => {});
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`No answer from Redis within ${timeoutMs} ms`)), timeoutMs);
-      });
-      return await Promise.race([work, deadline]);
-    } catch (error) {
-      throw storageUnavailable(storeName, error);
-    } finally {
-      clearTimeout(timer);
-    }
+  function guarded<T>(op: () => Promise<T>): Promise<T> {
+    if (timeoutMs <= 0)
+      return op().catch((error: unknown) => Promise.reject(storageUnavailable(storeName, error)));
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(storageUnavailable(storeName, new Error(`No answer from Redis within ${timeoutMs} ms`)));
+      }, timeoutMs);
+      op().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(storageUnavailable(storeName, error));
+        },
+      );
+    });
   }
 
   function clientKeys(clientId: string, credentialId: string): string[] {
@@ -107,7 +111,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
         const args = recordArgs(record);
         // Registered before the record exists, and never removed: the set can only over-report, which
         // costs scan an empty step, while the reverse order could hide a record from re-encryption.
-        await client.zadd(keys.clients(), 0, record.clientId);
+        await registry.register(record.clientId);
         const code = await runScript(client, createScript, clientKeys(record.clientId, record.credentialId), [
           record.credentialId,
           args.json,

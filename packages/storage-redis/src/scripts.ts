@@ -43,8 +43,9 @@ local function lookupHeldByOther(hash, id, now)
   local other = hmget(recordKey(owner), 'v', 'x', 'h')
   return other[1] and live(other[2], now) and other[3] == hash
 end
-local function write(key, id, json, version, expiresAt, hash, temporary)
-  redis.call('DEL', key)
+local function write(key, id, json, version, expiresAt, hash, temporary, replace)
+  -- A replaced record may hold fields (x, h, t) and a TTL the new one lacks: start from nothing.
+  if replace then redis.call('DEL', key) end
   local fields = {'r', json, 'v', version}
   if expiresAt ~= '' then table.insert(fields, 'x'); table.insert(fields, expiresAt) end
   if hash ~= '' then table.insert(fields, 'h'); table.insert(fields, hash) end
@@ -75,7 +76,7 @@ if cur[1] then
   redis.call('DEL', KEYS[2])
 end
 if ARGV[5] ~= '' and lookupHeldByOther(ARGV[5], id, now) then return 2 end
-write(KEYS[2], id, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+write(KEYS[2], id, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], false)
 return 0
 `,
 );
@@ -95,7 +96,7 @@ if (not cur[1]) or (not live(cur[2], now)) then return {0} end
 if cur[1] ~= ARGV[3] then return {2, cur[1]} end
 if ARGV[6] ~= '' and ARGV[6] ~= cur[3] and lookupHeldByOther(ARGV[6], id, now) then return {3} end
 if cur[3] and cur[3] ~= ARGV[6] then dropLookup(cur[3], id) end
-write(KEYS[2], id, ARGV[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+write(KEYS[2], id, ARGV[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7], true)
 return {1}
 `,
 );
