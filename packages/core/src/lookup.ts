@@ -2,9 +2,9 @@ import type { AuthType, CredentialType } from "./record.js";
 
 /**
  * The value a proxy credential is found by, as the proxy will see it on an incoming request, or null
- * for credentials that are not found by lookup (targets, jwtVerify). The prefix keeps the kinds apart;
- * bearer and jwt share one because both arrive as `Authorization: Bearer <token>`. Header names are
- * case-insensitive, so the apiKey header name is lower-cased.
+ * for target credentials. The prefix keeps the kinds apart; bearer and jwt share one because both
+ * arrive as `Authorization: Bearer <token>`. Header names are case-insensitive, so the apiKey header
+ * name is lower-cased. A jwtVerify credential is found by its issuer (so one per issuer and client).
  */
 export function lookupValueOf(
   credentialType: CredentialType,
@@ -21,6 +21,8 @@ export function lookupValueOf(
       return bearerLookupValue(s.token ?? "");
     case "basicAuth":
       return basicLookupValue(s.username ?? "", s.password ?? "");
+    case "jwtVerify":
+      return jwtIssuerLookupValue(s.issuer ?? "");
     default:
       return null;
   }
@@ -34,6 +36,11 @@ export function apiKeyLookupValue(headerName: string, value: string): string {
 /** Lookup value of a bearer token (bearer and jwt credentials). */
 export function bearerLookupValue(token: string): string {
   return `bearer\n${token}`;
+}
+
+/** Lookup value of a jwtVerify credential: the issuer its tokens carry in `iss`. */
+export function jwtIssuerLookupValue(issuer: string): string {
+  return `jwtVerify\n${issuer}`;
 }
 
 /** Lookup value of Basic credentials. */

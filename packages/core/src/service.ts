@@ -4,6 +4,10 @@ import { CredkitError, isCredkitError } from "./errors.js";
 import { isValidClientId, newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { lookupValueOf } from "./lookup.js";
+import { createAddressPolicy } from "./outbound/address-policy.js";
+import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.js";
+import { createJwtVerifier } from "./proxy/jwt-verifier.js";
+import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, StoredCredential } from "./record.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
 import { createCredentialBody, type PublicCredential, updateCredentialBody } from "./schemas/bodies.js";
@@ -21,6 +25,13 @@ export interface CredentialServiceOptions {
   defaultRegion?: string;
   /** Milliseconds since the epoch; injectable for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * The fetch used for JWKS (and token) endpoints. Default: `createOutboundFetch` with a policy that
+   * refuses loopback, private and link-local addresses.
+   */
+  outboundFetch?: OutboundFetch;
+  /** JWKS caching for jwtVerify credentials (milliseconds). */
+  jwks?: { cooldownMs?: number; cacheMaxAgeMs?: number; timeoutMs?: number };
 }
 
 /** Options of {@link CredentialService.list}. */
@@ -67,6 +78,13 @@ export interface CredentialService {
     options?: UpdateOptions,
   ): Promise<PublicCredential>;
   delete(actor: Actor, clientId: string, credentialId: string): Promise<void>;
+  /**
+   * Does this incoming request carry a valid proxy credential of `clientId`? An answer, never an
+   * error: `{ ok: false, reason }` when it does not. apiKey, bearer, jwt and basicAuth credentials are
+   * found by keyed hash (no decryption, no plaintext comparison); jwtVerify ones by the token's issuer.
+   * A single-use credential is consumed by its first successful verification.
+   */
+  verifyProxyRequest(clientId: string, request: ProxyRequest): Promise<VerifyResult>;
   /** Pings every distinct store once. */
   health(): Promise<StoreHealth[]>;
 }
@@ -111,6 +129,21 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const now = options.now ?? Date.now;
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
 
+  const openSecret = (record: StoredCredential): unknown =>
+    JSON.parse(keyring.decrypt(record.secret, identityOf(record)));
+  const verifyProxyRequest = createProxyVerifier({
+    router,
+    keyring,
+    openSecret,
+    jwt: createJwtVerifier({
+      fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),
+      now,
+      ...(options.jwks?.cooldownMs === undefined ? {} : { jwksCooldownMs: options.jwks.cooldownMs }),
+      ...(options.jwks?.cacheMaxAgeMs === undefined ? {} : { jwksCacheMaxAgeMs: options.jwks.cacheMaxAgeMs }),
+      ...(options.jwks?.timeoutMs === undefined ? {} : { jwksTimeoutMs: options.jwks.timeoutMs }),
+    }),
+  });
+
   const notFound = (credentialId: string) =>
     new CredkitError("NOT_FOUND", `Credential "${credentialId}" was not found for this client`);
 
@@ -131,6 +164,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 
   return {
     regions: router.regions,
+    verifyProxyRequest,
 
     async list(actor, clientId, listOptions = {}) {
       assertClientAccess(actor, clientId);
@@ -209,13 +243,11 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         await store.create(record);
       } catch (error) {
         if (isCredkitError(error, "CONFLICT") && record.lookupHash !== null) {
-          throw new CredkitError(
-            "CONFLICT",
-            "This client already has a proxy credential with the same secret",
-            {
-              cause: error,
-            },
-          );
+          const message =
+            record.authType === "jwtVerify"
+              ? "This client already has a jwtVerify credential for this issuer"
+              : "This client already has a proxy credential with the same secret";
+          throw new CredkitError("CONFLICT", message, { cause: error });
         }
         throw error;
       }

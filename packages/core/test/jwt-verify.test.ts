@@ -1,0 +1,216 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:net";
+import { SignJWT, UnsecuredJWT } from "jose";
+import { OAuth2Server } from "oauth2-mock-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryStore } from "../../storage-memory/src/index.js";
+import {
+  type Actor,
+  createAddressPolicy,
+  createCredentialService,
+  createKeyring,
+  createOutboundFetch,
+  type OutboundFetch,
+} from "../src/index.js";
+
+const admin: Actor = { userId: "alice", clientIds: "*" };
+const keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
+const issuer = new OAuth2Server();
+let issuerUrl: string;
+let jwksUri: string;
+let rsaKid: string;
+let closedPort: number;
+
+beforeAll(async () => {
+  rsaKid = (await issuer.issuer.keys.generate("RS256")).kid;
+  await issuer.start(0, "127.0.0.1");
+  issuerUrl = issuer.issuer.url as string;
+  jwksUri = `${issuerUrl}/jwks`;
+  // A port nobody listens on: the "JWKS is down" case.
+  const probe = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => probe.once("listening", resolve));
+  closedPort = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+});
+afterAll(() => issuer.stop());
+
+/** A service whose outbound fetch may reach loopback, counting JWKS fetches. */
+function setup(jwks: { cooldownMs?: number } = {}, allowLoopback = true) {
+  const fetches: string[] = [];
+  const base = createOutboundFetch({
+    policy: createAddressPolicy(allowLoopback ? ["127.0.0.1"] : []),
+    timeoutMs: 2000,
+  });
+  const outboundFetch: OutboundFetch = (url, init) => {
+    fetches.push(String(url));
+    return base(url, init);
+  };
+  const service = createCredentialService({
+    regions: { "eu-west-1": memoryStore() },
+    keyring,
+    defaultRegion: "eu-west-1",
+    outboundFetch,
+    jwks: { cooldownMs: jwks.cooldownMs ?? 0 },
+  });
+  return { service, fetches, clientId: `c-${randomUUID()}` };
+}
+
+const jwtVerify = (secret: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  credentialName: "issuer",
+  credentialType: "proxy",
+  authType: "jwtVerify",
+  secret: { algorithms: ["RS256", "ES256"], issuer: issuerUrl, audience: "api", jwksUri, ...secret },
+  ...extra,
+});
+
+type Claims = Record<string, unknown>;
+const token = (claims: Claims = {}, options: { kid?: string; expiresIn?: number } = {}) =>
+  issuer.issuer.buildToken({
+    ...(options.kid ? { kid: options.kid } : {}),
+    expiresIn: options.expiresIn ?? 300,
+    scopesOrTransform: (_header, payload) => {
+      Object.assign(payload, { aud: "api", sub: "user-1" }, claims);
+    },
+  });
+const now = () => Math.floor(Date.now() / 1000);
+
+async function verify(service: ReturnType<typeof setup>["service"], clientId: string, jwt: string) {
+  return service.verifyProxyRequest(clientId, { headers: { authorization: `Bearer ${jwt}` } });
+}
+
+describe("jwtVerify against a real JWKS issuer on loopback", () => {
+  it("verifies signature, issuer, audience and subject", async () => {
+    const { service, clientId } = setup();
+    await service.create(admin, clientId, jwtVerify({ subject: "user-1" }));
+    expect(await verify(service, clientId, await token())).toMatchObject({
+      ok: true,
+      credential: { credentialAuthType: "jwtVerify" },
+    });
+    expect(await verify(service, clientId, await token({ aud: "other" }))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    expect(await verify(service, clientId, await token({ sub: "user-2" }))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    // Another issuer has no credential here.
+    expect(await verify(service, clientId, await token({ iss: "https://evil.example" }))).toEqual({
+      ok: false,
+      reason: "NO_CREDENTIAL",
+    });
+    // A tampered payload fails the signature.
+    const [h, , s] = (await token()).split(".");
+    const forged = Buffer.from(
+      JSON.stringify({ iss: issuerUrl, aud: "api", sub: "user-1", exp: now() + 60 }),
+    ).toString("base64url");
+    expect(await verify(service, clientId, `${h}.${forged}.${s}`)).toEqual({ ok: false, reason: "INVALID" });
+  });
+
+  it("applies exp and nbf with the configured clock skew, at the boundary", async () => {
+    const { service, clientId } = setup();
+    await service.create(admin, clientId, jwtVerify({ clockSkewSeconds: 30 }));
+    expect(await verify(service, clientId, await token({ exp: now() - 10 }))).toMatchObject({ ok: true });
+    expect(await verify(service, clientId, await token({ exp: now() - 60 }))).toEqual({
+      ok: false,
+      reason: "EXPIRED",
+    });
+    expect(await verify(service, clientId, await token({ nbf: now() + 10 }))).toMatchObject({ ok: true });
+    expect(await verify(service, clientId, await token({ nbf: now() + 60 }))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+  });
+
+  it("refuses alg confusion: none, and HS256 signed with the public key", async () => {
+    const { service, clientId } = setup();
+    await service.create(admin, clientId, jwtVerify({}));
+    const claims = { iss: issuerUrl, aud: "api", sub: "user-1" };
+    const unsecured = new UnsecuredJWT(claims).setExpirationTime("5m").encode();
+    expect(await verify(service, clientId, unsecured)).toEqual({ ok: false, reason: "INVALID" });
+    const publicJwk = issuer.issuer.keys.toJSON()[0] as Record<string, unknown>;
+    const hs = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256", kid: rsaKid })
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
+    expect(await verify(service, clientId, hs)).toEqual({ ok: false, reason: "INVALID" });
+  });
+
+  it("refetches the JWKS for an unknown kid (key rotation at the issuer), within the cooldown only once", async () => {
+    const { service, clientId, fetches } = setup({ cooldownMs: 0 });
+    await service.create(admin, clientId, jwtVerify({}));
+    expect(await verify(service, clientId, await token())).toMatchObject({ ok: true });
+    expect(fetches).toHaveLength(1);
+    expect(await verify(service, clientId, await token())).toMatchObject({ ok: true });
+    expect(fetches).toHaveLength(1); // cached
+    const rotated = await issuer.issuer.keys.generate("ES256");
+    expect(await verify(service, clientId, await token({}, { kid: rotated.kid }))).toMatchObject({
+      ok: true,
+    });
+    expect(fetches).toHaveLength(2);
+
+    const cool = setup({ cooldownMs: 60_000 });
+    await cool.service.create(admin, cool.clientId, jwtVerify({}));
+    expect(await verify(cool.service, cool.clientId, await token({}, { kid: rsaKid }))).toMatchObject({
+      ok: true,
+    });
+    const late = await issuer.issuer.keys.generate("RS256");
+    // Within the cooldown an unknown kid does not trigger another fetch: it is refused.
+    expect(await verify(cool.service, cool.clientId, await token({}, { kid: late.kid }))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    expect(cool.fetches).toHaveLength(1);
+  });
+
+  it("fails closed or open when the JWKS cannot be fetched", async () => {
+    const down = `http://127.0.0.1:${closedPort}/jwks`;
+    const { service, clientId } = setup();
+    await service.create(admin, clientId, jwtVerify({ jwksUri: down }));
+    expect(await verify(service, clientId, await token())).toEqual({ ok: false, reason: "JWKS_UNAVAILABLE" });
+
+    const open = setup();
+    await open.service.create(admin, open.clientId, jwtVerify({ jwksUri: down, failPolicy: "fail-open" }));
+    expect(await verify(open.service, open.clientId, await token())).toMatchObject({
+      ok: true,
+      degraded: true,
+    });
+  });
+
+  it("refuses a loopback JWKS unless the outbound policy allows it", async () => {
+    const { service, clientId, fetches } = setup({}, false);
+    await service.create(admin, clientId, jwtVerify({}));
+    expect(await verify(service, clientId, await token())).toEqual({ ok: false, reason: "JWKS_UNAVAILABLE" });
+    expect(fetches).toHaveLength(1);
+  });
+
+  it("verifies HS256 with a shared secret and nothing else", async () => {
+    const { service, clientId } = setup();
+    const secret = randomBytes(32).toString("hex");
+    await service.create(admin, clientId, {
+      credentialName: "hs",
+      credentialType: "proxy",
+      authType: "jwtVerify",
+      secret: { algorithms: ["HS256"], issuer: "https://hs.example", audience: "api", secret },
+    });
+    const sign = (key: string) =>
+      new SignJWT({ aud: "api" })
+        .setProtectedHeader({ alg: "HS256" })
+        .setIssuer("https://hs.example")
+        .setExpirationTime("5m")
+        .sign(new TextEncoder().encode(key));
+    expect(await verify(service, clientId, await sign(secret))).toMatchObject({ ok: true });
+    expect(await verify(service, clientId, await sign(`${secret}x`))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+  });
+
+  it("consumes a single-use jwtVerify credential once", async () => {
+    const { service, clientId } = setup();
+    await service.create(admin, clientId, jwtVerify({}, { singleUse: true }));
+    const jwt = await token();
+    const results = await Promise.all(Array.from({ length: 10 }, () => verify(service, clientId, jwt)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+});
