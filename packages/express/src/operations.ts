@@ -1,4 +1,11 @@
-import { createCredentialBody, documentedBody, publicCredential, updateCredentialBody } from "@credkit/core";
+import {
+  createCredentialBody,
+  documentedBody,
+  publicCredential,
+  updateCredentialBody,
+  verifyRequestBody,
+  verifyResponse,
+} from "@credkit/core";
 import * as z from "zod";
 
 /** Body of every error response. */
@@ -34,7 +41,8 @@ export interface Operation {
     | "createCredential"
     | "getCredential"
     | "updateCredential"
-    | "deleteCredential";
+    | "deleteCredential"
+    | "verifyProxyRequest";
   method: "get" | "post" | "put" | "delete";
   /** OpenAPI-style path relative to the mount point, e.g. `/clients/{clientId}/credentials`. */
   path: string;
@@ -143,5 +151,15 @@ export const operations: readonly Operation[] = [
     parameters: [clientId, credentialId],
     status: 200,
     response: successResponse,
+  },
+  {
+    operationId: "verifyProxyRequest",
+    method: "post",
+    path: "/clients/{clientId}/verify",
+    summary: "Check an incoming request's headers against the client's proxy credentials (200 either way)",
+    parameters: [clientId],
+    body: verifyRequestBody,
+    status: 200,
+    response: verifyResponse,
   },
 ];

@@ -1,5 +1,5 @@
 import type { Actor, CredentialService } from "@credkit/core";
-import { CredkitError } from "@credkit/core";
+import { assertClientAccess, CredkitError, parseOrThrow, verifyRequestBody } from "@credkit/core";
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { renderDocsPage } from "./docs-page.js";
 import { type ErrorObserver, errorHandler } from "./http-errors.js";
@@ -83,6 +83,17 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
         },
       );
       sendCredential(res, 200, updated);
+    },
+    async verifyProxyRequest(req, res, actor) {
+      const clientId = param(req, "clientId");
+      assertClientAccess(actor, clientId);
+      const body = parseOrThrow(verifyRequestBody, req.body);
+      const result = await service.verifyProxyRequest(clientId, body);
+      res.json(
+        result.ok
+          ? { allowed: true, credential: result.credential, ...(result.degraded ? { degraded: true } : {}) }
+          : { allowed: false, reason: result.reason },
+      );
     },
     async deleteCredential(req, res, actor) {
       await service.delete(actor, param(req, "clientId"), param(req, "credentialId"));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { testApp } from "./app.js";
 
 describe("OpenAPI document and docs page", () => {
-  it("documents the five endpoints from the zod schemas", async () => {
+  it("documents the credential endpoints and verify from the zod schemas", async () => {
     const { app } = testApp();
     const { body } = await request(app).get("/api/openapi.json").expect(200);
     expect(body.openapi).toBe("3.1.0");
@@ -17,6 +17,7 @@ describe("OpenAPI document and docs page", () => {
       "GET /api/clients/{clientId}/credentials listCredentials",
       "GET /api/clients/{clientId}/credentials/{credentialId} getCredential",
       "POST /api/clients/{clientId}/credentials createCredential",
+      "POST /api/clients/{clientId}/verify verifyProxyRequest",
       "PUT /api/clients/{clientId}/credentials/{credentialId} updateCredential",
     ]);
     const create = body.paths["/api/clients/{clientId}/credentials"].post;

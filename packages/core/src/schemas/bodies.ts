@@ -82,3 +82,21 @@ export type PublicCredential = z.output<typeof publicCredential>;
 export type CreateCredentialInput = z.output<typeof createCredentialBody>;
 /** A parsed update body. */
 export type UpdateCredentialInput = z.output<typeof updateCredentialBody>;
+
+/** Body of `POST /clients/{clientId}/verify`: the headers of the incoming request to check. */
+export const verifyRequestBody = z.strictObject({
+  headers: z
+    .record(z.string().max(256), z.union([z.string().max(8192), z.array(z.string().max(8192)).max(16)]))
+    .refine((h) => Object.keys(h).length <= 200, "must hold at most 200 headers"),
+});
+
+/** Answer of `POST /clients/{clientId}/verify`: always 200; `allowed:false` with a reason is an answer. */
+export const verifyResponse = z.object({
+  allowed: z.boolean(),
+  credential: publicCredential.optional(),
+  degraded: z
+    .boolean()
+    .optional()
+    .describe("true when a fail-open jwtVerify let the request through unverified"),
+  reason: z.enum(["NO_CREDENTIAL", "INVALID", "EXPIRED", "DENIED", "JWKS_UNAVAILABLE"]).optional(),
+});
