@@ -36,7 +36,7 @@ export type RedisStore = CredentialStore & { readonly name: "redis" };
 
 /**
  * Creates a {@link CredentialStore} on an injected ioredis client (standalone or Cluster). Every key of
- * one client shares the hash tag `{base64url(clientId)}` and every multi-key write is one Lua script, so
+ * one client shares the hash tag `{c:<base64url clientId>}` and every multi-key write is one Lua script, so
  * each operation is atomic on a cluster too. The store never reads env vars and never closes the client.
  */
 export function redisStore(config: RedisStoreConfig): RedisStore {
