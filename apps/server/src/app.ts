@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { type CredentialService, createCredentialService } from "@credkit/core";
+import {
+  type CredentialService,
+  createAddressPolicy,
+  createCredentialService,
+  createOutboundFetch,
+} from "@credkit/core";
 import {
   createCredkitRouter,
   createHealthRouter,
@@ -31,6 +36,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     regions: stores.regions,
     keyring,
     ...(config.defaultRegion ? { defaultRegion: config.defaultRegion } : {}),
+    outboundFetch: createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
   });
 
   let generatedToken: string | null = null;

@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { CredkitError, type FieldError, parseOrThrow } from "@credkit/core";
+import {
+  CredkitError,
+  createAddressPolicy,
+  type FieldError,
+  parseAllowHosts,
+  parseOrThrow,
+} from "@credkit/core";
 import type { UserToken } from "@credkit/express";
 import type * as z from "zod";
 import {
@@ -23,6 +29,8 @@ export interface ServerConfig {
   /** Null: no key configured (allowed only when every region is in memory). */
   keyring: { id?: string; key: string; active?: boolean }[] | null;
   bodyLimit: string;
+  /** Loopback/private hosts, addresses or CIDRs that token and JWKS fetches may still reach. */
+  outboundAllowHosts: string[];
   logLevel: string;
   shutdownTimeoutMs: number;
 }
@@ -203,6 +211,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     tokens,
     keyring,
     bodyLimit,
+    outboundAllowHosts: allowHosts(env),
     logLevel,
     shutdownTimeoutMs: integer(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
   };
@@ -224,6 +233,21 @@ function booleanVar(env: Env, name: string): boolean | undefined {
   if (/^(true|1)$/i.test(raw)) return true;
   if (/^(false|0)$/i.test(raw)) return false;
   throw configError([{ path: name, message: "must be true or false" }]);
+}
+
+function allowHosts(env: Env): string[] {
+  const hosts = parseAllowHosts(env.CREDKIT_OUTBOUND_ALLOW_HOSTS);
+  try {
+    createAddressPolicy(hosts);
+  } catch (error) {
+    throw configError([
+      {
+        path: "CREDKIT_OUTBOUND_ALLOW_HOSTS",
+        message: error instanceof Error ? error.message : "is invalid",
+      },
+    ]);
+  }
+  return hosts;
 }
 
 function pickDefaultRegion(regions: string[]): string | undefined {

@@ -65,6 +65,7 @@ describe("server configuration", () => {
     ],
     [{ CREDKIT_REGIONS: JSON.stringify({ EU: { storage: "memory" } }) }, "CREDKIT_REGIONS.EU"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1,10.0.0.0/99" }, "CREDKIT_OUTBOUND_ALLOW_HOSTS"],
   ])("names the variable at fault: %j", (env, path) => {
     const error = problems(env);
     expect(error.code).toBe("CONFIGURATION_ERROR");
