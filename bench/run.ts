@@ -1,10 +1,12 @@
 // `pnpm bench [name...]`: runs the named benchmarks (all by default), each against its bare baseline.
 import { benchCrypto } from "./crypto.js";
 import { benchHttp } from "./http.js";
+import { benchVerify } from "./verify.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
   crypto: () => benchCrypto(),
   http: () => benchHttp(),
+  verify: () => benchVerify(),
 };
 
 const chosen = process.argv.slice(2);

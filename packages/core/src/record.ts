@@ -26,6 +26,7 @@ export type RuleEffect = "allow" | "deny";
  * is an encrypted envelope (see `encryptSecret`) bound to this record's identity, so stores never see
  * plaintext. Stores persist the whole record and must return it unchanged; they read only the fields
  * their contract names (`clientId`, `credentialId`, `version`, `temporary`, `expiresAt`, `lookupHash`).
+ * Every field is a primitive (a copy is a spread) and survives a JSON round trip.
  */
 export interface StoredCredential {
   clientId: string;

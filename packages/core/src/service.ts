@@ -30,8 +30,12 @@ export interface CredentialServiceOptions {
    * refuses loopback, private and link-local addresses.
    */
   outboundFetch?: OutboundFetch;
-  /** JWKS caching for jwtVerify credentials (milliseconds). */
-  jwks?: { cooldownMs?: number; cacheMaxAgeMs?: number; timeoutMs?: number };
+  /**
+   * JWKS caching for jwtVerify credentials, in milliseconds: how long a key set is trusted (default
+   * 600000) and how soon after a fetch an unknown `kid` may trigger another (default 30000). The
+   * fetch's own timeout and size limit are `outboundFetch`'s.
+   */
+  jwks?: { cooldownMs?: number; cacheMaxAgeMs?: number };
 }
 
 /** Options of {@link CredentialService.list}. */
@@ -140,7 +144,6 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       now,
       ...(options.jwks?.cooldownMs === undefined ? {} : { jwksCooldownMs: options.jwks.cooldownMs }),
       ...(options.jwks?.cacheMaxAgeMs === undefined ? {} : { jwksCacheMaxAgeMs: options.jwks.cacheMaxAgeMs }),
-      ...(options.jwks?.timeoutMs === undefined ? {} : { jwksTimeoutMs: options.jwks.timeoutMs }),
     }),
   });
 

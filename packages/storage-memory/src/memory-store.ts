@@ -30,6 +30,10 @@ interface Lease {
 
 const maxPageSize = 1000;
 
+// A StoredCredential holds only primitive fields, so a spread is a full copy, and far cheaper than
+// structuredClone on the verification hot path.
+const copy = (record: StoredCredential): StoredCredential => ({ ...record });
+
 function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) {
     throw new CredkitError("VALIDATION_ERROR", `limit must be an integer from 1 to ${maxPageSize}`, {
@@ -135,14 +139,14 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
         throw new CredkitError("CONFLICT", "Another credential of this client has the same lookup value");
       }
       const client = clientFor(record.clientId);
-      client.records.set(record.credentialId, structuredClone(record));
+      client.records.set(record.credentialId, copy(record));
       client.ids.add(record.credentialId);
       if (record.lookupHash !== null) client.lookups.set(record.lookupHash, record.credentialId);
     },
 
     async get(clientId: string, credentialId: string): Promise<StoredCredential | null> {
       const record = live(clientId, credentialId);
-      return record && structuredClone(record);
+      return record && copy(record);
     },
 
     async list(clientId: string, options: ListOptions): Promise<Page> {
@@ -152,7 +156,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       if (!client) return { items: [], cursor: null };
       const keep = options.includeTemporary ? () => true : (record: StoredCredential) => !record.temporary;
       const found = pageOf(clientId, client, after, options.limit, keep);
-      const items = found.slice(0, options.limit).map((record) => structuredClone(record));
+      const items = found.slice(0, options.limit).map((record) => copy(record));
       const last = items.at(-1);
       return {
         items,
@@ -179,9 +183,9 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       if (current.lookupHash !== null && client.lookups.get(current.lookupHash) === current.credentialId) {
         client.lookups.delete(current.lookupHash);
       }
-      client.records.set(next.credentialId, structuredClone(next));
+      client.records.set(next.credentialId, copy(next));
       if (next.lookupHash !== null) client.lookups.set(next.lookupHash, next.credentialId);
-      return structuredClone(next);
+      return copy(next);
     },
 
     async delete(clientId: string, credentialId: string): Promise<boolean> {
@@ -199,7 +203,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
 
     async findByLookup(clientId: string, lookupHash: string): Promise<StoredCredential | null> {
       const record = lookupHolder(clientId, lookupHash);
-      return record && structuredClone(record);
+      return record && copy(record);
     },
 
     async scan(options: ScanOptions): Promise<Page> {
@@ -218,7 +222,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
         if (client)
           found.push(...pageOf(clientId, client, undefined, options.limit - found.length, () => true));
       }
-      const items = found.slice(0, options.limit).map((record) => structuredClone(record));
+      const items = found.slice(0, options.limit).map((record) => copy(record));
       const last = items.at(-1);
       return {
         items,

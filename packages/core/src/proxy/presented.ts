@@ -21,19 +21,40 @@ const notApiKeyHeaders = new Set([
 const MAX_API_KEY_HEADERS = 32;
 const MAX_VALUE_LENGTH = 8192;
 
-/** Lower-cased header names; a header sent more than once is ambiguous and dropped. */
-export function normalizeHeaders(headers: IncomingHeaders): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const [name, value] of Object.entries(headers)) {
-    const single = typeof value === "string" ? value : value?.length === 1 ? value[0] : undefined;
-    if (single !== undefined && single.length <= MAX_VALUE_LENGTH) result.set(name.toLowerCase(), single);
+/** The Authorization header and the candidate API-key headers of a request, read in one pass. */
+export interface ReadHeaders {
+  authorization: string | null;
+  /** `[lower-cased name, value]` of every header that may carry an API key. */
+  apiKeys: [string, string][];
+}
+
+/** One value per header: a header sent more than once is ambiguous and ignored. */
+function single(value: string | readonly string[] | undefined): string | undefined {
+  const one = typeof value === "string" ? value : value?.length === 1 ? value[0] : undefined;
+  return one !== undefined && one !== "" && one.length <= MAX_VALUE_LENGTH ? one : undefined;
+}
+
+/** Reads the headers (names in any letter case) once. */
+export function readHeaders(headers: IncomingHeaders): ReadHeaders {
+  let authorization: string | null = null;
+  const apiKeys: [string, string][] = [];
+  for (const rawName in headers) {
+    const value = single(headers[rawName]);
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    // Authorization carries Bearer or Basic credentials; only another scheme can be an API key.
+    if (name === "authorization") {
+      authorization = value;
+      if (/^(bearer|basic)\s/i.test(value)) continue;
+    }
+    if (!notApiKeyHeaders.has(name) && apiKeys.length < MAX_API_KEY_HEADERS) apiKeys.push([name, value]);
   }
-  return result;
+  return { authorization, apiKeys };
 }
 
 /** The bearer token of an `Authorization: Bearer` header, if any. */
-export function bearerToken(headers: Map<string, string>): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");
+export function bearerToken(authorization: string | null): string | null {
+  const match = authorization === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   return match ? (match[1] as string) : null;
 }
 
@@ -41,12 +62,11 @@ export function bearerToken(headers: Map<string, string>): string | null {
  * What the request presents, most specific first: the Authorization header (Bearer or Basic), then
  * every other header that may carry an API key (named by the credential's `keyName`).
  */
-export function presentedCredentials(headers: Map<string, string>): Presented[] {
+export function presentedCredentials({ authorization, apiKeys }: ReadHeaders): Presented[] {
   const found: Presented[] = [];
-  const authorization = headers.get("authorization") ?? "";
-  const token = bearerToken(headers);
+  const token = bearerToken(authorization);
   if (token !== null) found.push({ kind: "bearer", lookupValue: bearerLookupValue(token) });
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+  const basic = authorization === null ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
   if (basic) {
     const decoded = Buffer.from(basic[1] as string, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
@@ -57,11 +77,7 @@ export function presentedCredentials(headers: Map<string, string>): Presented[] 
       });
     }
   }
-  let apiKeyHeaders = 0;
-  for (const [name, value] of headers) {
-    if (notApiKeyHeaders.has(name) || value === "" || apiKeyHeaders >= MAX_API_KEY_HEADERS) continue;
-    apiKeyHeaders++;
+  for (const [name, value] of apiKeys)
     found.push({ kind: "apiKey", lookupValue: apiKeyLookupValue(name, value) });
-  }
   return found;
 }

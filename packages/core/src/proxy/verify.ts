@@ -12,9 +12,9 @@ import type { JwtVerifier } from "./jwt-verifier.js";
 import {
   bearerToken,
   type IncomingHeaders,
-  normalizeHeaders,
   type Presented,
   presentedCredentials,
+  readHeaders,
 } from "./presented.js";
 
 /** Why a request did not verify. Never carries secret material. */
@@ -57,16 +57,29 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   // Decrypted jwtVerify configurations, by record and version: the hot path must not decrypt each time.
   const configs = new Map<string, SecretOf<"jwtVerify">>();
 
-  /** The live record holding one of `lookupValue`'s hashes (under any key), searching every store. */
-  async function find(clientId: string, lookupValue: string): Promise<Found | null> {
-    const hashes = keyring.lookupHashes(lookupValue);
-    const lookups = router.stores.flatMap(({ store }) =>
-      hashes.map(async (hash) => {
-        const record = await store.findByLookup(clientId, hash);
-        return record ? { record, store } : null;
-      }),
-    );
-    return (await Promise.all(lookups)).find((found) => found !== null) ?? null;
+  /**
+   * For each lookup value, the live record holding one of its hashes (under any key) in any store, or
+   * null. Every lookup is started at once: one round trip of latency whatever their number.
+   */
+  async function find(clientId: string, lookupValues: readonly string[]): Promise<(Found | null)[]> {
+    const queries: { index: number; store: CredentialStore; record: Promise<StoredCredential | null> }[] = [];
+    for (const [index, value] of lookupValues.entries()) {
+      for (const hash of keyring.lookupHashes(value)) {
+        for (const { store } of router.stores)
+          queries.push({ index, store, record: store.findByLookup(clientId, hash) });
+      }
+    }
+    // The usual case is one query (one presented value, one key, one store): skip Promise.all's cost.
+    const records =
+      queries.length === 1
+        ? [await (queries[0] as (typeof queries)[number]).record]
+        : await Promise.all(queries.map((q) => q.record));
+    const found: (Found | null)[] = lookupValues.map(() => null);
+    for (const [i, record] of records.entries()) {
+      const { index, store } = queries[i] as (typeof queries)[number];
+      if (record && !found[index]) found[index] = { record, store };
+    }
+    return found;
   }
 
   function jwtConfig(record: StoredCredential): SecretOf<"jwtVerify"> {
@@ -81,27 +94,22 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   }
 
   /** Applies what every verified credential must still pass: proxy, permanent, allow, single use. */
-  async function accept({ record, store }: Found, degraded: boolean): Promise<VerifyResult> {
+  function accept({ record, store }: Found, degraded: boolean): VerifyResult | Promise<VerifyResult> {
     if (record.credentialType !== "proxy" || record.temporary) return { ok: false, reason: "INVALID" };
     if (record.defaultRuleEffect === "deny") return { ok: false, reason: "DENIED" };
+    const verified = (): VerifyResult => {
+      const credential = toPublicCredential(record);
+      return degraded ? { ok: true, credential, degraded: true } : { ok: true, credential };
+    };
+    if (!record.singleUse) return verified();
     // A single-use credential is spent by its first successful use; of concurrent users one wins.
-    if (record.singleUse && !(await store.consume(record.clientId, record.credentialId))) {
-      return { ok: false, reason: "INVALID" };
-    }
-    const credential = toPublicCredential(record);
-    return degraded ? { ok: true, credential, degraded: true } : { ok: true, credential };
+    return store
+      .consume(record.clientId, record.credentialId)
+      .then((won): VerifyResult => (won ? verified() : { ok: false, reason: "INVALID" }));
   }
 
-  async function verifyJwt(clientId: string, token: string): Promise<VerifyResult | null> {
-    let issuer: unknown;
-    try {
-      issuer = decodeJwt(token).iss;
-    } catch {
-      return null; // not a JWT: nothing for jwtVerify to say
-    }
-    if (typeof issuer !== "string") return null;
-    const found = await find(clientId, jwtIssuerLookupValue(issuer));
-    if (!found || found.record.authType !== "jwtVerify") return null;
+  /** Checks a JWT against the jwtVerify credential its issuer led to. */
+  async function verifyJwt(found: Found, token: string): Promise<VerifyResult> {
     const config = jwtConfig(found.record);
     const outcome = await options.jwt.verify(token, config);
     if (outcome === "VALID") return accept(found, false);
@@ -111,18 +119,32 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
 
   return async function verifyProxyRequest(clientId: string, request: ProxyRequest): Promise<VerifyResult> {
     if (!isValidClientId(clientId)) return { ok: false, reason: "NO_CREDENTIAL" };
-    const headers = normalizeHeaders(request.headers);
+    const headers = readHeaders(request.headers);
     const presented = presentedCredentials(headers);
-    if (presented.length === 0) return { ok: false, reason: "NO_CREDENTIAL" };
-    // All lookups at once: one round trip whatever the number of presented values.
-    const found = await Promise.all(presented.map((p) => find(clientId, p.lookupValue)));
-    for (const [index, match] of found.entries()) {
-      const kind = (presented[index] as Presented).kind;
-      if (match && kindAccepts[kind].includes(match.record.authType)) return accept(match, false);
+    const token = bearerToken(headers.authorization);
+    const issuer = token === null ? null : unverifiedIssuer(token);
+    const values = presented.map((p) => p.lookupValue);
+    if (issuer !== null) values.push(jwtIssuerLookupValue(issuer));
+    if (values.length === 0) return { ok: false, reason: "NO_CREDENTIAL" };
+    // Exact matches and the jwtVerify issuer are looked up together: one round trip.
+    const found = await find(clientId, values);
+    for (const [index, p] of presented.entries()) {
+      const match = found[index];
+      if (match && kindAccepts[p.kind].includes(match.record.authType)) return accept(match, false);
     }
-    const token = bearerToken(headers);
-    return (
-      (token !== null ? await verifyJwt(clientId, token) : null) ?? { ok: false, reason: "NO_CREDENTIAL" }
-    );
+    const byIssuer = issuer === null ? null : found[presented.length];
+    if (token !== null && byIssuer && byIssuer.record.authType === "jwtVerify")
+      return verifyJwt(byIssuer, token);
+    return { ok: false, reason: "NO_CREDENTIAL" };
   };
+}
+
+/** The `iss` claim of a token that looks like a JWT, unverified (it only picks the verifier), else null. */
+function unverifiedIssuer(token: string): string | null {
+  try {
+    const issuer = decodeJwt(token).iss;
+    return typeof issuer === "string" ? issuer : null;
+  } catch {
+    return null;
+  }
 }

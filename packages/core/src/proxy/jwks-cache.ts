@@ -1,0 +1,112 @@
+import { type CryptoKey, errors, importJWK, type JWK, type JWSHeaderParameters } from "jose";
+import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+
+/** The JWKS could not be had (unreachable, refused, not a key set): the fail policy decides. */
+export class JwksUnavailableError extends Error {
+  override readonly name = "JwksUnavailableError";
+}
+
+/** Options of {@link createJwksCache}. */
+export interface JwksCacheOptions {
+  fetch: OutboundFetch;
+  /** Milliseconds after a successful fetch before an unknown `kid` may trigger another. */
+  cooldownMs: number;
+  /** Milliseconds a fetched key set is trusted before it is fetched again. */
+  maxAgeMs: number;
+  now: () => number;
+}
+
+interface KeySet {
+  keys: JWK[];
+  fetchedAt: number;
+  /** Imported keys by `kid|alg`: importing is the expensive part, so it happens once per key. */
+  imported: Map<string, Promise<CryptoKey | Uint8Array>>;
+}
+
+/** A key resolver for `jwtVerify`, backed by the cached JWKS at `uri`. */
+export type KeyResolver = (header: JWSHeaderParameters) => Promise<CryptoKey | Uint8Array>;
+
+/**
+ * JWKS cache shared by every jwtVerify credential: one key set per URI, fetched once (concurrent
+ * callers share the fetch), refreshed after `maxAgeMs`, and refetched for an unknown `kid` at most once
+ * per `cooldownMs`. Keys are imported once and reused, which keeps a cached verification close to a
+ * bare `jwtVerify` with the key in hand.
+ */
+export function createJwksCache(options: JwksCacheOptions) {
+  const sets = new Map<string, KeySet>();
+  const inflight = new Map<string, Promise<KeySet>>();
+  const resolvers = new Map<string, KeyResolver>();
+
+  async function download(uri: string): Promise<KeySet> {
+    let body: unknown;
+    try {
+      const response = await options.fetch(uri, {
+        headers: { accept: "application/jwk-set+json, application/json" },
+      });
+      if (response.status !== 200) throw new JwksUnavailableError(`JWKS answered ${response.status}`);
+      body = await response.json();
+    } catch (error) {
+      throw error instanceof JwksUnavailableError
+        ? error
+        : new JwksUnavailableError("JWKS fetch failed", { cause: error });
+    }
+    const keys = (body as { keys?: unknown }).keys;
+    if (!Array.isArray(keys)) throw new JwksUnavailableError("The JWKS response is not a key set");
+    const set: KeySet = {
+      keys: keys.filter((k): k is JWK => typeof k === "object" && k !== null),
+      fetchedAt: options.now(),
+      imported: new Map(),
+    };
+    sets.set(uri, set);
+    return set;
+  }
+
+  /** The key set, fetching it once however many callers ask at the same moment. */
+  function load(uri: string): Promise<KeySet> {
+    let pending = inflight.get(uri);
+    if (!pending) {
+      pending = download(uri).finally(() => inflight.delete(uri));
+      inflight.set(uri, pending);
+    }
+    return pending;
+  }
+
+  function select(set: KeySet, header: JWSHeaderParameters): JWK | undefined {
+    const candidates = set.keys.filter(
+      (k) =>
+        (header.kid === undefined || k.kid === header.kid) &&
+        (k.alg === undefined || k.alg === header.alg) &&
+        (k.use === undefined || k.use === "sig") &&
+        (k.key_ops === undefined || k.key_ops.includes("verify")),
+    );
+    return candidates.length === 1 ? candidates[0] : undefined;
+  }
+
+  return {
+    /** The resolver over the key set at `uri` (one per URI). */
+    resolver(uri: string): KeyResolver {
+      const existing = resolvers.get(uri);
+      if (existing) return existing;
+      const resolver: KeyResolver = async (header) => {
+        let set = sets.get(uri);
+        if (!set || options.now() - set.fetchedAt > options.maxAgeMs) set = await load(uri);
+        let jwk = select(set, header);
+        if (!jwk && options.now() - set.fetchedAt >= options.cooldownMs) {
+          set = await load(uri); // an unknown kid after the cooldown: the issuer may have rotated keys
+          jwk = select(set, header);
+        }
+        if (!jwk) throw new errors.JWKSNoMatchingKey();
+        const cacheKey = `${jwk.kid ?? ""}|${header.alg}`;
+        let key = set.imported.get(cacheKey);
+        if (!key) {
+          key = importJWK(jwk, header.alg);
+          key.catch(() => set.imported.delete(cacheKey)); // a key that fails to import is not remembered
+          set.imported.set(cacheKey, key);
+        }
+        return key;
+      };
+      resolvers.set(uri, resolver);
+      return resolver;
+    },
+  };
+}
