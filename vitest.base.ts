@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 /** Tests read workspace packages from src (the `credkit-source` export condition, which no outside consumer matches): no build needed first. */
-export function packageTests(overrides: { testTimeout?: number; globalSetup?: string[]; fileParallelism?: boolean } = {}) {
+export function packageTests(
+  overrides: { testTimeout?: number; globalSetup?: string[]; fileParallelism?: boolean } = {},
+) {
   return defineConfig({
     resolve: { conditions: ["credkit-source"] },
     ssr: { resolve: { conditions: ["credkit-source"] } },
