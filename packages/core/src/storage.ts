@@ -87,8 +87,9 @@ export interface CredentialStore {
   scan(options: ScanOptions): Promise<Page>;
 
   /**
-   * Takes the lease `name` for `owner` for `ttlMs` if nobody holds it (or the holder's lease expired).
-   * True if `owner` now holds it. Used to let one process at a time refresh a shared token.
+   * Takes the lease `name` for `owner` for `ttlMs` if nobody else holds it (or the holder's lease
+   * expired); its current holder acquiring it again renews it. True if `owner` now holds it. Used to
+   * let one process at a time refresh a shared token.
    */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
 

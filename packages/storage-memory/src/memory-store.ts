@@ -234,7 +234,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
     async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
       checkTtl(ttlMs);
       const held = leases.get(name);
-      if (held && held.expiresAt > now()) return false;
+      if (held && held.expiresAt > now() && held.owner !== owner) return false;
       leases.set(name, { owner, expiresAt: now() + ttlMs });
       return true;
     },

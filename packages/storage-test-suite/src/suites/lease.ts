@@ -17,6 +17,13 @@ export function leaseTests(ctx: SuiteContext): void {
       expect(await store().acquireLease(name, b, longTtlMs)).toBe(false);
     });
 
+    it("is renewed, not refused, when its holder acquires it again", async () => {
+      const [name, a, b] = [leaseName(), owner(), owner()];
+      expect(await store().acquireLease(name, a, longTtlMs)).toBe(true);
+      expect(await store().acquireLease(name, a, longTtlMs)).toBe(true);
+      expect(await store().acquireLease(name, b, longTtlMs)).toBe(false);
+    });
+
     it("is independent per name", async () => {
       const [first, second, a, b] = [leaseName(), leaseName(), owner(), owner()];
       expect(await store().acquireLease(first, a, longTtlMs)).toBe(true);
