@@ -1,40 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { killServers, startServer } from "./support/server-process.js";
 
 const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-const running: ChildProcess[] = [];
 
-/** Starts the server as `pnpm start` would (from source), on a free port; resolves with its URL and output. */
-async function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--conditions=credkit-source", "--import", "tsx", main], {
-    env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.push(child);
-  let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", () => {
-      const match = /listening on (http:\/\/localhost:\d+)/.exec(output);
-      if (match) resolve(match[1] as string);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { child, url, output: () => output };
-}
-
-afterEach(() => {
-  for (const child of running.splice(0)) child.kill("SIGKILL");
-});
+afterEach(killServers);
 
 describe("the server process", () => {
   it("serves the API on the embedded default, then stops cleanly on SIGTERM", async () => {
     const token = "test-token-0123456789";
     const secret = "SERVER-SECRET-VALUE-42";
-    const { child, url, output } = await startServer({
+    const { stop, url, output } = await startServer({
       CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -59,9 +37,7 @@ describe("the server process", () => {
     expect(body).not.toContain(secret);
     expect((await fetch(`${url}/api/openapi.json`)).status).toBe(200);
 
-    child.kill("SIGTERM");
-    const [code] = await once(child, "exit");
-    expect(code).toBe(0);
+    expect(await stop()).toBe(0);
     expect(output()).not.toContain(secret);
     expect(output()).toContain("No CREDKIT_MASTER_KEY");
   });
@@ -81,7 +57,6 @@ describe("the server process", () => {
       env: { ...process.env, PORT: "not-a-port" },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    running.push(child);
     let stderr = "";
     child.stderr?.on("data", (d) => (stderr += d));
     const [code] = await once(child, "exit");

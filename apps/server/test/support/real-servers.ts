@@ -1,0 +1,44 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const script = (name: string) => fileURLToPath(new URL(`../../../../scripts/${name}`, import.meta.url));
+
+async function sh(name: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("bash", [script(name), ...args], { timeout: 120_000 });
+  return stdout.trim();
+}
+
+/** A real redis-server (appendfsync always) in its own state folder, started by scripts/redis.sh. */
+export async function startRedis() {
+  const dir = await mkdtemp(join(tmpdir(), "credkit-server-redis-"));
+  const url = await sh("redis.sh", "start-standalone", dir);
+  return {
+    url,
+    /** SIGKILL: a crash. */
+    kill: () => sh("redis.sh", "kill", dir),
+    /** Starts it again on the same port with the same data. */
+    restart: () => sh("redis.sh", "restart", dir),
+    async stop() {
+      await sh("redis.sh", "stop", dir).catch(() => "");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** AWS's DynamoDB Local, started by scripts/dynamodb-local.sh on a free port. */
+export async function startDynamoDbLocal() {
+  const dir = await mkdtemp(join(tmpdir(), "credkit-server-dynamodb-"));
+  const endpoint = await sh("dynamodb-local.sh", "start", dir);
+  return {
+    endpoint,
+    async stop() {
+      await sh("dynamodb-local.sh", "stop", dir).catch(() => "");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
