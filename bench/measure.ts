@@ -1,3 +1,5 @@
+import { type Row, ratio } from "./table.js";
+
 /** One measured run: throughput and per-call latency in milliseconds. */
 export interface Measured {
   opsPerSecond: number;
@@ -44,3 +46,56 @@ export async function alternate(
     return sorted[Math.floor(sorted.length / 2)] as Measured;
   });
 }
+
+/** A store operation and the bare call it is compared with. */
+export interface StoreSubject {
+  bench: string;
+  raw: [label: string, op: () => Promise<unknown>];
+  store: [label: string, op: () => Promise<unknown>];
+}
+
+/**
+ * Warms up, then measures each subject sequentially and with `concurrency` in flight, `rounds` times
+ * alternating raw and store, and returns median rows with the store's ratio to raw (and the target,
+ * at `concurrency` in flight, when one is given).
+ */
+export async function compareWithRaw(
+  subjects: readonly StoreSubject[],
+  options: { rounds: number; roundMs: number; concurrency: number; target?: number },
+): Promise<Row[]> {
+  for (const subject of subjects) {
+    await measure(options.roundMs / 2, options.concurrency, subject.raw[1]);
+    await measure(options.roundMs / 2, options.concurrency, subject.store[1]);
+  }
+  const rows: Row[] = [];
+  for (const inFlight of [1, options.concurrency]) {
+    for (const subject of subjects) {
+      const [raw, mine] = await alternate([subject.raw[1], subject.store[1]], {
+        rounds: options.rounds,
+        roundMs: options.roundMs,
+        inFlight,
+      });
+      if (!raw || !mine) throw new Error("no measurement");
+      const bench = `${subject.bench}, ${inFlight} in flight`;
+      const summary = (m: Measured) => ({
+        "ops/s": m.opsPerSecond,
+        "p50 ms": round3(m.p50),
+        "p99 ms": round3(m.p99),
+      });
+      rows.push({ bench, subject: subject.raw[0], ...summary(raw) });
+      rows.push({
+        bench,
+        subject: subject.store[0],
+        ...summary(mine),
+        ...ratio(
+          mine.opsPerSecond,
+          raw.opsPerSecond,
+          inFlight === options.concurrency ? options.target : undefined,
+        ),
+      });
+    }
+  }
+  return rows;
+}
+
+const round3 = (n: number) => Number(n.toFixed(3));

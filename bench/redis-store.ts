@@ -1,20 +1,12 @@
-// Redis store vs raw ioredis commands on the same redis-server, which this bench starts itself.
-// Run: node --conditions=credkit-source --import tsx bench/redis-store.ts
-//  (or build first: pnpm turbo run build --filter @credkit/storage-redis... && node --import tsx bench/redis-store.ts)
-import { execFile } from "node:child_process";
+// @credkit/storage-redis vs raw ioredis on a redis-server this bench starts itself (scripts/redis.sh).
+// Run: pnpm bench redis (or node --conditions=credkit-source --import tsx bench/redis-store.ts)
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { promisify } from "node:util";
-import type { StoredCredential } from "@credkit/core";
+import { pathToFileURL } from "node:url";
 import { redisClientOptions, redisKeys, redisStore } from "@credkit/storage-redis";
 import { Redis } from "ioredis";
-import { median, printTable, type Row, ratio } from "./table.js";
-
-const run = promisify(execFile);
-const script = fileURLToPath(new URL("../scripts/redis.sh", import.meta.url));
+import { benchRecord, startScriptServer } from "./fixtures.js";
+import { compareWithRaw, type StoreSubject } from "./measure.js";
+import { printTable, type Row } from "./table.js";
 
 /** Options of {@link benchRedisStore}. */
 export interface RedisBenchOptions {
@@ -28,74 +20,13 @@ export interface RedisBenchOptions {
   concurrency?: number;
 }
 
-/** One measured run: throughput and per-call latency. */
-interface Measured {
-  opsPerSecond: number;
-  p50: number;
-  p99: number;
-}
-
 const clientIds = Array.from({ length: 20 }, (_, i) => `bench-client-${i}`);
 
 function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)] as T;
 }
 
-function record(): StoredCredential {
-  const clientId = pick(clientIds);
-  const now = new Date().toISOString();
-  return {
-    clientId,
-    credentialId: `us-east-1.${randomBytes(16).toString("base64url")}`,
-    region: "us-east-1",
-    credentialType: "proxy",
-    authType: "apiKey",
-    name: `bench ${randomUUID().slice(0, 8)}`,
-    defaultRuleEffect: "allow",
-    singleUse: false,
-    temporary: false,
-    expiresAt: null,
-    userId: "bench-user",
-    parentId: clientId,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-    secret: `ck1.k1.${randomBytes(12).toString("base64url")}.${randomBytes(64).toString("base64url")}.${randomBytes(16).toString("base64url")}`,
-    lookupHash: randomBytes(32).toString("base64url"),
-  };
-}
-
-/** Calls `op` for `ms` with `inFlight` callers, each awaiting its previous call. */
-async function measure(ms: number, inFlight: number, op: () => Promise<unknown>): Promise<Measured> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  const deadline = start + ms;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        await op();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - start) / 1000;
-  const sorted = latencies.sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
-  return { opsPerSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
-}
-
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const stateDir = await mkdtemp(join(tmpdir(), "credkit-bench-redis-"));
-  const { stdout } = await run("bash", [script, "start-standalone", stateDir], { timeout: 60_000 });
-  return {
-    url: stdout.trim(),
-    stop: async () => {
-      await run("bash", [script, "stop", stateDir], { timeout: 60_000 });
-      await rm(stateDir, { recursive: true, force: true });
-    },
-  };
-}
+const record = () => benchRecord(pick(clientIds), true);
 
 /**
  * credkit's Redis store against bare ioredis commands on the same server (appendfsync always, as the
@@ -108,8 +39,8 @@ export async function benchRedisStore(options: RedisBenchOptions = {}): Promise<
   const rounds = options.rounds ?? 5;
   const concurrency = options.concurrency ?? 50;
   const given = options.url ?? process.env.CREDKIT_TEST_REDIS_URL;
-  const server = given ? undefined : await startServer();
-  const url = given ?? server?.url ?? "";
+  const server = given ? undefined : await startScriptServer("redis.sh", "start-standalone");
+  const url = given ?? server?.address ?? "";
   const client = new Redis(url, redisClientOptions());
   const keyPrefix = `credkit-bench:${randomUUID()}:`;
   const keys = redisKeys(keyPrefix);
@@ -124,11 +55,7 @@ export async function benchRedisStore(options: RedisBenchOptions = {}): Promise<
     );
     const rawKey = () => `${keyPrefix}raw:${randomBytes(16).toString("base64url")}`;
 
-    const subjects: {
-      bench: string;
-      raw: [string, () => Promise<unknown>];
-      store: [string, () => Promise<unknown>];
-    }[] = [
+    const subjects: StoreSubject[] = [
       {
         bench: "get",
         raw: [
@@ -188,38 +115,7 @@ export async function benchRedisStore(options: RedisBenchOptions = {}): Promise<
       },
     ];
 
-    // Warm-up: JIT, script cache, connection.
-    for (const subject of subjects) {
-      await measure(roundMs / 2, concurrency, subject.raw[1]);
-      await measure(roundMs / 2, concurrency, subject.store[1]);
-    }
-
-    const rows: Row[] = [];
-    for (const inFlight of [1, concurrency]) {
-      for (const subject of subjects) {
-        const raw: Measured[] = [];
-        const mine: Measured[] = [];
-        for (let round = 0; round < rounds; round++) {
-          raw.push(await measure(roundMs, inFlight, subject.raw[1]));
-          mine.push(await measure(roundMs, inFlight, subject.store[1]));
-        }
-        const summary = (runs: Measured[]) => ({
-          "ops/s": median(runs.map((m) => m.opsPerSecond)),
-          "p50 ms": Number(median(runs.map((m) => m.p50)).toFixed(3)),
-          "p99 ms": Number(median(runs.map((m) => m.p99)).toFixed(3)),
-        });
-        const rawSummary = summary(raw);
-        const storeSummary = summary(mine);
-        const bench = `${subject.bench}, ${inFlight} in flight`;
-        rows.push({ bench, subject: subject.raw[0], ...rawSummary });
-        rows.push({
-          bench,
-          subject: subject.store[0],
-          ...storeSummary,
-          ...ratio(storeSummary["ops/s"], rawSummary["ops/s"], inFlight === concurrency ? 0.7 : undefined),
-        });
-      }
-    }
+    const rows = await compareWithRaw(subjects, { rounds, roundMs, concurrency, target: 0.7 });
     printTable(`@credkit/storage-redis vs raw ioredis on redis-server (${url}, appendfsync always)`, rows);
     return rows;
   } finally {

@@ -1,12 +1,16 @@
 // `pnpm bench [name...]`: runs the named benchmarks (all by default), each against its bare baseline.
 import { benchCrypto } from "./crypto.js";
+import { benchDynamoDbStore } from "./dynamodb-store.js";
 import { benchHttp } from "./http.js";
+import { benchRedisStore } from "./redis-store.js";
 import { benchVerify } from "./verify.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
   crypto: () => benchCrypto(),
   http: () => benchHttp(),
   verify: () => benchVerify(),
+  redis: () => benchRedisStore(),
+  dynamodb: () => benchDynamoDbStore(),
 };
 
 const chosen = process.argv.slice(2);
