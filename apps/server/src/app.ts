@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import {
   type CredentialService,
+  type CredentialStore,
   createAddressPolicy,
   createCredentialService,
   createOutboundFetch,
@@ -12,15 +13,23 @@ import {
   type UserToken,
 } from "@credkit/express";
 import express, { type Express } from "express";
+import helmet from "helmet";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
+import { cors } from "./http/cors.js";
+import { rateLimit } from "./http/rate-limit.js";
+import { requestContext } from "./http/request-context.js";
+import { memoryCounter, redisCounter } from "./http/shared-counter.js";
+import { requestTimeout } from "./http/timeout.js";
 import { keyringFor } from "./keys.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 import { openStores } from "./stores.js";
 
 /** A wired, not yet listening, credkit server. */
 export interface CredkitApp {
   app: Express;
   service: CredentialService;
+  metrics: Metrics;
   /** The token generated at start when none was configured (print it once), else null. */
   generatedToken: string | null;
   /** True when the keyring was generated for this process only (memory stores, no key configured). */
@@ -28,16 +37,29 @@ export interface CredkitApp {
   close(): Promise<void>;
 }
 
-/** Wires stores, keyring, service and routes from a validated configuration. */
+/** Wires stores, keyring, service, metrics and routes from a validated configuration. */
 export async function createApp(config: ServerConfig, logger: Logger): Promise<CredkitApp> {
+  const metrics = createMetrics();
   const { keyring, ephemeral } = await keyringFor(config);
   const stores = await openStores(config.regions, logger);
-  const service = createCredentialService({
-    regions: stores.regions,
-    keyring,
-    ...(config.defaultRegion ? { defaultRegion: config.defaultRegion } : {}),
-    outboundFetch: createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
-  });
+  // One instrumented wrapper per distinct store, so regions that share a store still share it.
+  const instrumented = new Map<CredentialStore, CredentialStore>();
+  const regions = Object.fromEntries(
+    Object.entries(stores.regions).map(([region, store]) => {
+      if (!instrumented.has(store)) instrumented.set(store, metrics.store(store));
+      return [region, instrumented.get(store) as CredentialStore];
+    }),
+  );
+  const service = metrics.service(
+    createCredentialService({
+      regions,
+      keyring,
+      ...(config.defaultRegion ? { defaultRegion: config.defaultRegion } : {}),
+      outboundFetch: metrics.outbound(
+        createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
+      ),
+    }),
+  );
 
   let generatedToken: string | null = null;
   let tokens: UserToken[];
@@ -51,26 +73,22 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    res.on("finish", () => {
-      // Path only: the query string is not needed to follow a request and headers are never logged.
-      logger.info(
-        {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        "request",
-      );
-    });
-    next();
-  });
+  app.use(requestContext(logger));
+  app.use(metrics.http());
+  app.use(helmet());
+  app.use(cors(config.corsOrigins));
+  app.use(requestTimeout(config.requestTimeoutMs));
   app.use(createHealthRouter(service));
+  app.get("/metrics", metrics.endpoint());
   app.use(
     "/api",
+    rateLimit({
+      perMinute: config.rateLimitPerMinute,
+      // Shared through Redis when Redis is configured, so the limit holds across processes.
+      counter: stores.redis ? redisCounter(stores.redis, "credkit:ratelimit:") : memoryCounter(),
+      keyOf: (who) => keyring.lookupHash(`rate-limit\n${who}`),
+      logger,
+    }),
     createCredkitRouter({
       service,
       authenticate: tokenAuthenticator(tokens),
@@ -83,5 +101,12 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     res.status(404).json({ message: "No such endpoint", code: "NOT_FOUND" });
   });
 
-  return { app, service, generatedToken, ephemeralKey: ephemeral, close: () => stores.close() };
+  return {
+    app,
+    service,
+    metrics,
+    generatedToken,
+    ephemeralKey: ephemeral,
+    close: () => stores.close(),
+  };
 }

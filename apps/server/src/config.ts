@@ -33,6 +33,12 @@ export interface ServerConfig {
   outboundAllowHosts: string[];
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** Requests per token per minute; 0 = no limit. */
+  rateLimitPerMinute: number;
+  /** Origins allowed to call the API from a browser (CORS); empty = none. */
+  corsOrigins: string[];
+  /** Milliseconds after which an unanswered request gets a 503. */
+  requestTimeoutMs: number;
 }
 
 /** A CONFIGURATION_ERROR listing every variable at fault with what it must be (never its value). */
@@ -214,6 +220,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     outboundAllowHosts: allowHosts(env),
     logLevel,
     shutdownTimeoutMs: integer(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    rateLimitPerMinute: integer(env, "CREDKIT_RATE_LIMIT_PER_MINUTE", 1200, 0, 10_000_000),
+    corsOrigins: corsOrigins(env),
+    requestTimeoutMs: integer(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
   };
 }
 
@@ -248,6 +257,23 @@ function allowHosts(env: Env): string[] {
     ]);
   }
   return hosts;
+}
+
+function corsOrigins(env: Env): string[] {
+  const origins = (env.CREDKIT_CORS_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  const bad = origins.find((o) => !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
+  if (bad !== undefined) {
+    throw configError([
+      {
+        path: "CREDKIT_CORS_ORIGINS",
+        message: "must be comma-separated origins such as https://app.example.com",
+      },
+    ]);
+  }
+  return origins;
 }
 
 function pickDefaultRegion(regions: string[]): string | undefined {

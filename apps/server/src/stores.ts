@@ -10,11 +10,14 @@ import type { StorageConfig } from "./config-schema.js";
 /** The stores of a configuration, and how to close what was opened for them. */
 export interface OpenedStores {
   regions: RegionMap;
+  /** The first Redis client opened, for state every process must share (rate limits); null without Redis. */
+  redis: Redis | Cluster | null;
   close(): Promise<void>;
 }
 
 interface Opened {
   store: CredentialStore;
+  redis?: Redis | Cluster;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function openStores(
   }
   return {
     regions: map,
+    redis: [...byDescription.values()].find((o) => o.redis)?.redis ?? null,
     async close() {
       await Promise.allSettled([...byDescription.values()].map((o) => o.close()));
     },
@@ -80,6 +84,7 @@ async function openStore(storage: StorageConfig, logger: Logger): Promise<Opened
       const store = redisStore({ client, ...(storage.keyPrefix ? { keyPrefix: storage.keyPrefix } : {}) });
       return {
         store,
+        redis: client,
         async close() {
           await store.close();
           client.disconnect();

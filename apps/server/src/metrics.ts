@@ -1,0 +1,137 @@
+import type { CredentialService, CredentialStore, OutboundFetch } from "@credkit/core";
+import type { RequestHandler } from "express";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { routeOf } from "./http/request-context.js";
+
+/** The server's Prometheus metrics and the helpers that feed them. */
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * A registry with credkit's metrics: HTTP requests by route and status with latency, store operation
+ * latency and errors by store, verification outcomes and outbound (token/JWKS) fetches. Labels are
+ * route patterns and codes only: never ids, tokens or secrets.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "credkit_" });
+  const requests = new Counter({
+    name: "credkit_http_requests_total",
+    help: "HTTP requests by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "credkit_http_request_duration_seconds",
+    help: "HTTP request latency by method and route pattern",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const storeLatency = new Histogram({
+    name: "credkit_store_operation_duration_seconds",
+    help: "Store operation latency by store and operation",
+    labelNames: ["store", "operation"] as const,
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [registry],
+  });
+  const storeErrors = new Counter({
+    name: "credkit_store_errors_total",
+    help: "Store operations that failed, by store, operation and error code",
+    labelNames: ["store", "operation", "code"] as const,
+    registers: [registry],
+  });
+  const verifications = new Counter({
+    name: "credkit_verifications_total",
+    help: "Proxy request verifications by outcome (allowed, degraded, or the failure reason)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const outbound = new Counter({
+    name: "credkit_outbound_requests_total",
+    help: "Outbound token and JWKS fetches by outcome (HTTP status class, or the error code)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+
+    /** Counts and times every HTTP request once it is answered. */
+    http(): RequestHandler {
+      return (req, res, next) => {
+        const stop = latency.startTimer();
+        res.on("finish", () => {
+          const route = routeOf(req);
+          requests.inc({ method: req.method, route, status: String(res.statusCode) });
+          stop({ method: req.method, route });
+        });
+        next();
+      };
+    },
+
+    /** A store whose every operation is timed, and counted when it fails. */
+    store(store: CredentialStore): CredentialStore {
+      return new Proxy(store, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (typeof value !== "function" || prop === "close") return value;
+          const operation = String(prop);
+          return async (...args: unknown[]) => {
+            const stop = storeLatency.startTimer({ store: target.name, operation });
+            try {
+              return await value.apply(target, args);
+            } catch (error) {
+              const code = (error as { code?: unknown }).code;
+              storeErrors.inc({
+                store: target.name,
+                operation,
+                code: typeof code === "string" ? code : "UNKNOWN",
+              });
+              throw error;
+            } finally {
+              stop();
+            }
+          };
+        },
+      });
+    },
+
+    /** The service with verification outcomes counted. */
+    service(service: CredentialService): CredentialService {
+      return {
+        ...service,
+        async verifyProxyRequest(clientId, request) {
+          const result = await service.verifyProxyRequest(clientId, request);
+          verifications.inc({
+            outcome: result.ok ? (result.degraded ? "degraded" : "allowed") : result.reason,
+          });
+          return result;
+        },
+      };
+    },
+
+    /** An outbound fetch with its outcomes counted. */
+    outbound(fetch: OutboundFetch): OutboundFetch {
+      return async (url, init) => {
+        try {
+          const response = await fetch(url, init);
+          outbound.inc({ outcome: `${Math.floor(response.status / 100)}xx` });
+          return response;
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          outbound.inc({ outcome: typeof code === "string" ? code : "ERROR" });
+          throw error;
+        }
+      };
+    },
+
+    /** `GET /metrics` in the Prometheus text format. */
+    endpoint(): RequestHandler {
+      return async (_req, res) => {
+        res.setHeader("Content-Type", registry.contentType);
+        res.setHeader("Cache-Control", "no-store");
+        res.end(await registry.metrics());
+      };
+    },
+  };
+}
