@@ -30,6 +30,19 @@ export async function startRedis() {
   };
 }
 
+/** A real 3-master Redis Cluster on loopback; `nodes` is `host:port,host:port,host:port`. */
+export async function startRedisCluster() {
+  const dir = await mkdtemp(join(tmpdir(), "credkit-server-cluster-"));
+  const nodes = await sh("redis.sh", "start-cluster", dir);
+  return {
+    nodes,
+    async stop() {
+      await sh("redis.sh", "stop", dir).catch(() => "");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** AWS's DynamoDB Local, started by scripts/dynamodb-local.sh on a free port. */
 export async function startDynamoDbLocal() {
   const dir = await mkdtemp(join(tmpdir(), "credkit-server-dynamodb-"));
