@@ -31,6 +31,8 @@ export function benchRecord(clientId: string, withLookup: boolean): StoredCreden
     version: 1,
     secret: `ck1.k1.${b64(12)}.${b64(64)}.${b64(16)}`,
     lookupHash: withLookup ? `k1.${b64(32)}` : null,
+    tokenState: null,
+    status: "active",
   };
 }
 

@@ -15,4 +15,7 @@ export * from "./schemas/parse.js";
 export * from "./schemas/secrets.js";
 export * from "./service.js";
 export * from "./storage.js";
+export type { AuthorizationCallback } from "./target/complete-authorization.js";
+export type { TargetTokenOptions } from "./target/context.js";
+export { TOKEN_STATE_PURPOSE, tokenStateIdentity } from "./target/token-state.js";
 export * from "./view.js";

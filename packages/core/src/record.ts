@@ -22,9 +22,17 @@ export type AuthType = (typeof authTypes)[number];
 export type RuleEffect = "allow" | "deny";
 
 /**
- * A credential as it lies at rest in a store. Everything but `secret` is non-secret metadata; `secret`
- * is an encrypted envelope (see `encryptSecret`) bound to this record's identity, so stores never see
- * plaintext. Stores persist the whole record and must return it unchanged; they read only the fields
+ * Where a credential stands: `active` (usable), `pending_authorization` (an oauth2 authorization-code
+ * credential waiting for its callback) or `needs_reauthorization` (its refresh token was refused).
+ */
+export const credentialStatuses = ["active", "pending_authorization", "needs_reauthorization"] as const;
+/** One of {@link credentialStatuses}. */
+export type CredentialStatus = (typeof credentialStatuses)[number];
+
+/**
+ * A credential as it lies at rest in a store. Everything but `secret` and `tokenState` is non-secret
+ * metadata; `secret` is an encrypted envelope (see `encryptSecret`) bound to this record's identity, so
+ * stores never see plaintext. Stores persist the whole record and must return it unchanged; they read only the fields
  * their contract names (`clientId`, `credentialId`, `version`, `temporary`, `expiresAt`, `lookupHash`).
  * Every field is a primitive (a copy is a spread) and survives a JSON round trip.
  */
@@ -58,6 +66,14 @@ export interface StoredCredential {
    * client; null for every other credential.
    */
   lookupHash: string | null;
+  /**
+   * Target token state (cached access token, refresh token, or a pending authorization's state hash and
+   * PKCE verifier) as an envelope sealed like `secret` but with the identity purpose `token-state`, so
+   * neither envelope opens in the other's place; null when there is none. Written by compare-and-set.
+   */
+  tokenState: string | null;
+  /** See {@link CredentialStatus}; records written before it existed read as `active`. */
+  status: CredentialStatus;
 }
 
 /** Who is acting: the authenticated user and the clients they may touch (`"*"` = all). */

@@ -10,9 +10,22 @@ import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, StoredCredential } from "./record.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
-import { createCredentialBody, type PublicCredential, updateCredentialBody } from "./schemas/bodies.js";
+import {
+  createCredentialBody,
+  type PublicCredential,
+  type TargetAuth,
+  updateCredentialBody,
+} from "./schemas/bodies.js";
 import { invalid, parseOrThrow } from "./schemas/parse.js";
 import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.js";
+import { isAuthorizationCodeSecret } from "./target/authorization-code.js";
+import {
+  type AuthorizationCallback,
+  completeAuthorization,
+  pendingAuthorization,
+} from "./target/complete-authorization.js";
+import { createTargetContext, type TargetTokenOptions } from "./target/context.js";
+import { createTargetResolver } from "./target/resolve.js";
 import { toPublicCredential } from "./view.js";
 
 /** Options of {@link createCredentialService}. */
@@ -36,7 +49,20 @@ export interface CredentialServiceOptions {
    * fetch's own timeout and size limit are `outboundFetch`'s.
    */
   jwks?: { cooldownMs?: number; cacheMaxAgeMs?: number };
+  /**
+   * Milliseconds an oauth2 authorization-code credential stays pending (temporary) waiting for its
+   * callback before it expires. Default 600000 (10 minutes).
+   */
+  pendingAuthorizationTtlMs?: number;
+  /** Target token caching and cross-process refresh tunables (see {@link TargetTokenOptions}). */
+  targetTokens?: TargetTokenOptions;
 }
+
+/**
+ * A created or updated credential; `authorizationUrl` is set when an oauth2 authorization-code flow
+ * was started (on create, or when its secret is updated): send the end user there.
+ */
+export type CredentialWithAuthorization = PublicCredential & { authorizationUrl?: string };
 
 /** Options of {@link CredentialService.list}. */
 export interface ListCredentialsOptions {
@@ -72,7 +98,7 @@ export interface CredentialService {
   /** The served region names. */
   readonly regions: readonly string[];
   list(actor: Actor, clientId: string, options?: ListCredentialsOptions): Promise<CredentialPage>;
-  create(actor: Actor, clientId: string, body: unknown): Promise<PublicCredential>;
+  create(actor: Actor, clientId: string, body: unknown): Promise<CredentialWithAuthorization>;
   get(actor: Actor, clientId: string, credentialId: string): Promise<PublicCredential>;
   update(
     actor: Actor,
@@ -80,7 +106,7 @@ export interface CredentialService {
     credentialId: string,
     body: unknown,
     options?: UpdateOptions,
-  ): Promise<PublicCredential>;
+  ): Promise<CredentialWithAuthorization>;
   delete(actor: Actor, clientId: string, credentialId: string): Promise<void>;
   /**
    * Does this incoming request carry a valid proxy credential of `clientId`? An answer, never an
@@ -89,6 +115,22 @@ export interface CredentialService {
    * A single-use credential is consumed by its first successful verification.
    */
   verifyProxyRequest(clientId: string, request: ProxyRequest): Promise<VerifyResult>;
+  /**
+   * The headers and query parameters to add to an outbound request with target credential
+   * `credentialId` of `clientId`. Token types (oauth2, customToken) fetch a token when none is fresh,
+   * once per process (single flight) and once across processes (a store lease), and cache it encrypted
+   * in the record until shortly before it expires. A single-use credential is consumed by its first
+   * resolution. Tenancy is the caller's to check (see `assertClientAccess`); the result is secret.
+   */
+  resolveTargetAuth(clientId: string, credentialId: string): Promise<TargetAuth>;
+  /** Drops the cached access token (e.g. after the upstream answered 401), so the next resolution fetches one. */
+  invalidateTargetToken(clientId: string, credentialId: string): Promise<void>;
+  /**
+   * Completes an oauth2 authorization-code flow from the callback's `state` and `code`: the credential
+   * becomes permanent and active with its tokens stored encrypted. AUTHORIZATION_FAILED for an unknown,
+   * forged, reused or expired state, changing nothing.
+   */
+  completeAuthorization(callback: AuthorizationCallback): Promise<PublicCredential>;
   /** Pings every distinct store once. */
   health(): Promise<StoreHealth[]>;
 }
@@ -133,6 +175,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const now = options.now ?? Date.now;
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
 
+  const outboundFetch = options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() });
   const openSecret = (record: StoredCredential): unknown =>
     JSON.parse(keyring.decrypt(record.secret, identityOf(record)));
   const verifyProxyRequest = createProxyVerifier({
@@ -140,12 +183,22 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     keyring,
     openSecret,
     jwt: createJwtVerifier({
-      fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),
+      fetch: outboundFetch,
       now,
       ...(options.jwks?.cooldownMs === undefined ? {} : { jwksCooldownMs: options.jwks.cooldownMs }),
       ...(options.jwks?.cacheMaxAgeMs === undefined ? {} : { jwksCacheMaxAgeMs: options.jwks.cacheMaxAgeMs }),
     }),
   });
+  const target = createTargetContext({
+    router,
+    keyring,
+    fetch: outboundFetch,
+    now,
+    identityOf,
+    ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
+  });
+  const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
+  const pendingTtlMs = options.pendingAuthorizationTtlMs ?? 600_000;
 
   const notFound = (credentialId: string) =>
     new CredkitError("NOT_FOUND", `Credential "${credentialId}" was not found for this client`);
@@ -168,6 +221,9 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   return {
     regions: router.regions,
     verifyProxyRequest,
+    resolveTargetAuth,
+    invalidateTargetToken,
+    completeAuthorization: (callback) => completeAuthorization(target, callback),
 
     async list(actor, clientId, listOptions = {}) {
       assertClientAccess(actor, clientId);
@@ -240,8 +296,20 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         version: 1,
         secret: "",
         lookupHash: null,
+        tokenState: null,
+        status: "active",
       };
+      // An authorization-code credential waits, temporary, for its callback (see completeAuthorization).
+      const authorizing = isAuthorizationCodeSecret(secret);
+      if (authorizing)
+        Object.assign(base, {
+          temporary: true,
+          expiresAt: now() + pendingTtlMs,
+          status: "pending_authorization",
+        });
       const record = { ...base, ...sealed(base, secret) };
+      const started = authorizing ? pendingAuthorization(target, record, secret) : null;
+      if (started) record.tokenState = started.tokenState;
       try {
         await store.create(record);
       } catch (error) {
@@ -254,7 +322,8 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         }
         throw error;
       }
-      return toPublicCredential(record);
+      const created = toPublicCredential(record);
+      return started ? { ...created, authorizationUrl: started.authorizationUrl } : created;
     },
 
     async get(actor, clientId, credentialId) {
@@ -304,12 +373,23 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
           updatedAt: new Date(now()).toISOString(),
           version: record.version + 1,
         };
-        if (input.secret !== undefined)
-          Object.assign(next, sealed(next, parseSecret(record.authType, input.secret)));
+        let started: ReturnType<typeof pendingAuthorization> | null = null;
+        if (input.secret !== undefined) {
+          // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
+          const secret = parseSecret(record.authType, input.secret);
+          Object.assign(next, sealed(next, secret), { tokenState: null, status: "active" });
+          if (isAuthorizationCodeSecret(secret)) {
+            started = pendingAuthorization(target, next, secret);
+            next.tokenState = started.tokenState;
+            next.status = "pending_authorization";
+            if (next.temporary) next.expiresAt = now() + pendingTtlMs;
+          }
+        }
         try {
           const saved = await store.update(next, record.version);
           if (!saved) throw notFound(credentialId);
-          return toPublicCredential(saved);
+          const updated = toPublicCredential(saved);
+          return started ? { ...updated, authorizationUrl: started.authorizationUrl } : updated;
         } catch (error) {
           const retry = isCredkitError(error, "VERSION_CONFLICT") && updateOptions.ifMatch === undefined;
           if (!retry || attempt >= UPDATE_ATTEMPTS) throw error;

@@ -19,6 +19,8 @@ export function toPublicCredential(record: StoredCredential): PublicCredential {
     credentialTemporary: record.temporary,
     credentialVersion: record.version,
     credentialExpiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
+    // Records written before the status field existed have none: they are active.
+    credentialStatus: record.status ?? "active",
     credentialCreatedAt: record.createdAt,
     credentialUpdatedAt: record.updatedAt,
   };

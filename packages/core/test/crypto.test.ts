@@ -100,6 +100,22 @@ describe("envelope crypto", () => {
   });
 });
 
+describe("envelope purpose", () => {
+  const ring = createKeyring({ activeKeyId: "k1", keys: [k1] });
+  const tokenState = { ...identity, purpose: "token-state" };
+
+  it("binds an envelope to its purpose: a secret never opens as token state, nor the reverse", () => {
+    const sealedSecret = ring.encrypt(secret, identity);
+    const sealedState = ring.encrypt(secret, tokenState);
+    expect(ring.decrypt(sealedState, tokenState)).toBe(secret);
+    expect(() => ring.decrypt(sealedSecret, tokenState)).toThrow(/failed authentication/);
+    expect(() => ring.decrypt(sealedState, identity)).toThrow(/failed authentication/);
+    expect(() => ring.decrypt(sealedState, { ...tokenState, purpose: "other" })).toThrow(
+      /failed authentication/,
+    );
+  });
+});
+
 describe("keyring", () => {
   it("checks key length, ids, duplicates and the active key", () => {
     expect(() => createKeyring({ activeKeyId: "a", keys: [{ id: "a", key: randomBytes(16) }] })).toThrow(

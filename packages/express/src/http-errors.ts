@@ -15,6 +15,9 @@ export const statusByCode: Record<ErrorCode, number> = {
   STORAGE_UNAVAILABLE: 503,
   OUTBOUND_REFUSED: 502,
   UPSTREAM_ERROR: 502,
+  // The credential is fine but not usable in its current state until a person authorizes it again.
+  REAUTHORIZATION_REQUIRED: 409,
+  AUTHORIZATION_FAILED: 400,
   DECRYPTION_FAILED: 500,
   UNKNOWN_KEY: 500,
   CONFIGURATION_ERROR: 500,

@@ -51,6 +51,8 @@ export function makeRecord(overrides: Partial<StoredCredential> = {}): StoredCre
     version: 1,
     secret: randomSecretEnvelope(),
     lookupHash: randomLookupHash(),
+    tokenState: null,
+    status: "active",
     ...overrides,
   };
 }

@@ -12,6 +12,12 @@ export interface RecordIdentity {
   credentialType: CredentialType;
   authType: AuthType;
   region: string;
+  /**
+   * What the envelope holds when it is not the record's secret (e.g. `token-state`). It joins the AAD
+   * only when set, so secret envelopes sealed before it existed still open, and an envelope of one
+   * purpose never opens as another's.
+   */
+  purpose?: string;
 }
 
 /** The envelope format version written today. */
@@ -27,17 +33,17 @@ export function isValidKeyId(id: string): boolean {
 
 function aadFor(keyId: string, identity: RecordIdentity): Buffer {
   // JSON of an array: unambiguous field boundaries whatever characters the ids contain.
-  return Buffer.from(
-    JSON.stringify([
-      ENVELOPE_VERSION,
-      keyId,
-      identity.clientId,
-      identity.credentialId,
-      identity.credentialType,
-      identity.authType,
-      identity.region,
-    ]),
-  );
+  const fields = [
+    ENVELOPE_VERSION,
+    keyId,
+    identity.clientId,
+    identity.credentialId,
+    identity.credentialType,
+    identity.authType,
+    identity.region,
+  ];
+  if (identity.purpose !== undefined) fields.push(identity.purpose);
+  return Buffer.from(JSON.stringify(fields));
 }
 
 /**
@@ -47,7 +53,8 @@ function aadFor(keyId: string, identity: RecordIdentity): Buffer {
  *
  * where iv (12 random bytes, fresh per call), ciphertext and tag (16 bytes) are base64url without
  * padding. The AAD is the JSON array `["ck1", keyId, clientId, credentialId, credentialType, authType,
- * region]`, so the envelope only decrypts for the record (and key id) it was made for.
+ * region]` (plus `purpose` when the identity has one), so the envelope only decrypts for the record (and
+ * key id, and purpose) it was made for.
  */
 export function sealEnvelope(
   key: KeyObject,

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { authTypes, credentialTypes } from "../record.js";
+import { authTypes, credentialStatuses, credentialTypes } from "../record.js";
 import { secretSchemas } from "./secrets.js";
 
 const credentialName = z
@@ -72,6 +72,11 @@ export const publicCredential = z.object({
   credentialTemporary: z.boolean(),
   credentialVersion: z.int(),
   credentialExpiresAt: z.string().nullable().describe("ISO-8601 UTC, for temporary credentials"),
+  credentialStatus: z
+    .enum(credentialStatuses)
+    .describe(
+      "active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)",
+    ),
   credentialCreatedAt: z.string().describe("ISO-8601 UTC"),
   credentialUpdatedAt: z.string().describe("ISO-8601 UTC"),
 });
@@ -100,3 +105,12 @@ export const verifyResponse = z.object({
     .describe("true when a fail-open jwtVerify let the request through unverified"),
   reason: z.enum(["NO_CREDENTIAL", "INVALID", "EXPIRED", "DENIED", "JWKS_UNAVAILABLE"]).optional(),
 });
+
+/** What `resolveTargetAuth` answers: headers and query parameters to add to the outbound request. */
+export const targetAuthResponse = z.object({
+  headers: z.record(z.string(), z.string()).describe("Header name → value, e.g. Authorization"),
+  query: z.record(z.string(), z.string()).describe("Query parameter name → value"),
+});
+
+/** Headers and query parameters that authenticate an outbound request with a target credential. */
+export type TargetAuth = z.output<typeof targetAuthResponse>;

@@ -1,0 +1,131 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Keyring } from "../crypto/keyring.js";
+import { CredkitError } from "../errors.js";
+import { isValidClientId, regionOfCredentialId } from "../ids.js";
+import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+import type { SecretOf } from "../schemas/secrets.js";
+import { INVALID_GRANT, requestToken, type TokenGrant } from "./token-endpoint.js";
+import type { PendingAuthorization } from "./token-state.js";
+
+/** An authorization-code oauth2 secret. */
+export type AuthorizationCodeSecret = SecretOf<"oauth2"> & { grantType: "authorization_code" };
+
+/** True for an oauth2 secret of the authorization-code grant. */
+export function isAuthorizationCodeSecret(secret: unknown): secret is AuthorizationCodeSecret {
+  return (secret as { grantType?: unknown } | null)?.grantType === "authorization_code";
+}
+
+const NONCE = /^[A-Za-z0-9_-]{43}$/;
+
+/** The keyed hash stored for a state's random part: found by record, compared in constant time. */
+function stateHashes(keyring: Keyring, nonce: string): string[] {
+  return keyring.lookupHashes(`oauth2-state\n${nonce}`);
+}
+
+/**
+ * Starts an authorization-code flow for one credential: a fresh `state` of the form
+ * `<base64url(clientId)>.<credentialId>.<32 random bytes, base64url>` (the ids let the callback find
+ * the record without a global index; only a keyed hash of the random part is kept), a PKCE S256
+ * verifier/challenge when `pkce` is on, and the URL to send the end user to.
+ */
+export function beginAuthorization(
+  keyring: Keyring,
+  secret: AuthorizationCodeSecret,
+  clientId: string,
+  credentialId: string,
+): { authorizationUrl: string; pending: PendingAuthorization } {
+  const nonce = randomBytes(32).toString("base64url");
+  const state = `${Buffer.from(clientId, "utf8").toString("base64url")}.${credentialId}.${nonce}`;
+  const pending: PendingAuthorization = { stateHash: keyring.lookupHash(`oauth2-state\n${nonce}`) };
+  const url = new URL(secret.authorizationUrl);
+  url.searchParams.set("response_type", "code");
+  url.searchParams.set("client_id", secret.clientId);
+  url.searchParams.set("redirect_uri", secret.redirectUri);
+  if (secret.scopes && secret.scopes.length > 0) url.searchParams.set("scope", secret.scopes.join(" "));
+  url.searchParams.set("state", state);
+  if (secret.pkce) {
+    pending.verifier = randomBytes(32).toString("base64url");
+    url.searchParams.set("code_challenge", createHash("sha256").update(pending.verifier).digest("base64url"));
+    url.searchParams.set("code_challenge_method", "S256");
+  }
+  return { authorizationUrl: url.href, pending };
+}
+
+/** A state the callback could not accept: always the same answer, whatever was wrong with it. */
+export function invalidState(): CredkitError {
+  return new CredkitError(
+    "AUTHORIZATION_FAILED",
+    "Unknown, expired or already used authorization state; start the authorization again",
+    { errors: [{ path: "state", message: "is unknown, expired or already used" }] },
+  );
+}
+
+/** The ids and random part of a state value, or throws {@link invalidState} when it is not one. */
+export function parseState(state: string): { clientId: string; credentialId: string; nonce: string } {
+  const parts = state.split(".");
+  const nonce = parts.at(-1) ?? "";
+  const credentialId = parts.slice(1, -1).join(".");
+  const clientId = Buffer.from(parts[0] ?? "", "base64url").toString("utf8");
+  if (
+    parts.length < 3 ||
+    !NONCE.test(nonce) ||
+    !isValidClientId(clientId) ||
+    regionOfCredentialId(credentialId) === null
+  )
+    throw invalidState();
+  return { clientId, credentialId, nonce };
+}
+
+/** True when `nonce` is the random part of the pending state (constant-time over the hashes). */
+export function stateMatches(
+  keyring: Keyring,
+  pending: PendingAuthorization | undefined,
+  nonce: string,
+): boolean {
+  if (!pending) return false;
+  const stored = Buffer.from(pending.stateHash, "utf8");
+  let match = false;
+  for (const hash of stateHashes(keyring, nonce)) {
+    const candidate = Buffer.from(hash, "utf8");
+    if (candidate.length === stored.length && timingSafeEqual(candidate, stored)) match = true;
+  }
+  return match;
+}
+
+/** The client authentication of an authorization-code secret: Basic with a secret, `client_id` without. */
+export function authorizationCodeClientAuth(secret: AuthorizationCodeSecret) {
+  return secret.clientSecret === undefined
+    ? ({ method: "none", clientId: secret.clientId } as const)
+    : ({
+        method: "client_secret_basic",
+        clientId: secret.clientId,
+        clientSecret: secret.clientSecret,
+      } as const);
+}
+
+/**
+ * Exchanges an authorization code (with the stored PKCE verifier) for tokens. A code the server refuses
+ * (`invalid_grant`: expired, reused, or not for this client) is AUTHORIZATION_FAILED, the end user's to
+ * retry; other failures are UPSTREAM_ERROR.
+ */
+export async function exchangeCode(
+  fetch: OutboundFetch,
+  secret: AuthorizationCodeSecret,
+  code: string,
+  pending: PendingAuthorization,
+): Promise<TokenGrant> {
+  const params: Record<string, string> = {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: secret.redirectUri,
+  };
+  if (pending.verifier !== undefined) params.code_verifier = pending.verifier;
+  const grant = await requestToken(fetch, secret.tokenUrl, params, authorizationCodeClientAuth(secret));
+  if (grant === INVALID_GRANT) {
+    throw new CredkitError(
+      "AUTHORIZATION_FAILED",
+      "The authorization server refused the code (invalid_grant); start the authorization again",
+    );
+  }
+  return grant;
+}

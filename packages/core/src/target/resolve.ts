@@ -1,0 +1,93 @@
+import { isCredkitError } from "../errors.js";
+import { isValidClientId } from "../ids.js";
+import type { StoredCredential } from "../record.js";
+import type { TargetAuth } from "../schemas/bodies.js";
+import { invalid } from "../schemas/parse.js";
+import type { SecretOf } from "../schemas/secrets.js";
+import type { CredentialStore } from "../storage.js";
+import { notFound, type TargetContext } from "./context.js";
+import { assertResolvable, obtainSharedToken, tokenStateOf } from "./shared-token.js";
+import { bearerHeader, isStaticTargetAuthType, staticTargetAuth } from "./static-auth.js";
+import { createSingleFlight, isFresh } from "./token-cache.js";
+import { type AccessToken, sealTokenState } from "./token-state.js";
+
+const INVALIDATE_ATTEMPTS = 8;
+
+/** Spends a single-use credential: of concurrent users exactly one gets the record, the rest NOT_FOUND. */
+async function consume(store: CredentialStore, record: StoredCredential): Promise<StoredCredential> {
+  const won = await store.consume(record.clientId, record.credentialId);
+  if (!won) throw notFound(record.credentialId);
+  return won;
+}
+
+/** The auth a token-based credential adds: `Authorization: Bearer`, or customToken's own header. */
+function inject(record: StoredCredential, secret: unknown, token: string): TargetAuth {
+  if (record.authType !== "customToken") return bearerHeader(token);
+  const { headerName, headerPrefix } = secret as SecretOf<"customToken">;
+  return { headers: { [headerName]: `${headerPrefix}${token}` }, query: {} };
+}
+
+/** `resolveTargetAuth` and `invalidateTargetToken`, built over the shared target context. */
+export function createTargetResolver(ctx: TargetContext) {
+  const flights = createSingleFlight<AccessToken>();
+
+  async function accessTokenFor(store: CredentialStore, record: StoredCredential): Promise<AccessToken> {
+    const state = tokenStateOf(ctx, record);
+    if (isFresh(state.access, ctx.now(), { skewMs: ctx.skewMs })) return state.access as AccessToken;
+    return flights.run(`${record.clientId}\n${record.credentialId}`, () =>
+      obtainSharedToken(ctx, store, record),
+    );
+  }
+
+  async function load(clientId: string, credentialId: string) {
+    if (!isValidClientId(clientId)) {
+      throw invalid([
+        {
+          path: "clientId",
+          message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit",
+        },
+      ]);
+    }
+    return ctx.load(clientId, credentialId);
+  }
+
+  return {
+    /** See `CredentialService.resolveTargetAuth`. */
+    async resolveTargetAuth(clientId: string, credentialId: string): Promise<TargetAuth> {
+      const { store, record } = await load(clientId, credentialId);
+      assertResolvable(record);
+      const { authType } = record;
+      if (isStaticTargetAuthType(authType)) {
+        const source = record.singleUse ? await consume(store, record) : record;
+        return staticTargetAuth(authType, ctx.openSecret(source));
+      }
+      const access = await accessTokenFor(store, record);
+      // A single-use token credential is spent once its token is in hand, so a failed fetch spends nothing.
+      if (record.singleUse) await consume(store, record);
+      return inject(record, ctx.openSecret(record), access.token);
+    },
+
+    /** See `CredentialService.invalidateTargetToken`. */
+    async invalidateTargetToken(clientId: string, credentialId: string): Promise<void> {
+      let { store, record } = await load(clientId, credentialId);
+      for (let attempt = 1; ; attempt++) {
+        if (isStaticTargetAuthType(record.authType) || record.credentialType !== "target") return;
+        const state = tokenStateOf(ctx, record);
+        if (state.access === undefined) return;
+        const { access: _dropped, ...kept } = state; // the refresh token (if any) stays
+        try {
+          const next = {
+            ...record,
+            tokenState: sealTokenState(ctx.keyring, record, kept),
+            version: record.version + 1,
+          };
+          if (!(await store.update(next, record.version))) throw notFound(credentialId);
+          return;
+        } catch (error) {
+          if (!isCredkitError(error, "VERSION_CONFLICT") || attempt >= INVALIDATE_ATTEMPTS) throw error;
+        }
+        ({ store, record } = await load(clientId, credentialId));
+      }
+    },
+  };
+}

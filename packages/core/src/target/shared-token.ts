@@ -1,0 +1,195 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import { CredkitError, isCredkitError } from "../errors.js";
+import type { StoredCredential } from "../record.js";
+import type { SecretOf } from "../schemas/secrets.js";
+import type { CredentialStore } from "../storage.js";
+import { isAuthorizationCodeSecret } from "./authorization-code.js";
+import { type ClientCredentialsSecret, fetchClientCredentialsToken } from "./client-credentials.js";
+import type { TargetContext } from "./context.js";
+import { notFound } from "./context.js";
+import { fetchCustomToken } from "./custom-token.js";
+import { refreshAccessToken } from "./refresh.js";
+import { accessTokenFrom, isFresh } from "./token-cache.js";
+import { INVALID_GRANT } from "./token-endpoint.js";
+import { type AccessToken, sealTokenState, type TokenState } from "./token-state.js";
+
+// Rounds of "re-read, write again" after a compare-and-set lost to an unrelated write.
+const WRITE_ATTEMPTS = 8;
+// Fetches per lease: a second one happens only when the secret changed under the first.
+const FETCH_ATTEMPTS = 3;
+const POLL_START_MS = 10;
+const POLL_MAX_MS = 200;
+
+/** REAUTHORIZATION_REQUIRED for a credential that cannot resolve until a person authorizes it again. */
+export function reauthorizationRequired(record: StoredCredential): CredkitError {
+  const message =
+    record.status === "needs_reauthorization"
+      ? `Credential "${record.credentialId}" needs re-authorization: its refresh token was refused. Update its secret to get a new authorizationUrl`
+      : `Credential "${record.credentialId}" is waiting for authorization: send the end user to its authorizationUrl`;
+  return new CredkitError("REAUTHORIZATION_REQUIRED", message);
+}
+
+/** Throws unless the record can be resolved now (a permanent, authorized target credential). */
+export function assertResolvable(record: StoredCredential): void {
+  if (record.credentialType !== "target") {
+    throw new CredkitError(
+      "VALIDATION_ERROR",
+      `Credential "${record.credentialId}" is a proxy credential; only target credentials resolve`,
+      { errors: [{ path: "credentialId", message: "must name a target credential" }] },
+    );
+  }
+  if (record.temporary || (record.status ?? "active") !== "active") throw reauthorizationRequired(record);
+}
+
+/**
+ * The token state of a record, for token kinds that can simply fetch again: state sealed under a key
+ * that is gone (or damaged) counts as no token. An authorization-code credential's state holds its
+ * refresh token, which cannot be fetched again, so its errors are raised.
+ */
+export function tokenStateOf(ctx: TargetContext, record: StoredCredential): TokenState {
+  try {
+    return ctx.openState(record);
+  } catch (error) {
+    const lost = isCredkitError(error, "DECRYPTION_FAILED") || isCredkitError(error, "UNKNOWN_KEY");
+    if (lost && !isAuthorizationCodeSecret(ctx.openSecret(record))) return {};
+    throw error;
+  }
+}
+
+/** What one token request yielded: the access token and the refresh token to keep. */
+type Fetched = { access: AccessToken; refreshToken?: string } | typeof INVALID_GRANT;
+
+/** Asks the credential's token endpoint for a new access token (a refresh, for authorization code). */
+async function fetchToken(ctx: TargetContext, record: StoredCredential, state: TokenState): Promise<Fetched> {
+  const secret = ctx.openSecret(record);
+  const stamp = (grant: { accessToken: string; expiresInSeconds?: number }) =>
+    accessTokenFrom(grant.accessToken, grant.expiresInSeconds, ctx.now(), ctx.defaultTtlMs);
+  if (record.authType === "customToken") {
+    return { access: stamp(await fetchCustomToken(ctx.fetch, secret as SecretOf<"customToken">)) };
+  }
+  if (!isAuthorizationCodeSecret(secret)) {
+    return { access: stamp(await fetchClientCredentialsToken(ctx.fetch, secret as ClientCredentialsSecret)) };
+  }
+  if (state.refreshToken === undefined) return INVALID_GRANT; // nothing to refresh with
+  const grant = await refreshAccessToken(ctx.fetch, secret, state.refreshToken);
+  if (grant === INVALID_GRANT) return INVALID_GRANT;
+  // A rotated refresh token replaces the old one; a server that does not rotate keeps the old valid.
+  return { access: stamp(grant), refreshToken: grant.refreshToken ?? state.refreshToken };
+}
+
+/** Re-reads the record; NOT_FOUND once it is gone. */
+async function reload(store: CredentialStore, record: StoredCredential): Promise<StoredCredential> {
+  const latest = await store.get(record.clientId, record.credentialId);
+  if (!latest) throw notFound(record.credentialId);
+  return latest;
+}
+
+/**
+ * Writes `next` over `base` by compare-and-set. When the record moved on meanwhile, the write is
+ * repeated on the newer version only if the token state, secret and status there are still those
+ * `base` had (someone renamed it, say); if another writer changed them — a newer token from another
+ * lease holder, a new secret, a re-authorization — ours is dropped and null returned: a holder whose
+ * lease expired can never overwrite a newer token.
+ */
+async function writeOver(
+  store: CredentialStore,
+  base: StoredCredential,
+  change: (record: StoredCredential) => StoredCredential,
+): Promise<StoredCredential | null> {
+  let current = base;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const saved = await store.update({ ...change(current), version: current.version + 1 }, current.version);
+      if (!saved) throw notFound(base.credentialId);
+      return saved;
+    } catch (error) {
+      if (!isCredkitError(error, "VERSION_CONFLICT") || attempt >= WRITE_ATTEMPTS) throw error;
+    }
+    const latest = await reload(store, current);
+    const untouched =
+      latest.tokenState === base.tokenState && latest.secret === base.secret && latest.status === base.status;
+    if (!untouched) return null;
+    current = latest;
+  }
+}
+
+/** Under the lease: re-check, fetch, and store the new token state (or mark needs re-authorization). */
+async function refreshAsHolder(
+  ctx: TargetContext,
+  store: CredentialStore,
+  start: StoredCredential,
+): Promise<AccessToken> {
+  let record = start;
+  for (let attempt = 1; ; attempt++) {
+    record = await reload(store, record); // another holder may have written just before we got the lease
+    assertResolvable(record);
+    const state = tokenStateOf(ctx, record);
+    if (isFresh(state.access, ctx.now(), { skewMs: ctx.skewMs })) return state.access as AccessToken;
+    const fetched = await fetchToken(ctx, record, state);
+    if (fetched === INVALID_GRANT) {
+      const marked = await writeOver(store, record, (r) => ({
+        ...r,
+        status: "needs_reauthorization",
+        tokenState: null,
+        updatedAt: new Date(ctx.now()).toISOString(),
+      }));
+      if (marked) throw reauthorizationRequired(marked);
+    } else {
+      const next: TokenState = { access: fetched.access };
+      if (fetched.refreshToken !== undefined) next.refreshToken = fetched.refreshToken;
+      // Token writes bump the version (the CAS token) but not updatedAt, which tracks what users change.
+      const saved = await writeOver(store, record, (r) => ({
+        ...r,
+        tokenState: sealTokenState(ctx.keyring, r, next),
+      }));
+      if (saved) return fetched.access;
+    }
+    if (attempt >= FETCH_ATTEMPTS) {
+      throw new CredkitError(
+        "UPSTREAM_ERROR",
+        `The token of credential "${record.credentialId}" kept changing under its refresh`,
+      );
+    }
+  }
+}
+
+/**
+ * A fresh access token for `record`, fetched by at most one process at a time: the holder of the
+ * store lease `target-token:<clientId>:<credentialId>` (owner token, expiry) fetches and writes it; the
+ * others poll the record with a bounded backoff and use the token the holder wrote, taking the lease
+ * over if it lapses. Call it through the in-process single flight.
+ */
+export async function obtainSharedToken(
+  ctx: TargetContext,
+  store: CredentialStore,
+  start: StoredCredential,
+): Promise<AccessToken> {
+  const lease = `target-token:${start.clientId}:${start.credentialId}`;
+  const deadline = Date.now() + 2 * ctx.leaseTtlMs;
+  let pause = POLL_START_MS;
+  let record = start;
+  for (;;) {
+    const owner = randomUUID();
+    if (await store.acquireLease(lease, owner, ctx.leaseTtlMs)) {
+      try {
+        return await refreshAsHolder(ctx, store, record);
+      } finally {
+        // A failed release only leaves the lease to lapse on its own; it must not mask the result.
+        await store.releaseLease(lease, owner).catch(() => false);
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new CredkitError(
+        "UPSTREAM_ERROR",
+        `Timed out waiting for another process to refresh the token of "${record.credentialId}"`,
+      );
+    }
+    await delay(pause + Math.random() * pause);
+    pause = Math.min(pause * 2, POLL_MAX_MS);
+    record = await reload(store, record);
+    assertResolvable(record);
+    const state = tokenStateOf(ctx, record);
+    if (isFresh(state.access, ctx.now(), { skewMs: ctx.skewMs })) return state.access as AccessToken;
+  }
+}

@@ -1,0 +1,46 @@
+import type { AuthType } from "../record.js";
+import type { TargetAuth } from "../schemas/bodies.js";
+import type { SecretOf } from "../schemas/secrets.js";
+
+/** Auth types whose outbound auth is a fixed function of the secret (no token to fetch). */
+export const staticTargetAuthTypes = ["apiKey", "bearer", "jwt", "basicAuth", "custom", "none"] as const;
+/** One of {@link staticTargetAuthTypes}. */
+export type StaticTargetAuthType = (typeof staticTargetAuthTypes)[number];
+
+/** True when `authType` needs no token request. */
+export function isStaticTargetAuthType(authType: AuthType): authType is StaticTargetAuthType {
+  return (staticTargetAuthTypes as readonly string[]).includes(authType);
+}
+
+/** `Authorization: Bearer <token>`, the header every token-based type ends up sending. */
+export function bearerHeader(token: string): TargetAuth {
+  return { headers: { Authorization: `Bearer ${token}` }, query: {} };
+}
+
+/**
+ * The headers and query a static target credential adds to an outbound request: apiKey → its
+ * `keyName` header, bearer/jwt → `Authorization: Bearer`, basicAuth → `Authorization: Basic
+ * base64(user:pass)`, custom → its headers and query, none → nothing. Always fresh objects.
+ */
+export function staticTargetAuth(authType: StaticTargetAuthType, secret: unknown): TargetAuth {
+  switch (authType) {
+    case "apiKey": {
+      const { keyName, keyValue } = secret as SecretOf<"apiKey">;
+      return { headers: { [keyName]: keyValue }, query: {} };
+    }
+    case "bearer":
+    case "jwt":
+      return bearerHeader((secret as SecretOf<"bearer">).token);
+    case "basicAuth": {
+      const { username, password } = secret as SecretOf<"basicAuth">;
+      const encoded = Buffer.from(`${username}:${password}`, "utf8").toString("base64");
+      return { headers: { Authorization: `Basic ${encoded}` }, query: {} };
+    }
+    case "custom": {
+      const { headers, query } = secret as SecretOf<"custom">;
+      return { headers: { ...headers }, query: { ...query } };
+    }
+    case "none":
+      return { headers: {}, query: {} };
+  }
+}

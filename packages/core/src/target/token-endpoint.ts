@@ -1,0 +1,103 @@
+import { CredkitError } from "../errors.js";
+import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+
+/** What a token endpoint granted. */
+export interface TokenGrant {
+  accessToken: string;
+  /** Seconds until the access token expires, when the endpoint said. */
+  expiresInSeconds?: number;
+  /** A new refresh token, when the endpoint issued (or rotated) one. */
+  refreshToken?: string;
+}
+
+/** The endpoint refused the grant with `invalid_grant` (an expired, revoked or reused code or token). */
+export const INVALID_GRANT = "invalid_grant";
+
+/** How the client authenticates to the token endpoint (RFC 6749 §2.3.1). */
+export type ClientAuth =
+  | { method: "client_secret_basic"; clientId: string; clientSecret: string }
+  | { method: "client_secret_post"; clientId: string; clientSecret: string }
+  | { method: "none"; clientId: string };
+
+// RFC 6749 §2.3.1: the id and secret are form-urlencoded before they are joined for Basic.
+const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+
+/** Standard OAuth error codes are short snake_case words; anything else is not echoed. */
+const oauthErrorCode = (value: unknown) =>
+  typeof value === "string" && /^[a-z_]{1,64}$/.test(value) ? value : null;
+
+/**
+ * A positive number of seconds from `expires_in`-style values (a number, or a numeric string as some
+ * servers send), else undefined.
+ */
+export function secondsFrom(value: unknown): number | undefined {
+  const seconds = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+/** Reads a JSON body; a non-JSON answer is an UPSTREAM_ERROR that never quotes the body. */
+export async function jsonBody(response: Response, what: string): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    throw new CredkitError(
+      "UPSTREAM_ERROR",
+      `The ${what} answered ${response.status} with a body that is not JSON`,
+    );
+  }
+}
+
+/**
+ * POSTs an OAuth 2.0 token request (form-encoded) through the outbound fetch and reads the grant.
+ * Returns {@link INVALID_GRANT} when the endpoint refuses the grant itself; every other failure is an
+ * UPSTREAM_ERROR naming the status and the standard error code, never the response body (it may hold
+ * tokens) nor anything sent.
+ */
+export async function requestToken(
+  fetch: OutboundFetch,
+  tokenUrl: string,
+  params: Record<string, string>,
+  auth: ClientAuth,
+): Promise<TokenGrant | typeof INVALID_GRANT> {
+  const form = new URLSearchParams(params);
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    "content-type": "application/x-www-form-urlencoded",
+  };
+  if (auth.method === "client_secret_basic") {
+    const pair = `${formEncode(auth.clientId)}:${formEncode(auth.clientSecret)}`;
+    headers.authorization = `Basic ${Buffer.from(pair, "utf8").toString("base64")}`;
+  } else {
+    form.set("client_id", auth.clientId);
+    if (auth.method === "client_secret_post") form.set("client_secret", auth.clientSecret);
+  }
+  const response = await fetch(tokenUrl, { method: "POST", headers, body: form.toString() });
+  const body = await jsonBody(response, "token endpoint").catch((error: unknown) => {
+    if (response.status === 200) throw error;
+    return {};
+  });
+  const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  if (response.status !== 200) {
+    const code = oauthErrorCode(fields.error);
+    if (code === INVALID_GRANT) return INVALID_GRANT;
+    throw new CredkitError(
+      "UPSTREAM_ERROR",
+      `The token endpoint answered ${response.status}${code ? ` (${code})` : ""}`,
+    );
+  }
+  return grantFrom(fields);
+}
+
+/** The grant in a successful token response; UPSTREAM_ERROR when it carries no access token. */
+export function grantFrom(fields: Record<string, unknown>): TokenGrant {
+  const accessToken = fields.access_token;
+  if (typeof accessToken !== "string" || accessToken === "" || /[\r\n\0]/.test(accessToken)) {
+    throw new CredkitError("UPSTREAM_ERROR", "The token endpoint answered without a usable access_token");
+  }
+  const grant: TokenGrant = { accessToken };
+  const expiresIn = secondsFrom(fields.expires_in);
+  if (expiresIn !== undefined) grant.expiresInSeconds = expiresIn;
+  if (typeof fields.refresh_token === "string" && fields.refresh_token !== "")
+    grant.refreshToken = fields.refresh_token;
+  return grant;
+}

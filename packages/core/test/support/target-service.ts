@@ -1,0 +1,74 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "../../../storage-memory/src/index.js";
+import {
+  type Actor,
+  type CredentialServiceOptions,
+  type CredentialStore,
+  createAddressPolicy,
+  createCredentialService,
+  createKeyring,
+  createOutboundFetch,
+  type Keyring,
+  type TargetTokenOptions,
+} from "../../src/index.js";
+
+/** The actor target tests create credentials as. */
+export const admin: Actor = { userId: "alice", clientIds: "*" };
+
+/** A keyring shared by services that stand for several processes over one store. */
+export function testKeyring(): Keyring {
+  return createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
+}
+
+/**
+ * A service over a memory store (or the given one) whose outbound fetch may reach 127.0.0.1 (where the
+ * test servers listen), with an injectable clock and token tunables.
+ */
+export function targetService(
+  options: {
+    store?: CredentialStore;
+    keyring?: Keyring;
+    now?: () => number;
+    tokens?: TargetTokenOptions;
+    allowHosts?: string[];
+    maxResponseBytes?: number;
+  } & Pick<CredentialServiceOptions, "pendingAuthorizationTtlMs"> = {},
+) {
+  const store = options.store ?? memoryStore();
+  const keyring = options.keyring ?? testKeyring();
+  const service = createCredentialService({
+    regions: { "eu-west-1": store },
+    keyring,
+    defaultRegion: "eu-west-1",
+    outboundFetch: createOutboundFetch({
+      policy: createAddressPolicy(options.allowHosts ?? ["127.0.0.1"]),
+      ...(options.maxResponseBytes ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    }),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.tokens ? { targetTokens: options.tokens } : {}),
+    ...(options.pendingAuthorizationTtlMs
+      ? { pendingAuthorizationTtlMs: options.pendingAuthorizationTtlMs }
+      : {}),
+  });
+  return { service, store, keyring, clientId: `c-${randomUUID()}` };
+}
+
+/** A create body for a target credential. */
+export const target = (authType: string, secret: unknown, extra: Record<string, unknown> = {}) => ({
+  credentialName: `${authType} target`,
+  credentialType: "target",
+  authType,
+  secret,
+  ...extra,
+});
+
+/** A controllable clock starting now. */
+export function testClock(start = Date.now()) {
+  let at = start;
+  return {
+    now: () => at,
+    advance(ms: number) {
+      at += ms;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { admin, target, targetService } from "./support/target-service.js";
+
+describe("resolveTargetAuth: static target credentials", () => {
+  it.each([
+    ["apiKey", { keyName: "X-Api-Key", keyValue: "k-123" }, { headers: { "X-Api-Key": "k-123" }, query: {} }],
+    ["bearer", { token: "b-123" }, { headers: { Authorization: "Bearer b-123" }, query: {} }],
+    ["jwt", { token: "aa.bb.cc" }, { headers: { Authorization: "Bearer aa.bb.cc" }, query: {} }],
+    [
+      "basicAuth",
+      { username: "ann", password: "p:ss wörd" },
+      { headers: { Authorization: `Basic ${Buffer.from("ann:p:ss wörd").toString("base64")}` }, query: {} },
+    ],
+    [
+      "custom",
+      { headers: { "X-One": "1", "X-Two": "2" }, query: { api_key: "q-1" } },
+      { headers: { "X-One": "1", "X-Two": "2" }, query: { api_key: "q-1" } },
+    ],
+    ["custom", { headers: { "X-One": "1" } }, { headers: { "X-One": "1" }, query: {} }],
+    ["none", {}, { headers: {}, query: {} }],
+  ])("%s → its headers and query", async (authType, secret, expected) => {
+    const { service, clientId } = targetService();
+    const created = await service.create(admin, clientId, target(authType, secret));
+    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual(expected);
+    // The result is a fresh object: mutating it changes nothing for the next caller.
+    const first = await service.resolveTargetAuth(clientId, created.credentialId);
+    first.headers.Injected = "x";
+    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual(expected);
+  });
+
+  it("resolves `none` created without a secret, and shows every static credential as active", async () => {
+    const { service, clientId } = targetService();
+    const created = await service.create(admin, clientId, {
+      credentialName: "open",
+      credentialType: "target",
+      authType: "none",
+    });
+    expect(created.credentialStatus).toBe("active");
+    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual({
+      headers: {},
+      query: {},
+    });
+  });
+
+  it("refuses proxy credentials, unknown ids and other clients' credentials", async () => {
+    const { service, clientId } = targetService();
+    const proxy = await service.create(admin, clientId, {
+      credentialName: "p",
+      credentialType: "proxy",
+      authType: "bearer",
+      secret: { token: "proxy-secret-1" },
+    });
+    await expect(service.resolveTargetAuth(clientId, proxy.credentialId)).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+    });
+    const created = await service.create(admin, clientId, target("bearer", { token: "t-1" }));
+    await expect(service.resolveTargetAuth(`${clientId}-other`, created.credentialId)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(
+      service.resolveTargetAuth(clientId, "eu-west-1.AAAAAAAAAAAAAAAAAAAAAA"),
+    ).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(service.resolveTargetAuth(clientId, "not-an-id")).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(service.resolveTargetAuth("bad client id!", created.credentialId)).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+    });
+  });
+
+  it("uses the new secret right after an update", async () => {
+    const { service, clientId } = targetService();
+    const created = await service.create(admin, clientId, target("bearer", { token: "old-token" }));
+    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.update(admin, clientId, created.credentialId, { secret: { token: "new-token" } });
+    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual({
+      headers: { Authorization: "Bearer new-token" },
+      query: {},
+    });
+  });
+
+  it("consumes a single-use credential by its first resolution: of 20 concurrent callers exactly one wins", async () => {
+    const { service, clientId } = targetService();
+    const created = await service.create(
+      admin,
+      clientId,
+      target("bearer", { token: "once" }, { singleUse: true }),
+    );
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => service.resolveTargetAuth(clientId, created.credentialId)),
+    );
+    const won = results.filter((r) => r.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    expect(won[0]).toMatchObject({ value: { headers: { Authorization: "Bearer once" } } });
+    for (const lost of results.filter((r) => r.status === "rejected"))
+      expect(lost.reason).toMatchObject({ code: "NOT_FOUND" });
+    await expect(service.get(admin, clientId, created.credentialId)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
+
+  it("does nothing on invalidateTargetToken for a static credential", async () => {
+    const { service, clientId } = targetService();
+    const created = await service.create(admin, clientId, target("bearer", { token: "t" }));
+    await service.invalidateTargetToken(clientId, created.credentialId);
+    expect((await service.get(admin, clientId, created.credentialId)).credentialVersion).toBe(1);
+  });
+});
