@@ -13,6 +13,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   STORAGE_UNAVAILABLE: 503,
+  REQUEST_TIMEOUT: 503,
   OUTBOUND_REFUSED: 502,
   UPSTREAM_ERROR: 502,
   // The credential is fine but not usable in its current state until a person authorizes it again.
