@@ -14,10 +14,12 @@ const errorStatuses: Record<string, string> = {
   "401": "Missing or unknown token",
   "403": "The token may not access this client",
   "404": "No such credential for this client",
-  "409": "Conflict (a proxy credential with the same secret exists)",
+  "409":
+    "Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED)",
   "412": "If-Match did not match the current version",
   "413": "Body larger than the limit",
   "415": "Body is not JSON",
+  "502": "A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED)",
   "503": "Storage unreachable; retry after Retry-After seconds",
 };
 
@@ -35,7 +37,7 @@ function operationObject(op: Operation) {
   return {
     operationId: op.operationId,
     summary: op.summary,
-    security: [{ token: [] }],
+    security: op.public ? [] : [{ token: [] }],
     parameters: op.parameters.map((p) => ({
       name: p.name,
       in: p.in,
@@ -54,7 +56,7 @@ function operationObject(op: Operation) {
     responses: {
       [String(op.status)]: {
         description: "Success",
-        content: { "application/json": { schema: jsonSchema(op.response, "output") } },
+        content: { [op.responseType ?? "application/json"]: { schema: jsonSchema(op.response, "output") } },
       },
       ...Object.fromEntries(
         Object.entries(errorStatuses).map(([status, description]) => [
@@ -82,7 +84,7 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
       title: options.title ?? "credkit Credentials API",
       version: options.version ?? "1",
       description:
-        "Stores API credentials encrypted at rest (AES-256-GCM) and serves their metadata. No response ever carries a secret.",
+        "Stores API credentials encrypted at rest (AES-256-GCM) and serves their metadata. No response carries a secret, except the resolve route's headers, which only tokens with the resolve scope may call.",
     },
     paths,
     components: {

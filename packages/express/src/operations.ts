@@ -2,6 +2,7 @@ import {
   createCredentialBody,
   documentedBody,
   publicCredential,
+  targetAuthResponse,
   updateCredentialBody,
   verifyRequestBody,
   verifyResponse,
@@ -20,6 +21,16 @@ export const credentialsResponse = z.object({
   credentials: z.array(publicCredential),
   message: z.literal("Success"),
   nextCursor: z.string().optional().describe("Present when more credentials follow: pass it as `cursor`"),
+});
+
+/** Body of create/update responses: `authorizationUrl` when an oauth2 authorization-code flow started. */
+export const createdResponse = credentialsResponse.extend({
+  authorizationUrl: z
+    .string()
+    .optional()
+    .describe(
+      "oauth2 authorization_code only: send the end user here (it carries state and the PKCE code_challenge); the credential stays pending until the callback completes",
+    ),
 });
 
 /** Body of a delete response. */
@@ -42,7 +53,9 @@ export interface Operation {
     | "getCredential"
     | "updateCredential"
     | "deleteCredential"
-    | "verifyProxyRequest";
+    | "verifyProxyRequest"
+    | "resolveTargetAuth"
+    | "completeAuthorization";
   method: "get" | "post" | "put" | "delete";
   /** OpenAPI-style path relative to the mount point, e.g. `/clients/{clientId}/credentials`. */
   path: string;
@@ -51,6 +64,10 @@ export interface Operation {
   body?: z.ZodType;
   status: number;
   response: z.ZodType;
+  /** Media type of the success response. Default `application/json`. */
+  responseType?: "application/json" | "text/html";
+  /** True for the one route called without a user token (the OAuth callback the end user's browser follows). */
+  public?: boolean;
 }
 
 const clientId: OperationParameter = {
@@ -112,7 +129,7 @@ export const operations: readonly Operation[] = [
     parameters: [clientId],
     body: documentedBody(createCredentialBody),
     status: 201,
-    response: credentialsResponse,
+    response: createdResponse,
   },
   {
     operationId: "getCredential",
@@ -141,7 +158,7 @@ export const operations: readonly Operation[] = [
     ],
     body: documentedBody(updateCredentialBody),
     status: 200,
-    response: credentialsResponse,
+    response: createdResponse,
   },
   {
     operationId: "deleteCredential",
@@ -161,5 +178,49 @@ export const operations: readonly Operation[] = [
     body: verifyRequestBody,
     status: 200,
     response: verifyResponse,
+  },
+  {
+    operationId: "resolveTargetAuth",
+    method: "post",
+    path: `${item}/resolve`,
+    summary:
+      'The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again); 502 when its token endpoint fails',
+    parameters: [clientId, credentialId],
+    status: 200,
+    response: targetAuthResponse,
+  },
+  {
+    operationId: "completeAuthorization",
+    method: "get",
+    path: "/oauth2/callback",
+    summary:
+      "The oauth2 redirect URI: the end user's browser lands here (no token) after authorizing. Exchanges the code with the stored PKCE verifier and makes the pending credential permanent. 400 AUTHORIZATION_FAILED for an unknown, forged, reused or expired state, changing nothing. Answers a small HTML page (JSON with Accept: application/json)",
+    parameters: [
+      {
+        name: "code",
+        in: "query",
+        required: false,
+        description: "The authorization code",
+        schema: z.string(),
+      },
+      {
+        name: "state",
+        in: "query",
+        required: true,
+        description: "The state of the authorizationUrl this flow started with",
+        schema: z.string(),
+      },
+      {
+        name: "error",
+        in: "query",
+        required: false,
+        description: "Set by the authorization server instead of code when the user or server refused",
+        schema: z.string(),
+      },
+    ],
+    status: 200,
+    response: z.string().describe("A small HTML page saying the authorization is complete"),
+    responseType: "text/html",
+    public: true,
   },
 ];

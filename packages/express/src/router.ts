@@ -3,6 +3,7 @@ import { assertClientAccess, CredkitError, parseOrThrow, verifyRequestBody } fro
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { renderDocsPage } from "./docs-page.js";
 import { type ErrorObserver, errorHandler } from "./http-errors.js";
+import { parseCallbackQuery, renderCallbackPage } from "./oauth-callback.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
 import {
@@ -13,7 +14,7 @@ import {
   parseLimit,
   requireJsonBody,
 } from "./request-params.js";
-import type { Authenticate } from "./token-auth.js";
+import type { Authenticate, AuthenticatedActor } from "./token-auth.js";
 
 /** Options of {@link createCredkitRouter}. */
 export interface CredkitRouterOptions {
@@ -32,15 +33,27 @@ type Handler = (req: Request, res: Response, actor: Actor) => Promise<void>;
 
 const param = (req: Request, name: string) => String(req.params[name]);
 
-function sendCredential(res: Response, status: number, credential: { credentialVersion: number }) {
+function sendCredential(
+  res: Response,
+  status: number,
+  { authorizationUrl, ...credential }: { credentialVersion: number; authorizationUrl?: string },
+) {
   res.setHeader("ETag", `"${credential.credentialVersion}"`);
-  res.status(status).json({ credentials: [credential], message: "Success" });
+  // An authorization-code flow's URL sits beside the credential, not in it: it is not part of its view.
+  res
+    .status(status)
+    .json({
+      credentials: [credential],
+      message: "Success",
+      ...(authorizationUrl ? { authorizationUrl } : {}),
+    });
 }
 
 /**
- * The credential API as an Express router: the five endpoints of DESIGN §2 plus `/openapi.json` and
- * `/docs`. Mount it anywhere (`app.use("/api", createCredkitRouter(...))`). Parsing, auth and error
- * mapping happen here; everything else is the service's.
+ * The credential API as an Express router: the endpoints of DESIGN §2 (credentials, verify, resolve,
+ * the OAuth callback) plus `/openapi.json` and `/docs`. Mount it anywhere
+ * (`app.use("/api", createCredkitRouter(...))`). Parsing, auth and error mapping happen here;
+ * everything else is the service's.
  */
 export function createCredkitRouter(options: CredkitRouterOptions): Router {
   const { service } = options;
@@ -99,6 +112,24 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
       await service.delete(actor, param(req, "clientId"), param(req, "credentialId"));
       res.json({ message: "Success" });
     },
+    async resolveTargetAuth(req, res, actor) {
+      // The one route that answers with secret material: a scope on top of client access.
+      if (!((actor as Partial<AuthenticatedActor>).scopes ?? []).includes("resolve")) {
+        throw new CredkitError("FORBIDDEN", 'This token lacks the "resolve" scope this route requires');
+      }
+      const clientId = param(req, "clientId");
+      assertClientAccess(actor, clientId);
+      res.json(await service.resolveTargetAuth(clientId, param(req, "credentialId")));
+    },
+    async completeAuthorization(req, res) {
+      const credential = await service.completeAuthorization(parseCallbackQuery(req.query));
+      if (req.accepts(["html", "json"]) === "json") {
+        res.json({ credentials: [credential], message: "Success" });
+        return;
+      }
+      res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+      res.type("html").send(renderCallbackPage(credential));
+    },
   };
 
   const router = Router();
@@ -120,6 +151,12 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
     res.locals.actor = actor;
     next();
   };
+  // The OAuth callback is reached by the end user's browser, without a token; its URL holds the code.
+  const callbackHeaders: RequestHandler = (_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    next();
+  };
   const jsonBody: RequestHandler[] = [
     (req, _res, next) => {
       requireJsonBody(req);
@@ -132,7 +169,7 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
     const handle = handlers[op.operationId];
     const run: RequestHandler = (req, res) => handle(req, res, res.locals.actor as Actor);
     const path = op.path.replace(/\{(\w+)\}/g, ":$1");
-    router[op.method](path, authenticate, ...(op.body ? jsonBody : []), run);
+    router[op.method](path, op.public ? callbackHeaders : authenticate, ...(op.body ? jsonBody : []), run);
   }
 
   router.use((_req, _res, next) => next(new CredkitError("NOT_FOUND", "No such endpoint")));

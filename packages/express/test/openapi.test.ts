@@ -16,7 +16,9 @@ describe("OpenAPI document and docs page", () => {
       "DELETE /api/clients/{clientId}/credentials/{credentialId} deleteCredential",
       "GET /api/clients/{clientId}/credentials listCredentials",
       "GET /api/clients/{clientId}/credentials/{credentialId} getCredential",
+      "GET /api/oauth2/callback completeAuthorization",
       "POST /api/clients/{clientId}/credentials createCredential",
+      "POST /api/clients/{clientId}/credentials/{credentialId}/resolve resolveTargetAuth",
       "POST /api/clients/{clientId}/verify verifyProxyRequest",
       "PUT /api/clients/{clientId}/credentials/{credentialId} updateCredential",
     ]);
@@ -26,6 +28,21 @@ describe("OpenAPI document and docs page", () => {
     expect(schema.properties.authType.enum).toContain("jwtVerify");
     expect(JSON.stringify(schema.properties.secret)).toContain("keyValue");
     expect(create.responses["201"]).toBeDefined();
+    expect(
+      create.responses["201"].content["application/json"].schema.properties.authorizationUrl,
+    ).toBeDefined();
+
+    // The callback is the one operation without a token; resolve documents its answer.
+    const callback = body.paths["/api/oauth2/callback"].get;
+    expect(callback.security).toEqual([]);
+    expect(callback.responses["200"].content["text/html"]).toBeDefined();
+    const resolve = body.paths["/api/clients/{clientId}/credentials/{credentialId}/resolve"].post;
+    expect(resolve.security).toEqual([{ token: [] }]);
+    expect(resolve.summary).toMatch(/resolve" scope/);
+    expect(Object.keys(resolve.responses["200"].content["application/json"].schema.properties)).toEqual([
+      "headers",
+      "query",
+    ]);
   });
 
   it("serves a self-contained docs page listing every endpoint", async () => {
