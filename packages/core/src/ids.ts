@@ -1,17 +1,19 @@
 import { randomBytes } from "node:crypto";
 
-const REGION = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** A region name: lowercase letters and digits in dash-separated words (at most 32 characters). */
+export const regionPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** A client id: 1–128 of `A-Z a-z 0-9 . _ : @ -`, starting with a letter or digit. */
+export const clientIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const CREDENTIAL_ID = /^([a-z0-9]+(?:-[a-z0-9]+)*)\.([A-Za-z0-9_-]{22})$/;
-const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
 /** True for a region name: lowercase letters and digits in dash-separated words, at most 32 characters. */
 export function isValidRegionName(region: string): boolean {
-  return region.length <= 32 && REGION.test(region);
+  return region.length <= 32 && regionPattern.test(region);
 }
 
 /** True for a client id: 1–128 of `A-Z a-z 0-9 . _ : @ -`, starting with a letter or digit. */
 export function isValidClientId(clientId: string): boolean {
-  return CLIENT_ID.test(clientId);
+  return clientIdPattern.test(clientId);
 }
 
 /**

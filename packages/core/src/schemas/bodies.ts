@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { clientIdPattern, regionPattern } from "../ids.js";
 import { authTypes, credentialStatuses, credentialTypes } from "../record.js";
 import { secretSchemas } from "./secrets.js";
 
@@ -8,13 +9,8 @@ const credentialName = z
   .min(1, "must not be empty")
   .max(256, "must be at most 256 characters");
 const ruleEffect = z.enum(["allow", "deny"]);
-const region = z
-  .string()
-  .max(32)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a region name such as eu-west-1");
-const clientRef = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, "must be 1-128 of A-Z a-z 0-9 . _ : @ -");
+const region = z.string().max(32).regex(regionPattern, "must be a region name such as eu-west-1");
+const clientRef = z.string().regex(clientIdPattern, "must be 1-128 of A-Z a-z 0-9 . _ : @ -");
 
 /** Every secret shape, for documentation; validation picks the one its `authType` names. */
 export const anySecret = z
