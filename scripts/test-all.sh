@@ -28,9 +28,9 @@ pnpm exec turbo run typecheck test --concurrency=2 --output-logs=new-only "$@" 2
 # One closing line for the whole run, summed over every package's vitest summary.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   / Tests +[0-9]/ {
-    for (i = 1; i <= NF; i++) {
-      if ($(i + 1) == "passed" || $(i + 1) ~ /^passed/) passed += $i
-      if ($(i + 1) == "failed" || $(i + 1) ~ /^failed/) failed += $i
+    for (i = 1; i < NF; i++) {
+      if ($(i + 1) ~ /^passed/) passed += $i
+      if ($(i + 1) ~ /^failed/) failed += $i
     }
   }
   END { printf "%d passed, %d failed\n", passed, failed }'
