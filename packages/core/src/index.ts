@@ -10,6 +10,7 @@ export type { IncomingHeaders } from "./proxy/presented.js";
 export type { ProxyRequest, VerifyFailureReason, VerifyResult } from "./proxy/verify.js";
 export * from "./record.js";
 export * from "./regions.js";
+export * from "./rotation/index.js";
 export * from "./schemas/bodies.js";
 export * from "./schemas/parse.js";
 export * from "./schemas/secrets.js";
