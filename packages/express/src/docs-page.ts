@@ -6,61 +6,164 @@ const escapeHtml = (text: string) =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
   );
 
+/** Escaped text with `backticked` spans as code (the descriptions use that one bit of Markdown). */
+const prose = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
+
+/** The first sentence of a summary, for the index (the full text is in the endpoint's section). */
+const firstSentence = (text: string) => /^.*?[.!?](?=\s|$)/.exec(text)?.[0].replace(/\.$/, "") ?? text;
+
 interface DocOperation {
   summary?: string;
   parameters?: { name: string; in: string; required: boolean; description: string }[];
-  requestBody?: { content: { "application/json": { schema: unknown } } };
-  responses: Record<string, { description: string; content?: { "application/json": { schema: unknown } } }>;
+  requestBody?: { content: Record<string, { schema?: unknown } | undefined> };
+  responses: Record<
+    string,
+    { description: string; content?: Record<string, { schema?: unknown } | undefined> }
+  >;
 }
 
-function renderOperation(method: string, path: string, op: DocOperation): string {
+interface Entry {
+  method: string;
+  path: string;
+  op: DocOperation;
+  /** A fragment id without braces or slashes, so links stay plain. */
+  anchor: string;
+}
+
+const schemaBlock = (label: string, schema: unknown) =>
+  `<details><summary>${label}</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>`;
+
+function renderOperation({ method, path, op, anchor }: Entry): string {
   const params = (op.parameters ?? [])
     .map(
       (p) =>
-        `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${p.in}</td><td>${p.required ? "yes" : "no"}</td><td>${escapeHtml(p.description)}</td></tr>`,
+        `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? "required" : "optional"}</td><td>${prose(p.description)}</td></tr>`,
     )
     .join("");
-  const body = op.requestBody
-    ? `<details><summary>Request body schema</summary><pre>${escapeHtml(JSON.stringify(op.requestBody.content["application/json"].schema, null, 2))}</pre></details>`
-    : "";
-  const responses = Object.entries(op.responses)
-    .map(([status, r]) => `<li><b>${status}</b> ${escapeHtml(r.description)}</li>`)
-    .join("");
-  return `<section class="op" id="${method}-${escapeHtml(path)}">
-<h2><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h2>
-<p>${escapeHtml(op.summary ?? "")}</p>
-${params ? `<table><tr><th>Parameter</th><th>In</th><th>Required</th><th>Description</th></tr>${params}</table>` : ""}
-${body}
-<ul class="responses">${responses}</ul>
+  const statuses = Object.keys(op.responses);
+  const success = statuses.filter((s) => s.startsWith("2"));
+  const errors = statuses.filter((s) => !s.startsWith("2"));
+  const successSchema = success
+    .map((s) => op.responses[s]?.content?.["application/json"]?.schema)
+    .find(Boolean);
+  const bodySchema = op.requestBody?.content["application/json"]?.schema;
+  return `<section class="op" id="${anchor}" data-method="${method}" data-path="${escapeHtml(path)}">
+<h2><span class="method ${method}">${method.toUpperCase()}</span> <code class="path">${escapeHtml(path)}</code></h2>
+<p class="summary">${prose(op.summary ?? "")}</p>
+${params ? `<table class="params"><thead><tr><th>Parameter</th><th>In</th><th></th><th>Description</th></tr></thead><tbody>${params}</tbody></table>` : ""}
+<p class="statuses">${success.map((s) => `<span class="status ok">${s} ${escapeHtml(op.responses[s]?.description ?? "")}</span>`).join(" ")}
+${errors.map((s) => `<a class="status err" href="#errors" title="${escapeHtml(op.responses[s]?.description ?? "")}">${s}</a>`).join(" ")}</p>
+${bodySchema ? schemaBlock("Request body schema", bodySchema) : ""}
+${successSchema ? schemaBlock("Response schema", successSchema) : ""}
 </section>`;
 }
 
+/** Every error status any operation answers with, and what it means. */
+function errorLegend(entries: readonly Entry[]): string {
+  const seen = new Map<string, string>();
+  for (const { op } of entries) {
+    for (const [status, response] of Object.entries(op.responses)) {
+      if (!status.startsWith("2") && !seen.has(status)) seen.set(status, response.description);
+    }
+  }
+  return [...seen]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([status, description]) =>
+        `<tr><td><span class="status err">${status}</span></td><td>${prose(description)}</td></tr>`,
+    )
+    .join("");
+}
+
+const style = `
+:root{--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--accent:#0969da}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--ink);background:#fff}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+code{font-size:.9em;background:var(--soft);border:1px solid #eaeef2;border-radius:4px;padding:0 .25em}
+a{color:var(--accent)}
+header{background:#0d1117;color:#f0f6fc;padding:1.6rem 0 1.4rem}
+header .wrap>p{color:#c9d1d9;margin:.3rem 0 0;max-width:52rem}
+header h1{margin:0;font-size:1.7rem;letter-spacing:-.01em}
+header .version{font-size:.8rem;font-weight:600;background:#30363d;border-radius:999px;padding:.1rem .55rem;margin-left:.5rem;vertical-align:middle}
+.wrap{max-width:68rem;margin:0 auto;padding:0 1.25rem}
+.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.75rem;margin:1.25rem 0}
+.fact{border:1px solid var(--line);border-radius:8px;padding:.6rem .8rem;background:var(--soft);font-size:14px}
+.fact b{display:block;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+nav.index{border:1px solid var(--line);border-radius:8px;margin:1.25rem 0 2rem}
+nav.index h2{font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:0;padding:.6rem .9rem;border-bottom:1px solid var(--line)}
+nav.index ul{list-style:none;margin:0;padding:0}
+nav.index li+li{border-top:1px solid #eaeef2}
+nav.index a{display:grid;grid-template-columns:5rem minmax(0,26rem) 1fr;gap:.9rem;align-items:center;padding:.45rem .9rem;text-decoration:none;color:inherit}
+nav.index a:hover{background:var(--soft)}
+nav.index .path{background:none;border:0;padding:0;font-size:13.5px;overflow-wrap:anywhere}
+nav.index .summary{color:var(--muted);font-size:14px;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.method{display:inline-block;min-width:4.6rem;text-align:center;color:#fff;border-radius:5px;padding:.1rem .4rem;font:600 12.5px/1.5 ui-monospace,monospace;letter-spacing:.03em}
+.get{background:#0969da}.post{background:#1a7f37}.put{background:#9a6700}.patch{background:#8250df}.delete{background:#cf222e}
+.op{border-top:1px solid var(--line);padding:1.2rem 0 .6rem}
+.op h2{margin:0;font-size:1.1rem;display:flex;gap:.7rem;align-items:center;flex-wrap:wrap}
+.op h2 .path{background:none;border:0;padding:0;font-size:1rem}
+.op .summary{margin:.45rem 0 .8rem}
+table{border-collapse:collapse;width:100%;margin:.4rem 0 .8rem;font-size:13.5px}
+td,th{border-bottom:1px solid #eaeef2;padding:.35rem .6rem;text-align:left;vertical-align:top}
+th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);border-bottom:1px solid var(--line)}
+td:nth-child(3){color:var(--muted);white-space:nowrap}
+.statuses{display:flex;flex-wrap:wrap;gap:.35rem;margin:.4rem 0 .7rem}
+.status{display:inline-block;border-radius:999px;padding:.05rem .6rem;font:600 12.5px/1.6 ui-monospace,monospace;text-decoration:none}
+.status.ok{background:#dafbe1;color:#116329;border:1px solid #aceebb}
+.status.err{background:#fff1f0;color:#a40e26;border:1px solid #ffcecb}
+details{margin:.3rem 0}
+summary{cursor:pointer;color:var(--accent);font-size:14px}
+pre{background:var(--soft);border:1px solid #eaeef2;border-radius:6px;padding:.75rem;overflow:auto;font-size:12px;max-height:28rem}
+#errors{border-top:1px solid var(--line);padding:1.2rem 0 2.5rem}
+#errors h2{font-size:1.1rem;margin:0 0 .4rem}
+#errors table{max-width:44rem}
+`;
+
 /**
- * A self-contained HTML page documenting the API from its OpenAPI document: no scripts, fonts or
- * assets from elsewhere, so it works offline and under a strict Content-Security-Policy.
+ * A self-contained HTML page documenting the API from its OpenAPI document: an index of every endpoint,
+ * then each one's parameters, statuses and schemas. No scripts, fonts or assets from elsewhere, so it
+ * works offline and under a strict Content-Security-Policy (`default-src 'none'; style-src
+ * 'unsafe-inline'`).
  */
 export function renderDocsPage(doc: OpenApiDocument, openApiPath: string): string {
-  const sections = Object.entries(doc.paths)
-    .flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, op]) => renderOperation(method, path, op as DocOperation)),
+  const entries: Entry[] = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({
+      method,
+      path,
+      op: op as DocOperation,
+      anchor: `${method}${path.replace(/[^A-Za-z0-9]+/g, "-")}`.replace(/-$/, ""),
+    })),
+  );
+  const index = entries
+    .map(
+      (e) =>
+        `<li><a href="#${e.anchor}" data-method="${e.method}" data-path="${escapeHtml(e.path)}"><span class="method ${e.method}">${e.method.toUpperCase()}</span><code class="path">${escapeHtml(e.path)}</code><span class="summary">${prose(firstSentence(e.op.summary ?? ""))}</span></a></li>`,
     )
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
 <title>${escapeHtml(doc.info.title)}</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-code,pre{font-family:ui-monospace,monospace}pre{background:#f4f5f7;padding:.75rem;overflow:auto;font-size:12px}
-.op{border-top:1px solid #d0d7de;padding:.5rem 0}.method{display:inline-block;min-width:4.5rem;text-align:center;color:#fff;border-radius:4px;padding:0 .4rem;font-size:13px}
-.get{background:#0969da}.post{background:#1a7f37}.put{background:#9a6700}.delete{background:#cf222e}
-table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:.2rem .5rem;text-align:left;font-size:13px}
-</style></head>
+<style>${style}</style></head>
 <body>
-<h1>${escapeHtml(doc.info.title)}</h1>
-<p>${escapeHtml(doc.info.description)}</p>
-<p>Authenticate with <code>Authorization: &lt;token&gt;</code> or <code>Authorization: Bearer &lt;token&gt;</code>.
-Errors are JSON: <code>{"message", "code", "errors": [{"path", "message"}]}</code>.
-The machine-readable description is at <a href="${escapeHtml(openApiPath)}">${escapeHtml(openApiPath)}</a>.</p>
-${sections}
+<header><div class="wrap">
+<h1>${escapeHtml(doc.info.title)}<span class="version">v${escapeHtml(doc.info.version)}</span></h1>
+<p>${prose(doc.info.description)}</p>
+</div></header>
+<main class="wrap">
+<div class="facts">
+<div class="fact"><b>Authentication</b>Header <code>Authorization: &lt;token&gt;</code>, the token raw or as <code>Bearer &lt;token&gt;</code></div>
+<div class="fact"><b>Errors</b>JSON <code>{"message", "code", "errors": [{"path", "message"}]}</code>; see <a href="#errors">statuses</a></div>
+<div class="fact"><b>OpenAPI 3.1</b><a href="${escapeHtml(openApiPath)}">${escapeHtml(openApiPath)}</a>, generated from the same schemas that validate requests</div>
+</div>
+<nav class="index" aria-label="Endpoints"><h2>Endpoints</h2><ul>
+${index}
+</ul></nav>
+${entries.map(renderOperation).join("\n")}
+<section id="errors"><h2>Error statuses</h2>
+<table><tbody>${errorLegend(entries)}</tbody></table>
+</section>
+</main>
 </body></html>`;
 }

@@ -1,0 +1,112 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BrowserContext, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerRun, startServer } from "./child-processes.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const artifacts = fileURLToPath(new URL("./artifacts/", import.meta.url));
+// Everything that could make Chromium reach the network by itself is off; the route below catches the rest.
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let server: ServerRun;
+let profile: string;
+let context: BrowserContext;
+/** Requests the page tried to make anywhere but the server itself (all aborted). */
+const foreign: string[] = [];
+
+beforeAll(async () => {
+  // Not skipped when the browser is missing: `pnpm test` installs it (scripts/ensure-test-deps.sh).
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium, or run scripts/ensure-test-deps.sh as root)`,
+    );
+  }
+  server = await startServer({ LOG_LEVEL: "warn" });
+  profile = await mkdtemp(join(tmpdir(), "credkit-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1280, height: 900 },
+    offline: false,
+  });
+  const origin = new URL(server.url).origin;
+  // The network is off for this page: only the server's own loopback origin answers.
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin === origin) return route.continue();
+    foreign.push(url);
+    return route.abort("internetdisconnected");
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await server?.stop();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+/** The attribute selector of one endpoint's section or index link. */
+const endpoint = (method: string, path: string) =>
+  `[data-method="${method.toLowerCase()}"][data-path="${path}"]`;
+
+describe("the docs page in headless Chromium, offline", () => {
+  it("lists the five credential endpoints visibly, loads nothing from elsewhere, and breaks no CSP rule", async () => {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(error.message));
+    page.on("requestfailed", (request) => problems.push(`failed: ${request.url()}`));
+
+    const response = await page.goto(`${server.url}/api/docs`, { waitUntil: "load" });
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()["content-security-policy"]).toContain("default-src 'none'");
+    expect(await page.title()).toMatch(/credkit/i);
+
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, "docs-page.png"), fullPage: false });
+    await page.screenshot({ path: join(artifacts, "docs-page-full.png"), fullPage: true });
+
+    const endpoints = [
+      ["GET", "/api/clients/{clientId}/credentials"],
+      ["POST", "/api/clients/{clientId}/credentials"],
+      ["GET", "/api/clients/{clientId}/credentials/{credentialId}"],
+      ["PUT", "/api/clients/{clientId}/credentials/{credentialId}"],
+      ["DELETE", "/api/clients/{clientId}/credentials/{credentialId}"],
+    ] as const;
+    for (const [method, path] of endpoints) {
+      const heading = page.locator(`section.op${endpoint(method, path)} h2`);
+      await expect.poll(() => heading.isVisible()).toBe(true);
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees
+      const text = (await heading.innerText()).replace(/\s+/g, " ").trim();
+      expect(text).toBe(`${method} ${path}`);
+      // On screen, not just in the DOM: a real box inside the page.
+      const box = await heading.boundingBox();
+      expect(box?.width ?? 0).toBeGreaterThan(100);
+      expect(box?.height ?? 0).toBeGreaterThan(10);
+    }
+    // The index at the top links to each of them.
+    for (const [method, path] of endpoints) {
+      const link = page.locator(`nav.index a${endpoint(method, path)}`);
+      await expect.poll(() => link.isVisible()).toBe(true);
+    }
+
+    expect(foreign).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
