@@ -58,6 +58,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       outboundFetch: metrics.outbound(
         createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
       ),
+      pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
     }),
   );
 

@@ -39,6 +39,8 @@ export interface ServerConfig {
   corsOrigins: string[];
   /** Milliseconds after which an unanswered request gets a 503. */
   requestTimeoutMs: number;
+  /** Seconds an oauth2 authorization-code credential waits for its callback before it expires. */
+  oauthPendingTtlSeconds: number;
 }
 
 /** A CONFIGURATION_ERROR listing every variable at fault with what it must be (never its value). */
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     rateLimitPerMinute: integer(env, "CREDKIT_RATE_LIMIT_PER_MINUTE", 1200, 0, 10_000_000),
     corsOrigins: corsOrigins(env),
     requestTimeoutMs: integer(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    oauthPendingTtlSeconds: integer(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
   };
 }
 

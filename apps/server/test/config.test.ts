@@ -22,6 +22,8 @@ describe("server configuration", () => {
     expect(config.defaultRegion).toBe("us-east-1");
     expect(config.tokens).toBeNull();
     expect(config.keyring).toBeNull();
+    expect(config.oauthPendingTtlSeconds).toBe(600);
+    expect(loadConfig({ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "120" }).oauthPendingTtlSeconds).toBe(120);
   });
 
   it("reads tokens, keys and a region map", () => {
@@ -66,6 +68,8 @@ describe("server configuration", () => {
     [{ CREDKIT_REGIONS: JSON.stringify({ EU: { storage: "memory" } }) }, "CREDKIT_REGIONS.EU"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1,10.0.0.0/99" }, "CREDKIT_OUTBOUND_ALLOW_HOSTS"],
+    [{ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "5" }, "CREDKIT_OAUTH_PENDING_TTL_SECONDS"],
+    [{ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "ten minutes" }, "CREDKIT_OAUTH_PENDING_TTL_SECONDS"],
   ])("names the variable at fault: %j", (env, path) => {
     const error = problems(env);
     expect(error.code).toBe("CONFIGURATION_ERROR");
