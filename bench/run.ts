@@ -3,12 +3,14 @@ import { benchCrypto } from "./crypto.js";
 import { benchDynamoDbStore } from "./dynamodb-store.js";
 import { benchHttp } from "./http.js";
 import { benchRedisStore } from "./redis-store.js";
+import { benchResolve } from "./resolve.js";
 import { benchVerify } from "./verify.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
   crypto: () => benchCrypto(),
   http: () => benchHttp(),
   verify: () => benchVerify(),
+  resolve: () => benchResolve(),
   redis: () => benchRedisStore(),
   dynamodb: () => benchDynamoDbStore(),
 };

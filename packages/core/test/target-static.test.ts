@@ -101,6 +101,20 @@ describe("resolveTargetAuth: static target credentials", () => {
     });
   });
 
+  it("never serves a decrypted secret to another record its envelope was copied into", async () => {
+    const { service, store, clientId } = targetService();
+    const a = await service.create(admin, clientId, target("bearer", { token: "token-of-a" }));
+    const b = await service.create(admin, clientId, target("bearer", { token: "token-of-b" }));
+    await service.resolveTargetAuth(clientId, a.credentialId); // A's secret is now decrypted and cached
+    const recordA = await store.get(clientId, a.credentialId);
+    const recordB = await store.get(clientId, b.credentialId);
+    if (!recordA || !recordB) throw new Error("missing record");
+    await store.update({ ...recordB, secret: recordA.secret, version: 2 }, 1);
+    await expect(service.resolveTargetAuth(clientId, b.credentialId)).rejects.toMatchObject({
+      code: "DECRYPTION_FAILED",
+    });
+  });
+
   it("does nothing on invalidateTargetToken for a static credential", async () => {
     const { service, clientId } = targetService();
     const created = await service.create(admin, clientId, target("bearer", { token: "t" }));

@@ -54,10 +54,9 @@ export function createTargetContext(options: {
 }): TargetContext {
   const { router, keyring } = options;
   const opened = createOpenedCache();
-  // The cache key carries the record's ids and the field, so an envelope copied into another record or
-  // field is never served from the cache: it must decrypt under that record's own AAD, and fails.
-  const cacheKey = (record: StoredCredential, field: string, envelope: string) =>
-    `${record.clientId}\n${record.credentialId}\n${field}\n${envelope}`;
+  // Whose field an envelope was opened for: the cache serves it to that owner only.
+  const owner = (record: StoredCredential, field: string) =>
+    `${field}\n${record.clientId}\n${record.credentialId}`;
   return {
     router,
     keyring,
@@ -67,12 +66,12 @@ export function createTargetContext(options: {
     defaultTtlMs: options.tokens?.defaultTokenTtlMs ?? 300_000,
     leaseTtlMs: options.tokens?.leaseTtlMs ?? 15_000,
     openSecret: (record) =>
-      opened.get(cacheKey(record, "secret", record.secret), () =>
+      opened.get(record.secret, owner(record, "secret"), () =>
         JSON.parse(keyring.decrypt(record.secret, options.identityOf(record))),
       ),
     openState: (record) =>
       record.tokenState
-        ? opened.get(cacheKey(record, "tokenState", record.tokenState), () => openTokenState(keyring, record))
+        ? opened.get(record.tokenState, owner(record, "tokenState"), () => openTokenState(keyring, record))
         : {},
     async load(clientId, credentialId) {
       const store = router.storeForId(credentialId);

@@ -21,9 +21,9 @@ async function consume(store: CredentialStore, record: StoredCredential): Promis
 }
 
 /** The auth a token-based credential adds: `Authorization: Bearer`, or customToken's own header. */
-function inject(record: StoredCredential, secret: unknown, token: string): TargetAuth {
+function inject(ctx: TargetContext, record: StoredCredential, token: string): TargetAuth {
   if (record.authType !== "customToken") return bearerHeader(token);
-  const { headerName, headerPrefix } = secret as SecretOf<"customToken">;
+  const { headerName, headerPrefix } = ctx.openSecret(record) as SecretOf<"customToken">;
   return { headers: { [headerName]: `${headerPrefix}${token}` }, query: {} };
 }
 
@@ -64,7 +64,7 @@ export function createTargetResolver(ctx: TargetContext) {
       const access = await accessTokenFor(store, record);
       // A single-use token credential is spent once its token is in hand, so a failed fetch spends nothing.
       if (record.singleUse) await consume(store, record);
-      return inject(record, ctx.openSecret(record), access.token);
+      return inject(ctx, record, access.token);
     },
 
     /** See `CredentialService.invalidateTargetToken`. */

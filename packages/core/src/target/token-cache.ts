@@ -49,16 +49,19 @@ export function createSingleFlight<T>() {
 /**
  * Decrypted envelopes by envelope string, so the resolve hot path decrypts a secret or token state once
  * per version instead of once per call. An envelope string changes with every write (fresh IV), so a
- * stale entry can never be served for a new value; the oldest entries go first when it is full.
+ * stale entry can never be served for a new value; the oldest entries go first when it is full. Each
+ * entry remembers whose field it was opened for (`owner`), and is only served to that owner: an
+ * envelope copied into another record or field must decrypt under that one's own AAD (and fails).
  */
 export function createOpenedCache(maxEntries = 10_000) {
-  const opened = new Map<string, unknown>();
+  const opened = new Map<string, { owner: string; value: unknown }>();
   return {
-    get<T>(envelope: string, open: () => T): T {
-      if (opened.has(envelope)) return opened.get(envelope) as T;
+    get<T>(envelope: string, owner: string, open: () => T): T {
+      const hit = opened.get(envelope);
+      if (hit !== undefined && hit.owner === owner) return hit.value as T;
       const value = open();
       if (opened.size >= maxEntries) opened.delete(opened.keys().next().value as string);
-      opened.set(envelope, value);
+      opened.set(envelope, { owner, value });
       return value;
     },
   };
