@@ -1,9 +1,14 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryStore } from "../../storage-memory/src/index.js";
-import { type Keyring, type StoredCredential, tokenStateIdentity } from "../src/index.js";
+import {
+  type CredentialStore,
+  type Keyring,
+  type StoredCredential,
+  tokenStateIdentity,
+} from "../src/index.js";
 import { authorizeAtMock, type MockOAuth, startMockOAuth } from "./support/mock-oauth.js";
-import { admin, target, targetService, testClock } from "./support/target-service.js";
+import { admin, target, targetService, testClock, testKeyring } from "./support/target-service.js";
 
 let oauth: MockOAuth;
 beforeAll(async () => {
@@ -260,6 +265,53 @@ describe("oauth2 authorization_code: refresh", () => {
     await setup.service.resolveTargetAuth(setup.clientId, created.credentialId);
     expect(oauth.seen.at(-1)?.body.refresh_token).toBe(second.refreshToken);
     expect((await read()).refreshToken).toBe(second.refreshToken);
+  });
+
+  it("keeps a rotated refresh token when a key rotation re-seals the record during the refresh", async () => {
+    const clock = testClock();
+    const shared = memoryStore({ clock: clock.now });
+    let interfere = false;
+    // Just before the token write lands, another writer re-seals the same content (what rotation does).
+    const store: CredentialStore = {
+      ...shared,
+      async update(next, expected) {
+        if (interfere) {
+          interfere = false;
+          const current = (await shared.get(next.clientId, next.credentialId)) as StoredCredential;
+          const secretId = { ...tokenStateIdentity(current), purpose: undefined };
+          await shared.update(
+            {
+              ...current,
+              secret: keyring.encrypt(keyring.decrypt(current.secret, secretId), secretId),
+              tokenState: keyring.encrypt(
+                keyring.decrypt(current.tokenState ?? "", tokenStateIdentity(current)),
+                tokenStateIdentity(current),
+              ),
+              version: current.version + 1,
+            },
+            current.version,
+          );
+        }
+        return shared.update(next, expected);
+      },
+    };
+    const keyring = testKeyring();
+    const setup = { ...targetService({ store, keyring, now: clock.now }), clock };
+    const { created } = await authorized(setup);
+    const first = stateOf(keyring, await store.get(setup.clientId, created.credentialId));
+    let rotated = "";
+    oauth.onTokenResponse((response) => {
+      rotated = String((response.body as Record<string, unknown>).refresh_token);
+    });
+    interfere = true;
+    clock.advance(3600_000);
+    await setup.service.resolveTargetAuth(setup.clientId, created.credentialId);
+    expect(interfere).toBe(false);
+    const record = await store.get(setup.clientId, created.credentialId);
+    expect(record?.version).toBe(4); // completed (2), re-sealed (3), refreshed (4)
+    const after = stateOf(keyring, record);
+    expect(after.refreshToken).toBe(rotated);
+    expect(after.refreshToken).not.toBe(first.refreshToken);
   });
 
   it("marks the credential needs_reauthorization on invalid_grant and stops asking", async () => {

@@ -13,6 +13,7 @@ import {
   stateMatches,
 } from "./authorization-code.js";
 import type { TargetContext } from "./context.js";
+import { writeOver } from "./record-write.js";
 import { accessTokenFrom } from "./token-cache.js";
 import { sealTokenState, type TokenState } from "./token-state.js";
 
@@ -87,24 +88,21 @@ export async function completeAuthorization(
       access: accessTokenFrom(grant.accessToken, grant.expiresInSeconds, ctx.now(), ctx.defaultTtlMs),
     };
     if (grant.refreshToken !== undefined) tokens.refreshToken = grant.refreshToken;
-    const next: StoredCredential = {
-      ...base,
+    // One compare-and-set: tokens in, pending state out, permanent and active. A conflict with a write
+    // that changed nothing it depends on (a rename, a key rotation) is retried; any other means this
+    // state is spent (the secret was updated, a new authorization started).
+    const saved = await writeOver(ctx, store, base, (current) => ({
+      ...current,
       temporary: false,
       expiresAt: null,
       status: "active",
-      tokenState: sealTokenState(ctx.keyring, base, tokens),
+      tokenState: sealTokenState(ctx.keyring, current, tokens),
       updatedAt: new Date(ctx.now()).toISOString(),
-      version: base.version + 1,
-    };
-    let saved: StoredCredential | null;
-    try {
-      saved = await store.update(next, base.version);
-    } catch (error) {
-      // The credential changed during the exchange (its secret updated, say): this state is spent.
-      if (isCredkitError(error, "VERSION_CONFLICT")) throw invalidState();
+    })).catch((error: unknown) => {
+      if (isCredkitError(error, "NOT_FOUND")) return null; // expired (or deleted) during the exchange
       throw error;
-    }
-    if (!saved) throw invalidState(); // expired (or deleted) during the exchange
+    });
+    if (!saved) throw invalidState();
     return toPublicCredential(saved);
   } finally {
     await store.releaseLease(lease, owner).catch(() => false);

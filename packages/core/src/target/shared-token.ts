@@ -7,15 +7,13 @@ import type { CredentialStore } from "../storage.js";
 import { isAuthorizationCodeSecret } from "./authorization-code.js";
 import { type ClientCredentialsSecret, fetchClientCredentialsToken } from "./client-credentials.js";
 import type { TargetContext } from "./context.js";
-import { notFound } from "./context.js";
 import { fetchCustomToken } from "./custom-token.js";
+import { reload, writeOver } from "./record-write.js";
 import { refreshAccessToken } from "./refresh.js";
 import { accessTokenFrom, isFresh } from "./token-cache.js";
 import { INVALID_GRANT } from "./token-endpoint.js";
 import { type AccessToken, sealTokenState, type TokenState } from "./token-state.js";
 
-// Rounds of "re-read, write again" after a compare-and-set lost to an unrelated write.
-const WRITE_ATTEMPTS = 8;
 // Fetches per lease: a second one happens only when the secret changed under the first.
 const FETCH_ATTEMPTS = 3;
 const POLL_START_MS = 10;
@@ -78,42 +76,6 @@ async function fetchToken(ctx: TargetContext, record: StoredCredential, state: T
   return { access: stamp(grant), refreshToken: grant.refreshToken ?? state.refreshToken };
 }
 
-/** Re-reads the record; NOT_FOUND once it is gone. */
-async function reload(store: CredentialStore, record: StoredCredential): Promise<StoredCredential> {
-  const latest = await store.get(record.clientId, record.credentialId);
-  if (!latest) throw notFound(record.credentialId);
-  return latest;
-}
-
-/**
- * Writes `next` over `base` by compare-and-set. When the record moved on meanwhile, the write is
- * repeated on the newer version only if the token state, secret and status there are still those
- * `base` had (someone renamed it, say); if another writer changed them — a newer token from another
- * lease holder, a new secret, a re-authorization — ours is dropped and null returned: a holder whose
- * lease expired can never overwrite a newer token.
- */
-async function writeOver(
-  store: CredentialStore,
-  base: StoredCredential,
-  change: (record: StoredCredential) => StoredCredential,
-): Promise<StoredCredential | null> {
-  let current = base;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const saved = await store.update({ ...change(current), version: current.version + 1 }, current.version);
-      if (!saved) throw notFound(base.credentialId);
-      return saved;
-    } catch (error) {
-      if (!isCredkitError(error, "VERSION_CONFLICT") || attempt >= WRITE_ATTEMPTS) throw error;
-    }
-    const latest = await reload(store, current);
-    const untouched =
-      latest.tokenState === base.tokenState && latest.secret === base.secret && latest.status === base.status;
-    if (!untouched) return null;
-    current = latest;
-  }
-}
-
 /** Under the lease: re-check, fetch, and store the new token state (or mark needs re-authorization). */
 async function refreshAsHolder(
   ctx: TargetContext,
@@ -128,7 +90,7 @@ async function refreshAsHolder(
     if (isFresh(state.access, ctx.now(), { skewMs: ctx.skewMs })) return state.access as AccessToken;
     const fetched = await fetchToken(ctx, record, state);
     if (fetched === INVALID_GRANT) {
-      const marked = await writeOver(store, record, (r) => ({
+      const marked = await writeOver(ctx, store, record, (r) => ({
         ...r,
         status: "needs_reauthorization",
         tokenState: null,
@@ -139,7 +101,7 @@ async function refreshAsHolder(
       const next: TokenState = { access: fetched.access };
       if (fetched.refreshToken !== undefined) next.refreshToken = fetched.refreshToken;
       // Token writes bump the version (the CAS token) but not updatedAt, which tracks what users change.
-      const saved = await writeOver(store, record, (r) => ({
+      const saved = await writeOver(ctx, store, record, (r) => ({
         ...r,
         tokenState: sealTokenState(ctx.keyring, r, next),
       }));
