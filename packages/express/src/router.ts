@@ -40,13 +40,11 @@ function sendCredential(
 ) {
   res.setHeader("ETag", `"${credential.credentialVersion}"`);
   // An authorization-code flow's URL sits beside the credential, not in it: it is not part of its view.
-  res
-    .status(status)
-    .json({
-      credentials: [credential],
-      message: "Success",
-      ...(authorizationUrl ? { authorizationUrl } : {}),
-    });
+  res.status(status).json({
+    credentials: [credential],
+    message: "Success",
+    ...(authorizationUrl ? { authorizationUrl } : {}),
+  });
 }
 
 /**
