@@ -105,6 +105,30 @@ describe("reencryptStore", () => {
     await expectAllVerify(serviceOver(ring(keys.k2), { "eu-west-1": store }), proxies);
   });
 
+  it("verification finds a record whose lookup entry moves between its two lookups", async () => {
+    const { keys, store, proxies } = await seeded(1);
+    const keyring = ring(keys.k2, keys.k1);
+    // The worst interleaving on a networked store: the active-key hash is read before the record is
+    // rotated, the old-key hash after it, so both reads miss.
+    let lookups = 0;
+    const racing: CredentialStore = {
+      ...store,
+      findByLookup: async (clientId, hash) => {
+        if (++lookups === 2) await reencryptStore({ store, keyring });
+        return store.findByLookup(clientId, hash);
+      },
+    };
+    const during = serviceOver(keyring, { "eu-west-1": racing });
+    const bearer = proxies[1] as (typeof proxies)[number];
+    expect(
+      await during.verifyProxyRequest(bearer.clientId, { headers: await bearer.headers() }),
+    ).toMatchObject({
+      ok: true,
+      credential: { credentialAuthType: "bearer" },
+    });
+    expect(lookups).toBe(4);
+  });
+
   it("skips records already under the active key, and a second run writes nothing", async () => {
     const { keys, store, count } = await seeded(2);
     const keyring = ring(keys.k2, keys.k1);

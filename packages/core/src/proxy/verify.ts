@@ -126,16 +126,26 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     const values = presented.map((p) => p.lookupValue);
     if (issuer !== null) values.push(jwtIssuerLookupValue(issuer));
     if (values.length === 0) return { ok: false, reason: "NO_CREDENTIAL" };
+    /** The credential the lookups lead to: an exact match first, else the token issuer's jwtVerify. */
+    const choose = (found: (Found | null)[]): { found: Found; jwt: string | null } | null => {
+      for (const [index, p] of presented.entries()) {
+        const match = found[index];
+        if (match && kindAccepts[p.kind].includes(match.record.authType)) return { found: match, jwt: null };
+      }
+      const byIssuer = issuer === null ? null : found[presented.length];
+      if (token !== null && byIssuer && byIssuer.record.authType === "jwtVerify")
+        return { found: byIssuer, jwt: token };
+      return null;
+    };
     // Exact matches and the jwtVerify issuer are looked up together: one round trip.
-    const found = await find(clientId, values);
-    for (const [index, p] of presented.entries()) {
-      const match = found[index];
-      if (match && kindAccepts[p.kind].includes(match.record.authType)) return accept(match, false);
-    }
-    const byIssuer = issuer === null ? null : found[presented.length];
-    if (token !== null && byIssuer && byIssuer.record.authType === "jwtVerify")
-      return verifyJwt(byIssuer, token);
-    return { ok: false, reason: "NO_CREDENTIAL" };
+    let chosen = choose(await find(clientId, values));
+    // While keys rotate, re-encryption moves a record's lookup entry from its old-key hash to its
+    // active-key hash in one atomic write, which can land between the lookups of one round (the active
+    // hash read just before it, the old one just after), so both miss. The move only goes one way:
+    // looking once more finds it. Only a miss with several keys in the keyring pays this second round.
+    if (chosen === null && keyring.keyIds.length > 1) chosen = choose(await find(clientId, values));
+    if (chosen === null) return { ok: false, reason: "NO_CREDENTIAL" };
+    return chosen.jwt === null ? accept(chosen.found, false) : verifyJwt(chosen.found, chosen.jwt);
   };
 }
 
