@@ -4,6 +4,7 @@ import { benchDynamoDbStore } from "./dynamodb-store.js";
 import { benchHttp } from "./http.js";
 import { benchRedisStore } from "./redis-store.js";
 import { benchResolve } from "./resolve.js";
+import { benchRotation } from "./rotation.js";
 import { benchVerify } from "./verify.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   resolve: () => benchResolve(),
   redis: () => benchRedisStore(),
   dynamodb: () => benchDynamoDbStore(),
+  rotation: () => benchRotation(),
 };
 
 const chosen = process.argv.slice(2);
