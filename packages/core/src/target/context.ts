@@ -54,9 +54,6 @@ export function createTargetContext(options: {
 }): TargetContext {
   const { router, keyring } = options;
   const opened = createOpenedCache();
-  // Whose field an envelope was opened for: the cache serves it to that owner only.
-  const owner = (record: StoredCredential, field: string) =>
-    `${field}\n${record.clientId}\n${record.credentialId}`;
   return {
     router,
     keyring,
@@ -66,12 +63,12 @@ export function createTargetContext(options: {
     defaultTtlMs: options.tokens?.defaultTokenTtlMs ?? 300_000,
     leaseTtlMs: options.tokens?.leaseTtlMs ?? 15_000,
     openSecret: (record) =>
-      opened.get(record.secret, owner(record, "secret"), () =>
+      opened.get(record.secret, record, "secret", () =>
         JSON.parse(keyring.decrypt(record.secret, options.identityOf(record))),
       ),
     openState: (record) =>
       record.tokenState
-        ? opened.get(record.tokenState, owner(record, "tokenState"), () => openTokenState(keyring, record))
+        ? opened.get(record.tokenState, record, "tokenState", () => openTokenState(keyring, record))
         : {},
     async load(clientId, credentialId) {
       const store = router.storeForId(credentialId);

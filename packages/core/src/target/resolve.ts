@@ -31,7 +31,11 @@ function inject(ctx: TargetContext, record: StoredCredential, token: string): Ta
 export function createTargetResolver(ctx: TargetContext) {
   const flights = createSingleFlight<AccessToken>();
 
-  async function accessTokenFor(store: CredentialStore, record: StoredCredential): Promise<AccessToken> {
+  /** The cached token when fresh (no promise: the hot path stays synchronous), else the shared fetch. */
+  function accessTokenFor(
+    store: CredentialStore,
+    record: StoredCredential,
+  ): AccessToken | Promise<AccessToken> {
     const state = tokenStateOf(ctx, record);
     if (isFresh(state.access, ctx.now(), { skewMs: ctx.skewMs })) return state.access as AccessToken;
     return flights.run(`${record.clientId}\n${record.credentialId}`, () =>
@@ -61,7 +65,8 @@ export function createTargetResolver(ctx: TargetContext) {
         const source = record.singleUse ? await consume(store, record) : record;
         return staticTargetAuth(authType, ctx.openSecret(source));
       }
-      const access = await accessTokenFor(store, record);
+      const found = accessTokenFor(store, record);
+      const access = found instanceof Promise ? await found : found;
       // A single-use token credential is spent once its token is in hand, so a failed fetch spends nothing.
       if (record.singleUse) await consume(store, record);
       return inject(ctx, record, access.token);
