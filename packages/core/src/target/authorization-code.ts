@@ -17,10 +17,8 @@ export function isAuthorizationCodeSecret(secret: unknown): secret is Authorizat
 
 const NONCE = /^[A-Za-z0-9_-]{43}$/;
 
-/** The keyed hash stored for a state's random part: found by record, compared in constant time. */
-function stateHashes(keyring: Keyring, nonce: string): string[] {
-  return keyring.lookupHashes(`oauth2-state\n${nonce}`);
-}
+/** What is hashed (keyed) for a state's random part: prefixed so it never equals another lookup value. */
+const stateValue = (nonce: string) => `oauth2-state\n${nonce}`;
 
 /**
  * Starts an authorization-code flow for one credential: a fresh `state` of the form
@@ -36,7 +34,7 @@ export function beginAuthorization(
 ): { authorizationUrl: string; pending: PendingAuthorization } {
   const nonce = randomBytes(32).toString("base64url");
   const state = `${Buffer.from(clientId, "utf8").toString("base64url")}.${credentialId}.${nonce}`;
-  const pending: PendingAuthorization = { stateHash: keyring.lookupHash(`oauth2-state\n${nonce}`) };
+  const pending: PendingAuthorization = { stateHash: keyring.lookupHash(stateValue(nonce)) };
   const url = new URL(secret.authorizationUrl);
   url.searchParams.set("response_type", "code");
   url.searchParams.set("client_id", secret.clientId);
@@ -85,7 +83,8 @@ export function stateMatches(
   if (!pending) return false;
   const stored = Buffer.from(pending.stateHash, "utf8");
   let match = false;
-  for (const hash of stateHashes(keyring, nonce)) {
+  // Hashes under every key of the keyring: a rotation between start and callback must not break it.
+  for (const hash of keyring.lookupHashes(stateValue(nonce))) {
     const candidate = Buffer.from(hash, "utf8");
     if (candidate.length === stored.length && timingSafeEqual(candidate, stored)) match = true;
   }
