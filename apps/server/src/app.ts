@@ -5,6 +5,7 @@ import {
   createAddressPolicy,
   createCredentialService,
   createOutboundFetch,
+  withAudit,
 } from "@credkit/core";
 import {
   createCredkitRouter,
@@ -15,6 +16,7 @@ import {
 import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
+import { auditAuthorizationFailures, logAuditSink } from "./audit-log.js";
 import type { ServerConfig } from "./config.js";
 import { cors } from "./http/cors.js";
 import { rateLimit } from "./http/rate-limit.js";
@@ -50,16 +52,20 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       return [region, instrumented.get(store) as CredentialStore];
     }),
   );
-  const service = metrics.service(
-    createCredentialService({
-      regions,
-      keyring,
-      ...(config.defaultRegion ? { defaultRegion: config.defaultRegion } : {}),
-      outboundFetch: metrics.outbound(
-        createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
-      ),
-      pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
-    }),
+  const audit = logAuditSink(logger);
+  const service = withAudit(
+    metrics.service(
+      createCredentialService({
+        regions,
+        keyring,
+        ...(config.defaultRegion ? { defaultRegion: config.defaultRegion } : {}),
+        outboundFetch: metrics.outbound(
+          createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
+        ),
+        pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
+      }),
+    ),
+    audit,
   );
 
   let generatedToken: string | null = null;
@@ -76,6 +82,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   app.set("etag", false);
   app.use(requestContext(logger));
   app.use(metrics.http());
+  app.use(auditAuthorizationFailures(audit));
   app.use(helmet());
   app.use(cors(config.corsOrigins));
   app.use(requestTimeout(config.requestTimeoutMs));

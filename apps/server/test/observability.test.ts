@@ -149,6 +149,28 @@ describe("logs, request ids, limits and metrics", () => {
     for (const line of logLines) expect(() => JSON.parse(line)).not.toThrow();
   });
 
+  it("writes an audit line for every change and failed authorization, with who and the request id", async () => {
+    const audits = logLines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === "audit")
+      .map((l) => l.audit);
+    const created = audits.filter((a) => a.action === "credential.create" && a.outcome === "success");
+    expect(created).toHaveLength(5);
+    for (const event of created) {
+      expect(event).toMatchObject({ userId: "auditor", clientId: "acme", credentialId: expect.any(String) });
+      expect(event.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Date.parse(event.time)).not.toBeNaN();
+    }
+    expect(audits).toContainEqual(
+      expect.objectContaining({ action: "credential.create", outcome: "failure", code: "CONFLICT" }),
+    );
+    expect(audits.filter((a) => a.action === "credential.update")).toHaveLength(1);
+    expect(audits.filter((a) => a.action === "credential.delete" && a.outcome === "success")).toHaveLength(5);
+    expect(audits).toContainEqual(
+      expect.objectContaining({ action: "authorization.failed", code: "UNAUTHORIZED", clientId: "acme" }),
+    );
+  });
+
   it("accepts or generates a request id, returns it and logs it", async () => {
     const given = await fetch(`${base}/api/clients/acme/credentials`, {
       headers: { Authorization: token, "X-Request-Id": "trace-123.abc" },

@@ -1,3 +1,4 @@
+export * from "./audit.js";
 export * from "./crypto/envelope.js";
 export * from "./crypto/keyring.js";
 export * from "./errors.js";

@@ -1,12 +1,15 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { RequestHandler } from "express";
 import type { Logger } from "pino";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The request id of a request: set by {@link requestContext}. */
-export function requestIdOf(res: { locals: Record<string, unknown> }): string {
-  return String(res.locals.requestId ?? "");
+const context = new AsyncLocalStorage<{ requestId: string }>();
+
+/** The id of the request being served by the current async context, if any (for audit events). */
+export function currentRequestId(): string | undefined {
+  return context.getStore()?.requestId;
 }
 
 /**
@@ -36,7 +39,7 @@ export function requestContext(logger: Logger): RequestHandler {
         "request",
       );
     });
-    next();
+    context.run({ requestId }, next);
   };
 }
 
