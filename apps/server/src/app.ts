@@ -10,6 +10,7 @@ import {
 import {
   createCredkitRouter,
   createHealthRouter,
+  memoryIdempotencyStore,
   tokenAuthenticator,
   type UserToken,
 } from "@credkit/express";
@@ -20,6 +21,7 @@ import { auditAuthorizationFailures, logAuditSink } from "./audit-log.js";
 import type { ServerConfig } from "./config.js";
 import { cors } from "./http/cors.js";
 import { rateLimit } from "./http/rate-limit.js";
+import { redisIdempotencyStore } from "./http/redis-idempotency.js";
 import { requestContext } from "./http/request-context.js";
 import { memoryCounter, redisCounter } from "./http/shared-counter.js";
 import { requestTimeout } from "./http/timeout.js";
@@ -103,6 +105,12 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       basePath: "/api",
       bodyLimit: config.bodyLimit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
+      idempotency: {
+        store: stores.redis
+          ? redisIdempotencyStore(stores.redis, "credkit:idempotency:")
+          : memoryIdempotencyStore(),
+        ttlMs: config.idempotencyTtlSeconds * 1000,
+      },
     }),
   );
   app.use((_req, res) => {

@@ -39,6 +39,8 @@ export interface ServerConfig {
   corsOrigins: string[];
   /** Milliseconds after which an unanswered request gets a 503. */
   requestTimeoutMs: number;
+  /** How long an `Idempotency-Key` is remembered. */
+  idempotencyTtlSeconds: number;
   /** Seconds an oauth2 authorization-code credential waits for its callback before it expires. */
   oauthPendingTtlSeconds: number;
 }
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     rateLimitPerMinute: integer(env, "CREDKIT_RATE_LIMIT_PER_MINUTE", 1200, 0, 10_000_000),
     corsOrigins: corsOrigins(env),
     requestTimeoutMs: integer(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    idempotencyTtlSeconds: integer(env, "CREDKIT_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 7 * 86_400),
     oauthPendingTtlSeconds: integer(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
   };
 }

@@ -73,6 +73,34 @@ describe("two server processes on one Redis", () => {
     });
   });
 
+  it("share Idempotency-Keys: a retry that reaches the other process gets the first result", async () => {
+    const body = {
+      credentialName: "idempotent",
+      credentialType: "target",
+      authType: "none",
+      region: "eu-west-1",
+    };
+    const first = await api(0)("POST", "/api/clients/acme/credentials", body, {
+      "Idempotency-Key": "retry-me",
+    });
+    const retry = await api(1)("POST", "/api/clients/acme/credentials", body, {
+      "Idempotency-Key": "retry-me",
+    });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body.credentials[0].credentialId).toBe(first.body.credentials[0].credentialId);
+    const reused = await api(1)(
+      "POST",
+      "/api/clients/acme/credentials",
+      { ...body, credentialName: "other" },
+      {
+        "Idempotency-Key": "retry-me",
+      },
+    );
+    expect(reused.status).toBe(409);
+  });
+
   it("lose no field under concurrent plain updates from both processes", async () => {
     const created = await api(0)("POST", "/api/clients/acme/credentials", {
       credentialName: "fields",

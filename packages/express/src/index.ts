@@ -1,6 +1,12 @@
 export { renderDocsPage } from "./docs-page.js";
 export { createHealthRouter } from "./health.js";
 export { type ErrorObserver, errorHandler, sendError, statusByCode } from "./http-errors.js";
+export {
+  type IdempotencyEntry,
+  type IdempotencyStore,
+  idempotentCreate,
+  memoryIdempotencyStore,
+} from "./idempotency.js";
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from "./openapi.js";
 export { type Operation, operations } from "./operations.js";
 export { type CredkitRouterOptions, createCredkitRouter } from "./router.js";

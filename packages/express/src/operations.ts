@@ -126,7 +126,17 @@ export const operations: readonly Operation[] = [
     method: "post",
     path: collection,
     summary: "Create a credential; its secret is encrypted at rest and never returned",
-    parameters: [clientId],
+    parameters: [
+      clientId,
+      {
+        name: "Idempotency-Key",
+        in: "header",
+        required: false,
+        description:
+          "Makes a retry return the credential the first request created (kept 24 h, per client and token); the same key with another body gets 409",
+        schema: z.string(),
+      },
+    ],
     body: documentedBody(createCredentialBody),
     status: 201,
     response: createdResponse,

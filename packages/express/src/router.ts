@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import type { Actor, CredentialService } from "@credkit/core";
 import { assertClientAccess, CredkitError, parseOrThrow, verifyRequestBody } from "@credkit/core";
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { renderDocsPage } from "./docs-page.js";
 import { type ErrorObserver, errorHandler } from "./http-errors.js";
+import { type IdempotencyStore, idempotentCreate, memoryIdempotencyStore } from "./idempotency.js";
 import { parseCallbackQuery, renderCallbackPage } from "./oauth-callback.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
@@ -27,6 +29,11 @@ export interface CredkitRouterOptions {
   bodyLimit?: number | string;
   /** Called with unexpected (5xx) errors, e.g. to log them. */
   onError?: ErrorObserver;
+  /**
+   * Makes `POST …/credentials` with an `Idempotency-Key` header safe to retry (see
+   * {@link idempotentCreate}). Default: a per-process store keeping keys 24 hours.
+   */
+  idempotency?: { store: IdempotencyStore; ttlMs?: number };
 }
 
 type Handler = (req: Request, res: Response, actor: Actor) => Promise<void>;
@@ -63,6 +70,11 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
     type: isJsonRequest,
   });
 
+  const idempotency = {
+    store: options.idempotency?.store ?? memoryIdempotencyStore(),
+    ttlMs: options.idempotency?.ttlMs ?? 24 * 60 * 60 * 1000,
+  };
+
   const handlers: Record<Operation["operationId"], Handler> = {
     async listCredentials(req, res, actor) {
       const page = await service.list(actor, param(req, "clientId"), {
@@ -77,7 +89,27 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
       });
     },
     async createCredential(req, res, actor) {
-      sendCredential(res, 201, await service.create(actor, param(req, "clientId"), req.body));
+      const clientId = param(req, "clientId");
+      const key = req.headers["idempotency-key"];
+      if (typeof key !== "string") {
+        sendCredential(res, 201, await service.create(actor, clientId, req.body));
+        return;
+      }
+      // Scoped to the client and the caller's token (hashed: the token itself is never kept).
+      const token = createHash("sha256")
+        .update(req.headers.authorization ?? "")
+        .digest("base64url");
+      const { replayed, result } = await idempotentCreate({
+        store: idempotency.store,
+        ttlMs: idempotency.ttlMs,
+        key,
+        scope: `${token}\n${clientId}`,
+        body: req.body,
+        create: () => service.create(actor, clientId, req.body),
+        replay: (credentialId) => service.get(actor, clientId, credentialId),
+      });
+      if (replayed) res.setHeader("Idempotent-Replayed", "true");
+      sendCredential(res, 201, result as { credentialVersion: number });
     },
     async getCredential(req, res, actor) {
       sendCredential(res, 200, await service.get(actor, param(req, "clientId"), param(req, "credentialId")));

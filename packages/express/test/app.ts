@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import { type CredentialStore, createCredentialService, createKeyring } from "@credkit/core";
 import { memoryStore } from "@credkit/storage-memory";
 import express from "express";
-import { createCredkitRouter, type ErrorObserver, tokenAuthenticator } from "../src/index.js";
+import {
+  type CredkitRouterOptions,
+  createCredkitRouter,
+  type ErrorObserver,
+  tokenAuthenticator,
+} from "../src/index.js";
 
 /** Tokens the test app accepts. */
 export const tokens = {
@@ -12,7 +17,12 @@ export const tokens = {
 
 /** An app with the router mounted at /api over a memory store (or the given one). */
 export function testApp(
-  options: { store?: CredentialStore; onError?: ErrorObserver; bodyLimit?: string } = {},
+  options: {
+    store?: CredentialStore;
+    onError?: ErrorObserver;
+    bodyLimit?: string;
+    idempotency?: CredkitRouterOptions["idempotency"];
+  } = {},
 ) {
   const store = options.store ?? memoryStore();
   const service = createCredentialService({
@@ -31,6 +41,7 @@ export function testApp(
       ]),
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+      ...(options.idempotency ? { idempotency: options.idempotency } : {}),
     }),
   );
   return { app, service, store };

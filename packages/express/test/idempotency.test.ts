@@ -1,0 +1,110 @@
+import { memoryStore } from "@credkit/storage-memory";
+import request from "supertest";
+import { describe, expect, it } from "vitest";
+import { testApp, tokens } from "./app.js";
+
+const body = (name = "partner") => ({
+  credentialName: name,
+  credentialType: "target",
+  authType: "bearer",
+  region: "eu-west-1",
+  secret: { token: "t-123" },
+});
+
+describe("Idempotency-Key on create", () => {
+  it("returns the first result for a retried create instead of a duplicate", async () => {
+    const { app } = testApp();
+    const post = () =>
+      request(app)
+        .post("/api/clients/acme/credentials")
+        .set("Authorization", tokens.admin)
+        .set("Idempotency-Key", "order-42")
+        .send(body());
+    const first = await post().expect(201);
+    const retry = await post().expect(201);
+    expect(retry.headers["idempotent-replayed"]).toBe("true");
+    expect(retry.body.credentials[0].credentialId).toBe(first.body.credentials[0].credentialId);
+    const list = await request(app)
+      .get("/api/clients/acme/credentials")
+      .set("Authorization", tokens.admin)
+      .expect(200);
+    expect(list.body.credentials).toHaveLength(1);
+    // The same key with the keys of the body in another order is the same request.
+    const reordered = await request(app)
+      .post("/api/clients/acme/credentials")
+      .set("Authorization", tokens.admin)
+      .set("Idempotency-Key", "order-42")
+      .send(JSON.stringify(Object.fromEntries(Object.entries(body()).reverse())))
+      .set("Content-Type", "application/json")
+      .expect(201);
+    expect(reordered.body.credentials[0].credentialId).toBe(first.body.credentials[0].credentialId);
+  });
+
+  it("answers 409 when the key is reused with a different body", async () => {
+    const { app } = testApp();
+    const post = (name: string) =>
+      request(app)
+        .post("/api/clients/acme/credentials")
+        .set("Authorization", tokens.admin)
+        .set("Idempotency-Key", "k-1")
+        .send(body(name));
+    await post("a").expect(201);
+    const reused = await post("b").expect(409);
+    expect(reused.body.code).toBe("CONFLICT");
+    expect(reused.body.message).toContain("different request body");
+  });
+
+  it("scopes keys to the client and the token, and frees a key whose create failed", async () => {
+    const { app } = testApp();
+    const post = (token: string, clientId: string, payload: unknown) =>
+      request(app)
+        .post(`/api/clients/${clientId}/credentials`)
+        .set("Authorization", token)
+        .set("Idempotency-Key", "shared-key")
+        .send(payload as object);
+    const a = await post(tokens.admin, "acme", body()).expect(201);
+    const b = await post(tokens.acme, "acme", body()).expect(201);
+    const c = await post(tokens.admin, "globex", body()).expect(201);
+    expect(new Set([a, b, c].map((r) => r.body.credentials[0].credentialId)).size).toBe(3);
+    await post(tokens.admin, "initech", { ...body(), region: "mars-1" }).expect(400);
+    await post(tokens.admin, "initech", body()).expect(201);
+    await request(app)
+      .post("/api/clients/acme/credentials")
+      .set("Authorization", tokens.admin)
+      .set("Idempotency-Key", "bad key with spaces")
+      .send(body())
+      .expect(400);
+  });
+
+  it("refuses a retry while the first request still runs", async () => {
+    const memory = memoryStore();
+    let releaseCreate: () => void = () => {};
+    let createStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      createStarted = resolve;
+    });
+    const slow = {
+      ...memory,
+      create: async (record: Parameters<typeof memory.create>[0]) => {
+        createStarted();
+        await new Promise<void>((resolve) => {
+          releaseCreate = resolve;
+        });
+        return memory.create(record);
+      },
+    };
+    const { app } = testApp({ store: slow });
+    const post = () =>
+      request(app)
+        .post("/api/clients/acme/credentials")
+        .set("Authorization", tokens.admin)
+        .set("Idempotency-Key", "slow")
+        .send(body());
+    const first = post().then((r) => r);
+    await started; // the first request holds the key and is inside create
+    const busy = await post().expect(409);
+    expect(busy.body.message).toContain("still in progress");
+    releaseCreate();
+    expect((await first).status).toBe(201);
+  });
+});
