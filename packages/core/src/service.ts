@@ -18,6 +18,7 @@ import {
 } from "./schemas/bodies.js";
 import { invalid, parseOrThrow } from "./schemas/parse.js";
 import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.js";
+import type { CredentialStore } from "./storage.js";
 import { isAuthorizationCodeSecret } from "./target/authorization-code.js";
 import {
   type AuthorizationCallback,
@@ -162,6 +163,15 @@ function identityOf(record: StoredCredential): RecordIdentity {
   };
 }
 
+/** CONFLICT for a proxy credential whose secret (or jwtVerify issuer) another one of the client has. */
+function duplicateLookup(record: StoredCredential, cause?: unknown): CredkitError {
+  const message =
+    record.authType === "jwtVerify"
+      ? "This client already has a jwtVerify credential for this issuer"
+      : "This client already has a proxy credential with the same secret";
+  return new CredkitError("CONFLICT", message, cause === undefined ? {} : { cause });
+}
+
 function parseSecret(authType: keyof typeof secretSchemas, secret: unknown): Secret {
   if (secret === undefined && authType !== "none")
     throw invalid([{ path: "secret", message: "is required" }]);
@@ -209,6 +219,31 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       secret: keyring.encrypt(JSON.stringify(secret), identityOf(record)),
       lookupHash: lookupValue === null ? null : keyring.lookupHash(lookupValue),
     };
+  }
+
+  /**
+   * The store enforces a proxy secret's uniqueness for its own records under the active key's hash.
+   * With several stores or several keys (during a rotation) the same secret could still hide under
+   * another store or an older key's hash: look for it there first (only then, so the common case costs
+   * nothing). A check before the write, so across stores it is best effort, not atomic.
+   */
+  async function assertLookupFree(
+    record: StoredCredential,
+    secret: Secret,
+    target: CredentialStore,
+  ): Promise<void> {
+    const value = lookupValueOf(record.credentialType, record.authType, secret);
+    if (value === null || (router.stores.length === 1 && keyring.keyIds.length === 1)) return;
+    const [active, ...older] = keyring.lookupHashes(value);
+    const checks = router.stores.flatMap(({ store }) =>
+      (store === target ? older : [active as string, ...older]).map((hash) =>
+        store.findByLookup(record.clientId, hash),
+      ),
+    );
+    const holders = await Promise.all(checks);
+    if (holders.some((holder) => holder !== null && holder.credentialId !== record.credentialId)) {
+      throw duplicateLookup(record);
+    }
   }
 
   async function load(clientId: string, credentialId: string) {
@@ -310,16 +345,12 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       const record = { ...base, ...sealed(base, secret) };
       const started = authorizing ? pendingAuthorization(target, record, secret) : null;
       if (started) record.tokenState = started.tokenState;
+      await assertLookupFree(record, secret, store);
       try {
         await store.create(record);
       } catch (error) {
-        if (isCredkitError(error, "CONFLICT") && record.lookupHash !== null) {
-          const message =
-            record.authType === "jwtVerify"
-              ? "This client already has a jwtVerify credential for this issuer"
-              : "This client already has a proxy credential with the same secret";
-          throw new CredkitError("CONFLICT", message, { cause: error });
-        }
+        if (isCredkitError(error, "CONFLICT") && record.lookupHash !== null)
+          throw duplicateLookup(record, error);
         throw error;
       }
       const created = toPublicCredential(record);
@@ -378,6 +409,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
           // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
           const secret = parseSecret(record.authType, input.secret);
           Object.assign(next, sealed(next, secret), { tokenState: null, status: "active" });
+          await assertLookupFree(next, secret, store);
           if (isAuthorizationCodeSecret(secret)) {
             started = pendingAuthorization(target, next, secret);
             next.tokenState = started.tokenState;

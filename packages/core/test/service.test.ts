@@ -11,7 +11,8 @@ import {
 } from "../src/index.js";
 
 const admin: Actor = { userId: "alice", clientIds: "*" };
-const keyring: Keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
+const k1 = randomBytes(32);
+const keyring: Keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: k1 }] });
 
 /** Wraps a store, counting calls per method. */
 function counted(store: CredentialStore) {
@@ -275,5 +276,40 @@ describe("credential service", () => {
     const health = await service.health();
     expect(health).toHaveLength(2);
     expect(health.every((h) => h.ok)).toBe(true);
+  });
+});
+
+describe("proxy secret uniqueness beyond one store and one key", () => {
+  it("refuses the same proxy secret in another region's store and under an older key", async () => {
+    const { service, clientId } = setup();
+    await service.create(admin, clientId, apiKeyBody("dup-across"));
+    await expect(
+      service.create(admin, clientId, { ...apiKeyBody("dup-across"), region: "us-east-1" }),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    const store = memoryStore();
+    const before = createCredentialService({ regions: { "eu-west-1": store }, keyring });
+    await before.create(admin, clientId, apiKeyBody("dup-rotated"));
+    const rotating = createCredentialService({
+      regions: { "eu-west-1": store },
+      keyring: createKeyring({
+        activeKeyId: "k2",
+        keys: [
+          { id: "k2", key: randomBytes(32) },
+          { id: "k1", key: k1 },
+        ],
+      }),
+    });
+    await expect(rotating.create(admin, clientId, apiKeyBody("dup-rotated"))).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    const other = await rotating.create(admin, clientId, apiKeyBody("fresh"));
+    // An update to a secret another credential holds under the older key is refused too.
+    await expect(
+      rotating.update(admin, clientId, other.credentialId, {
+        secret: { keyName: "X-Api-Key", keyValue: "dup-rotated" },
+      }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 });
