@@ -1,4 +1,4 @@
-import type { RecordIdentity } from "./crypto/envelope.js";
+import { recordIdentity } from "./crypto/envelope.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { CredkitError, isCredkitError } from "./errors.js";
 import { isValidClientId, newCredentialId } from "./ids.js";
@@ -153,16 +153,6 @@ export function assertClientAccess(actor: Actor, clientId: string): void {
   }
 }
 
-function identityOf(record: StoredCredential): RecordIdentity {
-  return {
-    clientId: record.clientId,
-    credentialId: record.credentialId,
-    credentialType: record.credentialType,
-    authType: record.authType,
-    region: record.region,
-  };
-}
-
 /** CONFLICT for a proxy credential whose secret (or jwtVerify issuer) another one of the client has. */
 function duplicateLookup(record: StoredCredential, cause?: unknown): CredkitError {
   const message =
@@ -187,7 +177,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 
   const outboundFetch = options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() });
   const openSecret = (record: StoredCredential): unknown =>
-    JSON.parse(keyring.decrypt(record.secret, identityOf(record)));
+    JSON.parse(keyring.decrypt(record.secret, recordIdentity(record)));
   const verifyProxyRequest = createProxyVerifier({
     router,
     keyring,
@@ -204,7 +194,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     keyring,
     fetch: outboundFetch,
     now,
-    identityOf,
+    identityOf: recordIdentity,
     ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
   });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
@@ -216,7 +206,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   function sealed(record: StoredCredential, secret: Secret): Pick<StoredCredential, "secret" | "lookupHash"> {
     const lookupValue = lookupValueOf(record.credentialType, record.authType, secret);
     return {
-      secret: keyring.encrypt(JSON.stringify(secret), identityOf(record)),
+      secret: keyring.encrypt(JSON.stringify(secret), recordIdentity(record)),
       lookupHash: lookupValue === null ? null : keyring.lookupHash(lookupValue),
     };
   }

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, type KeyObject, randomBytes } from "node:crypto";
 import { CredkitError } from "../errors.js";
-import type { AuthType, CredentialType } from "../record.js";
+import type { AuthType, CredentialType, StoredCredential } from "../record.js";
 
 /**
  * What a ciphertext is bound to through AES-GCM's additional authenticated data: moving an envelope to
@@ -18,6 +18,17 @@ export interface RecordIdentity {
    * purpose never opens as another's.
    */
   purpose?: string;
+}
+
+/** The identity a record's secret is sealed to (its token state adds a `purpose`). */
+export function recordIdentity(record: StoredCredential): RecordIdentity {
+  return {
+    clientId: record.clientId,
+    credentialId: record.credentialId,
+    credentialType: record.credentialType,
+    authType: record.authType,
+    region: record.region,
+  };
 }
 
 /** The envelope format version written today. */

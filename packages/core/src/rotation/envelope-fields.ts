@@ -1,5 +1,5 @@
 import type { RecordIdentity } from "../crypto/envelope.js";
-import { ENVELOPE_VERSION } from "../crypto/envelope.js";
+import { ENVELOPE_VERSION, recordIdentity } from "../crypto/envelope.js";
 import type { StoredCredential } from "../record.js";
 import { tokenStateIdentity } from "../target/token-state.js";
 
@@ -8,17 +8,6 @@ export interface EnvelopeField {
   name: "secret" | "tokenState";
   /** The identity the envelope was sealed with (it must be re-sealed with the same one). */
   identity(record: StoredCredential): RecordIdentity;
-}
-
-/** The identity a record's secret is bound to: the same one the service seals with. */
-export function recordIdentity(record: StoredCredential): RecordIdentity {
-  return {
-    clientId: record.clientId,
-    credentialId: record.credentialId,
-    credentialType: record.credentialType,
-    authType: record.authType,
-    region: record.region,
-  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { RecordIdentity } from "../crypto/envelope.js";
+import { type RecordIdentity, recordIdentity } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { StoredCredential } from "../record.js";
 
@@ -31,14 +31,7 @@ export interface TokenState {
 
 /** The identity a record's token state is bound to: the record's, plus {@link TOKEN_STATE_PURPOSE}. */
 export function tokenStateIdentity(record: StoredCredential): RecordIdentity {
-  return {
-    clientId: record.clientId,
-    credentialId: record.credentialId,
-    credentialType: record.credentialType,
-    authType: record.authType,
-    region: record.region,
-    purpose: TOKEN_STATE_PURPOSE,
-  };
+  return { ...recordIdentity(record), purpose: TOKEN_STATE_PURPOSE };
 }
 
 /** Seals `state` for `record`; an empty state is stored as null. */
