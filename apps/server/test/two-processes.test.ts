@@ -1,22 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./support/api-client.js";
-import { startRedis } from "./support/real-servers.js";
-import { killServers, type ServerProcess, startServer } from "./support/server-process.js";
+import { serversOnOneRedis, type startRedis } from "./support/real-servers.js";
+import { killServers, type ServerProcess } from "./support/server-process.js";
 
 const token = "two-process-token-0123456789";
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let servers: ServerProcess[];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  const env = {
-    CREDKIT_STORAGE: "redis",
-    CREDKIT_REDIS_URL: redis.url,
-    CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
-    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
-  };
-  servers = await Promise.all([startServer(env), startServer(env)]);
+  ({ redis, servers } = await serversOnOneRedis(2, token));
 });
 afterAll(async () => {
   killServers();

@@ -1,9 +1,11 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { startServer } from "./server-process.js";
 
 const run = promisify(execFile);
 const script = (name: string) => fileURLToPath(new URL(`../../../../scripts/${name}`, import.meta.url));
@@ -54,4 +56,18 @@ export async function startDynamoDbLocal() {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `count` credkit server processes sharing one real Redis (and one master key), with `env` on top. */
+export async function serversOnOneRedis(count: number, token: string, env: Record<string, string> = {}) {
+  const redis = await startRedis();
+  const shared = {
+    CREDKIT_STORAGE: "redis",
+    CREDKIT_REDIS_URL: redis.url,
+    CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
+    ...env,
+  };
+  const servers = await Promise.all(Array.from({ length: count }, () => startServer(shared)));
+  return { redis, servers };
 }
