@@ -82,14 +82,11 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use(requestContext(logger));
-  app.use(metrics.http());
-  app.use(auditAuthorizationFailures(audit));
+  // One `finish` listener per request serves the log line, the metrics and the audit of failures.
+  app.use(requestContext(logger, [metrics.observeRequest, auditAuthorizationFailures(audit)]));
   app.use(helmet());
   app.use(cors(config.corsOrigins));
   app.use(requestTimeout(config.requestTimeoutMs));
-  app.use(createHealthRouter(service));
-  app.get("/metrics", metrics.endpoint());
   app.use(
     "/api",
     rateLimit({
@@ -113,6 +110,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       },
     }),
   );
+  // After the API: its requests, the hot path, then never walk past these routes.
+  app.use(createHealthRouter(service));
+  app.get("/metrics", metrics.endpoint());
   app.use((_req, res) => {
     res.status(404).json({ message: "No such endpoint", code: "NOT_FOUND" });
   });

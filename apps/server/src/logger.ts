@@ -22,6 +22,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: "[redacted]",
       },
     },
-    destination,
+    // Asynchronous writes keep logging off the request path; pino flushes them when the process exits.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -1,5 +1,5 @@
 import type { CredentialService, CredentialStore, OutboundFetch } from "@credkit/core";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { routeOf } from "./http/request-context.js";
 
@@ -56,17 +56,11 @@ export function createMetrics() {
   return {
     registry,
 
-    /** Counts and times every HTTP request once it is answered. */
-    http(): RequestHandler {
-      return (req, res, next) => {
-        const stop = latency.startTimer();
-        res.on("finish", () => {
-          const route = routeOf(req);
-          requests.inc({ method: req.method, route, status: String(res.statusCode) });
-          stop({ method: req.method, route });
-        });
-        next();
-      };
+    /** Counts and times an answered HTTP request (a request observer). */
+    observeRequest(req: Request, res: Response, seconds: number): void {
+      const route = routeOf(req);
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      latency.observe({ method: req.method, route }, seconds);
     },
 
     /** A store whose every operation is timed, and counted when it fails. */
@@ -100,8 +94,8 @@ export function createMetrics() {
     service(service: CredentialService): CredentialService {
       return {
         ...service,
-        async verifyProxyRequest(clientId, request) {
-          const result = await service.verifyProxyRequest(clientId, request);
+        async verifyProxyRequest(clientId, request, context) {
+          const result = await service.verifyProxyRequest(clientId, request, context);
           verifications.inc({
             outcome: result.ok ? (result.degraded ? "degraded" : "allowed") : result.reason,
           });

@@ -1,4 +1,5 @@
 import { isCredkitError } from "./errors.js";
+import type { CallContext } from "./record.js";
 import type { CredentialService } from "./service.js";
 
 /** What an audit event records. */
@@ -13,7 +14,7 @@ export type AuditAction =
 
 /**
  * One audit event: who did what to which credential, with what outcome, when. Never a secret: ids,
- * codes and names only. `requestId` is filled in by the sink's owner (the server knows the request).
+ * codes and names only. `userId` and `requestId` come from the actor or call context the caller gave.
  */
 export interface AuditEvent {
   time: string;
@@ -26,6 +27,14 @@ export interface AuditEvent {
   /** The error code of a failure. */
   code?: string;
   requestId?: string;
+}
+
+/** The user and request an event is about, from an actor or call context, without empty fields. */
+function who(context: CallContext | undefined): Pick<AuditEvent, "userId" | "requestId"> {
+  return {
+    ...(context?.userId ? { userId: context.userId } : {}),
+    ...(context?.requestId ? { requestId: context.requestId } : {}),
+  };
 }
 
 /** Where audit events go (a log, a queue, a table). `record` must not throw and should not block. */
@@ -64,39 +73,40 @@ export function withAudit(
     ...service,
     create: (actor, clientId, body) =>
       audited(
-        { action: "credential.create", userId: actor.userId, clientId },
+        { action: "credential.create", ...who(actor), clientId },
         () => service.create(actor, clientId, body),
         (created) => ({ credentialId: created.credentialId }),
       ),
     update: (actor, clientId, credentialId, body, options) =>
-      audited({ action: "credential.update", userId: actor.userId, clientId, credentialId }, () =>
+      audited({ action: "credential.update", ...who(actor), clientId, credentialId }, () =>
         service.update(actor, clientId, credentialId, body, options),
       ),
     delete: (actor, clientId, credentialId) =>
-      audited({ action: "credential.delete", userId: actor.userId, clientId, credentialId }, () =>
+      audited({ action: "credential.delete", ...who(actor), clientId, credentialId }, () =>
         service.delete(actor, clientId, credentialId),
       ),
-    async verifyProxyRequest(clientId, request) {
-      const result = await service.verifyProxyRequest(clientId, request);
+    async verifyProxyRequest(clientId, request, context) {
+      const result = await service.verifyProxyRequest(clientId, request, context);
       // A successful verification of a single-use credential consumed it.
       if (result.ok && result.credential.credentialSingleUse) {
         emit({
           action: "credential.consume",
           outcome: "success",
+          ...who(context),
           clientId,
           credentialId: result.credential.credentialId,
         });
       }
       return result;
     },
-    resolveTargetAuth: (clientId, credentialId) =>
-      audited({ action: "credential.resolve", clientId, credentialId }, () =>
-        service.resolveTargetAuth(clientId, credentialId),
+    resolveTargetAuth: (clientId, credentialId, context) =>
+      audited({ action: "credential.resolve", ...who(context), clientId, credentialId }, () =>
+        service.resolveTargetAuth(clientId, credentialId, context),
       ),
-    completeAuthorization: (callback) =>
+    completeAuthorization: (callback, context) =>
       audited(
-        { action: "oauth.complete" },
-        () => service.completeAuthorization(callback),
+        { action: "oauth.complete", ...who(context) },
+        () => service.completeAuthorization(callback, context),
         (completed) => ({ clientId: completed.clientId, credentialId: completed.credentialId }),
       ),
   };

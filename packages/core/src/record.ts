@@ -80,4 +80,12 @@ export interface StoredCredential {
 export interface Actor {
   userId: string;
   clientIds: readonly string[] | "*";
+  /** The request this acts for, when there is one: carried into audit events. */
+  requestId?: string;
+}
+
+/** Who a call acts for where no user is checked (a proxy's verification, an OAuth callback): for audit. */
+export interface CallContext {
+  userId?: string;
+  requestId?: string;
 }

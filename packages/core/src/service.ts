@@ -8,7 +8,7 @@ import { createAddressPolicy } from "./outbound/address-policy.js";
 import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.js";
 import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
-import type { Actor, StoredCredential } from "./record.js";
+import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
 import {
   createCredentialBody,
@@ -115,7 +115,7 @@ export interface CredentialService {
    * found by keyed hash (no decryption, no plaintext comparison); jwtVerify ones by the token's issuer.
    * A single-use credential is consumed by its first successful verification.
    */
-  verifyProxyRequest(clientId: string, request: ProxyRequest): Promise<VerifyResult>;
+  verifyProxyRequest(clientId: string, request: ProxyRequest, context?: CallContext): Promise<VerifyResult>;
   /**
    * The headers and query parameters to add to an outbound request with target credential
    * `credentialId` of `clientId`. Token types (oauth2, customToken) fetch a token when none is fresh,
@@ -123,7 +123,7 @@ export interface CredentialService {
    * in the record until shortly before it expires. A single-use credential is consumed by its first
    * resolution. Tenancy is the caller's to check (see `assertClientAccess`); the result is secret.
    */
-  resolveTargetAuth(clientId: string, credentialId: string): Promise<TargetAuth>;
+  resolveTargetAuth(clientId: string, credentialId: string, context?: CallContext): Promise<TargetAuth>;
   /** Drops the cached access token (e.g. after the upstream answered 401), so the next resolution fetches one. */
   invalidateTargetToken(clientId: string, credentialId: string): Promise<void>;
   /**
@@ -131,7 +131,7 @@ export interface CredentialService {
    * becomes permanent and active with its tokens stored encrypted. AUTHORIZATION_FAILED for an unknown,
    * forged, reused or expired state, changing nothing.
    */
-  completeAuthorization(callback: AuthorizationCallback): Promise<PublicCredential>;
+  completeAuthorization(callback: AuthorizationCallback, context?: CallContext): Promise<PublicCredential>;
   /** Pings every distinct store once. */
   health(): Promise<StoreHealth[]>;
 }

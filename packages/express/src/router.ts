@@ -131,7 +131,7 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
       const clientId = param(req, "clientId");
       assertClientAccess(actor, clientId);
       const body = parseOrThrow(verifyRequestBody, req.body);
-      const result = await service.verifyProxyRequest(clientId, body);
+      const result = await service.verifyProxyRequest(clientId, body, actor);
       res.json(
         result.ok
           ? { allowed: true, credential: result.credential, ...(result.degraded ? { degraded: true } : {}) }
@@ -149,10 +149,14 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
       }
       const clientId = param(req, "clientId");
       assertClientAccess(actor, clientId);
-      res.json(await service.resolveTargetAuth(clientId, param(req, "credentialId")));
+      res.json(await service.resolveTargetAuth(clientId, param(req, "credentialId"), actor));
     },
     async completeAuthorization(req, res) {
-      const credential = await service.completeAuthorization(parseCallbackQuery(req.query));
+      const requestId = res.locals.requestId;
+      const credential = await service.completeAuthorization(
+        parseCallbackQuery(req.query),
+        typeof requestId === "string" ? { requestId } : {},
+      );
       if (req.accepts(["html", "json"]) === "json") {
         res.json({ credentials: [credential], message: "Success" });
         return;
@@ -178,7 +182,9 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
     const actor = await options.authenticate(req);
     if (!actor)
       throw new CredkitError("UNAUTHORIZED", "Missing or unknown token in the Authorization header");
-    res.locals.actor = actor;
+    // A request id the host app set (the bundled server does) follows the actor into audit events.
+    const requestId = res.locals.requestId;
+    res.locals.actor = typeof requestId === "string" ? { ...actor, requestId } : actor;
     next();
   };
   // The OAuth callback is reached by the end user's browser, without a token; its URL holds the code.

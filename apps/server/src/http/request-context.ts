@@ -1,16 +1,11 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const context = new AsyncLocalStorage<{ requestId: string }>();
-
-/** The id of the request being served by the current async context, if any (for audit events). */
-export function currentRequestId(): string | undefined {
-  return context.getStore()?.requestId;
-}
+/** Told about every answered request (metrics, audit), from the one `finish` listener. */
+export type RequestObserver = (req: Request, res: Response, seconds: number) => void;
 
 /**
  * Gives every request an id (the caller's `X-Request-Id` when it is a plain token, else a new UUID),
@@ -18,7 +13,7 @@ export function currentRequestId(): string | undefined {
  * route pattern, status, duration and who — never headers, bodies or query strings, which may carry
  * secrets.
  */
-export function requestContext(logger: Logger): RequestHandler {
+export function requestContext(logger: Logger, observers: readonly RequestObserver[] = []): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const given = req.headers["x-request-id"];
@@ -26,6 +21,7 @@ export function requestContext(logger: Logger): RequestHandler {
     res.locals.requestId = requestId;
     res.setHeader("X-Request-Id", requestId);
     res.on("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const actor = res.locals.actor as { userId?: string } | undefined;
       logger.info(
         {
@@ -33,13 +29,14 @@ export function requestContext(logger: Logger): RequestHandler {
           method: req.method,
           route: routeOf(req),
           status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          ms: seconds * 1000,
           ...(actor?.userId ? { userId: actor.userId } : {}),
         },
         "request",
       );
+      for (const observe of observers) observe(req, res, seconds);
     });
-    context.run({ requestId }, next);
+    next();
   };
 }
 
