@@ -1,14 +1,10 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { promisify } from "node:util";
+import { killServers } from "./support/server-process.js";
 
 const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-const redisScript = fileURLToPath(new URL("../../../scripts/redis.sh", import.meta.url));
 const running = new Set<ChildProcess>();
 // tsx by absolute URL: `--import tsx` would resolve it from the child's cwd, which may be anywhere.
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
@@ -60,64 +56,8 @@ export async function runCli(args: string[], env: Record<string, string> = {}, c
 /** SIGKILLs every CLI or server process a test left running. */
 export function killLeftovers(): void {
   for (const child of running) child.kill("SIGKILL");
+  killServers();
 }
 
-const sh = promisify(execFile);
-
-/** A real standalone redis-server started by scripts/redis.sh in its own temp folder. */
-export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "credkit-cli-redis-"));
-  const { stdout } = await sh("bash", [redisScript, "start-standalone", dir], { timeout: 60_000 });
-  return {
-    url: stdout.trim(),
-    async stop() {
-      await sh("bash", [redisScript, "stop", dir], { timeout: 60_000 }).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-
-/** A server process started from source (`src/main.ts`) on a free port. */
-export interface ServerRun {
-  url: string;
-  output(): string;
-  /** SIGTERM, resolving once it has exited. */
-  stop(): Promise<void>;
-}
-
-/** Starts the server as `pnpm start` would (from source) with `env`; resolves once it is listening. */
-export async function startServer(env: Record<string, string>): Promise<ServerRun> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("CREDKIT_")),
-  );
-  const child = spawn(process.execPath, [...fromSource, main], {
-    env: { ...base, PORT: "0", HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child);
-  const exited = once(child, "exit").then(() => {
-    running.delete(child);
-  });
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (d) => {
-      output += d;
-      const port = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    child.stderr?.on("data", (d) => {
-      output += d;
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return {
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+export { startRedis } from "./support/real-servers.js";
+export { type ServerProcess as ServerRun, startServer } from "./support/server-process.js";

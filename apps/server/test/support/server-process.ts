@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+// tsx by absolute URL: `--import tsx` would resolve it from the child's cwd, which may be anywhere.
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const running = new Set<ChildProcess>();
 
 /** A credkit server process started from source, as `pnpm start` runs it. */
@@ -17,8 +20,12 @@ export interface ServerProcess {
 
 /** Starts `src/main.ts` with `env` on a free port; resolves once it says it is listening. */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--conditions=credkit-source", "--import", "tsx", main], {
-    env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
+  // The tests' own CREDKIT_* variables must never leak into the configuration under test.
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("CREDKIT_")),
+  );
+  const child = spawn(process.execPath, ["--conditions=credkit-source", "--import", tsx, main], {
+    env: { ...base, PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);
