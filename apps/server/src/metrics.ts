@@ -65,29 +65,38 @@ export function createMetrics() {
 
     /** A store whose every operation is timed, and counted when it fails. */
     store(store: CredentialStore): CredentialStore {
-      return new Proxy(store, {
-        get(target, prop, receiver) {
-          const value = Reflect.get(target, prop, receiver);
-          if (typeof value !== "function" || prop === "close") return value;
-          const operation = String(prop);
-          return async (...args: unknown[]) => {
-            const stop = storeLatency.startTimer({ store: target.name, operation });
-            try {
-              return await value.apply(target, args);
-            } catch (error) {
-              const code = (error as { code?: unknown }).code;
-              storeErrors.inc({
-                store: target.name,
-                operation,
-                code: typeof code === "string" ? code : "UNKNOWN",
-              });
-              throw error;
-            } finally {
-              stop();
-            }
-          };
-        },
-      });
+      // Each method wrapped once, up front (a Proxy would build a closure on every call of the hot path).
+      const timed = <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) => {
+        const labels = { store: store.name, operation };
+        return async (...args: A): Promise<R> => {
+          const started = process.hrtime.bigint();
+          try {
+            return await call(...args);
+          } catch (error) {
+            const code = (error as { code?: unknown }).code;
+            storeErrors.inc({ ...labels, code: typeof code === "string" ? code : "UNKNOWN" });
+            throw error;
+          } finally {
+            storeLatency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+          }
+        };
+      };
+      return {
+        name: store.name,
+        create: timed("create", (record) => store.create(record)),
+        get: timed("get", (clientId, credentialId) => store.get(clientId, credentialId)),
+        list: timed("list", (clientId, options) => store.list(clientId, options)),
+        update: timed("update", (next, expectedVersion) => store.update(next, expectedVersion)),
+        delete: timed("delete", (clientId, credentialId) => store.delete(clientId, credentialId)),
+        consume: timed("consume", (clientId, credentialId) => store.consume(clientId, credentialId)),
+        findByLookup: timed("findByLookup", (clientId, hash) => store.findByLookup(clientId, hash)),
+        scan: timed("scan", (options) => store.scan(options)),
+        acquireLease: timed("acquireLease", (name, owner, ttlMs) => store.acquireLease(name, owner, ttlMs)),
+        extendLease: timed("extendLease", (name, owner, ttlMs) => store.extendLease(name, owner, ttlMs)),
+        releaseLease: timed("releaseLease", (name, owner) => store.releaseLease(name, owner)),
+        ping: timed("ping", () => store.ping()),
+        close: () => store.close(),
+      } satisfies CredentialStore;
     },
 
     /** The service with verification outcomes counted. */
