@@ -408,7 +408,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
           }
         }
         try {
-          const saved = await store.update(next, record.version);
+          const saved = await store.update(next, record.version, record.lookupHash);
           if (!saved) throw notFound(credentialId);
           const updated = toPublicCredential(saved);
           return started ? { ...updated, authorizationUrl: started.authorizationUrl } : updated;

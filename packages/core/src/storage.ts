@@ -63,8 +63,17 @@ export interface CredentialStore {
    * the record when `lookupHash` changes, in the same atomic step. Returns `next`, or null when the
    * record is absent or expired. Throws `VERSION_CONFLICT` when the version differs, and `CONFLICT` when
    * the new lookup hash belongs to another record; nothing is written then.
+   *
+   * `previousLookupHash` is the lookup hash of the version being replaced, when the caller read it (the
+   * service always has). A store may use it to move the lookup entry in the same request; it is sound
+   * because the write only happens if the stored version is `expectedVersion`, i.e. exactly the record
+   * the caller read. Stores that find the old entry themselves ignore it.
    */
-  update(next: StoredCredential, expectedVersion: number): Promise<StoredCredential | null>;
+  update(
+    next: StoredCredential,
+    expectedVersion: number,
+    previousLookupHash?: string | null,
+  ): Promise<StoredCredential | null>;
 
   /** Deletes the record and its lookup entry atomically. True if it existed (and had not expired). */
   delete(clientId: string, credentialId: string): Promise<boolean>;

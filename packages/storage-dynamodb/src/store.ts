@@ -32,7 +32,8 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
     create: (record) => createRecord(ctx, record),
     get: (clientId, credentialId) => getRecord(ctx, clientId, credentialId),
     list: (clientId, options) => listRecords(ctx, clientId, options),
-    update: (next, expectedVersion) => updateRecord(ctx, next, expectedVersion),
+    update: (next, expectedVersion, previousLookupHash?) =>
+      updateRecord(ctx, next, expectedVersion, previousLookupHash),
     delete: async (clientId, credentialId) => (await removeRecord(ctx, clientId, credentialId)) !== null,
     consume: (clientId, credentialId) => removeRecord(ctx, clientId, credentialId),
     findByLookup: (clientId, lookupHash) => findRecordByLookup(ctx, clientId, lookupHash),

@@ -17,12 +17,14 @@ import {
 type Retry = { kind: "retry"; cause: unknown };
 /** What a transaction of an update came to: an answer or a lost race. */
 type Answer = { kind: "done"; value: StoredCredential | null } | Retry;
-/** What the first request came to: an answer, a lost race, or the old item for the second request. */
-type Step = Answer | { kind: "slow"; old: Item };
+/** What the first request came to: an answer, a lost race, or the old lookup hash for the second request. */
+type Step = Answer | { kind: "slow"; oldHash: string | null };
 
 /**
- * `update`: compare-and-set on `version`. The store is not told the stored lookup hash, so the first
- * request assumes it is unchanged (the usual case: a rename, a new rule effect):
+ * `update`: compare-and-set on `version`. When the caller says the lookup hash moves
+ * (`previousLookupHash` differs from `next.lookupHash`), one transaction writes the record (conditioned
+ * on the version, which pins the old hash), deletes the old lookup item and claims the new one: 1
+ * request. Otherwise the first request assumes the hash is unchanged (the usual case: a rename):
  * - without a lookup hash, a conditional PutItem (`version = :expected`, no `lookupHash`);
  * - with one, a TransactWriteItems that also rewrites the lookup item's copy of the record.
  * Either asks for the old item on a failed condition (`ReturnValuesOnConditionCheckFailure`), which
@@ -35,14 +37,18 @@ export async function updateRecord(
   ctx: StoreContext,
   next: StoredCredential,
   expectedVersion: number,
+  previousLookupHash?: string | null,
 ): Promise<StoredCredential | null> {
   if (next.version !== expectedVersion + 1) {
     throw new CredkitError("INTERNAL", "update: next.version must be expectedVersion + 1");
   }
+  const moves = previousLookupHash !== undefined && previousLookupHash !== next.lookupHash;
   for (let attempt = 0; ; attempt++) {
-    const first = await fastPath(ctx, next, expectedVersion);
+    const first: Step = moves
+      ? { kind: "slow", oldHash: previousLookupHash }
+      : await fastPath(ctx, next, expectedVersion);
     const answer =
-      first.kind === "slow" ? await slowPath(ctx, next, expectedVersion, first.old, true) : first;
+      first.kind === "slow" ? await slowPath(ctx, next, expectedVersion, first.oldHash, true) : first;
     if (answer.kind === "done") return answer.value;
     if (attempt >= ctx.maxRaceRetries) throw storageUnavailable(storeName, answer.cause);
     await raceBackoff(attempt);
@@ -57,7 +63,7 @@ function judge(item: Item | undefined, next: StoredCredential, expectedVersion: 
   if (!isLive(item, now)) return { kind: "done", value: null };
   const stored = versionOf(item);
   if (stored !== expectedVersion) throw versionConflict(expectedVersion, stored);
-  return { kind: "slow", old: item };
+  return { kind: "slow", oldHash: lookupHashOf(item) };
 }
 
 async function fastPath(ctx: StoreContext, next: StoredCredential, expectedVersion: number): Promise<Step> {
@@ -122,7 +128,7 @@ async function slowPath(
   ctx: StoreContext,
   next: StoredCredential,
   expectedVersion: number,
-  old: Item,
+  oldHash: string | null,
   deleteOldLookup: boolean,
 ): Promise<Answer> {
   const now = ctx.now();
@@ -140,7 +146,6 @@ async function slowPath(
       },
     },
   ];
-  const oldHash = lookupHashOf(old);
   let oldIndex = -1;
   if (deleteOldLookup && oldHash !== null && oldHash !== next.lookupHash) {
     oldIndex = items.length;
@@ -176,7 +181,7 @@ async function slowPath(
       // The old lookup item went to another record (it could only after this one's expiry passed on
       // some clock): it is not ours to delete, so write without touching it.
       if (reasonCode(reasons, oldIndex) === "ConditionalCheckFailed" && oldIndex >= 0) {
-        return slowPath(ctx, next, expectedVersion, old, false);
+        return slowPath(ctx, next, expectedVersion, oldHash, false);
       }
       throw lookupTaken();
     });

@@ -46,7 +46,7 @@ describe("request count per operation", () => {
     expect(log).toStrictEqual(["TransactWriteItems"]);
   });
 
-  it("update = 1 request while the lookup hash stays; 2 when it moves", async () => {
+  it("update = 1 request while the lookup hash stays, and when it moves with the previous hash given", async () => {
     const plain = target();
     await store.create(plain);
     expect(await requestsOf(() => store.update({ ...plain, version: 2, name: "renamed" }, 1))).toStrictEqual([
@@ -57,11 +57,22 @@ describe("request count per operation", () => {
     expect(await requestsOf(() => store.update({ ...proxy, version: 2, name: "renamed" }, 1))).toStrictEqual([
       "TransactWriteItems",
     ]);
+    // What the service does: it read the record, so it passes the hash being replaced.
     const moved = { ...proxy, version: 3, lookupHash: makeRecord().lookupHash };
-    expect(await requestsOf(() => store.update(moved, 2))).toStrictEqual([
+    expect(await requestsOf(() => store.update(moved, 2, proxy.lookupHash))).toStrictEqual([
+      "TransactWriteItems",
+    ]);
+    expect(await store.findByLookup(proxy.clientId, proxy.lookupHash as string)).toBeNull();
+    expect(await store.findByLookup(proxy.clientId, moved.lookupHash as string)).toMatchObject({
+      version: 3,
+    });
+    // Without the hint the store finds the old entry itself: one more request.
+    const again = { ...moved, version: 4, lookupHash: makeRecord().lookupHash };
+    expect(await requestsOf(() => store.update(again, 3))).toStrictEqual([
       "TransactWriteItems",
       "TransactWriteItems",
     ]);
+    expect(await store.findByLookup(proxy.clientId, moved.lookupHash as string)).toBeNull();
   });
 
   it("update answers null and VERSION_CONFLICT in 1 request", async () => {

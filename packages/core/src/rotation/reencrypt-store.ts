@@ -84,7 +84,7 @@ export async function reencryptStore(options: ReencryptStoreOptions): Promise<St
         return failure(record, error);
       }
       try {
-        return (await store.update(next, record.version)) ? "reencrypted" : "skipped";
+        return (await store.update(next, record.version, record.lookupHash)) ? "reencrypted" : "skipped";
       } catch (error) {
         if (!isCredkitError(error, "VERSION_CONFLICT")) {
           // A lookup hash that collides with another record is this record's problem, not an outage.

@@ -58,6 +58,28 @@ export function updateTests(ctx: SuiteContext): void {
       expect(await store().findByLookup(record.clientId, next.lookupHash ?? "")).toStrictEqual(next);
     });
 
+    it("moves the lookup entry the same way when the caller passes the previous hash", async () => {
+      const record = await created();
+      const next = nextVersion(record, { lookupHash: randomLookupHash() });
+      await store().update(next, 1, record.lookupHash);
+      expect(await store().findByLookup(record.clientId, record.lookupHash ?? "")).toBeNull();
+      expect(await store().findByLookup(record.clientId, next.lookupHash ?? "")).toStrictEqual(next);
+      // With the hint, a stale version is still refused and a taken hash still conflicts.
+      await expectCredkitError(
+        store().update(nextVersion(record, { lookupHash: randomLookupHash() }), 1, record.lookupHash),
+        "VERSION_CONFLICT",
+      );
+      const holder = await created({ clientId: record.clientId });
+      await expectCredkitError(
+        store().update(nextVersion(next, { lookupHash: holder.lookupHash }), 2, next.lookupHash),
+        "CONFLICT",
+      );
+      expect(await store().findByLookup(record.clientId, next.lookupHash ?? "")).toStrictEqual(next);
+      const cleared = nextVersion(next, { lookupHash: null });
+      await store().update(cleared, 2, next.lookupHash);
+      expect(await store().findByLookup(record.clientId, next.lookupHash ?? "")).toBeNull();
+    });
+
     it("frees the old lookup hash for another record", async () => {
       const record = await created();
       await store().update(nextVersion(record, { lookupHash: randomLookupHash() }), 1);
