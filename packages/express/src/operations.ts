@@ -55,6 +55,7 @@ export interface Operation {
     | "deleteCredential"
     | "verifyProxyRequest"
     | "resolveTargetAuth"
+    | "invalidateTargetToken"
     | "completeAuthorization";
   method: "get" | "post" | "put" | "delete";
   /** OpenAPI-style path relative to the mount point, e.g. `/clients/{clientId}/credentials`. */
@@ -198,6 +199,16 @@ export const operations: readonly Operation[] = [
     parameters: [clientId, credentialId],
     status: 200,
     response: targetAuthResponse,
+  },
+  {
+    operationId: "invalidateTargetToken",
+    method: "post",
+    path: `${item}/invalidate`,
+    summary:
+      'Report that the upstream refused the token (e.g. answered 401): the cached access token is dropped and the next resolve fetches a new one. Same "resolve" scope as resolve',
+    parameters: [clientId, credentialId],
+    status: 200,
+    response: successResponse,
   },
   {
     operationId: "completeAuthorization",

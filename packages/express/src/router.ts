@@ -54,6 +54,13 @@ function sendCredential(
   });
 }
 
+/** FORBIDDEN unless the actor's token carries the `resolve` scope (the routes that use secrets). */
+function requireResolveScope(actor: Actor): void {
+  if (!((actor as Partial<AuthenticatedActor>).scopes ?? []).includes("resolve")) {
+    throw new CredkitError("FORBIDDEN", 'This token lacks the "resolve" scope this route requires');
+  }
+}
+
 /**
  * The credential API as an Express router: the endpoints of DESIGN §2 (credentials, verify, resolve,
  * the OAuth callback) plus `/openapi.json` and `/docs`. Mount it anywhere
@@ -144,12 +151,17 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
     },
     async resolveTargetAuth(req, res, actor) {
       // The one route that answers with secret material: a scope on top of client access.
-      if (!((actor as Partial<AuthenticatedActor>).scopes ?? []).includes("resolve")) {
-        throw new CredkitError("FORBIDDEN", 'This token lacks the "resolve" scope this route requires');
-      }
+      requireResolveScope(actor);
       const clientId = param(req, "clientId");
       assertClientAccess(actor, clientId);
       res.json(await service.resolveTargetAuth(clientId, param(req, "credentialId"), actor));
+    },
+    async invalidateTargetToken(req, res, actor) {
+      requireResolveScope(actor);
+      const clientId = param(req, "clientId");
+      assertClientAccess(actor, clientId);
+      await service.invalidateTargetToken(clientId, param(req, "credentialId"));
+      res.json({ message: "Success" });
     },
     async completeAuthorization(req, res) {
       const requestId = res.locals.requestId;

@@ -18,6 +18,7 @@ describe("OpenAPI document and docs page", () => {
       "GET /api/clients/{clientId}/credentials/{credentialId} getCredential",
       "GET /api/oauth2/callback completeAuthorization",
       "POST /api/clients/{clientId}/credentials createCredential",
+      "POST /api/clients/{clientId}/credentials/{credentialId}/invalidate invalidateTargetToken",
       "POST /api/clients/{clientId}/credentials/{credentialId}/resolve resolveTargetAuth",
       "POST /api/clients/{clientId}/verify verifyProxyRequest",
       "PUT /api/clients/{clientId}/credentials/{credentialId} updateCredential",

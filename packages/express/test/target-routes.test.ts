@@ -298,3 +298,39 @@ describe("oauth2 authorization code through the HTTP callback", () => {
     expect(restarted.body.credentials[0].credentialStatus).toBe("pending_authorization");
   });
 });
+
+describe("POST /clients/{clientId}/credentials/{credentialId}/invalidate", () => {
+  it("drops the cached token so the next resolve fetches one; resolve scope only", async () => {
+    const { app } = targetApp();
+    const created = await request(app)
+      .post("/api/clients/acme/credentials")
+      .set("Authorization", tokens.admin)
+      .send({
+        credentialName: "m2m",
+        credentialType: "target",
+        authType: "oauth2",
+        secret: {
+          grantType: "client_credentials",
+          tokenUrl: oauth.tokenUrl,
+          clientId: "svc",
+          clientSecret: "svc-secret-1",
+        },
+      })
+      .expect(201);
+    const base = `/api/clients/acme/credentials/${created.body.credentials[0].credentialId}`;
+    const resolve = () =>
+      request(app).post(`${base}/resolve`).set("Authorization", tokens.resolver).expect(200);
+    const before = oauth.tokenRequests();
+    await resolve();
+    await resolve();
+    expect(oauth.tokenRequests() - before).toBe(1);
+    await request(app).post(`${base}/invalidate`).set("Authorization", tokens.admin).expect(403);
+    const invalidated = await request(app)
+      .post(`${base}/invalidate`)
+      .set("Authorization", tokens.resolver)
+      .expect(200);
+    expect(invalidated.body).toEqual({ message: "Success" });
+    await resolve();
+    expect(oauth.tokenRequests() - before).toBe(2);
+  });
+});
