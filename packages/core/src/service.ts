@@ -220,13 +220,13 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   async function assertLookupFree(
     record: StoredCredential,
     secret: Secret,
-    target: CredentialStore,
+    destination: CredentialStore,
   ): Promise<void> {
     const value = lookupValueOf(record.credentialType, record.authType, secret);
     if (value === null || (router.stores.length === 1 && keyring.keyIds.length === 1)) return;
     const [active, ...older] = keyring.lookupHashes(value);
     const checks = router.stores.flatMap(({ store }) =>
-      (store === target ? older : [active as string, ...older]).map((hash) =>
+      (store === destination ? older : [active as string, ...older]).map((hash) =>
         store.findByLookup(record.clientId, hash),
       ),
     );
