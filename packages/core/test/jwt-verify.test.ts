@@ -214,3 +214,24 @@ describe("jwtVerify against a real JWKS issuer on loopback", () => {
     expect(results.filter((r) => r.ok)).toHaveLength(1);
   });
 });
+
+describe("jwtVerify signature checks started before the lookups answer", () => {
+  it("never use a check made against a configuration the credential no longer has", async () => {
+    const { service, clientId } = setup();
+    const { credentialId } = await service.create(admin, clientId, jwtVerify({}));
+    const jwt = await token();
+    expect(await verify(service, clientId, jwt)).toMatchObject({ ok: true });
+    // The next verification starts its check with the remembered configuration (audience "api")…
+    await service.update(admin, clientId, credentialId, {
+      secret: { algorithms: ["RS256", "ES256"], issuer: issuerUrl, audience: "other-api", jwksUri },
+    });
+    // …but the lookups lead to version 2, so it is checked again against audience "other-api".
+    expect(await verify(service, clientId, jwt)).toEqual({ ok: false, reason: "INVALID" });
+    expect(await verify(service, clientId, await token({ aud: "other-api" }))).toMatchObject({ ok: true });
+    await service.delete(admin, clientId, credentialId);
+    expect(await verify(service, clientId, await token({ aud: "other-api" }))).toEqual({
+      ok: false,
+      reason: "NO_CREDENTIAL",
+    });
+  });
+});

@@ -8,7 +8,7 @@ import type { PublicCredential } from "../schemas/bodies.js";
 import type { SecretOf } from "../schemas/secrets.js";
 import type { CredentialStore } from "../storage.js";
 import { toPublicCredential } from "../view.js";
-import type { JwtVerifier } from "./jwt-verifier.js";
+import type { JwtOutcome, JwtVerifier } from "./jwt-verifier.js";
 import {
   bearerToken,
   type IncomingHeaders,
@@ -41,6 +41,12 @@ const kindAccepts: Record<Presented["kind"], readonly AuthType[]> = {
   apiKey: ["apiKey"],
 };
 const MAX_CACHED_CONFIGS = 10_000;
+
+/** A signature check started before the lookups answered, and the record version it assumed. */
+interface Speculation {
+  configKey: string;
+  outcome: Promise<JwtOutcome>;
+}
 
 /** Options of {@link createProxyVerifier}. */
 export interface ProxyVerifierOptions {
@@ -82,8 +88,11 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     return found;
   }
 
+  const configKeyOf = (record: StoredCredential) =>
+    `${record.clientId}\n${record.credentialId}\n${record.version}`;
+
   function jwtConfig(record: StoredCredential): SecretOf<"jwtVerify"> {
-    const cacheKey = `${record.clientId}\n${record.credentialId}\n${record.version}`;
+    const cacheKey = configKeyOf(record);
     let config = configs.get(cacheKey);
     if (!config) {
       config = options.openSecret(record) as SecretOf<"jwtVerify">;
@@ -91,6 +100,17 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
       configs.set(cacheKey, config);
     }
     return config;
+  }
+
+  // The jwtVerify credential last seen for a client's issuer. A token of that issuer starts its
+  // signature check (which runs on the thread pool) while the lookups are still on their way; the
+  // result counts only if the lookups lead to that very record version, else it is checked again.
+  const lastByIssuer = new Map<string, { configKey: string; config: SecretOf<"jwtVerify"> }>();
+
+  function speculate(clientId: string, issuer: string, token: string): Speculation | undefined {
+    const last = lastByIssuer.get(`${clientId}\n${issuer}`);
+    if (!last) return undefined;
+    return { configKey: last.configKey, outcome: options.jwt.verify(token, last.config) };
   }
 
   /** Applies what every verified credential must still pass: proxy, permanent, allow, single use. */
@@ -109,9 +129,18 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   }
 
   /** Checks a JWT against the jwtVerify credential its issuer led to. */
-  async function verifyJwt(found: Found, token: string): Promise<VerifyResult> {
+  async function verifyJwt(
+    found: Found,
+    token: string,
+    issuer: string,
+    early?: Speculation,
+  ): Promise<VerifyResult> {
     const config = jwtConfig(found.record);
-    const outcome = await options.jwt.verify(token, config);
+    const configKey = configKeyOf(found.record);
+    if (lastByIssuer.size >= MAX_CACHED_CONFIGS) lastByIssuer.clear();
+    lastByIssuer.set(`${found.record.clientId}\n${issuer}`, { configKey, config });
+    const outcome =
+      early?.configKey === configKey ? await early.outcome : await options.jwt.verify(token, config);
     if (outcome === "VALID") return accept(found, false);
     if (outcome === "JWKS_UNAVAILABLE" && config.failPolicy === "fail-open") return accept(found, true);
     return { ok: false, reason: outcome };
@@ -126,6 +155,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     const values = presented.map((p) => p.lookupValue);
     if (issuer !== null) values.push(jwtIssuerLookupValue(issuer));
     if (values.length === 0) return { ok: false, reason: "NO_CREDENTIAL" };
+    const early = token !== null && issuer !== null ? speculate(clientId, issuer, token) : undefined;
     /** The credential the lookups lead to: an exact match first, else the token issuer's jwtVerify. */
     const choose = (found: (Found | null)[]): { found: Found; jwt: string | null } | null => {
       for (const [index, p] of presented.entries()) {
@@ -145,7 +175,9 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     // looking once more finds it. Only a miss with several keys in the keyring pays this second round.
     if (chosen === null && keyring.keyIds.length > 1) chosen = choose(await find(clientId, values));
     if (chosen === null) return { ok: false, reason: "NO_CREDENTIAL" };
-    return chosen.jwt === null ? accept(chosen.found, false) : verifyJwt(chosen.found, chosen.jwt);
+    return chosen.jwt === null || issuer === null
+      ? accept(chosen.found, false)
+      : verifyJwt(chosen.found, chosen.jwt, issuer, early);
   };
 }
 
