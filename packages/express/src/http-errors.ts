@@ -58,9 +58,11 @@ export type ErrorObserver = (error: unknown, status: number) => void;
 
 /** The router's error handler: known errors map to their status, anything else is a bare 500. */
 export function errorHandler(observe?: ErrorObserver): ErrorRequestHandler {
-  return (error, _req, res, next) => {
+  return (error, _req, res, _next) => {
+    // Already answered (a request timeout's 503, say): the late failure has no one to answer, so it
+    // goes to the observer (the server's log) rather than to Express, which would print its stack.
     if (res.headersSent) {
-      next(error);
+      observe?.(error, 500);
       return;
     }
     const known =
