@@ -71,4 +71,6 @@ function bareApp() {
 const { app, path } = kind === "credkit" ? await credkitApp() : bareApp();
 const server = app.listen(0, "127.0.0.1");
 await once(server, "listening");
+// Dies with its parent: a bench stopped halfway must not leave a server behind.
+process.on("disconnect", () => process.exit(0));
 process.send?.({ port: (server.address() as AddressInfo).port, path, token });
