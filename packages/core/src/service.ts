@@ -25,7 +25,7 @@ import {
   completeAuthorization,
   pendingAuthorization,
 } from "./target/complete-authorization.js";
-import { createTargetContext, type TargetTokenOptions } from "./target/context.js";
+import { createTargetContext, notFound, type TargetTokenOptions } from "./target/context.js";
 import { createTargetResolver } from "./target/resolve.js";
 import { toPublicCredential } from "./view.js";
 
@@ -176,12 +176,17 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
 
   const outboundFetch = options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() });
-  const openSecret = (record: StoredCredential): unknown =>
-    JSON.parse(keyring.decrypt(record.secret, recordIdentity(record)));
+  const target = createTargetContext({
+    router,
+    keyring,
+    fetch: outboundFetch,
+    now,
+    ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
+  });
   const verifyProxyRequest = createProxyVerifier({
     router,
     keyring,
-    openSecret,
+    openSecret: target.openSecret,
     jwt: createJwtVerifier({
       fetch: outboundFetch,
       now,
@@ -189,19 +194,8 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       ...(options.jwks?.cacheMaxAgeMs === undefined ? {} : { jwksCacheMaxAgeMs: options.jwks.cacheMaxAgeMs }),
     }),
   });
-  const target = createTargetContext({
-    router,
-    keyring,
-    fetch: outboundFetch,
-    now,
-    identityOf: recordIdentity,
-    ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
-  });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
   const pendingTtlMs = options.pendingAuthorizationTtlMs ?? 600_000;
-
-  const notFound = (credentialId: string) =>
-    new CredkitError("NOT_FOUND", `Credential "${credentialId}" was not found for this client`);
 
   function sealed(record: StoredCredential, secret: Secret): Pick<StoredCredential, "secret" | "lookupHash"> {
     const lookupValue = lookupValueOf(record.credentialType, record.authType, secret);
@@ -234,13 +228,6 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     if (holders.some((holder) => holder !== null && holder.credentialId !== record.credentialId)) {
       throw duplicateLookup(record);
     }
-  }
-
-  async function load(clientId: string, credentialId: string) {
-    const store = router.storeForId(credentialId);
-    const record = store ? await store.get(clientId, credentialId) : null;
-    if (!store || !record) throw notFound(credentialId);
-    return { store, record };
   }
 
   return {
@@ -349,7 +336,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 
     async get(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
-      return toPublicCredential((await load(clientId, credentialId)).record);
+      return toPublicCredential((await target.load(clientId, credentialId)).record);
     },
 
     async update(actor, clientId, credentialId, body, updateOptions = {}) {
@@ -365,7 +352,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         ]);
       }
       for (let attempt = 1; ; attempt++) {
-        const { store, record } = await load(clientId, credentialId);
+        const { store, record } = await target.load(clientId, credentialId);
         const immutable = [
           ["credentialType", input.credentialType, record.credentialType],
           ["authType", input.authType, record.authType],

@@ -1,4 +1,4 @@
-import type { RecordIdentity } from "../crypto/envelope.js";
+import { recordIdentity } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { CredkitError } from "../errors.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
@@ -49,7 +49,6 @@ export function createTargetContext(options: {
   keyring: Keyring;
   fetch: OutboundFetch;
   now: () => number;
-  identityOf: (record: StoredCredential) => RecordIdentity;
   tokens?: TargetTokenOptions;
 }): TargetContext {
   const { router, keyring } = options;
@@ -64,7 +63,7 @@ export function createTargetContext(options: {
     leaseTtlMs: options.tokens?.leaseTtlMs ?? 15_000,
     openSecret: (record) =>
       opened.get(record.secret, record, "secret", () =>
-        JSON.parse(keyring.decrypt(record.secret, options.identityOf(record))),
+        JSON.parse(keyring.decrypt(record.secret, recordIdentity(record))),
       ),
     openState: (record) =>
       record.tokenState
