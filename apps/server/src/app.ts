@@ -20,6 +20,7 @@ import type { Logger } from "pino";
 import { auditAuthorizationFailures, logAuditSink } from "./audit-log.js";
 import type { ServerConfig } from "./config.js";
 import { cors } from "./http/cors.js";
+import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { redisIdempotencyStore } from "./http/redis-idempotency.js";
 import { requestContext } from "./http/request-context.js";
@@ -65,6 +66,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
           createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
         ),
         pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
+        jwks: { cooldownMs: config.limits.jwksCooldownMs },
       }),
     ),
     audit,
@@ -79,8 +81,11 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     tokens = [{ token: generatedToken, userId: "admin", clientIds: "*" }];
   }
 
+  const authenticate = tokenAuthenticator(tokens);
   const app = express();
   app.disable("x-powered-by");
+  // Whose X-Forwarded-For is believed (req.ip); none by default, so the socket's peer is the source.
+  app.set("trust proxy", config.limits.trustedProxies.length > 0 ? config.limits.trustedProxies : false);
   app.set("etag", false);
   // One `finish` listener per request serves the log line, the metrics and the audit of failures.
   app.use(requestContext(logger, [metrics.observeRequest, auditAuthorizationFailures(audit)]));
@@ -90,15 +95,17 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   app.use(
     "/api",
     rateLimit({
-      perMinute: config.rateLimitPerMinute,
+      limits: config.limits.rateLimits,
       // Shared through Redis when Redis is configured, so the limit holds across processes.
       counter: stores.redis ? redisCounter(stores.redis, "credkit:ratelimit:") : memoryCounter(),
-      keyOf: (who) => keyring.lookupHash(`rate-limit\n${who}`),
+      publicCounter: memoryCounter(),
+      authenticate,
+      keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
       logger,
     }),
     createCredkitRouter({
       service,
-      authenticate: tokenAuthenticator(tokens),
+      authenticate,
       basePath: "/api",
       bodyLimit: config.bodyLimit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
@@ -107,6 +114,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
           ? redisIdempotencyStore(stores.redis, "credkit:idempotency:")
           : memoryIdempotencyStore(),
         ttlMs: config.idempotencyTtlSeconds * 1000,
+        protection: keyringIdempotencyProtection(keyring),
       },
     }),
   );

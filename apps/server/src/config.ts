@@ -16,6 +16,7 @@ import {
   storageSchema,
   userTokenSchema,
 } from "./config-schema.js";
+import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
 
 /** The server's whole configuration, validated. */
 export interface ServerConfig {
@@ -43,6 +44,8 @@ export interface ServerConfig {
   idempotencyTtlSeconds: number;
   /** Seconds an oauth2 authorization-code credential waits for its callback before it expires. */
   oauthPendingTtlSeconds: number;
+  /** Rate limits, trusted proxies and JWKS cooldown (see limits-config.ts). */
+  limits: LimitsConfig;
 }
 
 /** A CONFIGURATION_ERROR listing every variable at fault with what it must be (never its value). */
@@ -213,6 +216,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     throw configError([{ path: "CREDKIT_BODY_LIMIT", message: "must be a size such as 100kb or 1mb" }]);
   }
 
+  const rateLimitPerMinute = integer(env, "CREDKIT_RATE_LIMIT_PER_MINUTE", 1200, 0, 10_000_000);
   return {
     port: integer(env, "PORT", 3000, 0, 65535),
     host: env.HOST || undefined,
@@ -224,11 +228,12 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     outboundAllowHosts: allowHosts(env),
     logLevel,
     shutdownTimeoutMs: integer(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
-    rateLimitPerMinute: integer(env, "CREDKIT_RATE_LIMIT_PER_MINUTE", 1200, 0, 10_000_000),
+    rateLimitPerMinute,
     corsOrigins: corsOrigins(env),
     requestTimeoutMs: integer(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
     idempotencyTtlSeconds: integer(env, "CREDKIT_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 7 * 86_400),
     oauthPendingTtlSeconds: integer(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
+    limits: limitsFromEnv(env, integer, configError, rateLimitPerMinute),
   };
 }
 

@@ -13,6 +13,7 @@ export * from "./record.js";
 export * from "./regions.js";
 export * from "./rotation/index.js";
 export * from "./schemas/bodies.js";
+export * from "./schemas/json-bounds.js";
 export * from "./schemas/parse.js";
 export * from "./schemas/secrets.js";
 export * from "./service.js";

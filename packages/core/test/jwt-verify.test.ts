@@ -235,3 +235,86 @@ describe("jwtVerify signature checks started before the lookups answer", () => {
     });
   });
 });
+
+describe("fail-open while keys are cached (issue 10)", () => {
+  /** A fail-open service whose JWKS endpoint can be taken down after the first fetch. */
+  async function cachedThenDown(extra: Record<string, unknown> = {}) {
+    let down = false;
+    const base = createOutboundFetch({ policy: createAddressPolicy(["127.0.0.1"]), timeoutMs: 2000 });
+    const service = createCredentialService({
+      regions: { "eu-west-1": memoryStore() },
+      keyring,
+      defaultRegion: "eu-west-1",
+      outboundFetch: (url, init) => (down ? Promise.reject(new Error("JWKS down")) : base(url, init)),
+      jwks: { cooldownMs: 0 },
+    });
+    const clientId = `c-${randomUUID()}`;
+    await service.create(admin, clientId, jwtVerify({ failPolicy: "fail-open", ...extra }));
+    expect(await verify(service, clientId, await token())).toMatchObject({ ok: true });
+    down = true;
+    return { service, clientId };
+  }
+  const forged = async (claims: Claims, kid = "attacker-kid") => {
+    const { privateKey } = await import("jose").then((j) => j.generateKeyPair("RS256"));
+    return new SignJWT({ aud: "api", sub: "user-1", ...claims })
+      .setProtectedHeader({ alg: "RS256", kid })
+      .setIssuer(issuerUrl)
+      .sign(privateKey);
+  };
+
+  it("refuses a token signed by another key with an unknown kid, checked against the cached keys", async () => {
+    const { service, clientId } = await cachedThenDown();
+    const exp = now() + 300;
+    expect(await verify(service, clientId, await forged({ exp }))).toEqual({ ok: false, reason: "INVALID" });
+    // Same kid as a cached key, wrong signature: refused too.
+    expect(await verify(service, clientId, await forged({ exp }, rsaKid))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    // Genuine tokens still verify with the cached keys, not degraded.
+    expect(await verify(service, clientId, await token())).toMatchObject({ ok: true });
+    expect(await verify(service, clientId, await token())).not.toHaveProperty("degraded");
+  });
+
+  it("never skips the key-free claim checks, even with no key set at all", async () => {
+    const down = `http://127.0.0.1:${closedPort}/jwks`;
+    const { service, clientId } = setup();
+    await service.create(admin, clientId, jwtVerify({ jwksUri: down, failPolicy: "fail-open" }));
+    const exp = now() + 300;
+    expect(await verify(service, clientId, await forged({ exp }))).toMatchObject({
+      ok: true,
+      degraded: true,
+    });
+    expect(await verify(service, clientId, await forged({ exp: now() - 60 }))).toEqual({
+      ok: false,
+      reason: "EXPIRED",
+    });
+    expect(await verify(service, clientId, await forged({ exp, aud: "other" }))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    expect(await verify(service, clientId, await forged({ exp, nbf: now() + 600 }))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    expect(await verify(service, clientId, await forged({ exp, iat: now() + 3600 }))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    expect(await verify(service, clientId, await forged({}))).toEqual({ ok: false, reason: "INVALID" });
+  });
+
+  it("refuses tokens without exp or with a future iat when verified, unless exp is opted out", async () => {
+    const { service, clientId } = setup();
+    await service.create(admin, clientId, jwtVerify({}));
+    const noExp = await token({ exp: undefined });
+    expect(await verify(service, clientId, noExp)).toEqual({ ok: false, reason: "INVALID" });
+    expect(await verify(service, clientId, await token({ iat: now() + 3600 }))).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    const optOut = setup();
+    await optOut.service.create(admin, optOut.clientId, jwtVerify({ allowMissingExp: true }));
+    expect(await verify(optOut.service, optOut.clientId, noExp)).toMatchObject({ ok: true });
+  });
+});

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { CredkitError, invalid } from "@credkit/core";
 
 /** What is kept for an `Idempotency-Key`: the request's fingerprint and, once done, what it created. */
@@ -6,6 +6,45 @@ export interface IdempotencyEntry {
   fingerprint: string;
   /** Absent while the first request is still running. */
   credentialId?: string;
+  /** What the answer carried beside the credential (an `authorizationUrl`), sealed: it holds a state. */
+  sealedExtra?: string;
+}
+
+/**
+ * How idempotency state is protected at rest: fingerprints and keys are keyed hashes (a body holds a
+ * secret; an unkeyed hash of it would let a guess be confirmed offline), and what must be replayed
+ * verbatim is sealed. Processes sharing a store must share these keys (the server uses its keyring).
+ */
+export interface IdempotencyProtection {
+  /** A keyed hash (e.g. HMAC-SHA256) of `text`. */
+  hash(text: string): string;
+  /** Encrypts `text`, bound to the (hashed) idempotency `key`. */
+  seal(text: string, key: string): string;
+  /** Decrypts what {@link seal} made for the same `key`; throws if it was tampered with. */
+  open(sealed: string, key: string): string;
+}
+
+/** Protection under a random key of this process: enough for a per-process store. */
+export function processIdempotencyProtection(): IdempotencyProtection {
+  const hashKey = randomBytes(32);
+  const sealKey = randomBytes(32);
+  return {
+    hash: (text) => createHmac("sha256", hashKey).update(text, "utf8").digest("base64url"),
+    seal(text, key) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv("aes-256-gcm", sealKey, iv).setAAD(Buffer.from(key, "utf8"));
+      const body = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
+      return [iv, body, cipher.getAuthTag()].map((b) => b.toString("base64url")).join(".");
+    },
+    open(sealed, key) {
+      const [iv = "", body = "", tag = ""] = sealed.split(".");
+      const decipher = createDecipheriv("aes-256-gcm", sealKey, Buffer.from(iv, "base64url"));
+      decipher.setAAD(Buffer.from(key, "utf8")).setAuthTag(Buffer.from(tag, "base64url"));
+      return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString(
+        "utf8",
+      );
+    },
+  };
 }
 
 /**
@@ -59,28 +98,36 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
+/** A created credential and what its answer carried beside it. */
+interface Created {
+  credentialId: string;
+  authorizationUrl?: string;
+}
 
 /**
- * Runs a create at most once per `Idempotency-Key`, scoped to the client and the caller's token: a
- * retry with the same key and body gets the credential the first request created (looked up again, so
- * nothing but its id is kept), a reuse with another body gets 409, and a retry while the first is still
- * running gets 409 too. A failed create frees the key.
+ * Runs a create at most once per `Idempotency-Key`, scoped to the client and the authenticated caller:
+ * a retry with the same key and body gets exactly the answer the first request got (the credential
+ * looked up again, its `authorizationUrl` kept sealed), a reuse with another body gets 409, and a retry
+ * while the first is still running gets 409 too. A failed create frees the key. Nothing is kept but
+ * keyed hashes, the credential id and the sealed extra.
  */
 export async function idempotentCreate(options: {
   store: IdempotencyStore;
+  protection: IdempotencyProtection;
   ttlMs: number;
   key: string;
+  /** Who is asking (a stable caller identity) and for which client. */
   scope: string;
   body: unknown;
-  create: () => Promise<{ credentialId: string }>;
-  replay: (credentialId: string) => Promise<unknown>;
+  create: () => Promise<Created>;
+  replay: (credentialId: string) => Promise<object>;
 }): Promise<{ replayed: boolean; result: unknown }> {
   if (!KEY.test(options.key)) {
     throw invalid([{ path: "Idempotency-Key", message: "must be 1-255 visible ASCII characters" }]);
   }
-  const key = sha256(`${options.scope}\n${options.key}`);
-  const fingerprint = sha256(canonical(options.body));
+  const { protection } = options;
+  const key = protection.hash(`idempotency-key\n${options.scope}\n${options.key}`);
+  const fingerprint = protection.hash(`idempotency-body\n${canonical(options.body)}`);
   const held = await options.store.claim(key, fingerprint, options.ttlMs);
   if (held) {
     if (held.fingerprint !== fingerprint) {
@@ -98,14 +145,25 @@ export async function idempotentCreate(options: {
         },
       );
     }
-    return { replayed: true, result: await options.replay(held.credentialId) };
+    const current = await options.replay(held.credentialId);
+    const extra = held.sealedExtra === undefined ? {} : JSON.parse(protection.open(held.sealedExtra, key));
+    return { replayed: true, result: { ...current, ...extra } };
   }
+  let result: Created;
   try {
-    const result = await options.create();
-    await options.store.complete(key, { fingerprint, credentialId: result.credentialId }, options.ttlMs);
-    return { replayed: false, result };
+    result = await options.create();
   } catch (error) {
-    await options.store.release(key);
+    // The create's own error is the answer; a release that fails too leaves the claim to its TTL.
+    await options.store.release(key).catch(() => undefined);
     throw error;
   }
+  const extra = result.authorizationUrl === undefined ? {} : { authorizationUrl: result.authorizationUrl };
+  const sealedExtra =
+    result.authorizationUrl === undefined ? undefined : protection.seal(JSON.stringify(extra), key);
+  await options.store.complete(
+    key,
+    { fingerprint, credentialId: result.credentialId, ...(sealedExtra === undefined ? {} : { sealedExtra }) },
+    options.ttlMs,
+  );
+  return { replayed: false, result };
 }

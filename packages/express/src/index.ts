@@ -3,9 +3,11 @@ export { createHealthRouter } from "./health.js";
 export { type ErrorObserver, errorHandler, sendError, statusByCode } from "./http-errors.js";
 export {
   type IdempotencyEntry,
+  type IdempotencyProtection,
   type IdempotencyStore,
   idempotentCreate,
   memoryIdempotencyStore,
+  processIdempotencyProtection,
 } from "./idempotency.js";
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from "./openapi.js";
 export { type Operation, operations } from "./operations.js";

@@ -1,10 +1,22 @@
-import { createHash } from "node:crypto";
 import type { Actor, CredentialService } from "@credkit/core";
-import { assertClientAccess, CredkitError, parseOrThrow, verifyRequestBody } from "@credkit/core";
+import {
+  assertClientAccess,
+  CredkitError,
+  checkJsonBounds,
+  invalid,
+  parseOrThrow,
+  verifyRequestBody,
+} from "@credkit/core";
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { renderDocsPage } from "./docs-page.js";
 import { type ErrorObserver, errorHandler } from "./http-errors.js";
-import { type IdempotencyStore, idempotentCreate, memoryIdempotencyStore } from "./idempotency.js";
+import {
+  type IdempotencyProtection,
+  type IdempotencyStore,
+  idempotentCreate,
+  memoryIdempotencyStore,
+  processIdempotencyProtection,
+} from "./idempotency.js";
 import { parseCallbackQuery, renderCallbackPage } from "./oauth-callback.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
@@ -16,7 +28,7 @@ import {
   parseLimit,
   requireJsonBody,
 } from "./request-params.js";
-import type { Authenticate, AuthenticatedActor } from "./token-auth.js";
+import { type Authenticate, type AuthenticatedActor, tokenFromHeader } from "./token-auth.js";
 
 /** Options of {@link createCredkitRouter}. */
 export interface CredkitRouterOptions {
@@ -31,9 +43,10 @@ export interface CredkitRouterOptions {
   onError?: ErrorObserver;
   /**
    * Makes `POST …/credentials` with an `Idempotency-Key` header safe to retry (see
-   * {@link idempotentCreate}). Default: a per-process store keeping keys 24 hours.
+   * {@link idempotentCreate}). Default: a per-process store keeping keys 24 hours, protected by a
+   * per-process key (a store shared by several processes needs a shared `protection`).
    */
-  idempotency?: { store: IdempotencyStore; ttlMs?: number };
+  idempotency?: { store: IdempotencyStore; ttlMs?: number; protection?: IdempotencyProtection };
 }
 
 type Handler = (req: Request, res: Response, actor: Actor) => Promise<void>;
@@ -52,6 +65,21 @@ function sendCredential(
     message: "Success",
     ...(authorizationUrl ? { authorizationUrl } : {}),
   });
+}
+
+/** Refuses a body whose bytes are not valid text in its charset (body-parser's `verify` hook). */
+function requireValidText(_req: unknown, _res: unknown, buf: Buffer, encoding: string): void {
+  let decoder: InstanceType<typeof TextDecoder>;
+  try {
+    decoder = new TextDecoder(encoding, { fatal: true });
+  } catch {
+    return; // a charset TextDecoder does not know: the parser refuses it with 415 anyway
+  }
+  try {
+    decoder.decode(buf);
+  } catch {
+    throw invalid([{ path: "body", message: `must be valid ${encoding.toUpperCase()}` }]);
+  }
 }
 
 /** FORBIDDEN unless the actor's token carries the `resolve` scope (the routes that use secrets). */
@@ -75,11 +103,14 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
   const json = express.json({
     limit: options.bodyLimit ?? "100kb",
     type: isJsonRequest,
+    // Checked on the bytes: the parser would turn invalid UTF-8 into U+FFFD and store that.
+    verify: requireValidText,
   });
 
   const idempotency = {
     store: options.idempotency?.store ?? memoryIdempotencyStore(),
     ttlMs: options.idempotency?.ttlMs ?? 24 * 60 * 60 * 1000,
+    protection: options.idempotency?.protection ?? processIdempotencyProtection(),
   };
 
   const handlers: Record<Operation["operationId"], Handler> = {
@@ -102,21 +133,18 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
         sendCredential(res, 201, await service.create(actor, clientId, req.body));
         return;
       }
-      // Scoped to the client and the caller's token (hashed: the token itself is never kept).
-      const token = createHash("sha256")
-        .update(req.headers.authorization ?? "")
-        .digest("base64url");
+      // Scoped to the client and the authenticated caller: its token, raw or `Bearer` alike (only
+      // keyed hashes of the scope are kept, never the token).
       const { replayed, result } = await idempotentCreate({
-        store: idempotency.store,
-        ttlMs: idempotency.ttlMs,
+        ...idempotency,
         key,
-        scope: `${token}\n${clientId}`,
+        scope: `${actor.userId}\n${tokenFromHeader(req.headers.authorization) ?? ""}\n${clientId}`,
         body: req.body,
         create: () => service.create(actor, clientId, req.body),
         replay: (credentialId) => service.get(actor, clientId, credentialId),
       });
       if (replayed) res.setHeader("Idempotent-Replayed", "true");
-      sendCredential(res, 201, result as { credentialVersion: number });
+      sendCredential(res, 201, result as { credentialVersion: number; authorizationUrl?: string });
     },
     async getCredential(req, res, actor) {
       sendCredential(res, 200, await service.get(actor, param(req, "clientId"), param(req, "credentialId")));
@@ -211,6 +239,12 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
       next();
     },
     json,
+    (req, _res, next) => {
+      // Depth and size are bounded before anything recursive (fingerprints, zod, stringify) sees the body.
+      const tooBig = checkJsonBounds(req.body);
+      if (tooBig) throw invalid([tooBig]);
+      next();
+    },
   ];
 
   for (const op of operations) {

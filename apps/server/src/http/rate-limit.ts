@@ -1,51 +1,111 @@
-import { CredkitError } from "@credkit/core";
-import { sendError, tokenFromHeader } from "@credkit/express";
-import type { RequestHandler } from "express";
+import { isIPv6 } from "node:net";
+import { CredkitError, storageUnavailable } from "@credkit/core";
+import { type Authenticate, sendError, tokenFromHeader } from "@credkit/express";
+import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import type { SharedCounter } from "./shared-counter.js";
 
+/** The limits, per minute; 0 turns one off. */
+export interface RateLimits {
+  /** Management API requests per authenticated caller (token). */
+  perMinute: number;
+  /** Data-plane requests (`/verify`, `/resolve`, `/invalidate`) per authenticated caller. */
+  dataPlanePerMinute: number;
+  /** Requests that fail authentication, per source address (IPv6: per /64). */
+  authFailuresPerMinute: number;
+  /** Requests to the token-less routes (OAuth callback, docs, OpenAPI), per source address and route. */
+  publicPerMinute: number;
+}
+
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions {
-  /** Requests allowed per token per minute; 0 turns the limit off. */
-  perMinute: number;
+  limits: RateLimits;
+  /** Counts callers and failed authentications: shared through Redis when the deployment has it. */
   counter: SharedCounter;
-  /** A keyed hash of who is calling: the same in every process sharing the counter, never the token. */
-  keyOf: (who: string) => string;
+  /** Counts the token-less routes, in this process: they must work whatever the shared backend does. */
+  publicCounter: SharedCounter;
+  /** Who is calling; the same authenticator the router uses. */
+  authenticate: Authenticate;
+  /** A keyed hash of a bucket name: the same in every process sharing the counter, never the token. */
+  keyOf: (bucket: string) => string;
   logger: Logger;
 }
 
+type RouteClass = "public" | "dataPlane" | "management";
+
+const PUBLIC = /^\/(oauth2\/callback|docs|openapi\.json)\/?$/;
+const DATA_PLANE = /^\/clients\/[^/]+\/(verify|credentials\/[^/]+\/(resolve|invalidate))\/?$/;
+
+/** Which limit a request (path relative to the API's mount point) falls under. */
+export function routeClass(req: Pick<Request, "path" | "method">): RouteClass {
+  if (PUBLIC.test(req.path)) return "public";
+  return req.method === "POST" && DATA_PLANE.test(req.path) ? "dataPlane" : "management";
+}
+
 /**
- * Per-token rate limiting: 429 `RATE_LIMITED` with `Retry-After` once a token has made `perMinute`
- * requests in the current minute. Tokens are counted under a keyed hash, never in clear; requests
- * without a token are counted by address. If the counter's backend fails, requests are let through
- * (an outage of the limiter must not become an outage of the API) and the failure is logged.
+ * The source address a limit counts by: the address Express derives with the `trust proxy` setting
+ * (the socket's peer unless it is a configured trusted proxy, never a blind `X-Forwarded-For`), IPv6
+ * folded to its /64 so one host cannot spread itself over 2^64 buckets.
+ */
+export function sourceAddress(req: Request): string {
+  const address = (req.ip ?? req.socket.remoteAddress ?? "unknown").replace(/^::ffff:(?=\d+\.)/, "");
+  if (!isIPv6(address)) return address;
+  const [head = "", tail = ""] = address.split("::");
+  const groups = [...head.split(":").filter(Boolean)];
+  const rest = tail.split(":").filter(Boolean);
+  while (groups.length + rest.length < 8) groups.push("0");
+  return `${[...groups, ...rest].slice(0, 4).join(":")}::/64`;
+}
+
+/**
+ * Rate limiting that an unauthenticated flood cannot turn against anyone else. A request that fails
+ * authentication counts against its source address (429 `RATE_LIMITED` once over, before any other
+ * work or audit line); an authenticated one against its caller, the management API and the data plane
+ * in separate buckets; the OAuth callback and docs against their own per-address, per-route buckets in
+ * this process. Buckets are keyed hashes, never tokens. A failing shared counter answers 503
+ * `STORAGE_UNAVAILABLE` with `Retry-After`, like every other Redis use.
  */
 export function rateLimit(options: RateLimitOptions): RequestHandler {
   const windowMs = 60_000;
-  return async (req, res, next) => {
-    if (options.perMinute <= 0) {
-      next();
-      return;
+  const { limits } = options;
+
+  async function over(res: Response, counter: SharedCounter, bucket: string, limit: number) {
+    const { count, resetMs } = await counter.hit(options.keyOf(bucket), windowMs);
+    res.setHeader("RateLimit-Limit", String(limit));
+    res.setHeader("RateLimit-Remaining", String(Math.max(0, limit - count)));
+    if (count <= limit) return false;
+    const retryAfterSeconds = Math.max(1, Math.ceil(resetMs / 1000));
+    sendError(res, new CredkitError("RATE_LIMITED", "Too many requests; retry later", { retryAfterSeconds }));
+    return true;
+  }
+
+  async function limit(req: Request, res: Response): Promise<boolean> {
+    const kind = routeClass(req);
+    if (kind === "public") {
+      if (limits.publicPerMinute <= 0) return false;
+      const bucket = `public\n${req.path}\n${sourceAddress(req)}`;
+      return over(res, options.publicCounter, bucket, limits.publicPerMinute);
     }
-    const token = tokenFromHeader(req.headers.authorization);
-    const who = token ?? `ip:${req.socket.remoteAddress ?? "unknown"}`;
-    try {
-      const { count, resetMs } = await options.counter.hit(options.keyOf(who), windowMs);
-      res.setHeader("RateLimit-Limit", String(options.perMinute));
-      res.setHeader("RateLimit-Remaining", String(Math.max(0, options.perMinute - count)));
-      if (count > options.perMinute) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(resetMs / 1000));
-        sendError(
-          res,
-          new CredkitError("RATE_LIMITED", "Too many requests for this token; retry later", {
-            retryAfterSeconds,
-          }),
-        );
-        return;
-      }
-    } catch (error) {
-      options.logger.warn({ err: error }, "rate limiter unavailable; letting the request through");
+    const actor = await options.authenticate(req);
+    if (!actor) {
+      if (limits.authFailuresPerMinute <= 0) return false;
+      return over(res, options.counter, `auth-failure\n${sourceAddress(req)}`, limits.authFailuresPerMinute);
     }
-    next();
+    const perMinute = kind === "dataPlane" ? limits.dataPlanePerMinute : limits.perMinute;
+    if (perMinute <= 0) return false;
+    // Authenticated, so the token is one of the configured ones: raw or `Bearer`, one caller.
+    return over(res, options.counter, `${kind}\n${tokenFromHeader(req.headers.authorization)}`, perMinute);
+  }
+
+  return (req, res, next) => {
+    limit(req, res).then(
+      (answered) => {
+        if (!answered) next();
+      },
+      (error: unknown) => {
+        options.logger.warn({ err: error }, "rate limiter backend unavailable");
+        sendError(res, storageUnavailable("rate limit", error));
+      },
+    );
   };
 }

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
+import { guardRedis } from "./redis-guard.js";
 
 /** A fixed-window counter shared by every process of a deployment (or local to this one). */
 export interface SharedCounter {
@@ -6,16 +7,32 @@ export interface SharedCounter {
   hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
 }
 
-/** A counter for this process only (the memory-store default). */
-export function memoryCounter(now: () => number = Date.now): SharedCounter {
+/** Default bound on the keys one in-process counter holds. */
+export const DEFAULT_MAX_COUNTER_KEYS = 100_000;
+
+/**
+ * A counter for this process only (the memory-store default). It holds at most `maxKeys` keys whatever
+ * the input: past that, lapsed windows are dropped and then the oldest window, so a flood of distinct
+ * keys costs a bounded amount of memory (at worst resetting the oldest caller's count early).
+ */
+export function memoryCounter(
+  now: () => number = Date.now,
+  maxKeys: number = DEFAULT_MAX_COUNTER_KEYS,
+): SharedCounter {
   const windows = new Map<string, { count: number; resetAt: number }>();
+  let nextSweep = 0;
   return {
     async hit(key, windowMs) {
       const at = now();
       let window = windows.get(key);
       if (!window || window.resetAt <= at) {
-        // Drop lapsed windows as we go so the map cannot grow without bound.
-        for (const [k, w] of windows) if (w.resetAt <= at) windows.delete(k);
+        windows.delete(key);
+        // Lapsed windows go at most once a window (not per new key: that would be quadratic in a flood).
+        if (at >= nextSweep || windows.size >= maxKeys) {
+          for (const [k, w] of windows) if (w.resetAt <= at) windows.delete(k);
+          nextSweep = at + windowMs;
+        }
+        while (windows.size >= maxKeys) windows.delete(windows.keys().next().value as string);
         window = { count: 0, resetAt: at + windowMs };
         windows.set(key, window);
       }
@@ -30,14 +47,13 @@ const HIT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
 
-/** A counter in Redis, shared by every server process using it. */
+/** A counter in Redis, shared by every server process using it (keys expire with their window). */
 export function redisCounter(client: Redis | Cluster, prefix: string): SharedCounter {
   return {
     async hit(key, windowMs) {
-      const [count, ttl] = (await client.eval(HIT, 1, `${prefix}${key}`, String(windowMs))) as [
-        number,
-        number,
-      ];
+      const [count, ttl] = (await guardRedis("rate limit", () =>
+        client.eval(HIT, 1, `${prefix}${key}`, String(windowMs)),
+      )) as [number, number];
       return { count, resetMs: ttl > 0 ? ttl : windowMs };
     },
   };

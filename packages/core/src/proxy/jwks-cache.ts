@@ -71,6 +71,26 @@ export function createJwksCache(options: JwksCacheOptions) {
     return pending;
   }
 
+  // When each URI's last refresh was attempted: a failing endpoint is asked at most once per cooldown.
+  const attempts = new Map<string, number>();
+
+  /**
+   * A fresher key set, or the cached one when the endpoint fails (or failed within the cooldown). Keys
+   * once fetched stay usable through an outage: a token is always checked against them, so an outage
+   * never turns an unknown `kid` into a fail-open verdict.
+   */
+  async function refresh(uri: string, cached: KeySet): Promise<KeySet> {
+    const last = attempts.get(uri);
+    if (last !== undefined && options.now() - last < options.cooldownMs) return cached;
+    attempts.set(uri, options.now());
+    try {
+      return await load(uri);
+    } catch (error) {
+      if (error instanceof JwksUnavailableError) return cached;
+      throw error;
+    }
+  }
+
   function select(set: KeySet, header: JWSHeaderParameters): JWK | undefined {
     const candidates = set.keys.filter(
       (k) =>
@@ -89,19 +109,23 @@ export function createJwksCache(options: JwksCacheOptions) {
       if (existing) return existing;
       const resolver: KeyResolver = async (header) => {
         let set = sets.get(uri);
-        if (!set || options.now() - set.fetchedAt > options.maxAgeMs) set = await load(uri);
+        if (!set)
+          set = await load(uri); // no key set at all: only here may the fetch failure surface
+        else if (options.now() - set.fetchedAt > options.maxAgeMs) set = await refresh(uri, set);
         let jwk = select(set, header);
+        // An unknown kid after the cooldown: the issuer may have rotated keys.
         if (!jwk && options.now() - set.fetchedAt >= options.cooldownMs) {
-          set = await load(uri); // an unknown kid after the cooldown: the issuer may have rotated keys
+          set = await refresh(uri, set);
           jwk = select(set, header);
         }
         if (!jwk) throw new errors.JWKSNoMatchingKey();
         const cacheKey = `${jwk.kid ?? ""}|${header.alg}`;
-        let key = set.imported.get(cacheKey);
+        const imported = set.imported;
+        let key = imported.get(cacheKey);
         if (!key) {
           key = importJWK(jwk, header.alg);
-          key.catch(() => set.imported.delete(cacheKey)); // a key that fails to import is not remembered
-          set.imported.set(cacheKey, key);
+          key.catch(() => imported.delete(cacheKey)); // a key that fails to import is not remembered
+          imported.set(cacheKey, key);
         }
         return key;
       };

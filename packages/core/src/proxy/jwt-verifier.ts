@@ -1,7 +1,8 @@
-import { errors, jwtVerify } from "jose";
+import { decodeJwt, errors, jwtVerify } from "jose";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
 import type { SecretOf } from "../schemas/secrets.js";
 import { createJwksCache, JwksUnavailableError } from "./jwks-cache.js";
+import { checkClaims } from "./jwt-claims.js";
 
 /** How a JWT verification ended. */
 export type JwtOutcome = "VALID" | "INVALID" | "EXPIRED" | "JWKS_UNAVAILABLE";
@@ -42,13 +43,26 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         currentDate: new Date(options.now()),
       };
       try {
-        if (config.secret !== undefined) await jwtVerify(token, encoder.encode(config.secret), claims);
-        else await jwtVerify(token, jwks.resolver(config.jwksUri as string), claims);
-        return "VALID";
+        const { payload } =
+          config.secret !== undefined
+            ? await jwtVerify(token, encoder.encode(config.secret), claims)
+            : await jwtVerify(token, jwks.resolver(config.jwksUri as string), claims);
+        return checkClaims(payload, config, options.now()) ?? "VALID";
       } catch (error) {
         if (error instanceof errors.JWTExpired) return "EXPIRED";
-        return error instanceof JwksUnavailableError ? "JWKS_UNAVAILABLE" : "INVALID";
+        if (!(error instanceof JwksUnavailableError)) return "INVALID";
+        // No usable key set at all: the fail policy decides, but only for a token whose claims hold.
+        return unverifiedClaims(token, config, options.now()) ?? "JWKS_UNAVAILABLE";
       }
     },
   };
+}
+
+/** The key-free claim checks on a token whose signature cannot be checked (no key set to check it with). */
+function unverifiedClaims(token: string, config: SecretOf<"jwtVerify">, nowMs: number) {
+  try {
+    return checkClaims(decodeJwt(token), config, nowMs);
+  } catch {
+    return "INVALID" as const;
+  }
 }

@@ -1,13 +1,15 @@
 import * as z from "zod";
 import { clientIdPattern, regionPattern } from "../ids.js";
 import { authTypes, credentialStatuses, credentialTypes } from "../record.js";
+import { NO_CONTROL_CHARACTERS } from "./fields.js";
 import { secretSchemas } from "./secrets.js";
 
 const credentialName = z
   .string()
   .trim()
   .min(1, "must not be empty")
-  .max(256, "must be at most 256 characters");
+  .max(256, "must be at most 256 characters")
+  .regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
 const ruleEffect = z.enum(["allow", "deny"]);
 const region = z.string().max(32).regex(regionPattern, "must be a region name such as eu-west-1");
 const clientRef = z.string().regex(clientIdPattern, "must be 1-128 of A-Z a-z 0-9 . _ : @ -");

@@ -22,8 +22,15 @@ export const outboundUrl = z
   .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
   .max(2048);
 
+/** No control characters (CR, LF, NUL, ESC, DEL, C1): they forge log lines and terminal output. */
+export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
 /** A short non-empty identifier-like string (client ids at an OAuth server, issuers, audiences). */
-export const shortText = z.string().min(1, "must not be empty").max(1024);
+export const shortText = z
+  .string()
+  .min(1, "must not be empty")
+  .max(1024)
+  .regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
 
 /** A map of header names to values. */
 export const headerMap = z.record(headerName, headerValue);

@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import { CredkitError, type FieldError } from "../errors.js";
+import { checkJsonBounds } from "./json-bounds.js";
 
 /** Dotted path of a zod issue, prefixed (`secret.keyValue`); `body` for the root. */
 function pathOf(prefix: readonly PropertyKey[], path: readonly PropertyKey[]): string {
@@ -25,12 +26,15 @@ const errorMap: z.core.$ZodErrorMap = (issue) => {
 /**
  * Parses `input` with `schema`; on failure throws VALIDATION_ERROR listing every field at fault
  * (`errors: [{ path, message }]`), its message naming the first one. Input values are never echoed.
+ * Input nested too deep or too big is refused first, before zod or anything else recurses into it.
  */
 export function parseOrThrow<S extends z.ZodType>(
   schema: S,
   input: unknown,
   prefix: readonly PropertyKey[] = [],
 ): z.output<S> {
+  const tooBig = checkJsonBounds(input, undefined, prefix.map(String));
+  if (tooBig) throw invalid([tooBig]);
   const result = schema.safeParse(input, { error: errorMap, reportInput: false });
   if (result.success) return result.data;
   const errors: FieldError[] = result.error.issues.map((issue) => ({

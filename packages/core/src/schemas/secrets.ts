@@ -36,6 +36,10 @@ export const jwtVerifySecret = z
     secret: z.string().min(32, "must be at least 32 characters").max(1024).optional(),
     clockSkewSeconds: z.int().min(0).max(600).optional(),
     failPolicy: z.enum(["fail-closed", "fail-open"]).default("fail-closed"),
+    allowMissingExp: z
+      .boolean()
+      .optional()
+      .describe("Accept tokens without an exp claim (refused by default)"),
   })
   .superRefine((value, ctx) => {
     if ((value.jwksUri === undefined) === (value.secret === undefined)) {

@@ -1,0 +1,59 @@
+import { isIP } from "node:net";
+import type { FieldError } from "@credkit/core";
+import type { RateLimits } from "./http/rate-limit.js";
+
+/** The hardening limits of the configuration (docs/security-limits.md lists them with their defaults). */
+export interface LimitsConfig {
+  /** The per-minute limits of the rate limiter (0 turns one off). */
+  rateLimits: RateLimits;
+  /** Express `trust proxy` list: addresses/CIDRs (or loopback, linklocal, uniquelocal) whose `X-Forwarded-For` is believed. */
+  trustedProxies: string[];
+  /** Milliseconds after a JWKS fetch (or failed attempt) before an unknown `kid` may trigger another. */
+  jwksCooldownMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+type IntegerVar = (env: Env, name: string, fallback: number, min: number, max: number) => number;
+
+const NAMED_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** Reads the limits from the environment with the configuration's own parsers. */
+export function limitsFromEnv(
+  env: Env,
+  integer: IntegerVar,
+  configError: (problems: FieldError[]) => Error,
+  perMinute: number,
+): LimitsConfig {
+  const trustedProxies = (env.CREDKIT_TRUSTED_PROXIES ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = trustedProxies.find((entry) => !isTrustedProxyEntry(entry));
+  if (bad !== undefined) {
+    throw configError([
+      {
+        path: "CREDKIT_TRUSTED_PROXIES",
+        message: "must be comma-separated IP addresses or CIDRs (or loopback, linklocal, uniquelocal)",
+      },
+    ]);
+  }
+  return {
+    rateLimits: {
+      perMinute,
+      dataPlanePerMinute: integer(env, "CREDKIT_DATA_PLANE_RATE_LIMIT_PER_MINUTE", 0, 0, 100_000_000),
+      authFailuresPerMinute: integer(env, "CREDKIT_AUTH_FAILURE_LIMIT_PER_MINUTE", 60, 0, 10_000_000),
+      publicPerMinute: integer(env, "CREDKIT_PUBLIC_RATE_LIMIT_PER_MINUTE", 300, 0, 10_000_000),
+    },
+    trustedProxies,
+    jwksCooldownMs: integer(env, "CREDKIT_JWKS_COOLDOWN_MS", 30_000, 0, 3_600_000),
+  };
+}
+
+function isTrustedProxyEntry(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [address = "", bits, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
