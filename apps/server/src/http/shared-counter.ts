@@ -27,8 +27,9 @@ export function memoryCounter(
       let window = windows.get(key);
       if (!window || window.resetAt <= at) {
         windows.delete(key);
-        // Lapsed windows go at most once a window (not per new key: that would be quadratic in a flood).
-        if (at >= nextSweep || windows.size >= maxKeys) {
+        // Lapsed windows go at most once a window (not per new key: that would be quadratic in a flood);
+        // when full, the oldest window goes, which (one window length for all) is the first to lapse.
+        if (at >= nextSweep) {
           for (const [k, w] of windows) if (w.resetAt <= at) windows.delete(k);
           nextSweep = at + windowMs;
         }
