@@ -127,7 +127,7 @@ describe("Redis outages (issue 10, item 5)", () => {
     try {
       for (const server of [unlimited, ...servers]) {
         const api = apiClient(server.url, token);
-        for (const headers of [{ "Idempotency-Key": `k-${randomUUID()}` }, {}]) {
+        for (const headers of [{ "Idempotency-Key": `k-${randomUUID()}` }, {}] as Record<string, string>[]) {
           const res = await api("POST", path, body, headers);
           expect(res.status).toBe(503);
           expect(res.body.code).toBe("STORAGE_UNAVAILABLE");

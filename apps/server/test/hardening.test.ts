@@ -149,7 +149,7 @@ describe("4. deep or huge JSON is a 400 naming the field, nothing stored", () =>
       headers: { Authorization: token, "Content-Type": "application/json", ...headers },
       body: json,
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as { code: string; errors: { path: string }[] } };
   };
   const customToken = (body: string) =>
     `{"credentialName":"deep","credentialType":"target","authType":"customToken","region":"eu-west-1",` +
@@ -165,7 +165,7 @@ describe("4. deep or huge JSON is a 400 naming the field, nothing stored", () =>
       const res = await post(client, "/credentials", customToken(nested(depth)), headers);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe("VALIDATION_ERROR");
-      expect(res.body.errors[0].path).toMatch(/^secret\.body/);
+      expect(res.body.errors[0]?.path).toMatch(/^secret\.body/);
     }
     const wide = await post(
       client,
@@ -182,7 +182,7 @@ describe("4. deep or huge JSON is a 400 naming the field, nothing stored", () =>
   it("refuses deep verify bodies too", async () => {
     const res = await post(clientId(), "/verify", `{"headers":${nested(3_000)}}`);
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].path).toMatch(/^headers/);
+    expect(res.body.errors[0]?.path).toMatch(/^headers/);
   });
 });
 
@@ -200,7 +200,7 @@ describe("9. invalid UTF-8 and control characters are refused", () => {
         body: Buffer.concat([prefix, Buffer.from(bad), suffix]),
       });
       expect(res.status).toBe(400);
-      expect((await res.json()).errors[0].path).toBe("body");
+      expect(((await res.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe("body");
     }
     expect((await call("GET", `/api/clients/${client}/credentials`)).body.credentials).toEqual([]);
   });

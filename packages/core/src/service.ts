@@ -7,8 +7,9 @@ import { lookupValueOf } from "./lookup.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
 import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.js";
 import { createJwtVerifier } from "./proxy/jwt-verifier.js";
+import { unverifiableProxySecret } from "./proxy/presented.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
-import type { Actor, CallContext, StoredCredential } from "./record.js";
+import type { Actor, CallContext, CredentialType, StoredCredential } from "./record.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
 import {
   createCredentialBody,
@@ -162,10 +163,17 @@ function duplicateLookup(record: StoredCredential, cause?: unknown): CredkitErro
   return new CredkitError("CONFLICT", message, cause === undefined ? {} : { cause });
 }
 
-function parseSecret(authType: keyof typeof secretSchemas, secret: unknown): Secret {
+function parseSecret(
+  authType: keyof typeof secretSchemas,
+  secret: unknown,
+  credentialType: CredentialType,
+): Secret {
   if (secret === undefined && authType !== "none")
     throw invalid([{ path: "secret", message: "is required" }]);
-  return parseOrThrow(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
+  const parsed = parseOrThrow(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
+  const unverifiable = credentialType === "proxy" ? unverifiableProxySecret(authType, parsed) : null;
+  if (unverifiable) throw invalid([unverifiable]);
+  return parsed;
 }
 
 /** Creates the credential service over a region map and a keyring. */
@@ -282,7 +290,10 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
           },
         ]);
       }
-      const secret = parseSecret(input.authType, input.secret);
+      const secret = parseSecret(input.authType, input.secret, input.credentialType);
+      // The parent is a client too: the caller must be allowed to reach it.
+      if (input.parentId !== undefined && input.parentId !== clientId)
+        assertClientAccess(actor, input.parentId);
       const region = input.region ?? options.defaultRegion;
       if (region === undefined)
         throw invalid([
@@ -384,7 +395,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         let started: ReturnType<typeof pendingAuthorization> | null = null;
         if (input.secret !== undefined) {
           // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
-          const secret = parseSecret(record.authType, input.secret);
+          const secret = parseSecret(record.authType, input.secret, record.credentialType);
           Object.assign(next, sealed(next, secret), { tokenState: null, status: "active" });
           await assertLookupFree(next, secret, store);
           if (isAuthorizationCodeSecret(secret)) {
@@ -392,6 +403,9 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
             next.tokenState = started.tokenState;
             next.status = "pending_authorization";
             if (next.temporary) next.expiresAt = now() + pendingTtlMs;
+          } else if (record.status === "pending_authorization") {
+            // A pending credential given a secret that needs no authorization is usable now: permanent.
+            Object.assign(next, { temporary: false, expiresAt: null });
           }
         }
         try {

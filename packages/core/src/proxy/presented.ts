@@ -1,3 +1,4 @@
+import type { FieldError } from "../errors.js";
 import { apiKeyLookupValue, basicLookupValue, bearerLookupValue } from "../lookup.js";
 
 /** Incoming request headers: any letter case, values as Node gives them. */
@@ -11,20 +12,28 @@ export interface Presented {
 
 // Headers that never carry an API key: skipping them keeps the number of lookups small.
 const notApiKeyHeaders = new Set([
-  "accept", "accept-charset", "accept-encoding", "accept-language", "cache-control", "connection",
-  "content-encoding", "content-length", "content-type", "cookie", "date", "dnt", "expect", "forwarded",
-  "host", "if-match", "if-modified-since", "if-none-match", "if-unmodified-since", "keep-alive", "origin",
-  "pragma", "range", "referer", "te", "traceparent", "tracestate", "transfer-encoding", "upgrade",
-  "user-agent", "via", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
-  "x-real-ip", "x-request-id",
+  "accept", "accept-charset", "accept-encoding", "accept-language", "baggage", "cache-control",
+  "connection", "content-encoding", "content-length", "content-type", "cookie", "date", "dnt", "expect",
+  "forwarded", "host", "if-match", "if-modified-since", "if-none-match", "if-range", "if-unmodified-since",
+  "keep-alive", "origin", "pragma", "priority", "range", "referer", "te", "traceparent", "tracestate",
+  "transfer-encoding", "upgrade", "upgrade-insecure-requests", "user-agent", "via", "x-forwarded-for",
+  "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-real-ip", "x-request-id",
 ]); // biome-ignore format: a dense list reads better
-const MAX_API_KEY_HEADERS = 32;
+// Families of infrastructure headers (browsers, proxies, CDNs, tracing) that never carry an API key.
+const notApiKeyPrefixes =
+  /^(sec-|x-forwarded-|x-amzn-|x-amz-cf-|cf-|x-envoy-|x-b3-|x-datadog-|x-cloud-trace)/;
+// Names that usually carry a key: they are looked up first, so unrelated headers cannot crowd them out.
+const likelyApiKeyName = /key|token|auth|secret|api|sig|cred|pass/;
+/** At most this many headers are looked up as API keys (the bound on a verification's work). */
+export const MAX_API_KEY_HEADERS = 64;
+/** Header names and values longer than these are ignored (they cannot be a credential's). */
+const MAX_NAME_LENGTH = 256;
 const MAX_VALUE_LENGTH = 8192;
 
 /** The Authorization header and the candidate API-key headers of a request, read in one pass. */
 export interface ReadHeaders {
   authorization: string | null;
-  /** `[lower-cased name, value]` of every header that may carry an API key. */
+  /** `[lower-cased name, value]` of every header that may carry an API key, likely names first. */
   apiKeys: [string, string][];
 }
 
@@ -34,11 +43,17 @@ function single(value: string | readonly string[] | undefined): string | undefin
   return one !== undefined && one !== "" && one.length <= MAX_VALUE_LENGTH ? one : undefined;
 }
 
-/** Reads the headers (names in any letter case) once. */
+/**
+ * Reads the headers (names in any letter case) once. The work is bounded, not the request: what is
+ * over the bounds (long names or values, repeated headers, candidates past {@link MAX_API_KEY_HEADERS})
+ * is ignored, never refused, and names that look like key headers are taken before the others.
+ */
 export function readHeaders(headers: IncomingHeaders): ReadHeaders {
   let authorization: string | null = null;
-  const apiKeys: [string, string][] = [];
+  const likely: [string, string][] = [];
+  const others: [string, string][] = [];
   for (const rawName in headers) {
+    if (rawName.length > MAX_NAME_LENGTH) continue;
     const value = single(headers[rawName]);
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
@@ -47,9 +62,29 @@ export function readHeaders(headers: IncomingHeaders): ReadHeaders {
       authorization = value;
       if (/^(bearer|basic)\s/i.test(value)) continue;
     }
-    if (!notApiKeyHeaders.has(name) && apiKeys.length < MAX_API_KEY_HEADERS) apiKeys.push([name, value]);
+    if (notApiKeyHeaders.has(name) || notApiKeyPrefixes.test(name)) continue;
+    if (likelyApiKeyName.test(name)) {
+      if (likely.length < MAX_API_KEY_HEADERS) likely.push([name, value]);
+    } else if (others.length < MAX_API_KEY_HEADERS) others.push([name, value]);
   }
-  return { authorization, apiKeys };
+  return { authorization, apiKeys: [...likely, ...others].slice(0, MAX_API_KEY_HEADERS) };
+}
+
+/**
+ * Why a proxy credential's secret could never be presented to the verifier (a header it skips), as a
+ * field error, or null. Refused at create and update so such a credential is never stored.
+ */
+export function unverifiableProxySecret(authType: string, secret: unknown): FieldError | null {
+  if (authType !== "apiKey") return null;
+  const name = String((secret as { keyName?: unknown }).keyName).toLowerCase();
+  if (name === "authorization" || notApiKeyHeaders.has(name) || notApiKeyPrefixes.test(name)) {
+    return {
+      path: "secret.keyName",
+      message:
+        "is a header the verifier never reads as an API key (Authorization, Cookie, X-Request-Id, ...); use a dedicated header such as X-Api-Key",
+    };
+  }
+  return null;
 }
 
 /** The bearer token of an `Authorization: Bearer` header, if any. */

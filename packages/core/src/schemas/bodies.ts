@@ -86,11 +86,12 @@ export type CreateCredentialInput = z.output<typeof createCredentialBody>;
 /** A parsed update body. */
 export type UpdateCredentialInput = z.output<typeof updateCredentialBody>;
 
-/** Body of `POST /clients/{clientId}/verify`: the headers of the incoming request to check. */
+/**
+ * Body of `POST /clients/{clientId}/verify`: the headers of the incoming request to check. Any ordinary
+ * request is accepted (the body limit bounds its size); the verifier ignores what is over its bounds.
+ */
 export const verifyRequestBody = z.strictObject({
-  headers: z
-    .record(z.string().max(256), z.union([z.string().max(8192), z.array(z.string().max(8192)).max(16)]))
-    .refine((h) => Object.keys(h).length <= 200, "must hold at most 200 headers"),
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
 });
 
 /** Answer of `POST /clients/{clientId}/verify`: always 200; `allowed:false` with a reason is an answer. */

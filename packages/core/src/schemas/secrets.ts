@@ -2,11 +2,19 @@ import * as z from "zod";
 import type { AuthType, CredentialType } from "../record.js";
 import { headerMap, headerName, headerValue, outboundUrl, shortText } from "./fields.js";
 
-/** `apiKey`: the key travels in the header named `keyName`. */
-export const apiKeySecret = z.strictObject({ keyName: headerName, keyValue: headerValue });
+// HTTP strips a header value's surrounding whitespace, so such a value could never be presented.
+const trimmedHeaderValue = headerValue.regex(
+  /^(?!\s)[\s\S]*(?<!\s)$/,
+  "must not start or end with whitespace",
+);
 
-/** `bearer`: `Authorization: Bearer <token>`. */
-export const bearerSecret = z.strictObject({ token: headerValue });
+/** `apiKey`: the key travels in the header named `keyName`. */
+export const apiKeySecret = z.strictObject({ keyName: headerName, keyValue: trimmedHeaderValue });
+
+/** `bearer`: `Authorization: Bearer <token>` (one token: no spaces, RFC 6750). */
+export const bearerSecret = z.strictObject({
+  token: headerValue.regex(/^\S+$/, "must not contain spaces or other whitespace"),
+});
 
 /** `jwt`: a compact JWS sent as `Authorization: Bearer <token>`. */
 export const jwtSecret = z.strictObject({

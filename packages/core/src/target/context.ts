@@ -1,6 +1,7 @@
 import { recordIdentity } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { CredkitError } from "../errors.js";
+import { regionOfCredentialId } from "../ids.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
 import type { StoredCredential } from "../record.js";
 import type { RegionRouter } from "../regions.js";
@@ -40,7 +41,10 @@ export interface TargetContext {
 
 /** The NOT_FOUND every target operation answers for a missing credential. */
 export function notFound(credentialId: string): CredkitError {
-  return new CredkitError("NOT_FOUND", `Credential "${credentialId}" was not found for this client`);
+  // Only a well-formed id is echoed: a path segment of any length and content is not.
+  const shown =
+    credentialId.length <= 128 && regionOfCredentialId(credentialId) !== null ? `"${credentialId}" ` : "";
+  return new CredkitError("NOT_FOUND", `Credential ${shown}was not found for this client`);
 }
 
 /** Builds the shared context with its defaults. */
