@@ -6,7 +6,10 @@ import { killServers, type ServerProcess, startServer } from "./support/server-p
 
 // Issue 10, on the running server (memory store). Redis-backed items are in hardening-redis.test.ts.
 const token = "hardening-token-0123456789";
-const tokens = JSON.stringify([{ token, userId: "ops", clientIds: "*" }]);
+const tokens = JSON.stringify([
+  { token, userId: "ops", clientIds: "*" },
+  { token: "scoped-token-0123456789", userId: "tenant", clientIds: ["tenant-a"] },
+]);
 let server: ServerProcess;
 let call: ReturnType<typeof apiClient>;
 
@@ -312,5 +315,159 @@ describe("3. rate limits an unauthenticated flood cannot turn against others", (
       statuses.push((await plane("POST", "/api/clients/acme/verify", { headers: {} })).status);
     expect(statuses).toEqual([200, 200, 429]);
     expect((await plane("GET", "/api/clients/acme/credentials")).status).toBe(200);
+  });
+});
+
+describe("6. /verify answers ordinary forwarded requests", () => {
+  it("finds the key in a request with a 9 KB cookie, 250 headers, a long header name and 40 unrelated headers first", async () => {
+    const client = clientId();
+    const keyValue = `key-${randomUUID()}`;
+    const created = await create(client, {
+      credentialName: "partner",
+      credentialType: "proxy",
+      authType: "apiKey",
+      secret: { keyName: "X-Partner-Key", keyValue },
+    });
+    expect(created.status).toBe(201);
+    const headers: Record<string, string | string[]> = {
+      cookie: "c".repeat(9 * 1024),
+      [`x-${"n".repeat(600)}`]: "long name",
+      "x-multi": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q"],
+    };
+    for (let i = 0; i < 250; i++) headers[`x-unrelated-${i}`] = `value-${i}`;
+    headers["x-partner-key"] = keyValue;
+    const res = await call("POST", `/api/clients/${client}/verify`, { headers });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      allowed: true,
+      credential: { credentialId: created.body.credentials[0].credentialId },
+    });
+    // A key header named like nothing in particular is still found after 40 unrelated ones.
+    const plain = clientId();
+    await create(plain, {
+      credentialName: "plain",
+      credentialType: "proxy",
+      authType: "apiKey",
+      secret: { keyName: "X-Partner", keyValue },
+    });
+    const forty: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) forty[`x-h-${i}`] = `v-${i}`;
+    forty["x-partner"] = keyValue;
+    expect((await call("POST", `/api/clients/${plain}/verify`, { headers: forty })).body).toMatchObject({
+      allowed: true,
+    });
+  });
+});
+
+describe("7. proxy credentials that could never verify are refused at create", () => {
+  it("names the field for skipped key headers and whitespace in tokens", async () => {
+    const client = clientId();
+    for (const keyName of [
+      "Cookie",
+      "Authorization",
+      "X-Request-Id",
+      "Host",
+      "X-Forwarded-Host",
+      "Sec-Fetch-Mode",
+    ]) {
+      const res = await create(client, {
+        credentialName: "k",
+        credentialType: "proxy",
+        authType: "apiKey",
+        secret: { keyName, keyValue: "v-0123456789" },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].path).toBe("secret.keyName");
+    }
+    for (const token of ["two words", "trailing ", "tab\tinside"]) {
+      const res = await create(client, {
+        credentialName: "b",
+        credentialType: "proxy",
+        authType: "bearer",
+        secret: { token },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].path).toBe("secret.token");
+    }
+    const padded = await create(client, {
+      credentialName: "k",
+      credentialType: "proxy",
+      authType: "apiKey",
+      secret: { keyName: "X-Api-Key", keyValue: " padded" },
+    });
+    expect(padded.status).toBe(400);
+    expect(padded.body.errors[0].path).toBe("secret.keyValue");
+    // A target may still send a Cookie header: only proxy credentials are verified.
+    const target = await create(client, {
+      credentialName: "cookie",
+      credentialType: "target",
+      authType: "apiKey",
+      secret: { keyName: "Cookie", keyValue: "session=1" },
+    });
+    expect(target.status).toBe(201);
+    expect((await call("GET", `/api/clients/${client}/credentials`)).body.credentials).toHaveLength(1);
+  });
+});
+
+describe("8. a pending authorization-code credential switched to client_credentials", () => {
+  it("becomes permanent and listed", async () => {
+    const client = clientId();
+    const created = await create(client, {
+      credentialName: "switch",
+      credentialType: "target",
+      authType: "oauth2",
+      secret: {
+        grantType: "authorization_code",
+        authorizationUrl: "https://auth.example.com/authorize",
+        tokenUrl: "https://auth.example.com/token",
+        clientId: "app",
+        redirectUri: "https://credkit.example.com/api/oauth2/callback",
+      },
+    });
+    expect(created.body.credentials[0]).toMatchObject({ credentialTemporary: true });
+    const id = created.body.credentials[0].credentialId;
+    const updated = await call("PUT", `/api/clients/${client}/credentials/${id}`, {
+      secret: {
+        grantType: "client_credentials",
+        tokenUrl: "https://auth.example.com/token",
+        clientId: "app",
+        clientSecret: "s3cr3t",
+      },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body.credentials[0]).toMatchObject({
+      credentialStatus: "active",
+      credentialTemporary: false,
+      credentialExpiresAt: null,
+    });
+    const list = await call("GET", `/api/clients/${client}/credentials`);
+    expect(list.body.credentials.map((c: { credentialId: string }) => c.credentialId)).toEqual([id]);
+  });
+});
+
+describe("11. 404s and parentId", () => {
+  it("does not echo a raw path id, and refuses a parentId the caller cannot access", async () => {
+    const client = clientId();
+    const junk = `${"A".repeat(8000)}<script>`;
+    const res = await call("GET", `/api/clients/${client}/credentials/${encodeURIComponent(junk)}`);
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain("AAAA");
+    expect(res.text.length).toBeLessThan(300);
+
+    const scoped = apiClient(server.url, "scoped-token-0123456789");
+    const body = {
+      credentialName: "p",
+      credentialType: "target",
+      authType: "bearer",
+      region: "eu-west-1",
+      secret: { token: "t" },
+    };
+    expect(
+      (await scoped("POST", "/api/clients/tenant-a/credentials", { ...body, parentId: "tenant-b" })).status,
+    ).toBe(403);
+    expect(
+      (await scoped("POST", "/api/clients/tenant-a/credentials", { ...body, parentId: "tenant-a" })).status,
+    ).toBe(201);
+    expect((await scoped("GET", "/api/clients/tenant-a/credentials")).body.credentials).toHaveLength(1);
   });
 });
