@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./support/api-client.js";
 import { nowSeconds, rsaKey, signJwt, startJwksServer } from "./support/jwt-issuer.js";
@@ -469,5 +471,85 @@ describe("11. 404s and parentId", () => {
       (await scoped("POST", "/api/clients/tenant-a/credentials", { ...body, parentId: "tenant-a" })).status,
     ).toBe(201);
     expect((await scoped("GET", "/api/clients/tenant-a/credentials")).body.credentials).toHaveLength(1);
+  });
+});
+
+describe("10. outbound policy: every address form, host:port entries, one answer for every refusal", () => {
+  it("normalises addresses, limits allowed hosts to their port, and names the failed upstream step", async () => {
+    const tokenServer = createServer((req, res) => {
+      res.setHeader("Content-Type", "application/json");
+      if (req.url === "/refuse") {
+        res.statusCode = 401;
+        res.end(JSON.stringify({ error: "invalid_client", error_description: "LEAKED-DESCRIPTION" }));
+        return;
+      }
+      res.end(JSON.stringify({ access_token: "fresh-token", token_type: "Bearer", expires_in: 300 }));
+    });
+    await new Promise<void>((resolve) => tokenServer.listen(0, "127.0.0.1", resolve));
+    const other = createServer((_req, res) => res.end("{}"));
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const tokenPort = (tokenServer.address() as AddressInfo).port;
+    const otherPort = (other.address() as AddressInfo).port;
+    const resolver = "resolver-token-0123456789";
+    const outbound = await startServer({
+      CREDKIT_USER_TOKENS: JSON.stringify([
+        { token: resolver, userId: "proxy", clientIds: "*", scopes: ["resolve"] },
+      ]),
+      CREDKIT_OUTBOUND_ALLOW_HOSTS: `127.0.0.1:${tokenPort}`,
+    });
+    try {
+      const api = apiClient(outbound.url, resolver);
+      const client = clientId();
+      const resolveWith = async (tokenUrl: string) => {
+        const created = await api("POST", `/api/clients/${client}/credentials`, {
+          credentialName: "cc",
+          credentialType: "target",
+          authType: "oauth2",
+          region: "eu-west-1",
+          secret: {
+            grantType: "client_credentials",
+            tokenUrl,
+            clientId: "app",
+            clientSecret: "CLIENT-SECRET-42",
+          },
+        });
+        expect(created.status).toBe(201);
+        return api(
+          "POST",
+          `/api/clients/${client}/credentials/${created.body.credentials[0].credentialId}/resolve`,
+        );
+      };
+      const ok = await resolveWith(`http://127.0.0.1:${tokenPort}/token`);
+      expect(ok.status).toBe(200);
+      expect(ok.body.headers.Authorization).toBe("Bearer fresh-token");
+
+      const refusals = [
+        `http://127.0.0.1:${otherPort}/token`, // allowed host, other port
+        `http://[::127.0.0.1]:${tokenPort}/token`,
+        `http://[::ffff:0:127.0.0.1]:${tokenPort}/token`,
+        `http://[::ffff:127.0.0.1]:${otherPort}/token`,
+        `http://localhost:${otherPort}/token`, // a name resolving to loopback
+        "http://no-such-host.invalid/token", // a name that does not resolve
+      ];
+      const answers = new Set<string>();
+      for (const url of refusals) {
+        const res = await resolveWith(url);
+        expect(res.status).toBe(502);
+        expect(res.body.code).toBe("OUTBOUND_REFUSED");
+        answers.add(res.body.message.replace(/request to \S+ refused/, "request to HOST refused"));
+      }
+      expect([...answers]).toHaveLength(1);
+
+      const upstream = await resolveWith(`http://127.0.0.1:${tokenPort}/refuse`);
+      expect(upstream.status).toBe(502);
+      expect(upstream.body).toMatchObject({ code: "UPSTREAM_ERROR" });
+      expect(upstream.body.message).toContain("401");
+      expect(upstream.body.message).toContain("invalid_client");
+      expect(upstream.text).not.toMatch(/LEAKED|CLIENT-SECRET/);
+    } finally {
+      await outbound.stop();
+      tokenServer.close();
+      other.close();
+    }
   });
 });

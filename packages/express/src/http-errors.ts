@@ -29,8 +29,10 @@ export const statusByCode: Record<ErrorCode, number> = {
 export function sendError(res: Response, error: CredkitError): void {
   const status = statusByCode[error.code];
   if (error.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(error.retryAfterSeconds));
-  // 5xx other than an outage say nothing about internals: the detail goes to the log only.
-  const message = status >= 500 && status !== 503 ? "Internal error" : error.message;
+  // 5xx say nothing about internals (the detail goes to the log only), except an outage (503) and an
+  // upstream failure (502), whose messages name the failed step (token endpoint status, OAuth error
+  // code, refused target) and are built never to hold a secret or a response body.
+  const message = status >= 500 && status !== 503 && status !== 502 ? "Internal error" : error.message;
   res.status(status).json({ message, code: error.code, ...(error.errors ? { errors: error.errors } : {}) });
 }
 

@@ -28,74 +28,166 @@ const blocked = new BlockList();
 for (const [net, prefix] of ipv4Blocked) blocked.addSubnet(net, prefix, "ipv4");
 for (const [net, prefix] of ipv6Blocked) blocked.addSubnet(net, prefix, "ipv6");
 
-/** The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`) or NAT64 IPv6 address, else null. */
-function embeddedIpv4(address: string): string | null {
-  const match = /^(?:::ffff:|64:ff9b::)(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (match) return match[1] as string;
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return null;
-  const high = Number.parseInt(hex[1] as string, 16);
-  const low = Number.parseInt(hex[2] as string, 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+/** The 16 bytes of an IPv6 address in any textual form (compressed, with a dotted IPv4 tail), or null. */
+function ipv6Bytes(address: string): number[] | null {
+  const text = address.replace(/%.*$/, "");
+  let tail: number[] = [];
+  let head = text;
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const [, before = "", quad = ""] = dotted;
+    if (isIP(quad) !== 4) return null;
+    tail = quad.split(".").map(Number);
+    head = before.endsWith("::") ? before : before.slice(0, -1);
+  }
+  const halves = head.split("::");
+  if (halves.length > 2) return null;
+  const groups = (part: string | undefined) => (part ? part.split(":") : []);
+  const left = groups(halves[0]);
+  const right = groups(halves[1]);
+  const needed = 8 - tail.length / 2;
+  const fill = halves.length === 2 ? needed - left.length - right.length : 0;
+  const all = [...left, ...Array(Math.max(fill, 0)).fill("0"), ...right];
+  if (all.length !== needed || all.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return null;
+  const bytes = all.flatMap((g) => {
+    const n = Number.parseInt(g, 16);
+    return [n >> 8, n & 255];
+  });
+  return [...bytes, ...tail];
 }
 
-/** True for an address in a loopback, private, link-local or otherwise non-public range. */
+const zeros = (bytes: number[], from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
+
+/**
+ * The IPv4 address an IPv6 address stands for, in every form that reaches (or is translated to) it:
+ * IPv4-compatible `::a.b.c.d` (`[::127.0.0.1]`), IPv4-mapped `::ffff:a.b.c.d`, IPv4-translated
+ * `::ffff:0:a.b.c.d`, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`, and 6to4 `2002::/16`; else null.
+ */
+function embeddedIpv4(bytes: number[]): string | null {
+  const v4 = (at: number) => bytes.slice(at, at + 4).join(".");
+  // `::` and `::1` are IPv6's own unspecified and loopback addresses, not IPv4-compatible ones.
+  if (zeros(bytes, 0, 15) && (bytes[15] as number) <= 1) return null;
+  if (
+    zeros(bytes, 0, 10) &&
+    ((bytes[10] === 0xff && bytes[11] === 0xff) || (bytes[10] === 0 && bytes[11] === 0))
+  )
+    return v4(12);
+  if (zeros(bytes, 0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && zeros(bytes, 10, 12)) return v4(12);
+  const prefix = bytes
+    .slice(0, 6)
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  if (prefix.startsWith("0064ff9b") && (zeros(bytes, 4, 12) || prefix === "0064ff9b0001")) return v4(12);
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return v4(2);
+  return null;
+}
+
+/** The address in one canonical form: an IPv4 dotted quad when it stands for one, else expanded IPv6. */
+export function normalizeAddress(address: string): { family: 4 | 6; address: string } | null {
+  const bare = address.replace(/^\[|\]$/g, "");
+  if (isIP(bare) === 4) return { family: 4, address: bare };
+  const bytes = ipv6Bytes(bare);
+  if (!bytes) return null;
+  const v4 = embeddedIpv4(bytes);
+  if (v4 !== null) return { family: 4, address: v4 };
+  const groups = [];
+  for (let i = 0; i < 16; i += 2)
+    groups.push((((bytes[i] as number) << 8) | (bytes[i + 1] as number)).toString(16));
+  return { family: 6, address: groups.join(":") };
+}
+
+/** True for an address in a loopback, private, link-local or otherwise non-public range, in any form. */
 export function isNonPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, "ipv4");
-  if (family === 6) {
-    const v4 = embeddedIpv4(address);
-    return v4 !== null ? blocked.check(v4, "ipv4") : blocked.check(address, "ipv6");
-  }
-  return true; // not an address at all: never trust it
+  const normal = normalizeAddress(address);
+  if (!normal) return true; // not an address at all: never trust it
+  if (normal.family === 4) return blocked.check(normal.address, "ipv4");
+  // Teredo (2001::/32) tunnels to an address that cannot be checked here.
+  return blocked.check(normal.address, "ipv6") || normal.address.startsWith("2001:0:");
 }
 
 /** Which non-public hosts outbound requests may still reach. */
 export interface AddressPolicy {
-  /** True when a request to `hostname`, resolved to `address`, may go ahead. */
-  allows(hostname: string, address: string): boolean;
+  /**
+   * True when a request to `hostname`, resolved to `address`, may go ahead on `port` (an entry with a
+   * port allows that port only; without `port`, only entries without one match).
+   */
+  allows(hostname: string, address: string, port?: number): boolean;
+}
+
+const ANY_PORT = -1;
+
+/** Splits `host:port`, `address:port` and `[ipv6]:port` entries; the port is ANY_PORT when absent. */
+function splitPort(entry: string): { host: string; port: number } | null {
+  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry);
+  if (bracket)
+    return { host: bracket[1] as string, port: bracket[2] === undefined ? ANY_PORT : Number(bracket[2]) };
+  if (isIP((entry.split("/")[0] ?? "").trim()) === 6) return { host: entry, port: ANY_PORT };
+  const withPort = /^(.*):(\d{1,5})$/.exec(entry);
+  if (!withPort) return entry.includes(":") ? null : { host: entry, port: ANY_PORT };
+  const port = Number(withPort[2]);
+  return port >= 1 && port <= 65535 ? { host: withPort[1] as string, port } : null;
 }
 
 /**
  * The outbound address policy: public addresses are allowed; loopback, private and link-local ones
  * only when listed in `allowHosts`, by host name (`auth.internal`), address (`127.0.0.1`) or CIDR
- * (`10.0.0.0/8`, `fd00::/8`). This is what `CREDKIT_OUTBOUND_ALLOW_HOSTS` configures.
+ * (`10.0.0.0/8`, `fd00::/8`), each optionally limited to one port (`auth.internal:8443`,
+ * `127.0.0.1:9000`, `[::1]:9000`). Addresses are compared in one canonical form, so `[::127.0.0.1]`,
+ * `[::ffff:0:127.0.0.1]` and every other spelling of 127.0.0.1 are 127.0.0.1. This is what
+ * `CREDKIT_OUTBOUND_ALLOW_HOSTS` configures.
  */
 export function createAddressPolicy(allowHosts: readonly string[] = []): AddressPolicy {
-  const names = new Set<string>();
-  const allowed = new BlockList();
+  const names = new Map<string, Set<number>>();
+  const lists = new Map<number, BlockList>();
+  const listFor = (port: number) => {
+    let list = lists.get(port);
+    if (!list) {
+      list = new BlockList();
+      lists.set(port, list);
+    }
+    return list;
+  };
   for (const entry of allowHosts.map((h) => h.trim()).filter(Boolean)) {
-    const [net, prefix] = entry.split("/");
-    const family = isIP(net ?? "");
-    if (family === 0 && prefix === undefined && /^[a-z0-9.-]+$/i.test(entry)) {
-      names.add(entry.toLowerCase().replace(/\.$/, ""));
+    const bad = () =>
+      new CredkitError(
+        "CONFIGURATION_ERROR",
+        `"${entry}" is not a host name, an IP address or a CIDR (optionally with :port)`,
+      );
+    const split = splitPort(entry);
+    if (!split) throw bad();
+    const { host, port } = split;
+    const [net = "", prefix] = host.split("/");
+    const family = isIP(net);
+    if (family === 0 && prefix === undefined && /^[a-z0-9.-]+$/i.test(host)) {
+      const name = host.toLowerCase().replace(/\.$/, "");
+      names.set(name, (names.get(name) ?? new Set()).add(port));
       continue;
     }
     const bits = Number(prefix);
-    const type = family === 4 ? "ipv4" : "ipv6";
     if (
       family === 0 ||
       (prefix !== undefined && !(Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128)))
     ) {
-      throw new CredkitError("CONFIGURATION_ERROR", `"${entry}" is not a host name, an IP address or a CIDR`);
+      throw bad();
     }
-    if (prefix === undefined) allowed.addAddress(net as string, type);
-    else allowed.addSubnet(net as string, bits, type);
+    const normal = prefix === undefined ? normalizeAddress(net) : null;
+    if (normal) listFor(port).addAddress(normal.address, normal.family === 4 ? "ipv4" : "ipv6");
+    else listFor(port).addSubnet(net, bits, family === 4 ? "ipv4" : "ipv6");
   }
   return {
-    allows(hostname, address) {
+    allows(hostname, address, port) {
       if (!isNonPublicAddress(address)) return true;
-      if (
-        names.has(
-          hostname
-            .toLowerCase()
-            .replace(/^\[|\]$/g, "")
-            .replace(/\.$/, ""),
-        )
-      )
-        return true;
-      const family = isIP(address);
-      return family !== 0 && allowed.check(address, family === 4 ? "ipv4" : "ipv6");
+      const ports = [ANY_PORT, ...(port === undefined ? [] : [port])];
+      const name = hostname
+        .toLowerCase()
+        .replace(/^\[|\]$/g, "")
+        .replace(/\.$/, "");
+      const named = names.get(name);
+      if (named && ports.some((p) => named.has(p))) return true;
+      const normal = normalizeAddress(address);
+      if (!normal) return false;
+      const type = normal.family === 4 ? "ipv4" : "ipv6";
+      return ports.some((p) => lists.get(p)?.check(normal.address, type) === true);
     },
   };
 }

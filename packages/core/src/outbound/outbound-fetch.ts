@@ -31,24 +31,36 @@ export type OutboundFetch = (url: string | URL, init?: OutboundRequestInit) => P
 const refused = (message: string) => new CredkitError("OUTBOUND_REFUSED", message);
 
 /**
+ * The one answer for a target that is refused by the policy, does not resolve, or cannot be connected
+ * to: the same code and message whatever the reason, so a tenant cannot map internal names with it.
+ */
+const unreachable = (host: string, cause?: unknown) =>
+  new CredkitError(
+    "OUTBOUND_REFUSED",
+    `Outbound request to ${host} refused: the host is not reachable or not allowed by the outbound policy`,
+    cause === undefined ? {} : { cause },
+  );
+
+/** Marks an error raised before any response arrived (DNS, policy, connect, TLS). */
+class NoResponse extends Error {
+  override readonly name = "NoResponse";
+}
+
+/**
  * Resolves like `dns.lookup`, but fails unless every address the name resolves to is allowed: checking
  * at connect time (not before) means a DNS answer that changes between check and use cannot slip a
  * private address through.
  */
-function guardedLookup(policy: AddressPolicy, hostname: string): LookupFunction {
+function guardedLookup(policy: AddressPolicy, hostname: string, port: number): LookupFunction {
   return (host, options, callback) => {
     dnsLookup(host, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) {
         callback(error, "", 0);
         return;
       }
-      const denied = addresses.find((a) => !policy.allows(hostname, a.address));
+      const denied = addresses.find((a) => !policy.allows(hostname, a.address, port));
       if (denied || addresses.length === 0) {
-        callback(
-          refused(`Outbound request to ${hostname} refused: it resolves to a non-public address`),
-          "",
-          0,
-        );
+        callback(unreachable(hostname), "", 0);
         return;
       }
       if (options.all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
@@ -90,9 +102,8 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
     if (url.protocol !== "http:" && url.protocol !== "https:")
       throw refused(`Outbound URL scheme ${url.protocol} refused`);
     const hostname = url.hostname.replace(/^\[|\]$/g, "");
-    if (isIP(hostname) !== 0 && !options.policy.allows(hostname, hostname)) {
-      throw refused(`Outbound request to ${hostname} refused: not a public address`);
-    }
+    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    if (isIP(hostname) !== 0 && !options.policy.allows(hostname, hostname, port)) throw unreachable(hostname);
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     const body = init.body === undefined ? undefined : Buffer.from(init.body, "utf8");
     if (body) headers["content-length"] = String(body.length);
@@ -101,12 +112,19 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       const req = send(url, {
         method: init.method ?? "GET",
         headers,
-        lookup: guardedLookup(options.policy, hostname),
+        lookup: guardedLookup(options.policy, hostname, port),
         signal: deadline,
         agent: false,
       });
       req.on("response", resolve);
-      req.on("error", reject);
+      // Before a response, every failure (no such name, refused, unroutable) is one and the same.
+      req.on("error", (error) =>
+        reject(
+          error instanceof CredkitError || deadline.aborted
+            ? error
+            : new NoResponse(url.host, { cause: error }),
+        ),
+      );
       req.end(body);
     });
     const status = response.statusCode ?? 502;
@@ -143,6 +161,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       }
     } catch (error) {
       if (error instanceof CredkitError) throw error;
+      if (error instanceof NoResponse) throw unreachable(url.hostname.replace(/^\[|\]$/g, ""), error.cause);
       const timedOut = deadline.aborted;
       throw new CredkitError(
         "UPSTREAM_ERROR",
