@@ -105,3 +105,37 @@ describe("outbound fetch", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
+
+describe("address normalisation and port-limited entries (issue 10)", () => {
+  it("checks every spelling of a non-public address as that address", () => {
+    for (const address of [
+      "::7f00:1",
+      "::127.0.0.1",
+      "::ffff:0:127.0.0.1",
+      "::ffff:0:7f00:1",
+      "::ffff:127.0.0.1",
+      "0:0:0:0:0:ffff:7f00:1",
+      "64:ff9b::a9fe:a9fe",
+      "2002:a9fe:a9fe::1",
+      "2001:0:4136:e378::1",
+      "::1",
+      "[::1]",
+    ])
+      expect(isNonPublicAddress(address), address).toBe(true);
+    for (const address of ["8.8.8.8", "::ffff:8.8.8.8", "64:ff9b::808:808", "2001:4860:4860::8888"])
+      expect(isNonPublicAddress(address), address).toBe(false);
+  });
+
+  it("limits an entry with a port to that port", () => {
+    const policy = createAddressPolicy(["auth.internal:8443", "127.0.0.1:9000", "[::1]:9001", "10.0.0.0/8"]);
+    expect(policy.allows("auth.internal", "10.1.2.3", 1)).toBe(true); // the CIDR has no port limit
+    expect(policy.allows("auth.internal", "192.168.1.1", 8443)).toBe(true);
+    expect(policy.allows("auth.internal", "192.168.1.1", 22)).toBe(false);
+    expect(policy.allows("x", "127.0.0.1", 9000)).toBe(true);
+    expect(policy.allows("x", "::ffff:127.0.0.1", 9000)).toBe(true);
+    expect(policy.allows("x", "127.0.0.1", 9001)).toBe(false);
+    expect(policy.allows("x", "::1", 9001)).toBe(true);
+    expect(policy.allows("x", "127.0.0.1")).toBe(false);
+    expect(() => createAddressPolicy(["host:99999"])).toThrow(/not a host name/);
+  });
+});

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import * as z from "zod";
 import {
   type AuthType,
   allowedAuthTypes,
+  checkJsonBounds,
   createCredentialBody,
   parseOrThrow,
   secretSchemas,
@@ -128,5 +130,19 @@ describe("create body", () => {
         { path: "body", message: "unknown field: extra" },
       ]),
     );
+  });
+});
+
+describe("JSON bounds (issue 10)", () => {
+  it("refuses deep or huge input iteratively, naming where it starts", () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    expect(checkJsonBounds({ secret: { body: deep } })).toEqual({
+      path: "secret.body.a.a...",
+      message: "must not nest deeper than 32 levels",
+    });
+    expect(checkJsonBounds({ list: Array(20_000).fill(0) })?.message).toBe("must hold at most 10000 values");
+    expect(checkJsonBounds({ a: [{ b: 1 }], c: "x" })).toBeNull();
+    expect(() => parseOrThrow(z.unknown(), { secret: deep })).toThrow(/nest deeper/);
   });
 });
