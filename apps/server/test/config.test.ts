@@ -90,3 +90,25 @@ describe("server configuration", () => {
     expect(error.message).not.toContain("tok-SECRET-1");
   });
 });
+
+describe("the hardening limits (issue 10)", () => {
+  it("defaults the data plane off and failed authentications to 60 per address", () => {
+    expect(loadConfig({}).limits).toEqual({
+      rateLimits: { perMinute: 1200, dataPlanePerMinute: 0, authFailuresPerMinute: 60, publicPerMinute: 300 },
+      trustedProxies: [],
+      jwksCooldownMs: 30_000,
+    });
+  });
+
+  it("reads trusted proxies and refuses what is not an address, a CIDR or a named range", () => {
+    expect(
+      loadConfig({ CREDKIT_TRUSTED_PROXIES: "loopback, 10.0.0.0/8,fd00::1" }).limits.trustedProxies,
+    ).toEqual(["loopback", "10.0.0.0/8", "fd00::1"]);
+    for (const bad of ["*", "10.0.0.0/33", "proxy.internal", "10.0.0.1:80"]) {
+      expect(() => loadConfig({ CREDKIT_TRUSTED_PROXIES: bad })).toThrow(/CREDKIT_TRUSTED_PROXIES/);
+    }
+    expect(() => loadConfig({ CREDKIT_DATA_PLANE_RATE_LIMIT_PER_MINUTE: "-1" })).toThrow(
+      /CREDKIT_DATA_PLANE_RATE_LIMIT_PER_MINUTE/,
+    );
+  });
+});
