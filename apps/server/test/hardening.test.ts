@@ -156,6 +156,12 @@ describe("4. deep or huge JSON is a 400 naming the field, nothing stored", () =>
     });
     return { status: res.status, body: (await res.json()) as { code: string; errors: { path: string }[] } };
   };
+  const customTokenObject = {
+    credentialName: "shallow",
+    credentialType: "target",
+    authType: "customToken",
+    secret: { tokenUrl: "https://auth.example.com/token", body: { grant: "x" } },
+  };
   const customToken = (body: string) =>
     `{"credentialName":"deep","credentialType":"target","authType":"customToken","region":"eu-west-1",` +
     `"secret":{"tokenUrl":"https://auth.example.com/token","body":${body}}}`;
@@ -184,10 +190,21 @@ describe("4. deep or huge JSON is a 400 naming the field, nothing stored", () =>
     expect((await post(client, "/credentials", customToken(nested(5)))).status).toBe(201);
   });
 
-  it("refuses deep verify bodies too", async () => {
-    const res = await post(clientId(), "/verify", `{"headers":${nested(3_000)}}`);
+  it("refuses deep verify and update bodies too", async () => {
+    const client = clientId();
+    const res = await post(client, "/verify", `{"headers":${nested(3_000)}}`);
     expect(res.status).toBe(400);
     expect(res.body.errors[0]?.path).toMatch(/^headers/);
+    const created = await create(client, customTokenObject);
+    const id = created.body.credentials[0].credentialId;
+    const put = await fetch(`${server.url}/api/clients/${client}/credentials/${id}`, {
+      method: "PUT",
+      headers: { Authorization: token, "Content-Type": "application/json" },
+      body: `{"secret":{"tokenUrl":"https://auth.example.com/token","body":${nested(8_000)}}}`,
+    });
+    expect(put.status).toBe(400);
+    const after = await call("GET", `/api/clients/${client}/credentials/${id}`);
+    expect(after.body.credentials[0].credentialVersion).toBe(1);
   });
 });
 
