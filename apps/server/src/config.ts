@@ -8,6 +8,7 @@ import {
 } from "@credkit/core";
 import type { UserToken } from "@credkit/express";
 import type * as z from "zod";
+import { type AuthzListenConfig, authzListenConfig } from "./authz/config.js";
 import {
   defaultRegions,
   fileConfigSchema,
@@ -18,7 +19,7 @@ import {
 } from "./config-schema.js";
 
 /** The server's whole configuration, validated. */
-export interface ServerConfig {
+export interface ServerConfig extends AuthzListenConfig {
   port: number;
   host: string | undefined;
   /** Region → where its credentials live. */
@@ -229,6 +230,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     requestTimeoutMs: integer(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
     idempotencyTtlSeconds: integer(env, "CREDKIT_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 7 * 86_400),
     oauthPendingTtlSeconds: integer(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
+    ...authzListenConfig(env),
   };
 }
 
