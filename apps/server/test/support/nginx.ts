@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -55,6 +56,9 @@ export interface NginxProcess {
 }
 
 const READY_TIMEOUT_MS = 15_000;
+// Debian installs nginx in /usr/sbin, which a non-root PATH often lacks (scripts/ensure-test-deps.sh installs it).
+const NGINX =
+  process.env.CREDKIT_TEST_NGINX_BIN ?? (existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx");
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -100,7 +104,7 @@ export async function startNginx(server: (listen: string) => Promise<string>): P
       ].join("\n"),
     );
     const child = spawn(
-      "nginx",
+      NGINX,
       ["-p", prefix, "-e", `${prefix}/logs/error.log`, "-c", `${prefix}/nginx.conf`],
       {
         stdio: ["ignore", "ignore", "pipe"],
