@@ -49,16 +49,22 @@ async function bare(): Promise<number> {
     const allowed = typeof proxy === "string" && tokens.has(hash(proxy));
     const found = allowed && typeof apiKey === "string" ? keys.get(hash(`x-api-key\n${apiKey}`)) : undefined;
     if (!found) {
-      res.writeHead(401, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-      res.end('{"allowed":false}');
+      const body = '{"allowed":false,"reason":"NO_CREDENTIAL"}';
+      res.writeHead(401, {
+        "Content-Type": "application/json",
+        "Cache-Control": "no-store",
+        "Content-Length": String(body.length),
+      });
+      res.end(body);
       return;
     }
+    // The same answer as credkit's: the verdict in headers, no body (which keeps nginx's connection alive).
     res.writeHead(200, {
       "X-Credkit-Credential-Id": found.credentialId,
-      "Content-Type": "application/json",
       "Cache-Control": "no-store",
+      "Content-Length": "0",
     });
-    res.end('{"allowed":true}');
+    res.end();
   });
   server.keepAliveTimeout = 65_000;
   server.listen(0, "127.0.0.1");

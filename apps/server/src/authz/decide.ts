@@ -58,12 +58,17 @@ const challengeOf: Partial<Record<AuthzRefusal, string>> = {
 /** A refusal: `{allowed:false, reason}` with the status, challenge and Retry-After it calls for. */
 export function refuse(reason: AuthzRefusal): AuthzAnswer {
   const status = statusOf[reason];
-  const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
+  const message = messageOf[reason];
+  const body = JSON.stringify(message ? { allowed: false, reason, message } : { allowed: false, reason });
+  const headers: Record<string, string> = {
+    "Cache-Control": "no-store",
+    "Content-Type": "application/json",
+    // A length, not chunks: the proxy can then skip the body and keep the connection.
+    "Content-Length": String(Buffer.byteLength(body)),
+  };
   const challenge = challengeOf[reason];
   if (challenge) headers["WWW-Authenticate"] = challenge;
   if (status === 503) headers["Retry-After"] = "1";
-  const message = messageOf[reason];
-  const body = JSON.stringify(message ? { allowed: false, reason, message } : { allowed: false, reason });
   return { status, headers, body, reason };
 }
 
@@ -73,7 +78,11 @@ const RESERVED = new Set([
   "te", "trailer", "transfer-encoding", "upgrade", "x-credkit-credential-id", "x-credkit-target-query",
 ]); // biome-ignore format: a dense list reads better
 
-/** The allowed answer: the credential id, and the target's headers verbatim and query form-encoded. */
+/**
+ * The allowed answer: the credential id, and the target's headers verbatim and query form-encoded. No
+ * body: nginx reads none from an auth subrequest, and keeps its connection to credkit alive only when
+ * there is none to skip (with a body, every request would open a new connection; see bench/authz.ts).
+ */
 function allow(credentialId: string, target: TargetAuth | null): AuthzAnswer {
   const headers: Record<string, string> = {};
   if (target) {
@@ -84,8 +93,8 @@ function allow(credentialId: string, target: TargetAuth | null): AuthzAnswer {
   }
   headers["X-Credkit-Credential-Id"] = credentialId;
   headers["Cache-Control"] = "no-store";
-  headers["Content-Type"] = "application/json";
-  return { status: 200, headers, body: JSON.stringify({ allowed: true, credentialId }) };
+  headers["Content-Length"] = "0";
+  return { status: 200, headers, body: "" };
 }
 
 /** Maps what the service threw to a refusal; only codes, never the error's text, reach the answer. */

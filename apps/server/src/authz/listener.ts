@@ -63,6 +63,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     started: bigint,
     userId?: string,
   ) {
+    answer.headers["Content-Length"] ??= String(Buffer.byteLength(answer.body));
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
     onAnswer(answer.status);
