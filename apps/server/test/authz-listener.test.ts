@@ -228,6 +228,25 @@ describe("the authz listener (data plane)", () => {
     expect(res.body).toEqual({ allowed: false, reason: "JWKS_UNAVAILABLE" });
   });
 
+  it("lets a fail-open jwtVerify through when its JWKS is down, marked X-Credkit-Degraded", async () => {
+    const id = await create("acme", {
+      credentialType: "proxy",
+      authType: "jwtVerify",
+      secret: {
+        algorithms: ["RS256"],
+        issuer: "https://open.example",
+        audience: "api",
+        jwksUri: "http://127.0.0.1:1/jwks",
+        failPolicy: "fail-open",
+      },
+    });
+    const token = unsignedJwt({ iss: "https://open.example", aud: "api", exp: Date.now() / 1000 + 60 });
+    const res = await ask("/authz/acme", { Authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-credkit-degraded")).toBe("true");
+    expect(res.headers.get("x-credkit-credential-id")).toBe(id);
+  });
+
   it("bounds the request: 404 off the route, 431 past 200 headers", async () => {
     expect((await fetch(`${authzUrl}/api/clients`)).status).toBe(404);
     expect((await fetch(`${authzUrl}/authz/`)).status).toBe(404);
@@ -235,6 +254,10 @@ describe("the authz listener (data plane)", () => {
     const many = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`x-h${i}`, "v"]));
     const res = await fetch(`${authzUrl}/authz/acme`, { headers: { "X-Credkit-Token": gateway, ...many } });
     expect(res.status).toBe(431);
+    const big = await fetch(`${authzUrl}/authz/acme`, {
+      headers: { "X-Credkit-Token": gateway, "X-Big": "x".repeat(17 * 1024) },
+    });
+    expect(big.status).toBe(431);
   });
 
   it("logs each answer at debug level without any credential, and counts answers in /metrics", async () => {

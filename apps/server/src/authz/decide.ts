@@ -75,7 +75,8 @@ export function refuse(reason: AuthzRefusal): AuthzAnswer {
 // Headers a target credential cannot set on the answer: they frame or route the answer itself.
 const RESERVED = new Set([
   "cache-control", "connection", "content-length", "content-type", "keep-alive", "proxy-connection",
-  "te", "trailer", "transfer-encoding", "upgrade", "x-credkit-credential-id", "x-credkit-target-query",
+  "te", "trailer", "transfer-encoding", "upgrade", "x-credkit-credential-id", "x-credkit-degraded",
+  "x-credkit-target-query",
 ]); // biome-ignore format: a dense list reads better
 
 /**
@@ -83,8 +84,10 @@ const RESERVED = new Set([
  * body: nginx reads none from an auth subrequest, and keeps its connection to credkit alive only when
  * there is none to skip (with a body, every request would open a new connection; see bench/authz.ts).
  */
-function allow(credentialId: string, target: TargetAuth | null): AuthzAnswer {
+function allow(credentialId: string, degraded: boolean, target: TargetAuth | null): AuthzAnswer {
   const headers: Record<string, string> = {};
+  // A fail-open jwtVerify let the request through without checking it: say so to the upstream.
+  if (degraded) headers["X-Credkit-Degraded"] = "true";
   if (target) {
     for (const [name, value] of Object.entries(target.headers))
       if (!RESERVED.has(name.toLowerCase())) headers[name] = value;
@@ -132,7 +135,7 @@ export async function decide(
       route.targetCredentialId === null
         ? null
         : await service.resolveTargetAuth(route.clientId, route.targetCredentialId, context);
-    return allow(verdict.credential.credentialId, target);
+    return allow(verdict.credential.credentialId, verdict.degraded === true, target);
   } catch (error) {
     const reason = refusalOf(error, resolving);
     if (reason === "INTERNAL" || reason === "TARGET_UNAVAILABLE") onError(error);

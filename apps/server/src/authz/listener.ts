@@ -29,8 +29,9 @@ export interface AuthzListener {
   closeAllConnections(): void;
 }
 
-/** As on `POST /verify`: at most 200 headers (Node itself bounds their total size, 16 KiB by default). */
+/** As on `POST /verify`: at most 200 headers, 16 KiB of them in all (Node answers 431 past that). */
 const MAX_HEADERS = 200;
+const MAX_HEADER_BYTES = 16 * 1024;
 // Proxies keep connections to the auth service open; outlive their idle timeouts (nginx 60 s by
 // default) so a request never races the close of the connection it was sent on.
 const KEEP_ALIVE_MS = 65_000;
@@ -123,12 +124,15 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     send(req, res, answer, started, actor.userId);
   }
 
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      onError(error);
-      if (!res.headersSent) send(req, res, refuse("INTERNAL"), 0n);
-    });
-  });
+  const server = createServer(
+    { keepAliveTimeout: KEEP_ALIVE_MS, maxHeaderSize: MAX_HEADER_BYTES },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        onError(error);
+        if (!res.headersSent) send(req, res, refuse("INTERNAL"), 0n);
+      });
+    },
+  );
   server.headersTimeout = KEEP_ALIVE_MS + 1000;
 
   return {
