@@ -87,7 +87,13 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   const authz =
     config.authzPort === null
       ? null
-      : createAuthzListener({ service, tokens, logger, onAnswer: authzAnswerCounter(metrics.registry) });
+      : createAuthzListener({
+          service,
+          tokens,
+          logger,
+          audit,
+          onAnswer: authzAnswerCounter(metrics.registry),
+        });
 
   const app = express();
   app.disable("x-powered-by");

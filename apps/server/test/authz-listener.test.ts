@@ -267,6 +267,14 @@ describe("the authz listener (data plane)", () => {
       for (const secret of [...Object.values(secrets), gateway, noScope, otherClient])
         expect(line).not.toContain(secret);
     }
+    // Refused proxy tokens are audited like the management API's 401/403.
+    const failures = logLines
+      .filter((l) => l.includes('"authorization.failed"'))
+      .map((l) => JSON.parse(l).audit);
+    expect(failures).toContainEqual(expect.objectContaining({ code: "UNAUTHORIZED", clientId: "acme" }));
+    expect(failures).toContainEqual(
+      expect.objectContaining({ code: "FORBIDDEN", clientId: "acme", userId: "plain" }),
+    );
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/credkit_authz_requests_total\{status="200"\} \d+/);
     expect(metrics).toMatch(/credkit_authz_requests_total\{status="401"\} \d+/);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CredentialService } from "@credkit/core";
+import type { AuditSink, CredentialService } from "@credkit/core";
 import { type TokenLookup, tokenLookup, type UserToken } from "@credkit/express";
 import type { Logger } from "pino";
 import { type AuthzAnswer, decide, refuse } from "./decide.js";
@@ -14,6 +14,8 @@ export interface AuthzListenerOptions {
   logger: Logger;
   /** Told the status of every answer (metrics); must be cheap. */
   onAnswer?: (status: number) => void;
+  /** Records refused proxy tokens (`authorization.failed`), as the management API does for its 401/403. */
+  audit?: AuditSink;
 }
 
 /** The data-plane listener: an auth service for nginx `auth_request`, Envoy ext_authz and Traefik ForwardAuth. */
@@ -41,6 +43,17 @@ const NOT_FOUND = JSON.stringify({
   message: "Use /authz/{clientId}[/{targetCredentialId}]",
   code: "NOT_FOUND",
 });
+const TOO_MANY_HEADERS = JSON.stringify({
+  message: `At most ${MAX_HEADERS} headers`,
+  code: "VALIDATION_ERROR",
+});
+
+/** An answer about the request itself, not a verdict. */
+const problem = (status: number, body: string): AuthzAnswer => ({
+  status,
+  headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+  body,
+});
 
 /**
  * Serves `ANY /authz/{clientId}[/{targetCredentialId}]` on plain `node:http`: the hot path of every
@@ -56,6 +69,17 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     const code = (error as { code?: unknown }).code;
     logger.error({ code: typeof code === "string" ? code : "INTERNAL" }, "authz request failed");
   };
+
+  function authorizationFailed(code: "UNAUTHORIZED" | "FORBIDDEN", clientId: string, userId?: string) {
+    options.audit?.record({
+      time: new Date().toISOString(),
+      action: "authorization.failed",
+      outcome: "failure",
+      code,
+      clientId,
+      ...(userId ? { userId } : {}),
+    });
+  }
 
   function send(
     req: IncomingMessage,
@@ -82,26 +106,12 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     const started = debug ? process.hrtime.bigint() : 0n;
     const route = parseAuthzPath(req.url ?? "");
     if (route === null) {
-      send(
-        req,
-        res,
-        { status: 404, headers: { "Content-Type": "application/json" }, body: NOT_FOUND },
-        started,
-      );
+      send(req, res, problem(404, NOT_FOUND), started);
       return;
     }
     if (req.rawHeaders.length > MAX_HEADERS * 2) {
       res.setHeader("Connection", "close");
-      send(
-        req,
-        res,
-        {
-          status: 431,
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ message: `At most ${MAX_HEADERS} headers`, code: "VALIDATION_ERROR" }),
-        },
-        started,
-      );
+      send(req, res, problem(431, TOO_MANY_HEADERS), started);
       return;
     }
     const headers = req.headers;
@@ -111,6 +121,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     const actor = typeof token === "string" && token !== "" ? lookup(token.trim()) : null;
     if (actor === null) {
       send(req, res, refuse("PROXY_TOKEN_INVALID"), started);
+      authorizationFailed("UNAUTHORIZED", route.clientId);
       return;
     }
     if (
@@ -118,6 +129,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       (actor.clientIds !== "*" && !actor.clientIds.includes(route.clientId))
     ) {
       send(req, res, refuse("FORBIDDEN"), started, actor.userId);
+      authorizationFailed("FORBIDDEN", route.clientId, actor.userId);
       return;
     }
     const answer = await decide(service, route, headers, { userId: actor.userId }, onError);
