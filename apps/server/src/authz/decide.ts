@@ -1,5 +1,5 @@
 import {
-  type CallContext,
+  type Actor,
   type CredentialService,
   type IncomingHeaders,
   isCredkitError,
@@ -123,18 +123,19 @@ export async function decide(
   service: CredentialService,
   route: AuthzRoute,
   headers: IncomingHeaders,
-  context: CallContext,
+  actor: Actor,
   onError: (error: unknown) => void,
 ): Promise<AuthzAnswer> {
   let resolving = false;
   try {
-    const verdict = await service.verifyProxyRequest(route.clientId, { headers }, context);
+    // The proxy's actor (already checked for scope authz and client access) is the call context.
+    const verdict = await service.verifyProxyRequest(route.clientId, { headers }, actor);
     if (!verdict.ok) return refuse(verdict.reason);
     resolving = true;
     const target =
       route.targetCredentialId === null
         ? null
-        : await service.resolveTargetAuth(route.clientId, route.targetCredentialId, context);
+        : await service.resolveTargetAuth(route.clientId, route.targetCredentialId, actor);
     return allow(verdict.credential.credentialId, verdict.degraded === true, target);
   } catch (error) {
     const reason = refusalOf(error, resolving);

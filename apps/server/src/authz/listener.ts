@@ -132,7 +132,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       authorizationFailed("FORBIDDEN", route.clientId, actor.userId);
       return;
     }
-    const answer = await decide(service, route, headers, { userId: actor.userId }, onError);
+    const answer = await decide(service, route, headers, actor, onError);
     send(req, res, answer, started, actor.userId);
   }
 
