@@ -1,4 +1,5 @@
 // `pnpm bench [name...]`: runs the named benchmarks (all by default), each against its bare baseline.
+import { benchAuthz } from "./authz.js";
 import { benchCrypto } from "./crypto.js";
 import { benchDynamoDbStore } from "./dynamodb-store.js";
 import { benchHttp } from "./http.js";
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   crypto: () => benchCrypto(),
   http: () => benchHttp(),
   verify: () => benchVerify(),
+  authz: () => benchAuthz(),
   resolve: () => benchResolve(),
   redis: () => benchRedisStore(),
   dynamodb: () => benchDynamoDbStore(),

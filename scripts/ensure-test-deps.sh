@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the real servers the tests need can be started here: redis-server (Debian's), Java 17 (for
+# Makes sure the real servers the tests need can be started here: redis-server (Debian's), nginx (Debian's
+# nginx-light, auth_request built in, for the gateway tests), Java 17 (for
 # DynamoDB Local), the DynamoDB Local jar, and Debian's chromium (the docs page is checked in a real
 # browser through playwright-core, which never downloads browsers here). Installs what is missing with
 # apt-get when run as root; otherwise says exactly what to install. Idempotent and quiet when everything is there.
@@ -9,6 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 missing=()
 command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
 if ((${#missing[@]} > 0)); then
@@ -19,7 +21,7 @@ if ((${#missing[@]} > 0)); then
   echo "Installing ${missing[*]} with apt-get ..." >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  # policy-rc.d keeps the package from starting a system-wide redis on 6379: tests start their own.
+  # policy-rc.d keeps the packages from starting a system-wide redis on 6379 or nginx on 80: tests start their own.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT

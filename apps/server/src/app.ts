@@ -18,6 +18,9 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { auditAuthorizationFailures, logAuditSink } from "./audit-log.js";
+import { type AuthzListener, createAuthzListener } from "./authz/listener.js";
+import { authzAnswerCounter } from "./authz/metrics.js";
+import { authzReadiness } from "./authz/readiness.js";
 import type { ServerConfig } from "./config.js";
 import { cors } from "./http/cors.js";
 import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
@@ -39,6 +42,8 @@ export interface CredkitApp {
   generatedToken: string | null;
   /** True when the keyring was generated for this process only (memory stores, no key configured). */
   ephemeralKey: boolean;
+  /** The data-plane listener (`CREDKIT_AUTHZ_PORT`), not yet listening; null when not configured. */
+  authz: AuthzListener | null;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,17 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   }
 
   const authenticate = tokenAuthenticator(tokens);
+  const authz =
+    config.authzPort === null
+      ? null
+      : createAuthzListener({
+          service,
+          tokens,
+          logger,
+          audit,
+          onAnswer: authzAnswerCounter(metrics.registry),
+        });
+
   const app = express();
   app.disable("x-powered-by");
   // Whose X-Forwarded-For is believed (req.ip); none by default, so the socket's peer is the source.
@@ -119,6 +135,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     }),
   );
   // After the API: its requests, the hot path, then never walk past these routes.
+  if (authz) app.get("/readyz", authzReadiness(authz));
   app.use(createHealthRouter(service));
   app.get("/metrics", metrics.endpoint());
   app.use((_req, res) => {
@@ -131,6 +148,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     metrics,
     generatedToken,
     ephemeralKey: ephemeral,
+    authz,
     close: () => stores.close(),
   };
 }

@@ -8,6 +8,7 @@ import {
 } from "@credkit/core";
 import type { UserToken } from "@credkit/express";
 import type * as z from "zod";
+import { type AuthzListenConfig, authzListenConfig } from "./authz/config.js";
 import {
   defaultRegions,
   fileConfigSchema,
@@ -19,7 +20,7 @@ import {
 import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
 
 /** The server's whole configuration, validated. */
-export interface ServerConfig {
+export interface ServerConfig extends AuthzListenConfig {
   port: number;
   host: string | undefined;
   /** Region → where its credentials live. */
@@ -234,6 +235,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     idempotencyTtlSeconds: integer(env, "CREDKIT_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 7 * 86_400),
     oauthPendingTtlSeconds: integer(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
     limits: limitsFromEnv(env, integer, configError, rateLimitPerMinute),
+    ...authzListenConfig(env),
   };
 }
 

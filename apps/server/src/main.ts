@@ -29,6 +29,11 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`credkit listening on http://localhost:${port} (API under /api, docs at /api/docs)\n`);
+  if (credkit.authz && config.authzPort !== null) {
+    const authzPort = await credkit.authz.listen(config.authzPort, config.authzHost);
+    logger.info({ port: authzPort, host: config.authzHost }, "credkit authz listening");
+    process.stdout.write(`credkit authz listening on http://${config.authzHost}:${authzPort}/authz/\n`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -38,13 +43,17 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       logger.warn("shutdown timed out; closing remaining connections");
       server.closeAllConnections();
+      credkit.authz?.closeAllConnections();
     }, config.shutdownTimeoutMs);
     force.unref();
+    const authzClosed = credkit.authz?.close() ?? Promise.resolve();
     server.close(() => {
-      void credkit.close().finally(() => {
-        logger.info("stopped");
-        process.exit(0);
-      });
+      void authzClosed
+        .then(() => credkit.close())
+        .finally(() => {
+          logger.info("stopped");
+          process.exit(0);
+        });
     });
     server.closeIdleConnections();
   };

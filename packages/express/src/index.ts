@@ -15,7 +15,9 @@ export { type CredkitRouterOptions, createCredkitRouter } from "./router.js";
 export {
   type Authenticate,
   type AuthenticatedActor,
+  type TokenLookup,
   tokenAuthenticator,
   tokenFromHeader,
+  tokenLookup,
   type UserToken,
 } from "./token-auth.js";

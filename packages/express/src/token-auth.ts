@@ -25,12 +25,15 @@ export function tokenFromHeader(header: string | undefined): string | null {
   return token === "" ? null : token;
 }
 
+/** Finds the actor of a presented token; null for an unknown one. */
+export type TokenLookup = (token: string) => AuthenticatedActor | null;
+
 /**
- * Authenticates requests against a fixed token list. Tokens are compared through an HMAC under a
- * per-process random key, so finding one is a Map lookup whose timing says nothing about how close a
- * wrong token came, and no token is kept in plain form in the lookup table.
+ * Indexes a fixed token list once. Tokens are compared through an HMAC under a per-process random
+ * key, so finding one is a Map lookup whose timing says nothing about how close a wrong token came,
+ * and no token is kept in plain form in the lookup table.
  */
-export function tokenAuthenticator(tokens: readonly UserToken[]): Authenticate {
+export function tokenLookup(tokens: readonly UserToken[]): TokenLookup {
   const key = randomBytes(32);
   const digest = (token: string) => createHmac("sha256", key).update(token, "utf8").digest("base64");
   const byDigest = new Map<string, AuthenticatedActor>(
@@ -39,8 +42,14 @@ export function tokenAuthenticator(tokens: readonly UserToken[]): Authenticate {
       { userId: t.userId, clientIds: t.clientIds, scopes: t.scopes ?? [] },
     ]),
   );
+  return (token) => byDigest.get(digest(token)) ?? null;
+}
+
+/** Authenticates requests by the token of their `Authorization` header (see {@link tokenLookup}). */
+export function tokenAuthenticator(tokens: readonly UserToken[]): Authenticate {
+  const lookup = tokenLookup(tokens);
   return (req) => {
     const token = tokenFromHeader(req.headers.authorization);
-    return token === null ? null : (byDigest.get(digest(token)) ?? null);
+    return token === null ? null : lookup(token);
   };
 }

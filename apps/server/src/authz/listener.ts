@@ -1,0 +1,176 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { AuditSink, CredentialService } from "@credkit/core";
+import { type TokenLookup, tokenLookup, type UserToken } from "@credkit/express";
+import type { Logger } from "pino";
+import { type AuthzAnswer, decide, refuse } from "./decide.js";
+import { parseAuthzPath } from "./route.js";
+
+/** Options of {@link createAuthzListener}. */
+export interface AuthzListenerOptions {
+  service: CredentialService;
+  /** The configured user tokens; only those with scope `authz` may ask. */
+  tokens: readonly UserToken[];
+  logger: Logger;
+  /** Told the status of every answer (metrics); must be cheap. */
+  onAnswer?: (status: number) => void;
+  /** Records refused proxy tokens (`authorization.failed`), as the management API does for its 401/403. */
+  audit?: AuditSink;
+}
+
+/** The data-plane listener: an auth service for nginx `auth_request`, Envoy ext_authz and Traefik ForwardAuth. */
+export interface AuthzListener {
+  server: Server;
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host: string): Promise<number>;
+  /** True while it accepts connections (readiness). */
+  readonly listening: boolean;
+  /** Stops accepting, lets answers in flight finish, closes idle keep-alive connections. */
+  close(): Promise<void>;
+  /** Closes every connection at once (the shutdown timeout ran out). */
+  closeAllConnections(): void;
+}
+
+/** As on `POST /verify`: at most 200 headers, 16 KiB of them in all (Node answers 431 past that). */
+const MAX_HEADERS = 200;
+const MAX_HEADER_BYTES = 16 * 1024;
+// Proxies keep connections to the auth service open; outlive their idle timeouts (nginx 60 s by
+// default) so a request never races the close of the connection it was sent on.
+const KEEP_ALIVE_MS = 65_000;
+const PROXY_TOKEN = "x-credkit-token";
+
+const NOT_FOUND = JSON.stringify({
+  message: "Use /authz/{clientId}[/{targetCredentialId}]",
+  code: "NOT_FOUND",
+});
+const TOO_MANY_HEADERS = JSON.stringify({
+  message: `At most ${MAX_HEADERS} headers`,
+  code: "VALIDATION_ERROR",
+});
+
+/** An answer about the request itself, not a verdict. */
+const problem = (status: number, body: string): AuthzAnswer => ({
+  status,
+  headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+  body,
+});
+
+/**
+ * Serves `ANY /authz/{clientId}[/{targetCredentialId}]` on plain `node:http`: the hot path of every
+ * proxied request, so no management middleware runs here — one token lookup (a keyed hash, then a
+ * Map), one verification, one optional target resolution. The request body is never read.
+ */
+export function createAuthzListener(options: AuthzListenerOptions): AuthzListener {
+  const { service, logger } = options;
+  const lookup: TokenLookup = tokenLookup(options.tokens);
+  const debug = logger.isLevelEnabled("debug");
+  const onAnswer = options.onAnswer ?? (() => {});
+  const onError = (error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    logger.error({ code: typeof code === "string" ? code : "INTERNAL" }, "authz request failed");
+  };
+
+  function authorizationFailed(code: "UNAUTHORIZED" | "FORBIDDEN", clientId: string, userId?: string) {
+    options.audit?.record({
+      time: new Date().toISOString(),
+      action: "authorization.failed",
+      outcome: "failure",
+      code,
+      clientId,
+      ...(userId ? { userId } : {}),
+    });
+  }
+
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: AuthzAnswer,
+    started: bigint,
+    userId?: string,
+  ) {
+    answer.headers["Content-Length"] ??= String(Buffer.byteLength(answer.body));
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    onAnswer(answer.status);
+    if (debug) {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The path names only ids; headers (credentials) are never logged.
+      logger.debug(
+        { method: req.method, route: "/authz", status: answer.status, reason: answer.reason, userId, ms },
+        "authz request",
+      );
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = debug ? process.hrtime.bigint() : 0n;
+    const route = parseAuthzPath(req.url ?? "");
+    if (route === null) {
+      send(req, res, problem(404, NOT_FOUND), started);
+      return;
+    }
+    if (req.rawHeaders.length > MAX_HEADERS * 2) {
+      res.setHeader("Connection", "close");
+      send(req, res, problem(431, TOO_MANY_HEADERS), started);
+      return;
+    }
+    const headers = req.headers;
+    const token = headers[PROXY_TOKEN];
+    // The proxy's own token is never mistaken for (or looked up as) the end client's credential.
+    delete headers[PROXY_TOKEN];
+    const actor = typeof token === "string" && token !== "" ? lookup(token.trim()) : null;
+    if (actor === null) {
+      send(req, res, refuse("PROXY_TOKEN_INVALID"), started);
+      authorizationFailed("UNAUTHORIZED", route.clientId);
+      return;
+    }
+    if (
+      !actor.scopes.includes("authz") ||
+      (actor.clientIds !== "*" && !actor.clientIds.includes(route.clientId))
+    ) {
+      send(req, res, refuse("FORBIDDEN"), started, actor.userId);
+      authorizationFailed("FORBIDDEN", route.clientId, actor.userId);
+      return;
+    }
+    const answer = await decide(service, route, headers, actor, onError);
+    send(req, res, answer, started, actor.userId);
+  }
+
+  const server = createServer(
+    { keepAliveTimeout: KEEP_ALIVE_MS, maxHeaderSize: MAX_HEADER_BYTES },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        onError(error);
+        if (!res.headersSent) send(req, res, refuse("INTERNAL"), 0n);
+      });
+    },
+  );
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+
+  return {
+    server,
+    get listening() {
+      return server.listening;
+    },
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+    closeAllConnections: () => server.closeAllConnections(),
+  };
+}

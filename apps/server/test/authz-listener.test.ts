@@ -1,0 +1,325 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { type CredentialService, CredkitError } from "@credkit/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.js";
+import { createAuthzListener } from "../src/authz/listener.js";
+import { parseAuthzPath } from "../src/authz/route.js";
+import { loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { apiClient } from "./support/api-client.js";
+
+const admin = "admin-token-0123456789";
+const gateway = "gateway-token-0123456789";
+const noScope = "noscope-token-0123456789";
+const otherClient = "other-client-token-0123456789";
+const secrets = {
+  apiKey: `client-key-${randomBytes(12).toString("hex")}`,
+  deny: `deny-key-${randomBytes(12).toString("hex")}`,
+  targetBearer: `target-bearer-${randomBytes(12).toString("hex")}`,
+  targetKey: `target-key-${randomBytes(12).toString("hex")}`,
+  targetQuery: `target-query-${randomBytes(12).toString("hex")}`,
+  jwtSecret: randomBytes(24).toString("hex"),
+};
+const logLines: string[] = [];
+let api: ReturnType<typeof apiClient>;
+let base: string;
+let authzUrl: string;
+let server: Server;
+let credkit: Awaited<ReturnType<typeof createApp>>;
+const ids: Record<string, string> = {};
+
+async function create(clientId: string, body: Record<string, unknown>): Promise<string> {
+  const res = await api("POST", `/api/clients/${clientId}/credentials`, {
+    credentialName: "c",
+    region: "eu-west-1",
+    ...body,
+  });
+  expect(res.status).toBe(201);
+  return res.body.credentials[0].credentialId;
+}
+
+/** Asks the authz listener, as a proxy would. */
+async function ask(path: string, headers: Record<string, string>, token: string | null = gateway) {
+  const res = await fetch(`${authzUrl}${path}`, {
+    headers: { ...(token === null ? {} : { "X-Credkit-Token": token }), ...headers },
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: text === "" ? null : JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  const config = loadConfig({
+    CREDKIT_USER_TOKENS: JSON.stringify([
+      { token: admin, userId: "ops", clientIds: "*" },
+      { token: gateway, userId: "gateway", clientIds: ["acme"], scopes: ["authz"] },
+      { token: noScope, userId: "plain", clientIds: ["acme"] },
+      { token: otherClient, userId: "elsewhere", clientIds: ["other"], scopes: ["authz"] },
+    ]),
+    CREDKIT_AUTHZ_PORT: "0",
+    CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
+    LOG_LEVEL: "debug",
+  });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
+  credkit = await createApp(config, createLogger("debug", sink));
+  server = credkit.app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = apiClient(base, admin);
+  // Not listening yet: not ready.
+  expect((await fetch(`${base}/readyz`)).status).toBe(503);
+  const port = await credkit.authz?.listen(0, "127.0.0.1");
+  authzUrl = `http://127.0.0.1:${port}`;
+
+  ids.apiKey = await create("acme", {
+    credentialType: "proxy",
+    authType: "apiKey",
+    secret: { keyName: "X-Api-Key", keyValue: secrets.apiKey },
+  });
+  ids.deny = await create("acme", {
+    credentialType: "proxy",
+    authType: "apiKey",
+    credentialDefaultRuleEffect: "deny",
+    secret: { keyName: "X-Api-Key", keyValue: secrets.deny },
+  });
+  ids.bearerTarget = await create("acme", {
+    credentialType: "target",
+    authType: "bearer",
+    secret: { token: secrets.targetBearer },
+  });
+  ids.customTarget = await create("acme", {
+    credentialType: "target",
+    authType: "custom",
+    secret: { headers: { "X-Api-Key": secrets.targetKey }, query: { api_key: secrets.targetQuery, v: "2" } },
+  });
+  ids.otherTarget = await create("other", {
+    credentialType: "target",
+    authType: "bearer",
+    secret: { token: secrets.targetBearer },
+  });
+  // JWKS on a port that refuses connections: fail-closed answers 503.
+  ids.jwks = await create("acme", {
+    credentialType: "proxy",
+    authType: "jwtVerify",
+    secret: {
+      algorithms: ["RS256"],
+      issuer: "https://issuer.example",
+      audience: "api",
+      jwksUri: "http://127.0.0.1:1/jwks",
+    },
+  });
+});
+afterAll(async () => {
+  await credkit?.authz?.close();
+  server?.close();
+  await credkit?.close();
+});
+
+function unsignedJwt(claims: Record<string, unknown>): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const body = `${part({ alg: "RS256", kid: "k1" })}.${part(claims)}`;
+  return `${body}.${createHmac("sha256", "x").update(body).digest("base64url")}`;
+}
+
+describe("the authz listener (data plane)", () => {
+  it("is ready once listening, and /readyz says so", async () => {
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it("allows a valid proxy credential with its id, no-store, and no target headers when none is named", async () => {
+    const res = await ask("/authz/acme", { "X-Api-Key": secrets.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-credkit-credential-id")).toBe(ids.apiKey);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("authorization")).toBeNull();
+    // The verdict is in the headers; no body (nginx keeps its connection only without one).
+    expect(res.text).toBe("");
+    expect(res.headers.get("content-length")).toBe("0");
+    // A trailing slash (nginx with an empty target variable) and the `-` marker mean no target too.
+    expect((await ask("/authz/acme/", { "X-Api-Key": secrets.apiKey })).status).toBe(200);
+    expect((await ask("/authz/acme/-/original/path?q=1", { "X-Api-Key": secrets.apiKey })).status).toBe(200);
+  });
+
+  it("answers a named target's headers verbatim and its query form-encoded", async () => {
+    const bearer = await ask(`/authz/acme/${ids.bearerTarget}`, { "X-Api-Key": secrets.apiKey });
+    expect(bearer.status).toBe(200);
+    expect(bearer.headers.get("authorization")).toBe(`Bearer ${secrets.targetBearer}`);
+    expect(bearer.headers.get("x-credkit-target-query")).toBeNull();
+    const custom = await ask(`/authz/acme/${ids.customTarget}/-/v1/items`, { "X-Api-Key": secrets.apiKey });
+    expect(custom.status).toBe(200);
+    expect(custom.headers.get("x-api-key")).toBe(secrets.targetKey);
+    expect(custom.headers.get("x-credkit-target-query")).toBe(`api_key=${secrets.targetQuery}&v=2`);
+    expect(custom.headers.get("x-credkit-credential-id")).toBe(ids.apiKey);
+    // The answer body never carries the target's secret: only headers do.
+    expect(custom.text).not.toContain(secrets.targetKey);
+  });
+
+  it("refuses with 401 + WWW-Authenticate, 403 for deny, and never names a secret", async () => {
+    const none = await ask("/authz/acme", {});
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ allowed: false, reason: "NO_CREDENTIAL" });
+    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="credkit"');
+    const wrong = await ask(`/authz/acme/${ids.bearerTarget}`, { "X-Api-Key": "not-a-key-0123456789" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.reason).toBe("NO_CREDENTIAL");
+    expect(wrong.headers.get("authorization")).toBeNull();
+    const denied = await ask(`/authz/acme/${ids.bearerTarget}`, { "X-Api-Key": secrets.deny });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toEqual({ allowed: false, reason: "DENIED" });
+    expect(denied.headers.get("cache-control")).toBe("no-store");
+    for (const res of [none, wrong, denied]) {
+      for (const secret of Object.values(secrets)) expect(res.text).not.toContain(secret);
+      expect(res.headers.get("authorization")).toBeNull();
+    }
+  });
+
+  it("needs the proxy's own X-Credkit-Token with scope authz and access to the client", async () => {
+    const missing = await ask("/authz/acme", { "X-Api-Key": secrets.apiKey }, null);
+    expect(missing.status).toBe(401);
+    expect(missing.body.reason).toBe("PROXY_TOKEN_INVALID");
+    expect(missing.body.message).toContain("X-Credkit-Token");
+    const unknown = await ask("/authz/acme", { "X-Api-Key": secrets.apiKey }, "nope-0123456789abcdef");
+    expect(unknown.status).toBe(401);
+    expect(unknown.text).not.toContain("nope-0123456789abcdef");
+    // The token in the end client's Authorization is not the proxy's token, nor is it verified as one.
+    const inAuthorization = await ask("/authz/acme", { Authorization: `Bearer ${gateway}` }, null);
+    expect(inAuthorization.status).toBe(401);
+    expect(inAuthorization.body.reason).toBe("PROXY_TOKEN_INVALID");
+    expect((await ask("/authz/acme", { "X-Api-Key": secrets.apiKey }, noScope)).status).toBe(403);
+    expect((await ask("/authz/acme", { "X-Api-Key": secrets.apiKey }, otherClient)).status).toBe(403);
+    expect((await ask("/authz/acme", { "X-Api-Key": secrets.apiKey }, admin)).status).toBe(403);
+  });
+
+  it("never lets the proxy's token count as the end client's credential", async () => {
+    // A proxy credential whose header is X-Credkit-Token and whose value is the gateway token.
+    await create("acme", {
+      credentialType: "proxy",
+      authType: "apiKey",
+      secret: { keyName: "X-Credkit-Token", keyValue: gateway },
+    });
+    const res = await ask("/authz/acme", {});
+    expect(res.status).toBe(401);
+    expect(res.body.reason).toBe("NO_CREDENTIAL");
+  });
+
+  it("names only targets of the same client, and only target credentials", async () => {
+    const other = await ask(`/authz/acme/${ids.otherTarget}`, { "X-Api-Key": secrets.apiKey });
+    expect(other.status).toBe(403);
+    expect(other.body.reason).toBe("TARGET_NOT_FOUND");
+    const proxy = await ask(`/authz/acme/${ids.apiKey}`, { "X-Api-Key": secrets.apiKey });
+    expect(proxy.status).toBe(403);
+    expect(proxy.body.reason).toBe("TARGET_NOT_FOUND");
+    expect(proxy.headers.get("x-credkit-credential-id")).toBeNull();
+  });
+
+  it("fails closed with 503 + Retry-After when the JWKS cannot be fetched", async () => {
+    const token = unsignedJwt({ iss: "https://issuer.example", aud: "api", exp: Date.now() / 1000 + 60 });
+    const res = await ask("/authz/acme", { Authorization: `Bearer ${token}` });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(res.body).toEqual({ allowed: false, reason: "JWKS_UNAVAILABLE" });
+  });
+
+  it("lets a fail-open jwtVerify through when its JWKS is down, marked X-Credkit-Degraded", async () => {
+    const id = await create("acme", {
+      credentialType: "proxy",
+      authType: "jwtVerify",
+      secret: {
+        algorithms: ["RS256"],
+        issuer: "https://open.example",
+        audience: "api",
+        jwksUri: "http://127.0.0.1:1/jwks",
+        failPolicy: "fail-open",
+      },
+    });
+    const token = unsignedJwt({ iss: "https://open.example", aud: "api", exp: Date.now() / 1000 + 60 });
+    const res = await ask("/authz/acme", { Authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-credkit-degraded")).toBe("true");
+    expect(res.headers.get("x-credkit-credential-id")).toBe(id);
+  });
+
+  it("bounds the request: 404 off the route, 431 past 200 headers", async () => {
+    expect((await fetch(`${authzUrl}/api/clients`)).status).toBe(404);
+    expect((await fetch(`${authzUrl}/authz/`)).status).toBe(404);
+    expect((await fetch(`${authzUrl}/authz/acme/a/b`)).status).toBe(404);
+    const many = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`x-h${i}`, "v"]));
+    const res = await fetch(`${authzUrl}/authz/acme`, { headers: { "X-Credkit-Token": gateway, ...many } });
+    expect(res.status).toBe(431);
+    const big = await fetch(`${authzUrl}/authz/acme`, {
+      headers: { "X-Credkit-Token": gateway, "X-Big": "x".repeat(17 * 1024) },
+    });
+    expect(big.status).toBe(431);
+  });
+
+  it("logs each answer at debug level without any credential, and counts answers in /metrics", async () => {
+    const lines = logLines.filter((l) => l.includes('"authz request"'));
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of logLines) {
+      for (const secret of [...Object.values(secrets), gateway, noScope, otherClient])
+        expect(line).not.toContain(secret);
+    }
+    // Refused proxy tokens are audited like the management API's 401/403.
+    const failures = logLines
+      .filter((l) => l.includes('"authorization.failed"'))
+      .map((l) => JSON.parse(l).audit);
+    expect(failures).toContainEqual(expect.objectContaining({ code: "UNAUTHORIZED", clientId: "acme" }));
+    expect(failures).toContainEqual(
+      expect.objectContaining({ code: "FORBIDDEN", clientId: "acme", userId: "plain" }),
+    );
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="200"\} \d+/);
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="401"\} \d+/);
+  });
+});
+
+describe("parseAuthzPath", () => {
+  it("reads the client, the optional target and ignores an Envoy-appended tail after /-", () => {
+    expect(parseAuthzPath("/authz/acme")).toEqual({ clientId: "acme", targetCredentialId: null });
+    expect(parseAuthzPath("/authz/acme/t1?x=1")).toEqual({ clientId: "acme", targetCredentialId: "t1" });
+    expect(parseAuthzPath("/authz/acme/t1/-/a/b")).toEqual({ clientId: "acme", targetCredentialId: "t1" });
+    expect(parseAuthzPath("/authz/acme/-/a")).toEqual({ clientId: "acme", targetCredentialId: null });
+    expect(parseAuthzPath("/authz/a%40b/")).toEqual({ clientId: "a@b", targetCredentialId: null });
+    for (const bad of ["/authz", "/authz/", "/authz//t", "/authz/a/b/c", "/other/a", "/authz/%E0%A4%A"])
+      expect(parseAuthzPath(bad)).toBeNull();
+  });
+});
+
+describe("decide on a failing store", () => {
+  it("answers 503 + Retry-After when storage is down, without the error's text", async () => {
+    const service = {
+      verifyProxyRequest: async () => {
+        throw new CredkitError("STORAGE_UNAVAILABLE", "The redis store is unavailable at 10.0.0.1", {
+          retryAfterSeconds: 1,
+        });
+      },
+    } as unknown as CredentialService;
+    const listener = createAuthzListener({
+      service,
+      tokens: [{ token: gateway, userId: "gw", clientIds: "*", scopes: ["authz"] }],
+      logger: createLogger("silent"),
+    });
+    const port = await listener.listen(0, "127.0.0.1");
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/authz/acme`, {
+        headers: { "X-Credkit-Token": gateway, "X-Api-Key": "k" },
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ allowed: false, reason: "STORAGE_UNAVAILABLE" });
+      expect(text).not.toContain("10.0.0.1");
+    } finally {
+      await listener.close();
+    }
+    expect(listener.listening).toBe(false);
+  });
+});

@@ -1,0 +1,302 @@
+// nginx (Debian's, auth_request built in) + credkit's authz listener + an upstream echo server, end to
+// end: the gateway of examples/nginx/credkit-gateway.conf, rendered and run as shipped.
+import { createHmac, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type MockOAuth, startMockOAuth } from "../../../packages/core/test/support/mock-oauth.js";
+import { apiClient } from "./support/api-client.js";
+import { type NginxProcess, renderGateway, startNginx } from "./support/nginx.js";
+import { type ServerProcess, startServer, waitFor } from "./support/server-process.js";
+
+const admin = "admin-token-0123456789";
+const gatewayToken = `gateway-${randomBytes(12).toString("hex")}`;
+const secrets = {
+  apiKey: `client-key-${randomBytes(12).toString("hex")}`,
+  bearer: `client-bearer-${randomBytes(12).toString("hex")}`,
+  password: `client-pass-${randomBytes(12).toString("hex")}`,
+  deny: `deny-key-${randomBytes(12).toString("hex")}`,
+  jwtSecret: randomBytes(24).toString("hex"),
+  targetBearer: `target-bearer-${randomBytes(12).toString("hex")}`,
+  targetKey: `target-key-${randomBytes(12).toString("hex")}`,
+  targetQuery: `target-query-${randomBytes(12).toString("hex")}`,
+  oauthSecret: `oauth-secret-${randomBytes(12).toString("hex")}`,
+};
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+const seen: Seen[] = [];
+let upstream: Server;
+let upstreamAddress: string;
+let oauth: MockOAuth;
+let credkit: ServerProcess;
+let authzAddress: string;
+let api: ReturnType<typeof apiClient>;
+const gateways: Record<"none" | "bearer" | "custom" | "oauth2", NginxProcess | undefined> = {
+  none: undefined,
+  bearer: undefined,
+  custom: undefined,
+  oauth2: undefined,
+};
+
+async function create(body: Record<string, unknown>): Promise<string> {
+  const res = await api("POST", "/api/clients/acme/credentials", {
+    credentialName: "c",
+    region: "eu-west-1",
+    ...body,
+  });
+  expect(res.status).toBe(201);
+  return res.body.credentials[0].credentialId;
+}
+
+const apiKeyProxy = (keyValue: string, extra: Record<string, unknown> = {}) =>
+  create({
+    credentialType: "proxy",
+    authType: "apiKey",
+    secret: { keyName: "X-Api-Key", keyValue },
+    ...extra,
+  });
+
+function hs256(claims: Record<string, unknown>, key: string): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const body = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${body}.${createHmac("sha256", key).update(body).digest("base64url")}`;
+}
+
+/** A gateway (the rendered example) injecting `target` ("" = none). */
+function gateway(target: string) {
+  return startNginx((listen) =>
+    renderGateway({
+      LISTEN: listen,
+      CREDKIT_AUTHZ: authzAddress,
+      UPSTREAM: upstreamAddress,
+      CREDKIT_CLIENT_ID: "acme",
+      CREDKIT_TARGET_ID: target,
+      CREDKIT_AUTHZ_TOKEN: gatewayToken,
+    }),
+  );
+}
+
+function through(nginx: NginxProcess | undefined, path: string, headers: Record<string, string> = {}) {
+  if (!nginx) throw new Error("gateway not started");
+  return fetch(`${nginx.url}${path}`, { headers, signal: AbortSignal.timeout(15_000) });
+}
+
+/** The request the upstream saw last, after one more went through. */
+async function reached(nginx: NginxProcess | undefined, path: string, headers: Record<string, string>) {
+  const before = seen.length;
+  const res = await through(nginx, path, headers);
+  expect(res.status).toBe(200);
+  expect(seen.length).toBe(before + 1);
+  return seen[seen.length - 1] as Seen;
+}
+
+/** No secret of the caller's in what the upstream received. */
+function expectNoCallerSecret(request: Seen) {
+  const text = JSON.stringify(request);
+  for (const secret of [secrets.apiKey, secrets.bearer, secrets.password, gatewayToken])
+    expect(text).not.toContain(secret);
+  expect(text).not.toContain(Buffer.from(`svc:${secrets.password}`).toString("base64"));
+}
+
+const ids: Record<string, string> = {};
+let jwt: string;
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify({ ok: true }));
+  });
+  upstream.listen(0, "127.0.0.1");
+  await once(upstream, "listening");
+  upstreamAddress = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  oauth = await startMockOAuth();
+  credkit = await startServer({
+    CREDKIT_USER_TOKENS: JSON.stringify([
+      { token: admin, userId: "ops", clientIds: "*" },
+      { token: gatewayToken, userId: "nginx", clientIds: ["acme"], scopes: ["authz"] },
+    ]),
+    CREDKIT_AUTHZ_PORT: "0",
+    CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
+  });
+  await waitFor(async () => /authz listening/.test(credkit.output()), 15_000, "the authz listener");
+  authzAddress = (
+    /authz listening on http:\/\/([\d.]+:\d+)/.exec(credkit.output()) as RegExpExecArray
+  )[1] as string;
+  api = apiClient(credkit.url, admin);
+
+  ids.apiKey = await apiKeyProxy(secrets.apiKey);
+  ids.bearer = await create({
+    credentialType: "proxy",
+    authType: "bearer",
+    secret: { token: secrets.bearer },
+  });
+  ids.basic = await create({
+    credentialType: "proxy",
+    authType: "basicAuth",
+    secret: { username: "svc", password: secrets.password },
+  });
+  ids.jwt = await create({
+    credentialType: "proxy",
+    authType: "jwtVerify",
+    secret: {
+      algorithms: ["HS256"],
+      issuer: "https://idp.example",
+      audience: "gateway",
+      secret: secrets.jwtSecret,
+    },
+  });
+  jwt = hs256(
+    { iss: "https://idp.example", aud: "gateway", sub: "u1", exp: Math.floor(Date.now() / 1000) + 600 },
+    secrets.jwtSecret,
+  );
+  ids.deny = await apiKeyProxy(secrets.deny, { credentialDefaultRuleEffect: "deny" });
+  ids.bearerTarget = await create({
+    credentialType: "target",
+    authType: "bearer",
+    secret: { token: secrets.targetBearer },
+  });
+  ids.customTarget = await create({
+    credentialType: "target",
+    authType: "custom",
+    secret: { headers: { "X-Api-Key": secrets.targetKey }, query: { api_key: secrets.targetQuery } },
+  });
+  ids.oauthTarget = await create({
+    credentialType: "target",
+    authType: "oauth2",
+    secret: {
+      grantType: "client_credentials",
+      tokenUrl: oauth.tokenUrl,
+      clientId: "gateway-app",
+      clientSecret: secrets.oauthSecret,
+    },
+  });
+  [gateways.none, gateways.bearer, gateways.custom, gateways.oauth2] = await Promise.all([
+    gateway(""),
+    gateway(ids.bearerTarget as string),
+    gateway(ids.customTarget as string),
+    gateway(ids.oauthTarget as string),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(gateways).map((g) => g?.stop()));
+  await credkit?.stop();
+  await oauth?.stop();
+  upstream?.closeAllConnections();
+  upstream?.close();
+});
+
+describe("nginx auth_request → credkit → upstream", () => {
+  it("lets apiKey, bearer, basic and jwtVerify callers through with the static target credential instead of theirs", async () => {
+    const callers: [string, Record<string, string>][] = [
+      [ids.apiKey as string, { "X-Api-Key": secrets.apiKey }],
+      [ids.bearer as string, { Authorization: `Bearer ${secrets.bearer}` }],
+      [
+        ids.basic as string,
+        { Authorization: `Basic ${Buffer.from(`svc:${secrets.password}`).toString("base64")}` },
+      ],
+      [ids.jwt as string, { Authorization: `Bearer ${jwt}` }],
+    ];
+    for (const [id, headers] of callers) {
+      const request = await reached(gateways.bearer, "/api/v1/items?page=2", headers);
+      expect(request.url).toBe("/api/v1/items?page=2");
+      expect(request.headers.authorization).toBe(`Bearer ${secrets.targetBearer}`);
+      expect(request.headers["x-credkit-credential-id"]).toBe(id);
+      expect(request.headers["x-api-key"]).toBeUndefined();
+      expectNoCallerSecret(request);
+    }
+  });
+
+  it("injects a custom target's header and query, keeping the caller's query and encoded path", async () => {
+    const request = await reached(gateways.custom, "/api/a%20b/items?page=2", {
+      Authorization: `Bearer ${secrets.bearer}`,
+    });
+    expect(request.url).toBe(`/api/a%20b/items?page=2&api_key=${secrets.targetQuery}`);
+    expect(request.headers["x-api-key"]).toBe(secrets.targetKey);
+    expect(request.headers.authorization).toBeUndefined();
+    expectNoCallerSecret(request);
+    const noQuery = await reached(gateways.custom, "/api/items", { "X-Api-Key": secrets.apiKey });
+    expect(noQuery.url).toBe(`/api/items?api_key=${secrets.targetQuery}`);
+    expect(noQuery.headers["x-api-key"]).toBe(secrets.targetKey);
+  });
+
+  it("injects an oauth2 client_credentials token fetched from the mock OAuth server, fetched once", async () => {
+    const first = await reached(gateways.oauth2, "/api/x", { "X-Api-Key": secrets.apiKey });
+    const bearer = first.headers.authorization as string;
+    expect(bearer).toMatch(/^Bearer ey/);
+    expect(oauth.seen.at(-1)?.body.grant_type).toBe("client_credentials");
+    const fetched = oauth.tokenRequests();
+    const second = await reached(gateways.oauth2, "/api/y", { Authorization: `Bearer ${jwt}` });
+    expect(second.headers.authorization).toBe(bearer);
+    expect(oauth.tokenRequests()).toBe(fetched);
+    expectNoCallerSecret(second);
+    expect(JSON.stringify(second)).not.toContain(secrets.oauthSecret);
+  });
+
+  it("checks the caller only when no target is named, removing the caller's credential", async () => {
+    const request = await reached(gateways.none, "/api/z", { "X-Api-Key": secrets.apiKey });
+    expect(request.url).toBe("/api/z");
+    expect(request.headers["x-credkit-credential-id"]).toBe(ids.apiKey);
+    expect(request.headers.authorization).toBeUndefined();
+    expect(request.headers["x-api-key"]).toBeUndefined();
+  });
+
+  it("refuses a wrong key with nginx's 401 (and credkit's challenge), a deny credential with 403, and a forged header", async () => {
+    const before = seen.length;
+    const wrong = await through(gateways.bearer, "/api/x", { "X-Api-Key": "wrong-key-0123456789" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("www-authenticate")).toBe('Bearer realm="credkit"');
+    expect(await wrong.text()).toContain("nginx");
+    const none = await through(gateways.bearer, "/api/x");
+    expect(none.status).toBe(401);
+    const denied = await through(gateways.bearer, "/api/x", { "X-Api-Key": secrets.deny });
+    expect(denied.status).toBe(403);
+    // The caller cannot pose as the gateway: its X-Credkit-Token is replaced by nginx's own.
+    const forged = await through(gateways.bearer, "/api/x", { "X-Credkit-Token": gatewayToken });
+    expect(forged.status).toBe(401);
+    expect(seen.length).toBe(before);
+    for (const res of [wrong, denied]) expect(res.headers.get("authorization")).toBeNull();
+  });
+
+  it("lets exactly one of 20 concurrent requests with a single-use credential reach the upstream", async () => {
+    const key = `single-${randomBytes(12).toString("hex")}`;
+    await apiKeyProxy(key, { singleUse: true });
+    const before = seen.length;
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        through(gateways.bearer, "/api/once", { "X-Api-Key": key }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(19);
+    expect(seen.length).toBe(before + 1);
+  });
+
+  it("stops passing a deleted credential", async () => {
+    const key = `deleted-${randomBytes(12).toString("hex")}`;
+    const id = await apiKeyProxy(key);
+    expect((await through(gateways.bearer, "/api/x", { "X-Api-Key": key })).status).toBe(200);
+    expect((await api("DELETE", `/api/clients/acme/credentials/${id}`)).status).toBe(200);
+    expect((await through(gateways.bearer, "/api/x", { "X-Api-Key": key })).status).toBe(401);
+  });
+
+  it("serves the unauthenticated comparison route, and nginx logged no error", async () => {
+    expect((await through(gateways.none, "/public/ping")).status).toBe(200);
+    for (const g of Object.values(gateways))
+      expect(await g?.errorLog()).not.toMatch(/\[(error|crit|emerg)\]/);
+  });
+
+  it("never logs a secret in credkit's output, and stops on SIGTERM with the authz port closed", async () => {
+    const output = credkit.output();
+    for (const secret of Object.values(secrets)) expect(output).not.toContain(secret);
+    expect(output).not.toContain(gatewayToken);
+    expect(await credkit.stop()).toBe(0);
+    await expect(fetch(`http://${authzAddress}/authz/acme`)).rejects.toThrow();
+  });
+});
