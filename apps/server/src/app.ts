@@ -17,7 +17,7 @@ import {
 import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
-import { auditAuthorizationFailures, logAuditSink } from "./audit-log.js";
+import { logAuditSink } from "./audit-log.js";
 import type { ServerConfig } from "./config.js";
 import { cors } from "./http/cors.js";
 import { rateLimit } from "./http/rate-limit.js";
@@ -82,8 +82,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  // One `finish` listener per request serves the log line, the metrics and the audit of failures.
-  app.use(requestContext(logger, [metrics.observeRequest, auditAuthorizationFailures(audit)]));
+  // One `finish` listener per request serves the log line and the metrics.
+  app.use(requestContext(logger, [metrics.observeRequest]));
   app.use(helmet());
   app.use(cors(config.corsOrigins));
   app.use(requestTimeout(config.requestTimeoutMs));
@@ -101,6 +101,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       authenticate: tokenAuthenticator(tokens),
       basePath: "/api",
       bodyLimit: config.bodyLimit,
+      // Every 401/403 of the API becomes an `authorization.failed` audit event.
+      audit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
       idempotency: {
         store: stores.redis
