@@ -19,7 +19,8 @@ describe("server configuration", () => {
       expect.arrayContaining(["us-east-1", "eu-west-1", "ap-southeast-2"]),
     );
     expect(new Set(Object.values(config.regions).map((s) => s.storage))).toEqual(new Set(["memory"]));
-    expect(config.defaultRegion).toBe("us-east-1");
+    // No implicit default: a create without `region` gets a 400 naming it (first-run.test.ts).
+    expect(config.defaultRegion).toBeUndefined();
     expect(config.tokens).toBeNull();
     expect(config.keyring).toBeNull();
     expect(config.oauthPendingTtlSeconds).toBe(600);
@@ -41,7 +42,7 @@ describe("server configuration", () => {
     expect(config.port).toBe(8080);
     expect(config.tokens?.[0]).toMatchObject({ userId: "u", clientIds: ["acme"], scopes: ["resolve"] });
     expect(Object.keys(config.regions).sort()).toEqual(["eu-west-1", "us-east-1"]);
-    expect(config.defaultRegion).toBe("us-east-1");
+    expect(config.defaultRegion).toBeUndefined();
   });
 
   it.each([
