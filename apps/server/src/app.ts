@@ -27,6 +27,7 @@ import { memoryCounter, redisCounter } from "./http/shared-counter.js";
 import { requestTimeout } from "./http/timeout.js";
 import { keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { checkStores } from "./store-check.js";
 import { openStores } from "./stores.js";
 
 /** A wired, not yet listening, credkit server. */
@@ -46,6 +47,11 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   const metrics = createMetrics();
   const { keyring, ephemeral } = await keyringFor(config);
   const stores = await openStores(config.regions, logger);
+  // A store that cannot answer is named now, per region, rather than a server answering 503 to all.
+  await checkStores(config.regions, stores).catch(async (error: unknown) => {
+    await stores.close();
+    throw error;
+  });
   // One instrumented wrapper per distinct store, so regions that share a store still share it.
   const instrumented = new Map<CredentialStore, CredentialStore>();
   const regions = Object.fromEntries(

@@ -20,17 +20,19 @@ function redactUrl(url: string): string {
 }
 
 /** The innermost cause of an error: the SDK's or the socket's own error, under the store's wrapper. */
-function rootCause(error: unknown): { name?: string; code?: string; message?: string } {
+function rootCause(error: unknown): { name?: string; code?: string } {
   let current = error as { cause?: unknown } | undefined;
   for (let depth = 0; depth < 10 && current?.cause !== undefined; depth++) {
     current = current.cause as { cause?: unknown };
   }
   if (typeof current !== "object" || current === null) return {};
-  const { name, code, message } = current as { name?: unknown; code?: unknown; message?: unknown };
+  const { name, code, errors } = current as { name?: unknown; code?: unknown; errors?: unknown[] };
+  // A connect attempt to several addresses (AggregateError) carries the codes in its errors.
+  const inner = (errors?.[0] as { code?: unknown } | undefined)?.code;
+  const found = typeof code === "string" ? code : typeof inner === "string" ? inner : undefined;
   return {
     ...(typeof name === "string" ? { name } : {}),
-    ...(typeof code === "string" ? { code } : {}),
-    ...(typeof message === "string" ? { message } : {}),
+    ...(found ? { code: found } : {}),
   };
 }
 
@@ -60,8 +62,8 @@ export function explainFailure(storage: StorageConfig, error: unknown): string {
   if (cause.name === "AccessDeniedException") {
     return `AWS denied access (${what}): grant the role dynamodb:GetItem, PutItem, Query, TransactWriteItems on the table`;
   }
-  // An SDK or socket message names the failure, never a stored value.
-  return `${what}${cause.message ? `: ${cause.message.slice(0, 200)}` : ""}`;
+  // The code or name only: a cause's message could echo a connection string.
+  return `${what}: see the store's own documentation for this error`;
 }
 
 /** A start failure of one or more regions' stores, one line per region. */
@@ -78,8 +80,15 @@ export function storeStartError(failures: { region: string; line: string }[]): C
  * and what to set, rather than starting a server that answers 503 to everything.
  */
 export async function checkStores(
-  regions: Record<string, { storage: StorageConfig; store: CredentialStore }>,
+  config: Record<string, StorageConfig>,
+  opened: { regions: Record<string, CredentialStore> },
 ): Promise<void> {
+  const regions = Object.fromEntries(
+    Object.entries(config).map(([region, storage]) => [
+      region,
+      { storage, store: opened.regions[region] as CredentialStore },
+    ]),
+  );
   const pings = new Map<CredentialStore, Promise<unknown>>();
   for (const { store } of Object.values(regions)) {
     if (!pings.has(store))

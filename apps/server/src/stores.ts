@@ -6,7 +6,7 @@ import { redisClientOptions, redisClusterOptions, redisStore } from "@credkit/st
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { StorageConfig } from "./config-schema.js";
-import { checkStores, describeStorage, explainFailure, storeStartError } from "./store-check.js";
+import { describeStorage, explainFailure, storeStartError } from "./store-check.js";
 
 /** The stores of a configuration, and how to close what was opened for them. */
 export interface OpenedStores {
@@ -47,15 +47,6 @@ export async function openStores(
       }
       map[region] = opened.store;
     }
-    // A store that cannot answer now is named at start, rather than a server answering 503 to all.
-    await checkStores(
-      Object.fromEntries(
-        Object.entries(regions).map(([region, storage]) => [
-          region,
-          { storage, store: map[region] as CredentialStore },
-        ]),
-      ),
-    );
   } catch (error) {
     await Promise.allSettled([...byDescription.values()].map((o) => o.close()));
     throw error;
