@@ -77,7 +77,7 @@ timeout 60 "$NODE" express-app.mjs
 
 log "plain Node service on core + the Redis store (must exit by itself)"
 REDIS_URL="$(bash "$ROOT/scripts/redis.sh" start-standalone "$WORK/redis")"
-REDIS_URL="$REDIS_URL" timeout 30 "$NODE" redis-service.mjs || { echo "packaging: the Redis service did not exit by itself (or failed)"; exit 1; }
+timeout 30 "$NODE" redis-service.mjs "$REDIS_URL" || { echo "packaging: the Redis service did not exit by itself (or failed)"; exit 1; }
 
 log "strict TypeScript consumer: nodenext, then bundler"
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.nodenext.json

@@ -25,11 +25,22 @@ const master = generateMasterKey();
 const stores: CredentialStore[] = [memoryStore(), notebookStore()];
 const service: CredentialService = createCredentialService({
   regions: { "eu-west-1": stores[0] as CredentialStore },
-  keyring: createKeyring({ activeKeyId: master.id, keys: [{ id: master.id, key: decodeMasterKey(master.key) }] }),
+  keyring: createKeyring({
+    activeKeyId: master.id,
+    keys: [{ id: master.id, key: decodeMasterKey(master.key) }],
+  }),
 });
 const caller: AuthenticatedActor = { userId: "u", clientIds: ["acme"], scopes: [] };
 const actor: Actor = caller;
 const options: CredkitRouterOptions = { service, authenticate: async () => caller, notFound: false };
 const routers: Router[] = [createCredkitRouter(options), createHealthRouter(service)];
 const suite: StoreConformanceOptions = { makeStore: () => memoryStore() };
-export const used = [actor, routers, suite, storeConformanceSuite, redisStore, dynamoDbStore, createCredkitTable];
+export const used = [
+  actor,
+  routers,
+  suite,
+  storeConformanceSuite,
+  redisStore,
+  dynamoDbStore,
+  createCredkitTable,
+];

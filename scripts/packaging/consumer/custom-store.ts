@@ -59,7 +59,9 @@ export function notebookStore(now: () => number = Date.now) {
       if (find(record.clientId, record.credentialId)) throw new CredkitError("CONFLICT", "The id exists");
       if (record.lookupHash !== null && holder(record.clientId, record.lookupHash))
         throw new CredkitError("CONFLICT", "The lookup hash is taken");
-      records = records.filter((r) => !(r.clientId === record.clientId && r.credentialId === record.credentialId));
+      records = records.filter(
+        (r) => !(r.clientId === record.clientId && r.credentialId === record.credentialId),
+      );
       records.push(structuredClone(record));
     },
     async get(clientId, credentialId) {

@@ -10,7 +10,10 @@ import express from "express";
 const master = generateMasterKey();
 const service = createCredentialService({
   regions: { "eu-west-1": memoryStore() },
-  keyring: createKeyring({ activeKeyId: master.id, keys: [{ id: master.id, key: Buffer.from(master.key, "base64") }] }),
+  keyring: createKeyring({
+    activeKeyId: master.id,
+    keys: [{ id: master.id, key: Buffer.from(master.key, "base64") }],
+  }),
 });
 const token = randomBytes(24).toString("base64url");
 const refusals = [];
@@ -46,10 +49,22 @@ const call = async (method, path, body, headers = {}) => {
 };
 
 try {
-  assert.deepEqual(await call("GET", "/api/status"), { status: 200, body: { from: "host", route: "before" } });
-  assert.deepEqual(await call("GET", "/api/version"), { status: 200, body: { from: "host", route: "after" } });
-  assert.deepEqual(await call("POST", "/api/echo", { a: 1 }), { status: 200, body: { from: "host", body: { a: 1 } } });
-  assert.deepEqual(await call("GET", "/api/nothing-here"), { status: 404, body: { from: "host", route: "404" } });
+  assert.deepEqual(await call("GET", "/api/status"), {
+    status: 200,
+    body: { from: "host", route: "before" },
+  });
+  assert.deepEqual(await call("GET", "/api/version"), {
+    status: 200,
+    body: { from: "host", route: "after" },
+  });
+  assert.deepEqual(await call("POST", "/api/echo", { a: 1 }), {
+    status: 200,
+    body: { from: "host", body: { a: 1 } },
+  });
+  assert.deepEqual(await call("GET", "/api/nothing-here"), {
+    status: 404,
+    body: { from: "host", route: "404" },
+  });
 
   const secret = `SECRET-${randomBytes(8).toString("hex")}`;
   const create = {
@@ -62,9 +77,16 @@ try {
   const created = await call("POST", "/api/clients/acme/credentials", create, { Authorization: token });
   assert.equal(created.status, 201);
   assert.ok(!JSON.stringify(created.body).includes(secret));
-  const tooBig = await call("POST", "/api/clients/acme/credentials", { ...create, credentialName: "x".repeat(20_000) }, { Authorization: token });
+  const tooBig = await call(
+    "POST",
+    "/api/clients/acme/credentials",
+    { ...create, credentialName: "x".repeat(20_000) },
+    { Authorization: token },
+  );
   assert.deepEqual([tooBig.status, tooBig.body.code], [413, "PAYLOAD_TOO_LARGE"]);
-  const badJson = await call("POST", "/api/clients/acme/credentials", '{"credentialName":', { Authorization: token });
+  const badJson = await call("POST", "/api/clients/acme/credentials", '{"credentialName":', {
+    Authorization: token,
+  });
   assert.deepEqual([badJson.status, badJson.body.code], [400, "VALIDATION_ERROR"]);
   const forbidden = await call("GET", "/api/clients/other/credentials", undefined, { Authorization: token });
   assert.equal(forbidden.status, 403);

@@ -6,13 +6,16 @@ import { redisClientOptions, redisStore } from "@credkit/storage-redis";
 import { Redis } from "ioredis";
 
 const master = generateMasterKey(); // in production: your secret manager's CREDKIT_MASTER_KEY
-const client = new Redis(process.env.REDIS_URL, redisClientOptions());
+const client = new Redis(process.argv[2] ?? "redis://127.0.0.1:6379", redisClientOptions());
 client.on("error", (error) => console.warn("redis:", error.code ?? error.name));
 try {
   const store = redisStore({ client, keyPrefix: `pack-${process.pid}:` });
   const service = createCredentialService({
     regions: { "eu-west-1": store },
-    keyring: createKeyring({ activeKeyId: master.id, keys: [{ id: master.id, key: decodeMasterKey(master.key) }] }),
+    keyring: createKeyring({
+      activeKeyId: master.id,
+      keys: [{ id: master.id, key: decodeMasterKey(master.key) }],
+    }),
   });
   const actor = { userId: "billing-job", clientIds: ["acme"] };
   const created = await service.create(actor, "acme", {
