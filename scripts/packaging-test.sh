@@ -8,6 +8,8 @@
 #
 #   scripts/packaging-test.sh            with the node on PATH
 #   CREDKIT_NODE=/path/to/node scripts/packaging-test.sh   runs the consumers on that node (multi-node CI)
+#   CREDKIT_PACKAGING_TARBALLS=<dir>: pack into <dir> and keep it; when <dir> already holds a packing of
+#   this run (tarballs.jsonl), reuse it and skip the per-tarball checks (they do not depend on Node)
 #
 # Prints each tarball's size, and what publint and attw report; exits non-zero on any finding.
 set -euo pipefail
@@ -23,12 +25,20 @@ cleanup() {
 trap cleanup EXIT
 log() { echo "packaging: $*" >&2; }
 
-log "packing every public package (node $("$NODE" --version) for the consumers)"
-node "$ROOT/scripts/packaging/pack.mjs" "$WORK/tarballs" >"$WORK/tarballs.jsonl"
-
-log "checking every tarball with publint and attw"
+TARBALLS="${CREDKIT_PACKAGING_TARBALLS:-$WORK/tarballs}"
 findings=0
-while read -r line; do
+if [[ -s "$TARBALLS/tarballs.jsonl" ]]; then
+  log "reusing the tarballs in $TARBALLS (node $("$NODE" --version) for the consumers)"
+  cp "$TARBALLS/tarballs.jsonl" "$WORK/tarballs.jsonl"
+  check_tarballs=false
+else
+  log "packing every public package (node $("$NODE" --version) for the consumers)"
+  node "$ROOT/scripts/packaging/pack.mjs" "$TARBALLS" >"$WORK/tarballs.jsonl"
+  cp "$WORK/tarballs.jsonl" "$TARBALLS/tarballs.jsonl"
+  check_tarballs=true
+  log "checking every tarball with publint and attw"
+fi
+while $check_tarballs && read -r line; do
   file="$(node -p 'JSON.parse(process.argv[1]).file' "$line")"
   name="$(node -p 'JSON.parse(process.argv[1]).name' "$line")"
   node -p 'const t = JSON.parse(process.argv[1]); `${t.name}: ${(t.bytes / 1024).toFixed(1)} kB packed, ${(t.unpackedBytes / 1024).toFixed(1)} kB unpacked`' "$line"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The test suite (every package's vitest suite, the server's included) and the packaging test again on
+# other Node majors, from the npm registry's `node` package (`npx -y node@22`: no download from
+# elsewhere). `pnpm test` covers the Node on PATH; CI runs this after it.
+#
+#   scripts/multi-node.sh [major ...]     default: 22 24 (or CREDKIT_EXTRA_NODE_VERSIONS)
+#
+# Each version's node is put first on PATH, so pnpm, turbo's tasks, vitest and the servers the tests
+# start all run on it. The packaging test reuses one packing (CREDKIT_PACKAGING_TARBALLS) when given.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export TURBO_TELEMETRY_DISABLED=1 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+read -r -a versions <<<"${*:-${CREDKIT_EXTRA_NODE_VERSIONS:-22 24}}"
+
+export TMPDIR="$ROOT/.cache/multi-node-$$"
+mkdir -p "$TMPDIR"
+export CREDKIT_PACKAGING_TARBALLS="${CREDKIT_PACKAGING_TARBALLS:-$TMPDIR/tarballs}"
+mkdir -p "$CREDKIT_PACKAGING_TARBALLS"
+stop_leftovers() {
+  find "$TMPDIR" -name '*pid*' -type f 2>/dev/null | while read -r file; do
+    pid="$(tr -dc '0-9' <"$file")"
+    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+  done
+  rm -rf "$TMPDIR"
+}
+trap stop_leftovers EXIT
+
+status=0
+for major in "${versions[@]}"; do
+  node_bin="$(npx -y "node@$major" -p process.execPath)"
+  echo "multi-node: Node $("$node_bin" --version) ($node_bin)"
+  started=$SECONDS
+  PATH="$(dirname "$node_bin"):$PATH" pnpm exec turbo run test --concurrency=2 --output-logs=errors-only \
+    || { echo "multi-node: the tests failed on Node $major"; status=1; }
+  CREDKIT_NODE="$node_bin" bash scripts/packaging-test.sh >"$TMPDIR/packaging-$major.log" 2>&1 \
+    && echo "multi-node: packaging test ok on Node $major" \
+    || { cat "$TMPDIR/packaging-$major.log"; echo "multi-node: the packaging test failed on Node $major"; status=1; }
+  echo "multi-node: Node $major took $((SECONDS - started)) s"
+done
+exit "$status"
