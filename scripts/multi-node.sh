@@ -20,9 +20,12 @@ mkdir -p "$CREDKIT_PACKAGING_TARBALLS"
 stop_leftovers() {
   find "$TMPDIR" -name '*pid*' -type f 2>/dev/null | while read -r file; do
     pid="$(tr -dc '0-9' <"$file")"
-    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+    [[ -n "$pid" ]] || continue
+    kill "$pid" 2>/dev/null || continue
+    # Wait (bounded) for it to exit, so it writes nothing into the folder being removed.
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
-  rm -rf "$TMPDIR"
+  rm -rf "$TMPDIR" 2>/dev/null || true
 }
 trap stop_leftovers EXIT
 
@@ -31,7 +34,7 @@ for major in "${versions[@]}"; do
   node_bin="$(npx -y "node@$major" -p process.execPath)"
   echo "multi-node: Node $("$node_bin" --version) ($node_bin)"
   started=$SECONDS
-  PATH="$(dirname "$node_bin"):$PATH" pnpm exec turbo run test --concurrency=2 --output-logs=errors-only \
+  PATH="$(dirname "$node_bin"):$PATH" pnpm exec turbo run test --continue --concurrency=2 --output-logs=errors-only \
     || { echo "multi-node: the tests failed on Node $major"; status=1; }
   CREDKIT_NODE="$node_bin" bash scripts/packaging-test.sh >"$TMPDIR/packaging-$major.log" 2>&1 \
     && echo "multi-node: packaging test ok on Node $major" \
