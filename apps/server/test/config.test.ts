@@ -27,6 +27,52 @@ describe("server configuration", () => {
     expect(loadConfig({ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "120" }).oauthPendingTtlSeconds).toBe(120);
   });
 
+  it("lets the storage-wide variables default the region map's entries; an entry's own field wins", () => {
+    const config = loadConfig({
+      CREDKIT_MASTER_KEY: key,
+      CREDKIT_DYNAMODB_TABLE: "shared-table",
+      CREDKIT_DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
+      CREDKIT_DYNAMODB_CREATE_TABLE: "true",
+      CREDKIT_REDIS_URL: "redis://127.0.0.1:6379",
+      CREDKIT_REDIS_KEY_PREFIX: "ck:",
+      CREDKIT_REGIONS: JSON.stringify({
+        "eu-west-1": { storage: "dynamodb" },
+        "us-east-1": {
+          storage: "dynamodb",
+          table: "own-table",
+          endpoint: "http://10.0.0.1:8000",
+          createTable: false,
+        },
+        "eu-central-1": { storage: "redis" },
+        "ap-south-1": { storage: "redis", clusterNodes: ["10.0.0.2:7000"] },
+      }),
+    });
+    expect(config.regions["eu-west-1"]).toEqual({
+      storage: "dynamodb",
+      table: "shared-table",
+      endpoint: "http://127.0.0.1:8000",
+      createTable: true,
+      region: "eu-west-1",
+    });
+    expect(config.regions["us-east-1"]).toEqual({
+      storage: "dynamodb",
+      table: "own-table",
+      endpoint: "http://10.0.0.1:8000",
+      createTable: false,
+      region: "us-east-1",
+    });
+    expect(config.regions["eu-central-1"]).toEqual({
+      storage: "redis",
+      url: "redis://127.0.0.1:6379",
+      keyPrefix: "ck:",
+    });
+    expect(config.regions["ap-south-1"]).toEqual({
+      storage: "redis",
+      clusterNodes: ["10.0.0.2:7000"],
+      keyPrefix: "ck:",
+    });
+  });
+
   it("reads tokens, keys and a region map", () => {
     const config = loadConfig({
       PORT: "8080",
