@@ -34,4 +34,9 @@ sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
     }
   }
   END { printf "%d passed, %d failed\n", passed, failed }'
+
+# The docs' runnable examples, the release's dry run, and the packages as an outside user installs them.
+node scripts/doc-examples.mjs || status=1
+bash scripts/release-dry-run.sh || status=1
+bash scripts/packaging-test.sh || status=1
 exit "$status"

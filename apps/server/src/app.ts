@@ -17,7 +17,7 @@ import {
 import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
-import { auditAuthorizationFailures, logAuditSink } from "./audit-log.js";
+import { logAuditSink } from "./audit-log.js";
 import { type AuthzListener, createAuthzListener } from "./authz/listener.js";
 import { authzAnswerCounter } from "./authz/metrics.js";
 import { authzReadiness } from "./authz/readiness.js";
@@ -31,6 +31,7 @@ import { memoryCounter, redisCounter } from "./http/shared-counter.js";
 import { requestTimeout } from "./http/timeout.js";
 import { keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { checkStores } from "./store-check.js";
 import { openStores } from "./stores.js";
 
 /** A wired, not yet listening, credkit server. */
@@ -52,6 +53,11 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   const metrics = createMetrics();
   const { keyring, ephemeral } = await keyringFor(config);
   const stores = await openStores(config.regions, logger);
+  // A store that cannot answer is named now, per region, rather than a server answering 503 to all.
+  await checkStores(config.regions, stores).catch(async (error: unknown) => {
+    await stores.close();
+    throw error;
+  });
   // One instrumented wrapper per distinct store, so regions that share a store still share it.
   const instrumented = new Map<CredentialStore, CredentialStore>();
   const regions = Object.fromEntries(
@@ -103,8 +109,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   // Whose X-Forwarded-For is believed (req.ip); none by default, so the socket's peer is the source.
   app.set("trust proxy", config.limits.trustedProxies.length > 0 ? config.limits.trustedProxies : false);
   app.set("etag", false);
-  // One `finish` listener per request serves the log line, the metrics and the audit of failures.
-  app.use(requestContext(logger, [metrics.observeRequest, auditAuthorizationFailures(audit)]));
+  // One `finish` listener per request serves the log line and the metrics.
+  app.use(requestContext(logger, [metrics.observeRequest]));
   app.use(helmet());
   app.use(cors(config.corsOrigins));
   app.use(requestTimeout(config.requestTimeoutMs));
@@ -124,6 +130,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       authenticate,
       basePath: "/api",
       bodyLimit: config.bodyLimit,
+      // Every 401/403 of the API becomes an `authorization.failed` audit event.
+      audit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
       idempotency: {
         store: stores.redis

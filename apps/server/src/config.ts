@@ -18,6 +18,7 @@ import {
   userTokenSchema,
 } from "./config-schema.js";
 import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
+import { withStorageDefaults } from "./region-defaults.js";
 
 /** The server's whole configuration, validated. */
 export interface ServerConfig extends AuthzListenConfig {
@@ -148,14 +149,14 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     ? check(
         "CREDKIT_CONFIG",
         fileConfigSchema,
-        jsonVar("CREDKIT_CONFIG", readFileOrThrow(env.CREDKIT_CONFIG)),
+        fileWithStorageDefaults(jsonVar("CREDKIT_CONFIG", readFileOrThrow(env.CREDKIT_CONFIG)), env),
       )
     : {};
   const regionMap = env.CREDKIT_REGIONS
     ? check(
         "CREDKIT_REGIONS",
         fileConfigSchema.shape.regions,
-        jsonVar("CREDKIT_REGIONS", env.CREDKIT_REGIONS),
+        withStorageDefaults(jsonVar("CREDKIT_REGIONS", env.CREDKIT_REGIONS), env),
       )
     : file.regions;
   const regions =
@@ -163,8 +164,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       ? withTableRegions(regionMap)
       : Object.fromEntries(defaultRegions.map((r) => [r, uniformStorage(env)]));
 
-  const defaultRegion =
-    env.CREDKIT_DEFAULT_REGION ?? file.defaultRegion ?? pickDefaultRegion(Object.keys(regions));
+  // Only an explicit choice fills a create's missing `region`: otherwise it is required (400 naming it),
+  // so no credential lands in a region its owner did not name.
+  const defaultRegion = env.CREDKIT_DEFAULT_REGION || file.defaultRegion;
   if (defaultRegion !== undefined && !Object.hasOwn(regions, defaultRegion)) {
     throw configError([
       {
@@ -289,9 +291,10 @@ function corsOrigins(env: Env): string[] {
   return origins;
 }
 
-function pickDefaultRegion(regions: string[]): string | undefined {
-  if (regions.includes("us-east-1")) return "us-east-1";
-  return regions.length === 1 ? regions[0] : undefined;
+/** The region map of a configuration file, with the storage-wide variables as its entries' defaults. */
+function fileWithStorageDefaults(file: unknown, env: Env): unknown {
+  if (typeof file !== "object" || file === null || !("regions" in file)) return file;
+  return { ...file, regions: withStorageDefaults(file.regions, env) };
 }
 
 function readFileOrThrow(path: string): string {

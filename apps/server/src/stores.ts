@@ -6,6 +6,7 @@ import { redisClientOptions, redisClusterOptions, redisStore } from "@credkit/st
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { StorageConfig } from "./config-schema.js";
+import { describeStorage, explainFailure, storeStartError } from "./store-check.js";
 
 /** The stores of a configuration, and how to close what was opened for them. */
 export interface OpenedStores {
@@ -36,7 +37,12 @@ export async function openStores(
       const description = JSON.stringify(storage);
       let opened = byDescription.get(description);
       if (!opened) {
-        opened = await openStore(storage, logger);
+        opened = await openStore(storage, logger).catch((error: unknown) => {
+          if (error instanceof CredkitError && error.code === "CONFIGURATION_ERROR") throw error;
+          throw storeStartError([
+            { region, line: `${describeStorage(storage)}: ${explainFailure(storage, error)}` },
+          ]);
+        });
         byDescription.set(description, opened);
       }
       map[region] = opened.store;

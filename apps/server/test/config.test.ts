@@ -19,11 +19,58 @@ describe("server configuration", () => {
       expect.arrayContaining(["us-east-1", "eu-west-1", "ap-southeast-2"]),
     );
     expect(new Set(Object.values(config.regions).map((s) => s.storage))).toEqual(new Set(["memory"]));
-    expect(config.defaultRegion).toBe("us-east-1");
+    // No implicit default: a create without `region` gets a 400 naming it (first-run.test.ts).
+    expect(config.defaultRegion).toBeUndefined();
     expect(config.tokens).toBeNull();
     expect(config.keyring).toBeNull();
     expect(config.oauthPendingTtlSeconds).toBe(600);
     expect(loadConfig({ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "120" }).oauthPendingTtlSeconds).toBe(120);
+  });
+
+  it("lets the storage-wide variables default the region map's entries; an entry's own field wins", () => {
+    const config = loadConfig({
+      CREDKIT_MASTER_KEY: key,
+      CREDKIT_DYNAMODB_TABLE: "shared-table",
+      CREDKIT_DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
+      CREDKIT_DYNAMODB_CREATE_TABLE: "true",
+      CREDKIT_REDIS_URL: "redis://127.0.0.1:6379",
+      CREDKIT_REDIS_KEY_PREFIX: "ck:",
+      CREDKIT_REGIONS: JSON.stringify({
+        "eu-west-1": { storage: "dynamodb" },
+        "us-east-1": {
+          storage: "dynamodb",
+          table: "own-table",
+          endpoint: "http://10.0.0.1:8000",
+          createTable: false,
+        },
+        "eu-central-1": { storage: "redis" },
+        "ap-south-1": { storage: "redis", clusterNodes: ["10.0.0.2:7000"] },
+      }),
+    });
+    expect(config.regions["eu-west-1"]).toEqual({
+      storage: "dynamodb",
+      table: "shared-table",
+      endpoint: "http://127.0.0.1:8000",
+      createTable: true,
+      region: "eu-west-1",
+    });
+    expect(config.regions["us-east-1"]).toEqual({
+      storage: "dynamodb",
+      table: "own-table",
+      endpoint: "http://10.0.0.1:8000",
+      createTable: false,
+      region: "us-east-1",
+    });
+    expect(config.regions["eu-central-1"]).toEqual({
+      storage: "redis",
+      url: "redis://127.0.0.1:6379",
+      keyPrefix: "ck:",
+    });
+    expect(config.regions["ap-south-1"]).toEqual({
+      storage: "redis",
+      clusterNodes: ["10.0.0.2:7000"],
+      keyPrefix: "ck:",
+    });
   });
 
   it("reads tokens, keys and a region map", () => {
@@ -41,7 +88,7 @@ describe("server configuration", () => {
     expect(config.port).toBe(8080);
     expect(config.tokens?.[0]).toMatchObject({ userId: "u", clientIds: ["acme"], scopes: ["resolve"] });
     expect(Object.keys(config.regions).sort()).toEqual(["eu-west-1", "us-east-1"]);
-    expect(config.defaultRegion).toBe("us-east-1");
+    expect(config.defaultRegion).toBeUndefined();
   });
 
   it.each([

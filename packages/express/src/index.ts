@@ -11,6 +11,8 @@ export {
 } from "./idempotency.js";
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from "./openapi.js";
 export { type Operation, operations } from "./operations.js";
+export { limitInBytes } from "./parsed-body.js";
+export { auditRefusals } from "./refusal-audit.js";
 export { type CredkitRouterOptions, createCredkitRouter } from "./router.js";
 export {
   type Authenticate,

@@ -1,4 +1,4 @@
-import type { Actor, CredentialService } from "@credkit/core";
+import type { Actor, AuditSink, CredentialService } from "@credkit/core";
 import {
   assertClientAccess,
   CredkitError,
@@ -20,6 +20,8 @@ import {
 import { parseCallbackQuery, renderCallbackPage } from "./oauth-callback.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
+import { parsedBodyLimit } from "./parsed-body.js";
+import { auditRefusals } from "./refusal-audit.js";
 import {
   isJsonRequest,
   parseCursor,
@@ -47,6 +49,16 @@ export interface CredkitRouterOptions {
    * per-process key (a store shared by several processes needs a shared `protection`).
    */
   idempotency?: { store: IdempotencyStore; ttlMs?: number; protection?: IdempotencyProtection };
+  /**
+   * Receives an `authorization.failed` event (user, client, code, request id; never a token) for every
+   * 401 and 403 the router answers, so refusals reach an audit trail when the router is embedded.
+   */
+  audit?: AuditSink;
+  /**
+   * Answer unknown paths under the router's prefix with a JSON 404 instead of passing them on to the
+   * host app's later routes. Default false: the router never swallows routes it does not own.
+   */
+  notFound?: boolean;
 }
 
 type Handler = (req: Request, res: Response, actor: Actor) => Promise<void>;
@@ -93,15 +105,17 @@ function requireResolveScope(actor: Actor): void {
  * The credential API as an Express router: the endpoints of DESIGN §2 (credentials, verify, resolve,
  * the OAuth callback) plus `/openapi.json` and `/docs`. Mount it anywhere
  * (`app.use("/api", createCredkitRouter(...))`). Parsing, auth and error mapping happen here;
- * everything else is the service's.
+ * everything else is the service's. Paths it does not serve fall through to the host app's later
+ * routes (unless `notFound`); health routes come from {@link createHealthRouter}.
  */
 export function createCredkitRouter(options: CredkitRouterOptions): Router {
   const { service } = options;
   const basePath = options.basePath ?? "/api";
   const openApi = buildOpenApiDocument({ basePath });
   const docsPage = renderDocsPage(openApi, `${basePath.replace(/\/$/, "")}/openapi.json`);
+  const bodyLimit = options.bodyLimit ?? "100kb";
   const json = express.json({
-    limit: options.bodyLimit ?? "100kb",
+    limit: bodyLimit,
     type: isJsonRequest,
     // Checked on the bytes: the parser would turn invalid UTF-8 into U+FFFD and store that.
     verify: requireValidText,
@@ -238,6 +252,7 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
       requireJsonBody(req);
       next();
     },
+    parsedBodyLimit(bodyLimit),
     json,
     (req, _res, next) => {
       // Depth and size are bounded before anything recursive (fingerprints, zod, stringify) sees the body.
@@ -254,7 +269,10 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
     router[op.method](path, op.public ? callbackHeaders : authenticate, ...(op.body ? jsonBody : []), run);
   }
 
-  router.use((_req, _res, next) => next(new CredkitError("NOT_FOUND", "No such endpoint")));
+  if (options.notFound) {
+    router.use((_req, _res, next) => next(new CredkitError("NOT_FOUND", "No such endpoint")));
+  }
+  if (options.audit) router.use(auditRefusals(options.audit));
   router.use(errorHandler(options.onError));
   return router;
 }

@@ -22,6 +22,7 @@ export function testApp(
     onError?: ErrorObserver;
     bodyLimit?: string;
     idempotency?: CredkitRouterOptions["idempotency"];
+    notFound?: boolean;
   } = {},
 ) {
   const store = options.store ?? memoryStore();
@@ -42,6 +43,7 @@ export function testApp(
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.idempotency ? { idempotency: options.idempotency } : {}),
+      ...(options.notFound ? { notFound: true } : {}),
     }),
   );
   return { app, service, store };

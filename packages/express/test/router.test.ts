@@ -188,7 +188,11 @@ describe("credential routes", () => {
       .set(auth)
       .expect(404);
     await request(app).delete("/api/clients/acme/credentials/nonsense").set(auth).expect(404);
-    const route = await request(app).get("/api/nope").set(auth).expect(404);
+    // The JSON 404 for unknown paths is opt-in (an embedded router passes them on: embedding.test.ts).
+    const route = await request(testApp({ notFound: true }).app)
+      .get("/api/nope")
+      .set(auth)
+      .expect(404);
     expect(route.body.code).toBe("NOT_FOUND");
   });
 

@@ -1,0 +1,50 @@
+import { CredkitError, storageUnavailable } from "@credkit/core";
+import { describe, expect, it } from "vitest";
+import { checkStores, describeStorage, explainFailure } from "../src/store-check.js";
+
+describe("the start check of the stores", () => {
+  it("names a redis store without its password", () => {
+    expect(describeStorage({ storage: "redis", url: "redis://user:hunter2@10.0.0.5:6379" })).toBe(
+      "redis redis://***@10.0.0.5:6379",
+    );
+  });
+
+  it("says why and what to set, by the cause's name or code only", () => {
+    const dynamo = { storage: "dynamodb", table: "t1", endpoint: "http://127.0.0.1:1" } as const;
+    const missing = Object.assign(new Error("Cannot do operations on a non-existent table"), {
+      name: "ResourceNotFoundException",
+    });
+    expect(explainFailure(dynamo, storageUnavailable("dynamodb", missing))).toContain(
+      "the table does not exist",
+    );
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    expect(explainFailure(dynamo, storageUnavailable("dynamodb", refused))).toContain(
+      "CREDKIT_DYNAMODB_ENDPOINT",
+    );
+    const other = new Error("secret-looking message redis://u:hunter2@h");
+    expect(explainFailure(dynamo, other)).not.toContain("hunter2");
+  });
+
+  it("checks a shared store once and reports every region on it", async () => {
+    let pings = 0;
+    const shared = {
+      name: "shared",
+      ping: async () => {
+        pings++;
+        throw storageUnavailable("redis", Object.assign(new Error("down"), { code: "ECONNREFUSED" }));
+      },
+    };
+    const config = { storage: "redis", url: "redis://127.0.0.1:1" } as const;
+    const error = await checkStores(
+      { "eu-west-1": config, "us-east-1": config },
+      // biome-ignore lint/suspicious/noExplicitAny: a ping is all the check uses
+      { regions: { "eu-west-1": shared as any, "us-east-1": shared as any } },
+    ).catch((e: unknown) => e);
+    expect(pings).toBe(1);
+    expect(error).toBeInstanceOf(CredkitError);
+    expect((error as CredkitError).message).toMatch(
+      /region eu-west-1: redis redis:\/\/127\.0\.0\.1:1: nothing answers/,
+    );
+    expect((error as CredkitError).message).toMatch(/region us-east-1: /);
+  });
+});
