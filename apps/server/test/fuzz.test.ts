@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
-import { aroundSchema, createBody, rawBody, SECRET_MARK, updateBody } from "./fuzz/arbitraries.js";
+import {
+  aroundSchema,
+  createBody,
+  rawBody,
+  SECRET_MARK,
+  updateBody,
+  verifyHeaders,
+} from "./fuzz/arbitraries.js";
 
 const token = "fuzz-token-0123456789abcdef";
 // A fixed seed in CI (a red build is reproducible, never a coin toss); a fresh one elsewhere to explore.
@@ -229,6 +236,45 @@ describe("API fuzz (fast-check, real server)", () => {
           }
         },
       ),
+      params,
+    );
+  });
+
+  it("verify: any incoming headers against every proxy authType answer 200 allowed or not, never a 5xx", async () => {
+    const clientId = freshClient();
+    const proxies = [
+      { authType: "apiKey", secret: { keyName: "X-Api-Key", keyValue: `${SECRET_MARK}-key` } },
+      { authType: "bearer", secret: { token: `${SECRET_MARK}-bearer` } },
+      { authType: "basicAuth", secret: { username: "user", password: `${SECRET_MARK}-pw` } },
+      { authType: "jwt", secret: { token: `${SECRET_MARK}.eyJzdWIiOiJ4In0.c2ln` } },
+      {
+        authType: "jwtVerify",
+        secret: {
+          algorithms: ["HS256"],
+          issuer: "https://issuer.example",
+          audience: "api",
+          secret: `${SECRET_MARK}-shared-secret-0123456789abcdef`,
+        },
+      },
+    ];
+    for (const proxy of proxies) {
+      const res = await call(
+        "POST",
+        `/clients/${clientId}/credentials`,
+        JSON.stringify({
+          credentialName: proxy.authType,
+          credentialType: "proxy",
+          region: "eu-west-1",
+          ...proxy,
+        }),
+      );
+      expect(res.status).toBe(201);
+    }
+    await fc.assert(
+      fc.asyncProperty(verifyHeaders, async (headers) => {
+        const res = await call("POST", `/clients/${clientId}/verify`, JSON.stringify({ headers }));
+        expect([200, 400]).toContain(res.status);
+      }),
       params,
     );
   });

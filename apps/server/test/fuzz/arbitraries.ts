@@ -229,3 +229,53 @@ export const rawBody = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 200 }),
   fc.constantFrom("", "{", "[]", "null", '{"credentialName":', '{"a":1}{"b":2}', "\ufeff{}"),
 );
+
+const b64url = (text: string) => Buffer.from(text).toString("base64url");
+/** A JWT-shaped string whose parts are anything from valid base64url JSON to garbage. */
+const jwtParts = fc
+  .tuple(
+    fc.oneof(
+      fc.constantFrom(
+        '{"alg":"HS256","typ":"JWT"}',
+        '{"alg":"none"}',
+        '{"alg":"RS256","kid":"k"}',
+        "{",
+        "[]",
+        "null",
+      ),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+      fc.string({ maxLength: 30 }),
+    ),
+    fc.oneof(
+      fc.constantFrom(
+        '{"iss":"https://issuer.example","aud":"api","exp":99999999999}',
+        '{"exp":"soon"}',
+        "{",
+      ),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+    ),
+    fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("", "sig")),
+  )
+  .map(([h, p, sig]) => `${b64url(h)}.${b64url(p)}.${b64url(sig)}`);
+
+/** The headers of an incoming request a proxy asks verify about. */
+export const verifyHeaders = fc.dictionary(
+  fc.oneof(fc.constantFrom("authorization", "Authorization", "x-api-key", "X-Api-Key", "x-token"), text(15)),
+  fc.oneof(
+    jwtParts.map((t) => `Bearer ${t}`),
+    fc.string({ maxLength: 40 }).map((s) => `Basic ${Buffer.from(s).toString("base64")}`),
+    fc.constantFrom(
+      "Basic",
+      "Basic ",
+      "Basic !!!",
+      "Bearer",
+      "Bearer ",
+      "bearer x",
+      "Basic Og==",
+      "Basic Og",
+    ),
+    fc.string({ maxLength: 60 }),
+    fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }),
+  ),
+  { maxKeys: 4 },
+);
