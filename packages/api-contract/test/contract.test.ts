@@ -69,7 +69,9 @@ describe("responseContract", () => {
     expect(contract.problems(answer(500, { message: "x", code: "INTERNAL" }))[0]).toMatch(
       /status 500 is not documented/,
     );
-    expect(contract.problems(answer(200, { id: "a1", secret: "s" }))[0]).toMatch(/additional properties.*secret/);
+    expect(contract.problems(answer(200, { id: "a1", secret: "s" }))[0]).toMatch(
+      /additional properties.*secret/,
+    );
     expect(contract.problems(answer(200, { id: 1 }))[0]).toMatch(/body\/id must be string/);
     expect(contract.problems(answer(404, { message: "no" }))[0]).toMatch(/code/);
     expect(contract.problems(answer(200, "<p>", "text/html"))[0]).toMatch(/media type "text\/html"/);
