@@ -14,6 +14,7 @@ import { createLogger } from "../src/logger.js";
 import {
   aroundSchema,
   createBody,
+  customSecret,
   rawBody,
   SECRET_MARK,
   updateBody,
@@ -278,4 +279,51 @@ describe("API fuzz (fast-check, real server)", () => {
       params,
     );
   });
+
+  it("custom: a created credential resolves to exactly the headers and query it was given, or is refused", async () => {
+    await fc.assert(fc.asyncProperty(customSecret, createsWhatItWasGiven), params);
+  });
+
+  it("regression, seed 737900557: a __proto__ key in a custom query was answered 201 and dropped", async () => {
+    const dropped = {
+      headers: { "-": `${SECRET_MARK}` },
+      query: JSON.parse(`{"__proto__":"${SECRET_MARK}"}`),
+    };
+    await fc.assert(fc.asyncProperty(customSecret, createsWhatItWasGiven), {
+      seed: 737900557,
+      path: "0:0:0:3:1",
+      endOnFailure: true,
+    });
+    await fc.assert(fc.asyncProperty(fc.constant(dropped), createsWhatItWasGiven), { numRuns: 1 });
+  });
 });
+
+/** Creates a `custom` credential with `secret`: refused, or stored and resolved exactly as sent. */
+async function createsWhatItWasGiven(secret: {
+  headers: Record<string, string>;
+  query?: Record<string, string>;
+}) {
+  const clientId = freshClient();
+  const body = JSON.stringify({
+    credentialName: "c",
+    credentialType: "target",
+    authType: "custom",
+    region: "eu-west-1",
+    secret,
+  });
+  const created = await call("POST", `/clients/${clientId}/credentials`, body);
+  if (created.status !== 201) {
+    expect(created.status).toBe(400);
+    expect(await storedCount(clientId)).toBe(0);
+    return;
+  }
+  const id = created.body.credentials[0].credentialId;
+  const resolved = await fetch(`${baseUrl}/clients/${clientId}/credentials/${id}/resolve`, {
+    method: "POST",
+    headers: { Authorization: token },
+  });
+  // Compared as JSON text: own keys such as "__proto__" count like any other.
+  const { headers, query } = JSON.parse(await resolved.text());
+  expect(JSON.stringify(Object.entries(headers))).toBe(JSON.stringify(Object.entries(secret.headers)));
+  expect(JSON.stringify(Object.entries(query))).toBe(JSON.stringify(Object.entries(secret.query ?? {})));
+}

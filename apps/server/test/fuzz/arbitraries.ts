@@ -279,3 +279,21 @@ export const verifyHeaders = fc.dictionary(
   ),
   { maxKeys: 4 },
 );
+
+const mapKey = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty") },
+  { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/) },
+);
+
+/** A valid `custom` secret whose names include the ones JavaScript objects treat specially. */
+export const customSecret = fc.record(
+  {
+    headers: fc.dictionary(
+      mapKey,
+      secretText.filter((v) => !/[\r\n\0]/.test(v)),
+      { minKeys: 1, maxKeys: 4 },
+    ),
+    query: fc.dictionary(mapKey, secretText, { maxKeys: 3 }),
+  },
+  { requiredKeys: ["headers"] },
+);

@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import { CredkitError, type FieldError } from "../errors.js";
+import { protoKeyPath } from "./proto-keys.js";
 
 /** Dotted path of a zod issue, prefixed (`secret.keyValue`); `body` for the root. */
 function pathOf(prefix: readonly PropertyKey[], path: readonly PropertyKey[]): string {
@@ -31,6 +32,8 @@ export function parseOrThrow<S extends z.ZodType>(
   input: unknown,
   prefix: readonly PropertyKey[] = [],
 ): z.output<S> {
+  const proto = protoKeyPath(input);
+  if (proto) throw invalid([{ path: pathOf(prefix, proto), message: "is not an accepted name" }]);
   const result = schema.safeParse(input, { error: errorMap, reportInput: false });
   if (result.success) return result.data;
   const errors: FieldError[] = result.error.issues.map((issue) => ({
