@@ -9,6 +9,7 @@ export function validatingFetch(
     const res = await base(input, init);
     const url = new URL(input instanceof Request ? input.url : String(input));
     const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+    if (method.toUpperCase() === "HEAD") return res;
     contract.assert({
       method,
       url: url.pathname,
