@@ -26,7 +26,7 @@ const token = "fuzz-token-0123456789abcdef";
 const seed = Number(process.env.CREDKIT_FUZZ_SEED ?? (process.env.CI ? 20261130 : Date.now() % 2 ** 31));
 const numRuns = Number(process.env.CREDKIT_FUZZ_RUNS ?? 150);
 console.log(`API fuzz: seed ${seed}, ${numRuns} runs per property (CREDKIT_FUZZ_SEED=${seed} replays it)`);
-// Each property stops after this long even on a loaded machine (six of them: the file stays under 60 s).
+// Each property stops after this long even on a loaded machine, so the file stays under 60 s.
 const timeLimitMs = Number(process.env.CREDKIT_FUZZ_TIME_LIMIT_MS ?? 6_000);
 const params = { seed, numRuns, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false };
 
@@ -237,6 +237,45 @@ describe("API fuzz (fast-check, real server)", { timeout: timeLimitMs + 30_000 }
             default:
               return void (await call("POST", `${item}/${p.route}`));
           }
+        },
+      ),
+      params,
+    );
+  });
+
+  it("the OAuth callback (no token) and any Content-Type or Accept never get a 5xx", async () => {
+    const clientId = freshClient();
+    const anyText = fc.oneof(fc.string({ unit: "grapheme", maxLength: 80 }), fc.constantFrom("", "x", "%zz"));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ code: anyText, state: anyText, error: anyText }, { requiredKeys: [] }),
+        fc.constantFrom("application/json", "text/html", "*/*", "", "application/xml;q=0.1, */*;q=0"),
+        fc.oneof(
+          fc.constantFrom(
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/json; charset=latin1",
+            "application/json; charset=utf-16",
+            "application/merge-patch+json",
+            "text/plain",
+            "multipart/form-data; boundary=x",
+            "application/x-www-form-urlencoded",
+            "",
+          ),
+          fc.stringMatching(/^[a-z]{1,10}\/[a-z+.-]{1,15}$/),
+        ),
+        async (query, accept, contentType) => {
+          const res = await fetch(`${baseUrl}/oauth2/callback?${new URLSearchParams(query)}`, {
+            headers: accept ? { Accept: accept } : {},
+          });
+          const text = await res.text();
+          expect(res.status, text.slice(0, 200)).toBeLessThan(500);
+          await call(
+            "POST",
+            `/clients/${clientId}/credentials`,
+            JSON.stringify({ credentialName: "ct", credentialType: "target", authType: "none" }),
+            { "Content-Type": contentType },
+          );
         },
       ),
       params,
