@@ -27,7 +27,7 @@ const seed = Number(process.env.CREDKIT_FUZZ_SEED ?? (process.env.CI ? 20261130 
 const numRuns = Number(process.env.CREDKIT_FUZZ_RUNS ?? 150);
 console.log(`API fuzz: seed ${seed}, ${numRuns} runs per property (CREDKIT_FUZZ_SEED=${seed} replays it)`);
 // Each property stops after this long even on a loaded machine, so the file stays under 60 s.
-const timeLimitMs = Number(process.env.CREDKIT_FUZZ_TIME_LIMIT_MS ?? 6_000);
+const timeLimitMs = Number(process.env.CREDKIT_FUZZ_TIME_LIMIT_MS ?? 5_000);
 const params = { seed, numRuns, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false };
 
 const contract = responseContract(buildOpenApiDocument({ basePath: "/api" }));
