@@ -20,6 +20,7 @@ import {
   updateBody,
   verifyHeaders,
 } from "./fuzz/arbitraries.js";
+import { fromSchema, type JsonSchema } from "./fuzz/from-schema.js";
 
 const token = "fuzz-token-0123456789abcdef";
 // A fixed seed in CI (a red build is reproducible, never a coin toss); a fresh one elsewhere to explore.
@@ -108,6 +109,46 @@ describe("API fuzz (fast-check, real server)", { timeout: timeLimitMs + 30_000 }
         } else {
           expect(res.status).toBeGreaterThanOrEqual(400);
           expect(await storedCount(clientId)).toBe(0);
+        }
+      }),
+      params,
+    );
+  });
+
+  it("create, from the OpenAPI request schema itself: documented answers, nothing stored when refused", async () => {
+    const document = buildOpenApiDocument({ basePath: "/api" });
+    const schema = document.paths["/api/clients/{clientId}/credentials"]?.post as {
+      requestBody: { content: { "application/json": { schema: JsonSchema } } };
+    };
+    const bodySchema = schema.requestBody.content["application/json"].schema;
+    // The documented secret is any of the shapes, in authType order: pairing branch i with authType i
+    // gives bodies the server can accept too, not only ones it refuses.
+    const shapes = bodySchema.properties?.secret?.anyOf ?? [];
+    const authTypes = bodySchema.properties?.authType?.enum ?? [];
+    const paired = fc
+      .integer({ min: 0, max: shapes.length - 1 })
+      .chain((i) =>
+        fc
+          .tuple(
+            fromSchema(bodySchema),
+            fromSchema(shapes[i] as JsonSchema),
+            fc.constantFrom("eu-west-1", "us-east-1"),
+          )
+          .map(([body, secret, region]) => ({ ...(body as object), authType: authTypes[i], secret, region })),
+      );
+    const bodies = fc.oneof(fromSchema(bodySchema), paired) as fc.Arbitrary<Record<string, unknown>>;
+    await fc.assert(
+      fc.asyncProperty(bodies, async (body) => {
+        const clientId = freshClient();
+        const res = await call("POST", `/clients/${clientId}/credentials`, JSON.stringify(body));
+        if (res.status !== 201) expect(await storedCount(clientId)).toBe(0);
+        // Long secret values of the body (not also used elsewhere in it) never come back.
+        const { secret, ...rest } = body;
+        const elsewhere = JSON.stringify(rest);
+        for (const value of stringLeaves(secret)) {
+          if (value.length >= 12 && new Set(value).size >= 4 && !elsewhere.includes(value)) {
+            expect(JSON.stringify(res.body)).not.toContain(JSON.stringify(value).slice(1, -1));
+          }
         }
       }),
       params,
@@ -367,4 +408,26 @@ async function createsWhatItWasGiven(secret: {
   const { headers, query } = JSON.parse(await resolved.text());
   expect(JSON.stringify(Object.entries(headers))).toBe(JSON.stringify(Object.entries(secret.headers)));
   expect(JSON.stringify(Object.entries(query))).toBe(JSON.stringify(Object.entries(secret.query ?? {})));
+}
+
+// The fields of a secret that hold secret material (URLs, names and ids are not secrets: an
+// authorization-code create answers with an authorizationUrl built from the configured one).
+const secretFields = new Set([
+  "keyValue",
+  "token",
+  "password",
+  "clientSecret",
+  "secret",
+  "headers",
+  "query",
+  "body",
+]);
+
+/** Every string held in a secret field of `value`. */
+function stringLeaves(value: unknown, inSecretField = false): string[] {
+  if (typeof value === "string") return inSecretField ? [value] : [];
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, child]) =>
+    stringLeaves(child, inSecretField || secretFields.has(key)),
+  );
 }
