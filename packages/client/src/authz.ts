@@ -1,4 +1,4 @@
-import { parseRetryAfter } from "./errors.js";
+import { CredkitApiError, parseRetryAfter } from "./errors.js";
 import { errorOf } from "./http.js";
 
 /** Where the data-plane listener (`CREDKIT_AUTHZ_PORT`) answers, and the proxy token (scope `authz`). */
@@ -57,10 +57,19 @@ const notTargetHeaders = new Set([
   "x-request-id",
 ]);
 
+// A query string (`a=1&b=2`); a JSON object is read too.
 function targetQuery(value: string | null): Record<string, string> {
   if (!value) return {};
-  if (value.trimStart().startsWith("{")) return JSON.parse(value) as Record<string, string>;
-  return Object.fromEntries(new URLSearchParams(value));
+  if (!value.trimStart().startsWith("{")) return Object.fromEntries(new URLSearchParams(value));
+  try {
+    return JSON.parse(value) as Record<string, string>;
+  } catch (error) {
+    throw new CredkitApiError(
+      200,
+      { code: "INVALID_RESPONSE", message: "X-Credkit-Target-Query is not readable" },
+      { cause: error },
+    );
+  }
 }
 
 /** Reads the listener's answer to an {@link AuthzRequest}. */
