@@ -3,7 +3,7 @@ import { createCredentialBody } from "../src/index.js";
 import { parseOrThrow } from "../src/schemas/parse.js";
 import { customSecret, customTokenSecret } from "../src/schemas/secrets.js";
 
-// Found by the API fuzz (apps/server/test/fuzz.test.ts, seed 737900557): zod's records skip an own
+// Found by the API fuzz (apps/server/test/fuzz-bodies.test.ts, seed 737900557): zod's records skip an own
 // `__proto__` key without an issue, so `custom` query {"__proto__": "..."} was answered 201 and stored
 // without that entry.
 describe("a __proto__ key anywhere in a body", () => {
