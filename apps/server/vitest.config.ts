@@ -1,4 +1,5 @@
 import { packageTests } from "../../vitest.base.ts";
 
 // Server tests start real processes: give them room on a busy two-core machine.
-export default packageTests({ testTimeout: 30_000 });
+// Every answer a test receives is checked against the OpenAPI document (test/support/contract-setup.ts).
+export default packageTests({ testTimeout: 30_000, setupFiles: ["test/support/contract-setup.ts"] });

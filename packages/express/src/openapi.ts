@@ -19,6 +19,9 @@ const errorStatuses: Record<string, string> = {
   "412": "If-Match did not match the current version",
   "413": "Body larger than the limit",
   "415": "Body is not JSON",
+  "429": "Too many requests (when the host app rate-limits); retry after Retry-After seconds",
+  "500":
+    "Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more",
   "502": "A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED)",
   "503": "Storage unreachable; retry after Retry-After seconds",
 };
@@ -56,7 +59,12 @@ function operationObject(op: Operation) {
     responses: {
       [String(op.status)]: {
         description: "Success",
-        content: { [op.responseType ?? "application/json"]: { schema: jsonSchema(op.response, "output") } },
+        content: {
+          [op.responseType ?? "application/json"]: { schema: jsonSchema(op.response, "output") },
+          ...(op.jsonResponse
+            ? { "application/json": { schema: jsonSchema(op.jsonResponse, "output") } }
+            : {}),
+        },
       },
       ...Object.fromEntries(
         Object.entries(errorStatuses).map(([status, description]) => [

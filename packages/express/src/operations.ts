@@ -67,6 +67,8 @@ export interface Operation {
   response: z.ZodType;
   /** Media type of the success response. Default `application/json`. */
   responseType?: "application/json" | "text/html";
+  /** The JSON body of the success response too, when it is not JSON by default (answered to `Accept: application/json`). */
+  jsonResponse?: z.ZodType;
   /** True for the one route called without a user token (the OAuth callback the end user's browser follows). */
   public?: boolean;
 }
@@ -242,6 +244,7 @@ export const operations: readonly Operation[] = [
     status: 200,
     response: z.string().describe("A small HTML page saying the authorization is complete"),
     responseType: "text/html",
+    jsonResponse: credentialsResponse,
     public: true,
   },
 ];

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { contractRecorder, responseContract } from "@credkit/api-contract";
 import { type CredentialStore, createCredentialService, createKeyring } from "@credkit/core";
 import { memoryStore } from "@credkit/storage-memory";
 import express from "express";
+import { afterEach } from "vitest";
 import {
+  buildOpenApiDocument,
   type CredkitRouterOptions,
   createCredkitRouter,
   type ErrorObserver,
@@ -14,6 +17,10 @@ export const tokens = {
   admin: "admin-token-0123456789",
   acme: "acme-token-0123456789",
 };
+
+/** Every answer a test app sends is checked against the OpenAPI document; a test whose answers break it fails. */
+export const contract = contractRecorder(responseContract(buildOpenApiDocument({ basePath: "/api" })));
+afterEach(() => contract.assertClean());
 
 /** An app with the router mounted at /api over a memory store (or the given one). */
 export function testApp(
@@ -32,6 +39,7 @@ export function testApp(
     defaultRegion: "us-east-1",
   });
   const app = express();
+  app.use(contract.middleware);
   app.use(
     "/api",
     createCredkitRouter({

@@ -1,3 +1,4 @@
+import { openApiDocumentProblems } from "@credkit/api-contract";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { testApp } from "./app.js";
@@ -44,6 +45,14 @@ describe("OpenAPI document and docs page", () => {
       "headers",
       "query",
     ]);
+  });
+
+  it("is a valid OpenAPI 3.1 document for a maintained validator", async () => {
+    const { app } = testApp();
+    const { body } = await request(app).get("/api/openapi.json").expect(200);
+    expect(await openApiDocumentProblems(body)).toEqual([]);
+    // The checker itself is not vacuous: a broken document is reported.
+    expect(await openApiDocumentProblems({ ...body, paths: { "no-slash": {} } })).not.toEqual([]);
   });
 
   it("serves a self-contained docs page listing every endpoint", async () => {

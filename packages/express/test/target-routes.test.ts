@@ -12,6 +12,7 @@ import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorizeAtMock, type MockOAuth, startMockOAuth } from "../../core/test/support/mock-oauth.js";
 import { createCredkitRouter, tokenAuthenticator } from "../src/index.js";
+import { contract } from "./app.js";
 
 const tokens = {
   admin: "admin-token-0123456789",
@@ -38,6 +39,7 @@ function targetApp(options: Pick<CredentialServiceOptions, "pendingAuthorization
     ...options,
   });
   const app = express();
+  app.use(contract.middleware);
   app.use(
     "/api",
     createCredkitRouter({

@@ -1,6 +1,7 @@
 import type * as z from "zod";
 import { CredkitError, type FieldError } from "../errors.js";
 import { checkJsonBounds } from "./json-bounds.js";
+import { protoKeyPath } from "./proto-keys.js";
 
 /** Dotted path of a zod issue, prefixed (`secret.keyValue`); `body` for the root. */
 function pathOf(prefix: readonly PropertyKey[], path: readonly PropertyKey[]): string {
@@ -35,6 +36,8 @@ export function parseOrThrow<S extends z.ZodType>(
 ): z.output<S> {
   const tooBig = checkJsonBounds(input, undefined, prefix.map(String));
   if (tooBig) throw invalid([tooBig]);
+  const proto = protoKeyPath(input);
+  if (proto) throw invalid([{ path: pathOf(prefix, proto), message: "is not an accepted name" }]);
   const result = schema.safeParse(input, { error: errorMap, reportInput: false });
   if (result.success) return result.data;
   const errors: FieldError[] = result.error.issues.map((issue) => ({

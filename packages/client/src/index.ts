@@ -1,0 +1,25 @@
+export type { AuthzOptions, AuthzRequest, AuthzResult } from "./authz.js";
+export {
+  type CreateOptions,
+  type CredentialResult,
+  type CredkitClient,
+  type CredkitClientOptions,
+  createCredkitClient,
+  type ListOptions,
+  type UpdateOptions,
+} from "./client.js";
+export { type ClientErrorCode, CredkitApiError, parseRetryAfter } from "./errors.js";
+export type { components, operations, paths } from "./generated/openapi.js";
+export type { CallOptions } from "./http.js";
+export type { RetryOptions } from "./retry.js";
+export type {
+  CreateCredentialInput,
+  Credential,
+  CredentialPage,
+  CredentialResponse,
+  ErrorBody,
+  TargetAuth,
+  UpdateCredentialInput,
+  VerifyRequest,
+  VerifyResult,
+} from "./types.js";
