@@ -27,6 +27,7 @@ import { memoryCounter, redisCounter } from "./http/shared-counter.js";
 import { requestTimeout } from "./http/timeout.js";
 import { keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { openNearCache } from "./near-cache.js";
 import { openStores } from "./stores.js";
 
 /** A wired, not yet listening, credkit server. */
@@ -54,6 +55,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       return [region, instrumented.get(store) as CredentialStore];
     }),
   );
+  const nearCache = openNearCache(config, stores.redis, metrics.registry, logger);
   const audit = logAuditSink(logger);
   const service = withAudit(
     metrics.service(
@@ -65,6 +67,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
           createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
         ),
         pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
+        nearCache: nearCache.cache,
       }),
     ),
     audit,
@@ -123,6 +126,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     metrics,
     generatedToken,
     ephemeralKey: ephemeral,
-    close: () => stores.close(),
+    close: async () => {
+      await nearCache.close();
+      await stores.close();
+    },
   };
 }

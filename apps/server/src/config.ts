@@ -16,9 +16,10 @@ import {
   storageSchema,
   userTokenSchema,
 } from "./config-schema.js";
+import { loadScalingConfig, type ScalingConfig } from "./scaling-config.js";
 
 /** The server's whole configuration, validated. */
-export interface ServerConfig {
+export interface ServerConfig extends ScalingConfig {
   port: number;
   host: string | undefined;
   /** Region → where its credentials live. */
@@ -229,6 +230,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     requestTimeoutMs: integer(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
     idempotencyTtlSeconds: integer(env, "CREDKIT_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 7 * 86_400),
     oauthPendingTtlSeconds: integer(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
+    ...loadScalingConfig(env, regions),
   };
 }
 

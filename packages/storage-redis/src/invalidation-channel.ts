@@ -1,0 +1,82 @@
+import type { Invalidation, InvalidationChannel, InvalidationListener } from "@credkit/core";
+import type { RedisClient } from "./run-script.js";
+
+/** Configuration of {@link redisInvalidationChannel}. */
+export interface RedisInvalidationChannelConfig {
+  /** The client that publishes (usually the store's own client). Never closed by the channel. */
+  client: RedisClient;
+  /**
+   * A dedicated connection for SUBSCRIBE (a connection in subscriber mode can run nothing else), e.g.
+   * `client.duplicate()`. The channel owns it: `close` of the subscription disconnects it.
+   */
+  subscriber: RedisClient;
+  /** The pub/sub channel name; processes sharing a store must use the same one. Default `credkit:invalidate`. */
+  channel?: string | undefined;
+}
+
+/** Default of {@link RedisInvalidationChannelConfig.channel}. */
+export const defaultInvalidationChannel = "credkit:invalidate";
+
+// Client and credential ids never contain a newline (see `isValidClientId`, `credentialIdFor`).
+const encode = (event: Invalidation) => `${event.clientId}\n${event.credentialId}`;
+
+function decode(message: string): Invalidation | null {
+  const split = message.indexOf("\n");
+  if (split <= 0) return null;
+  return { clientId: message.slice(0, split), credentialId: message.slice(split + 1) };
+}
+
+/**
+ * Near-cache invalidation over Redis pub/sub (PUBLISH reaches every node of a Redis Cluster). Messages
+ * carry a client id and a credential id, never secret material. When the subscriber connection drops,
+ * listeners are reset (their caches fall back to the time bound) and ioredis resubscribes when it is
+ * back, after which the listeners are reset again (whatever was published meanwhile was missed).
+ */
+export function redisInvalidationChannel(config: RedisInvalidationChannelConfig): InvalidationChannel {
+  const name = config.channel ?? defaultInvalidationChannel;
+  const { client, subscriber } = config;
+  const listeners = new Set<InvalidationListener>();
+  let subscribed: Promise<void> | null = null;
+  let connected = false;
+
+  subscriber.on("message", (channel: string, message: string) => {
+    if (channel !== name) return;
+    const event = decode(message);
+    if (event) for (const listener of listeners) listener.invalidate(event);
+  });
+  subscriber.on("close", () => {
+    if (!connected) return;
+    connected = false;
+    for (const listener of listeners) listener.reset(false);
+  });
+  subscriber.on("ready", () => {
+    if (connected || subscribed === null) return;
+    // ioredis resubscribes by itself on reconnect; asking again is harmless and makes sure of it.
+    subscriber.subscribe(name).then(
+      () => {
+        connected = true;
+        for (const listener of listeners) listener.reset(true);
+      },
+      () => undefined,
+    );
+  });
+
+  return {
+    async publish(event) {
+      await client.publish(name, encode(event));
+    },
+    async subscribe(listener) {
+      listeners.add(listener);
+      subscribed ??= subscriber.subscribe(name).then(() => {
+        connected = true;
+      });
+      await subscribed;
+      return async () => {
+        listeners.delete(listener);
+        if (listeners.size > 0) return;
+        connected = false;
+        subscriber.disconnect();
+      };
+    },
+  };
+}
