@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the real servers the tests need can be started here: redis-server (Debian's), Java 17 (for
 # DynamoDB Local), the DynamoDB Local jar, and Debian's chromium (the docs page is checked in a real
-# browser through playwright-core, which never downloads browsers here). Installs what is missing with
+# browser through playwright-core, which never downloads browsers here) and haproxy. Installs what is missing with
 # apt-get when run as root; otherwise says exactly what to install. Idempotent and quiet when everything is there.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,6 +10,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+# The instances-behind-a-balancer test runs Debian's HAProxy in the foreground.
+command -v haproxy >/dev/null 2>&1 || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
 
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then

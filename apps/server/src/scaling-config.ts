@@ -47,6 +47,14 @@ export function loadScalingConfig(env: Env, regions: Record<string, StorageConfi
       },
     ]);
   }
+  if (count > 1 && !env.CREDKIT_USER_TOKENS) {
+    throw configError([
+      {
+        path: "CREDKIT_USER_TOKENS",
+        message: `is required with CREDKIT_WORKERS=${count}: each worker would otherwise generate its own admin token`,
+      },
+    ]);
+  }
   const durable = Object.values(regions).some((storage) => storage.storage !== "memory");
   return {
     workers: count,
