@@ -1,5 +1,11 @@
-import { createNearCache, type NearCache } from "@credkit/core";
-import { redisInvalidationChannel } from "@credkit/storage-redis";
+import {
+  type CredentialStore,
+  createNearCache,
+  type NearCache,
+  type RegionMap,
+  withInvalidation,
+} from "@credkit/core";
+import { publishInvalidation, redisInvalidationChannel } from "@credkit/storage-redis";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Counter, type Registry } from "prom-client";
@@ -73,4 +79,23 @@ export function openNearCache(
       subscriber?.disconnect();
     },
   };
+}
+
+/**
+ * The region map with every write announced over Redis pub/sub, for jobs that write without a service
+ * (the key rotation CLI): the servers' near caches drop what the job changed. Unchanged without Redis.
+ */
+export function announcingWrites(regions: RegionMap, redis: Redis | Cluster | null): RegionMap {
+  if (!redis) return regions;
+  const wrapped = new Map<CredentialStore, CredentialStore>();
+  return Object.fromEntries(
+    Object.entries(regions).map(([region, store]) => {
+      if (!wrapped.has(store))
+        wrapped.set(
+          store,
+          withInvalidation(store, (event) => publishInvalidation(redis, event)),
+        );
+      return [region, wrapped.get(store) as CredentialStore];
+    }),
+  );
 }

@@ -2,6 +2,7 @@ export { recommendedTimeoutMs, redisClientOptions, redisClusterOptions } from ".
 export { defaultRegistryMemoryMs, defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
 export {
   defaultInvalidationChannel,
+  publishInvalidation,
   type RedisInvalidationChannelConfig,
   redisInvalidationChannel,
 } from "./invalidation-channel.js";

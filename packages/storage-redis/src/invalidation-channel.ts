@@ -27,6 +27,18 @@ function decode(message: string): Invalidation | null {
 }
 
 /**
+ * Publishes one invalidation without subscribing (for writers that keep no cache, such as a key
+ * rotation job): the processes subscribed with {@link redisInvalidationChannel} drop the client's verdicts.
+ */
+export async function publishInvalidation(
+  client: RedisClient,
+  event: Invalidation,
+  channel: string = defaultInvalidationChannel,
+): Promise<void> {
+  await client.publish(channel, encode(event));
+}
+
+/**
  * Near-cache invalidation over Redis pub/sub (PUBLISH reaches every node of a Redis Cluster). Messages
  * carry a client id and a credential id, never secret material. When the subscriber connection drops,
  * listeners are reset (their caches fall back to the time bound) and ioredis resubscribes when it is
@@ -62,9 +74,7 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
   });
 
   return {
-    async publish(event) {
-      await client.publish(name, encode(event));
-    },
+    publish: (event) => publishInvalidation(client, event, name),
     async subscribe(listener) {
       listeners.add(listener);
       subscribed ??= subscriber.subscribe(name).then(() => {
