@@ -112,24 +112,30 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   async function find(clientId: string, lookupValues: readonly string[]): Promise<(Found | null)[]> {
     if (!cache) return findInStores(clientId, lookupValues);
     const readAt = cache.generation(clientId);
-    const keys = lookupValues.map((value) => `${clientId}\n${keyring.lookupHash(value)}`);
-    const found = keys.map((key) => {
+    const found: (Found | null)[] = [];
+    const missing: { index: number; key: string }[] = [];
+    for (const [index, value] of lookupValues.entries()) {
+      const key = `${clientId}\n${keyring.lookupHash(value)}`;
       const hit = cache.get(key);
-      if (hit?.record.authType === "jwtVerify" && !configs.has(configKeyOf(hit.record))) return undefined;
-      return hit;
-    });
-    const missing = found.flatMap((hit, index) => (hit === undefined ? [index] : []));
-    if (missing.length === 0) return found as (Found | null)[];
+      if (
+        hit === undefined ||
+        (hit?.record.authType === "jwtVerify" && !configs.has(configKeyOf(hit.record)))
+      ) {
+        found.push(null);
+        missing.push({ index, key });
+      } else found.push(hit);
+    }
+    if (missing.length === 0) return found;
     const read = await findInStores(
       clientId,
-      missing.map((index) => lookupValues[index] as string),
+      missing.map(({ index }) => lookupValues[index] as string),
     );
-    for (const [i, index] of missing.entries()) {
+    for (const [i, { index, key }] of missing.entries()) {
       const result = read[i] ?? null;
       found[index] = result;
-      cache.set(keys[index] as string, clientId, result, readAt);
+      cache.set(key, clientId, result, readAt);
     }
-    return found as (Found | null)[];
+    return found;
   }
 
   const configKeyOf = (record: StoredCredential) =>
