@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { memoryStore } from "../../storage-memory/src/index.js";
 import {
@@ -167,6 +168,32 @@ describe("near cache", () => {
     const reads = counts.findByLookup;
     expect(await verify(b, clientId, "once")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
     expect(counts.findByLookup).toBe(reads + 1);
+  });
+
+  it("caches a jwtVerify verdict with its configuration, and drops both on deny and delete", async () => {
+    const { channel } = bus();
+    const { a, b, clientId, counts } = twoProcesses({ channel });
+    const key = randomBytes(32).toString("hex");
+    const created = await a.service.create(admin, clientId, {
+      credentialName: "hs",
+      credentialType: "proxy",
+      authType: "jwtVerify",
+      secret: { algorithms: ["HS256"], issuer: "https://hs.example", audience: "api", secret: key },
+    });
+    const jwt = await new SignJWT({ aud: "api" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("https://hs.example")
+      .sign(new TextEncoder().encode(key));
+    const verifyJwt = () =>
+      b.service.verifyProxyRequest(clientId, { headers: { authorization: `Bearer ${jwt}` } });
+    expect(await verifyJwt()).toMatchObject({ ok: true });
+    const reads = counts.findByLookup;
+    expect(await verifyJwt()).toMatchObject({ ok: true });
+    expect(counts.findByLookup).toBe(reads);
+    await a.service.update(admin, clientId, created.credentialId, { credentialDefaultRuleEffect: "deny" });
+    expect(await verifyJwt()).toEqual({ ok: false, reason: "DENIED" });
+    await a.service.delete(admin, clientId, created.credentialId);
+    expect(await verifyJwt()).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
   });
 
   it("drops everything when the subscription is reset, so missed events cannot leave a stale verdict", async () => {
