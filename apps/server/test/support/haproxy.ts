@@ -44,6 +44,8 @@ defaults
   timeout connect 1s
   timeout client 20s
   timeout server 20s
+  # A slow answer on a loaded machine is not a dead server: only a refused connection or 3 s of silence.
+  timeout check 3s
   retries 3
   option redispatch 1
   retry-on conn-failure
@@ -54,7 +56,7 @@ backend credkit
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 200ms fall 2 rise 1
+  default-server inter 200ms fall 3 rise 1
 ${servers}
 `;
   const file = join(dir, "haproxy.cfg");
