@@ -61,7 +61,9 @@ ${servers}
 `;
   const file = join(dir, "haproxy.cfg");
   await writeFile(file, config);
-  const child: ChildProcess = spawn("haproxy", ["-db", "-f", file], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("haproxy", ["-db", "-f", file, "-p", join(dir, "haproxy.pid")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout?.on("data", (d) => {
     output += d;
