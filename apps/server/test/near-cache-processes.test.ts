@@ -137,15 +137,15 @@ describe("near cache across two server processes on Redis", () => {
   });
 
   it("announces a consumed single-use credential (never cached: allowed exactly once)", async () => {
+    const invalidations = () => metric(b, "credkit_near_cache_invalidations_total");
+    const beforeCreate = await invalidations();
     const { clientId, keyValue } = await createKey({ singleUse: true });
-    const before = await metric(b, "credkit_near_cache_invalidations_total");
+    // The create's own announcement first, so the next one counted is the consume's.
+    await waitFor(async () => (await invalidations()) > beforeCreate, 2000, "the create's invalidation on B");
+    const before = await invalidations();
     expect(await verifyOn(a, clientId, keyValue)).toMatchObject({ allowed: true });
     expect(await verifyOn(b, clientId, keyValue)).toMatchObject({ allowed: false });
-    await waitFor(
-      async () => (await metric(b, "credkit_near_cache_invalidations_total")) > before,
-      2000,
-      "the consume's invalidation on B",
-    );
+    await waitFor(async () => (await invalidations()) > before, 2000, "the consume's invalidation on B");
   });
 
   it("drops verdicts changed by a key rotation run from the CLI (another process)", async () => {
