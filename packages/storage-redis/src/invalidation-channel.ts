@@ -1,4 +1,5 @@
 import type { Invalidation, InvalidationChannel, InvalidationListener } from "@credkit/core";
+import type { Redis } from "ioredis";
 import type { RedisClient } from "./run-script.js";
 
 /** Configuration of {@link redisInvalidationChannel}. */
@@ -12,6 +13,13 @@ export interface RedisInvalidationChannelConfig {
   subscriber: RedisClient;
   /** The pub/sub channel name; processes sharing a store must use the same one. Default `credkit:invalidate`. */
   channel?: string | undefined;
+  /**
+   * Milliseconds between PINGs on a standalone subscriber connection: one that fails (the subscriber's
+   * `commandTimeout`) resets the listeners and reconnects it, so a connection that stopped delivering
+   * without closing is noticed. 0 disables it; not used on a Cluster (its PING goes to any node).
+   * Default 5000.
+   */
+  healthCheckMs?: number | undefined;
 }
 
 /** Default of {@link RedisInvalidationChannelConfig.channel}. */
@@ -50,17 +58,34 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
   const listeners = new Set<InvalidationListener>();
   let subscribed: Promise<void> | null = null;
   let connected = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  const dropped = () => {
+    if (!connected) return;
+    connected = false;
+    for (const listener of listeners) listener.reset(false);
+  };
+  const healthCheckMs = config.healthCheckMs ?? 5000;
+  const startHealthChecks = () => {
+    if (timer || healthCheckMs <= 0 || subscriber.isCluster) return;
+    timer = setInterval(() => {
+      if (!connected) return;
+      (subscriber as Redis).ping().catch(() => {
+        if (!connected) return;
+        dropped();
+        // Reconnect: "ready" below subscribes again and resets the listeners once more.
+        subscriber.disconnect(true);
+      });
+    }, healthCheckMs);
+    timer.unref();
+  };
 
   subscriber.on("message", (channel: string, message: string) => {
     if (channel !== name) return;
     const event = decode(message);
     if (event) for (const listener of listeners) listener.invalidate(event);
   });
-  subscriber.on("close", () => {
-    if (!connected) return;
-    connected = false;
-    for (const listener of listeners) listener.reset(false);
-  });
+  subscriber.on("close", dropped);
   subscriber.on("ready", () => {
     if (connected || subscribed === null) return;
     // ioredis resubscribes by itself on reconnect; asking again is harmless and makes sure of it.
@@ -80,11 +105,14 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
       subscribed ??= subscriber.subscribe(name).then(() => {
         connected = true;
       });
+      startHealthChecks();
       await subscribed;
       return async () => {
         listeners.delete(listener);
         if (listeners.size > 0) return;
         connected = false;
+        if (timer) clearInterval(timer);
+        timer = null;
         subscriber.disconnect();
       };
     },
