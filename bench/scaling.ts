@@ -1,8 +1,10 @@
 // Scaling: verification on Redis with the near cache vs the memory store and vs Redis without it (in
 // process and over HTTP), the revocation delay across two server processes on Redis, and throughput
 // with 2 workers vs 1. Run: pnpm bench scaling (or node --conditions=credkit-source --import tsx bench/scaling.ts)
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { pathToFileURL } from "node:url";
+import { once } from "node:events";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   type Actor,
   type CredentialStore,
@@ -206,6 +208,42 @@ async function revocationDelays(redisEnv: Record<string, string>, count = 50): P
   return delays;
 }
 
+/**
+ * The bare baseline of the revocation delay: raw ioredis PUBLISH to a SUBSCRIBE in another process,
+ * with the same rhythm (a message for the create, then ~10 ms later one for the delete, whose
+ * latency is measured). Whatever tail this shows is the machine's, not the cache's.
+ */
+async function rawPubSubDelays(redisUrl: string, count = 50): Promise<number[]> {
+  const channel = `bench-${randomBytes(4).toString("hex")}`;
+  const child = fork(fileURLToPath(new URL("./pubsub-subscriber.ts", import.meta.url)), [redisUrl, channel], {
+    execArgv: ["--import", "tsx"],
+  });
+  const publisher = new Redis(redisUrl, redisClientOptions());
+  try {
+    await once(child, "message");
+    const delays: number[] = [];
+    for (let i = 0; i < count; i++) {
+      await publisher.publish(channel, `create-${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const arrived = new Promise<number>((resolve) => {
+        const on = (m: { message: string; at: number }) => {
+          if (m.message !== `delete-${i}`) return;
+          child.off("message", on);
+          resolve(m.at);
+        };
+        child.on("message", on);
+      });
+      const sentAt = performance.timeOrigin + performance.now();
+      await publisher.publish(channel, `delete-${i}`);
+      delays.push((await arrived) - sentAt);
+    }
+    return delays;
+  } finally {
+    publisher.disconnect();
+    child.kill();
+  }
+}
+
 /** The same Redis-backed server with 1 and with 2 worker processes. */
 async function workerRows(redisEnv: Record<string, string>, seconds: number): Promise<Row[]> {
   const [one, two] = (await alternateServers(
@@ -241,7 +279,15 @@ export async function benchScaling(seconds = 2): Promise<Row[]> {
     const http = await httpRows(redisEnv, seconds);
     printTable("Verification over HTTP: near cache on Redis vs the memory store", http);
     const delays = await revocationDelays(redisEnv);
+    const raw = await rawPubSubDelays(redis.address);
     const revocation: Row[] = [
+      {
+        bench: "bare: ioredis PUBLISH → SUBSCRIBE in another process (50 messages)",
+        subject: `delay ms (median / max; ${raw.filter((d) => d > 100).length} of ${raw.length} over 100)`,
+        "ops/s": 0,
+        "p50 ms": Number(median(raw).toFixed(2)),
+        "p99 ms": Number(Math.max(...raw).toFixed(2)),
+      },
       {
         bench: "revocation across 2 processes on Redis (50 deletes)",
         subject: `delay ms (median / max; ${delays.filter((d) => d > 100).length} of ${delays.length} over 100)`,
