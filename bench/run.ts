@@ -6,6 +6,7 @@ import { benchHttp } from "./http.js";
 import { benchRedisStore } from "./redis-store.js";
 import { benchResolve } from "./resolve.js";
 import { benchRotation } from "./rotation.js";
+import { benchScaling } from "./scaling.js";
 import { benchVerify } from "./verify.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   redis: () => benchRedisStore(),
   dynamodb: () => benchDynamoDbStore(),
   rotation: () => benchRotation(),
+  scaling: () => benchScaling(),
 };
 
 const chosen = process.argv.slice(2);

@@ -2,7 +2,7 @@
 # Makes sure the real servers the tests need can be started here: redis-server (Debian's), nginx (Debian's
 # nginx-light, auth_request built in, for the gateway tests), Java 17 (for
 # DynamoDB Local), the DynamoDB Local jar, and Debian's chromium (the docs page is checked in a real
-# browser through playwright-core, which never downloads browsers here). Installs what is missing with
+# browser through playwright-core, which never downloads browsers here) and haproxy. Installs what is missing with
 # apt-get when run as root; otherwise says exactly what to install. Idempotent and quiet when everything is there.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +12,8 @@ command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+# The instances-behind-a-balancer test runs Debian's HAProxy in the foreground.
+command -v haproxy >/dev/null 2>&1 || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
 
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then

@@ -31,6 +31,7 @@ import { memoryCounter, redisCounter } from "./http/shared-counter.js";
 import { requestTimeout } from "./http/timeout.js";
 import { keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { openNearCache } from "./near-cache.js";
 import { checkStores } from "./store-check.js";
 import { openStores } from "./stores.js";
 
@@ -66,6 +67,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       return [region, instrumented.get(store) as CredentialStore];
     }),
   );
+  const nearCache = openNearCache(config, stores.redis, metrics.registry, logger);
   const audit = logAuditSink(logger);
   const service = withAudit(
     metrics.service(
@@ -78,6 +80,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
         ),
         pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
         jwks: { cooldownMs: config.limits.jwksCooldownMs },
+        nearCache: nearCache.cache,
       }),
     ),
     audit,
@@ -157,6 +160,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     generatedToken,
     ephemeralKey: ephemeral,
     authz,
-    close: () => stores.close(),
+    close: async () => {
+      await nearCache.close();
+      await stores.close();
+    },
   };
 }

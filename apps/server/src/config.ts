@@ -19,9 +19,10 @@ import {
 } from "./config-schema.js";
 import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
 import { withStorageDefaults } from "./region-defaults.js";
+import { loadScalingConfig, type ScalingConfig } from "./scaling-config.js";
 
 /** The server's whole configuration, validated. */
-export interface ServerConfig extends AuthzListenConfig {
+export interface ServerConfig extends AuthzListenConfig, ScalingConfig {
   port: number;
   host: string | undefined;
   /** Region → where its credentials live. */
@@ -238,6 +239,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     oauthPendingTtlSeconds: integer(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
     limits: limitsFromEnv(env, integer, configError, rateLimitPerMinute),
     ...authzListenConfig(env),
+    ...loadScalingConfig(env, regions),
   };
 }
 

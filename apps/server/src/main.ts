@@ -3,10 +3,15 @@ import { isCredkitError } from "@credkit/core";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
+import { isWorkersPrimary, runWorkers } from "./workers.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  if (isWorkersPrimary(config.workers)) {
+    runWorkers({ count: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger });
+    return;
+  }
   const credkit = await createApp(config, logger);
   if (credkit.ephemeralKey) {
     logger.warn(

@@ -7,6 +7,7 @@ export * from "./lookup.js";
 export * from "./outbound/address-policy.js";
 export * from "./outbound/outbound-fetch.js";
 export type { JwtOutcome } from "./proxy/jwt-verifier.js";
+export * from "./proxy/near-cache.js";
 export type { IncomingHeaders } from "./proxy/presented.js";
 export type { ProxyRequest, VerifyFailureReason, VerifyResult } from "./proxy/verify.js";
 export * from "./record.js";

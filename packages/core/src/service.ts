@@ -8,6 +8,8 @@ import { createAddressPolicy } from "./outbound/address-policy.js";
 import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.js";
 import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import { unverifiableProxySecret } from "./proxy/presented.js";
+import type { NearCache, NearCacheOptions } from "./proxy/near-cache.js";
+import { withNearCache } from "./proxy/near-cache-wiring.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, CredentialType, StoredCredential } from "./record.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
@@ -58,6 +60,12 @@ export interface CredentialServiceOptions {
   pendingAuthorizationTtlMs?: number;
   /** Target token caching and cross-process refresh tunables (see {@link TargetTokenOptions}). */
   targetTokens?: TargetTokenOptions;
+  /**
+   * Verification near cache (see `NearCacheOptions`): on by default (5 s bound) when some store is not
+   * the memory store; `{ ttlMs: 0 }` turns it off. A built `createNearCache` may be passed to read its
+   * stats.
+   */
+  nearCache?: NearCacheOptions | NearCache;
 }
 
 /**
@@ -178,9 +186,10 @@ function parseSecret(
 
 /** Creates the credential service over a region map and a keyring. */
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
-  const router: RegionRouter = createRegionRouter(options.regions);
   const { keyring } = options;
   const now = options.now ?? Date.now;
+  const near = withNearCache(options.regions, options.nearCache, now);
+  const router: RegionRouter = createRegionRouter(near.regions);
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
 
   const outboundFetch = options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() });
@@ -195,6 +204,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     router,
     keyring,
     openSecret: target.openSecret,
+    nearCache: near.cache,
     jwt: createJwtVerifier({
       fetch: outboundFetch,
       now,

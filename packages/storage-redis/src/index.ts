@@ -1,5 +1,11 @@
 export { recommendedTimeoutMs, redisClientOptions, redisClusterOptions } from "./client-options.js";
 export { defaultRegistryMemoryMs, defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
+export {
+  defaultInvalidationChannel,
+  publishInvalidation,
+  type RedisInvalidationChannelConfig,
+  redisInvalidationChannel,
+} from "./invalidation-channel.js";
 export { defaultKeyPrefix, type RedisKeys, redisKeys } from "./keys.js";
 export { type RedisStore, redisStore } from "./redis-store.js";
 export type { RedisClient } from "./run-script.js";

@@ -10,6 +10,7 @@ import {
 import { loadConfig } from "../config.js";
 import type { StorageConfig } from "../config-schema.js";
 import { keyringFor } from "../keys.js";
+import { announcingWrites } from "../near-cache.js";
 import { openStores } from "../stores.js";
 import { integerOption, parseCliArgs } from "./cli-args.js";
 import { type CliContext, exitCodes } from "./cli-context.js";
@@ -117,7 +118,9 @@ export async function rotate(args: readonly string[], context: CliContext): Prom
     });
   });
   try {
-    const stores = createRegionRouter(opened.regions).stores;
+    // Re-encryption updates every record: the servers' near caches hear of each one.
+    const regions = announcingWrites(opened.regions, opened.redis);
+    const stores = createRegionRouter(regions).stores;
     context.err(
       `rotate: re-encrypting under key ${keyring.activeKeyId} in ${stores.length} store(s): ${stores
         .map(({ regions }) => regionList(regions))
@@ -156,7 +159,7 @@ export async function rotate(args: readonly string[], context: CliContext): Prom
     let result: Awaited<ReturnType<typeof reencryptRegions>>;
     try {
       result = await reencryptRegions({
-        regions: opened.regions,
+        regions,
         keyring,
         state: resume?.job ?? null,
         batchSize,

@@ -9,6 +9,7 @@ import type { SecretOf } from "../schemas/secrets.js";
 import type { CredentialStore } from "../storage.js";
 import { toPublicCredential } from "../view.js";
 import type { JwtOutcome, JwtVerifier } from "./jwt-verifier.js";
+import type { NearCache } from "./near-cache.js";
 import {
   bearerToken,
   type IncomingHeaders,
@@ -55,6 +56,8 @@ export interface ProxyVerifierOptions {
   jwt: JwtVerifier;
   /** Decrypts a record's secret (the service's one place that does). */
   openSecret: (record: StoredCredential) => unknown;
+  /** Verdicts kept in process (see `near-cache.ts`); absent or disabled: every lookup asks the stores. */
+  nearCache?: NearCache;
 }
 
 /** `verifyProxyRequest`, built over the service's stores and keyring. */
@@ -67,7 +70,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
    * For each lookup value, the live record holding one of its hashes (under any key) in any store, or
    * null. Every lookup is started at once: one round trip of latency whatever their number.
    */
-  async function find(clientId: string, lookupValues: readonly string[]): Promise<(Found | null)[]> {
+  async function findInStores(clientId: string, lookupValues: readonly string[]): Promise<(Found | null)[]> {
     const queries: { index: number; store: CredentialStore; record: Promise<StoredCredential | null> }[] = [];
     for (const [index, value] of lookupValues.entries()) {
       for (const hash of keyring.lookupHashes(value)) {
@@ -88,6 +91,53 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     return found;
   }
 
+  const cache = options.nearCache?.enabled ? options.nearCache : undefined;
+  cache?.onInvalidate((clientId) => {
+    // Decrypted jwtVerify configurations follow the verdicts: a changed client's are dropped too.
+    if (clientId === null) {
+      configs.clear();
+      lastByIssuer.clear();
+      return;
+    }
+    const prefix = `${clientId}\n`;
+    for (const key of configs.keys()) if (key.startsWith(prefix)) configs.delete(key);
+    for (const key of lastByIssuer.keys()) if (key.startsWith(prefix)) lastByIssuer.delete(key);
+  });
+
+  /**
+   * The fast path: verdicts from the near cache, the stores asked only for values it lacks. Cache keys
+   * are the presented value's keyed lookup hash (never the value). A cached jwtVerify verdict counts
+   * only while its decrypted configuration is still held (the cached record carries no secret).
+   */
+  async function find(clientId: string, lookupValues: readonly string[]): Promise<(Found | null)[]> {
+    if (!cache) return findInStores(clientId, lookupValues);
+    const readAt = cache.generation(clientId);
+    const found: (Found | null)[] = [];
+    const missing: { index: number; key: string }[] = [];
+    for (const [index, value] of lookupValues.entries()) {
+      const key = `${clientId}\n${keyring.lookupHash(value)}`;
+      const hit = cache.get(key);
+      if (
+        hit === undefined ||
+        (hit?.record.authType === "jwtVerify" && !configs.has(configKeyOf(hit.record)))
+      ) {
+        found.push(null);
+        missing.push({ index, key });
+      } else found.push(hit);
+    }
+    if (missing.length === 0) return found;
+    const read = await findInStores(
+      clientId,
+      missing.map(({ index }) => lookupValues[index] as string),
+    );
+    for (const [i, { index, key }] of missing.entries()) {
+      const result = read[i] ?? null;
+      found[index] = result;
+      cache.set(key, clientId, result, readAt);
+    }
+    return found;
+  }
+
   const configKeyOf = (record: StoredCredential) =>
     `${record.clientId}\n${record.credentialId}\n${record.version}`;
 
@@ -99,6 +149,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
       if (configs.size >= MAX_CACHED_CONFIGS) configs.delete(configs.keys().next().value as string);
       configs.set(cacheKey, config);
     }
+
     return config;
   }
 

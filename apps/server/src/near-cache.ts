@@ -1,0 +1,101 @@
+import {
+  type CredentialStore,
+  createNearCache,
+  type NearCache,
+  type RegionMap,
+  withInvalidation,
+} from "@credkit/core";
+import { publishInvalidation, redisInvalidationChannel } from "@credkit/storage-redis";
+import type { Cluster, Redis } from "ioredis";
+import type { Logger } from "pino";
+import { Counter, type Registry } from "prom-client";
+import type { ScalingConfig } from "./scaling-config.js";
+
+/** The server's verification near cache and what closes its subscription. */
+export interface OpenedNearCache {
+  cache: NearCache;
+  close(): Promise<void>;
+}
+
+/**
+ * The near cache of this process. With Redis, invalidations travel over pub/sub on a dedicated
+ * subscriber connection (every process drops a changed client's verdicts within milliseconds); without
+ * it, `nearCacheTtlMs` alone bounds how long a revoked credential may still verify. Hits, misses and
+ * invalidations are exported as `credkit_near_cache_*_total`.
+ */
+export function openNearCache(
+  config: ScalingConfig,
+  redis: Redis | Cluster | null,
+  registry: Registry,
+  logger: Logger,
+): OpenedNearCache {
+  // A connection in subscriber mode can run nothing else: the subscription gets its own.
+  const subscriber: Redis | Cluster | null = redis ? (redis as Redis).duplicate() : null;
+  if (subscriber) {
+    let down = false;
+    subscriber.on("error", () => {
+      if (!down) logger.warn("near cache: invalidation subscription lost; verdicts expire at their bound");
+      down = true;
+    });
+    subscriber.on("ready", () => {
+      if (down) logger.info("near cache: invalidation subscription restored");
+      down = false;
+    });
+  }
+  const cache = createNearCache({
+    ttlMs: config.nearCacheTtlMs,
+    maxEntries: config.nearCacheMaxEntries,
+    ...(redis && subscriber ? { channel: redisInvalidationChannel({ client: redis, subscriber }) } : {}),
+  });
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter(
+    "credkit_near_cache_hits_total",
+    "Verifications answered from the near cache",
+    () => cache.stats.hits,
+  );
+  counter(
+    "credkit_near_cache_misses_total",
+    "Near cache lookups that asked the store",
+    () => cache.stats.misses,
+  );
+  counter(
+    "credkit_near_cache_invalidations_total",
+    "Client invalidations applied to the near cache (local writes and pub/sub)",
+    () => cache.stats.invalidations,
+  );
+  return {
+    cache,
+    async close() {
+      await cache.close();
+      subscriber?.disconnect();
+    },
+  };
+}
+
+/**
+ * The region map with every write announced over Redis pub/sub, for jobs that write without a service
+ * (the key rotation CLI): the servers' near caches drop what the job changed. Unchanged without Redis.
+ */
+export function announcingWrites(regions: RegionMap, redis: Redis | Cluster | null): RegionMap {
+  if (!redis) return regions;
+  const wrapped = new Map<CredentialStore, CredentialStore>();
+  return Object.fromEntries(
+    Object.entries(regions).map(([region, store]) => {
+      if (!wrapped.has(store))
+        wrapped.set(
+          store,
+          withInvalidation(store, (event) => publishInvalidation(redis, event)),
+        );
+      return [region, wrapped.get(store) as CredentialStore];
+    }),
+  );
+}

@@ -1,0 +1,72 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "./support/api-client.js";
+import { startDynamoDbLocal } from "./support/real-servers.js";
+import { killServers, type ServerProcess, startServer } from "./support/server-process.js";
+
+// On DynamoDB there is no invalidation channel: the near cache's time bound is the revocation delay
+// for other processes, while the writing process drops its own verdicts at once.
+const token = "nc-dynamodb-token-0123456789";
+const BOUND_MS = 1500;
+let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+let a: ServerProcess;
+let b: ServerProcess;
+
+beforeAll(async () => {
+  dynamo = await startDynamoDbLocal();
+  const env = {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    CREDKIT_STORAGE: "dynamodb",
+    CREDKIT_DYNAMODB_TABLE: `credkit-nc-${randomUUID().slice(0, 8)}`,
+    CREDKIT_DYNAMODB_ENDPOINT: dynamo.endpoint,
+    CREDKIT_DYNAMODB_CREATE_TABLE: "true",
+    CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
+    CREDKIT_NEAR_CACHE_TTL_MS: String(BOUND_MS),
+  };
+  a = await startServer(env);
+  b = await startServer(env);
+}, 120_000);
+afterAll(async () => {
+  killServers();
+  await dynamo?.stop();
+});
+
+describe("near cache on DynamoDB (time bound only)", () => {
+  it("refuses a credential deleted by another process within the bound, and at once on the writer", async () => {
+    const keyValue = randomBytes(16).toString("hex");
+    const created = await apiClient(a.url, token)("POST", "/api/clients/acme/credentials", {
+      credentialName: "bounded",
+      credentialType: "proxy",
+      authType: "apiKey",
+      region: "us-east-1",
+      secret: { keyName: "X-Key", keyValue },
+    });
+    expect(created.status).toBe(201);
+    const verifyOn = async (server: ServerProcess) =>
+      (
+        await apiClient(server.url, token)("POST", "/api/clients/acme/verify", {
+          headers: { "x-key": keyValue },
+        })
+      ).body.allowed as boolean;
+    expect(await verifyOn(a)).toBe(true);
+    expect(await verifyOn(b)).toBe(true);
+    // B cached its verdict before this instant: the entry expires at most the bound after it.
+    const cachedBy = performance.now();
+    const path = `/api/clients/acme/credentials/${created.body.credentials[0].credentialId}`;
+    expect((await apiClient(a.url, token)("DELETE", path)).status).toBe(200);
+    expect(await verifyOn(a)).toBe(false);
+    // Nothing tells B: while its verdict is younger than the bound, it still answers from it.
+    const askedAt = performance.now();
+    const stale = await verifyOn(b);
+    if (askedAt - cachedBy < BOUND_MS / 2) expect(stale).toBe(true);
+    while (await verifyOn(b)) {
+      if (performance.now() - cachedBy > BOUND_MS + 2000) break;
+    }
+    // Refused once the bound passed (plus the one verification that observes it).
+    expect(performance.now() - cachedBy).toBeLessThanOrEqual(BOUND_MS + 500);
+  });
+});

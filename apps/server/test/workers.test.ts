@@ -1,0 +1,126 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { availableParallelism } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { apiClient } from "./support/api-client.js";
+import { startRedis } from "./support/real-servers.js";
+import { killServers, startServer, waitFor } from "./support/server-process.js";
+
+const token = "workers-test-token-0123456789";
+const tokens = JSON.stringify([{ token, userId: "ops", clientIds: "*" }]);
+
+/** The pids of a process's children (its cluster workers). */
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+describe("CREDKIT_WORKERS configuration", () => {
+  it("reads 1 by default, a number, or auto (the available cores)", () => {
+    const redis = {
+      CREDKIT_STORAGE: "redis",
+      CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
+      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_USER_TOKENS: tokens,
+    };
+    expect(loadConfig(redis).workers).toBe(1);
+    expect(loadConfig({ ...redis, CREDKIT_WORKERS: "3" }).workers).toBe(3);
+    expect(loadConfig({ ...redis, CREDKIT_WORKERS: "auto" }).workers).toBe(availableParallelism());
+    expect(() => loadConfig({ ...redis, CREDKIT_WORKERS: "many" })).toThrow(
+      /CREDKIT_WORKERS: must be an integer/,
+    );
+    expect(() => loadConfig({ ...redis, CREDKIT_WORKERS: "2", CREDKIT_USER_TOKENS: "" })).toThrow(
+      /CREDKIT_USER_TOKENS: is required with CREDKIT_WORKERS=2/,
+    );
+  });
+
+  it("turns the near cache on for durable stores (5 s bound) and off for memory, and reads its variables", () => {
+    const redis = {
+      CREDKIT_STORAGE: "redis",
+      CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
+      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+    };
+    expect(loadConfig(redis)).toMatchObject({ nearCacheTtlMs: 5000, nearCacheMaxEntries: 10_000 });
+    expect(loadConfig({})).toMatchObject({ nearCacheTtlMs: 0 });
+    expect(loadConfig({ ...redis, CREDKIT_NEAR_CACHE_TTL_MS: "0" }).nearCacheTtlMs).toBe(0);
+    expect(() => loadConfig({ ...redis, CREDKIT_NEAR_CACHE_TTL_MS: "-1" })).toThrow(
+      /CREDKIT_NEAR_CACHE_TTL_MS/,
+    );
+  });
+
+  it("refuses several workers over the memory store at start, saying why (exit 2)", async () => {
+    const started = startServer({ CREDKIT_WORKERS: "2", CREDKIT_USER_TOKENS: tokens });
+    await expect(started).rejects.toThrow(/exited with 2/);
+    await expect(started).rejects.toThrow(/CREDKIT_WORKERS: must be 1 with the memory store/);
+    await expect(started).rejects.toThrow(/would each keep their own credentials/);
+  });
+});
+
+describe("two worker processes on Redis", () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    killServers();
+    await redis?.stop();
+  });
+
+  it("share one port, replace a worker that dies, and all stop on SIGTERM", async () => {
+    const server = await startServer({
+      CREDKIT_STORAGE: "redis",
+      CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_USER_TOKENS: tokens,
+      CREDKIT_WORKERS: "2",
+    });
+    const primary = server.child.pid as number;
+    await waitFor(async () => childPids(primary).length === 2, 20_000, "two workers");
+    // Both workers listen on the port the first one announced.
+    await waitFor(
+      async () => (server.output().match(/credkit listening on http:\/\/localhost:\d+/g) ?? []).length === 2,
+      20_000,
+      "both workers listening",
+    );
+    const ports = new Set(server.output().match(/localhost:\d+/g));
+    expect(ports.size).toBe(1);
+
+    const api = apiClient(server.url, token);
+    const created = await api("POST", "/api/clients/acme/credentials", {
+      credentialName: "w",
+      credentialType: "target",
+      authType: "none",
+      region: "eu-west-1",
+    });
+    expect(created.status).toBe(201);
+    const path = `/api/clients/acme/credentials/${created.body.credentials[0].credentialId}`;
+
+    const [victim] = childPids(primary) as [number];
+    process.kill(victim, "SIGKILL");
+    await waitFor(
+      async () => {
+        const pids = childPids(primary);
+        return pids.length === 2 && !pids.includes(victim);
+      },
+      20_000,
+      "the dead worker to be replaced",
+    );
+    await waitFor(async () => /worker died; restarting it/.test(server.output()), 5000, "the restart log");
+    // Whichever worker answers, the data is the shared store's.
+    for (let i = 0; i < 6; i++) expect((await api("GET", path)).status).toBe(200);
+
+    const workers = childPids(primary);
+    server.child.kill("SIGTERM");
+    const [code] = await once(server.child, "exit");
+    expect(code).toBe(0);
+    for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+  });
+});

@@ -1,0 +1,259 @@
+import type { StoredCredential } from "../record.js";
+import type { CredentialStore } from "../storage.js";
+
+/**
+ * One change to a client's records, announced after the write succeeded. Carries ids only, never
+ * secret material. Every cached verdict of `clientId` is dropped when it arrives (a client's negative
+ * entries too, so a new credential verifies at once).
+ */
+export interface Invalidation {
+  clientId: string;
+  credentialId: string;
+}
+
+/** What a subscriber of an {@link InvalidationChannel} is told. */
+export interface InvalidationListener {
+  /** A record of `event.clientId` changed somewhere (this process or another). */
+  invalidate(event: Invalidation): void;
+  /**
+   * The subscription dropped or came back: events may have been missed, so everything cached is
+   * dropped; `connected` says whether invalidations flow again.
+   */
+  reset(connected: boolean): void;
+}
+
+/**
+ * The small interface through which processes sharing a store tell each other that records changed
+ * (e.g. Redis pub/sub, see `redisInvalidationChannel` in `@credkit/storage-redis`). Without one a near
+ * cache relies on its time bound alone. A custom store may offer one; the storage contract is unchanged.
+ */
+export interface InvalidationChannel {
+  /** Announces `event` to every subscribed process (this one included). Rejects when it cannot. */
+  publish(event: Invalidation): Promise<void>;
+  /**
+   * Delivers every published event to `listener` until the returned function is called. Resolves once
+   * subscribed (it keeps resubscribing by itself after a drop, calling `listener.reset`).
+   */
+  subscribe(listener: InvalidationListener): Promise<() => Promise<void>>;
+}
+
+/** Options of the verification near cache. */
+export interface NearCacheOptions {
+  /**
+   * Milliseconds a verdict may be served without asking the store: the revocation delay when no
+   * invalidation arrives (a custom store without a channel, DynamoDB, or a dropped subscription).
+   * `0` turns the cache off. Default 5000 when some store is not the memory store, else 0.
+   */
+  ttlMs?: number;
+  /** At most this many verdicts are kept; the oldest go first. Default 10000. */
+  maxEntries?: number;
+  /** Cross-process invalidation; without it only the time bound (and this process's writes) apply. */
+  channel?: InvalidationChannel;
+}
+
+/** Counters for metrics: served from the cache, asked the store, entries dropped by invalidation. */
+export interface NearCacheStats {
+  hits: number;
+  misses: number;
+  invalidations: number;
+}
+
+/**
+ * A cached verdict for one presented value: the record it led to (its public fields and version, with
+ * `secret` and `tokenState` blanked: never secret material) and its store, or null for "no credential".
+ */
+export interface CachedFind {
+  record: StoredCredential;
+  store: CredentialStore;
+}
+
+interface Entry {
+  clientId: string;
+  found: CachedFind | null;
+  expiresAt: number;
+}
+
+/** The verification near cache: see {@link NearCacheOptions}. */
+export interface NearCache {
+  readonly enabled: boolean;
+  /** Where this process's writes are announced, when there is a channel. */
+  readonly channel: InvalidationChannel | undefined;
+  readonly stats: NearCacheStats;
+  /** The cached verdict under `key` (undefined: not cached or expired). */
+  get(key: string): CachedFind | null | undefined;
+  /**
+   * Caches a verdict read from the store at `generation()` time: dropped if an invalidation of the
+   * client arrived meanwhile (the read may predate the write). Single-use records are never cached.
+   */
+  set(key: string, clientId: string, found: CachedFind | null, readAt: number): void;
+  /** The current invalidation generation of `clientId` (take it before reading the store). */
+  generation(clientId: string): number;
+  /** Drops every verdict of `event.clientId` and tells the other listeners (jwtVerify configs). */
+  invalidate(event: Invalidation): void;
+  /** Drops everything. */
+  clear(): void;
+  /** Called with each invalidated client id (and null for a full clear), after the cache dropped it. */
+  onInvalidate(listener: (clientId: string | null) => void): void;
+  /** Stops the channel subscription. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_TTL_MS = 5_000;
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+/** The default time bound: on when some store is not the in-process memory store. */
+export function defaultNearCacheTtlMs(stores: readonly CredentialStore[]): number {
+  return stores.some((store) => store.name !== "memory") ? DEFAULT_TTL_MS : 0;
+}
+
+/**
+ * Builds the near cache. Its entries live `ttlMs` at most; every invalidation (local write, or one
+ * from the channel) drops the client's entries at once.
+ */
+export function createNearCache(
+  options: NearCacheOptions & { ttlMs: number; now?: () => number },
+): NearCache {
+  const ttlMs = options.ttlMs;
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const now = options.now ?? Date.now;
+  const enabled = ttlMs > 0 && maxEntries > 0;
+  const entries = new Map<string, Entry>();
+  const keysByClient = new Map<string, Set<string>>();
+  // Bumped by every invalidation of a client: a store read that began before one must not be cached.
+  const generations = new Map<string, number>();
+  let epoch = 0;
+  const listeners: ((clientId: string | null) => void)[] = [];
+  const stats: NearCacheStats = { hits: 0, misses: 0, invalidations: 0 };
+  let unsubscribe: (() => Promise<void>) | null = null;
+
+  function remove(key: string, entry: Entry): void {
+    entries.delete(key);
+    const keys = keysByClient.get(entry.clientId);
+    keys?.delete(key);
+    if (keys?.size === 0) keysByClient.delete(entry.clientId);
+  }
+
+  const cache: NearCache = {
+    enabled,
+    channel: options.channel,
+    stats,
+    get(key) {
+      if (!enabled) return undefined;
+      const entry = entries.get(key);
+      if (!entry || entry.expiresAt <= now()) {
+        if (entry) remove(key, entry);
+        stats.misses++;
+        return undefined;
+      }
+      stats.hits++;
+      return entry.found;
+    },
+    generation(clientId) {
+      return epoch * 2 ** 26 + (generations.get(clientId) ?? 0);
+    },
+    set(key, clientId, found, readAt) {
+      if (!enabled || found?.record.singleUse) return;
+      if (cache.generation(clientId) !== readAt) return;
+      const old = entries.get(key);
+      if (old) remove(key, old);
+      if (entries.size >= maxEntries) {
+        const [oldestKey, oldest] = entries.entries().next().value as [string, Entry];
+        remove(oldestKey, oldest);
+      }
+      const record = found ? { ...found.record, secret: "", tokenState: null } : null;
+      entries.set(key, {
+        clientId,
+        found: found && record ? { record, store: found.store } : null,
+        expiresAt: Math.min(now() + ttlMs, found?.record.expiresAt ?? Number.POSITIVE_INFINITY),
+      });
+      const keys = keysByClient.get(clientId);
+      if (keys) keys.add(key);
+      else keysByClient.set(clientId, new Set([key]));
+    },
+    invalidate({ clientId }) {
+      generations.set(clientId, (generations.get(clientId) ?? 0) + 1);
+      if (generations.size > maxEntries * 4) {
+        // Bounded memory: a new epoch invalidates every read in flight, like a clear.
+        generations.clear();
+        epoch++;
+      }
+      stats.invalidations++;
+      for (const key of keysByClient.get(clientId) ?? []) entries.delete(key);
+      keysByClient.delete(clientId);
+      for (const listener of listeners) listener(clientId);
+    },
+    clear() {
+      entries.clear();
+      keysByClient.clear();
+      generations.clear();
+      epoch++;
+      for (const listener of listeners) listener(null);
+    },
+    onInvalidate(listener) {
+      listeners.push(listener);
+    },
+    async close() {
+      const stop = unsubscribe;
+      unsubscribe = null;
+      await stop?.();
+    },
+  };
+
+  if (enabled && options.channel) {
+    // Subscribing is asynchronous: until it answers, entries rely on the time bound.
+    void options.channel
+      .subscribe({ invalidate: (event) => cache.invalidate(event), reset: () => cache.clear() })
+      .then(
+        (stop) => {
+          unsubscribe = stop;
+        },
+        () => undefined,
+      );
+  }
+  return cache;
+}
+
+const WRITES = new Set(["create", "update", "delete", "consume"]);
+
+/** The record a write touched: `create`/`update` take a record, `delete`/`consume` take its ids. */
+function touched(method: string, args: unknown[]): Invalidation {
+  if (method === "create" || method === "update") {
+    const record = args[0] as StoredCredential;
+    return { clientId: record.clientId, credentialId: record.credentialId };
+  }
+  return { clientId: args[0] as string, credentialId: args[1] as string };
+}
+
+/**
+ * A store that calls `announce` after every successful write (create, update, delete, consume), and
+ * forwards every method and argument unchanged otherwise. A write that failed announces too: it may
+ * have applied before the error reached us. `announce` failures do not fail the write (it happened);
+ * they are passed to `onError`, and caches then rely on their time bound.
+ */
+export function withInvalidation(
+  store: CredentialStore,
+  announce: (event: Invalidation) => Promise<void> | void,
+  onError: (error: unknown) => void = () => undefined,
+): CredentialStore {
+  const announceSafely = async (event: Invalidation) => {
+    try {
+      await announce(event);
+    } catch (error) {
+      onError(error);
+    }
+  };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof property !== "string" || !WRITES.has(property) || typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        const event = touched(property, args);
+        try {
+          return await value.apply(target, args);
+        } finally {
+          await announceSafely(event);
+        }
+      };
+    },
+  });
+}

@@ -1,0 +1,267 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { memoryStore } from "../../storage-memory/src/index.js";
+import {
+  type Actor,
+  apiKeyLookupValue,
+  type CredentialStore,
+  createCredentialService,
+  createKeyring,
+  createNearCache,
+  type Invalidation,
+  type InvalidationChannel,
+  type InvalidationListener,
+  type NearCache,
+  withInvalidation,
+} from "../src/index.js";
+
+const admin: Actor = { userId: "alice", clientIds: "*" };
+const keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
+const TTL = 5000;
+
+/** An in-process stand-in for Redis pub/sub: every subscriber hears every publish. */
+function bus() {
+  const listeners = new Set<InvalidationListener>();
+  const channel: InvalidationChannel = {
+    async publish(event) {
+      for (const listener of listeners) listener.invalidate(event);
+    },
+    async subscribe(listener) {
+      listeners.add(listener);
+      return async () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+  const drop = () => {
+    for (const listener of listeners) listener.reset(false);
+  };
+  return { channel, drop };
+}
+
+/** A store that counts lookups, so a test can tell a cache hit from a store read. */
+function counting(store: CredentialStore) {
+  const counts = { findByLookup: 0 };
+  const wrapped: CredentialStore = {
+    ...store,
+    name: "counted",
+    create: (r) => store.create(r),
+    get: (c, i) => store.get(c, i),
+    list: (c, o) => store.list(c, o),
+    update: (n, v, p) => store.update(n, v, p),
+    delete: (c, i) => store.delete(c, i),
+    consume: (c, i) => store.consume(c, i),
+    scan: (o) => store.scan(o),
+    findByLookup(clientId, hash) {
+      counts.findByLookup++;
+      return store.findByLookup(clientId, hash);
+    },
+  };
+  return { store: wrapped, counts };
+}
+
+/** Two "processes" (services with their own caches) over one store, with a clock the test moves. */
+function twoProcesses(options: { channel?: InvalidationChannel } = {}) {
+  let time = 1_000_000;
+  const now = () => time;
+  const shared = counting(memoryStore());
+  const make = () => {
+    const cache = createNearCache({
+      ttlMs: TTL,
+      now,
+      ...(options.channel ? { channel: options.channel } : {}),
+    });
+    const service = createCredentialService({
+      regions: { "eu-west-1": shared.store },
+      keyring,
+      defaultRegion: "eu-west-1",
+      nearCache: cache,
+      now,
+    });
+    return { service, cache };
+  };
+  return {
+    a: make(),
+    b: make(),
+    counts: shared.counts,
+    advance: (ms: number) => {
+      time += ms;
+    },
+    clientId: `c-${randomUUID()}`,
+  };
+}
+
+const apiKey = (keyValue: string, extra: Record<string, unknown> = {}) => ({
+  credentialName: "k",
+  credentialType: "proxy",
+  authType: "apiKey",
+  secret: { keyName: "X-Api-Key", keyValue },
+  ...extra,
+});
+const verify = (
+  p: { service: ReturnType<typeof twoProcesses>["a"]["service"] },
+  clientId: string,
+  key: string,
+) => p.service.verifyProxyRequest(clientId, { headers: { "x-api-key": key } });
+
+describe("near cache", () => {
+  it("answers a repeated verification without a store read, and holds no secret material", async () => {
+    const { a, counts, clientId } = twoProcesses();
+    const created = await a.service.create(admin, clientId, apiKey("value-1"));
+    expect(await verify(a, clientId, "value-1")).toEqual({ ok: true, credential: created });
+    const reads = counts.findByLookup;
+    expect(await verify(a, clientId, "value-1")).toEqual({ ok: true, credential: created });
+    expect(counts.findByLookup).toBe(reads);
+    expect(a.cache.stats).toMatchObject({ hits: 1 });
+    const entry = a.cache.get(
+      `${clientId}\n${keyring.lookupHash(apiKeyLookupValue("X-Api-Key", "value-1"))}`,
+    );
+    expect(entry?.record).toMatchObject({ secret: "", tokenState: null, version: 1 });
+    expect(JSON.stringify(entry?.record)).not.toContain("value-1");
+  });
+
+  it("without a channel, serves another process's revoked credential for at most the bound", async () => {
+    const { a, b, clientId, advance } = twoProcesses();
+    const created = await a.service.create(admin, clientId, apiKey("value-2"));
+    expect(await verify(b, clientId, "value-2")).toMatchObject({ ok: true });
+    await a.service.delete(admin, clientId, created.credentialId);
+    // The writer's own cache is dropped at once; the other process's lives until its bound.
+    expect(await verify(a, clientId, "value-2")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    advance(TTL - 1);
+    expect(await verify(b, clientId, "value-2")).toMatchObject({ ok: true });
+    advance(1);
+    expect(await verify(b, clientId, "value-2")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+  });
+
+  it("with a channel, drops every process's verdict on update, deny, delete and create", async () => {
+    const { channel } = bus();
+    const { a, b, clientId } = twoProcesses({ channel });
+    await Promise.resolve();
+    const created = await a.service.create(admin, clientId, apiKey("value-3"));
+    expect(await verify(b, clientId, "value-3")).toMatchObject({ ok: true });
+    const renamed = await a.service.update(admin, clientId, created.credentialId, {
+      credentialName: "renamed",
+    });
+    expect(await verify(b, clientId, "value-3")).toEqual({ ok: true, credential: renamed });
+    await a.service.update(admin, clientId, created.credentialId, { credentialDefaultRuleEffect: "deny" });
+    expect(await verify(b, clientId, "value-3")).toEqual({ ok: false, reason: "DENIED" });
+    await a.service.update(admin, clientId, created.credentialId, {
+      secret: { keyName: "X-Api-Key", keyValue: "value-4" },
+    });
+    await a.service.update(admin, clientId, created.credentialId, { credentialDefaultRuleEffect: "allow" });
+    expect(await verify(b, clientId, "value-3")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    expect(await verify(b, clientId, "value-4")).toMatchObject({ ok: true });
+    await a.service.delete(admin, clientId, created.credentialId);
+    expect(await verify(b, clientId, "value-4")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    // A negative verdict is dropped by a create: the new credential verifies at once everywhere.
+    expect(await verify(b, clientId, "value-5")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    await a.service.create(admin, clientId, apiKey("value-5"));
+    expect(await verify(b, clientId, "value-5")).toMatchObject({ ok: true });
+  });
+
+  it("never caches a single-use credential: exactly one use across processes", async () => {
+    const { a, b, clientId, counts } = twoProcesses();
+    await a.service.create(admin, clientId, apiKey("once", { singleUse: true }));
+    const results = await Promise.all([verify(a, clientId, "once"), verify(b, clientId, "once")]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    const reads = counts.findByLookup;
+    expect(await verify(b, clientId, "once")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    expect(counts.findByLookup).toBe(reads + 1);
+  });
+
+  it("caches a jwtVerify verdict with its configuration, and drops both on deny and delete", async () => {
+    const { channel } = bus();
+    const { a, b, clientId, counts } = twoProcesses({ channel });
+    const key = randomBytes(32).toString("hex");
+    const created = await a.service.create(admin, clientId, {
+      credentialName: "hs",
+      credentialType: "proxy",
+      authType: "jwtVerify",
+      secret: { algorithms: ["HS256"], issuer: "https://hs.example", audience: "api", secret: key },
+    });
+    const jwt = await new SignJWT({ aud: "api" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("https://hs.example")
+      .sign(new TextEncoder().encode(key));
+    const verifyJwt = () =>
+      b.service.verifyProxyRequest(clientId, { headers: { authorization: `Bearer ${jwt}` } });
+    expect(await verifyJwt()).toMatchObject({ ok: true });
+    const reads = counts.findByLookup;
+    expect(await verifyJwt()).toMatchObject({ ok: true });
+    expect(counts.findByLookup).toBe(reads);
+    await a.service.update(admin, clientId, created.credentialId, { credentialDefaultRuleEffect: "deny" });
+    expect(await verifyJwt()).toEqual({ ok: false, reason: "DENIED" });
+    await a.service.delete(admin, clientId, created.credentialId);
+    expect(await verifyJwt()).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+  });
+
+  it("drops everything when the subscription is reset, so missed events cannot leave a stale verdict", async () => {
+    const shared = bus();
+    const { a, b, clientId, counts } = twoProcesses({ channel: shared.channel });
+    await a.service.create(admin, clientId, apiKey("value-6"));
+    await verify(b, clientId, "value-6");
+    shared.drop();
+    const reads = counts.findByLookup;
+    await verify(b, clientId, "value-6");
+    expect(counts.findByLookup).toBe(reads + 1);
+  });
+
+  it("does not cache a read that an invalidation overtook", () => {
+    const cache: NearCache = createNearCache({ ttlMs: TTL });
+    const readAt = cache.generation("acme");
+    cache.invalidate({ clientId: "acme", credentialId: "x" });
+    cache.set("acme\nh", "acme", null, readAt);
+    expect(cache.get("acme\nh")).toBeUndefined();
+    cache.set("acme\nh", "acme", null, cache.generation("acme"));
+    expect(cache.get("acme\nh")).toBeNull();
+  });
+
+  it("is off with ttlMs 0 and by default over memory stores", async () => {
+    expect(createNearCache({ ttlMs: 0 }).enabled).toBe(false);
+    const shared = counting(memoryStore());
+    const service = createCredentialService({
+      regions: { "eu-west-1": { ...shared.store, name: "memory" } },
+      keyring,
+      defaultRegion: "eu-west-1",
+    });
+    const clientId = `c-${randomUUID()}`;
+    await service.create(admin, clientId, apiKey("value-7"));
+    await service.verifyProxyRequest(clientId, { headers: { "x-api-key": "value-7" } });
+    await service.verifyProxyRequest(clientId, { headers: { "x-api-key": "value-7" } });
+    expect(shared.counts.findByLookup).toBe(2);
+  });
+});
+
+describe("withInvalidation", () => {
+  it("forwards every method and argument, announcing each write after it", async () => {
+    const calls: unknown[][] = [];
+    const events: Invalidation[] = [];
+    const target = new Proxy({} as CredentialStore & { extra(...args: unknown[]): Promise<string> }, {
+      get: (_t, property) =>
+        typeof property === "string"
+          ? async (...args: unknown[]) => {
+              calls.push([property, ...args]);
+              return property === "delete";
+            }
+          : undefined,
+    });
+    const store = withInvalidation(target, (event) => {
+      events.push(event);
+    }) as typeof target;
+    await store.extra(1, "two", { three: 3 });
+    await store.findByLookup("acme", "hash");
+    expect(await store.delete("acme", "cred-1")).toBe(true);
+    await store.update({ clientId: "acme", credentialId: "cred-2" } as never, 4, "old");
+    expect(calls).toEqual([
+      ["extra", 1, "two", { three: 3 }],
+      ["findByLookup", "acme", "hash"],
+      ["delete", "acme", "cred-1"],
+      ["update", { clientId: "acme", credentialId: "cred-2" }, 4, "old"],
+    ]);
+    expect(events).toEqual([
+      { clientId: "acme", credentialId: "cred-1" },
+      { clientId: "acme", credentialId: "cred-2" },
+    ]);
+  });
+});

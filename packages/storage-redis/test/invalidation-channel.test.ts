@@ -1,0 +1,168 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import type { Invalidation, InvalidationListener } from "@credkit/core";
+import { Redis } from "ioredis";
+import { afterEach, describe, it } from "vitest";
+import { redisClientOptions, redisInvalidationChannel } from "../src/index.js";
+import { clusterClient, randomKeyPrefix, standaloneClient } from "./clients.js";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A listener that records what it hears, and resolves waiters on each event. */
+function recorder() {
+  const events: (Invalidation | { reset: boolean })[] = [];
+  let wake: () => void = () => undefined;
+  const listener: InvalidationListener = {
+    invalidate(event) {
+      events.push(event);
+      wake();
+    },
+    reset(connected) {
+      events.push({ reset: connected });
+      wake();
+    },
+  };
+  /** Resolves once `check` holds on the events heard (fails the test after 5 s). */
+  const until = (check: (e: typeof events) => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const timeout = setTimeout(() => reject(new Error(`not heard: ${JSON.stringify(events)}`)), 5000);
+      wake = () => {
+        if (check(events)) {
+          clearTimeout(timeout);
+          resolve();
+        }
+      };
+      wake();
+    });
+  return { listener, events, until };
+}
+
+describe.each([
+  ["standalone", standaloneClient],
+  ["cluster", clusterClient],
+] as const)("redisInvalidationChannel on a real Redis (%s)", (_name, connect) => {
+  it("delivers every published event to every subscribed process, ids only", async () => {
+    const channel = randomKeyPrefix();
+    const processes = [0, 1].map(() => {
+      const client = connect();
+      const subscriber = connect();
+      cleanups.push(() => client.disconnect());
+      cleanups.push(() => subscriber.disconnect());
+      return {
+        client,
+        heard: recorder(),
+        channel: redisInvalidationChannel({ client, subscriber, channel }),
+      };
+    });
+    for (const p of processes) cleanups.push(await p.channel.subscribe(p.heard.listener));
+    await processes[0]?.channel.publish({ clientId: "acme", credentialId: "eu-west-1.abc" });
+    for (const p of processes) {
+      await p.heard.until((events) =>
+        events.some((e) => "clientId" in e && e.clientId === "acme" && e.credentialId === "eu-west-1.abc"),
+      );
+    }
+  });
+});
+
+describe("redisInvalidationChannel when the subscription fails", () => {
+  it("resets its listeners when the connection is killed, and resubscribes", async () => {
+    const channel = randomKeyPrefix();
+    const client = standaloneClient();
+    const subscriber = standaloneClient();
+    cleanups.push(() => client.disconnect());
+    const heard = recorder();
+    cleanups.push(await redisInvalidationChannel({ client, subscriber, channel }).subscribe(heard.listener));
+    await heard.until((events) => events.some((e) => "reset" in e && e.reset));
+    const before = heard.events.length;
+    const admin = standaloneClient();
+    cleanups.push(() => admin.disconnect());
+    await admin.call("CLIENT", "KILL", "TYPE", "pubsub");
+    await heard.until((events) => events.slice(before).some((e) => "reset" in e && !e.reset));
+    await heard.until((events) => events.slice(before).filter((e) => "reset" in e).length === 2);
+    await redisInvalidationChannel({ client, subscriber: client.duplicate(), channel }).publish({
+      clientId: "after",
+      credentialId: "x",
+    });
+    await heard.until((events) => events.some((e) => "clientId" in e && e.clientId === "after"));
+  });
+
+  it("notices a connection that stops delivering without closing (PING health check)", async () => {
+    // A TCP relay to Redis that can freeze its open connections (nothing flows, nothing closes).
+    const target = new URL(standaloneClientUrl());
+    const open = new Set<{ a: Socket; b: Socket }>();
+    let frozen = false;
+    const relay: Server = createServer((a) => {
+      const b = createConnection(Number(target.port), target.hostname);
+      const pair = { a, b };
+      open.add(pair);
+      a.on("data", (d) => {
+        if (!frozen) b.write(d);
+      });
+      b.on("data", (d) => {
+        if (!frozen) a.write(d);
+      });
+      const end = () => {
+        a.destroy();
+        b.destroy();
+        open.delete(pair);
+      };
+      a.on("close", end);
+      b.on("close", end);
+      a.on("error", end);
+      b.on("error", end);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
+    cleanups.push(() => {
+      for (const { a, b } of open) {
+        a.destroy();
+        b.destroy();
+      }
+    });
+    const port = (relay.address() as { port: number }).port;
+    const subscriber = new Redis(port, "127.0.0.1", { ...redisClientOptions(), commandTimeout: 300 });
+    const client = standaloneClient();
+    cleanups.push(() => client.disconnect());
+    const heard = recorder();
+    const channel = redisInvalidationChannel({
+      client,
+      subscriber,
+      channel: randomKeyPrefix(),
+      healthCheckMs: 100,
+    });
+    cleanups.push(await channel.subscribe(heard.listener));
+    await heard.until((events) => events.some((e) => "reset" in e && e.reset));
+    const resetsBefore = heard.events.length;
+    // Freeze what is open; a new connection (the reconnect) flows again.
+    frozen = true;
+    const stale = new Set(open);
+    for (const pair of stale) pair.a.pause();
+    relay.removeAllListeners("connection");
+    relay.on("connection", (a: Socket) => {
+      frozen = false;
+      const b = createConnection(Number(target.port), target.hostname);
+      a.pipe(b).pipe(a);
+      a.on("error", () => b.destroy());
+      b.on("error", () => a.destroy());
+      cleanups.push(() => {
+        a.destroy();
+        b.destroy();
+      });
+    });
+    await heard.until((events) => events.slice(resetsBefore).some((e) => "reset" in e && !e.reset));
+    await heard.until((events) => events.slice(resetsBefore).some((e) => "reset" in e && e.reset));
+    for (const { a, b } of stale) {
+      a.destroy();
+      b.destroy();
+    }
+  });
+});
+
+function standaloneClientUrl(): string {
+  const client = standaloneClient();
+  const { host, port } = client.options;
+  client.disconnect();
+  return `redis://${host}:${port}`;
+}
