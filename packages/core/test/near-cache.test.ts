@@ -183,6 +183,7 @@ describe("near cache", () => {
     const jwt = await new SignJWT({ aud: "api" })
       .setProtectedHeader({ alg: "HS256" })
       .setIssuer("https://hs.example")
+      .setExpirationTime("5m")
       .sign(new TextEncoder().encode(key));
     const verifyJwt = () =>
       b.service.verifyProxyRequest(clientId, { headers: { authorization: `Bearer ${jwt}` } });

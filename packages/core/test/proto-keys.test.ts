@@ -33,9 +33,11 @@ describe("a __proto__ key anywhere in a body", () => {
     );
   });
 
-  it("is found however deep, without recursion", () => {
-    const deep = `${'{"a":'.repeat(20_000)}{"__proto__":1}${"}".repeat(20_000)}`;
+  it("is found at any depth the JSON bounds allow (deeper bodies are refused before)", () => {
+    const deep = `${'{"a":'.repeat(30)}{"__proto__":1}${"}".repeat(30)}`;
     expect(() => parseOrThrow(customTokenSecret, parsed(deep))).toThrowError(/is not an accepted name/);
+    const tooDeep = `${'{"a":'.repeat(20_000)}{"__proto__":1}${"}".repeat(20_000)}`;
+    expect(() => parseOrThrow(customTokenSecret, parsed(tooDeep))).toThrowError(/deeper than 32 levels/);
   });
 
   it("leaves other names alone, constructor and toString included", () => {
