@@ -1,7 +1,8 @@
+import { assertClientAccess, assertSecretAccess } from "./access.js";
 import { recordIdentity } from "./crypto/envelope.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { CredkitError, isCredkitError } from "./errors.js";
-import { isValidClientId, newCredentialId } from "./ids.js";
+import { newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { lookupValueOf } from "./lookup.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
@@ -113,19 +114,24 @@ export interface CredentialService {
    * Does this incoming request carry a valid proxy credential of `clientId`? An answer, never an
    * error: `{ ok: false, reason }` when it does not. apiKey, bearer, jwt and basicAuth credentials are
    * found by keyed hash (no decryption, no plaintext comparison); jwtVerify ones by the token's issuer.
-   * A single-use credential is consumed by its first successful verification.
+   * A single-use credential is consumed by its first successful verification. `actor` must have
+   * access to `clientId` (an embedding proxy with no user passes `systemActor()`).
    */
-  verifyProxyRequest(clientId: string, request: ProxyRequest, context?: CallContext): Promise<VerifyResult>;
+  verifyProxyRequest(actor: Actor, clientId: string, request: ProxyRequest): Promise<VerifyResult>;
   /**
    * The headers and query parameters to add to an outbound request with target credential
    * `credentialId` of `clientId`. Token types (oauth2, customToken) fetch a token when none is fresh,
    * once per process (single flight) and once across processes (a store lease), and cache it encrypted
    * in the record until shortly before it expires. A single-use credential is consumed by its first
-   * resolution. Tenancy is the caller's to check (see `assertClientAccess`); the result is secret.
+   * resolution. The result is secret: `actor` must have access to `clientId` and the `resolve` scope
+   * (FORBIDDEN otherwise, checked before anything is read).
    */
-  resolveTargetAuth(clientId: string, credentialId: string, context?: CallContext): Promise<TargetAuth>;
-  /** Drops the cached access token (e.g. after the upstream answered 401), so the next resolution fetches one. */
-  invalidateTargetToken(clientId: string, credentialId: string): Promise<void>;
+  resolveTargetAuth(actor: Actor, clientId: string, credentialId: string): Promise<TargetAuth>;
+  /**
+   * Drops the cached access token (e.g. after the upstream answered 401), so the next resolution
+   * fetches one. Same access rule as {@link CredentialService.resolveTargetAuth}.
+   */
+  invalidateTargetToken(actor: Actor, clientId: string, credentialId: string): Promise<void>;
   /**
    * Completes an oauth2 authorization-code flow from the callback's `state` and `code`: the credential
    * becomes permanent and active with its tokens stored encrypted. AUTHORIZATION_FAILED for an unknown,
@@ -140,18 +146,6 @@ const MAX_LIST_LIMIT = 1000;
 // Without If-Match an update re-reads and retries on a concurrent write, so it never drops the other
 // writer's fields; a handful of rounds is plenty unless the record is under a write storm.
 const UPDATE_ATTEMPTS = 8;
-
-/** Throws FORBIDDEN unless `actor` may touch `clientId`; VALIDATION_ERROR for a malformed id. */
-export function assertClientAccess(actor: Actor, clientId: string): void {
-  if (!isValidClientId(clientId)) {
-    throw invalid([
-      { path: "clientId", message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit" },
-    ]);
-  }
-  if (actor.clientIds !== "*" && !actor.clientIds.includes(clientId)) {
-    throw new CredkitError("FORBIDDEN", `This token may not access client "${clientId}"`);
-  }
-}
 
 /** CONFLICT for a proxy credential whose secret (or jwtVerify issuer) another one of the client has. */
 function duplicateLookup(record: StoredCredential, cause?: unknown): CredkitError {
@@ -232,9 +226,18 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 
   return {
     regions: router.regions,
-    verifyProxyRequest,
-    resolveTargetAuth,
-    invalidateTargetToken,
+    async verifyProxyRequest(actor, clientId, request) {
+      assertClientAccess(actor, clientId);
+      return verifyProxyRequest(clientId, request);
+    },
+    async resolveTargetAuth(actor, clientId, credentialId) {
+      assertSecretAccess(actor, clientId, "resolve");
+      return resolveTargetAuth(clientId, credentialId);
+    },
+    async invalidateTargetToken(actor, clientId, credentialId) {
+      assertSecretAccess(actor, clientId, "resolve");
+      return invalidateTargetToken(clientId, credentialId);
+    },
     completeAuthorization: (callback) => completeAuthorization(target, callback),
 
     async list(actor, clientId, listOptions = {}) {

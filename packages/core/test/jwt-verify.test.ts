@@ -13,7 +13,7 @@ import {
   type OutboundFetch,
 } from "../src/index.js";
 
-const admin: Actor = { userId: "alice", clientIds: "*" };
+const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
 const keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
 const issuer = new OAuth2Server();
 let issuerUrl: string;
@@ -75,7 +75,7 @@ const token = (claims: Claims = {}, options: { kid?: string; expiresIn?: number 
 const now = () => Math.floor(Date.now() / 1000);
 
 async function verify(service: ReturnType<typeof setup>["service"], clientId: string, jwt: string) {
-  return service.verifyProxyRequest(clientId, { headers: { authorization: `Bearer ${jwt}` } });
+  return service.verifyProxyRequest(admin, clientId, { headers: { authorization: `Bearer ${jwt}` } });
 }
 
 describe("jwtVerify against a real JWKS issuer on loopback", () => {

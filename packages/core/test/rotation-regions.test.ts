@@ -58,7 +58,7 @@ describe("reencryptRegions", () => {
     expect(saved.stores["us-east-1,us-west-2"]?.done).toBe(false);
     expect(saved.counts).toMatchObject({ scanned: 10, reencrypted: 10 });
     for (const { clientId, headers } of proxies) {
-      expect(await during.verifyProxyRequest(clientId, { headers: await headers() })).toMatchObject({
+      expect(await during.verifyProxyRequest(admin, clientId, { headers: await headers() })).toMatchObject({
         ok: true,
       });
     }
@@ -72,7 +72,7 @@ describe("reencryptRegions", () => {
     }
     const after = serviceOver(ring(keys.k2), regions);
     for (const { clientId, headers } of proxies) {
-      expect(await after.verifyProxyRequest(clientId, { headers: await headers() })).toMatchObject({
+      expect(await after.verifyProxyRequest(admin, clientId, { headers: await headers() })).toMatchObject({
         ok: true,
       });
     }

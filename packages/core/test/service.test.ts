@@ -10,7 +10,7 @@ import {
   type Keyring,
 } from "../src/index.js";
 
-const admin: Actor = { userId: "alice", clientIds: "*" };
+const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
 const k1 = randomBytes(32);
 const keyring: Keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: k1 }] });
 
@@ -116,7 +116,7 @@ describe("credential service", () => {
   it("enforces tenancy and validates client ids", async () => {
     const { service, clientId } = setup();
     const created = await service.create(admin, clientId, apiKeyBody());
-    const other: Actor = { userId: "bob", clientIds: ["someone-else"] };
+    const other: Actor = { userId: "bob", clientIds: ["someone-else"], scopes: ["resolve"] };
     await expect(service.get(other, clientId, created.credentialId)).rejects.toMatchObject({
       code: "FORBIDDEN",
     });

@@ -15,7 +15,7 @@ const keyring = createKeyring({
   activeKeyId: "fixture-k1",
   keys: [{ id: "fixture-k1", key: Buffer.alloc(32, 7) }],
 });
-const admin: Actor = { userId: "fixture-user", clientIds: "*" };
+const admin: Actor = { userId: "fixture-user", clientIds: "*", scopes: ["resolve"] };
 const writtenAt = Date.parse(fixture.records[0]?.createdAt ?? "");
 const { clientId, ids } = fixture;
 
@@ -26,7 +26,7 @@ async function loaded() {
   for (const record of fixture.records) {
     for (let v = 1; v < record.version; v++) {
       const current = (await store.get(clientId, record.credentialId)) as StoredCredential;
-      await store.update({ ...record, version: v + 1 }, current.version, current.lookupHash);
+      await store.update({ ...record, version: v + 1 }, current.version);
     }
   }
   const service = createCredentialService({
@@ -49,7 +49,8 @@ describe("records written by the previous code", () => {
 
   it("verify as proxy credentials", async () => {
     const { service } = await loaded();
-    const verify = (headers: Record<string, string>) => service.verifyProxyRequest(clientId, { headers });
+    const verify = (headers: Record<string, string>) =>
+      service.verifyProxyRequest(admin, clientId, { headers });
     expect(await verify({ "x-api-key": "fixture-api-key" })).toMatchObject({ ok: true });
     expect(await verify({ authorization: "Bearer fixture-bearer" })).toMatchObject({ ok: true });
     expect(await verify({ authorization: `Basic ${Buffer.from("u:p").toString("base64")}` })).toMatchObject({
@@ -70,7 +71,7 @@ describe("records written by the previous code", () => {
 
   it("resolve as target credentials, the cached token included", async () => {
     const { service } = await loaded();
-    const resolve = (id: string | undefined) => service.resolveTargetAuth(clientId, id as string);
+    const resolve = (id: string | undefined) => service.resolveTargetAuth(admin, clientId, id as string);
     expect(await resolve(ids.targetApiKey)).toEqual({ headers: { "x-key": "t-key" }, query: {} });
     expect(await resolve(ids.targetCustom)).toEqual({ headers: { "x-a": "1" }, query: { q: "2" } });
     expect(await resolve(ids.targetNone)).toEqual({ headers: {}, query: {} });

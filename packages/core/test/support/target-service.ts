@@ -13,7 +13,7 @@ import {
 } from "../../src/index.js";
 
 /** The actor target tests create credentials as. */
-export const admin: Actor = { userId: "alice", clientIds: "*" };
+export const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
 
 /** A keyring shared by services that stand for several processes over one store. */
 export function testKeyring(): Keyring {
