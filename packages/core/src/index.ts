@@ -12,6 +12,7 @@ export type { JwtOutcome } from "./proxy/jwt-verifier.js";
 export type { IncomingHeaders } from "./proxy/presented.js";
 export type { ProxyRequest, VerifyFailureReason, VerifyResult } from "./proxy/verify.js";
 export * from "./record.js";
+export * from "./records/store-rules.js";
 export * from "./regions.js";
 export * from "./rotation/index.js";
 export * from "./schemas/bodies.js";

@@ -1,15 +1,17 @@
 import { assertClientAccess, assertSecretAccess } from "./access.js";
-import { recordIdentity } from "./crypto/envelope.js";
 import type { Keyring } from "./crypto/keyring.js";
-import { CredkitError, isCredkitError } from "./errors.js";
+import { CredkitError } from "./errors.js";
 import { newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
-import { lookupValueOf } from "./lookup.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
 import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.js";
 import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, StoredCredential } from "./record.js";
+import { compareAndSet } from "./records/compare-and-set.js";
+import { notFound } from "./records/not-found.js";
+import { createRecords } from "./records/records.js";
+import { assertPageLimit, withRulesOnEveryStore } from "./records/store-rules.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
 import {
   createCredentialBody,
@@ -19,14 +21,13 @@ import {
 } from "./schemas/bodies.js";
 import { invalid, parseOrThrow } from "./schemas/parse.js";
 import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.js";
-import type { CredentialStore } from "./storage.js";
 import { isAuthorizationCodeSecret } from "./target/authorization-code.js";
 import {
   type AuthorizationCallback,
   completeAuthorization,
   pendingAuthorization,
 } from "./target/complete-authorization.js";
-import { createTargetContext, notFound, type TargetTokenOptions } from "./target/context.js";
+import { createTargetContext, type TargetTokenOptions } from "./target/context.js";
 import { createTargetResolver } from "./target/resolve.js";
 import { toPublicCredential } from "./view.js";
 
@@ -143,18 +144,6 @@ export interface CredentialService {
 }
 
 const MAX_LIST_LIMIT = 1000;
-// Without If-Match an update re-reads and retries on a concurrent write, so it never drops the other
-// writer's fields; a handful of rounds is plenty unless the record is under a write storm.
-const UPDATE_ATTEMPTS = 8;
-
-/** CONFLICT for a proxy credential whose secret (or jwtVerify issuer) another one of the client has. */
-function duplicateLookup(record: StoredCredential, cause?: unknown): CredkitError {
-  const message =
-    record.authType === "jwtVerify"
-      ? "This client already has a jwtVerify credential for this issuer"
-      : "This client already has a proxy credential with the same secret";
-  return new CredkitError("CONFLICT", message, cause === undefined ? {} : { cause });
-}
 
 function parseSecret(authType: keyof typeof secretSchemas, secret: unknown): Secret {
   if (secret === undefined && authType !== "none")
@@ -162,17 +151,77 @@ function parseSecret(authType: keyof typeof secretSchemas, secret: unknown): Sec
   return parseOrThrow(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
 }
 
+/** The create body, checked: an auth type its credential type allows, and its secret's shape. */
+function parseCreateBody(body: unknown) {
+  const input = parseOrThrow(createCredentialBody, body);
+  const allowed: readonly string[] = allowedAuthTypes[input.credentialType];
+  if (!allowed.includes(input.authType)) {
+    throw invalid([
+      {
+        path: "authType",
+        message: `"${input.authType}" is not allowed for ${input.credentialType} credentials; allowed: ${allowed.join(", ")}`,
+      },
+    ]);
+  }
+  return { input, secret: parseSecret(input.authType, input.secret) };
+}
+
+/** The update body, checked: at least one field to change. */
+function parseUpdateBody(body: unknown) {
+  const input = parseOrThrow(updateCredentialBody, body);
+  if (Object.values(input).every((value) => value === undefined)) {
+    throw invalid([
+      {
+        path: "body",
+        message: "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse",
+      },
+    ]);
+  }
+  return input;
+}
+
+/** VALIDATION_ERROR naming each immutable field the update tries to change. */
+function assertImmutableKept(input: ReturnType<typeof parseUpdateBody>, record: StoredCredential): void {
+  const changed = (["credentialType", "authType", "region"] as const).filter(
+    (field) => input[field] !== undefined && input[field] !== record[field],
+  );
+  if (changed.length > 0) {
+    throw invalid(
+      changed.map((path) => ({ path, message: "cannot be changed; create a new credential instead" })),
+    );
+  }
+}
+
+/** VERSION_CONFLICT unless an If-Match update still sees the version it names. */
+function assertIfMatch(ifMatch: number | undefined, record: StoredCredential): void {
+  if (ifMatch !== undefined && ifMatch !== record.version) {
+    throw new CredkitError(
+      "VERSION_CONFLICT",
+      `The credential is at version ${record.version}, not ${ifMatch}`,
+    );
+  }
+}
+
+/** Adds the authorization URL of a flow that was started to the public view. */
+function withAuthorization(
+  record: StoredCredential,
+  started: { authorizationUrl: string } | null,
+): CredentialWithAuthorization {
+  const credential = toPublicCredential(record);
+  return started ? { ...credential, authorizationUrl: started.authorizationUrl } : credential;
+}
+
 /** Creates the credential service over a region map and a keyring. */
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
-  const router: RegionRouter = createRegionRouter(options.regions);
-  const { keyring } = options;
   const now = options.now ?? Date.now;
+  const router: RegionRouter = createRegionRouter(withRulesOnEveryStore(options.regions, now));
+  const { keyring } = options;
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
 
   const outboundFetch = options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() });
+  const records = createRecords({ router, keyring });
   const target = createTargetContext({
-    router,
-    keyring,
+    records,
     fetch: outboundFetch,
     now,
     ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
@@ -180,7 +229,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const verifyProxyRequest = createProxyVerifier({
     router,
     keyring,
-    openSecret: target.openSecret,
+    open: records.open,
     jwt: createJwtVerifier({
       fetch: outboundFetch,
       now,
@@ -190,38 +239,28 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
   const pendingTtlMs = options.pendingAuthorizationTtlMs ?? 600_000;
-
-  function sealed(record: StoredCredential, secret: Secret): Pick<StoredCredential, "secret" | "lookupHash"> {
-    const lookupValue = lookupValueOf(record.credentialType, record.authType, secret);
-    return {
-      secret: keyring.encrypt(JSON.stringify(secret), recordIdentity(record)),
-      lookupHash: lookupValue === null ? null : keyring.lookupHash(lookupValue),
-    };
-  }
+  const timestamp = () => new Date(now()).toISOString();
 
   /**
-   * The store enforces a proxy secret's uniqueness for its own records under the active key's hash.
-   * With several stores or several keys (during a rotation) the same secret could still hide under
-   * another store or an older key's hash: look for it there first (only then, so the common case costs
-   * nothing). A check before the write, so across stores it is best effort, not atomic.
+   * `record` holding `secret`: sealed, its cached tokens dropped, and, for an authorization-code secret,
+   * waiting (temporary when new) for the callback of the authorization it starts.
    */
-  async function assertLookupFree(
-    record: StoredCredential,
-    secret: Secret,
-    destination: CredentialStore,
-  ): Promise<void> {
-    const value = lookupValueOf(record.credentialType, record.authType, secret);
-    if (value === null || (router.stores.length === 1 && keyring.keyIds.length === 1)) return;
-    const [active, ...older] = keyring.lookupHashes(value);
-    const checks = router.stores.flatMap(({ store }) =>
-      (store === destination ? older : [active as string, ...older]).map((hash) =>
-        store.findByLookup(record.clientId, hash),
-      ),
-    );
-    const holders = await Promise.all(checks);
-    if (holders.some((holder) => holder !== null && holder.credentialId !== record.credentialId)) {
-      throw duplicateLookup(record);
-    }
+  function withSecret(record: StoredCredential, secret: Secret, isNew: boolean) {
+    const sealed: StoredCredential = {
+      ...record,
+      ...records.seal(record, secret),
+      tokenState: null,
+      status: "active",
+    };
+    if (!isAuthorizationCodeSecret(secret)) return { record: sealed, started: null };
+    const started = pendingAuthorization(target, sealed, secret);
+    const pending: StoredCredential = {
+      ...sealed,
+      tokenState: started.tokenState,
+      status: "pending_authorization",
+      ...(isNew || sealed.temporary ? { temporary: true, expiresAt: now() + pendingTtlMs } : {}),
+    };
+    return { record: pending, started };
   }
 
   return {
@@ -243,24 +282,22 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     async list(actor, clientId, listOptions = {}) {
       assertClientAccess(actor, clientId);
       const limit = listOptions.limit ?? MAX_LIST_LIMIT;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-        throw invalid([{ path: "limit", message: `must be an integer from 1 to ${MAX_LIST_LIMIT}` }]);
-      }
+      assertPageLimit(limit);
       const stores = router.stores;
       let position =
         listOptions.cursor === undefined
           ? { store: 0, cursor: null }
           : decodeListCursor(listOptions.cursor, stores.length);
-      const records: StoredCredential[] = [];
+      const found: StoredCredential[] = [];
       // Stores are walked one after another; each is asked at most once per page.
-      while (records.length < limit && position.store < stores.length) {
+      while (found.length < limit && position.store < stores.length) {
         const { store } = stores[position.store] as (typeof stores)[number];
         const page = await store.list(clientId, {
-          limit: limit - records.length,
+          limit: limit - found.length,
           cursor: position.cursor ?? undefined,
           includeTemporary: listOptions.includeTemporary ?? false,
         });
-        records.push(...page.items);
+        found.push(...page.items);
         position =
           page.cursor === null
             ? { store: position.store + 1, cursor: null }
@@ -268,145 +305,82 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         if (page.cursor !== null) break;
       }
       return {
-        credentials: records.map(toPublicCredential),
+        credentials: found.map(toPublicCredential),
         nextCursor: position.store < stores.length ? encodeListCursor(position) : null,
       };
     },
 
     async create(actor, clientId, body) {
       assertClientAccess(actor, clientId);
-      const input = parseOrThrow(createCredentialBody, body);
-      const allowed: readonly string[] = allowedAuthTypes[input.credentialType];
-      if (!allowed.includes(input.authType)) {
-        throw invalid([
-          {
-            path: "authType",
-            message: `"${input.authType}" is not allowed for ${input.credentialType} credentials; allowed: ${allowed.join(", ")}`,
-          },
-        ]);
-      }
-      const secret = parseSecret(input.authType, input.secret);
+      const { input, secret } = parseCreateBody(body);
       const region = input.region ?? options.defaultRegion;
-      if (region === undefined)
+      if (region === undefined) {
         throw invalid([
           { path: "region", message: `is required; served regions: ${router.regions.join(", ")}` },
         ]);
-      const store = router.storeForRegion(region);
-      const at = new Date(now()).toISOString();
-      const base: StoredCredential = {
-        clientId,
-        credentialId: newCredentialId(region),
-        region,
-        credentialType: input.credentialType,
-        authType: input.authType,
-        name: input.credentialName,
-        defaultRuleEffect: input.credentialDefaultRuleEffect,
-        singleUse: input.singleUse,
-        temporary: false,
-        expiresAt: null,
-        userId: actor.userId,
-        parentId: input.parentId ?? clientId,
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        secret: "",
-        lookupHash: null,
-        tokenState: null,
-        status: "active",
-      };
-      // An authorization-code credential waits, temporary, for its callback (see completeAuthorization).
-      const authorizing = isAuthorizationCodeSecret(secret);
-      if (authorizing)
-        Object.assign(base, {
-          temporary: true,
-          expiresAt: now() + pendingTtlMs,
-          status: "pending_authorization",
-        });
-      const record = { ...base, ...sealed(base, secret) };
-      const started = authorizing ? pendingAuthorization(target, record, secret) : null;
-      if (started) record.tokenState = started.tokenState;
-      await assertLookupFree(record, secret, store);
-      try {
-        await store.create(record);
-      } catch (error) {
-        if (isCredkitError(error, "CONFLICT") && record.lookupHash !== null)
-          throw duplicateLookup(record, error);
-        throw error;
       }
-      const created = toPublicCredential(record);
-      return started ? { ...created, authorizationUrl: started.authorizationUrl } : created;
+      const store = router.storeForRegion(region);
+      const at = timestamp();
+      const { record, started } = withSecret(
+        {
+          clientId,
+          credentialId: newCredentialId(region),
+          region,
+          credentialType: input.credentialType,
+          authType: input.authType,
+          name: input.credentialName,
+          defaultRuleEffect: input.credentialDefaultRuleEffect,
+          singleUse: input.singleUse,
+          temporary: false,
+          expiresAt: null,
+          userId: actor.userId,
+          parentId: input.parentId ?? clientId,
+          createdAt: at,
+          updatedAt: at,
+          version: 1,
+          secret: "",
+          lookupHash: null,
+          tokenState: null,
+          status: "active",
+        },
+        secret,
+        true,
+      );
+      await records.assertLookupFree(record, secret, store);
+      await records.insert(store, record);
+      return withAuthorization(record, started);
     },
 
     async get(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
-      return toPublicCredential((await target.load(clientId, credentialId)).record);
+      return toPublicCredential((await records.load(clientId, credentialId)).record);
     },
 
     async update(actor, clientId, credentialId, body, updateOptions = {}) {
       assertClientAccess(actor, clientId);
-      const input = parseOrThrow(updateCredentialBody, body);
-      const changes = Object.keys(input).filter((key) => input[key as keyof typeof input] !== undefined);
-      if (changes.length === 0) {
-        throw invalid([
-          {
-            path: "body",
-            message: "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse",
-          },
-        ]);
-      }
-      for (let attempt = 1; ; attempt++) {
-        const { store, record } = await target.load(clientId, credentialId);
-        const immutable = [
-          ["credentialType", input.credentialType, record.credentialType],
-          ["authType", input.authType, record.authType],
-          ["region", input.region, record.region],
-        ] as const;
-        const changed = immutable.filter(([, wanted, current]) => wanted !== undefined && wanted !== current);
-        if (changed.length > 0) {
-          throw invalid(
-            changed.map(([path]) => ({
-              path,
-              message: "cannot be changed; create a new credential instead",
-            })),
-          );
-        }
-        if (updateOptions.ifMatch !== undefined && updateOptions.ifMatch !== record.version) {
-          throw new CredkitError(
-            "VERSION_CONFLICT",
-            `The credential is at version ${record.version}, not ${updateOptions.ifMatch}`,
-          );
-        }
-        const next: StoredCredential = {
-          ...record,
-          name: input.credentialName ?? record.name,
-          defaultRuleEffect: input.credentialDefaultRuleEffect ?? record.defaultRuleEffect,
-          singleUse: input.singleUse ?? record.singleUse,
-          updatedAt: new Date(now()).toISOString(),
-          version: record.version + 1,
+      const input = parseUpdateBody(body);
+      const { store, record } = await records.load(clientId, credentialId);
+      let started: { authorizationUrl: string } | null = null;
+      // Without If-Match, a write that lost to another is applied again over it: no field is lost.
+      const saved = await compareAndSet(store, record, async (current) => {
+        assertImmutableKept(input, current);
+        assertIfMatch(updateOptions.ifMatch, current);
+        const renamed: StoredCredential = {
+          ...current,
+          name: input.credentialName ?? current.name,
+          defaultRuleEffect: input.credentialDefaultRuleEffect ?? current.defaultRuleEffect,
+          singleUse: input.singleUse ?? current.singleUse,
+          updatedAt: timestamp(),
         };
-        let started: ReturnType<typeof pendingAuthorization> | null = null;
-        if (input.secret !== undefined) {
-          // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
-          const secret = parseSecret(record.authType, input.secret);
-          Object.assign(next, sealed(next, secret), { tokenState: null, status: "active" });
-          await assertLookupFree(next, secret, store);
-          if (isAuthorizationCodeSecret(secret)) {
-            started = pendingAuthorization(target, next, secret);
-            next.tokenState = started.tokenState;
-            next.status = "pending_authorization";
-            if (next.temporary) next.expiresAt = now() + pendingTtlMs;
-          }
-        }
-        try {
-          const saved = await store.update(next, record.version, record.lookupHash);
-          if (!saved) throw notFound(credentialId);
-          const updated = toPublicCredential(saved);
-          return started ? { ...updated, authorizationUrl: started.authorizationUrl } : updated;
-        } catch (error) {
-          const retry = isCredkitError(error, "VERSION_CONFLICT") && updateOptions.ifMatch === undefined;
-          if (!retry || attempt >= UPDATE_ATTEMPTS) throw error;
-        }
-      }
+        if (input.secret === undefined) return renamed;
+        // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
+        const secret = parseSecret(current.authType, input.secret);
+        const next = withSecret(renamed, secret, false);
+        await records.assertLookupFree(next.record, secret, store);
+        started = next.started;
+        return next.record;
+      });
+      return withAuthorization(saved as StoredCredential, started);
     },
 
     async delete(actor, clientId, credentialId) {

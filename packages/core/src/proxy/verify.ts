@@ -1,8 +1,10 @@
 import { decodeJwt } from "jose";
 import type { Keyring } from "../crypto/keyring.js";
+import { CredkitError } from "../errors.js";
 import { isValidClientId } from "../ids.js";
 import { jwtIssuerLookupValue } from "../lookup.js";
 import type { AuthType, StoredCredential } from "../record.js";
+import type { Records } from "../records/records.js";
 import type { RegionRouter } from "../regions.js";
 import type { PublicCredential } from "../schemas/bodies.js";
 import type { SecretOf } from "../schemas/secrets.js";
@@ -53,8 +55,8 @@ export interface ProxyVerifierOptions {
   router: RegionRouter;
   keyring: Keyring;
   jwt: JwtVerifier;
-  /** Decrypts a record's secret (the service's one place that does). */
-  openSecret: (record: StoredCredential) => unknown;
+  /** Decrypts a record's secret (the record layer's one place that does). */
+  open: Records["open"];
 }
 
 /** `verifyProxyRequest`, built over the service's stores and keyring. */
@@ -95,7 +97,9 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     const cacheKey = configKeyOf(record);
     let config = configs.get(cacheKey);
     if (!config) {
-      config = options.openSecret(record) as SecretOf<"jwtVerify">;
+      const opened = options.open(record);
+      if (opened.authType !== "jwtVerify") throw new CredkitError("INTERNAL", "not a jwtVerify credential");
+      config = opened.secret;
       if (configs.size >= MAX_CACHED_CONFIGS) configs.delete(configs.keys().next().value as string);
       configs.set(cacheKey, config);
     }
