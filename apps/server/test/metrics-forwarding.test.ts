@@ -17,7 +17,7 @@ const methodsOf = (value: object) =>
 /** A stand-in for `target` whose every method records its arguments and resolves `answer`. */
 function recording<T extends object>(target: T, answer: unknown) {
   const calls: [string, unknown[]][] = [];
-  const stub: Record<string, unknown> = { ...target };
+  const stub: Record<string, unknown> = { ...(target as Record<string, unknown>) };
   for (const method of methodsOf(target)) {
     stub[method] = (...args: unknown[]) => {
       calls.push([method, args]);
