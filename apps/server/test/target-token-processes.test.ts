@@ -12,13 +12,9 @@ import {
   tokenStateIdentity,
 } from "@credkit/core";
 import { redisClientOptions, redisStore } from "@credkit/storage-redis";
+import { authorizeAtMock, type MockOAuth, startMockOAuth } from "@credkit/test-support";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  authorizeAtMock,
-  type MockOAuth,
-  startMockOAuth,
-} from "../../../packages/core/test/support/mock-oauth.js";
 import { startRedis } from "./support/real-servers.js";
 
 const worker = fileURLToPath(new URL("./support/resolve-worker.ts", import.meta.url));

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import { type AuditEvent, createCredentialService, createKeyring, withAudit } from "../src/index.js";
 
 function setup() {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type AuditEvent,
   type CredentialService,

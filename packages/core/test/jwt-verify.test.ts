@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:net";
+import { memoryStore } from "@credkit/test-support";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   createAddressPolicy,

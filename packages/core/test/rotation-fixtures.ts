@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { SignJWT } from "jose";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   type CredentialService,

@@ -1,5 +1,5 @@
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import { type ReencryptionState, reencryptRegions, type StoredCredential } from "../src/index.js";
 import { openTokenState, sealTokenState } from "../src/target/token-state.js";
 import {

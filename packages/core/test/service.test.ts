@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-// The memory store is imported by path: a package dependency would make a cycle (it depends on core).
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   type CredentialStore,

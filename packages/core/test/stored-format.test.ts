@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
+import { memoryStore } from "@credkit/test-support";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import { type Actor, createCredentialService, createKeyring, type StoredCredential } from "../src/index.js";
 
 // Records written by the code before the record layer existed (see the fixture's note): existing data

@@ -1,14 +1,22 @@
 import { createHash } from "node:crypto";
+import {
+  admin,
+  authorizeAtMock,
+  type MockOAuth,
+  memoryStore,
+  startMockOAuth,
+  target,
+  targetService,
+  testClock,
+  testKeyring,
+} from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type CredentialStore,
   type Keyring,
   type StoredCredential,
   tokenStateIdentity,
 } from "../src/index.js";
-import { authorizeAtMock, type MockOAuth, startMockOAuth } from "./support/mock-oauth.js";
-import { admin, target, targetService, testClock, testKeyring } from "./support/target-service.js";
 
 let oauth: MockOAuth;
 beforeAll(async () => {

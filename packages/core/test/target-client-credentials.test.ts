@@ -1,8 +1,15 @@
+import {
+  admin,
+  type MockOAuth,
+  memoryStore,
+  startMockOAuth,
+  target,
+  targetService,
+  testClock,
+  testKeyring,
+} from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import { type CredentialStore, tokenStateIdentity } from "../src/index.js";
-import { type MockOAuth, startMockOAuth } from "./support/mock-oauth.js";
-import { admin, target, targetService, testClock, testKeyring } from "./support/target-service.js";
 
 let oauth: MockOAuth;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { admin, target, targetService, testClock } from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, target, targetService, testClock } from "./support/target-service.js";
 
 interface Seen {
   method: string;

@@ -1,6 +1,6 @@
+import { admin, target, targetService } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import { systemActor } from "../src/index.js";
-import { admin, target, targetService } from "./support/target-service.js";
 
 describe("resolveTargetAuth: static target credentials", () => {
   it.each([

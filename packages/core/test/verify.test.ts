@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it, vi } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   type CredentialStore,
