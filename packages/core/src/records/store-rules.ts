@@ -1,4 +1,4 @@
-import { decorate } from "../decorate.js";
+import { type Around, decorate } from "../decorate.js";
 import { CredkitError, isCredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
 import type { RegionMap } from "../regions.js";
@@ -53,9 +53,13 @@ function assertCursorShape(cursor: string | undefined): void {
     throw invalidCursor();
 }
 
-/** A store's error for a bad cursor, as the one VALIDATION_ERROR; other errors untouched. */
+/**
+ * A store's error for a list or scan with a cursor: a store's own VALIDATION_ERROR becomes the one
+ * that names `cursor`, and so does a bare exception (a custom store choking on a cursor it cannot
+ * decode); its other CredkitErrors (STORAGE_UNAVAILABLE, ...) stay as they are.
+ */
 function cursorError(error: unknown): unknown {
-  if (isCredkitError(error, "STORAGE_UNAVAILABLE")) return error;
+  if (isCredkitError(error) && error.code !== "VALIDATION_ERROR") return error;
   if (isCredkitError(error, "VALIDATION_ERROR") && error.errors?.some((e) => e.path === "cursor"))
     return error;
   return invalidCursor(error);
@@ -77,7 +81,7 @@ export function withStoreRules(store: CredentialStore, now: () => number = Date.
     const items = page.items.filter((item) => alive(item) !== null);
     return items.length === page.items.length ? page : { ...page, items };
   };
-  return decorate(store, (method, args, invoke) => {
+  const ruled: Around<CredentialStore> = (method, args, invoke) => {
     switch (method) {
       case "get":
       case "findByLookup":
@@ -100,6 +104,13 @@ export function withStoreRules(store: CredentialStore, now: () => number = Date.
       }
       default:
         return invoke(args);
+    }
+  };
+  return decorate(store, (method, args, invoke) => {
+    try {
+      return ruled(method, args, invoke);
+    } catch (error) {
+      return Promise.reject(error) as ReturnType<typeof invoke>; // every store method is async
     }
   });
 }
