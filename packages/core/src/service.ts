@@ -10,7 +10,7 @@ import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./pro
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
 import { notFound } from "./records/not-found.js";
-import { createRecords } from "./records/records.js";
+import { createRecords, type Records } from "./records/records.js";
 import { assertPageLimit, withRulesOnEveryStore } from "./records/store-rules.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
 import {
@@ -27,7 +27,7 @@ import {
   completeAuthorization,
   pendingAuthorization,
 } from "./target/complete-authorization.js";
-import { createTargetContext, type TargetTokenOptions } from "./target/context.js";
+import { createTargetContext, type TargetContext, type TargetTokenOptions } from "./target/context.js";
 import { createTargetResolver } from "./target/resolve.js";
 import { toPublicCredential } from "./view.js";
 
@@ -211,58 +211,33 @@ function withAuthorization(
   return started ? { ...credential, authorizationUrl: started.authorizationUrl } : credential;
 }
 
+/** What the service's operations share: stores, the record layer, target handling and the clock. */
+interface ServiceParts {
+  router: RegionRouter;
+  records: Records;
+  target: TargetContext;
+  now: () => number;
+  pendingTtlMs: number;
+  defaultRegion: string | undefined;
+}
+
 /** Creates the credential service over a region map and a keyring. */
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
-  const now = options.now ?? Date.now;
-  const router: RegionRouter = createRegionRouter(withRulesOnEveryStore(options.regions, now));
-  const { keyring } = options;
-  if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
-
-  const outboundFetch = options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() });
-  const records = createRecords({ router, keyring });
-  const target = createTargetContext({
-    records,
-    fetch: outboundFetch,
-    now,
-    ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
-  });
+  const parts = serviceParts(options);
+  const { router, records, target } = parts;
+  const outboundFetch = target.fetch;
   const verifyProxyRequest = createProxyVerifier({
     router,
-    keyring,
+    keyring: options.keyring,
     open: records.open,
     jwt: createJwtVerifier({
       fetch: outboundFetch,
-      now,
+      now: parts.now,
       ...(options.jwks?.cooldownMs === undefined ? {} : { jwksCooldownMs: options.jwks.cooldownMs }),
       ...(options.jwks?.cacheMaxAgeMs === undefined ? {} : { jwksCacheMaxAgeMs: options.jwks.cacheMaxAgeMs }),
     }),
   });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
-  const pendingTtlMs = options.pendingAuthorizationTtlMs ?? 600_000;
-  const timestamp = () => new Date(now()).toISOString();
-
-  /**
-   * `record` holding `secret`: sealed, its cached tokens dropped, and, for an authorization-code secret,
-   * waiting (temporary when new) for the callback of the authorization it starts.
-   */
-  function withSecret(record: StoredCredential, secret: Secret, isNew: boolean) {
-    const sealed: StoredCredential = {
-      ...record,
-      ...records.seal(record, secret),
-      tokenState: null,
-      status: "active",
-    };
-    if (!isAuthorizationCodeSecret(secret)) return { record: sealed, started: null };
-    const started = pendingAuthorization(target, sealed, secret);
-    const pending: StoredCredential = {
-      ...sealed,
-      tokenState: started.tokenState,
-      status: "pending_authorization",
-      ...(isNew || sealed.temporary ? { temporary: true, expiresAt: now() + pendingTtlMs } : {}),
-    };
-    return { record: pending, started };
-  }
-
   return {
     regions: router.regions,
     async verifyProxyRequest(actor, clientId, request) {
@@ -278,133 +253,203 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       return invalidateTargetToken(clientId, credentialId);
     },
     completeAuthorization: (callback) => completeAuthorization(target, callback),
-
-    async list(actor, clientId, listOptions = {}) {
-      assertClientAccess(actor, clientId);
-      const limit = listOptions.limit ?? MAX_LIST_LIMIT;
-      assertPageLimit(limit);
-      const stores = router.stores;
-      let position =
-        listOptions.cursor === undefined
-          ? { store: 0, cursor: null }
-          : decodeListCursor(listOptions.cursor, stores.length);
-      const found: StoredCredential[] = [];
-      // Stores are walked one after another; each is asked at most once per page.
-      while (found.length < limit && position.store < stores.length) {
-        const { store } = stores[position.store] as (typeof stores)[number];
-        const page = await store.list(clientId, {
-          limit: limit - found.length,
-          cursor: position.cursor ?? undefined,
-          includeTemporary: listOptions.includeTemporary ?? false,
-        });
-        found.push(...page.items);
-        position =
-          page.cursor === null
-            ? { store: position.store + 1, cursor: null }
-            : { ...position, cursor: page.cursor };
-        if (page.cursor !== null) break;
-      }
-      return {
-        credentials: found.map(toPublicCredential),
-        nextCursor: position.store < stores.length ? encodeListCursor(position) : null,
-      };
-    },
-
-    async create(actor, clientId, body) {
-      assertClientAccess(actor, clientId);
-      const { input, secret } = parseCreateBody(body);
-      const region = input.region ?? options.defaultRegion;
-      if (region === undefined) {
-        throw invalid([
-          { path: "region", message: `is required; served regions: ${router.regions.join(", ")}` },
-        ]);
-      }
-      const store = router.storeForRegion(region);
-      const at = timestamp();
-      const { record, started } = withSecret(
-        {
-          clientId,
-          credentialId: newCredentialId(region),
-          region,
-          credentialType: input.credentialType,
-          authType: input.authType,
-          name: input.credentialName,
-          defaultRuleEffect: input.credentialDefaultRuleEffect,
-          singleUse: input.singleUse,
-          temporary: false,
-          expiresAt: null,
-          userId: actor.userId,
-          parentId: input.parentId ?? clientId,
-          createdAt: at,
-          updatedAt: at,
-          version: 1,
-          secret: "",
-          lookupHash: null,
-          tokenState: null,
-          status: "active",
-        },
-        secret,
-        true,
-      );
-      await records.assertLookupFree(record, secret, store);
-      await records.insert(store, record);
-      return withAuthorization(record, started);
-    },
-
+    list: (actor, clientId, listOptions = {}) => listCredentials(parts, actor, clientId, listOptions),
+    create: (actor, clientId, body) => createCredential(parts, actor, clientId, body),
     async get(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
       return toPublicCredential((await records.load(clientId, credentialId)).record);
     },
-
-    async update(actor, clientId, credentialId, body, updateOptions = {}) {
-      assertClientAccess(actor, clientId);
-      const input = parseUpdateBody(body);
-      const { store, record } = await records.load(clientId, credentialId);
-      let started: { authorizationUrl: string } | null = null;
-      // Without If-Match, a write that lost to another is applied again over it: no field is lost.
-      const saved = await compareAndSet(store, record, async (current) => {
-        assertImmutableKept(input, current);
-        assertIfMatch(updateOptions.ifMatch, current);
-        const renamed: StoredCredential = {
-          ...current,
-          name: input.credentialName ?? current.name,
-          defaultRuleEffect: input.credentialDefaultRuleEffect ?? current.defaultRuleEffect,
-          singleUse: input.singleUse ?? current.singleUse,
-          updatedAt: timestamp(),
-        };
-        if (input.secret === undefined) return renamed;
-        // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
-        const secret = parseSecret(current.authType, input.secret);
-        const next = withSecret(renamed, secret, false);
-        await records.assertLookupFree(next.record, secret, store);
-        started = next.started;
-        return next.record;
-      });
-      return withAuthorization(saved as StoredCredential, started);
-    },
-
+    update: (actor, clientId, credentialId, body, updateOptions = {}) =>
+      updateCredential(parts, actor, clientId, credentialId, body, updateOptions),
     async delete(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
       const store = router.storeForId(credentialId);
       if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
     },
-
-    async health() {
-      return Promise.all(
-        router.stores.map(async ({ store, regions }) => {
-          try {
-            await store.ping();
-            return { store: store.name, regions, ok: true };
-          } catch (error) {
-            return {
-              store: store.name,
-              regions,
-              ok: false,
-              error: error instanceof Error ? error.message : "unreachable",
-            };
-          }
-        }),
-      );
-    },
+    health: () => storeHealth(router),
   };
+}
+
+/** The stores (each wrapped by the shared store rules), the record layer and the target context. */
+function serviceParts(options: CredentialServiceOptions): ServiceParts {
+  const now = options.now ?? Date.now;
+  const router = createRegionRouter(withRulesOnEveryStore(options.regions, now));
+  if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
+  const records = createRecords({ router, keyring: options.keyring });
+  const target = createTargetContext({
+    records,
+    fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),
+    now,
+    ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
+  });
+  return {
+    router,
+    records,
+    target,
+    now,
+    pendingTtlMs: options.pendingAuthorizationTtlMs ?? 600_000,
+    defaultRegion: options.defaultRegion,
+  };
+}
+
+/**
+ * `record` holding `secret`: sealed, its cached tokens dropped, and, for an authorization-code secret,
+ * waiting (temporary when new) for the callback of the authorization it starts.
+ */
+function withSecret(parts: ServiceParts, record: StoredCredential, secret: Secret, isNew: boolean) {
+  const sealed: StoredCredential = {
+    ...record,
+    ...parts.records.seal(record, secret),
+    tokenState: null,
+    status: "active",
+  };
+  if (!isAuthorizationCodeSecret(secret)) return { record: sealed, started: null };
+  const started = pendingAuthorization(parts.target, sealed, secret);
+  const pending: StoredCredential = {
+    ...sealed,
+    tokenState: started.tokenState,
+    status: "pending_authorization",
+    ...(isNew || sealed.temporary ? { temporary: true, expiresAt: parts.now() + parts.pendingTtlMs } : {}),
+  };
+  return { record: pending, started };
+}
+
+/** A page of a client's credentials, walking the stores one after another (each asked once per page). */
+async function listCredentials(
+  { router }: ServiceParts,
+  actor: Actor,
+  clientId: string,
+  options: ListCredentialsOptions,
+): Promise<CredentialPage> {
+  assertClientAccess(actor, clientId);
+  const limit = options.limit ?? MAX_LIST_LIMIT;
+  assertPageLimit(limit);
+  const stores = router.stores;
+  let position =
+    options.cursor === undefined
+      ? { store: 0, cursor: null }
+      : decodeListCursor(options.cursor, stores.length);
+  const found: StoredCredential[] = [];
+  while (found.length < limit && position.store < stores.length) {
+    const { store } = stores[position.store] as (typeof stores)[number];
+    const page = await store.list(clientId, {
+      limit: limit - found.length,
+      cursor: position.cursor ?? undefined,
+      includeTemporary: options.includeTemporary ?? false,
+    });
+    found.push(...page.items);
+    position =
+      page.cursor === null
+        ? { store: position.store + 1, cursor: null }
+        : { ...position, cursor: page.cursor };
+    if (page.cursor !== null) break;
+  }
+  return {
+    credentials: found.map(toPublicCredential),
+    nextCursor: position.store < stores.length ? encodeListCursor(position) : null,
+  };
+}
+
+/** Validates the body, builds the record (sealed; pending for an authorization-code flow) and inserts it. */
+async function createCredential(
+  parts: ServiceParts,
+  actor: Actor,
+  clientId: string,
+  body: unknown,
+): Promise<CredentialWithAuthorization> {
+  assertClientAccess(actor, clientId);
+  const { input, secret } = parseCreateBody(body);
+  const region = input.region ?? parts.defaultRegion;
+  if (region === undefined) {
+    throw invalid([
+      { path: "region", message: `is required; served regions: ${parts.router.regions.join(", ")}` },
+    ]);
+  }
+  const store = parts.router.storeForRegion(region);
+  const at = new Date(parts.now()).toISOString();
+  const { record, started } = withSecret(
+    parts,
+    {
+      clientId,
+      credentialId: newCredentialId(region),
+      region,
+      credentialType: input.credentialType,
+      authType: input.authType,
+      name: input.credentialName,
+      defaultRuleEffect: input.credentialDefaultRuleEffect,
+      singleUse: input.singleUse,
+      temporary: false,
+      expiresAt: null,
+      userId: actor.userId,
+      parentId: input.parentId ?? clientId,
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+      secret: "",
+      lookupHash: null,
+      tokenState: null,
+      status: "active",
+    },
+    secret,
+    true,
+  );
+  await parts.records.assertLookupFree(record, secret, store);
+  await parts.records.insert(store, record);
+  return withAuthorization(record, started);
+}
+
+/**
+ * A partial update by compare-and-set. Without If-Match, a write that lost to another is applied again
+ * over it, so no field the other writer set is lost; with it, a moved version is VERSION_CONFLICT.
+ */
+async function updateCredential(
+  parts: ServiceParts,
+  actor: Actor,
+  clientId: string,
+  credentialId: string,
+  body: unknown,
+  options: UpdateOptions,
+): Promise<CredentialWithAuthorization> {
+  assertClientAccess(actor, clientId);
+  const input = parseUpdateBody(body);
+  const { store, record } = await parts.records.load(clientId, credentialId);
+  let started: { authorizationUrl: string } | null = null;
+  const saved = await compareAndSet(store, record, async (current) => {
+    assertImmutableKept(input, current);
+    assertIfMatch(options.ifMatch, current);
+    const renamed: StoredCredential = {
+      ...current,
+      name: input.credentialName ?? current.name,
+      defaultRuleEffect: input.credentialDefaultRuleEffect ?? current.defaultRuleEffect,
+      singleUse: input.singleUse ?? current.singleUse,
+      updatedAt: new Date(parts.now()).toISOString(),
+    };
+    if (input.secret === undefined) return renamed;
+    // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
+    const secret = parseSecret(current.authType, input.secret);
+    const next = withSecret(parts, renamed, secret, false);
+    await parts.records.assertLookupFree(next.record, secret, store);
+    started = next.started;
+    return next.record;
+  });
+  return withAuthorization(saved as StoredCredential, started);
+}
+
+/** Pings every distinct store once. */
+function storeHealth(router: RegionRouter): Promise<StoreHealth[]> {
+  return Promise.all(
+    router.stores.map(async ({ store, regions }) => {
+      try {
+        await store.ping();
+        return { store: store.name, regions, ok: true };
+      } catch (error) {
+        return {
+          store: store.name,
+          regions,
+          ok: false,
+          error: error instanceof Error ? error.message : "unreachable",
+        };
+      }
+    }),
+  );
 }
