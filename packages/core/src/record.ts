@@ -5,7 +5,7 @@ export const credentialTypes = ["proxy", "target"] as const;
 /** `proxy` or `target`. */
 export type CredentialType = (typeof credentialTypes)[number];
 
-/** Every supported auth type (DESIGN §3). */
+/** Every supported auth type. */
 export const authTypes = [
   "apiKey",
   "bearer",

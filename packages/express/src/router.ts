@@ -55,7 +55,7 @@ function sendCredential(
 }
 
 /**
- * The credential API as an Express router: the endpoints of DESIGN §2 (credentials, verify, resolve,
+ * The credential API as an Express router: the endpoints of `operations` (credentials, verify, resolve,
  * the OAuth callback) plus `/openapi.json` and `/docs`. Mount it anywhere
  * (`app.use("/api", createCredkitRouter(...))`). Parsing, auth and error mapping happen here;
  * everything else is the service's.

@@ -49,7 +49,8 @@ function checkTtl(ttlMs: number): void {
  * An in-process {@link CredentialStore} over Maps: the embedded default, and the reference the other
  * adapters are compared with. Every method runs synchronously to completion before its promise settles,
  * so each one is atomic within this process (and this store is not shared across processes). Records
- * are deep-copied in and out, so callers can never mutate what is stored. Expired records are treated
+ * are copied in and out (a spread: every field is a primitive), so callers can never mutate what is
+ * stored (the conformance suite pins it). Expired records (`expiresAt <= now`, core's `isExpired`) are treated
  * as absent and removed when an operation comes across them; there is no timer.
  */
 export function memoryStore(config: MemoryStoreConfig = {}) {
