@@ -211,6 +211,16 @@ function withAuthorization(
   return started ? { ...credential, authorizationUrl: started.authorizationUrl } : credential;
 }
 
+/** `call()` once `check()` passed; a failed check is a rejected promise, like every failure of the service. */
+function checkedThen<T>(check: () => void, call: () => Promise<T>): Promise<T> {
+  try {
+    check();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return call();
+}
+
 /** What the service's operations share: stores, the record layer, target handling and the clock. */
 interface ServiceParts {
   router: RegionRouter;
@@ -240,18 +250,22 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
   return {
     regions: router.regions,
-    async verifyProxyRequest(actor, clientId, request) {
-      assertClientAccess(actor, clientId);
-      return verifyProxyRequest(clientId, request);
-    },
-    async resolveTargetAuth(actor, clientId, credentialId) {
-      assertSecretAccess(actor, clientId, "resolve");
-      return resolveTargetAuth(clientId, credentialId);
-    },
-    async invalidateTargetToken(actor, clientId, credentialId) {
-      assertSecretAccess(actor, clientId, "resolve");
-      return invalidateTargetToken(clientId, credentialId);
-    },
+    // Hot paths: the check runs first, then the call's own promise is returned as is (no extra hop).
+    verifyProxyRequest: (actor, clientId, request) =>
+      checkedThen(
+        () => assertClientAccess(actor, clientId),
+        () => verifyProxyRequest(clientId, request),
+      ),
+    resolveTargetAuth: (actor, clientId, credentialId) =>
+      checkedThen(
+        () => assertSecretAccess(actor, clientId, "resolve"),
+        () => resolveTargetAuth(clientId, credentialId),
+      ),
+    invalidateTargetToken: (actor, clientId, credentialId) =>
+      checkedThen(
+        () => assertSecretAccess(actor, clientId, "resolve"),
+        () => invalidateTargetToken(clientId, credentialId),
+      ),
     completeAuthorization: (callback) => completeAuthorization(target, callback),
     list: (actor, clientId, listOptions = {}) => listCredentials(parts, actor, clientId, listOptions),
     create: (actor, clientId, body) => createCredential(parts, actor, clientId, body),

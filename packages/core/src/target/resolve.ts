@@ -1,9 +1,7 @@
-import { isValidClientId } from "../ids.js";
 import type { StoredCredential } from "../record.js";
 import { compareAndSet } from "../records/compare-and-set.js";
 import { notFound } from "../records/not-found.js";
 import type { TargetAuth } from "../schemas/bodies.js";
-import { invalid } from "../schemas/parse.js";
 import type { CredentialStore } from "../storage.js";
 import type { TargetContext } from "./context.js";
 import { assertResolvable, obtainSharedToken, tokenStateOf } from "./shared-token.js";
@@ -42,22 +40,10 @@ export function createTargetResolver(ctx: TargetContext) {
     );
   }
 
-  async function load(clientId: string, credentialId: string) {
-    if (!isValidClientId(clientId)) {
-      throw invalid([
-        {
-          path: "clientId",
-          message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit",
-        },
-      ]);
-    }
-    return ctx.load(clientId, credentialId);
-  }
-
   return {
     /** See `CredentialService.resolveTargetAuth`. */
     async resolveTargetAuth(clientId: string, credentialId: string): Promise<TargetAuth> {
-      const { store, record } = await load(clientId, credentialId);
+      const { store, record } = await ctx.load(clientId, credentialId);
       assertResolvable(record);
       if (isStaticTargetAuthType(record.authType)) {
         const source = record.singleUse ? await consume(store, record) : record;
@@ -72,7 +58,7 @@ export function createTargetResolver(ctx: TargetContext) {
 
     /** See `CredentialService.invalidateTargetToken`. */
     async invalidateTargetToken(clientId: string, credentialId: string): Promise<void> {
-      const { store, record } = await load(clientId, credentialId);
+      const { store, record } = await ctx.load(clientId, credentialId);
       if (isStaticTargetAuthType(record.authType) || record.credentialType !== "target") return;
       await compareAndSet(store, record, (current) => {
         const { access, ...kept } = tokenStateOf(ctx, current); // the refresh token (if any) stays
