@@ -211,14 +211,14 @@ function withAuthorization(
   return started ? { ...credential, authorizationUrl: started.authorizationUrl } : credential;
 }
 
-/** `call()` once `check()` passed; a failed check is a rejected promise, like every failure of the service. */
-function checkedThen<T>(check: () => void, call: () => Promise<T>): Promise<T> {
+/** A failed access check as the rejected promise every service failure is; undefined when it passed. */
+function refusal(check: () => void): Promise<never> | undefined {
   try {
     check();
+    return undefined;
   } catch (error) {
     return Promise.reject(error);
   }
-  return call();
 }
 
 /** What the service's operations share: stores, the record layer, target handling and the clock. */
@@ -240,6 +240,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     router,
     keyring: options.keyring,
     open: records.open,
+    now: parts.now,
     jwt: createJwtVerifier({
       fetch: outboundFetch,
       now: parts.now,
@@ -251,21 +252,18 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   return {
     regions: router.regions,
     // Hot paths: the check runs first, then the call's own promise is returned as is (no extra hop).
-    verifyProxyRequest: (actor, clientId, request) =>
-      checkedThen(
-        () => assertClientAccess(actor, clientId),
-        () => verifyProxyRequest(clientId, request),
-      ),
-    resolveTargetAuth: (actor, clientId, credentialId) =>
-      checkedThen(
-        () => assertSecretAccess(actor, clientId, "resolve"),
-        () => resolveTargetAuth(clientId, credentialId),
-      ),
-    invalidateTargetToken: (actor, clientId, credentialId) =>
-      checkedThen(
-        () => assertSecretAccess(actor, clientId, "resolve"),
-        () => invalidateTargetToken(clientId, credentialId),
-      ),
+    verifyProxyRequest(actor, clientId, request) {
+      const denied = refusal(() => assertClientAccess(actor, clientId));
+      return denied ?? verifyProxyRequest(clientId, request);
+    },
+    resolveTargetAuth(actor, clientId, credentialId) {
+      const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
+      return denied ?? resolveTargetAuth(clientId, credentialId);
+    },
+    invalidateTargetToken(actor, clientId, credentialId) {
+      const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
+      return denied ?? invalidateTargetToken(clientId, credentialId);
+    },
     completeAuthorization: (callback) => completeAuthorization(target, callback),
     list: (actor, clientId, listOptions = {}) => listCredentials(parts, actor, clientId, listOptions),
     create: (actor, clientId, body) => createCredential(parts, actor, clientId, body),
@@ -289,7 +287,7 @@ function serviceParts(options: CredentialServiceOptions): ServiceParts {
   const now = options.now ?? Date.now;
   const router = createRegionRouter(withRulesOnEveryStore(options.regions, now));
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
-  const records = createRecords({ router, keyring: options.keyring });
+  const records = createRecords({ router, keyring: options.keyring, now });
   const target = createTargetContext({
     records,
     fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),

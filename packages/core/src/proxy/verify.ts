@@ -5,6 +5,7 @@ import { isValidClientId } from "../ids.js";
 import { jwtIssuerLookupValue } from "../lookup.js";
 import type { AuthType, StoredCredential } from "../record.js";
 import type { Records } from "../records/records.js";
+import { isExpired, liveReader } from "../records/store-rules.js";
 import type { RegionRouter } from "../regions.js";
 import type { PublicCredential } from "../schemas/bodies.js";
 import type { SecretOf } from "../schemas/secrets.js";
@@ -57,6 +58,8 @@ export interface ProxyVerifierOptions {
   jwt: JwtVerifier;
   /** Decrypts a record's secret (the record layer's one place that does). */
   open: Records["open"];
+  /** Epoch milliseconds, for the expiry rule. */
+  now: () => number;
 }
 
 /** `verifyProxyRequest`, built over the service's stores and keyring. */
@@ -74,7 +77,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     for (const [index, value] of lookupValues.entries()) {
       for (const hash of keyring.lookupHashes(value)) {
         for (const { store } of router.stores)
-          queries.push({ index, store, record: store.findByLookup(clientId, hash) });
+          queries.push({ index, store, record: liveReader(store).findByLookup(clientId, hash) });
       }
     }
     // The usual case is one query (one presented value, one key, one store): skip Promise.all's cost.
@@ -85,7 +88,8 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     const found: (Found | null)[] = lookupValues.map(() => null);
     for (const [i, record] of records.entries()) {
       const { index, store } = queries[i] as (typeof queries)[number];
-      if (record && !found[index]) found[index] = { record, store };
+      // Expiry is checked here, after the lookups' own await (see `liveReader`): the hot path.
+      if (record && !found[index] && !isExpired(record, options.now())) found[index] = { record, store };
     }
     return found;
   }
