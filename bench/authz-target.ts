@@ -26,7 +26,7 @@ async function credkit(): Promise<number> {
     config,
     createLogger("info", pino.destination({ dest: "/dev/null", sync: false })),
   );
-  await app.service.create({ userId: "bench", clientIds: "*" }, clientId, {
+  await app.service.create({ userId: "bench", clientIds: "*", scopes: [] }, clientId, {
     credentialName: "bench",
     credentialType: "proxy",
     authType: "apiKey",

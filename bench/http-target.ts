@@ -24,7 +24,7 @@ async function credkitApp() {
     config,
     createLogger("info", pino.destination({ dest: "/dev/null", sync: false })),
   );
-  const created = await credkit.service.create({ userId: "bench", clientIds: "*" }, clientId, {
+  const created = await credkit.service.create({ userId: "bench", clientIds: "*", scopes: [] }, clientId, {
     credentialName: "bench",
     credentialType: "target",
     authType: "bearer",

@@ -17,7 +17,7 @@ import { memoryStore } from "@credkit/storage-memory";
 import { alternate } from "./measure.js";
 import { printTable, type Row, ratio } from "./table.js";
 
-const admin: Actor = { userId: "bench", clientIds: "*" };
+const admin: Actor = { userId: "bench", clientIds: "*", scopes: ["resolve"] };
 const options = { rounds: 5, roundMs: 400, inFlight: 1 };
 
 /** Resolutions per second, cached oauth2 token vs static bearer; prints a table and returns its rows. */
@@ -56,13 +56,13 @@ export async function benchResolve(): Promise<Row[]> {
         clientSecret: "bench-secret",
       },
     });
-    await service.resolveTargetAuth("client", oauth2.credentialId); // fetches and caches the token
+    await service.resolveTargetAuth(admin, "client", oauth2.credentialId); // fetches and caches the token
 
     const [bare, staticRun, cachedRun] = await alternate(
       [
         () => store.get("client", bearer.credentialId),
-        () => service.resolveTargetAuth("client", bearer.credentialId),
-        () => service.resolveTargetAuth("client", oauth2.credentialId),
+        () => service.resolveTargetAuth(admin, "client", bearer.credentialId),
+        () => service.resolveTargetAuth(admin, "client", oauth2.credentialId),
       ],
       options,
     );

@@ -21,7 +21,7 @@ import { alternate, type Measured } from "./measure.js";
 import { type BenchServer, startBenchServer, verifyHttpRequest } from "./scaling-target.js";
 import { median, printTable, type Row, ratio } from "./table.js";
 
-const admin: Actor = { userId: "bench", clientIds: "*" };
+const admin: Actor = { userId: "bench", clientIds: "*", scopes: [] };
 const token = "scaling-bench-token-0123456789";
 const clientId = "bench-client";
 const presented = { "x-api-key": `key-${"x".repeat(28)}`, "user-agent": "bench", accept: "*/*" };
@@ -58,9 +58,9 @@ async function inProcessRows(redisUrl: string): Promise<Row[]> {
   await memory.create(admin, clientId, createBody);
   await cached.create(admin, clientId, createBody);
   const verify = (service: typeof memory) => () =>
-    service.verifyProxyRequest(clientId, { headers: presented });
+    service.verifyProxyRequest(admin, clientId, { headers: presented });
   for (const service of [memory, cached, uncached]) {
-    const result = await service.verifyProxyRequest(clientId, { headers: presented });
+    const result = await service.verifyProxyRequest(admin, clientId, { headers: presented });
     if (!result.ok) throw new Error("bench credential does not verify");
   }
   const options = { rounds: 5, roundMs: 400, inFlight: 16 };

@@ -18,7 +18,7 @@ import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from "jose";
 import { alternate } from "./measure.js";
 import { printTable, type Row, ratio } from "./table.js";
 
-const admin: Actor = { userId: "bench", clientIds: "*" };
+const admin: Actor = { userId: "bench", clientIds: "*", scopes: ["resolve"] };
 const keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
 const options = { rounds: 5, roundMs: 400, inFlight: 1 };
 
@@ -55,8 +55,8 @@ async function apiKeyRows(): Promise<Row[]> {
   const [raw0, one0, many0] = await alternate(
     [
       raw,
-      () => one.verifyProxyRequest("client", { headers }),
-      () => many.verifyProxyRequest("client", { headers }),
+      () => one.verifyProxyRequest(admin, "client", { headers }),
+      () => many.verifyProxyRequest(admin, "client", { headers }),
     ],
     options,
   );
@@ -103,7 +103,7 @@ async function jwtRows(alg: "RS256" | "ES256"): Promise<Row[]> {
       .setExpirationTime("1h")
       .sign(privateKey);
     const headers = { authorization: `Bearer ${token}` };
-    const first = await svc.verifyProxyRequest("client", { headers }); // fills the JWKS cache
+    const first = await svc.verifyProxyRequest(admin, "client", { headers }); // fills the JWKS cache
     if (!first.ok) throw new Error(`jwtVerify bench token did not verify: ${first.reason}`);
     const rows: Row[] = [];
     // Signature checks run on libuv's thread pool: one in flight measures latency, 16 throughput.
@@ -111,7 +111,7 @@ async function jwtRows(alg: "RS256" | "ES256"): Promise<Row[]> {
       const [bare, credkit] = await alternate(
         [
           () => jwtVerify(token, publicKey, { algorithms: [alg], issuer, audience: "api" }),
-          () => svc.verifyProxyRequest("client", { headers }),
+          () => svc.verifyProxyRequest(admin, "client", { headers }),
         ],
         { ...options, inFlight },
       );

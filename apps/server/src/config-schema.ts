@@ -1,4 +1,4 @@
-import { awsRegions, isValidClientId, isValidRegionName } from "@credkit/core";
+import { actorScopes, awsRegions, isValidClientId, isValidRegionName } from "@credkit/core";
 import * as z from "zod";
 
 const clientIds = z.union([
@@ -13,7 +13,7 @@ export const userTokenSchema = z.strictObject({
   token: z.string().min(16, "must be at least 16 characters"),
   userId: z.string().min(1, "must not be empty").max(256),
   clientIds,
-  scopes: z.array(z.enum(["resolve", "authz"])).optional(),
+  scopes: z.array(z.enum(actorScopes)).optional(),
 });
 
 /** Where one region's credentials live. */

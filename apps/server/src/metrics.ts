@@ -1,4 +1,4 @@
-import type { CredentialService, CredentialStore, OutboundFetch } from "@credkit/core";
+import { type CredentialService, type CredentialStore, decorate, type OutboundFetch } from "@credkit/core";
 import type { Request, RequestHandler, Response } from "express";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { routeOf } from "./http/request-context.js";
@@ -63,54 +63,42 @@ export function createMetrics() {
       latency.observe({ method: req.method, route }, seconds);
     },
 
-    /** A store whose every operation is timed, and counted when it fails. */
+    /**
+     * A store whose every operation is timed, and counted when it fails. Built on `decorate`, so every
+     * method and argument is forwarded (an update's `previousLookupHash` included).
+     */
     store(store: CredentialStore): CredentialStore {
-      // Each method wrapped once, up front (a Proxy would build a closure on every call of the hot path).
-      const timed = <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) => {
+      return decorate(store, (operation, args, invoke) => {
+        if (operation === "close") return invoke(args);
         const labels = { store: store.name, operation };
-        return async (...args: A): Promise<R> => {
-          const started = process.hrtime.bigint();
-          try {
-            return await call(...args);
-          } catch (error) {
+        const started = process.hrtime.bigint();
+        const observe = () => storeLatency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+        return (invoke(args) as Promise<unknown>).then(
+          (result) => {
+            observe();
+            return result;
+          },
+          (error: unknown) => {
             const code = (error as { code?: unknown }).code;
             storeErrors.inc({ ...labels, code: typeof code === "string" ? code : "UNKNOWN" });
+            observe();
             throw error;
-          } finally {
-            storeLatency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-          }
-        };
-      };
-      return {
-        name: store.name,
-        create: timed("create", (record) => store.create(record)),
-        get: timed("get", (clientId, credentialId) => store.get(clientId, credentialId)),
-        list: timed("list", (clientId, options) => store.list(clientId, options)),
-        update: timed("update", (next, expectedVersion) => store.update(next, expectedVersion)),
-        delete: timed("delete", (clientId, credentialId) => store.delete(clientId, credentialId)),
-        consume: timed("consume", (clientId, credentialId) => store.consume(clientId, credentialId)),
-        findByLookup: timed("findByLookup", (clientId, hash) => store.findByLookup(clientId, hash)),
-        scan: timed("scan", (options) => store.scan(options)),
-        acquireLease: timed("acquireLease", (name, owner, ttlMs) => store.acquireLease(name, owner, ttlMs)),
-        extendLease: timed("extendLease", (name, owner, ttlMs) => store.extendLease(name, owner, ttlMs)),
-        releaseLease: timed("releaseLease", (name, owner) => store.releaseLease(name, owner)),
-        ping: timed("ping", () => store.ping()),
-        close: () => store.close(),
-      } satisfies CredentialStore;
+          },
+        ) as ReturnType<typeof invoke>;
+      });
     },
 
-    /** The service with verification outcomes counted. */
+    /** The service with verification outcomes counted; every other call forwarded untouched. */
     service(service: CredentialService): CredentialService {
-      return {
-        ...service,
-        async verifyProxyRequest(clientId, request, context) {
-          const result = await service.verifyProxyRequest(clientId, request, context);
+      return decorate(service, (method, args, invoke) => {
+        if (method !== "verifyProxyRequest") return invoke(args);
+        return (invoke(args) as ReturnType<CredentialService["verifyProxyRequest"]>).then((result) => {
           verifications.inc({
             outcome: result.ok ? (result.degraded ? "degraded" : "allowed") : result.reason,
           });
           return result;
-        },
-      };
+        }) as ReturnType<typeof invoke>;
+      });
     },
 
     /** An outbound fetch with its outcomes counted. */

@@ -16,7 +16,7 @@ import { type CliRun, killLeftovers, runCli, startCli, startRedis, startServer }
 // Distinctive key ids: the raw-dump assertions search for them anywhere in Redis.
 const oldKey = { id: "old-key-2024", key: randomBytes(32).toString("base64") };
 const newKey = { id: "new-key-2025", key: randomBytes(32).toString("base64") };
-const admin = { userId: "ops", clientIds: "*" as const };
+const admin = { userId: "ops", clientIds: "*" as const, scopes: ["resolve" as const] };
 const token = "rotate-test-token-0123456789";
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -127,7 +127,7 @@ async function rawDump(prefix: string): Promise<string> {
 
 async function verifyAll(service: CredentialService, proxies: Proxy[]) {
   for (const { clientId, headers } of proxies) {
-    expect(await service.verifyProxyRequest(clientId, { headers })).toMatchObject({ ok: true });
+    expect(await service.verifyProxyRequest(admin, clientId, { headers })).toMatchObject({ ok: true });
   }
 }
 

@@ -29,7 +29,7 @@ beforeAll(async () => {
     }),
     createLogger("silent"),
   );
-  await credkit.service.create({ userId: "ops", clientIds: "*" }, "acme", {
+  await credkit.service.create({ userId: "ops", clientIds: "*", scopes: [] }, "acme", {
     credentialName: "k",
     credentialType: "proxy",
     authType: "apiKey",

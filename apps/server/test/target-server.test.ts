@@ -1,9 +1,5 @@
+import { authorizeAtMock, type MockOAuth, startMockOAuth } from "@credkit/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  authorizeAtMock,
-  type MockOAuth,
-  startMockOAuth,
-} from "../../../packages/core/test/support/mock-oauth.js";
 import { apiClient } from "./support/api-client.js";
 import { killServers, startServer } from "./support/server-process.js";
 

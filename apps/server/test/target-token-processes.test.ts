@@ -12,19 +12,15 @@ import {
   tokenStateIdentity,
 } from "@credkit/core";
 import { redisClientOptions, redisStore } from "@credkit/storage-redis";
+import { authorizeAtMock, type MockOAuth, startMockOAuth } from "@credkit/test-support";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  authorizeAtMock,
-  type MockOAuth,
-  startMockOAuth,
-} from "../../../packages/core/test/support/mock-oauth.js";
 import { startRedis } from "./support/real-servers.js";
 
 const worker = fileURLToPath(new URL("./support/resolve-worker.ts", import.meta.url));
 const masterKey = randomBytes(32);
 const keyPrefix = `credkit-tokens-${randomUUID()}:`;
-const admin = { userId: "ops", clientIds: "*" } as const;
+const admin = { userId: "ops", clientIds: "*", scopes: ["resolve"] } as const;
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let oauth: MockOAuth;
@@ -168,7 +164,7 @@ describe("two processes sharing one Redis", () => {
     await service.completeAuthorization(await authorizeAtMock(created.authorizationUrl ?? ""));
     const first = await stored(clientId, created.credentialId);
     // The upstream said 401: drop the access token, so both processes need a refresh.
-    await service.invalidateTargetToken(clientId, created.credentialId);
+    await service.invalidateTargetToken(admin, clientId, created.credentialId);
     const refreshes = () => oauth.seen.filter((s) => s.body.grant_type === "refresh_token");
     const before = refreshes().length;
     oauth.setTokenDelay(() => 300);

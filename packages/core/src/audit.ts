@@ -1,3 +1,4 @@
+import { decorate, type MethodName } from "./decorate.js";
 import { isCredkitError } from "./errors.js";
 import type { CallContext } from "./record.js";
 import type { CredentialService } from "./service.js";
@@ -9,6 +10,7 @@ export type AuditAction =
   | "credential.delete"
   | "credential.consume"
   | "credential.resolve"
+  | "credential.invalidate"
   | "oauth.complete"
   | "authorization.failed";
 
@@ -42,9 +44,60 @@ export interface AuditSink {
   record(event: AuditEvent): void;
 }
 
+/** How one service method is audited: the event it records, or null for a read that changes nothing. */
+type AuditPlan<K extends MethodName<CredentialService>> =
+  | ((...args: Parameters<CredentialService[K]>) => {
+      base: Omit<AuditEvent, "time" | "outcome">;
+      /** What only the result tells (the id of what was created or completed). */
+      learned?: (result: Awaited<ReturnType<CredentialService[K]>>) => Partial<AuditEvent> | null;
+      /** Record only the successes for which `learned` returns an object. */
+      onlyWhenLearned?: true;
+    })
+  | null;
+
 /**
- * The service with every create, update, delete, single-use consumption, target resolution and OAuth
- * completion recorded to `sink`, successes and failures alike. The wrapped service is unchanged.
+ * Every method of the service, mutating or not, must appear here (the type makes a new method a
+ * compile error until it is classified): every call that changes stored state is recorded.
+ */
+const plans: { [K in MethodName<CredentialService>]: AuditPlan<K> } = {
+  list: null,
+  get: null,
+  health: null,
+  create: (actor, clientId) => ({
+    base: { action: "credential.create", ...who(actor), clientId },
+    learned: (created) => ({ credentialId: created.credentialId }),
+  }),
+  update: (actor, clientId, credentialId) => ({
+    base: { action: "credential.update", ...who(actor), clientId, credentialId },
+  }),
+  delete: (actor, clientId, credentialId) => ({
+    base: { action: "credential.delete", ...who(actor), clientId, credentialId },
+  }),
+  // A successful verification of a single-use credential consumed it: only that is recorded.
+  verifyProxyRequest: (actor, clientId) => ({
+    base: { action: "credential.consume", ...who(actor), clientId },
+    learned: (result) =>
+      result.ok && result.credential.credentialSingleUse
+        ? { credentialId: result.credential.credentialId }
+        : null,
+    onlyWhenLearned: true,
+  }),
+  resolveTargetAuth: (actor, clientId, credentialId) => ({
+    base: { action: "credential.resolve", ...who(actor), clientId, credentialId },
+  }),
+  invalidateTargetToken: (actor, clientId, credentialId) => ({
+    base: { action: "credential.invalidate", ...who(actor), clientId, credentialId },
+  }),
+  completeAuthorization: (_callback, context) => ({
+    base: { action: "oauth.complete", ...who(context) },
+    learned: (completed) => ({ clientId: completed.clientId, credentialId: completed.credentialId }),
+  }),
+};
+
+/**
+ * The service with every call that changes stored state recorded to `sink` (create, update, delete,
+ * single-use consumption, target resolution, token invalidation, OAuth completion), successes and
+ * failures alike. Every method and argument is forwarded untouched (see {@link decorate}).
  */
 export function withAudit(
   service: CredentialService,
@@ -53,61 +106,22 @@ export function withAudit(
 ): CredentialService {
   const emit = (event: Omit<AuditEvent, "time">) =>
     sink.record({ time: new Date(now()).toISOString(), ...event });
-  /** Runs `work`, recording its outcome (and rethrowing a failure untouched). */
-  async function audited<T>(
-    base: Omit<AuditEvent, "time" | "outcome">,
-    work: () => Promise<T>,
-    learned?: (result: T) => Pick<AuditEvent, "clientId" | "credentialId">,
-  ): Promise<T> {
-    try {
-      const result = await work();
-      emit({ ...base, outcome: "success", ...learned?.(result) });
-      return result;
-    } catch (error) {
-      emit({ ...base, outcome: "failure", code: isCredkitError(error) ? error.code : "INTERNAL" });
-      throw error;
-    }
-  }
-
-  return {
-    ...service,
-    create: (actor, clientId, body) =>
-      audited(
-        { action: "credential.create", ...who(actor), clientId },
-        () => service.create(actor, clientId, body),
-        (created) => ({ credentialId: created.credentialId }),
-      ),
-    update: (actor, clientId, credentialId, body, options) =>
-      audited({ action: "credential.update", ...who(actor), clientId, credentialId }, () =>
-        service.update(actor, clientId, credentialId, body, options),
-      ),
-    delete: (actor, clientId, credentialId) =>
-      audited({ action: "credential.delete", ...who(actor), clientId, credentialId }, () =>
-        service.delete(actor, clientId, credentialId),
-      ),
-    async verifyProxyRequest(clientId, request, context) {
-      const result = await service.verifyProxyRequest(clientId, request, context);
-      // A successful verification of a single-use credential consumed it.
-      if (result.ok && result.credential.credentialSingleUse) {
-        emit({
-          action: "credential.consume",
-          outcome: "success",
-          ...who(context),
-          clientId,
-          credentialId: result.credential.credentialId,
-        });
-      }
-      return result;
-    },
-    resolveTargetAuth: (clientId, credentialId, context) =>
-      audited({ action: "credential.resolve", ...who(context), clientId, credentialId }, () =>
-        service.resolveTargetAuth(clientId, credentialId, context),
-      ),
-    completeAuthorization: (callback, context) =>
-      audited(
-        { action: "oauth.complete", ...who(context) },
-        () => service.completeAuthorization(callback, context),
-        (completed) => ({ clientId: completed.clientId, credentialId: completed.credentialId }),
-      ),
-  };
+  return decorate(service, (method, args, invoke) => {
+    const plan = (plans[method] as ((...a: unknown[]) => ReturnType<NonNullable<AuditPlan<never>>>) | null)?.(
+      ...args,
+    );
+    if (!plan) return invoke(args);
+    return (invoke(args) as Promise<unknown>).then(
+      (result) => {
+        const learned = plan.learned?.(result as never);
+        if (!plan.onlyWhenLearned || learned) emit({ ...plan.base, outcome: "success", ...learned });
+        return result;
+      },
+      (error: unknown) => {
+        if (!plan.onlyWhenLearned)
+          emit({ ...plan.base, outcome: "failure", code: isCredkitError(error) ? error.code : "INTERNAL" });
+        throw error;
+      },
+    ) as ReturnType<typeof invoke>;
+  });
 }

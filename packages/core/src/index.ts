@@ -1,6 +1,8 @@
+export * from "./access.js";
 export * from "./audit.js";
 export * from "./crypto/envelope.js";
 export * from "./crypto/keyring.js";
+export * from "./decorate.js";
 export * from "./errors.js";
 export * from "./ids.js";
 export * from "./lookup.js";
@@ -11,6 +13,7 @@ export * from "./proxy/near-cache.js";
 export type { IncomingHeaders } from "./proxy/presented.js";
 export type { ProxyRequest, VerifyFailureReason, VerifyResult } from "./proxy/verify.js";
 export * from "./record.js";
+export * from "./records/store-rules.js";
 export * from "./regions.js";
 export * from "./rotation/index.js";
 export * from "./schemas/bodies.js";

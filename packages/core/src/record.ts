@@ -1,9 +1,11 @@
+import type { ActorScope } from "./access.js";
+
 /** The credential types: proxy credentials authenticate incoming requests, target ones outbound. */
 export const credentialTypes = ["proxy", "target"] as const;
 /** `proxy` or `target`. */
 export type CredentialType = (typeof credentialTypes)[number];
 
-/** Every supported auth type (DESIGN §3). */
+/** Every supported auth type. */
 export const authTypes = [
   "apiKey",
   "bearer",
@@ -31,14 +33,14 @@ export type CredentialStatus = (typeof credentialStatuses)[number];
 
 /**
  * A credential as it lies at rest in a store. Everything but `secret` and `tokenState` is non-secret
- * metadata; `secret` is an encrypted envelope (see `encryptSecret`) bound to this record's identity, so
+ * metadata; `secret` is an encrypted envelope (see `Keyring.encrypt`) bound to this record's identity, so
  * stores never see plaintext. Stores persist the whole record and must return it unchanged; they read only the fields
  * their contract names (`clientId`, `credentialId`, `version`, `temporary`, `expiresAt`, `lookupHash`).
  * Every field is a primitive (a copy is a spread) and survives a JSON round trip.
  */
 export interface StoredCredential {
   clientId: string;
-  /** Globally unique, carries the region (see `credentialIdFor`). */
+  /** Globally unique, carries the region (see `newCredentialId`). */
   credentialId: string;
   region: string;
   credentialType: CredentialType;
@@ -76,10 +78,15 @@ export interface StoredCredential {
   status: CredentialStatus;
 }
 
-/** Who is acting: the authenticated user and the clients they may touch (`"*"` = all). */
+/**
+ * Who is acting: the authenticated user, the clients they may touch (`"*"` = all) and their scopes
+ * (see `actorScopes`; `resolve` is needed to use a secret). An embedding proxy with no user passes
+ * `systemActor()`.
+ */
 export interface Actor {
   userId: string;
   clientIds: readonly string[] | "*";
+  scopes: readonly ActorScope[];
   /** The request this acts for, when there is one: carried into audit events. */
   requestId?: string;
 }

@@ -1,17 +1,20 @@
-import { recordIdentity } from "./crypto/envelope.js";
+import { assertClientAccess, assertSecretAccess } from "./access.js";
 import type { Keyring } from "./crypto/keyring.js";
-import { CredkitError, isCredkitError } from "./errors.js";
-import { isValidClientId, newCredentialId } from "./ids.js";
+import { CredkitError } from "./errors.js";
+import { newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
-import { lookupValueOf } from "./lookup.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
 import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.js";
 import { createJwtVerifier } from "./proxy/jwt-verifier.js";
-import { unverifiableProxySecret } from "./proxy/presented.js";
 import type { NearCache, NearCacheOptions } from "./proxy/near-cache.js";
 import { withNearCache } from "./proxy/near-cache-wiring.js";
+import { unverifiableProxySecret } from "./proxy/presented.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, CredentialType, StoredCredential } from "./record.js";
+import { compareAndSet } from "./records/compare-and-set.js";
+import { notFound } from "./records/not-found.js";
+import { createRecords, type Records } from "./records/records.js";
+import { assertPageLimit, withRulesOnEveryStore } from "./records/store-rules.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
 import {
   createCredentialBody,
@@ -21,14 +24,13 @@ import {
 } from "./schemas/bodies.js";
 import { invalid, parseOrThrow } from "./schemas/parse.js";
 import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.js";
-import type { CredentialStore } from "./storage.js";
 import { isAuthorizationCodeSecret } from "./target/authorization-code.js";
 import {
   type AuthorizationCallback,
   completeAuthorization,
   pendingAuthorization,
 } from "./target/complete-authorization.js";
-import { createTargetContext, notFound, type TargetTokenOptions } from "./target/context.js";
+import { createTargetContext, type TargetContext, type TargetTokenOptions } from "./target/context.js";
 import { createTargetResolver } from "./target/resolve.js";
 import { toPublicCredential } from "./view.js";
 
@@ -122,19 +124,24 @@ export interface CredentialService {
    * Does this incoming request carry a valid proxy credential of `clientId`? An answer, never an
    * error: `{ ok: false, reason }` when it does not. apiKey, bearer, jwt and basicAuth credentials are
    * found by keyed hash (no decryption, no plaintext comparison); jwtVerify ones by the token's issuer.
-   * A single-use credential is consumed by its first successful verification.
+   * A single-use credential is consumed by its first successful verification. `actor` must have
+   * access to `clientId` (an embedding proxy with no user passes `systemActor()`).
    */
-  verifyProxyRequest(clientId: string, request: ProxyRequest, context?: CallContext): Promise<VerifyResult>;
+  verifyProxyRequest(actor: Actor, clientId: string, request: ProxyRequest): Promise<VerifyResult>;
   /**
    * The headers and query parameters to add to an outbound request with target credential
    * `credentialId` of `clientId`. Token types (oauth2, customToken) fetch a token when none is fresh,
    * once per process (single flight) and once across processes (a store lease), and cache it encrypted
    * in the record until shortly before it expires. A single-use credential is consumed by its first
-   * resolution. Tenancy is the caller's to check (see `assertClientAccess`); the result is secret.
+   * resolution. The result is secret: `actor` must have access to `clientId` and the `resolve` scope
+   * (FORBIDDEN otherwise, checked before anything is read).
    */
-  resolveTargetAuth(clientId: string, credentialId: string, context?: CallContext): Promise<TargetAuth>;
-  /** Drops the cached access token (e.g. after the upstream answered 401), so the next resolution fetches one. */
-  invalidateTargetToken(clientId: string, credentialId: string): Promise<void>;
+  resolveTargetAuth(actor: Actor, clientId: string, credentialId: string): Promise<TargetAuth>;
+  /**
+   * Drops the cached access token (e.g. after the upstream answered 401), so the next resolution
+   * fetches one. Same access rule as {@link CredentialService.resolveTargetAuth}.
+   */
+  invalidateTargetToken(actor: Actor, clientId: string, credentialId: string): Promise<void>;
   /**
    * Completes an oauth2 authorization-code flow from the callback's `state` and `code`: the credential
    * becomes permanent and active with its tokens stored encrypted. AUTHORIZATION_FAILED for an unknown,
@@ -146,31 +153,8 @@ export interface CredentialService {
 }
 
 const MAX_LIST_LIMIT = 1000;
-// Without If-Match an update re-reads and retries on a concurrent write, so it never drops the other
-// writer's fields; a handful of rounds is plenty unless the record is under a write storm.
-const UPDATE_ATTEMPTS = 8;
 
-/** Throws FORBIDDEN unless `actor` may touch `clientId`; VALIDATION_ERROR for a malformed id. */
-export function assertClientAccess(actor: Actor, clientId: string): void {
-  if (!isValidClientId(clientId)) {
-    throw invalid([
-      { path: "clientId", message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit" },
-    ]);
-  }
-  if (actor.clientIds !== "*" && !actor.clientIds.includes(clientId)) {
-    throw new CredkitError("FORBIDDEN", `This token may not access client "${clientId}"`);
-  }
-}
-
-/** CONFLICT for a proxy credential whose secret (or jwtVerify issuer) another one of the client has. */
-function duplicateLookup(record: StoredCredential, cause?: unknown): CredkitError {
-  const message =
-    record.authType === "jwtVerify"
-      ? "This client already has a jwtVerify credential for this issuer"
-      : "This client already has a proxy credential with the same secret";
-  return new CredkitError("CONFLICT", message, cause === undefined ? {} : { cause });
-}
-
+/** The secret's shape for its auth type; for a proxy credential, also one that can ever verify. */
 function parseSecret(
   authType: keyof typeof secretSchemas,
   secret: unknown,
@@ -184,274 +168,328 @@ function parseSecret(
   return parsed;
 }
 
+/** The create body, checked: an auth type its credential type allows, and its secret's shape. */
+function parseCreateBody(body: unknown) {
+  const input = parseOrThrow(createCredentialBody, body);
+  const allowed: readonly string[] = allowedAuthTypes[input.credentialType];
+  if (!allowed.includes(input.authType)) {
+    throw invalid([
+      {
+        path: "authType",
+        message: `"${input.authType}" is not allowed for ${input.credentialType} credentials; allowed: ${allowed.join(", ")}`,
+      },
+    ]);
+  }
+  return { input, secret: parseSecret(input.authType, input.secret, input.credentialType) };
+}
+
+/** The update body, checked: at least one field to change. */
+function parseUpdateBody(body: unknown) {
+  const input = parseOrThrow(updateCredentialBody, body);
+  if (Object.values(input).every((value) => value === undefined)) {
+    throw invalid([
+      {
+        path: "body",
+        message: "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse",
+      },
+    ]);
+  }
+  return input;
+}
+
+/** VALIDATION_ERROR naming each immutable field the update tries to change. */
+function assertImmutableKept(input: ReturnType<typeof parseUpdateBody>, record: StoredCredential): void {
+  const changed = (["credentialType", "authType", "region"] as const).filter(
+    (field) => input[field] !== undefined && input[field] !== record[field],
+  );
+  if (changed.length > 0) {
+    throw invalid(
+      changed.map((path) => ({ path, message: "cannot be changed; create a new credential instead" })),
+    );
+  }
+}
+
+/** VERSION_CONFLICT unless an If-Match update still sees the version it names. */
+function assertIfMatch(ifMatch: number | undefined, record: StoredCredential): void {
+  if (ifMatch !== undefined && ifMatch !== record.version) {
+    throw new CredkitError(
+      "VERSION_CONFLICT",
+      `The credential is at version ${record.version}, not ${ifMatch}`,
+    );
+  }
+}
+
+/** Adds the authorization URL of a flow that was started to the public view. */
+function withAuthorization(
+  record: StoredCredential,
+  started: { authorizationUrl: string } | null,
+): CredentialWithAuthorization {
+  const credential = toPublicCredential(record);
+  return started ? { ...credential, authorizationUrl: started.authorizationUrl } : credential;
+}
+
+/** A failed access check as the rejected promise every service failure is; undefined when it passed. */
+function refusal(check: () => void): Promise<never> | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** What the service's operations share: stores, the record layer, target handling and the clock. */
+interface ServiceParts {
+  router: RegionRouter;
+  records: Records;
+  target: TargetContext;
+  now: () => number;
+  pendingTtlMs: number;
+  defaultRegion: string | undefined;
+  nearCache: NearCache;
+}
+
 /** Creates the credential service over a region map and a keyring. */
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
-  const { keyring } = options;
-  const now = options.now ?? Date.now;
-  const near = withNearCache(options.regions, options.nearCache, now);
-  const router: RegionRouter = createRegionRouter(near.regions);
-  if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
-
-  const outboundFetch = options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() });
-  const target = createTargetContext({
-    router,
-    keyring,
-    fetch: outboundFetch,
-    now,
-    ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
-  });
+  const parts = serviceParts(options);
+  const { router, records, target } = parts;
+  const outboundFetch = target.fetch;
   const verifyProxyRequest = createProxyVerifier({
     router,
-    keyring,
-    openSecret: target.openSecret,
-    nearCache: near.cache,
+    keyring: options.keyring,
+    open: records.open,
+    now: parts.now,
+    nearCache: parts.nearCache,
     jwt: createJwtVerifier({
       fetch: outboundFetch,
-      now,
+      now: parts.now,
       ...(options.jwks?.cooldownMs === undefined ? {} : { jwksCooldownMs: options.jwks.cooldownMs }),
       ...(options.jwks?.cacheMaxAgeMs === undefined ? {} : { jwksCacheMaxAgeMs: options.jwks.cacheMaxAgeMs }),
     }),
   });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
-  const pendingTtlMs = options.pendingAuthorizationTtlMs ?? 600_000;
-
-  function sealed(record: StoredCredential, secret: Secret): Pick<StoredCredential, "secret" | "lookupHash"> {
-    const lookupValue = lookupValueOf(record.credentialType, record.authType, secret);
-    return {
-      secret: keyring.encrypt(JSON.stringify(secret), recordIdentity(record)),
-      lookupHash: lookupValue === null ? null : keyring.lookupHash(lookupValue),
-    };
-  }
-
-  /**
-   * The store enforces a proxy secret's uniqueness for its own records under the active key's hash.
-   * With several stores or several keys (during a rotation) the same secret could still hide under
-   * another store or an older key's hash: look for it there first (only then, so the common case costs
-   * nothing). A check before the write, so across stores it is best effort, not atomic.
-   */
-  async function assertLookupFree(
-    record: StoredCredential,
-    secret: Secret,
-    destination: CredentialStore,
-  ): Promise<void> {
-    const value = lookupValueOf(record.credentialType, record.authType, secret);
-    if (value === null || (router.stores.length === 1 && keyring.keyIds.length === 1)) return;
-    const [active, ...older] = keyring.lookupHashes(value);
-    const checks = router.stores.flatMap(({ store }) =>
-      (store === destination ? older : [active as string, ...older]).map((hash) =>
-        store.findByLookup(record.clientId, hash),
-      ),
-    );
-    const holders = await Promise.all(checks);
-    if (holders.some((holder) => holder !== null && holder.credentialId !== record.credentialId)) {
-      throw duplicateLookup(record);
-    }
-  }
-
   return {
     regions: router.regions,
-    verifyProxyRequest,
-    resolveTargetAuth,
-    invalidateTargetToken,
+    // Hot paths: the check runs first, then the call's own promise is returned as is (no extra hop).
+    verifyProxyRequest(actor, clientId, request) {
+      const denied = refusal(() => assertClientAccess(actor, clientId));
+      return denied ?? verifyProxyRequest(clientId, request);
+    },
+    resolveTargetAuth(actor, clientId, credentialId) {
+      const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
+      return denied ?? resolveTargetAuth(clientId, credentialId);
+    },
+    invalidateTargetToken(actor, clientId, credentialId) {
+      const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
+      return denied ?? invalidateTargetToken(clientId, credentialId);
+    },
     completeAuthorization: (callback) => completeAuthorization(target, callback),
-
-    async list(actor, clientId, listOptions = {}) {
-      assertClientAccess(actor, clientId);
-      const limit = listOptions.limit ?? MAX_LIST_LIMIT;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-        throw invalid([{ path: "limit", message: `must be an integer from 1 to ${MAX_LIST_LIMIT}` }]);
-      }
-      const stores = router.stores;
-      let position =
-        listOptions.cursor === undefined
-          ? { store: 0, cursor: null }
-          : decodeListCursor(listOptions.cursor, stores.length);
-      const records: StoredCredential[] = [];
-      // Stores are walked one after another; each is asked at most once per page.
-      while (records.length < limit && position.store < stores.length) {
-        const { store } = stores[position.store] as (typeof stores)[number];
-        const page = await store.list(clientId, {
-          limit: limit - records.length,
-          cursor: position.cursor ?? undefined,
-          includeTemporary: listOptions.includeTemporary ?? false,
-        });
-        records.push(...page.items);
-        position =
-          page.cursor === null
-            ? { store: position.store + 1, cursor: null }
-            : { ...position, cursor: page.cursor };
-        if (page.cursor !== null) break;
-      }
-      return {
-        credentials: records.map(toPublicCredential),
-        nextCursor: position.store < stores.length ? encodeListCursor(position) : null,
-      };
-    },
-
-    async create(actor, clientId, body) {
-      assertClientAccess(actor, clientId);
-      const input = parseOrThrow(createCredentialBody, body);
-      const allowed: readonly string[] = allowedAuthTypes[input.credentialType];
-      if (!allowed.includes(input.authType)) {
-        throw invalid([
-          {
-            path: "authType",
-            message: `"${input.authType}" is not allowed for ${input.credentialType} credentials; allowed: ${allowed.join(", ")}`,
-          },
-        ]);
-      }
-      const secret = parseSecret(input.authType, input.secret, input.credentialType);
-      // The parent is a client too: the caller must be allowed to reach it.
-      if (input.parentId !== undefined && input.parentId !== clientId)
-        assertClientAccess(actor, input.parentId);
-      const region = input.region ?? options.defaultRegion;
-      if (region === undefined)
-        throw invalid([
-          { path: "region", message: `is required; served regions: ${router.regions.join(", ")}` },
-        ]);
-      const store = router.storeForRegion(region);
-      const at = new Date(now()).toISOString();
-      const base: StoredCredential = {
-        clientId,
-        credentialId: newCredentialId(region),
-        region,
-        credentialType: input.credentialType,
-        authType: input.authType,
-        name: input.credentialName,
-        defaultRuleEffect: input.credentialDefaultRuleEffect,
-        singleUse: input.singleUse,
-        temporary: false,
-        expiresAt: null,
-        userId: actor.userId,
-        parentId: input.parentId ?? clientId,
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        secret: "",
-        lookupHash: null,
-        tokenState: null,
-        status: "active",
-      };
-      // An authorization-code credential waits, temporary, for its callback (see completeAuthorization).
-      const authorizing = isAuthorizationCodeSecret(secret);
-      if (authorizing)
-        Object.assign(base, {
-          temporary: true,
-          expiresAt: now() + pendingTtlMs,
-          status: "pending_authorization",
-        });
-      const record = { ...base, ...sealed(base, secret) };
-      const started = authorizing ? pendingAuthorization(target, record, secret) : null;
-      if (started) record.tokenState = started.tokenState;
-      await assertLookupFree(record, secret, store);
-      try {
-        await store.create(record);
-      } catch (error) {
-        if (isCredkitError(error, "CONFLICT") && record.lookupHash !== null)
-          throw duplicateLookup(record, error);
-        throw error;
-      }
-      const created = toPublicCredential(record);
-      return started ? { ...created, authorizationUrl: started.authorizationUrl } : created;
-    },
-
+    list: (actor, clientId, listOptions = {}) => listCredentials(parts, actor, clientId, listOptions),
+    create: (actor, clientId, body) => createCredential(parts, actor, clientId, body),
     async get(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
-      return toPublicCredential((await target.load(clientId, credentialId)).record);
+      return toPublicCredential((await records.load(clientId, credentialId)).record);
     },
-
-    async update(actor, clientId, credentialId, body, updateOptions = {}) {
-      assertClientAccess(actor, clientId);
-      const input = parseOrThrow(updateCredentialBody, body);
-      const changes = Object.keys(input).filter((key) => input[key as keyof typeof input] !== undefined);
-      if (changes.length === 0) {
-        throw invalid([
-          {
-            path: "body",
-            message: "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse",
-          },
-        ]);
-      }
-      for (let attempt = 1; ; attempt++) {
-        const { store, record } = await target.load(clientId, credentialId);
-        const immutable = [
-          ["credentialType", input.credentialType, record.credentialType],
-          ["authType", input.authType, record.authType],
-          ["region", input.region, record.region],
-        ] as const;
-        const changed = immutable.filter(([, wanted, current]) => wanted !== undefined && wanted !== current);
-        if (changed.length > 0) {
-          throw invalid(
-            changed.map(([path]) => ({
-              path,
-              message: "cannot be changed; create a new credential instead",
-            })),
-          );
-        }
-        if (updateOptions.ifMatch !== undefined && updateOptions.ifMatch !== record.version) {
-          throw new CredkitError(
-            "VERSION_CONFLICT",
-            `The credential is at version ${record.version}, not ${updateOptions.ifMatch}`,
-          );
-        }
-        const next: StoredCredential = {
-          ...record,
-          name: input.credentialName ?? record.name,
-          defaultRuleEffect: input.credentialDefaultRuleEffect ?? record.defaultRuleEffect,
-          singleUse: input.singleUse ?? record.singleUse,
-          updatedAt: new Date(now()).toISOString(),
-          version: record.version + 1,
-        };
-        let started: ReturnType<typeof pendingAuthorization> | null = null;
-        if (input.secret !== undefined) {
-          // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
-          const secret = parseSecret(record.authType, input.secret, record.credentialType);
-          Object.assign(next, sealed(next, secret), { tokenState: null, status: "active" });
-          await assertLookupFree(next, secret, store);
-          if (isAuthorizationCodeSecret(secret)) {
-            started = pendingAuthorization(target, next, secret);
-            next.tokenState = started.tokenState;
-            next.status = "pending_authorization";
-            if (next.temporary) next.expiresAt = now() + pendingTtlMs;
-          } else if (record.status === "pending_authorization") {
-            // A pending credential given a secret that needs no authorization is usable now: permanent.
-            Object.assign(next, { temporary: false, expiresAt: null });
-          }
-        }
-        try {
-          const saved = await store.update(next, record.version, record.lookupHash);
-          if (!saved) throw notFound(credentialId);
-          const updated = toPublicCredential(saved);
-          return started ? { ...updated, authorizationUrl: started.authorizationUrl } : updated;
-        } catch (error) {
-          const retry = isCredkitError(error, "VERSION_CONFLICT") && updateOptions.ifMatch === undefined;
-          if (!retry || attempt >= UPDATE_ATTEMPTS) throw error;
-        }
-      }
-    },
-
+    update: (actor, clientId, credentialId, body, updateOptions = {}) =>
+      updateCredential(parts, actor, clientId, credentialId, body, updateOptions),
     async delete(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
       const store = router.storeForId(credentialId);
       if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
     },
-
-    async health() {
-      return Promise.all(
-        router.stores.map(async ({ store, regions }) => {
-          try {
-            await store.ping();
-            return { store: store.name, regions, ok: true };
-          } catch (error) {
-            return {
-              store: store.name,
-              regions,
-              ok: false,
-              error: error instanceof Error ? error.message : "unreachable",
-            };
-          }
-        }),
-      );
-    },
+    health: () => storeHealth(router),
   };
+}
+
+/** The stores (each wrapped by the shared store rules), the record layer and the target context. */
+function serviceParts(options: CredentialServiceOptions): ServiceParts {
+  const now = options.now ?? Date.now;
+  // Every store announces its writes to the near cache, and the shared rules hold around it all.
+  const near = withNearCache(options.regions, options.nearCache, now);
+  const router = createRegionRouter(withRulesOnEveryStore(near.regions, now));
+  if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
+  const records = createRecords({ router, keyring: options.keyring, now });
+  const target = createTargetContext({
+    records,
+    fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),
+    now,
+    ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
+  });
+  return {
+    router,
+    records,
+    target,
+    now,
+    pendingTtlMs: options.pendingAuthorizationTtlMs ?? 600_000,
+    defaultRegion: options.defaultRegion,
+    nearCache: near.cache,
+  };
+}
+
+/**
+ * `record` holding `secret`: sealed, its cached tokens dropped, and, for an authorization-code secret,
+ * waiting (temporary when new) for the callback of the authorization it starts.
+ */
+function withSecret(parts: ServiceParts, record: StoredCredential, secret: Secret, isNew: boolean) {
+  const sealed: StoredCredential = {
+    ...record,
+    ...parts.records.seal(record, secret),
+    tokenState: null,
+    status: "active",
+  };
+  if (!isAuthorizationCodeSecret(secret)) {
+    // A pending credential given a secret that needs no authorization is usable now: permanent.
+    const permanent = record.status === "pending_authorization";
+    return { record: permanent ? { ...sealed, temporary: false, expiresAt: null } : sealed, started: null };
+  }
+  const started = pendingAuthorization(parts.target, sealed, secret);
+  const pending: StoredCredential = {
+    ...sealed,
+    tokenState: started.tokenState,
+    status: "pending_authorization",
+    ...(isNew || sealed.temporary ? { temporary: true, expiresAt: parts.now() + parts.pendingTtlMs } : {}),
+  };
+  return { record: pending, started };
+}
+
+/** A page of a client's credentials, walking the stores one after another (each asked once per page). */
+async function listCredentials(
+  { router }: ServiceParts,
+  actor: Actor,
+  clientId: string,
+  options: ListCredentialsOptions,
+): Promise<CredentialPage> {
+  assertClientAccess(actor, clientId);
+  const limit = options.limit ?? MAX_LIST_LIMIT;
+  assertPageLimit(limit);
+  const stores = router.stores;
+  let position =
+    options.cursor === undefined
+      ? { store: 0, cursor: null }
+      : decodeListCursor(options.cursor, stores.length);
+  const found: StoredCredential[] = [];
+  while (found.length < limit && position.store < stores.length) {
+    const { store } = stores[position.store] as (typeof stores)[number];
+    const page = await store.list(clientId, {
+      limit: limit - found.length,
+      cursor: position.cursor ?? undefined,
+      includeTemporary: options.includeTemporary ?? false,
+    });
+    found.push(...page.items);
+    position =
+      page.cursor === null
+        ? { store: position.store + 1, cursor: null }
+        : { ...position, cursor: page.cursor };
+    if (page.cursor !== null) break;
+  }
+  return {
+    credentials: found.map(toPublicCredential),
+    nextCursor: position.store < stores.length ? encodeListCursor(position) : null,
+  };
+}
+
+/** Validates the body, builds the record (sealed; pending for an authorization-code flow) and inserts it. */
+async function createCredential(
+  parts: ServiceParts,
+  actor: Actor,
+  clientId: string,
+  body: unknown,
+): Promise<CredentialWithAuthorization> {
+  assertClientAccess(actor, clientId);
+  const { input, secret } = parseCreateBody(body);
+  // The parent is a client too: the caller must be allowed to reach it.
+  if (input.parentId !== undefined && input.parentId !== clientId) assertClientAccess(actor, input.parentId);
+  const region = input.region ?? parts.defaultRegion;
+  if (region === undefined) {
+    throw invalid([
+      { path: "region", message: `is required; served regions: ${parts.router.regions.join(", ")}` },
+    ]);
+  }
+  const store = parts.router.storeForRegion(region);
+  const at = new Date(parts.now()).toISOString();
+  const { record, started } = withSecret(
+    parts,
+    {
+      clientId,
+      credentialId: newCredentialId(region),
+      region,
+      credentialType: input.credentialType,
+      authType: input.authType,
+      name: input.credentialName,
+      defaultRuleEffect: input.credentialDefaultRuleEffect,
+      singleUse: input.singleUse,
+      temporary: false,
+      expiresAt: null,
+      userId: actor.userId,
+      parentId: input.parentId ?? clientId,
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+      secret: "",
+      lookupHash: null,
+      tokenState: null,
+      status: "active",
+    },
+    secret,
+    true,
+  );
+  await parts.records.assertLookupFree(record, secret, store);
+  await parts.records.insert(store, record);
+  return withAuthorization(record, started);
+}
+
+/**
+ * A partial update by compare-and-set. Without If-Match, a write that lost to another is applied again
+ * over it, so no field the other writer set is lost; with it, a moved version is VERSION_CONFLICT.
+ */
+async function updateCredential(
+  parts: ServiceParts,
+  actor: Actor,
+  clientId: string,
+  credentialId: string,
+  body: unknown,
+  options: UpdateOptions,
+): Promise<CredentialWithAuthorization> {
+  assertClientAccess(actor, clientId);
+  const input = parseUpdateBody(body);
+  const { store, record } = await parts.records.load(clientId, credentialId);
+  let started: { authorizationUrl: string } | null = null;
+  const saved = await compareAndSet(store, record, async (current) => {
+    assertImmutableKept(input, current);
+    assertIfMatch(options.ifMatch, current);
+    const renamed: StoredCredential = {
+      ...current,
+      name: input.credentialName ?? current.name,
+      defaultRuleEffect: input.credentialDefaultRuleEffect ?? current.defaultRuleEffect,
+      singleUse: input.singleUse ?? current.singleUse,
+      updatedAt: new Date(parts.now()).toISOString(),
+    };
+    if (input.secret === undefined) return renamed;
+    // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
+    const secret = parseSecret(current.authType, input.secret, current.credentialType);
+    const next = withSecret(parts, renamed, secret, false);
+    await parts.records.assertLookupFree(next.record, secret, store);
+    started = next.started;
+    return next.record;
+  });
+  return withAuthorization(saved as StoredCredential, started);
+}
+
+/** Pings every distinct store once. */
+function storeHealth(router: RegionRouter): Promise<StoreHealth[]> {
+  return Promise.all(
+    router.stores.map(async ({ store, regions }) => {
+      try {
+        await store.ping();
+        return { store: store.name, regions, ok: true };
+      } catch (error) {
+        return {
+          store: store.name,
+          regions,
+          ok: false,
+          error: error instanceof Error ? error.message : "unreachable",
+        };
+      }
+    }),
+  );
 }

@@ -102,9 +102,6 @@ export interface CredentialStore {
    */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
 
-  /** Extends the lease to `ttlMs` from now, only if `owner` still holds it. True if extended. */
-  extendLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
-
   /** Releases the lease only if `owner` still holds it: an expired holder can never free another's. */
   releaseLease(name: string, owner: string): Promise<boolean>;
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import { type AuditEvent, createCredentialService, createKeyring, withAudit } from "../src/index.js";
 
 function setup() {
@@ -15,7 +15,7 @@ function setup() {
   );
   return { service, events, clientId: `c-${randomUUID()}` };
 }
-const actor = { userId: "alice", clientIds: "*" as const };
+const actor = { userId: "alice", clientIds: "*" as const, scopes: ["resolve" as const] };
 const SECRET = `AUDIT-SECRET-${randomUUID()}`;
 
 describe("audit trail", () => {
@@ -33,7 +33,9 @@ describe("audit trail", () => {
     await expect(
       service.update(actor, clientId, created.credentialId, { credentialName: "x" }, { ifMatch: 1 }),
     ).rejects.toThrow();
-    expect((await service.verifyProxyRequest(clientId, { headers: { "x-key": SECRET } })).ok).toBe(true);
+    expect((await service.verifyProxyRequest(actor, clientId, { headers: { "x-key": SECRET } })).ok).toBe(
+      true,
+    );
     await expect(service.delete(actor, clientId, created.credentialId)).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
@@ -59,7 +61,7 @@ describe("audit trail", () => {
       authType: "bearer",
       secret: { token: SECRET },
     });
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(actor, clientId, created.credentialId);
     await expect(service.completeAuthorization({ state: "forged", code: "x" })).rejects.toThrow();
     expect(events.slice(1).map((e) => [e.action, e.outcome])).toEqual([
       ["credential.resolve", "success"],

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:net";
+import { memoryStore } from "@credkit/test-support";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   createAddressPolicy,
@@ -13,7 +13,7 @@ import {
   type OutboundFetch,
 } from "../src/index.js";
 
-const admin: Actor = { userId: "alice", clientIds: "*" };
+const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
 const keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
 const issuer = new OAuth2Server();
 let issuerUrl: string;
@@ -75,7 +75,7 @@ const token = (claims: Claims = {}, options: { kid?: string; expiresIn?: number 
 const now = () => Math.floor(Date.now() / 1000);
 
 async function verify(service: ReturnType<typeof setup>["service"], clientId: string, jwt: string) {
-  return service.verifyProxyRequest(clientId, { headers: { authorization: `Bearer ${jwt}` } });
+  return service.verifyProxyRequest(admin, clientId, { headers: { authorization: `Bearer ${jwt}` } });
 }
 
 describe("jwtVerify against a real JWKS issuer on loopback", () => {

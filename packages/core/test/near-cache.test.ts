@@ -16,7 +16,7 @@ import {
   withInvalidation,
 } from "../src/index.js";
 
-const admin: Actor = { userId: "alice", clientIds: "*" };
+const admin: Actor = { userId: "alice", clientIds: "*", scopes: [] };
 const keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
 const TTL = 5000;
 
@@ -103,7 +103,7 @@ const verify = (
   p: { service: ReturnType<typeof twoProcesses>["a"]["service"] },
   clientId: string,
   key: string,
-) => p.service.verifyProxyRequest(clientId, { headers: { "x-api-key": key } });
+) => p.service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": key } });
 
 describe("near cache", () => {
   it("answers a repeated verification without a store read, and holds no secret material", async () => {
@@ -186,7 +186,7 @@ describe("near cache", () => {
       .setExpirationTime("5m")
       .sign(new TextEncoder().encode(key));
     const verifyJwt = () =>
-      b.service.verifyProxyRequest(clientId, { headers: { authorization: `Bearer ${jwt}` } });
+      b.service.verifyProxyRequest(admin, clientId, { headers: { authorization: `Bearer ${jwt}` } });
     expect(await verifyJwt()).toMatchObject({ ok: true });
     const reads = counts.findByLookup;
     expect(await verifyJwt()).toMatchObject({ ok: true });
@@ -228,8 +228,8 @@ describe("near cache", () => {
     });
     const clientId = `c-${randomUUID()}`;
     await service.create(admin, clientId, apiKey("value-7"));
-    await service.verifyProxyRequest(clientId, { headers: { "x-api-key": "value-7" } });
-    await service.verifyProxyRequest(clientId, { headers: { "x-api-key": "value-7" } });
+    await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "value-7" } });
+    await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "value-7" } });
     expect(shared.counts.findByLookup).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { SignJWT } from "jose";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   type CredentialService,
@@ -14,7 +14,7 @@ import {
 } from "../src/index.js";
 
 /** The actor every fixture acts as. */
-export const admin: Actor = { userId: "ops", clientIds: "*" };
+export const admin: Actor = { userId: "ops", clientIds: "*", scopes: ["resolve"] };
 
 /** Fresh master keys `k1` (the old key) and `k2` (the new one). */
 export function freshKeys(): { k1: MasterKey; k2: MasterKey } {

@@ -1,5 +1,5 @@
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import { type ReencryptionState, reencryptRegions, type StoredCredential } from "../src/index.js";
 import { openTokenState, sealTokenState } from "../src/target/token-state.js";
 import {
@@ -58,7 +58,7 @@ describe("reencryptRegions", () => {
     expect(saved.stores["us-east-1,us-west-2"]?.done).toBe(false);
     expect(saved.counts).toMatchObject({ scanned: 10, reencrypted: 10 });
     for (const { clientId, headers } of proxies) {
-      expect(await during.verifyProxyRequest(clientId, { headers: await headers() })).toMatchObject({
+      expect(await during.verifyProxyRequest(admin, clientId, { headers: await headers() })).toMatchObject({
         ok: true,
       });
     }
@@ -72,7 +72,7 @@ describe("reencryptRegions", () => {
     }
     const after = serviceOver(ring(keys.k2), regions);
     for (const { clientId, headers } of proxies) {
-      expect(await after.verifyProxyRequest(clientId, { headers: await headers() })).toMatchObject({
+      expect(await after.verifyProxyRequest(admin, clientId, { headers: await headers() })).toMatchObject({
         ok: true,
       });
     }

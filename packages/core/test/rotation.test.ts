@@ -1,5 +1,5 @@
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type CredentialStore,
   CredkitError,
@@ -42,7 +42,7 @@ async function expectAllVerify(
   proxies: Awaited<ReturnType<typeof seeded>>["proxies"],
 ) {
   for (const { clientId, headers } of proxies) {
-    expect(await service.verifyProxyRequest(clientId, { headers: await headers() })).toMatchObject({
+    expect(await service.verifyProxyRequest(admin, clientId, { headers: await headers() })).toMatchObject({
       ok: true,
     });
   }
@@ -121,7 +121,7 @@ describe("reencryptStore", () => {
     const during = serviceOver(keyring, { "eu-west-1": racing });
     const bearer = proxies[1] as (typeof proxies)[number];
     expect(
-      await during.verifyProxyRequest(bearer.clientId, { headers: await bearer.headers() }),
+      await during.verifyProxyRequest(admin, bearer.clientId, { headers: await bearer.headers() }),
     ).toMatchObject({
       ok: true,
       credential: { credentialAuthType: "bearer" },
@@ -240,13 +240,13 @@ describe("reencryptStore", () => {
       credentialVersion: 3,
     });
     expect(
-      await after.verifyProxyRequest(clientId, { headers: { authorization: "Bearer new-token" } }),
+      await after.verifyProxyRequest(admin, clientId, { headers: { authorization: "Bearer new-token" } }),
     ).toMatchObject({ ok: true });
     expect(
-      await after.verifyProxyRequest(clientId, { headers: { authorization: "Bearer bearer-u" } }),
+      await after.verifyProxyRequest(admin, clientId, { headers: { authorization: "Bearer bearer-u" } }),
     ).toMatchObject({ ok: false });
     expect(
-      await after.verifyProxyRequest(clientId, { headers: await (apiKey?.headers() ?? {}) }),
+      await after.verifyProxyRequest(admin, clientId, { headers: await (apiKey?.headers() ?? {}) }),
     ).toMatchObject({ ok: true });
     for (const record of await allRecords(store)) expect(keyIdsIn(record)).toEqual(["k2"]);
   });

@@ -113,7 +113,7 @@ describe("secret schemas", () => {
 });
 
 describe("create body", () => {
-  it("keeps the proxy/target matrix of DESIGN §3", () => {
+  it("keeps the proxy/target matrix", () => {
     expect(allowedAuthTypes.proxy).toEqual(["apiKey", "bearer", "jwt", "basicAuth", "jwtVerify"]);
     expect(allowedAuthTypes.target).not.toContain("jwtVerify");
   });

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-// The memory store is imported by path: a package dependency would make a cycle (it depends on core).
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   type CredentialStore,
@@ -10,7 +9,7 @@ import {
   type Keyring,
 } from "../src/index.js";
 
-const admin: Actor = { userId: "alice", clientIds: "*" };
+const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
 const k1 = randomBytes(32);
 const keyring: Keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: k1 }] });
 
@@ -116,7 +115,7 @@ describe("credential service", () => {
   it("enforces tenancy and validates client ids", async () => {
     const { service, clientId } = setup();
     const created = await service.create(admin, clientId, apiKeyBody());
-    const other: Actor = { userId: "bob", clientIds: ["someone-else"] };
+    const other: Actor = { userId: "bob", clientIds: ["someone-else"], scopes: ["resolve"] };
     await expect(service.get(other, clientId, created.credentialId)).rejects.toMatchObject({
       code: "FORBIDDEN",
     });

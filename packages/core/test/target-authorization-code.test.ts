@@ -1,14 +1,22 @@
 import { createHash } from "node:crypto";
+import {
+  admin,
+  authorizeAtMock,
+  type MockOAuth,
+  memoryStore,
+  startMockOAuth,
+  target,
+  targetService,
+  testClock,
+  testKeyring,
+} from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type CredentialStore,
   type Keyring,
   type StoredCredential,
   tokenStateIdentity,
 } from "../src/index.js";
-import { authorizeAtMock, type MockOAuth, startMockOAuth } from "./support/mock-oauth.js";
-import { admin, target, targetService, testClock, testKeyring } from "./support/target-service.js";
 
 let oauth: MockOAuth;
 beforeAll(async () => {
@@ -89,7 +97,7 @@ describe("oauth2 authorization_code: starting", () => {
     // Pending: hidden from lists unless asked for, and not resolvable.
     expect((await service.list(admin, clientId)).credentials).toEqual([]);
     expect((await service.list(admin, clientId, { includeTemporary: true })).credentials).toHaveLength(1);
-    await expect(service.resolveTargetAuth(clientId, created.credentialId)).rejects.toMatchObject({
+    await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toMatchObject({
       code: "REAUTHORIZATION_REQUIRED",
       message: expect.stringMatching(/waiting for authorization/),
     });
@@ -128,7 +136,7 @@ describe("oauth2 authorization_code: the callback", () => {
     expect(JSON.stringify(record)).not.toContain(state.refreshToken);
     expect(JSON.stringify(record)).not.toContain(state.access.token);
 
-    const auth = await setup.service.resolveTargetAuth(setup.clientId, created.credentialId);
+    const auth = await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
     expect(auth).toEqual({ headers: { Authorization: `Bearer ${state.access.token}` }, query: {} });
     expect((await setup.service.list(admin, setup.clientId)).credentials).toHaveLength(1);
   });
@@ -239,11 +247,11 @@ describe("oauth2 authorization_code: refresh", () => {
     const requests = oauth.tokenRequests();
 
     setup.clock.advance(3600_000 - 30_000 - 1);
-    await setup.service.resolveTargetAuth(setup.clientId, created.credentialId);
+    await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
     expect(oauth.tokenRequests()).toBe(requests);
 
     setup.clock.advance(2);
-    const refreshed = await setup.service.resolveTargetAuth(setup.clientId, created.credentialId);
+    const refreshed = await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
     expect(oauth.tokenRequests() - requests).toBe(1);
     expect(oauth.seen.at(-1)?.body).toMatchObject({
       grant_type: "refresh_token",
@@ -262,7 +270,7 @@ describe("oauth2 authorization_code: refresh", () => {
       delete (response.body as Record<string, unknown>).refresh_token;
     });
     setup.clock.advance(3600_000);
-    await setup.service.resolveTargetAuth(setup.clientId, created.credentialId);
+    await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
     expect(oauth.seen.at(-1)?.body.refresh_token).toBe(second.refreshToken);
     expect((await read()).refreshToken).toBe(second.refreshToken);
   });
@@ -305,7 +313,7 @@ describe("oauth2 authorization_code: refresh", () => {
     });
     interfere = true;
     clock.advance(3600_000);
-    await setup.service.resolveTargetAuth(setup.clientId, created.credentialId);
+    await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
     expect(interfere).toBe(false);
     const record = await store.get(setup.clientId, created.credentialId);
     expect(record?.version).toBe(4); // completed (2), re-sealed (3), refreshed (4)
@@ -322,21 +330,21 @@ describe("oauth2 authorization_code: refresh", () => {
       response.body = { error: "invalid_grant", error_description: "refresh token revoked" };
     });
     setup.clock.advance(3600_000);
-    await expect(setup.service.resolveTargetAuth(setup.clientId, created.credentialId)).rejects.toMatchObject(
-      {
-        code: "REAUTHORIZATION_REQUIRED",
-        message: expect.stringMatching(/needs re-authorization/),
-      },
-    );
+    await expect(
+      setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId),
+    ).rejects.toMatchObject({
+      code: "REAUTHORIZATION_REQUIRED",
+      message: expect.stringMatching(/needs re-authorization/),
+    });
     const view = await setup.service.get(admin, setup.clientId, created.credentialId);
     expect(view.credentialStatus).toBe("needs_reauthorization");
     expect((await setup.store.get(setup.clientId, created.credentialId))?.tokenState).toBeNull();
     const requests = oauth.tokenRequests();
-    await expect(setup.service.resolveTargetAuth(setup.clientId, created.credentialId)).rejects.toMatchObject(
-      {
-        code: "REAUTHORIZATION_REQUIRED",
-      },
-    );
+    await expect(
+      setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId),
+    ).rejects.toMatchObject({
+      code: "REAUTHORIZATION_REQUIRED",
+    });
     expect(oauth.tokenRequests()).toBe(requests);
 
     // Updating the secret starts a new authorization; completing it makes the credential active again.
@@ -352,7 +360,7 @@ describe("oauth2 authorization_code: refresh", () => {
       credentialStatus: "active",
     });
     await expect(
-      setup.service.resolveTargetAuth(setup.clientId, created.credentialId),
+      setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId),
     ).resolves.toMatchObject({
       headers: { Authorization: expect.stringMatching(/^Bearer /) },
     });
@@ -362,10 +370,10 @@ describe("oauth2 authorization_code: refresh", () => {
     const setup = clocked();
     const { created } = await authorized(setup);
     const before = stateOf(setup.keyring, await setup.store.get(setup.clientId, created.credentialId));
-    await setup.service.invalidateTargetToken(setup.clientId, created.credentialId);
+    await setup.service.invalidateTargetToken(admin, setup.clientId, created.credentialId);
     const kept = stateOf(setup.keyring, await setup.store.get(setup.clientId, created.credentialId));
     expect(kept).toEqual({ refreshToken: before.refreshToken });
-    await setup.service.resolveTargetAuth(setup.clientId, created.credentialId);
+    await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
     expect(oauth.seen.at(-1)?.body).toMatchObject({
       grant_type: "refresh_token",
       refresh_token: before.refreshToken,

@@ -1,8 +1,15 @@
+import {
+  admin,
+  type MockOAuth,
+  memoryStore,
+  startMockOAuth,
+  target,
+  targetService,
+  testClock,
+  testKeyring,
+} from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import { type CredentialStore, tokenStateIdentity } from "../src/index.js";
-import { type MockOAuth, startMockOAuth } from "./support/mock-oauth.js";
-import { admin, target, targetService, testClock, testKeyring } from "./support/target-service.js";
 
 let oauth: MockOAuth;
 beforeAll(async () => {
@@ -38,7 +45,7 @@ describe("oauth2 client_credentials", () => {
       clientCredentials({ scopes: ["read", "write"], audience: "https://api.example" }),
     );
     const before = oauth.seen.length;
-    const auth = await service.resolveTargetAuth(clientId, created.credentialId);
+    const auth = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(auth.query).toEqual({});
     expect(auth.headers.Authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
     const request = oauth.seen[before];
@@ -61,7 +68,7 @@ describe("oauth2 client_credentials", () => {
       clientCredentials({ tokenEndpointAuthMethod: "client_secret_post" }),
     );
     const before = oauth.seen.length;
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(oauth.seen[before]?.authorization).toBeUndefined();
     expect(oauth.seen[before]?.body).toEqual({
       grant_type: "client_credentials",
@@ -75,8 +82,8 @@ describe("oauth2 client_credentials", () => {
     const { service, store, keyring, clientId } = targetService({ now: clock.now });
     const created = await service.create(admin, clientId, clientCredentials());
     const start = oauth.tokenRequests();
-    const first = await service.resolveTargetAuth(clientId, created.credentialId);
-    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual(first);
+    const first = await service.resolveTargetAuth(admin, clientId, created.credentialId);
+    expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual(first);
     expect(oauth.tokenRequests() - start).toBe(1);
 
     const token = (first.headers.Authorization ?? "").slice("Bearer ".length);
@@ -92,10 +99,10 @@ describe("oauth2 client_credentials", () => {
     expect(view.credentialUpdatedAt).toBe(created.credentialUpdatedAt); // token writes are not user changes
 
     clock.advance(3600_000 - 30_000 - 1);
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(oauth.tokenRequests() - start).toBe(1);
     clock.advance(2);
-    const renewed = await service.resolveTargetAuth(clientId, created.credentialId);
+    const renewed = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(oauth.tokenRequests() - start).toBe(2);
     expect(renewed.headers.Authorization).toMatch(/^Bearer /);
   });
@@ -108,12 +115,12 @@ describe("oauth2 client_credentials", () => {
       delete (response.body as Record<string, unknown>).expires_in;
     });
     const start = oauth.tokenRequests();
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     clock.advance(120_000 - 30_000 - 1);
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(oauth.tokenRequests() - start).toBe(1);
     clock.advance(2);
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(oauth.tokenRequests() - start).toBe(2);
   });
 
@@ -125,9 +132,9 @@ describe("oauth2 client_credentials", () => {
       (response.body as Record<string, unknown>).expires_in = 10;
     });
     const start = oauth.tokenRequests();
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     clock.advance(4_999);
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(oauth.tokenRequests() - start).toBe(1);
   });
 
@@ -147,7 +154,7 @@ describe("oauth2 client_credentials", () => {
     try {
       const start = oauth.tokenRequests();
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => service.resolveTargetAuth(clientId, created.credentialId)),
+        Array.from({ length: 20 }, () => service.resolveTargetAuth(admin, clientId, created.credentialId)),
       );
       expect(oauth.tokenRequests() - start).toBe(1);
       expect(new Set(results.map((r) => r.headers.Authorization)).size).toBe(1);
@@ -161,13 +168,13 @@ describe("oauth2 client_credentials", () => {
     const { service, store, clientId } = targetService();
     const created = await service.create(admin, clientId, clientCredentials());
     const start = oauth.tokenRequests();
-    const first = await service.resolveTargetAuth(clientId, created.credentialId);
-    await service.invalidateTargetToken(clientId, created.credentialId);
+    const first = await service.resolveTargetAuth(admin, clientId, created.credentialId);
+    await service.invalidateTargetToken(admin, clientId, created.credentialId);
     expect((await store.get(clientId, created.credentialId))?.tokenState).toBeNull();
-    const second = await service.resolveTargetAuth(clientId, created.credentialId);
+    const second = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(oauth.tokenRequests() - start).toBe(2);
     expect(second.headers.Authorization).toMatch(/^Bearer /);
-    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual(second);
+    expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual(second);
     expect(first).toBeDefined();
 
     await service.update(admin, clientId, created.credentialId, {
@@ -179,7 +186,7 @@ describe("oauth2 client_credentials", () => {
       },
     });
     expect((await store.get(clientId, created.credentialId))?.tokenState).toBeNull();
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(oauth.tokenRequests() - start).toBe(3);
     expect(oauth.seen.at(-1)?.authorization).toBe(`Basic ${Buffer.from("other:s2").toString("base64")}`);
   });
@@ -189,13 +196,13 @@ describe("oauth2 client_credentials", () => {
     const created = await service.create(admin, clientId, clientCredentials());
     const once = await service.create(admin, clientId, { ...clientCredentials(), singleUse: true });
     const results = await Promise.allSettled(
-      Array.from({ length: 5 }, () => service.resolveTargetAuth(clientId, once.credentialId)),
+      Array.from({ length: 5 }, () => service.resolveTargetAuth(admin, clientId, once.credentialId)),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     await expect(service.get(admin, clientId, once.credentialId)).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
-    await service.resolveTargetAuth(clientId, created.credentialId); // the other one is untouched
+    await service.resolveTargetAuth(admin, clientId, created.credentialId); // the other one is untouched
   });
 });
 
@@ -204,7 +211,7 @@ describe("token requests are outbound requests", () => {
     const { service, clientId } = targetService({ allowHosts: [] });
     const created = await service.create(admin, clientId, clientCredentials());
     const start = oauth.tokenRequests();
-    await expect(service.resolveTargetAuth(clientId, created.credentialId)).rejects.toMatchObject({
+    await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toMatchObject({
       code: "OUTBOUND_REFUSED",
     });
     expect(oauth.tokenRequests() - start).toBe(0);
@@ -213,7 +220,7 @@ describe("token requests are outbound requests", () => {
   it("refuses a token response larger than the size limit", async () => {
     const { service, clientId } = targetService({ maxResponseBytes: 256 });
     const created = await service.create(admin, clientId, clientCredentials());
-    await expect(service.resolveTargetAuth(clientId, created.credentialId)).rejects.toMatchObject({
+    await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toMatchObject({
       code: "UPSTREAM_ERROR",
       message: expect.stringMatching(/larger than 256 bytes/),
     });
@@ -241,13 +248,15 @@ describe("token requests are outbound requests", () => {
         response.statusCode = status;
         response.body = body;
       });
-      const error = await service.resolveTargetAuth(clientId, created.credentialId).catch((e: unknown) => e);
+      const error = await service
+        .resolveTargetAuth(admin, clientId, created.credentialId)
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "UPSTREAM_ERROR" });
       const text = `${String(error)} ${JSON.stringify(error)} ${String((error as Error).cause ?? "")}`;
       for (const leak of leaks) expect(text).not.toContain(leak);
     }
     // Nothing was cached from the failures: the next (normal) answer is used.
-    await expect(service.resolveTargetAuth(clientId, created.credentialId)).resolves.toMatchObject({
+    await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).resolves.toMatchObject({
       headers: { Authorization: expect.stringMatching(/^Bearer /) },
     });
   });
@@ -276,9 +285,9 @@ describe("cross-process token refresh (two services over one store)", () => {
     const base = oauth.tokenRequests();
     oauth.setTokenDelay((n) => (n === base + 1 ? 600 : 0));
     try {
-      const slow = a.service.resolveTargetAuth(clientId, created.credentialId);
+      const slow = a.service.resolveTargetAuth(admin, clientId, created.credentialId);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const fast = await b.service.resolveTargetAuth(clientId, created.credentialId);
+      const fast = await b.service.resolveTargetAuth(admin, clientId, created.credentialId);
       const late = await slow;
       expect(oauth.tokenRequests() - base).toBe(2);
       expect(fast.headers.Authorization).toBe("Bearer fenced-1");

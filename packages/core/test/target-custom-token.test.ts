@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { admin, target, targetService, testClock } from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, target, targetService, testClock } from "./support/target-service.js";
 
 interface Seen {
   method: string;
@@ -72,7 +72,7 @@ describe("customToken", () => {
       }),
     );
     const start = seen.length;
-    const auth = await service.resolveTargetAuth(clientId, created.credentialId);
+    const auth = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(auth).toEqual({ headers: { "X-Auth": `Token nested-${issued}` }, query: {} });
     const request = seen[start];
     expect(request?.method).toBe("POST");
@@ -82,10 +82,10 @@ describe("customToken", () => {
 
     // The lifetime came from expiresInPath (a numeric string, 120 s): cached until 30 s before it ends.
     clock.advance(90_000 - 1);
-    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual(auth);
+    expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual(auth);
     expect(seen.length - start).toBe(1);
     clock.advance(2);
-    expect(await service.resolveTargetAuth(clientId, created.credentialId)).not.toEqual(auth);
+    expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).not.toEqual(auth);
     expect(seen.length - start).toBe(2);
   });
 
@@ -105,11 +105,11 @@ describe("customToken", () => {
       customToken("/flat?kind=get", { method: "GET", body: "ignored" }),
     );
     const start = seen.length;
-    const posted = await service.resolveTargetAuth(clientId, post.credentialId);
+    const posted = await service.resolveTargetAuth(admin, clientId, post.credentialId);
     expect(posted.headers.Authorization).toMatch(/^Bearer flat-\d+$/);
     expect(seen[start]).toMatchObject({ method: "POST", body: "grant=yes&x=1" });
     expect(seen[start]?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
-    await service.resolveTargetAuth(clientId, get.credentialId);
+    await service.resolveTargetAuth(admin, clientId, get.credentialId);
     expect(seen[start + 1]).toMatchObject({ method: "GET", url: "/flat?kind=get", body: "" });
   });
 
@@ -119,12 +119,12 @@ describe("customToken", () => {
     const withTtl = await service.create(admin, clientId, customToken("/flat", { ttlSeconds: 600 }));
     const withDefault = await service.create(admin, clientId, customToken("/flat"));
     const start = seen.length;
-    await service.resolveTargetAuth(clientId, withTtl.credentialId);
-    await service.resolveTargetAuth(clientId, withDefault.credentialId);
+    await service.resolveTargetAuth(admin, clientId, withTtl.credentialId);
+    await service.resolveTargetAuth(admin, clientId, withDefault.credentialId);
     clock.advance(60_000 - 30_000 + 1); // past the default's refresh point, well within 600 s
-    await service.resolveTargetAuth(clientId, withTtl.credentialId);
+    await service.resolveTargetAuth(admin, clientId, withTtl.credentialId);
     expect(seen.length - start).toBe(2);
-    await service.resolveTargetAuth(clientId, withDefault.credentialId);
+    await service.resolveTargetAuth(admin, clientId, withDefault.credentialId);
     expect(seen.length - start).toBe(3);
   });
 
@@ -133,7 +133,7 @@ describe("customToken", () => {
     const created = await service.create(admin, clientId, customToken("/flat"));
     const start = seen.length;
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => service.resolveTargetAuth(clientId, created.credentialId)),
+      Array.from({ length: 20 }, () => service.resolveTargetAuth(admin, clientId, created.credentialId)),
     );
     expect(seen.length - start).toBe(1);
     expect(new Set(results.map((r) => r.headers.Authorization)).size).toBe(1);
@@ -146,7 +146,9 @@ describe("customToken", () => {
   ])("fails %s with an UPSTREAM_ERROR that quotes nothing it received", async (path, message) => {
     const { service, clientId } = targetService();
     const created = await service.create(admin, clientId, customToken(path, { tokenPath: "data.token" }));
-    const error = await service.resolveTargetAuth(clientId, created.credentialId).catch((e: unknown) => e);
+    const error = await service
+      .resolveTargetAuth(admin, clientId, created.credentialId)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "UPSTREAM_ERROR", message: expect.stringMatching(message) });
     expect(`${String(error)} ${JSON.stringify(error)}`).not.toMatch(/LEAK/);
   });

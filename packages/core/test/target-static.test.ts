@@ -1,5 +1,6 @@
+import { admin, target, targetService } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { admin, target, targetService } from "./support/target-service.js";
+import { systemActor } from "../src/index.js";
 
 describe("resolveTargetAuth: static target credentials", () => {
   it.each([
@@ -21,11 +22,11 @@ describe("resolveTargetAuth: static target credentials", () => {
   ])("%s → its headers and query", async (authType, secret, expected) => {
     const { service, clientId } = targetService();
     const created = await service.create(admin, clientId, target(authType, secret));
-    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual(expected);
+    expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual(expected);
     // The result is a fresh object: mutating it changes nothing for the next caller.
-    const first = await service.resolveTargetAuth(clientId, created.credentialId);
+    const first = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     first.headers.Injected = "x";
-    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual(expected);
+    expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual(expected);
   });
 
   it("resolves `none` created without a secret, and shows every static credential as active", async () => {
@@ -36,7 +37,7 @@ describe("resolveTargetAuth: static target credentials", () => {
       authType: "none",
     });
     expect(created.credentialStatus).toBe("active");
-    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual({
+    expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual({
       headers: {},
       query: {},
     });
@@ -50,22 +51,26 @@ describe("resolveTargetAuth: static target credentials", () => {
       authType: "bearer",
       secret: { token: "proxy-secret-1" },
     });
-    await expect(service.resolveTargetAuth(clientId, proxy.credentialId)).rejects.toMatchObject({
+    await expect(service.resolveTargetAuth(admin, clientId, proxy.credentialId)).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
     });
     const created = await service.create(admin, clientId, target("bearer", { token: "t-1" }));
-    await expect(service.resolveTargetAuth(`${clientId}-other`, created.credentialId)).rejects.toMatchObject({
-      code: "NOT_FOUND",
-    });
     await expect(
-      service.resolveTargetAuth(clientId, "eu-west-1.AAAAAAAAAAAAAAAAAAAAAA"),
+      service.resolveTargetAuth(admin, `${clientId}-other`, created.credentialId),
     ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
-    await expect(service.resolveTargetAuth(clientId, "not-an-id")).rejects.toMatchObject({
+    await expect(
+      service.resolveTargetAuth(admin, clientId, "eu-west-1.AAAAAAAAAAAAAAAAAAAAAA"),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
-    await expect(service.resolveTargetAuth("bad client id!", created.credentialId)).rejects.toMatchObject({
+    await expect(service.resolveTargetAuth(admin, clientId, "not-an-id")).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(
+      service.resolveTargetAuth(admin, "bad client id!", created.credentialId),
+    ).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
     });
   });
@@ -73,9 +78,9 @@ describe("resolveTargetAuth: static target credentials", () => {
   it("uses the new secret right after an update", async () => {
     const { service, clientId } = targetService();
     const created = await service.create(admin, clientId, target("bearer", { token: "old-token" }));
-    await service.resolveTargetAuth(clientId, created.credentialId);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
     await service.update(admin, clientId, created.credentialId, { secret: { token: "new-token" } });
-    expect(await service.resolveTargetAuth(clientId, created.credentialId)).toEqual({
+    expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual({
       headers: { Authorization: "Bearer new-token" },
       query: {},
     });
@@ -89,7 +94,7 @@ describe("resolveTargetAuth: static target credentials", () => {
       target("bearer", { token: "once" }, { singleUse: true }),
     );
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, () => service.resolveTargetAuth(clientId, created.credentialId)),
+      Array.from({ length: 20 }, () => service.resolveTargetAuth(admin, clientId, created.credentialId)),
     );
     const won = results.filter((r) => r.status === "fulfilled");
     expect(won).toHaveLength(1);
@@ -105,12 +110,12 @@ describe("resolveTargetAuth: static target credentials", () => {
     const { service, store, clientId } = targetService();
     const a = await service.create(admin, clientId, target("bearer", { token: "token-of-a" }));
     const b = await service.create(admin, clientId, target("bearer", { token: "token-of-b" }));
-    await service.resolveTargetAuth(clientId, a.credentialId); // A's secret is now decrypted and cached
+    await service.resolveTargetAuth(admin, clientId, a.credentialId); // A's secret is now decrypted and cached
     const recordA = await store.get(clientId, a.credentialId);
     const recordB = await store.get(clientId, b.credentialId);
     if (!recordA || !recordB) throw new Error("missing record");
     await store.update({ ...recordB, secret: recordA.secret, version: 2 }, 1);
-    await expect(service.resolveTargetAuth(clientId, b.credentialId)).rejects.toMatchObject({
+    await expect(service.resolveTargetAuth(admin, clientId, b.credentialId)).rejects.toMatchObject({
       code: "DECRYPTION_FAILED",
     });
   });
@@ -118,7 +123,39 @@ describe("resolveTargetAuth: static target credentials", () => {
   it("does nothing on invalidateTargetToken for a static credential", async () => {
     const { service, clientId } = targetService();
     const created = await service.create(admin, clientId, target("bearer", { token: "t" }));
-    await service.invalidateTargetToken(clientId, created.credentialId);
+    await service.invalidateTargetToken(admin, clientId, created.credentialId);
     expect((await service.get(admin, clientId, created.credentialId)).credentialVersion).toBe(1);
+  });
+});
+
+describe("resolveTargetAuth and invalidateTargetToken: the caller", () => {
+  it("needs access to the client and the resolve scope; a system actor has both", async () => {
+    const { service, clientId } = targetService();
+    const created = await service.create(admin, clientId, target("bearer", { token: "t" }));
+    const id = created.credentialId;
+    const noScope = { userId: "u", clientIds: "*" as const, scopes: [] };
+    const otherClient = { userId: "u", clientIds: ["other"], scopes: ["resolve" as const] };
+    for (const actor of [noScope, otherClient]) {
+      await expect(service.resolveTargetAuth(actor, clientId, id)).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
+      await expect(service.invalidateTargetToken(actor, clientId, id)).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
+    }
+    await expect(service.verifyProxyRequest(otherClient, clientId, { headers: {} })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    expect(await service.resolveTargetAuth(systemActor(), clientId, id)).toMatchObject({
+      headers: { Authorization: "Bearer t" },
+    });
+    await expect(
+      service.resolveTargetAuth(systemActor({ clientIds: ["other"] }), clientId, id),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    // Verification needs no scope: a proxy checking incoming requests does not read secrets.
+    expect(await service.verifyProxyRequest(noScope, clientId, { headers: {} })).toEqual({
+      ok: false,
+      reason: "NO_CREDENTIAL",
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it, vi } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   type CredentialStore,
@@ -9,7 +9,7 @@ import {
   type Keyring,
 } from "../src/index.js";
 
-const admin: Actor = { userId: "alice", clientIds: "*" };
+const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
 const k1 = { id: "k1", key: randomBytes(32) };
 const k2 = { id: "k2", key: randomBytes(32) };
 
@@ -42,24 +42,28 @@ describe("verifyProxyRequest", () => {
       clientId,
       proxy("apiKey", { keyName: "X-Api-Key", keyValue: "k-1" }),
     );
-    const ok = await service.verifyProxyRequest(clientId, { headers: { "x-api-key": "k-1" } });
+    const ok = await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "k-1" } });
     expect(ok).toEqual({ ok: true, credential: created });
-    expect(await service.verifyProxyRequest(clientId, { headers: { "X-API-KEY": "k-1" } })).toMatchObject({
+    expect(
+      await service.verifyProxyRequest(admin, clientId, { headers: { "X-API-KEY": "k-1" } }),
+    ).toMatchObject({
       ok: true,
     });
-    expect(await service.verifyProxyRequest(clientId, { headers: { "x-api-key": "k-2" } })).toEqual({
+    expect(await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "k-2" } })).toEqual({
       ok: false,
       reason: "NO_CREDENTIAL",
     });
-    expect(await service.verifyProxyRequest(clientId, { headers: { "x-other-key": "k-1" } })).toMatchObject({
-      ok: false,
-    });
     expect(
-      await service.verifyProxyRequest(`${clientId}-other`, { headers: { "x-api-key": "k-1" } }),
+      await service.verifyProxyRequest(admin, clientId, { headers: { "x-other-key": "k-1" } }),
     ).toMatchObject({
       ok: false,
     });
-    expect(await service.verifyProxyRequest(clientId, { headers: {} })).toEqual({
+    expect(
+      await service.verifyProxyRequest(admin, `${clientId}-other`, { headers: { "x-api-key": "k-1" } }),
+    ).toMatchObject({
+      ok: false,
+    });
+    expect(await service.verifyProxyRequest(admin, clientId, { headers: {} })).toEqual({
       ok: false,
       reason: "NO_CREDENTIAL",
     });
@@ -72,7 +76,7 @@ describe("verifyProxyRequest", () => {
     await service.create(admin, clientId, proxy("jwt", { token: jwt }));
     await service.create(admin, clientId, proxy("basicAuth", { username: "svc", password: "pa:ss" }));
     const verify = (authorization: string) =>
-      service.verifyProxyRequest(clientId, { headers: { authorization } });
+      service.verifyProxyRequest(admin, clientId, { headers: { authorization } });
     expect(await verify("Bearer opaque-token")).toMatchObject({
       ok: true,
       credential: { credentialAuthType: "bearer" },
@@ -101,7 +105,7 @@ describe("verifyProxyRequest", () => {
       secret: { keyName: "X-Api-Key", keyValue: "target-key" },
     });
     expect(
-      await service.verifyProxyRequest(clientId, { headers: { "x-api-key": "target-key" } }),
+      await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "target-key" } }),
     ).toMatchObject({
       ok: false,
     });
@@ -111,7 +115,7 @@ describe("verifyProxyRequest", () => {
       proxy("bearer", { token: "denied" }, { credentialDefaultRuleEffect: "deny" }),
     );
     expect(
-      await service.verifyProxyRequest(clientId, { headers: { authorization: "Bearer denied" } }),
+      await service.verifyProxyRequest(admin, clientId, { headers: { authorization: "Bearer denied" } }),
     ).toEqual({
       ok: false,
       reason: "DENIED",
@@ -121,7 +125,7 @@ describe("verifyProxyRequest", () => {
     if (!record) throw new Error("missing record");
     await store.update({ ...record, temporary: true, expiresAt: Date.now() + 60_000, version: 2 }, 1);
     expect(
-      await service.verifyProxyRequest(clientId, { headers: { authorization: "Bearer pending" } }),
+      await service.verifyProxyRequest(admin, clientId, { headers: { authorization: "Bearer pending" } }),
     ).toEqual({
       ok: false,
       reason: "INVALID",
@@ -137,14 +141,16 @@ describe("verifyProxyRequest", () => {
     );
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        service.verifyProxyRequest(clientId, { headers: { "x-key": "once" } }),
+        service.verifyProxyRequest(admin, clientId, { headers: { "x-key": "once" } }),
       ),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect((await service.list(admin, clientId)).credentials).toHaveLength(0);
-    expect(await service.verifyProxyRequest(clientId, { headers: { "x-key": "once" } })).toMatchObject({
-      ok: false,
-    });
+    expect(await service.verifyProxyRequest(admin, clientId, { headers: { "x-key": "once" } })).toMatchObject(
+      {
+        ok: false,
+      },
+    );
   });
 
   it("follows secret changes and deletes", async () => {
@@ -152,7 +158,7 @@ describe("verifyProxyRequest", () => {
     const { credentialId } = await service.create(admin, clientId, proxy("bearer", { token: "old" }));
     await service.update(admin, clientId, credentialId, { secret: { token: "new" } });
     const verify = (token: string) =>
-      service.verifyProxyRequest(clientId, { headers: { authorization: `Bearer ${token}` } });
+      service.verifyProxyRequest(admin, clientId, { headers: { authorization: `Bearer ${token}` } });
     expect(await verify("old")).toMatchObject({ ok: false });
     expect(await verify("new")).toMatchObject({ ok: true });
     await service.delete(admin, clientId, credentialId);
@@ -172,7 +178,7 @@ describe("verifyProxyRequest", () => {
       keyring: createKeyring({ activeKeyId: "k2", keys: [k1, k2] }),
     });
     expect(
-      await after.verifyProxyRequest(before.clientId, { headers: { "x-key": "rotating" } }),
+      await after.verifyProxyRequest(admin, before.clientId, { headers: { "x-key": "rotating" } }),
     ).toMatchObject({ ok: true });
   });
 
@@ -191,7 +197,7 @@ describe("verifyProxyRequest", () => {
       const lookups = vi.spyOn(s.store, "findByLookup");
       const decrypts = vi.spyOn(s.keyring, "decrypt");
       const list = vi.spyOn(s.store, "list");
-      const result = await s.service.verifyProxyRequest(s.clientId, {
+      const result = await s.service.verifyProxyRequest(admin, s.clientId, {
         headers: { "x-key": "v-0", "user-agent": "curl/8", accept: "*/*" },
       });
       expect(result.ok).toBe(true);

@@ -90,7 +90,7 @@ const credentialId: OperationParameter = {
 const collection = "/clients/{clientId}/credentials";
 const item = `${collection}/{credentialId}`;
 
-/** The credential operations (DESIGN §2). */
+/** The credential operations: the REST API the router serves and the OpenAPI document describes. */
 export const operations: readonly Operation[] = [
   {
     operationId: "listCredentials",

@@ -1,12 +1,5 @@
 import type { Actor, AuditSink, CredentialService } from "@credkit/core";
-import {
-  assertClientAccess,
-  CredkitError,
-  checkJsonBounds,
-  invalid,
-  parseOrThrow,
-  verifyRequestBody,
-} from "@credkit/core";
+import { CredkitError, checkJsonBounds, invalid, parseOrThrow, verifyRequestBody } from "@credkit/core";
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { renderDocsPage } from "./docs-page.js";
 import { type ErrorObserver, errorHandler } from "./http-errors.js";
@@ -30,7 +23,7 @@ import {
   parseLimit,
   requireJsonBody,
 } from "./request-params.js";
-import { type Authenticate, type AuthenticatedActor, tokenFromHeader } from "./token-auth.js";
+import { type Authenticate, tokenFromHeader } from "./token-auth.js";
 
 /** Options of {@link createCredkitRouter}. */
 export interface CredkitRouterOptions {
@@ -94,15 +87,8 @@ function requireValidText(_req: unknown, _res: unknown, buf: Buffer, encoding: s
   }
 }
 
-/** FORBIDDEN unless the actor's token carries the `resolve` scope (the routes that use secrets). */
-function requireResolveScope(actor: Actor): void {
-  if (!((actor as Partial<AuthenticatedActor>).scopes ?? []).includes("resolve")) {
-    throw new CredkitError("FORBIDDEN", 'This token lacks the "resolve" scope this route requires');
-  }
-}
-
 /**
- * The credential API as an Express router: the endpoints of DESIGN §2 (credentials, verify, resolve,
+ * The credential API as an Express router: the endpoints of `operations` (credentials, verify, resolve,
  * the OAuth callback) plus `/openapi.json` and `/docs`. Mount it anywhere
  * (`app.use("/api", createCredkitRouter(...))`). Parsing, auth and error mapping happen here;
  * everything else is the service's. Paths it does not serve fall through to the host app's later
@@ -177,10 +163,8 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
       sendCredential(res, 200, updated);
     },
     async verifyProxyRequest(req, res, actor) {
-      const clientId = param(req, "clientId");
-      assertClientAccess(actor, clientId);
       const body = parseOrThrow(verifyRequestBody, req.body);
-      const result = await service.verifyProxyRequest(clientId, body, actor);
+      const result = await service.verifyProxyRequest(actor, param(req, "clientId"), body);
       res.json(
         result.ok
           ? { allowed: true, credential: result.credential, ...(result.degraded ? { degraded: true } : {}) }
@@ -192,17 +176,11 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
       res.json({ message: "Success" });
     },
     async resolveTargetAuth(req, res, actor) {
-      // The one route that answers with secret material: a scope on top of client access.
-      requireResolveScope(actor);
-      const clientId = param(req, "clientId");
-      assertClientAccess(actor, clientId);
-      res.json(await service.resolveTargetAuth(clientId, param(req, "credentialId"), actor));
+      // The one route that answers with secret material: the service checks the `resolve` scope.
+      res.json(await service.resolveTargetAuth(actor, param(req, "clientId"), param(req, "credentialId")));
     },
     async invalidateTargetToken(req, res, actor) {
-      requireResolveScope(actor);
-      const clientId = param(req, "clientId");
-      assertClientAccess(actor, clientId);
-      await service.invalidateTargetToken(clientId, param(req, "credentialId"));
+      await service.invalidateTargetToken(actor, param(req, "clientId"), param(req, "credentialId"));
       res.json({ message: "Success" });
     },
     async completeAuthorization(req, res) {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { Actor } from "@credkit/core";
+import type { Actor, ActorScope } from "@credkit/core";
 import type { Request } from "express";
 
 /** One API token: who it acts as, which clients it may touch (`"*"` = all), and its scopes. */
@@ -7,13 +7,12 @@ export interface UserToken {
   token: string;
   userId: string;
   clientIds: readonly string[] | "*";
-  scopes?: readonly string[];
+  /** See `actorScopes` in `@credkit/core`; default none. */
+  scopes?: readonly ActorScope[];
 }
 
-/** The actor a request authenticated as, with the token's scopes. */
-export interface AuthenticatedActor extends Actor {
-  scopes: readonly string[];
-}
+/** The actor a request authenticated as (its token's scopes are the actor's `scopes`). */
+export type AuthenticatedActor = Actor;
 
 /** Finds who a request is; null when it carries no known token (the router answers 401). */
 export type Authenticate = (req: Request) => Promise<AuthenticatedActor | null> | AuthenticatedActor | null;

@@ -7,10 +7,10 @@ import {
   createOutboundFetch,
 } from "@credkit/core";
 import { memoryStore } from "@credkit/storage-memory";
+import { authorizeAtMock, type MockOAuth, startMockOAuth } from "@credkit/test-support";
 import express from "express";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authorizeAtMock, type MockOAuth, startMockOAuth } from "../../core/test/support/mock-oauth.js";
 import { createCredkitRouter, tokenAuthenticator } from "../src/index.js";
 import { contract } from "./app.js";
 

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { CredkitError, storageUnavailable } from "@credkit/core";
 import { type StoreContext, storeName } from "./context.js";
 import { condition, num, str } from "./expression.js";
@@ -37,39 +37,6 @@ export async function acquireLease(
             ":now": num(now),
             ":owner": str(owner),
           }),
-        }),
-      ),
-    ),
-  );
-}
-
-/** `extendLease`: one conditional UpdateItem, only while `owner` holds the lease. */
-export async function extendLease(
-  ctx: StoreContext,
-  name: string,
-  owner: string,
-  ttlMs: number,
-): Promise<boolean> {
-  const now = ctx.now();
-  const expiresAt = now + positive(ttlMs);
-  const update = "SET #exp = :expiresAt, #ttl = :ttl";
-  const values = {
-    ":now": num(now),
-    ":owner": str(owner),
-    ":expiresAt": num(expiresAt),
-    ":ttl": num(ttlSeconds(expiresAt)),
-  };
-  const { ExpressionAttributeNames, ExpressionAttributeValues } = condition(`${update} ${heldBy}`, values);
-  return answered(
-    await attemptWrite(
-      ctx.client.send(
-        new UpdateItemCommand({
-          TableName: ctx.tableName,
-          Key: leaseKey(name),
-          UpdateExpression: update,
-          ConditionExpression: heldBy,
-          ExpressionAttributeNames,
-          ExpressionAttributeValues,
         }),
       ),
     ),

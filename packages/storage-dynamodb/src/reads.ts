@@ -1,6 +1,6 @@
 import { GetItemCommand, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { ListOptions, Page, ScanOptions, StoredCredential } from "@credkit/core";
-import { CredkitError } from "@credkit/core";
+import { assertPageLimit } from "@credkit/core";
 import type { StoreContext } from "./context.js";
 import { decodeCursor, encodeCursor, invalidCursor } from "./cursor.js";
 import { namesIn, num, str, valuesIn } from "./expression.js";
@@ -115,10 +115,6 @@ function liveRecord(item: Item | undefined, now: number): StoredCredential | nul
 
 // DynamoDB rejects a Limit below 1 with a ValidationException, which would read as an outage.
 function pageLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new CredkitError("VALIDATION_ERROR", "limit must be a positive integer", {
-      errors: [{ path: "limit", message: "Must be a positive integer" }],
-    });
-  }
+  assertPageLimit(limit);
   return limit;
 }

@@ -4,7 +4,7 @@ import { CredkitError } from "@credkit/core";
 import { type DynamoDbStoreConfig, defaultMaxRaceRetries } from "./config.js";
 import { type StoreContext, storeName } from "./context.js";
 import { createRecord } from "./create.js";
-import { acquireLease, extendLease, releaseLease } from "./leases.js";
+import { acquireLease, releaseLease } from "./leases.js";
 import { findRecordByLookup, getRecord, listRecords, scanRecords } from "./reads.js";
 import { removeRecord } from "./remove.js";
 import { guard } from "./sdk-errors.js";
@@ -39,7 +39,6 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
     findByLookup: (clientId, lookupHash) => findRecordByLookup(ctx, clientId, lookupHash),
     scan: (options) => scanRecords(ctx, options),
     acquireLease: (name, owner, ttlMs) => acquireLease(ctx, name, owner, ttlMs),
-    extendLease: (name, owner, ttlMs) => extendLease(ctx, name, owner, ttlMs),
     releaseLease: (name, owner) => releaseLease(ctx, name, owner),
     async ping() {
       await guard(ctx.client.send(new GetItemCommand({ TableName: ctx.tableName, Key: pingKey })));

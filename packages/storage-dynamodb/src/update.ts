@@ -1,6 +1,6 @@
 import { PutItemCommand, type TransactWriteItem, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import type { StoredCredential } from "@credkit/core";
-import { CredkitError, storageUnavailable } from "@credkit/core";
+import { assertVersionStep, storageUnavailable } from "@credkit/core";
 import { lookupTaken, versionConflict } from "./conflicts.js";
 import { raceBackoff, type StoreContext, storeName } from "./context.js";
 import { condition, liveCondition, num, str } from "./expression.js";
@@ -39,9 +39,7 @@ export async function updateRecord(
   expectedVersion: number,
   previousLookupHash?: string | null,
 ): Promise<StoredCredential | null> {
-  if (next.version !== expectedVersion + 1) {
-    throw new CredkitError("INTERNAL", "update: next.version must be expectedVersion + 1");
-  }
+  assertVersionStep(next, expectedVersion);
   const moves = previousLookupHash !== undefined && previousLookupHash !== next.lookupHash;
   for (let attempt = 0; ; attempt++) {
     const first: Step = moves

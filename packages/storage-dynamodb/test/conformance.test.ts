@@ -14,6 +14,17 @@ storeConformanceSuite("dynamodb", {
     await table;
     return dynamoDbStore({ client, tableName });
   },
+  async makeStoreAt(now) {
+    table ??= createCredkitTable(client, tableName);
+    await table;
+    return dynamoDbStore({ client, tableName, now });
+  },
+  // A client of a closed port that tries once: every request fails to connect.
+  makeFailingStore: () =>
+    dynamoDbStore({
+      client: localClient({ endpoint: "http://127.0.0.1:9", maxAttempts: 1 }),
+      tableName,
+    }),
   readRaw: () => dumpTable(client, tableName),
   async cleanup() {
     await client.send(new DeleteTableCommand({ TableName: tableName }));

@@ -1,6 +1,9 @@
 import {
+  assertPageLimit,
+  assertVersionStep,
   type CredentialStore,
   CredkitError,
+  isExpired,
   type ListOptions,
   type Page,
   type ScanOptions,
@@ -28,19 +31,11 @@ interface Lease {
   expiresAt: number;
 }
 
-const maxPageSize = 1000;
-
 // A StoredCredential holds only primitive fields, so a spread is a full copy, and far cheaper than
 // structuredClone on the verification hot path.
 const copy = (record: StoredCredential): StoredCredential => ({ ...record });
 
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) {
-    throw new CredkitError("VALIDATION_ERROR", `limit must be an integer from 1 to ${maxPageSize}`, {
-      errors: [{ path: "limit", message: `An integer from 1 to ${maxPageSize}` }],
-    });
-  }
-}
+const checkLimit = assertPageLimit;
 
 function checkTtl(ttlMs: number): void {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
@@ -54,7 +49,8 @@ function checkTtl(ttlMs: number): void {
  * An in-process {@link CredentialStore} over Maps: the embedded default, and the reference the other
  * adapters are compared with. Every method runs synchronously to completion before its promise settles,
  * so each one is atomic within this process (and this store is not shared across processes). Records
- * are deep-copied in and out, so callers can never mutate what is stored. Expired records are treated
+ * are copied in and out (a spread: every field is a primitive), so callers can never mutate what is
+ * stored (the conformance suite pins it). Expired records (`expiresAt <= now`, core's `isExpired`) are treated
  * as absent and removed when an operation comes across them; there is no timer.
  */
 export function memoryStore(config: MemoryStoreConfig = {}) {
@@ -63,9 +59,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
   const clientIds = new SortedKeys();
   const leases = new Map<string, Lease>();
 
-  function isExpired(record: StoredCredential): boolean {
-    return record.expiresAt !== null && record.expiresAt <= now();
-  }
+  const expired = (record: StoredCredential) => isExpired(record, now());
 
   function clientFor(clientId: string): ClientRecords {
     let client = clients.get(clientId);
@@ -95,7 +89,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
     const client = clients.get(clientId);
     const record = client?.records.get(credentialId);
     if (!client || !record) return null;
-    if (isExpired(record)) {
+    if (expired(record)) {
       remove(clientId, client, record);
       return null;
     }
@@ -165,6 +159,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
     },
 
     async update(next: StoredCredential, expectedVersion: number): Promise<StoredCredential | null> {
+      assertVersionStep(next, expectedVersion);
       const current = live(next.clientId, next.credentialId);
       if (!current) return null;
       if (current.version !== expectedVersion) {
@@ -236,14 +231,6 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       const held = leases.get(name);
       if (held && held.expiresAt > now() && held.owner !== owner) return false;
       leases.set(name, { owner, expiresAt: now() + ttlMs });
-      return true;
-    },
-
-    async extendLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
-      checkTtl(ttlMs);
-      const held = leases.get(name);
-      if (!held || held.owner !== owner || held.expiresAt <= now()) return false;
-      held.expiresAt = now() + ttlMs;
       return true;
     },
 

@@ -14,4 +14,8 @@ async function readRaw(store: CredentialStore): Promise<string> {
   return JSON.stringify(items);
 }
 
-storeConformanceSuite("memory", { makeStore: () => memoryStore(), readRaw });
+storeConformanceSuite("memory", {
+  makeStore: () => memoryStore(),
+  makeStoreAt: (clock) => memoryStore({ clock }),
+  readRaw,
+});

@@ -1,4 +1,4 @@
-import { CredkitError, type StoredCredential } from "@credkit/core";
+import { CredkitError, isExpired, type StoredCredential } from "@credkit/core";
 
 /** The Lua arguments describing a record: what the scripts read besides the opaque JSON. */
 export function recordArgs(record: StoredCredential): {
@@ -16,9 +16,9 @@ export function recordArgs(record: StoredCredential): {
   };
 }
 
-/** True while `record` may be returned: no `expiresAt`, or `expiresAt` not yet in the past. */
+/** True while `record` may be returned: core's one expiry rule (`expiresAt <= now` is expired). */
 export function isLive(record: StoredCredential, now: number): boolean {
-  return record.expiresAt === null || record.expiresAt >= now;
+  return !isExpired(record, now);
 }
 
 /** Parses a stored record JSON; a corrupt value is an internal error, never silently skipped. */

@@ -1,4 +1,6 @@
 import {
+  assertPageLimit,
+  assertVersionStep,
   type CredentialStore,
   CredkitError,
   type ListOptions,
@@ -17,7 +19,6 @@ import { runScript } from "./run-script.js";
 import {
   acquireLeaseScript,
   createScript,
-  extendLeaseScript,
   findByLookupScript,
   listScript,
   releaseLeaseScript,
@@ -147,11 +148,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
 
     update: (next, expectedVersion) =>
       guarded(async () => {
-        if (next.version !== expectedVersion + 1) {
-          throw new CredkitError("VALIDATION_ERROR", "next.version must be expectedVersion + 1", {
-            errors: [{ path: "version", message: `Expected ${expectedVersion + 1}` }],
-          });
-        }
+        assertVersionStep(next, expectedVersion);
         const args = recordArgs(next);
         const reply = await runScript(client, updateScript, clientKeys(next.clientId, next.credentialId), [
           next.credentialId,
@@ -223,12 +220,6 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
           (await runScript(client, acquireLeaseScript, [keys.lease(name)], [owner, checkTtl(ttlMs)])) === 1,
       ),
 
-    extendLease: (name, owner, ttlMs) =>
-      guarded(
-        async () =>
-          (await runScript(client, extendLeaseScript, [keys.lease(name)], [owner, checkTtl(ttlMs)])) === 1,
-      ),
-
     releaseLease: (name, owner) =>
       guarded(async () => (await runScript(client, releaseLeaseScript, [keys.lease(name)], [owner])) === 1),
 
@@ -247,11 +238,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
 }
 
 function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new CredkitError("VALIDATION_ERROR", "limit must be an integer from 1 to 1000", {
-      errors: [{ path: "limit", message: "An integer from 1 to 1000" }],
-    });
-  }
+  assertPageLimit(limit);
   return limit;
 }
 

@@ -31,7 +31,8 @@ local function hmget(key, ...)
   end
   return values
 end
-local function live(x, now) return (not x) or tonumber(x) >= now end
+-- core's expiry rule: expiresAt <= now is expired (isExpired in @credkit/core).
+local function live(x, now) return (not x) or tonumber(x) > now end
 local function dropLookup(hash, id)
   if not hash then return end
   local k = lookupKey(hash)
@@ -169,18 +170,6 @@ export const acquireLeaseScript = leaseScript(
 local cur = redis.call('GET', KEYS[1])
 if (not cur) or cur == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-`,
-);
-
-/** extendLease. KEYS: lease. ARGV: owner, ttlMs. 1 if extended. */
-export const extendLeaseScript = leaseScript(
-  "extendLease",
-  `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
 return 0

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
 import { inject } from "vitest";
-import { redisClientOptions, redisClusterOptions } from "../src/index.js";
+import { type RedisStore, redisClientOptions, redisClusterOptions, redisStore } from "../src/index.js";
 
 /** A client of the shared standalone server, with the recommended options. */
 export function standaloneClient(): Redis {
@@ -22,4 +22,25 @@ export function clusterClient(): Cluster {
 /** A key prefix no other run or test file uses, so runs sharing a server never see each other's keys. */
 export function randomKeyPrefix(): string {
   return `credkit-test:${randomUUID()}:`;
+}
+
+/**
+ * A store whose Redis never answers: its client points at a closed port and gives up at once. Its
+ * `close` also drops that client (the store never closes a client it was given).
+ */
+export function unreachableStore(): RedisStore {
+  const client = new Redis("redis://127.0.0.1:9", {
+    ...redisClientOptions(),
+    connectTimeout: 200,
+    commandTimeout: 200,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on("error", () => {}); // refused connections are the point here
+  const store = redisStore({ client, keyPrefix: randomKeyPrefix(), timeoutMs: 1000 });
+  return Object.assign(store, {
+    close: async () => {
+      client.disconnect();
+    },
+  });
 }

@@ -12,6 +12,7 @@ import { listTests } from "./suites/list.js";
 import { lookupTests } from "./suites/lookup.js";
 import { pingTests } from "./suites/ping.js";
 import { scanTests } from "./suites/scan.js";
+import { expiryBoundaryTests, failureTests, sharedRuleTests } from "./suites/shared-rules.js";
 import { updateTests } from "./suites/update.js";
 
 /** Options of {@link storeConformanceSuite}. */
@@ -28,6 +29,16 @@ export interface StoreConformanceOptions<S extends CredentialStore = CredentialS
    * is recorded, and deleted secrets leave nothing behind.
    */
   readRaw?: (store: S) => Promise<string>;
+  /**
+   * Makes a store whose clock is `clock` (epoch ms) instead of `Date.now`. Enables the expiry
+   * boundary test: `expiresAt <= now` is expired for every method.
+   */
+  makeStoreAt?: (clock: () => number) => Promise<S> | S;
+  /**
+   * Makes a store whose backend fails every request (a client pointed at a closed port, a stopped
+   * server). Enables the failure test: every method rejects with STORAGE_UNAVAILABLE, never null.
+   */
+  makeFailingStore?: () => Promise<S> | S;
   /** Runs once after every test and after every store was closed (drop a table, stop a server). */
   cleanup?: () => Promise<void>;
 }
@@ -56,6 +67,9 @@ export function storeConformanceSuite<S extends CredentialStore>(
     scanTests(ctx);
     leaseTests(ctx);
     pingTests(ctx);
+    sharedRuleTests(ctx);
+    if (options.makeStoreAt) expiryBoundaryTests(options.makeStoreAt);
+    if (options.makeFailingStore) failureTests(options.makeFailingStore);
     if (options.readRaw) atRestTests(ctx, options.readRaw);
   });
 }

@@ -44,15 +44,6 @@ export function notebookStore(now: () => number = Date.now) {
       cursor: rest.length > o.limit && last ? Buffer.from(`nb:${key(last)}`).toString("base64url") : null,
     };
   };
-  const takeLease = (name: string, owner: string, ttlMs: number, mustHold: boolean) => {
-    if (!(ttlMs > 0)) throw new CredkitError("VALIDATION_ERROR", "ttlMs must be positive");
-    const held = leases.get(name);
-    const active = held !== undefined && held.until > now();
-    if (mustHold ? !active || held.owner !== owner : active && held.owner !== owner) return false;
-    leases.set(name, { owner, until: now() + ttlMs });
-    return true;
-  };
-
   return {
     name: "notebook",
     async create(record) {
@@ -105,10 +96,11 @@ export function notebookStore(now: () => number = Date.now) {
       return page(records.filter(live), (r) => `${r.clientId}\u0000${r.credentialId}`, options);
     },
     async acquireLease(name, owner, ttlMs) {
-      return takeLease(name, owner, ttlMs, false);
-    },
-    async extendLease(name, owner, ttlMs) {
-      return takeLease(name, owner, ttlMs, true);
+      if (!(ttlMs > 0)) throw new CredkitError("VALIDATION_ERROR", "ttlMs must be positive");
+      const held = leases.get(name);
+      if (held !== undefined && held.until > now() && held.owner !== owner) return false;
+      leases.set(name, { owner, until: now() + ttlMs });
+      return true;
     },
     async releaseLease(name, owner) {
       const held = leases.get(name);

@@ -114,10 +114,18 @@ function refusalOf(error: unknown, resolving: boolean): AuthzRefusal {
 }
 
 /**
+ * The `authz` scope lets a proxy have the target it names resolved, but only through this listener
+ * (into the upstream request, never to the proxy's own hands): the service is asked as a resolver here.
+ */
+function asResolver(actor: Actor): Actor {
+  return actor.scopes.includes("resolve") ? actor : { ...actor, scopes: [...actor.scopes, "resolve"] };
+}
+
+/**
  * The verdict for one auth subrequest: the proxy credential in `headers`, then (only when it passed)
- * the target's auth. The one place the data plane calls the service, so a change of its signature
- * (e.g. an actor first) is a change here. A single-use proxy credential is spent by a pass even when
- * the target then fails: resolving first would let anyone without a credential spend a single-use target.
+ * the target's auth: the one place the data plane calls the service. A single-use proxy credential is
+ * spent by a pass even when the target then fails: resolving first would let anyone without a credential
+ * spend a single-use target.
  */
 export async function decide(
   service: CredentialService,
@@ -128,14 +136,14 @@ export async function decide(
 ): Promise<AuthzAnswer> {
   let resolving = false;
   try {
-    // The proxy's actor (already checked for scope authz and client access) is the call context.
-    const verdict = await service.verifyProxyRequest(route.clientId, { headers }, actor);
+    // The proxy's actor (already checked for scope authz and client access) is the caller.
+    const verdict = await service.verifyProxyRequest(actor, route.clientId, { headers });
     if (!verdict.ok) return refuse(verdict.reason);
     resolving = true;
     const target =
       route.targetCredentialId === null
         ? null
-        : await service.resolveTargetAuth(route.clientId, route.targetCredentialId, actor);
+        : await service.resolveTargetAuth(asResolver(actor), route.clientId, route.targetCredentialId);
     return allow(verdict.credential.credentialId, verdict.degraded === true, target);
   } catch (error) {
     const reason = refusalOf(error, resolving);

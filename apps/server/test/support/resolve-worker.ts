@@ -8,6 +8,7 @@ import {
   createKeyring,
   createOutboundFetch,
   decodeMasterKey,
+  systemActor,
 } from "@credkit/core";
 import { redisClientOptions, redisStore } from "@credkit/storage-redis";
 import { Redis } from "ioredis";
@@ -36,7 +37,7 @@ for await (const line of lines) {
   if (line.trim() !== "go") continue;
   const results = await Promise.allSettled(
     Array.from({ length: Number(env("WORKER_COUNT")) }, () =>
-      service.resolveTargetAuth(env("WORKER_CLIENT_ID"), env("WORKER_CREDENTIAL_ID")),
+      service.resolveTargetAuth(systemActor(), env("WORKER_CLIENT_ID"), env("WORKER_CREDENTIAL_ID")),
     ),
   );
   const answers = results.map((r) =>

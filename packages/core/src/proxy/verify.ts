@@ -1,8 +1,11 @@
 import { decodeJwt } from "jose";
 import type { Keyring } from "../crypto/keyring.js";
+import { CredkitError } from "../errors.js";
 import { isValidClientId } from "../ids.js";
 import { jwtIssuerLookupValue } from "../lookup.js";
 import type { AuthType, StoredCredential } from "../record.js";
+import type { Records } from "../records/records.js";
+import { isExpired, liveReader } from "../records/store-rules.js";
 import type { RegionRouter } from "../regions.js";
 import type { PublicCredential } from "../schemas/bodies.js";
 import type { SecretOf } from "../schemas/secrets.js";
@@ -54,8 +57,10 @@ export interface ProxyVerifierOptions {
   router: RegionRouter;
   keyring: Keyring;
   jwt: JwtVerifier;
-  /** Decrypts a record's secret (the service's one place that does). */
-  openSecret: (record: StoredCredential) => unknown;
+  /** Decrypts a record's secret (the record layer's one place that does). */
+  open: Records["open"];
+  /** Epoch milliseconds, for the expiry rule. */
+  now: () => number;
   /** Verdicts kept in process (see `near-cache.ts`); absent or disabled: every lookup asks the stores. */
   nearCache?: NearCache;
 }
@@ -75,7 +80,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     for (const [index, value] of lookupValues.entries()) {
       for (const hash of keyring.lookupHashes(value)) {
         for (const { store } of router.stores)
-          queries.push({ index, store, record: store.findByLookup(clientId, hash) });
+          queries.push({ index, store, record: liveReader(store).findByLookup(clientId, hash) });
       }
     }
     // The usual case is one query (one presented value, one key, one store): skip Promise.all's cost.
@@ -86,7 +91,8 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     const found: (Found | null)[] = lookupValues.map(() => null);
     for (const [i, record] of records.entries()) {
       const { index, store } = queries[i] as (typeof queries)[number];
-      if (record && !found[index]) found[index] = { record, store };
+      // Expiry is checked here, after the lookups' own await (see `liveReader`): the hot path.
+      if (record && !found[index] && !isExpired(record, options.now())) found[index] = { record, store };
     }
     return found;
   }
@@ -145,7 +151,9 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     const cacheKey = configKeyOf(record);
     let config = configs.get(cacheKey);
     if (!config) {
-      config = options.openSecret(record) as SecretOf<"jwtVerify">;
+      const opened = options.open(record);
+      if (opened.authType !== "jwtVerify") throw new CredkitError("INTERNAL", "not a jwtVerify credential");
+      config = opened.secret;
       if (configs.size >= MAX_CACHED_CONFIGS) configs.delete(configs.keys().next().value as string);
       configs.set(cacheKey, config);
     }

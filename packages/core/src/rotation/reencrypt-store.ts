@@ -1,6 +1,7 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { CredkitError, isCredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
+import { compareAndSet } from "../records/compare-and-set.js";
 import type { CredentialStore } from "../storage.js";
 import { emptyCounts, type ReencryptionCounts, type ReencryptionFailure } from "./progress.js";
 import { needsReencryption, resealRecord } from "./reseal-record.js";
@@ -74,28 +75,32 @@ export async function reencryptStore(options: ReencryptStoreOptions): Promise<St
   let started = false;
 
   async function reencryptOne(scanned: StoredCredential): Promise<Outcome> {
-    let record: StoredCredential | null = scanned;
-    for (let attempt = 1; record; attempt++) {
-      if (!needsReencryption(record, keyring)) return "skipped";
-      let next: StoredCredential;
-      try {
-        next = resealRecord(record, keyring);
-      } catch (error) {
-        return failure(record, error);
-      }
-      try {
-        return (await store.update(next, record.version, record.lookupHash)) ? "reencrypted" : "skipped";
-      } catch (error) {
-        if (!isCredkitError(error, "VERSION_CONFLICT")) {
-          // A lookup hash that collides with another record is this record's problem, not an outage.
-          if (isCredkitError(error, "CONFLICT")) return failure(record, error);
-          throw error;
-        }
-        if (attempt >= maxAttempts) return failure(record, error);
-      }
-      record = await store.get(scanned.clientId, scanned.credentialId);
+    let unopenable: { error: unknown } | null = null;
+    try {
+      const saved = await compareAndSet(
+        store,
+        scanned,
+        (record) => {
+          if (!needsReencryption(record, keyring)) return null;
+          try {
+            return resealRecord(record, keyring);
+          } catch (error) {
+            unopenable = { error };
+            throw error;
+          }
+        },
+        { attempts: maxAttempts },
+      );
+      return saved ? "reencrypted" : "skipped";
+    } catch (error) {
+      if (unopenable) return failure(scanned, (unopenable as { error: unknown }).error);
+      if (isCredkitError(error, "NOT_FOUND")) return "skipped"; // deleted (or expired) meanwhile
+      // A lookup hash that collides with another record, or a record that kept moving under the run, is
+      // this record's problem, not an outage.
+      if (isCredkitError(error, "CONFLICT") || isCredkitError(error, "VERSION_CONFLICT"))
+        return failure(scanned, error);
+      throw error;
     }
-    return "skipped";
   }
 
   function failure(record: StoredCredential, error: unknown): ReencryptionFailure {

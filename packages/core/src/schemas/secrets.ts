@@ -160,7 +160,7 @@ export type SecretOf<A extends AuthType> = z.output<(typeof secretSchemas)[A]>;
 /** Any decrypted secret. */
 export type Secret = SecretOf<AuthType>;
 
-/** Which auth types each credential type allows (DESIGN §3). */
+/** Which auth types each credential type allows (the proxy/target matrix). */
 export const allowedAuthTypes = {
   proxy: ["apiKey", "bearer", "jwt", "basicAuth", "jwtVerify"],
   target: ["apiKey", "bearer", "jwt", "basicAuth", "oauth2", "customToken", "custom", "none"],

@@ -13,9 +13,9 @@ import {
   stateMatches,
 } from "./authorization-code.js";
 import type { TargetContext } from "./context.js";
-import { writeOver } from "./record-write.js";
 import { accessTokenFrom } from "./token-cache.js";
 import { sealTokenState, type TokenState } from "./token-state.js";
+import { writeOver } from "./token-write.js";
 
 /** What the authorization server sent back to the callback. */
 export interface AuthorizationCallback {
@@ -42,7 +42,7 @@ export function pendingAuthorization(
 function pendingFor(ctx: TargetContext, record: StoredCredential | null, nonce: string) {
   if (record?.authType !== "oauth2" || record.status !== "pending_authorization") throw invalidState();
   const state: TokenState = ctx.openState(record);
-  const secret = ctx.openSecret(record);
+  const { secret } = ctx.open(record);
   if (!isAuthorizationCodeSecret(secret) || !stateMatches(ctx.keyring, state.pending, nonce))
     throw invalidState();
   return { pending: state.pending as NonNullable<TokenState["pending"]>, secret };

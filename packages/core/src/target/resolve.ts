@@ -1,17 +1,13 @@
-import { isCredkitError } from "../errors.js";
-import { isValidClientId } from "../ids.js";
 import type { StoredCredential } from "../record.js";
+import { compareAndSet } from "../records/compare-and-set.js";
+import { notFound } from "../records/not-found.js";
 import type { TargetAuth } from "../schemas/bodies.js";
-import { invalid } from "../schemas/parse.js";
-import type { SecretOf } from "../schemas/secrets.js";
 import type { CredentialStore } from "../storage.js";
-import { notFound, type TargetContext } from "./context.js";
+import type { TargetContext } from "./context.js";
 import { assertResolvable, obtainSharedToken, tokenStateOf } from "./shared-token.js";
 import { bearerHeader, isStaticTargetAuthType, staticTargetAuth } from "./static-auth.js";
 import { createSingleFlight, isFresh } from "./token-cache.js";
 import { type AccessToken, sealTokenState } from "./token-state.js";
-
-const INVALIDATE_ATTEMPTS = 8;
 
 /** Spends a single-use credential: of concurrent users exactly one gets the record, the rest NOT_FOUND. */
 async function consume(store: CredentialStore, record: StoredCredential): Promise<StoredCredential> {
@@ -22,8 +18,9 @@ async function consume(store: CredentialStore, record: StoredCredential): Promis
 
 /** The auth a token-based credential adds: `Authorization: Bearer`, or customToken's own header. */
 function inject(ctx: TargetContext, record: StoredCredential, token: string): TargetAuth {
-  if (record.authType !== "customToken") return bearerHeader(token);
-  const { headerName, headerPrefix } = ctx.openSecret(record) as SecretOf<"customToken">;
+  const opened = ctx.open(record);
+  if (opened.authType !== "customToken") return bearerHeader(token);
+  const { headerName, headerPrefix } = opened.secret;
   return { headers: { [headerName]: `${headerPrefix}${token}` }, query: {} };
 }
 
@@ -43,27 +40,14 @@ export function createTargetResolver(ctx: TargetContext) {
     );
   }
 
-  async function load(clientId: string, credentialId: string) {
-    if (!isValidClientId(clientId)) {
-      throw invalid([
-        {
-          path: "clientId",
-          message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit",
-        },
-      ]);
-    }
-    return ctx.load(clientId, credentialId);
-  }
-
   return {
     /** See `CredentialService.resolveTargetAuth`. */
     async resolveTargetAuth(clientId: string, credentialId: string): Promise<TargetAuth> {
-      const { store, record } = await load(clientId, credentialId);
+      const { store, record } = await ctx.load(clientId, credentialId);
       assertResolvable(record);
-      const { authType } = record;
-      if (isStaticTargetAuthType(authType)) {
+      if (isStaticTargetAuthType(record.authType)) {
         const source = record.singleUse ? await consume(store, record) : record;
-        return staticTargetAuth(authType, ctx.openSecret(source));
+        return staticTargetAuth(ctx.open(source));
       }
       const found = accessTokenFor(store, record);
       const access = found instanceof Promise ? await found : found;
@@ -74,25 +58,13 @@ export function createTargetResolver(ctx: TargetContext) {
 
     /** See `CredentialService.invalidateTargetToken`. */
     async invalidateTargetToken(clientId: string, credentialId: string): Promise<void> {
-      let { store, record } = await load(clientId, credentialId);
-      for (let attempt = 1; ; attempt++) {
-        if (isStaticTargetAuthType(record.authType) || record.credentialType !== "target") return;
-        const state = tokenStateOf(ctx, record);
-        if (state.access === undefined) return;
-        const { access: _dropped, ...kept } = state; // the refresh token (if any) stays
-        try {
-          const next = {
-            ...record,
-            tokenState: sealTokenState(ctx.keyring, record, kept),
-            version: record.version + 1,
-          };
-          if (!(await store.update(next, record.version))) throw notFound(credentialId);
-          return;
-        } catch (error) {
-          if (!isCredkitError(error, "VERSION_CONFLICT") || attempt >= INVALIDATE_ATTEMPTS) throw error;
-        }
-        ({ store, record } = await load(clientId, credentialId));
-      }
+      const { store, record } = await ctx.load(clientId, credentialId);
+      if (isStaticTargetAuthType(record.authType) || record.credentialType !== "target") return;
+      await compareAndSet(store, record, (current) => {
+        const { access, ...kept } = tokenStateOf(ctx, current); // the refresh token (if any) stays
+        if (access === undefined) return null;
+        return { ...current, tokenState: sealTokenState(ctx.keyring, current, kept) };
+      });
     },
   };
 }

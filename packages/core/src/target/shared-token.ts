@@ -2,17 +2,17 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { CredkitError, isCredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
-import type { SecretOf } from "../schemas/secrets.js";
+import { reload } from "../records/compare-and-set.js";
 import type { CredentialStore } from "../storage.js";
 import { isAuthorizationCodeSecret } from "./authorization-code.js";
-import { type ClientCredentialsSecret, fetchClientCredentialsToken } from "./client-credentials.js";
+import { fetchClientCredentialsToken } from "./client-credentials.js";
 import type { TargetContext } from "./context.js";
 import { fetchCustomToken } from "./custom-token.js";
-import { reload, writeOver } from "./record-write.js";
 import { refreshAccessToken } from "./refresh.js";
 import { accessTokenFrom, isFresh } from "./token-cache.js";
 import { INVALID_GRANT } from "./token-endpoint.js";
 import { type AccessToken, sealTokenState, type TokenState } from "./token-state.js";
+import { writeOver } from "./token-write.js";
 
 // Fetches per lease: a second one happens only when the secret changed under the first.
 const FETCH_ATTEMPTS = 3;
@@ -50,7 +50,7 @@ export function tokenStateOf(ctx: TargetContext, record: StoredCredential): Toke
     return ctx.openState(record);
   } catch (error) {
     const lost = isCredkitError(error, "DECRYPTION_FAILED") || isCredkitError(error, "UNKNOWN_KEY");
-    if (lost && !isAuthorizationCodeSecret(ctx.openSecret(record))) return {};
+    if (lost && !isAuthorizationCodeSecret(ctx.open(record).secret)) return {};
     throw error;
   }
 }
@@ -60,14 +60,16 @@ type Fetched = { access: AccessToken; refreshToken?: string } | typeof INVALID_G
 
 /** Asks the credential's token endpoint for a new access token (a refresh, for authorization code). */
 async function fetchToken(ctx: TargetContext, record: StoredCredential, state: TokenState): Promise<Fetched> {
-  const secret = ctx.openSecret(record);
+  const opened = ctx.open(record);
   const stamp = (grant: { accessToken: string; expiresInSeconds?: number }) =>
     accessTokenFrom(grant.accessToken, grant.expiresInSeconds, ctx.now(), ctx.defaultTtlMs);
-  if (record.authType === "customToken") {
-    return { access: stamp(await fetchCustomToken(ctx.fetch, secret as SecretOf<"customToken">)) };
-  }
-  if (!isAuthorizationCodeSecret(secret)) {
-    return { access: stamp(await fetchClientCredentialsToken(ctx.fetch, secret as ClientCredentialsSecret)) };
+  if (opened.authType === "customToken")
+    return { access: stamp(await fetchCustomToken(ctx.fetch, opened.secret)) };
+  if (opened.authType !== "oauth2")
+    throw new CredkitError("INTERNAL", `${opened.authType} has no token to fetch`);
+  const { secret } = opened;
+  if (secret.grantType === "client_credentials") {
+    return { access: stamp(await fetchClientCredentialsToken(ctx.fetch, secret)) };
   }
   if (state.refreshToken === undefined) return INVALID_GRANT; // nothing to refresh with
   const grant = await refreshAccessToken(ctx.fetch, secret, state.refreshToken);

@@ -1,6 +1,7 @@
+import { CredkitError } from "../errors.js";
 import type { AuthType } from "../record.js";
+import type { OpenedSecret } from "../records/records.js";
 import type { TargetAuth } from "../schemas/bodies.js";
-import type { SecretOf } from "../schemas/secrets.js";
 
 /** Auth types whose outbound auth is a fixed function of the secret (no token to fetch). */
 export const staticTargetAuthTypes = ["apiKey", "bearer", "jwt", "basicAuth", "custom", "none"] as const;
@@ -22,25 +23,27 @@ export function bearerHeader(token: string): TargetAuth {
  * `keyName` header, bearer/jwt → `Authorization: Bearer`, basicAuth → `Authorization: Basic
  * base64(user:pass)`, custom → its headers and query, none → nothing. Always fresh objects.
  */
-export function staticTargetAuth(authType: StaticTargetAuthType, secret: unknown): TargetAuth {
-  switch (authType) {
+export function staticTargetAuth(opened: OpenedSecret): TargetAuth {
+  switch (opened.authType) {
     case "apiKey": {
-      const { keyName, keyValue } = secret as SecretOf<"apiKey">;
+      const { keyName, keyValue } = opened.secret;
       return { headers: { [keyName]: keyValue }, query: {} };
     }
     case "bearer":
     case "jwt":
-      return bearerHeader((secret as SecretOf<"bearer">).token);
+      return bearerHeader(opened.secret.token);
     case "basicAuth": {
-      const { username, password } = secret as SecretOf<"basicAuth">;
+      const { username, password } = opened.secret;
       const encoded = Buffer.from(`${username}:${password}`, "utf8").toString("base64");
       return { headers: { Authorization: `Basic ${encoded}` }, query: {} };
     }
     case "custom": {
-      const { headers, query } = secret as SecretOf<"custom">;
+      const { headers, query } = opened.secret;
       return { headers: { ...headers }, query: { ...query } };
     }
     case "none":
       return { headers: {}, query: {} };
+    default:
+      throw new CredkitError("INTERNAL", `${opened.authType} is not a static target auth type`);
   }
 }

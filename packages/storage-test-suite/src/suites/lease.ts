@@ -30,11 +30,10 @@ export function leaseTests(ctx: SuiteContext): void {
       expect(await store().acquireLease(second, b, longTtlMs)).toBe(true);
     });
 
-    it("is extended only by its owner", async () => {
+    it("is renewed only by its owner (acquiring it again)", async () => {
       const [name, a, b] = [leaseName(), owner(), owner()];
       await store().acquireLease(name, a, longTtlMs);
-      expect(await store().extendLease(name, a, longTtlMs)).toBe(true);
-      expect(await store().extendLease(name, b, longTtlMs)).toBe(false);
+      expect(await store().acquireLease(name, a, longTtlMs)).toBe(true);
       expect(await store().acquireLease(name, b, longTtlMs)).toBe(false);
     });
 
@@ -48,9 +47,8 @@ export function leaseTests(ctx: SuiteContext): void {
       expect(await store().acquireLease(name, b, longTtlMs)).toBe(true);
     });
 
-    it("cannot be extended or released when nobody holds it", async () => {
+    it("cannot be released when nobody holds it", async () => {
       const [name, a] = [leaseName(), owner()];
-      expect(await store().extendLease(name, a, longTtlMs)).toBe(false);
       expect(await store().releaseLease(name, a)).toBe(false);
     });
 
@@ -62,7 +60,7 @@ export function leaseTests(ctx: SuiteContext): void {
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
-    it("passes to another owner once expired, and the old owner can neither extend nor release it", async () => {
+    it("passes to another owner once expired, and the old owner cannot release it", async () => {
       const [expiring, extended, lapsed, a, b, c] = [
         leaseName(),
         leaseName(),
@@ -76,17 +74,15 @@ export function leaseTests(ctx: SuiteContext): void {
       expect(await store().acquireLease(lapsed, a, shortTtlMs)).toBe(true);
       // The backend started each lease before the call returned, so it ends by now + ttl.
       const deadline = Date.now() + shortTtlMs;
-      expect(await store().extendLease(extended, a, longTtlMs)).toBe(true);
+      expect(await store().acquireLease(extended, a, longTtlMs)).toBe(true);
       await waitPast(deadline);
 
       expect(await store().acquireLease(extended, b, longTtlMs)).toBe(false);
       // Even untaken, a lapsed lease is gone: its old owner may have been paused while another came and went.
-      expect(await store().extendLease(lapsed, a, longTtlMs)).toBe(false);
       expect(await store().releaseLease(lapsed, a)).toBe(false);
       expect(await store().acquireLease(lapsed, c, longTtlMs)).toBe(true);
 
       expect(await store().acquireLease(expiring, b, longTtlMs)).toBe(true);
-      expect(await store().extendLease(expiring, a, longTtlMs)).toBe(false);
       expect(await store().releaseLease(expiring, a)).toBe(false);
       expect(await store().acquireLease(expiring, c, longTtlMs)).toBe(false);
       expect(await store().releaseLease(expiring, b)).toBe(true);

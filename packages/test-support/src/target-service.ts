@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "../../../storage-memory/src/index.js";
 import {
   type Actor,
   type CredentialServiceOptions,
@@ -10,10 +9,11 @@ import {
   createOutboundFetch,
   type Keyring,
   type TargetTokenOptions,
-} from "../../src/index.js";
+} from "@credkit/core";
+import { memoryStore } from "@credkit/storage-memory";
 
 /** The actor target tests create credentials as. */
-export const admin: Actor = { userId: "alice", clientIds: "*" };
+export const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
 
 /** A keyring shared by services that stand for several processes over one store. */
 export function testKeyring(): Keyring {

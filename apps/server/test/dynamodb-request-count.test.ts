@@ -1,0 +1,127 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "./support/api-client.js";
+import { startDynamoDbLocal } from "./support/real-servers.js";
+import { killServers, type ServerProcess, startServer } from "./support/server-process.js";
+
+// What each API call costs on DynamoDB, counted at the endpoint the running server talks to (a
+// forwarding proxy in front of DynamoDB Local records every request's operation): the bill and the
+// latency of each call, which a wrapper that drops an argument (e.g. an update's previous lookup hash)
+// silently raises.
+const token = "dynamodb-count-token-0123456789";
+let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+let proxy: Server;
+let server: ServerProcess;
+const operations: string[] = [];
+
+/** A proxy to DynamoDB Local that logs each request's operation (`GetItem`, `TransactWriteItems`, ...). */
+async function countingProxy(target: URL): Promise<{ server: Server; url: string }> {
+  const proxyServer = createServer((req, res) => {
+    const op = String(req.headers["x-amz-target"] ?? "").split(".")[1];
+    if (op) operations.push(op);
+    const upstream = request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxyServer.listen(0, "127.0.0.1", resolve));
+  return { server: proxyServer, url: `http://127.0.0.1:${(proxyServer.address() as AddressInfo).port}` };
+}
+
+beforeAll(async () => {
+  dynamo = await startDynamoDbLocal();
+  const counted = await countingProxy(new URL(dynamo.endpoint));
+  proxy = counted.server;
+  server = await startServer({
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
+    CREDKIT_REGIONS: JSON.stringify({
+      "eu-west-1": {
+        storage: "dynamodb",
+        table: `credkit-count-${randomUUID().slice(0, 8)}`,
+        endpoint: counted.url,
+        createTable: true,
+      },
+    }),
+  });
+}, 120_000);
+afterAll(async () => {
+  killServers();
+  await new Promise((resolve) => proxy?.close(resolve));
+  await dynamo?.stop();
+});
+
+/** The DynamoDB operations one API call made, and its answer. */
+async function costOf<T>(call: () => Promise<T>): Promise<{ ops: string[]; result: T }> {
+  operations.length = 0;
+  const result = await call();
+  return { ops: [...operations], result };
+}
+
+describe("DynamoDB requests per API call, through the running server", () => {
+  it("get 1, create 1, list 1 per page, update of a name or a secret 2, verify 1, delete at most 2", async () => {
+    const api = apiClient(server.url, token);
+    const clientId = `acme-${randomUUID().slice(0, 8)}`;
+    const base = `/api/clients/${clientId}/credentials`;
+    const body = (value: string) => ({
+      credentialName: "proxy key",
+      credentialType: "proxy",
+      authType: "apiKey",
+      region: "eu-west-1",
+      secret: { keyName: "X-Api-Key", keyValue: value },
+    });
+
+    const created = await costOf(() => api("POST", base, body(`key-${randomUUID()}`)));
+    expect(created.result.status).toBe(201);
+    expect(created.ops).toHaveLength(1);
+    const id = created.result.body.credentials[0].credentialId as string;
+    await api("POST", base, body(`key-${randomUUID()}`));
+
+    const got = await costOf(() => api("GET", `${base}/${id}`));
+    expect(got.result.status).toBe(200);
+    expect(got.ops).toStrictEqual(["GetItem"]);
+
+    const page = await costOf(() => api("GET", `${base}?limit=1`));
+    expect(page.result.body.credentials).toHaveLength(1);
+    expect(page.ops).toStrictEqual(["Query"]);
+    const next = await costOf(() =>
+      api("GET", `${base}?limit=1&cursor=${encodeURIComponent(page.result.body.nextCursor)}`),
+    );
+    expect(next.result.body.credentials).toHaveLength(1);
+    expect(next.ops).toStrictEqual(["Query"]);
+
+    const renamed = await costOf(() => api("PUT", `${base}/${id}`, { credentialName: "renamed" }));
+    expect(renamed.result.status).toBe(200);
+    expect(renamed.ops).toHaveLength(2);
+    expect(renamed.ops[0]).toBe("GetItem");
+
+    const value = `key-${randomUUID()}`;
+    const rekeyed = await costOf(() =>
+      api("PUT", `${base}/${id}`, { secret: { keyName: "X-Api-Key", keyValue: value } }),
+    );
+    expect(rekeyed.result.status).toBe(200);
+    expect(rekeyed.ops).toHaveLength(2);
+    expect(rekeyed.ops[0]).toBe("GetItem");
+
+    const verified = await costOf(() =>
+      api("POST", `/api/clients/${clientId}/verify`, { headers: { "x-api-key": value } }),
+    );
+    expect(verified.result.body).toMatchObject({ allowed: true });
+    expect(verified.ops).toStrictEqual(["GetItem"]);
+
+    const deleted = await costOf(() => api("DELETE", `${base}/${id}`));
+    expect(deleted.result.status).toBe(200);
+    expect(deleted.ops.length).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,58 @@
+import { CredkitError } from "./errors.js";
+import { isValidClientId } from "./ids.js";
+import type { Actor } from "./record.js";
+import { invalid } from "./schemas/parse.js";
+
+/**
+ * Every scope a caller may hold beyond plain credential management. `resolve` lets it use secrets
+ * (resolve a target credential, drop its cached token). Add a scope here and the server's token
+ * configuration accepts it.
+ */
+export const actorScopes = ["resolve", "authz"] as const;
+/** One of {@link actorScopes}. */
+export type ActorScope = (typeof actorScopes)[number];
+
+/** Throws FORBIDDEN unless `actor` may touch `clientId`; VALIDATION_ERROR for a malformed id. */
+export function assertClientAccess(actor: Actor, clientId: string): void {
+  if (!isValidClientId(clientId)) {
+    throw invalid([
+      { path: "clientId", message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit" },
+    ]);
+  }
+  if (actor.clientIds !== "*" && !actor.clientIds.includes(clientId)) {
+    throw new CredkitError("FORBIDDEN", `This token may not access client "${clientId}"`);
+  }
+}
+
+/** Throws FORBIDDEN unless `actor` holds `scope`. */
+export function assertScope(actor: Actor, scope: ActorScope): void {
+  if (!actor.scopes.includes(scope)) {
+    throw new CredkitError("FORBIDDEN", `This token lacks the "${scope}" scope this operation requires`);
+  }
+}
+
+/** {@link assertClientAccess} and {@link assertScope} together: what every use of a secret checks. */
+export function assertSecretAccess(actor: Actor, clientId: string, scope: ActorScope): void {
+  assertClientAccess(actor, clientId);
+  assertScope(actor, scope);
+}
+
+/**
+ * The caller an embedding proxy passes when no user is involved: it verifies requests and resolves
+ * target credentials for `clientIds` (default every client) with every scope. Audit events name it
+ * `userId` (default `"system"`). Keep it inside the process: anything holding it may use secrets.
+ *
+ * @example
+ * const proxy = systemActor();                        // every client
+ * await service.verifyProxyRequest(proxy, clientId, { headers });
+ * const scoped = systemActor({ clientIds: ["acme"] }); // only acme's credentials
+ */
+export function systemActor(
+  options: { clientIds?: readonly string[] | "*"; userId?: string; scopes?: readonly ActorScope[] } = {},
+): Actor {
+  return {
+    userId: options.userId ?? "system",
+    clientIds: options.clientIds ?? "*",
+    scopes: options.scopes ?? actorScopes,
+  };
+}
