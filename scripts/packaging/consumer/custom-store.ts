@@ -1,6 +1,8 @@
 // A third-party store written against the published contract only (the JSDoc of CredentialStore): one
 // array of records and one of leases, scanned linearly. Small, not fast; it exists to run the suite.
 import {
+  assertPageLimit,
+  assertVersionStep,
   type CredentialStore,
   CredkitError,
   type ListOptions,
@@ -20,28 +22,30 @@ export function notebookStore(now: () => number = Date.now) {
   const drop = (r: StoredCredential) => {
     records = records.filter((x) => !(x.clientId === r.clientId && x.credentialId === r.credentialId));
   };
-  const checkLimit = (limit: number) => {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-      throw new CredkitError("VALIDATION_ERROR", "limit must be an integer from 1 to 1000");
-  };
   const page = (sorted: StoredCredential[], key: (r: StoredCredential) => string, o: ScanOptions): Page => {
-    checkLimit(o.limit);
+    assertPageLimit(o.limit); // the shared rules come from core: 1..1000, VALIDATION_ERROR otherwise
     let after = "";
     if (o.cursor !== undefined) {
+      // A cursor is JSON this store wrote: a truncated or foreign one does not parse to its shape.
+      let parsed: unknown;
       try {
-        after = Buffer.from(o.cursor, "base64url").toString("utf8");
+        parsed = JSON.parse(Buffer.from(o.cursor, "base64url").toString("utf8"));
       } catch {
-        after = "";
+        parsed = null;
       }
-      if (!after.startsWith("nb:")) throw new CredkitError("VALIDATION_ERROR", "Invalid cursor");
-      after = after.slice(3);
+      const key = (parsed as { after?: unknown } | null)?.after;
+      if (typeof key !== "string") throw new CredkitError("VALIDATION_ERROR", "Invalid cursor");
+      after = key;
     }
     const rest = sorted.filter((r) => key(r) > after).sort((a, b) => (key(a) < key(b) ? -1 : 1));
     const items = rest.slice(0, o.limit).map((r) => structuredClone(r));
     const last = items.at(-1);
     return {
       items,
-      cursor: rest.length > o.limit && last ? Buffer.from(`nb:${key(last)}`).toString("base64url") : null,
+      cursor:
+        rest.length > o.limit && last
+          ? Buffer.from(JSON.stringify({ after: key(last) })).toString("base64url")
+          : null,
     };
   };
   return {
@@ -66,6 +70,7 @@ export function notebookStore(now: () => number = Date.now) {
       return page(mine, (r) => r.credentialId, options);
     },
     async update(next, expectedVersion) {
+      assertVersionStep(next, expectedVersion);
       const current = find(next.clientId, next.credentialId);
       if (!current) return null;
       if (current.version !== expectedVersion)

@@ -351,10 +351,10 @@ export interface operations {
           secret?:
             | {
                 keyName: string;
-                keyValue: string;
+                keyValue: string & (unknown & unknown);
               }
             | {
-                token: string;
+                token: string & (unknown & unknown);
               }
             | {
                 token: string & (unknown & unknown);
@@ -391,6 +391,8 @@ export interface operations {
                  * @enum {string}
                  */
                 failPolicy?: "fail-closed" | "fail-open";
+                /** @description Accept tokens without an exp claim (refused by default) */
+                allowMissingExp?: boolean;
               }
             | (
                 | {
@@ -843,10 +845,10 @@ export interface operations {
           secret?:
             | {
                 keyName: string;
-                keyValue: string;
+                keyValue: string & (unknown & unknown);
               }
             | {
-                token: string;
+                token: string & (unknown & unknown);
               }
             | {
                 token: string & (unknown & unknown);
@@ -883,6 +885,8 @@ export interface operations {
                  * @enum {string}
                  */
                 failPolicy?: "fail-closed" | "fail-open";
+                /** @description Accept tokens without an exp claim (refused by default) */
+                allowMissingExp?: boolean;
               }
             | (
                 | {
