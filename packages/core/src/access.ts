@@ -26,7 +26,7 @@ export function assertClientAccess(actor: Actor, clientId: string): void {
 
 /** Throws FORBIDDEN unless `actor` holds `scope`. */
 export function assertScope(actor: Actor, scope: ActorScope): void {
-  if (!actor.scopes.includes(scope)) {
+  if (!actor.scopes?.includes(scope)) {
     throw new CredkitError("FORBIDDEN", `This token lacks the "${scope}" scope this operation requires`);
   }
 }

@@ -86,7 +86,8 @@ export interface StoredCredential {
 export interface Actor {
   userId: string;
   clientIds: readonly string[] | "*";
-  scopes: readonly ActorScope[];
+  /** Absent: none (plain credential management only). */
+  scopes?: readonly ActorScope[];
   /** The request this acts for, when there is one: carried into audit events. */
   requestId?: string;
 }

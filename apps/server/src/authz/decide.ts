@@ -118,7 +118,8 @@ function refusalOf(error: unknown, resolving: boolean): AuthzRefusal {
  * (into the upstream request, never to the proxy's own hands): the service is asked as a resolver here.
  */
 function asResolver(actor: Actor): Actor {
-  return actor.scopes.includes("resolve") ? actor : { ...actor, scopes: [...actor.scopes, "resolve"] };
+  const scopes = actor.scopes ?? [];
+  return scopes.includes("resolve") ? actor : { ...actor, scopes: [...scopes, "resolve"] };
 }
 
 /**

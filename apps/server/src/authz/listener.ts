@@ -125,7 +125,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       return;
     }
     if (
-      !actor.scopes.includes("authz") ||
+      !actor.scopes?.includes("authz") ||
       (actor.clientIds !== "*" && !actor.clientIds.includes(route.clientId))
     ) {
       send(req, res, refuse("FORBIDDEN"), started, actor.userId);
