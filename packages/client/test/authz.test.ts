@@ -8,7 +8,8 @@ import { CredkitApiError, createCredkitClient } from "../src/index.js";
 // ANY /authz/{clientId}[/{targetCredentialId}], proxy token in X-Credkit-Token, the end client's
 // credential in the request's own headers; 200 + X-Credkit-Credential-Id + the target's headers +
 // X-Credkit-Target-Query; 401 (+ WWW-Authenticate) / 403 / 503 (+ Retry-After) with {allowed:false, reason}.
-// The test against the real listener belongs with the integration of that listener.
+// The same calls against the real listener: authz-listener.test.ts. This stand-in pins what the real one
+// cannot be made to do on demand (a 500, a 503 that clears on retry).
 const proxyToken = "authz-proxy-token-0123456789";
 const endClientKey = "end-client-key-0123456789";
 const seen: { method: string; url: string; headers: IncomingMessage["headers"] }[] = [];
