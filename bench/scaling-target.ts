@@ -1,5 +1,5 @@
-// Helpers of the scaling bench: a credkit server process started from source with an env, and the one
-// place that says which HTTP request verifies a credential.
+// Helpers of the scaling bench: a credkit server process started from source with an env (and its
+// data-plane listener), and the one place that says which HTTP request verifies a credential.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -9,24 +9,41 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 /** A running server process. */
 export interface BenchServer {
+  /** The management API's origin. */
   url: string;
+  /** The data-plane listener's origin (CREDKIT_AUTHZ_PORT). */
+  authzUrl: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts `apps/server/src/main.ts` (from source, as the tests do) with `env`; resolves once it listens. */
+/**
+ * Starts `apps/server/src/main.ts` (from source, as the tests do) with `env` and the data-plane listener
+ * on a free loopback port; resolves once both listen.
+ */
 export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CREDKIT_")));
   const child = spawn(process.execPath, ["--conditions=credkit-source", "--import", tsx, main], {
-    env: { ...base, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+    env: {
+      ...base,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      CREDKIT_AUTHZ_PORT: "0",
+      CREDKIT_AUTHZ_HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, authzUrl } = await new Promise<{ url: string; authzUrl: string }>((resolve, reject) => {
     const onData = (d: Buffer) => {
       output += d;
-      const match = /listening on http:\/\/localhost:(\d+)/.exec(output);
-      if (match) resolve(`http://127.0.0.1:${match[1]}`);
+      // With workers every worker prints both lines; the first of each is enough (they share the ports).
+      const api = /credkit listening on http:\/\/localhost:(\d+)/.exec(output);
+      const authz = /credkit authz listening on http:\/\/([^:\s]+):(\d+)\//.exec(output);
+      if (api && authz)
+        resolve({ url: `http://127.0.0.1:${api[1]}`, authzUrl: `http://${authz[1]}:${authz[2]}` });
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
@@ -34,6 +51,7 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
   });
   return {
     url,
+    authzUrl,
     child,
     async stop() {
       if (child.exitCode !== null) return;
@@ -53,21 +71,19 @@ export interface VerifyHttpRequest {
 }
 
 /**
- * The verification request the HTTP benches send: today the management route
- * `POST /api/clients/{clientId}/verify`. When the data-plane listener (`/authz/{clientId}` on
- * CREDKIT_AUTHZ_PORT) exists, point this one function at it: the presented headers become the
- * request's own, and the token goes in `X-Credkit-Token`.
+ * The verification request the HTTP benches send: the data-plane listener, `GET /authz/{clientId}`, as
+ * nginx `auth_request` asks it. The presented headers are the request's own; the proxy's token (scope
+ * `authz`) goes in `X-Credkit-Token`. 200 allows; 401/403 refuse.
  */
 export function verifyHttpRequest(
-  baseUrl: string,
+  authzUrl: string,
   token: string,
   clientId: string,
   headers: Record<string, string>,
 ): VerifyHttpRequest {
   return {
-    url: `${baseUrl}/api/clients/${clientId}/verify`,
-    method: "POST",
-    headers: { authorization: token, "content-type": "application/json" },
-    body: JSON.stringify({ headers }),
+    url: `${authzUrl}/authz/${encodeURIComponent(clientId)}`,
+    method: "GET",
+    headers: { ...headers, "x-credkit-token": token },
   };
 }

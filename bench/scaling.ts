@@ -88,7 +88,7 @@ async function inProcessRows(redisUrl: string): Promise<Row[]> {
 
 /** Loads one server's verification route with autocannon; throws on any non-2xx or refusal. */
 async function loadVerify(server: BenchServer, seconds: number, connections = 50) {
-  const request = verifyHttpRequest(server.url, token, clientId, presented);
+  const request = verifyHttpRequest(server.authzUrl, token, clientId, presented);
   const result = await autocannon({
     url: request.url,
     method: request.method,
@@ -125,10 +125,12 @@ async function alternateServers(envs: Record<string, string>[], seconds: number,
 
 async function serverWithCredential(env: Record<string, string>): Promise<BenchServer> {
   const server = await startBenchServer({
-    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "bench", clientIds: "*" }]),
-    // The data-plane listener will have no per-token limiter: its cost (a Redis round trip when Redis
-    // is configured) is kept out of what is compared here.
+    // One token for the management API (creating the credential) and the data plane (scope authz).
+    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "bench", clientIds: "*", scopes: ["authz"] }]),
+    // No per-token limiter on either listener (the data plane's is off by default): its cost (a Redis
+    // round trip when Redis is configured) is kept out of what is compared here.
     CREDKIT_RATE_LIMIT_PER_MINUTE: "0",
+    CREDKIT_DATA_PLANE_RATE_LIMIT_PER_MINUTE: "0",
     ...env,
   });
   const res = await fetch(`${server.url}/api/clients/${clientId}/credentials`, {
@@ -155,7 +157,7 @@ async function httpRows(redisEnv: Record<string, string>, seconds: number): Prom
   return subjects.map(([subject], i) => {
     const r = results[i] as { rps: number; p50: number; p99: number };
     return {
-      bench: "verify over HTTP, POST /api/clients/{id}/verify (50 conns)",
+      bench: "verify over HTTP, GET /authz/{id} on the data-plane listener (50 conns)",
       subject,
       "ops/s": r.rps,
       "p50 ms": r.p50,
@@ -179,7 +181,7 @@ async function revocationDelays(redisEnv: Record<string, string>, count = 50): P
       headers: { authorization: token, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return (await res.json()) as { allowed?: boolean; credentials?: { credentialId: string }[] };
+    return (await res.json()) as { credentials?: { credentialId: string }[] };
   };
   const delays: number[] = [];
   try {
@@ -191,8 +193,14 @@ async function revocationDelays(redisEnv: Record<string, string>, count = 50): P
         secret: { keyName: "X-Api-Key", keyValue },
       });
       const id = created.credentials?.[0]?.credentialId as string;
-      const verify = () =>
-        call(b, "POST", `/api/clients/${client}/verify`, { headers: { "x-api-key": keyValue } });
+      // B's data-plane listener, as a proxy asks it: 200 allows, 401 refuses.
+      const request = verifyHttpRequest(b.authzUrl, token, client, { "x-api-key": keyValue });
+      const verify = async () => {
+        const res = await fetch(request.url, { method: request.method, headers: request.headers });
+        await res.body?.cancel();
+        if (res.status !== 200 && res.status !== 401) throw new Error(`authz answered ${res.status}`);
+        return { allowed: res.status === 200 };
+      };
       // Warm B: the create's own invalidation may arrive during the first lookup, so verify a few times.
       for (let w = 0; w < 3; w++) if (!(await verify()).allowed) throw new Error("not allowed before delete");
       await call(a, "DELETE", `/api/clients/${client}/credentials/${id}`);
