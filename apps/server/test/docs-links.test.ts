@@ -29,7 +29,7 @@ function slug(heading: string): string {
 function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const result = new Set<string>();
-  for (const [, heading] of withoutCode(markdown).matchAll(/^#{1,6} +(.+)$/gm)) {
+  for (const [, heading] of withoutFences(markdown).matchAll(/^#{1,6} +(.+)$/gm)) {
     const base = slug(heading as string);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
@@ -38,9 +38,14 @@ function anchors(markdown: string): Set<string> {
   return result;
 }
 
+/** The text outside fenced code blocks (a `#` comment there is not a heading). */
+function withoutFences(markdown: string): string {
+  return markdown.replace(/^(```|~~~)[\s\S]*?^\1/gm, "");
+}
+
 /** The text outside fenced code blocks and inline code (a link there is not a link). */
 function withoutCode(markdown: string): string {
-  return markdown.replace(/^(```|~~~)[\s\S]*?^\1/gm, "").replace(/`[^`\n]*`/g, "");
+  return withoutFences(markdown).replace(/`[^`\n]*`/g, "");
 }
 
 describe("relative links in the documentation", () => {
