@@ -261,7 +261,7 @@ async function workerRows(redisEnv: Record<string, string>, seconds: number): Pr
     seconds,
   )) as [Loaded, Loaded];
   const row = (subject: string, r: Loaded, extra = {}): Row => ({
-    bench: "verify over HTTP on redis + near cache (50 conns)",
+    bench: "verify over HTTP, GET /authz/{id}, on redis + near cache (50 conns)",
     subject,
     "ops/s": r.rps,
     "p50 ms": r.p50,
