@@ -117,9 +117,8 @@ export function createMetrics() {
       };
     },
 
-    /** `GET /metrics` in the Prometheus text format. */
     /**
-     * `GET /metrics`. In a worker of `CREDKIT_WORKERS` (one port shared by all), each scrape would reach
+     * `GET /metrics` in the Prometheus text format. In a worker of `CREDKIT_WORKERS` (one port shared by all), each scrape would reach
      * one worker at random and its counters would seem to jump back and forth; the worker asks the
      * primary instead, which sums every worker's registry (see {@link serveClusterMetrics}).
      */
