@@ -1,6 +1,7 @@
+import cluster from "node:cluster";
 import { type CredentialService, type CredentialStore, decorate, type OutboundFetch } from "@credkit/core";
 import type { Request, RequestHandler, Response } from "express";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { routeOf } from "./http/request-context.js";
 
 /** The server's Prometheus metrics and the helpers that feed them. */
@@ -116,13 +117,84 @@ export function createMetrics() {
       };
     },
 
-    /** `GET /metrics` in the Prometheus text format. */
+    /**
+     * `GET /metrics` in the Prometheus text format. In a worker of `CREDKIT_WORKERS` (one port shared by all), each scrape would reach
+     * one worker at random and its counters would seem to jump back and forth; the worker asks the
+     * primary instead, which sums every worker's registry (see {@link serveClusterMetrics}).
+     */
     endpoint(): RequestHandler {
+      if (cluster.isWorker) {
+        AggregatorRegistry.setRegistries([registry]);
+        new AggregatorRegistry(); // answers the primary's requests for this worker's metrics
+      }
       return async (_req, res) => {
-        res.setHeader("Content-Type", registry.contentType);
         res.setHeader("Cache-Control", "no-store");
-        res.end(await registry.metrics());
+        if (!cluster.isWorker) {
+          res.setHeader("Content-Type", registry.contentType);
+          res.end(await registry.metrics());
+          return;
+        }
+        try {
+          const text = await askPrimaryForMetrics();
+          res.setHeader("Content-Type", registry.contentType);
+          res.end(text);
+        } catch {
+          res.status(503).setHeader("Retry-After", "1");
+          res.json({ message: "The workers' metrics could not be collected", code: "METRICS_UNAVAILABLE" });
+        }
       };
     },
   };
+}
+
+const METRICS_REQUEST = "credkit:metrics-request";
+const METRICS_ANSWER = "credkit:metrics-answer";
+let metricsRequests = 0;
+
+interface MetricsMessage {
+  type: string;
+  id: number;
+  text?: string;
+  failed?: boolean;
+}
+const isMetricsMessage = (message: unknown, type: string): message is MetricsMessage =>
+  typeof message === "object" && message !== null && (message as MetricsMessage).type === type;
+
+/** In a worker: the metrics of every worker, summed by the primary. */
+function askPrimaryForMetrics(): Promise<string> {
+  const id = ++metricsRequests;
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      if (!isMetricsMessage(message, METRICS_ANSWER) || message.id !== id) return;
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      if (message.failed || message.text === undefined) reject(new Error("metrics unavailable"));
+      else resolve(message.text);
+    };
+    // prom-client gives up on a silent worker after 5 s; this is only the backstop behind it.
+    const timer = setTimeout(() => {
+      process.off("message", onMessage);
+      reject(new Error("metrics timed out"));
+    }, 7000);
+    process.on("message", onMessage);
+    process.send?.({ type: METRICS_REQUEST, id });
+  });
+}
+
+/**
+ * In the primary of `CREDKIT_WORKERS`: answers a worker's `/metrics` with the sum over all workers
+ * (counters and histograms added; prom-client's own rules for the process gauges).
+ */
+export function serveClusterMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on("message", (worker, message: unknown) => {
+    if (!isMetricsMessage(message, METRICS_REQUEST)) return;
+    const answer = (fields: Partial<MetricsMessage>) => {
+      if (worker.isConnected()) worker.send({ type: METRICS_ANSWER, id: message.id, ...fields });
+    };
+    aggregator.clusterMetrics().then(
+      (text) => answer({ text }),
+      () => answer({ failed: true }),
+    );
+  });
 }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "pino";
+import { serveClusterMetrics } from "./metrics.js";
 
 /** Options of {@link runWorkers}. */
 export interface WorkersOptions {
@@ -73,6 +74,7 @@ export function runWorkers(options: WorkersOptions): void {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
+  serveClusterMetrics();
   logger.info({ workers: count }, "starting worker processes");
   for (let i = 0; i < count; i++) fork();
 }

@@ -123,4 +123,32 @@ describe("two worker processes on Redis", () => {
     expect(code).toBe(0);
     for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
   });
+
+  it("answer /metrics with the sum over the workers, whichever worker is scraped", async () => {
+    const server = await startServer({
+      CREDKIT_STORAGE: "redis",
+      CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_USER_TOKENS: tokens,
+      CREDKIT_WORKERS: "2",
+    });
+    await waitFor(
+      async () => (server.output().match(/credkit listening on http:\/\/localhost:\d+/g) ?? []).length === 2,
+      20_000,
+      "both workers listening",
+    );
+    // A new connection each: the primary hands them out round robin, so both workers serve some.
+    for (let i = 0; i < 10; i++) {
+      const answer = await fetch(`${server.url}/healthz`, { headers: { Connection: "close" } });
+      expect(answer.status).toBe(200);
+    }
+    const healthz = /^credkit_http_requests_total\{[^}]*route="\/healthz"[^}]*\} (\d+)$/m;
+    for (let i = 0; i < 4; i++) {
+      const scrape = await fetch(`${server.url}/metrics`, { headers: { Connection: "close" } });
+      expect(scrape.status).toBe(200);
+      const text = await scrape.text();
+      expect(healthz.exec(text)?.[1], text.slice(0, 2000)).toBe("10");
+    }
+    expect(await server.stop()).toBe(0);
+  });
 });

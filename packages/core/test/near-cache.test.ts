@@ -232,6 +232,24 @@ describe("near cache", () => {
     await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "value-7" } });
     expect(shared.counts.findByLookup).toBe(2);
   });
+
+  it("close() stops a subscription that lands after it (the subscriber connection would keep the process up)", async () => {
+    let land: (stop: () => Promise<void>) => void = () => undefined;
+    let stopped = 0;
+    const channel: InvalidationChannel = {
+      async publish() {},
+      subscribe: () => new Promise((resolve) => (land = resolve)),
+    };
+    const cache = createNearCache({ ttlMs: TTL, channel });
+    await cache.close(); // at once, before the channel answered
+    land(async () => {
+      stopped++;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(1);
+    await cache.close(); // twice: nothing more to stop
+    expect(stopped).toBe(1);
+  });
 });
 
 describe("withInvalidation", () => {

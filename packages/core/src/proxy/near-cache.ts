@@ -125,6 +125,7 @@ export function createNearCache(
   const listeners: ((clientId: string | null) => void)[] = [];
   const stats: NearCacheStats = { hits: 0, misses: 0, invalidations: 0 };
   let unsubscribe: (() => Promise<void>) | null = null;
+  let closed = false;
 
   function remove(key: string, entry: Entry): void {
     entries.delete(key);
@@ -193,6 +194,8 @@ export function createNearCache(
       listeners.push(listener);
     },
     async close() {
+      // A subscription still on its way is stopped when it lands (below): closing never waits on it.
+      closed = true;
       const stop = unsubscribe;
       unsubscribe = null;
       await stop?.();
@@ -205,6 +208,7 @@ export function createNearCache(
       .subscribe({ invalidate: (event) => cache.invalidate(event), reset: () => cache.clear() })
       .then(
         (stop) => {
+          if (closed) return stop().catch(() => undefined);
           unsubscribe = stop;
         },
         () => undefined,
