@@ -16,6 +16,7 @@ const admin = "admin-token-0123456789";
 const gateway = "gateway-token-0123456789";
 const noScope = "noscope-token-0123456789";
 const otherClient = "other-client-token-0123456789";
+const everyClient = "every-client-gateway-token-0123456789";
 const secrets = {
   apiKey: `client-key-${randomBytes(12).toString("hex")}`,
   deny: `deny-key-${randomBytes(12).toString("hex")}`,
@@ -58,6 +59,7 @@ beforeAll(async () => {
       { token: gateway, userId: "gateway", clientIds: ["acme"], scopes: ["authz"] },
       { token: noScope, userId: "plain", clientIds: ["acme"] },
       { token: otherClient, userId: "elsewhere", clientIds: ["other"], scopes: ["authz"] },
+      { token: everyClient, userId: "every", clientIds: "*", scopes: ["authz"] },
     ]),
     CREDKIT_AUTHZ_PORT: "0",
     CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
@@ -245,6 +247,18 @@ describe("the authz listener (data plane)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-credkit-degraded")).toBe("true");
     expect(res.headers.get("x-credkit-credential-id")).toBe(id);
+  });
+
+  it("answers 400 naming clientId for a malformed client id, never a 500", async () => {
+    const malformed = ["a%2Fb", "_x", "acme%00", "%E2%82%AC", "a".repeat(129), "acme%0D%0AX-Evil:1"];
+    for (const clientId of malformed) {
+      const res = await ask(`/authz/${clientId}`, { "X-Api-Key": secrets.apiKey }, everyClient);
+      expect(res.status, clientId).toBe(400);
+      expect(res.body.code).toBe("VALIDATION_ERROR");
+      expect(res.body.errors[0].path).toBe("clientId");
+      expect(res.text).not.toContain(secrets.apiKey);
+    }
+    expect(logLines.filter((line) => line.includes("authz request failed"))).toEqual([]);
   });
 
   it("bounds the request: 404 off the route, 431 past 200 headers", async () => {
