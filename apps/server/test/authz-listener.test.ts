@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { type CredentialService, CredkitError } from "@credkit/core";
@@ -259,6 +259,39 @@ describe("the authz listener (data plane)", () => {
       expect(res.text).not.toContain(secrets.apiKey);
     }
     expect(logLines.filter((line) => line.includes("authz request failed"))).toEqual([]);
+  });
+
+  it("refuses header values Node cannot send at create (400), and an upstream token holding one (503)", async () => {
+    for (const value of ["caf\u20ac", "a\u0001b", "x\u007fy"]) {
+      const res = await api("POST", "/api/clients/acme/credentials", {
+        credentialName: "c",
+        region: "eu-west-1",
+        credentialType: "target",
+        authType: "custom",
+        secret: { headers: { "X-Target": value } },
+      });
+      expect(res.status, JSON.stringify(value)).toBe(400);
+      expect(res.body.errors[0].path).toBe("secret.headers.X-Target");
+    }
+    // A token endpoint answering a token that cannot travel in a header.
+    const endpoint = createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ access_token: "tok\u20acen", expires_in: 3600 }));
+    });
+    endpoint.listen(0, "127.0.0.1");
+    await once(endpoint, "listening");
+    try {
+      const id = await create("acme", {
+        credentialType: "target",
+        authType: "customToken",
+        secret: { tokenUrl: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/token` },
+      });
+      const res = await ask(`/authz/acme/${id}`, { "X-Api-Key": secrets.apiKey });
+      expect(res.status).toBe(503);
+      expect(res.body.reason).toBe("TARGET_UNAVAILABLE");
+    } finally {
+      endpoint.close();
+    }
   });
 
   it("bounds the request: 404 off the route, 431 past 200 headers", async () => {
