@@ -138,11 +138,8 @@ export async function json<T>(res: Response): Promise<T> {
   const text = await res.text();
   try {
     return JSON.parse(text) as T;
-  } catch (error) {
-    throw new CredkitApiError(
-      res.status,
-      { code: "INVALID_RESPONSE", message: "The answer is not JSON" },
-      { cause: error },
-    );
+  } catch {
+    // No cause: V8's SyntaxError quotes the text around the fault, and the text may be secret material.
+    throw new CredkitApiError(res.status, { code: "INVALID_RESPONSE", message: "The answer is not JSON" });
   }
 }

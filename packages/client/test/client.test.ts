@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CreateCredentialInput, CredkitApiError, createCredkitClient } from "../src/index.js";
 import { checkedFetch, startCredkit, tokens } from "./support/server.js";
@@ -216,5 +217,34 @@ describe("retries, idempotency, abort and timeout", () => {
       retry: false,
     });
     await expect(client.listCredentials("acme")).rejects.toMatchObject({ status: 0, code: "NETWORK_ERROR" });
+  });
+
+  it("never carries a piece of a secret in the error for an answer that is not JSON", async () => {
+    const admin = clientFor(tokens.admin);
+    const clientId = uniqueClient();
+    const target = await admin.createCredential(clientId, bearerTarget("upstream"));
+    // A middlebox mangles the resolve answer (secret material): the secret becomes a bare word V8 would quote.
+    const cutting: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const text = await res.text();
+      const cut = text.replace(`"Bearer ${secret}"`, secret);
+      return new Response(cut, { status: res.status, headers: res.headers });
+    };
+    const resolver = createCredkitClient({
+      baseUrl: credkit.baseUrl,
+      token: tokens.resolver,
+      fetch: cutting,
+      retry: false,
+    });
+    const error = await resolver.resolve(clientId, target.credential.credentialId).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "INVALID_RESPONSE" });
+    const seen = [
+      String(error),
+      (error as Error).stack,
+      String((error as Error).cause),
+      ((error as Error).cause as Error | undefined)?.stack,
+      inspect(error, { depth: 5 }),
+    ].join("\n");
+    for (let i = 0; i + 6 <= secret.length; i++) expect(seen).not.toContain(secret.slice(i, i + 6));
   });
 });
