@@ -307,6 +307,35 @@ describe("the authz listener (data plane)", () => {
     expect(big.status).toBe(431);
   });
 
+  it("a gateway token (authz, no resolve) cannot mint or re-allow a proxy credential to read targets", async () => {
+    const asGateway = apiClient(base, gateway);
+    const minted = await asGateway("POST", "/api/clients/acme/credentials", {
+      credentialName: "minted",
+      region: "eu-west-1",
+      credentialType: "proxy",
+      authType: "apiKey",
+      secret: { keyName: "X-Minted", keyValue: "minted-key-0123456789" },
+    });
+    expect(minted.status).toBe(403);
+    expect(minted.body.code).toBe("FORBIDDEN");
+    const reallowed = await asGateway("PUT", `/api/clients/acme/credentials/${ids.deny}`, {
+      credentialDefaultRuleEffect: "allow",
+    });
+    expect(reallowed.status).toBe(403);
+    // So the target's secret never reaches whoever holds only the gateway's token.
+    const presented: Record<string, string>[] = [
+      { "X-Minted": "minted-key-0123456789" },
+      { "X-Api-Key": secrets.deny },
+    ];
+    for (const headers of presented) {
+      const res = await ask(`/authz/acme/${ids.bearerTarget}`, headers);
+      expect(res.status).not.toBe(200);
+      expect(JSON.stringify([...res.headers, res.text])).not.toContain(secrets.targetBearer);
+    }
+    // Reading and deleting stay allowed, as documented; an admin still writes.
+    expect((await asGateway("GET", "/api/clients/acme/credentials")).status).toBe(200);
+  });
+
   it("logs each answer at debug level without any credential, and counts answers in /metrics", async () => {
     const lines = logLines.filter((l) => l.includes('"authz request"'));
     expect(lines.length).toBeGreaterThan(5);
