@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { Writable } from "node:stream";
 import { type CredentialService, CredkitError } from "@credkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -292,6 +292,31 @@ describe("the authz listener (data plane)", () => {
     } finally {
       endpoint.close();
     }
+  });
+
+  it("closes the connection after answering a request with a body instead of draining it", async () => {
+    const { port } = new URL(authzUrl);
+    const socket = connect(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += chunk;
+    });
+    // Not `once`: it rejects on the EPIPE the sender gets when the listener hangs up mid-body.
+    const closed = new Promise((resolve) => socket.on("close", resolve));
+    socket.on("error", () => undefined);
+    socket.write(
+      `POST /authz/acme HTTP/1.1\r\nHost: x\r\nX-Credkit-Token: ${gateway}\r\nX-Api-Key: ${secrets.apiKey}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
+    // An endless body: the sender keeps streaming until the listener hangs up.
+    const chunk = `1000\r\n${"x".repeat(4096)}\r\n`;
+    const pump = () => {
+      while (!socket.destroyed && socket.write(chunk));
+    };
+    socket.on("drain", pump);
+    pump();
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
   });
 
   it("bounds the request: 404 off the route, 431 past 200 headers", async () => {

@@ -112,6 +112,10 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = debug ? process.hrtime.bigint() : 0n;
+    // The body is never read, but Node drains what is left of it to reuse the connection, for as long as
+    // the sender streams: a request with a body gets its answer and then the connection is closed.
+    if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")
+      res.setHeader("Connection", "close");
     const route = parseAuthzPath(req.url ?? "");
     if (route === null) {
       send(req, res, problem(404, NOT_FOUND), started);
