@@ -319,6 +319,19 @@ describe("the authz listener (data plane)", () => {
     expect(answer).toMatch(/\r\nConnection: close\r\n/i);
   });
 
+  it("audits a refused management call without a malformed client id from its path", async () => {
+    const junk = `forged%0A%7B%22audit%22%3A1%7D${"x".repeat(4000)}`;
+    const res = await fetch(`${base}/api/clients/${junk}/credentials`, {
+      headers: { Authorization: "not-a-token-0123456789" },
+    });
+    expect(res.status).toBe(401);
+    const audits = logLines.filter((line) => line.includes('"authorization.failed"'));
+    const last = JSON.parse(audits.at(-1) as string).audit;
+    expect(last).toMatchObject({ code: "UNAUTHORIZED" });
+    expect(last.clientId).toBeUndefined();
+    expect(audits.at(-1)).not.toContain("xxxxxxxx");
+  });
+
   it("bounds the request: 404 off the route, 431 past 200 headers", async () => {
     expect((await fetch(`${authzUrl}/api/clients`)).status).toBe(404);
     expect((await fetch(`${authzUrl}/authz/`)).status).toBe(404);
