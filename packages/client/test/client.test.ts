@@ -247,4 +247,28 @@ describe("retries, idempotency, abort and timeout", () => {
     ].join("\n");
     for (let i = 0; i + 6 <= secret.length; i++) expect(seen).not.toContain(secret.slice(i, i + 6));
   });
+
+  it("never quotes a token it cannot send (a line break inside) in its error", async () => {
+    // A trailing newline (a token read from a file) is stripped by fetch and works.
+    const trailing = createCredkitClient({ baseUrl: credkit.baseUrl, token: `${tokens.admin}\n` });
+    expect((await trailing.listCredentials("acme")).credentials).toBeInstanceOf(Array);
+    const token = `${tokens.admin}\nX-Other: 1`;
+    const client = createCredkitClient({ baseUrl: credkit.baseUrl, token, retry: false });
+    const error = await client.listCredentials("acme").catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 0, code: "INVALID_REQUEST" });
+    expect((error as CredkitApiError).errors[0]?.path).toBe("headers.Authorization");
+    expect(inspect(error, { depth: 5 })).not.toContain(tokens.admin);
+    // The end client's credential handed to authz() is not quoted either.
+    const gateway = createCredkitClient({
+      baseUrl: credkit.baseUrl,
+      token: tokens.admin,
+      authz: { baseUrl: credkit.baseUrl, token: "gateway-token-0123456789" },
+      retry: false,
+    });
+    const denied = await gateway
+      .authz({ clientId: "acme", headers: { "X-Api-Key": `${secret}\r\nX-Injected: 1` } })
+      .catch((e: unknown) => e);
+    expect(denied).toMatchObject({ status: 0, code: "INVALID_REQUEST" });
+    expect(inspect(denied, { depth: 5 })).not.toContain(secret);
+  });
 });
