@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import { type AddressInfo, connect } from "node:net";
 import { Writable } from "node:stream";
 import { type CredentialService, CredkitError } from "@credkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ const admin = "admin-token-0123456789";
 const gateway = "gateway-token-0123456789";
 const noScope = "noscope-token-0123456789";
 const otherClient = "other-client-token-0123456789";
+const everyClient = "every-client-gateway-token-0123456789";
 const secrets = {
   apiKey: `client-key-${randomBytes(12).toString("hex")}`,
   deny: `deny-key-${randomBytes(12).toString("hex")}`,
@@ -58,6 +59,7 @@ beforeAll(async () => {
       { token: gateway, userId: "gateway", clientIds: ["acme"], scopes: ["authz"] },
       { token: noScope, userId: "plain", clientIds: ["acme"] },
       { token: otherClient, userId: "elsewhere", clientIds: ["other"], scopes: ["authz"] },
+      { token: everyClient, userId: "every", clientIds: "*", scopes: ["authz"] },
     ]),
     CREDKIT_AUTHZ_PORT: "0",
     CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
@@ -247,6 +249,89 @@ describe("the authz listener (data plane)", () => {
     expect(res.headers.get("x-credkit-credential-id")).toBe(id);
   });
 
+  it("answers 400 naming clientId for a malformed client id, never a 500", async () => {
+    const malformed = ["a%2Fb", "_x", "acme%00", "%E2%82%AC", "a".repeat(129), "acme%0D%0AX-Evil:1"];
+    for (const clientId of malformed) {
+      const res = await ask(`/authz/${clientId}`, { "X-Api-Key": secrets.apiKey }, everyClient);
+      expect(res.status, clientId).toBe(400);
+      expect(res.body.code).toBe("VALIDATION_ERROR");
+      expect(res.body.errors[0].path).toBe("clientId");
+      expect(res.text).not.toContain(secrets.apiKey);
+    }
+    expect(logLines.filter((line) => line.includes("authz request failed"))).toEqual([]);
+  });
+
+  it("refuses header values Node cannot send at create (400), and an upstream token holding one (503)", async () => {
+    for (const value of ["caf\u20ac", "a\u0001b", "x\u007fy"]) {
+      const res = await api("POST", "/api/clients/acme/credentials", {
+        credentialName: "c",
+        region: "eu-west-1",
+        credentialType: "target",
+        authType: "custom",
+        secret: { headers: { "X-Target": value } },
+      });
+      expect(res.status, JSON.stringify(value)).toBe(400);
+      expect(res.body.errors[0].path).toBe("secret.headers.X-Target");
+    }
+    // A token endpoint answering a token that cannot travel in a header.
+    const endpoint = createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ access_token: "tok\u20acen", expires_in: 3600 }));
+    });
+    endpoint.listen(0, "127.0.0.1");
+    await once(endpoint, "listening");
+    try {
+      const id = await create("acme", {
+        credentialType: "target",
+        authType: "customToken",
+        secret: { tokenUrl: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/token` },
+      });
+      const res = await ask(`/authz/acme/${id}`, { "X-Api-Key": secrets.apiKey });
+      expect(res.status).toBe(503);
+      expect(res.body.reason).toBe("TARGET_UNAVAILABLE");
+    } finally {
+      endpoint.close();
+    }
+  });
+
+  it("closes the connection after answering a request with a body instead of draining it", async () => {
+    const { port } = new URL(authzUrl);
+    const socket = connect(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += chunk;
+    });
+    // Not `once`: it rejects on the EPIPE the sender gets when the listener hangs up mid-body.
+    const closed = new Promise((resolve) => socket.on("close", resolve));
+    socket.on("error", () => undefined);
+    socket.write(
+      `POST /authz/acme HTTP/1.1\r\nHost: x\r\nX-Credkit-Token: ${gateway}\r\nX-Api-Key: ${secrets.apiKey}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
+    // An endless body: the sender keeps streaming until the listener hangs up.
+    const chunk = `1000\r\n${"x".repeat(4096)}\r\n`;
+    const pump = () => {
+      while (!socket.destroyed && socket.write(chunk));
+    };
+    socket.on("drain", pump);
+    pump();
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+  });
+
+  it("audits a refused management call without a malformed client id from its path", async () => {
+    const junk = `forged%0A%7B%22audit%22%3A1%7D${"x".repeat(4000)}`;
+    const res = await fetch(`${base}/api/clients/${junk}/credentials`, {
+      headers: { Authorization: "not-a-token-0123456789" },
+    });
+    expect(res.status).toBe(401);
+    const audits = logLines.filter((line) => line.includes('"authorization.failed"'));
+    const last = JSON.parse(audits.at(-1) as string).audit;
+    expect(last).toMatchObject({ code: "UNAUTHORIZED" });
+    expect(last.clientId).toBeUndefined();
+    expect(audits.at(-1)).not.toContain("xxxxxxxx");
+  });
+
   it("bounds the request: 404 off the route, 431 past 200 headers", async () => {
     expect((await fetch(`${authzUrl}/api/clients`)).status).toBe(404);
     expect((await fetch(`${authzUrl}/authz/`)).status).toBe(404);
@@ -258,6 +343,35 @@ describe("the authz listener (data plane)", () => {
       headers: { "X-Credkit-Token": gateway, "X-Big": "x".repeat(17 * 1024) },
     });
     expect(big.status).toBe(431);
+  });
+
+  it("a gateway token (authz, no resolve) cannot mint or re-allow a proxy credential to read targets", async () => {
+    const asGateway = apiClient(base, gateway);
+    const minted = await asGateway("POST", "/api/clients/acme/credentials", {
+      credentialName: "minted",
+      region: "eu-west-1",
+      credentialType: "proxy",
+      authType: "apiKey",
+      secret: { keyName: "X-Minted", keyValue: "minted-key-0123456789" },
+    });
+    expect(minted.status).toBe(403);
+    expect(minted.body.code).toBe("FORBIDDEN");
+    const reallowed = await asGateway("PUT", `/api/clients/acme/credentials/${ids.deny}`, {
+      credentialDefaultRuleEffect: "allow",
+    });
+    expect(reallowed.status).toBe(403);
+    // So the target's secret never reaches whoever holds only the gateway's token.
+    const presented: Record<string, string>[] = [
+      { "X-Minted": "minted-key-0123456789" },
+      { "X-Api-Key": secrets.deny },
+    ];
+    for (const headers of presented) {
+      const res = await ask(`/authz/acme/${ids.bearerTarget}`, headers);
+      expect(res.status).not.toBe(200);
+      expect(JSON.stringify([...res.headers, res.text])).not.toContain(secrets.targetBearer);
+    }
+    // Reading and deleting stay allowed, as documented; an admin still writes.
+    expect((await asGateway("GET", "/api/clients/acme/credentials")).status).toBe(200);
   });
 
   it("logs each answer at debug level without any credential, and counts answers in /metrics", async () => {

@@ -247,6 +247,34 @@ describe("nginx auth_request → credkit → upstream", () => {
     expect(request.headers["x-api-key"]).toBeUndefined();
   });
 
+  it("tells the upstream when a fail-open jwtVerify let a caller through unchecked, and only then", async () => {
+    await create({
+      credentialType: "proxy",
+      authType: "jwtVerify",
+      secret: {
+        algorithms: ["RS256"],
+        issuer: "https://open.example",
+        audience: "gateway",
+        jwksUri: "http://127.0.0.1:1/jwks",
+        failPolicy: "fail-open",
+      },
+    });
+    const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const claims = { iss: "https://open.example", aud: "gateway", exp: Math.floor(Date.now() / 1000) + 600 };
+    const unchecked = `${part({ alg: "RS256", kid: "k1" })}.${part(claims)}.${part("not-a-signature")}`;
+    const degraded = await reached(gateways.none, "/api/open", {
+      Authorization: `Bearer ${unchecked}`,
+      "X-Credkit-Degraded": "false",
+    });
+    expect(degraded.headers["x-credkit-degraded"]).toBe("true");
+    // A verified caller cannot make its request look any different: its own marker is dropped.
+    const verified = await reached(gateways.none, "/api/open", {
+      "X-Api-Key": secrets.apiKey,
+      "X-Credkit-Degraded": "forged",
+    });
+    expect(verified.headers["x-credkit-degraded"]).toBeUndefined();
+  });
+
   it("refuses a wrong key with nginx's 401 (and credkit's challenge), a deny credential with 403, and a forged header", async () => {
     const before = seen.length;
     const wrong = await through(gateways.bearer, "/api/x", { "X-Api-Key": "wrong-key-0123456789" });

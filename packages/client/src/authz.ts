@@ -63,12 +63,12 @@ function targetQuery(value: string | null): Record<string, string> {
   if (!value.trimStart().startsWith("{")) return Object.fromEntries(new URLSearchParams(value));
   try {
     return JSON.parse(value) as Record<string, string>;
-  } catch (error) {
-    throw new CredkitApiError(
-      200,
-      { code: "INVALID_RESPONSE", message: "X-Credkit-Target-Query is not readable" },
-      { cause: error },
-    );
+  } catch {
+    // No cause: V8's SyntaxError quotes the text around the fault, and the query holds target secrets.
+    throw new CredkitApiError(200, {
+      code: "INVALID_RESPONSE",
+      message: "X-Credkit-Target-Query is not readable",
+    });
   }
 }
 

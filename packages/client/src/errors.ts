@@ -1,7 +1,7 @@
 import type { ErrorBody } from "./types.js";
 
 /** Codes the client itself gives when no HTTP answer came back. */
-export type ClientErrorCode = "TIMEOUT" | "NETWORK_ERROR" | "INVALID_RESPONSE";
+export type ClientErrorCode = "TIMEOUT" | "NETWORK_ERROR" | "INVALID_RESPONSE" | "INVALID_REQUEST";
 
 /**
  * The one error the client throws for an answer it cannot turn into a result: a documented 4xx/5xx

@@ -41,6 +41,28 @@ export interface RequestSpec {
 
 const timeoutReason = Symbol("credkit client timeout");
 
+// What an HTTP header value may hold (RFC 9110 field-value: tab, space, visible ASCII, obs-text).
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * INVALID_REQUEST naming the first header whose value HTTP cannot carry (a line break inside a token,
+ * say), never the value: fetch's own TypeError quotes the whole value, a secret.
+ */
+function unsendableHeader(headers: Record<string, string>): CredkitApiError | null {
+  // fetch strips surrounding whitespace itself (a token's trailing newline is fine): only the rest counts.
+  const name = Object.keys(headers).find(
+    (n) => !HEADER_VALUE.test((headers[n] as string).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "")),
+  );
+  if (name === undefined) return null;
+  const message =
+    "holds a character HTTP cannot carry (a line break, another control character, or one above U+00FF); the value is not shown";
+  return new CredkitApiError(0, {
+    code: "INVALID_REQUEST",
+    message: `The ${name} header ${message}`,
+    errors: [{ path: `headers.${name}`, message }],
+  });
+}
+
 /**
  * Sends `spec`, retrying 429 and 503 per the policy (Retry-After honoured), under the call's signal and
  * deadline; `read` turns the final Response into the result while the deadline still holds.
@@ -79,6 +101,8 @@ export async function send<T>(
       ...spec.headers,
       ...options.headers,
     };
+    const unsendable = unsendableHeader(headers);
+    if (unsendable) throw unsendable;
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     for (let attempt = 1; ; attempt++) {
       let res: Response;
@@ -138,11 +162,8 @@ export async function json<T>(res: Response): Promise<T> {
   const text = await res.text();
   try {
     return JSON.parse(text) as T;
-  } catch (error) {
-    throw new CredkitApiError(
-      res.status,
-      { code: "INVALID_RESPONSE", message: "The answer is not JSON" },
-      { cause: error },
-    );
+  } catch {
+    // No cause: V8's SyntaxError quotes the text around the fault, and the text may be secret material.
+    throw new CredkitApiError(res.status, { code: "INVALID_RESPONSE", message: "The answer is not JSON" });
   }
 }

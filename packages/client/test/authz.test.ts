@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredkitApiError, createCredkitClient } from "../src/index.js";
 
@@ -14,6 +15,7 @@ const proxyToken = "authz-proxy-token-0123456789";
 const endClientKey = "end-client-key-0123456789";
 const seen: { method: string; url: string; headers: IncomingMessage["headers"] }[] = [];
 let unavailable = 0;
+const mangledSecret = "QUERYSECRET-5d1e8b";
 
 function refuse(res: ServerResponse, status: number, reason: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers });
@@ -40,7 +42,11 @@ function listener(req: IncomingMessage, res: ServerResponse) {
     "Cache-Control": "no-store",
     "X-Credkit-Credential-Id": "eu-west-1.inbound",
     ...(match[2] ? { Authorization: "Bearer upstream-token", "X-Tenant": match[1] as string } : {}),
-    ...(match[2] ? { "X-Credkit-Target-Query": "api_key=k%201&v=2" } : {}),
+    ...(match[2] === "mangled"
+      ? { "X-Credkit-Target-Query": `{"api_key":${mangledSecret}}` }
+      : match[2]
+        ? { "X-Credkit-Target-Query": "api_key=k%201&v=2" }
+        : {}),
   });
   res.end();
 }
@@ -125,5 +131,15 @@ describe("client.authz against a protocol-faithful listener", () => {
     ).rejects.toBeInstanceOf(CredkitApiError);
     const plain = createCredkitClient({ baseUrl, token: "t" });
     expect(() => plain.authz({ clientId: "acme", headers: {} })).toThrow(/authz/);
+  });
+
+  it("never carries a piece of the target query's secret in the error for a query it cannot read", async () => {
+    const error = await client()
+      .authz({ clientId: "acme", targetCredentialId: "mangled", headers: { "X-Api-Key": endClientKey } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "INVALID_RESPONSE" });
+    const seen = inspect(error, { depth: 5 });
+    for (let i = 0; i + 6 <= mangledSecret.length; i++)
+      expect(seen).not.toContain(mangledSecret.slice(i, i + 6));
   });
 });

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CreateCredentialInput, CredkitApiError, createCredkitClient } from "../src/index.js";
 import { checkedFetch, startCredkit, tokens } from "./support/server.js";
@@ -216,5 +217,58 @@ describe("retries, idempotency, abort and timeout", () => {
       retry: false,
     });
     await expect(client.listCredentials("acme")).rejects.toMatchObject({ status: 0, code: "NETWORK_ERROR" });
+  });
+
+  it("never carries a piece of a secret in the error for an answer that is not JSON", async () => {
+    const admin = clientFor(tokens.admin);
+    const clientId = uniqueClient();
+    const target = await admin.createCredential(clientId, bearerTarget("upstream"));
+    // A middlebox mangles the resolve answer (secret material): the secret becomes a bare word V8 would quote.
+    const cutting: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const text = await res.text();
+      const cut = text.replace(`"Bearer ${secret}"`, secret);
+      return new Response(cut, { status: res.status, headers: res.headers });
+    };
+    const resolver = createCredkitClient({
+      baseUrl: credkit.baseUrl,
+      token: tokens.resolver,
+      fetch: cutting,
+      retry: false,
+    });
+    const error = await resolver.resolve(clientId, target.credential.credentialId).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "INVALID_RESPONSE" });
+    const seen = [
+      String(error),
+      (error as Error).stack,
+      String((error as Error).cause),
+      ((error as Error).cause as Error | undefined)?.stack,
+      inspect(error, { depth: 5 }),
+    ].join("\n");
+    for (let i = 0; i + 6 <= secret.length; i++) expect(seen).not.toContain(secret.slice(i, i + 6));
+  });
+
+  it("never quotes a token it cannot send (a line break inside) in its error", async () => {
+    // A trailing newline (a token read from a file) is stripped by fetch and works.
+    const trailing = createCredkitClient({ baseUrl: credkit.baseUrl, token: `${tokens.admin}\n` });
+    expect((await trailing.listCredentials("acme")).credentials).toBeInstanceOf(Array);
+    const token = `${tokens.admin}\nX-Other: 1`;
+    const client = createCredkitClient({ baseUrl: credkit.baseUrl, token, retry: false });
+    const error = await client.listCredentials("acme").catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 0, code: "INVALID_REQUEST" });
+    expect((error as CredkitApiError).errors[0]?.path).toBe("headers.Authorization");
+    expect(inspect(error, { depth: 5 })).not.toContain(tokens.admin);
+    // The end client's credential handed to authz() is not quoted either.
+    const gateway = createCredkitClient({
+      baseUrl: credkit.baseUrl,
+      token: tokens.admin,
+      authz: { baseUrl: credkit.baseUrl, token: "gateway-token-0123456789" },
+      retry: false,
+    });
+    const denied = await gateway
+      .authz({ clientId: "acme", headers: { "X-Api-Key": `${secret}\r\nX-Injected: 1` } })
+      .catch((e: unknown) => e);
+    expect(denied).toMatchObject({ status: 0, code: "INVALID_REQUEST" });
+    expect(inspect(denied, { depth: 5 })).not.toContain(secret);
   });
 });

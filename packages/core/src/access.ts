@@ -38,6 +38,21 @@ export function assertSecretAccess(actor: Actor, clientId: string, scope: ActorS
 }
 
 /**
+ * Throws FORBIDDEN when `actor` holds `authz` but not `resolve`: a data-plane (gateway) token that could
+ * create or update credentials could mint a proxy credential whose value it knows (or re-allow a denied
+ * one) and then have any target resolved into the authz listener's answer: `resolve` by the back door.
+ */
+export function assertMayWriteCredentials(actor: Actor): void {
+  const scopes = actor.scopes ?? [];
+  if (scopes.includes("authz") && !scopes.includes("resolve")) {
+    throw new CredkitError(
+      "FORBIDDEN",
+      'A token with the "authz" scope (a gateway\'s) may not create or update credentials unless it also holds "resolve"',
+    );
+  }
+}
+
+/**
  * The caller an embedding proxy passes when no user is involved: it verifies requests and resolves
  * target credentials for `clientIds` (default every client) with every scope. Audit events name it
  * `userId` (default `"system"`). Keep it inside the process: anything holding it may use secrets.

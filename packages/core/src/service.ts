@@ -1,4 +1,4 @@
-import { assertClientAccess, assertSecretAccess } from "./access.js";
+import { assertClientAccess, assertMayWriteCredentials, assertSecretAccess } from "./access.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { CredkitError } from "./errors.js";
 import { newCredentialId } from "./ids.js";
@@ -396,6 +396,7 @@ async function createCredential(
   body: unknown,
 ): Promise<CredentialWithAuthorization> {
   assertClientAccess(actor, clientId);
+  assertMayWriteCredentials(actor);
   const { input, secret } = parseCreateBody(body);
   // The parent is a client too: the caller must be allowed to reach it.
   if (input.parentId !== undefined && input.parentId !== clientId) assertClientAccess(actor, input.parentId);
@@ -451,6 +452,7 @@ async function updateCredential(
   options: UpdateOptions,
 ): Promise<CredentialWithAuthorization> {
   assertClientAccess(actor, clientId);
+  assertMayWriteCredentials(actor);
   const input = parseUpdateBody(body);
   const { store, record } = await parts.records.load(clientId, credentialId);
   let started: { authorizationUrl: string } | null = null;

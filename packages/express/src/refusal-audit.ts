@@ -1,4 +1,4 @@
-import { type AuditSink, isCredkitError } from "@credkit/core";
+import { type AuditSink, isCredkitError, isValidClientId } from "@credkit/core";
 import type { ErrorRequestHandler } from "express";
 
 const CLIENT_IN_PATH = /^\/clients\/([^/]+)/;
@@ -22,7 +22,9 @@ export function auditRefusals(sink: AuditSink): ErrorRequestHandler {
       const requestId = res.locals.requestId;
       // Router-level handlers see no route params: the client is read from the path under the mount.
       const match = CLIENT_IN_PATH.exec(req.path)?.[1];
-      const clientId = match === undefined ? undefined : safeDecode(match);
+      // Only a well-formed id is recorded: the path is anyone's input (kilobytes, line breaks) before auth.
+      const decoded = match === undefined ? undefined : safeDecode(match);
+      const clientId = decoded !== undefined && isValidClientId(decoded) ? decoded : undefined;
       sink.record({
         time: new Date().toISOString(),
         action: "authorization.failed",

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AuditSink, CredentialService } from "@credkit/core";
+import { type AuditSink, type CredentialService, isValidClientId } from "@credkit/core";
 import { type TokenLookup, tokenLookup, type UserToken } from "@credkit/express";
 import type { Logger } from "pino";
 import { type AuthzAnswer, decide, refuse } from "./decide.js";
@@ -42,6 +42,14 @@ const PROXY_TOKEN = "x-credkit-token";
 const NOT_FOUND = JSON.stringify({
   message: "Use /authz/{clientId}[/{targetCredentialId}]",
   code: "NOT_FOUND",
+});
+// The client id rule of the API: a malformed one is the caller's mistake (400), not a failed verification.
+const BAD_CLIENT_ID = JSON.stringify({
+  message: "clientId must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit",
+  code: "VALIDATION_ERROR",
+  errors: [
+    { path: "clientId", message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit" },
+  ],
 });
 const TOO_MANY_HEADERS = JSON.stringify({
   message: `At most ${MAX_HEADERS} headers`,
@@ -104,9 +112,17 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = debug ? process.hrtime.bigint() : 0n;
+    // The body is never read, but Node drains what is left of it to reuse the connection, for as long as
+    // the sender streams: a request with a body gets its answer and then the connection is closed.
+    if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")
+      res.setHeader("Connection", "close");
     const route = parseAuthzPath(req.url ?? "");
     if (route === null) {
       send(req, res, problem(404, NOT_FOUND), started);
+      return;
+    }
+    if (!isValidClientId(route.clientId)) {
+      send(req, res, problem(400, BAD_CLIENT_ID), started);
       return;
     }
     if (req.rawHeaders.length > MAX_HEADERS * 2) {

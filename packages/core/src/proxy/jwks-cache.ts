@@ -16,8 +16,18 @@ export interface JwksCacheOptions {
   now: () => number;
 }
 
+/** Keys of one set beyond this many are ignored: real key sets hold a handful. */
+export const MAX_JWKS_KEYS = 100;
+/**
+ * Characters of JSON all cached key sets may hold together; the least recently used go first. Tenants choose
+ * their jwksUri: without a bound, many credentials with large key sets would grow memory without end.
+ */
+export const MAX_JWKS_CACHE_CHARS = 8 * 1024 * 1024;
+
 interface KeySet {
   keys: JWK[];
+  /** Its keys' JSON length: what it costs the cache's bound. */
+  size: number;
   fetchedAt: number;
   /** Imported keys by `kid|alg`: importing is the expensive part, so it happens once per key. */
   imported: Map<string, Promise<CryptoKey | Uint8Array>>;
@@ -36,6 +46,8 @@ export function createJwksCache(options: JwksCacheOptions) {
   const sets = new Map<string, KeySet>();
   const inflight = new Map<string, Promise<KeySet>>();
   const resolvers = new Map<string, KeyResolver>();
+  // When each URI's last refresh was attempted: a failing endpoint is asked at most once per cooldown.
+  const attempts = new Map<string, number>();
 
   async function download(uri: string): Promise<KeySet> {
     let body: unknown;
@@ -52,13 +64,34 @@ export function createJwksCache(options: JwksCacheOptions) {
     }
     const keys = (body as { keys?: unknown }).keys;
     if (!Array.isArray(keys)) throw new JwksUnavailableError("The JWKS response is not a key set");
+    const kept = keys.filter((k): k is JWK => typeof k === "object" && k !== null).slice(0, MAX_JWKS_KEYS);
     const set: KeySet = {
-      keys: keys.filter((k): k is JWK => typeof k === "object" && k !== null),
+      keys: kept,
+      size: JSON.stringify(kept).length,
       fetchedAt: options.now(),
       imported: new Map(),
     };
-    sets.set(uri, set);
+    remember(uri, set);
     return set;
+  }
+
+  let cachedChars = 0;
+  /** Caches `set` as the newest, dropping the least recently used sets while over {@link MAX_JWKS_CACHE_CHARS}. */
+  function remember(uri: string, set: KeySet): void {
+    const old = sets.get(uri);
+    if (old) {
+      sets.delete(uri);
+      cachedChars -= old.size;
+    }
+    sets.set(uri, set);
+    cachedChars += set.size;
+    for (const [oldest, dropped] of sets) {
+      if (cachedChars <= MAX_JWKS_CACHE_CHARS || oldest === uri) break;
+      sets.delete(oldest);
+      cachedChars -= dropped.size;
+      resolvers.delete(oldest);
+      attempts.delete(oldest);
+    }
   }
 
   /** The key set, fetching it once however many callers ask at the same moment. */
@@ -70,9 +103,6 @@ export function createJwksCache(options: JwksCacheOptions) {
     }
     return pending;
   }
-
-  // When each URI's last refresh was attempted: a failing endpoint is asked at most once per cooldown.
-  const attempts = new Map<string, number>();
 
   /**
    * A fresher key set, or the cached one when the endpoint fails (or failed within the cooldown). Keys
@@ -111,7 +141,12 @@ export function createJwksCache(options: JwksCacheOptions) {
         let set = sets.get(uri);
         if (!set)
           set = await load(uri); // no key set at all: only here may the fetch failure surface
-        else if (options.now() - set.fetchedAt > options.maxAgeMs) set = await refresh(uri, set);
+        else if (sets.size > 1) {
+          // In use: the newest again, so the bound drops key sets nobody verifies with first.
+          sets.delete(uri);
+          sets.set(uri, set);
+        }
+        if (options.now() - set.fetchedAt > options.maxAgeMs) set = await refresh(uri, set);
         let jwk = select(set, header);
         // An unknown kid after the cooldown: the issuer may have rotated keys.
         if (!jwk && options.now() - set.fetchedAt >= options.cooldownMs) {

@@ -10,12 +10,27 @@ export const headerName = z
     "must be a valid HTTP header name (letters, digits and !#$%&'*+.^_`|~-)",
   );
 
-/** A value that will travel in an HTTP header: no line breaks or NULs (header injection). */
+/**
+ * What an HTTP header value may hold (RFC 9110 field-value: tab, space, visible ASCII, obs-text): the
+ * characters Node and fetch send. Line breaks and NULs would inject headers; other control characters
+ * and code points above U+00FF make Node and fetch throw, so such a value could never be used.
+ */
+export const HEADER_VALUE_CHARACTERS = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** The message naming {@link HEADER_VALUE_CHARACTERS}'s rule. */
+export const HEADER_VALUE_MESSAGE =
+  "must hold only tab, space, visible ASCII or Latin-1 characters (no line breaks or other control characters)";
+
+/** True when `value` can travel in an HTTP header (see {@link HEADER_VALUE_CHARACTERS}). */
+export function isHeaderValue(value: string): boolean {
+  return HEADER_VALUE_CHARACTERS.test(value);
+}
+
+/** A value that will travel in an HTTP header (see {@link HEADER_VALUE_CHARACTERS}). */
 export const headerValue = z
   .string()
   .min(1, "must not be empty")
   .max(8192)
-  .regex(/^[^\r\n\0]*$/, "must not contain line breaks or NUL characters");
+  .regex(HEADER_VALUE_CHARACTERS, HEADER_VALUE_MESSAGE);
 
 /** A URL credkit will call (token and JWKS endpoints): http(s) only. */
 export const outboundUrl = z

@@ -1,6 +1,14 @@
 import * as z from "zod";
 import type { AuthType, CredentialType } from "../record.js";
-import { headerMap, headerName, headerValue, outboundUrl, shortText } from "./fields.js";
+import {
+  HEADER_VALUE_CHARACTERS,
+  HEADER_VALUE_MESSAGE,
+  headerMap,
+  headerName,
+  headerValue,
+  outboundUrl,
+  shortText,
+} from "./fields.js";
 
 // HTTP strips a header value's surrounding whitespace, so such a value could never be presented.
 const trimmedHeaderValue = headerValue.regex(
@@ -126,11 +134,7 @@ export const customTokenSecret = z.strictObject({
     .max(86400 * 30)
     .optional(),
   headerName: headerName.default("Authorization"),
-  headerPrefix: z
-    .string()
-    .max(64)
-    .regex(/^[^\r\n\0]*$/, "must not contain line breaks")
-    .default("Bearer "),
+  headerPrefix: z.string().max(64).regex(HEADER_VALUE_CHARACTERS, HEADER_VALUE_MESSAGE).default("Bearer "),
 });
 
 /** `custom` (target only): static headers (and query parameters) to add to outbound requests. */

@@ -1,5 +1,6 @@
 import { CredkitError } from "../errors.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+import { isHeaderValue } from "../schemas/fields.js";
 import type { SecretOf } from "../schemas/secrets.js";
 import { jsonBody, secondsFrom, type TokenGrant } from "./token-endpoint.js";
 
@@ -40,7 +41,7 @@ export async function fetchCustomToken(
   }
   const parsed = await jsonBody(response, "token endpoint");
   const token = valueAtPath(parsed, secret.tokenPath);
-  if (typeof token !== "string" || token === "" || /[\r\n\0]/.test(token)) {
+  if (typeof token !== "string" || token === "" || !isHeaderValue(token)) {
     throw new CredkitError(
       "UPSTREAM_ERROR",
       `The token endpoint's answer has no usable token at "${secret.tokenPath}"`,

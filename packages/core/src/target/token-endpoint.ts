@@ -1,5 +1,6 @@
 import { CredkitError } from "../errors.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+import { isHeaderValue } from "../schemas/fields.js";
 
 /** What a token endpoint granted. */
 export interface TokenGrant {
@@ -91,7 +92,7 @@ export async function requestToken(
 /** The grant in a successful token response; UPSTREAM_ERROR when it carries no access token. */
 export function grantFrom(fields: Record<string, unknown>): TokenGrant {
   const accessToken = fields.access_token;
-  if (typeof accessToken !== "string" || accessToken === "" || /[\r\n\0]/.test(accessToken)) {
+  if (typeof accessToken !== "string" || accessToken === "" || !isHeaderValue(accessToken)) {
     throw new CredkitError("UPSTREAM_ERROR", "The token endpoint answered without a usable access_token");
   }
   const grant: TokenGrant = { accessToken };
