@@ -1,7 +1,7 @@
 import { type Around, decorate } from "../decorate.js";
 import { CredkitError, isCredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
-import type { RegionMap } from "../regions.js";
+import { mapStores, type RegionMap } from "../regions.js";
 import type { CredentialStore, Page } from "../storage.js";
 
 /**
@@ -140,12 +140,5 @@ function rulesAround(now: () => number): Around<CredentialStore> {
  * store keep sharing one wrapper, so each store is still asked once per list).
  */
 export function withRulesOnEveryStore(regions: RegionMap, now: () => number): RegionMap {
-  const wrapped = new Map<CredentialStore, CredentialStore>();
-  const guarded: Record<string, CredentialStore> = {};
-  for (const [region, store] of Object.entries(regions)) {
-    const rules = wrapped.get(store) ?? withStoreRules(store, now);
-    wrapped.set(store, rules);
-    guarded[region] = rules;
-  }
-  return guarded;
+  return mapStores(regions, (store) => withStoreRules(store, now));
 }
