@@ -14,7 +14,7 @@ import type { Actor, CallContext, CredentialType, StoredCredential } from "./rec
 import { compareAndSet } from "./records/compare-and-set.js";
 import { notFound } from "./records/not-found.js";
 import { createRecords, type Records } from "./records/records.js";
-import { assertPageLimit, withRulesOnEveryStore } from "./records/store-rules.js";
+import { assertPageLimit, MAX_PAGE_SIZE, withRulesOnEveryStore } from "./records/store-rules.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
 import {
   createCredentialBody,
@@ -151,8 +151,6 @@ export interface CredentialService {
   /** Pings every distinct store once. */
   health(): Promise<StoreHealth[]>;
 }
-
-const MAX_LIST_LIMIT = 1000;
 
 /** The secret's shape for its auth type; for a proxy credential, also one that can ever verify. */
 function parseSecret(
@@ -360,7 +358,7 @@ async function listCredentials(
   options: ListCredentialsOptions,
 ): Promise<CredentialPage> {
   assertClientAccess(actor, clientId);
-  const limit = options.limit ?? MAX_LIST_LIMIT;
+  const limit = options.limit ?? MAX_PAGE_SIZE;
   assertPageLimit(limit);
   const stores = router.stores;
   let position =
