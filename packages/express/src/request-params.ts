@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { CredkitError, invalid, MAX_PAGE_SIZE } from "@credkit/core";
+import { CredkitError, invalid, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from "@credkit/core";
 import type { Request } from "express";
 
 /** Reads `includeTemporary`: `true`/`false` in any letter case (Python sends `False`); absent = false. */
@@ -19,7 +19,7 @@ export function parseLimit(value: unknown): number | undefined {
 /** Reads `cursor` or undefined. */
 export function parseCursor(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === "string" && value.length > 0 && value.length <= 4096) return value;
+  if (typeof value === "string" && value.length > 0 && value.length <= MAX_CURSOR_LENGTH) return value;
   throw invalid([{ path: "cursor", message: "must be the nextCursor of a previous page" }]);
 }
 

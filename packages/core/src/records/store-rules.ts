@@ -12,7 +12,7 @@ import type { CredentialStore, Page } from "../storage.js";
 /** The largest page a `list` or `scan` may ask for. */
 export const MAX_PAGE_SIZE = 1000;
 /** The longest cursor a store is handed: anything longer was not made by a store. */
-const MAX_CURSOR_LENGTH = 4096;
+export const MAX_CURSOR_LENGTH = 4096;
 
 /** The one expiry rule: a record whose `expiresAt` is at or before `now` is expired (never returned). */
 export function isExpired(record: Pick<StoredCredential, "expiresAt">, now: number): boolean {
