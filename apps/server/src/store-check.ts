@@ -9,14 +9,23 @@ export function describeStorage(storage: StorageConfig): string {
     case "redis":
       return storage.clusterNodes
         ? `redis cluster ${storage.clusterNodes.join(",")}`
-        : `redis ${redactUrl(storage.url ?? "")}`;
+        : `redis ${redisAddress(storage.url ?? "")}`;
     case "dynamodb":
       return `dynamodb table "${storage.table}" at ${storage.endpoint ?? "the AWS endpoint"} (AWS region ${storage.region ?? "from AWS_REGION"})`;
   }
 }
 
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
+/**
+ * A Redis URL reduced to scheme, host, port and database: the user part and the query (either may carry
+ * a password) are dropped. The one redaction of store addresses, for the start check and the CLI.
+ */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname.length > 1 ? parsed.pathname : ""}`;
+  } catch {
+    return "(unparsable URL)";
+  }
 }
 
 /** The innermost cause of an error: the SDK's or the socket's own error, under the store's wrapper. */
