@@ -1,4 +1,4 @@
-import { type AuditSink, isCredkitError } from "@credkit/core";
+import { type AuditSink, authorizationFailedEvent, isCredkitError } from "@credkit/core";
 import type { ErrorRequestHandler } from "express";
 
 const CLIENT_IN_PATH = /^\/clients\/([^/]+)/;
@@ -23,15 +23,13 @@ export function auditRefusals(sink: AuditSink): ErrorRequestHandler {
       // Router-level handlers see no route params: the client is read from the path under the mount.
       const match = CLIENT_IN_PATH.exec(req.path)?.[1];
       const clientId = match === undefined ? undefined : safeDecode(match);
-      sink.record({
-        time: new Date().toISOString(),
-        action: "authorization.failed",
-        outcome: "failure",
-        code: error.code,
-        ...(actor?.userId ? { userId: actor.userId } : {}),
-        ...(typeof clientId === "string" ? { clientId } : {}),
-        ...(typeof requestId === "string" ? { requestId } : {}),
-      });
+      sink.record(
+        authorizationFailedEvent(error.code, {
+          userId: actor?.userId,
+          clientId,
+          requestId: typeof requestId === "string" ? requestId : undefined,
+        }),
+      );
     }
     next(error);
   };
