@@ -75,6 +75,11 @@ export function explainFailure(storage: StorageConfig, error: unknown): string {
   return `${what}: see the store's own documentation for this error`;
 }
 
+/** One region's line of a start failure: where its store points, why it failed, what to set. */
+export function failureLine(storage: StorageConfig, error: unknown): string {
+  return `${describeStorage(storage)}: ${explainFailure(storage, error)}`;
+}
+
 /** A start failure of one or more regions' stores, one line per region. */
 export function storeStartError(failures: { region: string; line: string }[]): CredkitError {
   const lines = failures.map((f) => `  - region ${f.region}: ${f.line}`).join("\n");
@@ -113,7 +118,7 @@ export async function checkStores(
   for (const [region, { storage, store }] of Object.entries(regions)) {
     const error = await pings.get(store);
     if (error !== null) {
-      failures.push({ region, line: `${describeStorage(storage)}: ${explainFailure(storage, error)}` });
+      failures.push({ region, line: failureLine(storage, error) });
     }
   }
   if (failures.length > 0) throw storeStartError(failures);
