@@ -14,8 +14,8 @@ import {
 
 /**
  * A custom store that bends every shared rule: its clock lags, so `expiresAt === now` is still live to
- * it; it clamps an out-of-range page size, restarts on a cursor it cannot read, and stores whatever
- * version it is given.
+ * it; it clamps an out-of-range page size, restarts on a cursor it cannot read, stores whatever
+ * version it is given, and takes a lease for a second whatever TTL it is asked for.
  */
 function laxStore(now: () => number): CredentialStore {
   const inner = memoryStore({ clock: () => now() - 1 });
@@ -34,6 +34,10 @@ function laxStore(now: () => number): CredentialStore {
     if (method === "update") {
       const [next, expected] = args as unknown as Parameters<CredentialStore["update"]>;
       return inner.update({ ...next, version: expected + 1 }, expected) as ReturnType<typeof invoke>;
+    }
+    if (method === "acquireLease") {
+      const [name, owner] = args as unknown as Parameters<CredentialStore["acquireLease"]>;
+      return inner.acquireLease(name, owner, 1000) as ReturnType<typeof invoke>;
     }
     return invoke(args);
   });
@@ -92,6 +96,13 @@ describe("the shared store rules, enforced by core around any store", () => {
       errors: [{ path: "version" }],
     });
     expect(await store.get(clientId, kept.credentialId)).toMatchObject({ version: 1 });
+    expect(await lax.acquireLease(`lax-${clientId}`, "owner", 0)).toBe(true);
+    for (const ttlMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(store.acquireLease(`ruled-${clientId}`, "owner", ttlMs)).rejects.toMatchObject({
+        code: "VALIDATION_ERROR",
+        errors: [{ path: "ttlMs" }],
+      });
+    }
   });
 
   it("are applied by the service to the stores it is given", async () => {

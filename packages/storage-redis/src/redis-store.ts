@@ -1,4 +1,5 @@
 import {
+  assertLeaseTtl,
   assertPageLimit,
   assertVersionStep,
   type CredentialStore,
@@ -225,11 +226,7 @@ function checkLimit(limit: number): number {
 }
 
 function checkTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
-      errors: [{ path: "ttlMs", message: "A positive number of milliseconds" }],
-    });
-  }
+  assertLeaseTtl(ttlMs);
   // PX takes whole milliseconds; rounding up never shortens a lease.
   return Math.ceil(ttlMs);
 }

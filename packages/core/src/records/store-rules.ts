@@ -37,6 +37,15 @@ export function assertVersionStep(next: Pick<StoredCredential, "version">, expec
   }
 }
 
+/** VALIDATION_ERROR (path `ttlMs`) unless a lease's `ttlMs` is a finite number of milliseconds above 0. */
+export function assertLeaseTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
+      errors: [{ path: "ttlMs", message: "must be a positive number of milliseconds" }],
+    });
+  }
+}
+
 /** The VALIDATION_ERROR (path `cursor`) for a cursor the store did not make. */
 export function invalidCursor(cause?: unknown): CredkitError {
   return new CredkitError("VALIDATION_ERROR", "The cursor is not valid", {
@@ -70,10 +79,10 @@ const live = (now: () => number) => (record: StoredCredential | null) =>
 
 /**
  * `store` with the shared rules enforced around it: nothing expired (`expiresAt <= now`) is ever
- * returned, whatever the backend's own clock or boundary; a page size outside 1..1000 and an update
- * whose version step is not one are refused before the store is asked; a cursor the store cannot read
- * is a VALIDATION_ERROR naming `cursor` (never a restart from the beginning). Every other call and
- * argument is forwarded untouched.
+ * returned, whatever the backend's own clock or boundary; a page size outside 1..1000, an update
+ * whose version step is not one and a lease TTL that is not positive are refused before the store is
+ * asked; a cursor the store cannot read is a VALIDATION_ERROR naming `cursor` (never a restart from the
+ * beginning). Every other call and argument is forwarded untouched.
  */
 export function withStoreRules(store: CredentialStore, now: () => number = Date.now): CredentialStore {
   const ruled = decorate(store, rulesAround(now));
@@ -112,6 +121,9 @@ function rulesAround(now: () => number): Around<CredentialStore> {
         assertVersionStep(next, expectedVersion);
         return (invoke(args) as Promise<StoredCredential | null>).then(alive) as ReturnType<typeof invoke>;
       }
+      case "acquireLease":
+        assertLeaseTtl(args[2] as number);
+        return invoke(args);
       case "list":
       case "scan": {
         const options = args[method === "list" ? 1 : 0] as { limit: number; cursor?: string | undefined };
