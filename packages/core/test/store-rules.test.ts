@@ -11,6 +11,7 @@ import {
   systemActor,
   withStoreRules,
 } from "../src/index.js";
+import { storedRecord } from "./stored-record.js";
 
 /**
  * A custom store that bends every shared rule: its clock lags, so `expiresAt === now` is still live to
@@ -43,28 +44,9 @@ function laxStore(now: () => number): CredentialStore {
   });
 }
 
-const record = (clientId: string, overrides: Partial<StoredCredential> = {}): StoredCredential => ({
-  clientId,
-  credentialId: `eu-west-1.${randomBytes(16).toString("base64url")}`,
-  region: "eu-west-1",
-  credentialType: "target",
-  authType: "none",
-  name: "n",
-  defaultRuleEffect: "allow",
-  singleUse: false,
-  temporary: false,
-  expiresAt: null,
-  userId: "u",
-  parentId: clientId,
-  createdAt: new Date(0).toISOString(),
-  updatedAt: new Date(0).toISOString(),
-  version: 1,
-  secret: "ck1.k1.x.y.z",
-  lookupHash: null,
-  tokenState: null,
-  status: "active",
-  ...overrides,
-});
+/** A target record without a lookup hash, of `clientId`. */
+const record = (clientId: string, overrides: Partial<StoredCredential> = {}): StoredCredential =>
+  storedRecord({ clientId, credentialType: "target", authType: "none", lookupHash: null, ...overrides });
 
 describe("the shared store rules, enforced by core around any store", () => {
   it("refuses what a lax store would bend", async () => {
