@@ -111,3 +111,36 @@ describe("the shared store rules, enforced by core around any store", () => {
     });
   });
 });
+
+describe("withStoreRules forwards by construction", () => {
+  it("passes every method and argument through, ones the interface lacks included", async () => {
+    const calls: unknown[][] = [];
+    const record = storedRecord();
+    const method =
+      (name: string) =>
+      async (...args: unknown[]) => {
+        calls.push([name, ...args]);
+        return name === "update" ? { ...record, version: 2 } : null;
+      };
+    const store = Object.fromEntries(
+      ["get", "update", "delete", "extra"].map((name) => [name, method(name)]),
+    ) as unknown as CredentialStore & { extra(...args: unknown[]): Promise<unknown> };
+    const ruled = withStoreRules(store) as typeof store;
+    const later = Symbol("an argument added later");
+    await ruled.extra(1, later);
+    await (ruled.get as (...args: unknown[]) => Promise<unknown>)("c", "id", later);
+    await (ruled.update as (...args: unknown[]) => Promise<unknown>)(
+      { ...record, version: 2 },
+      1,
+      record.lookupHash,
+      later,
+    );
+    await (ruled.delete as (...args: unknown[]) => Promise<unknown>)("c", "id", later);
+    expect(calls).toStrictEqual([
+      ["extra", 1, later],
+      ["get", "c", "id", later],
+      ["update", { ...record, version: 2 }, 1, record.lookupHash, later],
+      ["delete", "c", "id", later],
+    ]);
+  });
+});
