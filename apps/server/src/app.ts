@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import {
   type CredentialService,
-  type CredentialStore,
   createAddressPolicy,
   createCredentialService,
   createOutboundFetch,
+  mapStores,
   withAudit,
 } from "@credkit/core";
 import {
@@ -59,14 +59,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     await stores.close();
     throw error;
   });
-  // One instrumented wrapper per distinct store, so regions that share a store still share it.
-  const instrumented = new Map<CredentialStore, CredentialStore>();
-  const regions = Object.fromEntries(
-    Object.entries(stores.regions).map(([region, store]) => {
-      if (!instrumented.has(store)) instrumented.set(store, metrics.store(store));
-      return [region, instrumented.get(store) as CredentialStore];
-    }),
-  );
+  const regions = mapStores(stores.regions, (store) => metrics.store(store));
   const nearCache = openNearCache(config, stores.redis, metrics.registry, logger);
   const audit = logAuditSink(logger);
   const service = withAudit(

@@ -1,11 +1,5 @@
 import { readFileSync } from "node:fs";
-import {
-  CredkitError,
-  createAddressPolicy,
-  type FieldError,
-  parseAllowHosts,
-  parseOrThrow,
-} from "@credkit/core";
+import { CredkitError, createAddressPolicy, parseAllowHosts, parseOrThrow } from "@credkit/core";
 import type { UserToken } from "@credkit/express";
 import type * as z from "zod";
 import { type AuthzListenConfig, authzListenConfig } from "./authz/config.js";
@@ -17,6 +11,7 @@ import {
   storageSchema,
   userTokenSchema,
 } from "./config-schema.js";
+import { configError, type Env, integerVar } from "./env-vars.js";
 import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
 import { withStorageDefaults } from "./region-defaults.js";
 import { loadScalingConfig, type ScalingConfig } from "./scaling-config.js";
@@ -51,14 +46,6 @@ export interface ServerConfig extends AuthzListenConfig, ScalingConfig {
   limits: LimitsConfig;
 }
 
-/** A CONFIGURATION_ERROR listing every variable at fault with what it must be (never its value). */
-export function configError(problems: FieldError[]): CredkitError {
-  const lines = problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
-  return new CredkitError("CONFIGURATION_ERROR", `Invalid configuration:\n${lines}`, { errors: problems });
-}
-
-type Env = Record<string, string | undefined>;
-
 /** Parses JSON from a variable, naming the variable (never its value) when it is not JSON. */
 function jsonVar(name: string, text: string): unknown {
   try {
@@ -83,16 +70,6 @@ function check<S extends z.ZodType>(name: string, schema: S, value: unknown): z.
     }
     throw error;
   }
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw configError([{ path: name, message: `must be an integer from ${min} to ${max}` }]);
-  }
-  return value;
 }
 
 /** The one storage every region uses when `CREDKIT_STORAGE` says so. */
@@ -220,9 +197,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     throw configError([{ path: "CREDKIT_BODY_LIMIT", message: "must be a size such as 100kb or 1mb" }]);
   }
 
-  const rateLimitPerMinute = integer(env, "CREDKIT_RATE_LIMIT_PER_MINUTE", 1200, 0, 10_000_000);
+  const rateLimitPerMinute = integerVar(env, "CREDKIT_RATE_LIMIT_PER_MINUTE", 1200, 0, 10_000_000);
   return {
-    port: integer(env, "PORT", 3000, 0, 65535),
+    port: integerVar(env, "PORT", 3000, 0, 65535),
     host: env.HOST || undefined,
     regions,
     defaultRegion,
@@ -231,13 +208,13 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     bodyLimit,
     outboundAllowHosts: allowHosts(env),
     logLevel,
-    shutdownTimeoutMs: integer(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    shutdownTimeoutMs: integerVar(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     rateLimitPerMinute,
     corsOrigins: corsOrigins(env),
-    requestTimeoutMs: integer(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
-    idempotencyTtlSeconds: integer(env, "CREDKIT_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 7 * 86_400),
-    oauthPendingTtlSeconds: integer(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
-    limits: limitsFromEnv(env, integer, configError, rateLimitPerMinute),
+    requestTimeoutMs: integerVar(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    idempotencyTtlSeconds: integerVar(env, "CREDKIT_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 7 * 86_400),
+    oauthPendingTtlSeconds: integerVar(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
+    limits: limitsFromEnv(env, rateLimitPerMinute),
     ...authzListenConfig(env),
     ...loadScalingConfig(env, regions),
   };

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import type { FieldError } from "@credkit/core";
+import { configError, type Env, integerVar } from "./env-vars.js";
 import type { RateLimits } from "./http/rate-limit.js";
 
 /** The hardening limits of the configuration (docs/security-limits.md lists them with their defaults). */
@@ -12,18 +12,10 @@ export interface LimitsConfig {
   jwksCooldownMs: number;
 }
 
-type Env = Record<string, string | undefined>;
-type IntegerVar = (env: Env, name: string, fallback: number, min: number, max: number) => number;
-
 const NAMED_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
 
-/** Reads the limits from the environment with the configuration's own parsers. */
-export function limitsFromEnv(
-  env: Env,
-  integer: IntegerVar,
-  configError: (problems: FieldError[]) => Error,
-  perMinute: number,
-): LimitsConfig {
+/** Reads the limits from the environment; `perMinute` is the already-read per-token API limit. */
+export function limitsFromEnv(env: Env, perMinute: number): LimitsConfig {
   const trustedProxies = (env.CREDKIT_TRUSTED_PROXIES ?? "")
     .split(",")
     .map((entry) => entry.trim())
@@ -40,12 +32,12 @@ export function limitsFromEnv(
   return {
     rateLimits: {
       perMinute,
-      dataPlanePerMinute: integer(env, "CREDKIT_DATA_PLANE_RATE_LIMIT_PER_MINUTE", 0, 0, 100_000_000),
-      authFailuresPerMinute: integer(env, "CREDKIT_AUTH_FAILURE_LIMIT_PER_MINUTE", 60, 0, 10_000_000),
-      publicPerMinute: integer(env, "CREDKIT_PUBLIC_RATE_LIMIT_PER_MINUTE", 300, 0, 10_000_000),
+      dataPlanePerMinute: integerVar(env, "CREDKIT_DATA_PLANE_RATE_LIMIT_PER_MINUTE", 0, 0, 100_000_000),
+      authFailuresPerMinute: integerVar(env, "CREDKIT_AUTH_FAILURE_LIMIT_PER_MINUTE", 60, 0, 10_000_000),
+      publicPerMinute: integerVar(env, "CREDKIT_PUBLIC_RATE_LIMIT_PER_MINUTE", 300, 0, 10_000_000),
     },
     trustedProxies,
-    jwksCooldownMs: integer(env, "CREDKIT_JWKS_COOLDOWN_MS", 30_000, 0, 3_600_000),
+    jwksCooldownMs: integerVar(env, "CREDKIT_JWKS_COOLDOWN_MS", 30_000, 0, 3_600_000),
   };
 }
 

@@ -102,11 +102,11 @@ export function createMetrics() {
       });
     },
 
-    /** An outbound fetch with its outcomes counted. */
+    /** An outbound fetch with its outcomes counted; every argument is forwarded as given. */
     outbound(fetch: OutboundFetch): OutboundFetch {
-      return async (url, init) => {
+      return async (...args) => {
         try {
-          const response = await fetch(url, init);
+          const response = await fetch(...args);
           outbound.inc({ outcome: `${Math.floor(response.status / 100)}xx` });
           return response;
         } catch (error) {

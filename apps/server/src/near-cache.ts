@@ -1,10 +1,4 @@
-import {
-  type CredentialStore,
-  createNearCache,
-  type NearCache,
-  type RegionMap,
-  withInvalidation,
-} from "@credkit/core";
+import { createNearCache, mapStores, type NearCache, type RegionMap, withInvalidation } from "@credkit/core";
 import { publishInvalidation, redisInvalidationChannel } from "@credkit/storage-redis";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -87,15 +81,5 @@ export function openNearCache(
  */
 export function announcingWrites(regions: RegionMap, redis: Redis | Cluster | null): RegionMap {
   if (!redis) return regions;
-  const wrapped = new Map<CredentialStore, CredentialStore>();
-  return Object.fromEntries(
-    Object.entries(regions).map(([region, store]) => {
-      if (!wrapped.has(store))
-        wrapped.set(
-          store,
-          withInvalidation(store, (event) => publishInvalidation(redis, event)),
-        );
-      return [region, wrapped.get(store) as CredentialStore];
-    }),
-  );
+  return mapStores(regions, (store) => withInvalidation(store, (event) => publishInvalidation(redis, event)));
 }

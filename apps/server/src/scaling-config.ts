@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
-import { configError } from "./config.js";
 import type { StorageConfig } from "./config-schema.js";
+import { configError, type Env, integerVar } from "./env-vars.js";
 
 /** How the server scales: worker processes and the verification near cache. */
 export interface ScalingConfig {
@@ -12,24 +12,12 @@ export interface ScalingConfig {
   nearCacheMaxEntries: number;
 }
 
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw configError([{ path: name, message: `must be an integer from ${min} to ${max}` }]);
-  }
-  return value;
-}
-
 /** `CREDKIT_WORKERS`: `1` (default), a number, or `auto` (the available cores). */
 function workers(env: Env): number {
   const raw = env.CREDKIT_WORKERS?.trim();
   if (raw === undefined || raw === "") return 1;
   if (raw.toLowerCase() === "auto") return availableParallelism();
-  return integer(env, "CREDKIT_WORKERS", 1, 1, 256);
+  return integerVar(env, "CREDKIT_WORKERS", 1, 1, 256);
 }
 
 /**
@@ -58,7 +46,7 @@ export function loadScalingConfig(env: Env, regions: Record<string, StorageConfi
   const durable = Object.values(regions).some((storage) => storage.storage !== "memory");
   return {
     workers: count,
-    nearCacheTtlMs: integer(env, "CREDKIT_NEAR_CACHE_TTL_MS", durable ? 5000 : 0, 0, 60_000),
-    nearCacheMaxEntries: integer(env, "CREDKIT_NEAR_CACHE_MAX_ENTRIES", 10_000, 1, 10_000_000),
+    nearCacheTtlMs: integerVar(env, "CREDKIT_NEAR_CACHE_TTL_MS", durable ? 5000 : 0, 0, 60_000),
+    nearCacheMaxEntries: integerVar(env, "CREDKIT_NEAR_CACHE_MAX_ENTRIES", 10_000, 1, 10_000_000),
   };
 }

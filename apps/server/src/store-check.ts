@@ -9,14 +9,23 @@ export function describeStorage(storage: StorageConfig): string {
     case "redis":
       return storage.clusterNodes
         ? `redis cluster ${storage.clusterNodes.join(",")}`
-        : `redis ${redactUrl(storage.url ?? "")}`;
+        : `redis ${redisAddress(storage.url ?? "")}`;
     case "dynamodb":
       return `dynamodb table "${storage.table}" at ${storage.endpoint ?? "the AWS endpoint"} (AWS region ${storage.region ?? "from AWS_REGION"})`;
   }
 }
 
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
+/**
+ * A Redis URL reduced to scheme, host, port and database: the user part and the query (either may carry
+ * a password) are dropped. The one redaction of store addresses, for the start check and the CLI.
+ */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname.length > 1 ? parsed.pathname : ""}`;
+  } catch {
+    return "(unparsable URL)";
+  }
 }
 
 /** The innermost cause of an error: the SDK's or the socket's own error, under the store's wrapper. */
@@ -66,6 +75,11 @@ export function explainFailure(storage: StorageConfig, error: unknown): string {
   return `${what}: see the store's own documentation for this error`;
 }
 
+/** One region's line of a start failure: where its store points, why it failed, what to set. */
+export function failureLine(storage: StorageConfig, error: unknown): string {
+  return `${describeStorage(storage)}: ${explainFailure(storage, error)}`;
+}
+
 /** A start failure of one or more regions' stores, one line per region. */
 export function storeStartError(failures: { region: string; line: string }[]): CredkitError {
   const lines = failures.map((f) => `  - region ${f.region}: ${f.line}`).join("\n");
@@ -104,7 +118,7 @@ export async function checkStores(
   for (const [region, { storage, store }] of Object.entries(regions)) {
     const error = await pings.get(store);
     if (error !== null) {
-      failures.push({ region, line: `${describeStorage(storage)}: ${explainFailure(storage, error)}` });
+      failures.push({ region, line: failureLine(storage, error) });
     }
   }
   if (failures.length > 0) throw storeStartError(failures);

@@ -6,7 +6,7 @@ import { redisClientOptions, redisClusterOptions, redisStore } from "@credkit/st
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { StorageConfig } from "./config-schema.js";
-import { describeStorage, explainFailure, storeStartError } from "./store-check.js";
+import { failureLine, storeStartError } from "./store-check.js";
 
 /** The stores of a configuration, and how to close what was opened for them. */
 export interface OpenedStores {
@@ -39,9 +39,7 @@ export async function openStores(
       if (!opened) {
         opened = await openStore(storage, logger).catch((error: unknown) => {
           if (error instanceof CredkitError && error.code === "CONFIGURATION_ERROR") throw error;
-          throw storeStartError([
-            { region, line: `${describeStorage(storage)}: ${explainFailure(storage, error)}` },
-          ]);
+          throw storeStartError([{ region, line: failureLine(storage, error) }]);
         });
         byDescription.set(description, opened);
       }

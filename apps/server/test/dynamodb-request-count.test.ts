@@ -3,7 +3,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./support/api-client.js";
-import { startDynamoDbLocal } from "./support/real-servers.js";
+import { dynamoDbLocalEnv, startDynamoDbLocal } from "./support/real-servers.js";
 import { killServers, type ServerProcess, startServer } from "./support/server-process.js";
 
 // What each API call costs on DynamoDB, counted at the endpoint the running server talks to (a
@@ -40,10 +40,7 @@ beforeAll(async () => {
   const counted = await countingProxy(new URL(dynamo.endpoint));
   proxy = counted.server;
   server = await startServer({
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...dynamoDbLocalEnv,
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     CREDKIT_REGIONS: JSON.stringify({

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./support/api-client.js";
-import { startDynamoDbLocal } from "./support/real-servers.js";
+import { dynamoDbLocalEnv, startDynamoDbLocal } from "./support/real-servers.js";
 import { killServers, type ServerProcess, startServer } from "./support/server-process.js";
 
 const token = "dynamodb-test-token-0123456789";
@@ -10,15 +10,13 @@ const tables = {
   "eu-west-1": `credkit-eu-${randomUUID().slice(0, 8)}`,
   "us-east-1": `credkit-us-${randomUUID().slice(0, 8)}`,
 };
-const awsEnv = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" };
 let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
 let server: ServerProcess;
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   server = await startServer({
-    ...awsEnv,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...dynamoDbLocalEnv,
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     CREDKIT_REGIONS: JSON.stringify(

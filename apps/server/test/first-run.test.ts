@@ -2,17 +2,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./support/api-client.js";
-import { startDynamoDbLocal } from "./support/real-servers.js";
+import { dynamoDbLocalEnv, startDynamoDbLocal } from "./support/real-servers.js";
 import { killServers, startServer } from "./support/server-process.js";
 
 // An operator's first run, as a newcomer tries it: a region map of DynamoDB tables, the storage-wide
 // variables set once, and a table that does not exist yet.
 const token = "first-run-token-0123456789";
 const base = {
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "local",
-  AWS_SECRET_ACCESS_KEY: "local",
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  ...dynamoDbLocalEnv,
   CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
   CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
 };

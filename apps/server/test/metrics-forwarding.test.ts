@@ -4,6 +4,7 @@ import {
   type CredentialStore,
   createCredentialService,
   createKeyring,
+  type OutboundFetch,
 } from "@credkit/core";
 import { memoryStore } from "@credkit/storage-memory";
 import { describe, expect, it } from "vitest";
@@ -42,6 +43,19 @@ describe("the metrics decorators", () => {
     const store: CredentialStore = memoryStore();
     const { stub, calls } = recording(store, null);
     await expectForwarded(createMetrics().store(stub), calls, methodsOf(store));
+  });
+
+  it("forward every argument of an outbound fetch, and its response", async () => {
+    const seen: unknown[][] = [];
+    const response = new Response("ok");
+    const fetch = (async (...args: unknown[]) => {
+      seen.push(args);
+      return response;
+    }) as OutboundFetch;
+    const args = ["https://idp.example/token", { method: "POST" }, Symbol("added later")];
+    const counted = createMetrics().outbound(fetch) as unknown as (...a: unknown[]) => Promise<Response>;
+    expect(await counted(...args)).toBe(response);
+    expect(seen).toStrictEqual([args]);
   });
 
   it("forward every service method with every argument", async () => {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./support/api-client.js";
-import { startDynamoDbLocal } from "./support/real-servers.js";
+import { dynamoDbLocalEnv, startDynamoDbLocal } from "./support/real-servers.js";
 import { killServers, type ServerProcess, startServer } from "./support/server-process.js";
 
 // On DynamoDB there is no invalidation channel: the near cache's time bound is the revocation delay
@@ -15,10 +15,7 @@ let b: ServerProcess;
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal();
   const env = {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...dynamoDbLocalEnv,
     CREDKIT_STORAGE: "dynamodb",
     CREDKIT_DYNAMODB_TABLE: `credkit-nc-${randomUUID().slice(0, 8)}`,
     CREDKIT_DYNAMODB_ENDPOINT: dynamo.endpoint,

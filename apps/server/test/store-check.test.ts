@@ -3,9 +3,12 @@ import { describe, expect, it } from "vitest";
 import { checkStores, describeStorage, explainFailure } from "../src/store-check.js";
 
 describe("the start check of the stores", () => {
-  it("names a redis store without its password", () => {
+  it("names a redis store without its password, in the user part or the query", () => {
     expect(describeStorage({ storage: "redis", url: "redis://user:hunter2@10.0.0.5:6379" })).toBe(
-      "redis redis://***@10.0.0.5:6379",
+      "redis redis://10.0.0.5:6379",
+    );
+    expect(describeStorage({ storage: "redis", url: "redis://10.0.0.5:6379/2?password=hunter2" })).toBe(
+      "redis redis://10.0.0.5:6379/2",
     );
   });
 

@@ -39,6 +39,25 @@ function who(context: CallContext | undefined): Pick<AuditEvent, "userId" | "req
   };
 }
 
+/**
+ * The `authorization.failed` event of a refused token (UNAUTHORIZED) or access (FORBIDDEN): the user,
+ * client and request when known, never the token. The router and the data-plane listener both record it.
+ */
+export function authorizationFailedEvent(
+  code: "UNAUTHORIZED" | "FORBIDDEN",
+  about: CallContext & { clientId?: string | undefined },
+  now: () => number = Date.now,
+): AuditEvent {
+  return {
+    time: new Date(now()).toISOString(),
+    action: "authorization.failed",
+    outcome: "failure",
+    code,
+    ...who(about),
+    ...(about.clientId ? { clientId: about.clientId } : {}),
+  };
+}
+
 /** Where audit events go (a log, a queue, a table). `record` must not throw and should not block. */
 export interface AuditSink {
   record(event: AuditEvent): void;

@@ -1,6 +1,5 @@
 import { assertClientAccess, assertMayWriteCredentials, assertSecretAccess } from "./access.js";
 import type { Keyring } from "./crypto/keyring.js";
-import { CredkitError } from "./errors.js";
 import { newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
@@ -8,22 +7,23 @@ import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fet
 import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import type { NearCache, NearCacheOptions } from "./proxy/near-cache.js";
 import { withNearCache } from "./proxy/near-cache-wiring.js";
-import { unverifiableProxySecret } from "./proxy/presented.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
-import type { Actor, CallContext, CredentialType, StoredCredential } from "./record.js";
+import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
 import { notFound } from "./records/not-found.js";
 import { createRecords, type Records } from "./records/records.js";
-import { assertPageLimit, withRulesOnEveryStore } from "./records/store-rules.js";
+import { assertPageLimit, MAX_PAGE_SIZE, withRulesOnEveryStore } from "./records/store-rules.js";
 import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
+import type { PublicCredential, TargetAuth } from "./schemas/bodies.js";
+import { invalid } from "./schemas/parse.js";
+import type { Secret } from "./schemas/secrets.js";
 import {
-  createCredentialBody,
-  type PublicCredential,
-  type TargetAuth,
-  updateCredentialBody,
-} from "./schemas/bodies.js";
-import { invalid, parseOrThrow } from "./schemas/parse.js";
-import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.js";
+  assertIfMatch,
+  assertImmutableKept,
+  parseCreateBody,
+  parseSecret,
+  parseUpdateBody,
+} from "./service-input.js";
 import { isAuthorizationCodeSecret } from "./target/authorization-code.js";
 import {
   type AuthorizationCallback,
@@ -150,73 +150,6 @@ export interface CredentialService {
   completeAuthorization(callback: AuthorizationCallback, context?: CallContext): Promise<PublicCredential>;
   /** Pings every distinct store once. */
   health(): Promise<StoreHealth[]>;
-}
-
-const MAX_LIST_LIMIT = 1000;
-
-/** The secret's shape for its auth type; for a proxy credential, also one that can ever verify. */
-function parseSecret(
-  authType: keyof typeof secretSchemas,
-  secret: unknown,
-  credentialType: CredentialType,
-): Secret {
-  if (secret === undefined && authType !== "none")
-    throw invalid([{ path: "secret", message: "is required" }]);
-  const parsed = parseOrThrow(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
-  const unverifiable = credentialType === "proxy" ? unverifiableProxySecret(authType, parsed) : null;
-  if (unverifiable) throw invalid([unverifiable]);
-  return parsed;
-}
-
-/** The create body, checked: an auth type its credential type allows, and its secret's shape. */
-function parseCreateBody(body: unknown) {
-  const input = parseOrThrow(createCredentialBody, body);
-  const allowed: readonly string[] = allowedAuthTypes[input.credentialType];
-  if (!allowed.includes(input.authType)) {
-    throw invalid([
-      {
-        path: "authType",
-        message: `"${input.authType}" is not allowed for ${input.credentialType} credentials; allowed: ${allowed.join(", ")}`,
-      },
-    ]);
-  }
-  return { input, secret: parseSecret(input.authType, input.secret, input.credentialType) };
-}
-
-/** The update body, checked: at least one field to change. */
-function parseUpdateBody(body: unknown) {
-  const input = parseOrThrow(updateCredentialBody, body);
-  if (Object.values(input).every((value) => value === undefined)) {
-    throw invalid([
-      {
-        path: "body",
-        message: "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse",
-      },
-    ]);
-  }
-  return input;
-}
-
-/** VALIDATION_ERROR naming each immutable field the update tries to change. */
-function assertImmutableKept(input: ReturnType<typeof parseUpdateBody>, record: StoredCredential): void {
-  const changed = (["credentialType", "authType", "region"] as const).filter(
-    (field) => input[field] !== undefined && input[field] !== record[field],
-  );
-  if (changed.length > 0) {
-    throw invalid(
-      changed.map((path) => ({ path, message: "cannot be changed; create a new credential instead" })),
-    );
-  }
-}
-
-/** VERSION_CONFLICT unless an If-Match update still sees the version it names. */
-function assertIfMatch(ifMatch: number | undefined, record: StoredCredential): void {
-  if (ifMatch !== undefined && ifMatch !== record.version) {
-    throw new CredkitError(
-      "VERSION_CONFLICT",
-      `The credential is at version ${record.version}, not ${ifMatch}`,
-    );
-  }
 }
 
 /** Adds the authorization URL of a flow that was started to the public view. */
@@ -360,7 +293,7 @@ async function listCredentials(
   options: ListCredentialsOptions,
 ): Promise<CredentialPage> {
   assertClientAccess(actor, clientId);
-  const limit = options.limit ?? MAX_LIST_LIMIT;
+  const limit = options.limit ?? MAX_PAGE_SIZE;
   assertPageLimit(limit);
   const stores = router.stores;
   let position =

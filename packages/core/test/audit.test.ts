@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { type AuditEvent, createCredentialService, createKeyring, withAudit } from "../src/index.js";
+import {
+  type AuditEvent,
+  authorizationFailedEvent,
+  createCredentialService,
+  createKeyring,
+  withAudit,
+} from "../src/index.js";
 
 function setup() {
   const events: AuditEvent[] = [];
@@ -68,5 +74,27 @@ describe("audit trail", () => {
       ["oauth.complete", "failure"],
     ]);
     expect(JSON.stringify(events)).not.toContain(SECRET);
+  });
+});
+
+describe("authorizationFailedEvent", () => {
+  it("names the code, user, client and request it knows, and leaves out the empty ones", () => {
+    expect(
+      authorizationFailedEvent("FORBIDDEN", { userId: "ops", clientId: "acme", requestId: "r1" }, () => 0),
+    ).toEqual({
+      time: "1970-01-01T00:00:00.000Z",
+      action: "authorization.failed",
+      outcome: "failure",
+      code: "FORBIDDEN",
+      userId: "ops",
+      clientId: "acme",
+      requestId: "r1",
+    });
+    expect(authorizationFailedEvent("UNAUTHORIZED", { userId: undefined, clientId: "" }, () => 0)).toEqual({
+      time: "1970-01-01T00:00:00.000Z",
+      action: "authorization.failed",
+      outcome: "failure",
+      code: "UNAUTHORIZED",
+    });
   });
 });

@@ -1,34 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
 import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { type CredentialStore, decorate, type StoredCredential } from "../src/index.js";
+import { type CredentialStore, decorate } from "../src/index.js";
 import { compareAndSet } from "../src/records/compare-and-set.js";
-
-const record = (overrides: Partial<StoredCredential> = {}): StoredCredential => {
-  const clientId = `c-${randomUUID()}`;
-  return {
-    clientId,
-    credentialId: `eu-west-1.${randomBytes(16).toString("base64url")}`,
-    region: "eu-west-1",
-    credentialType: "proxy",
-    authType: "apiKey",
-    name: "n",
-    defaultRuleEffect: "allow",
-    singleUse: false,
-    temporary: false,
-    expiresAt: null,
-    userId: "u",
-    parentId: clientId,
-    createdAt: new Date(0).toISOString(),
-    updatedAt: new Date(0).toISOString(),
-    version: 1,
-    secret: "ck1.k1.x.y.z",
-    lookupHash: `k1.${randomBytes(8).toString("base64url")}`,
-    tokenState: null,
-    status: "active",
-    ...overrides,
-  };
-};
+import { storedRecord } from "./stored-record.js";
 
 /** The store, with every update's arguments recorded. */
 function watched(store: CredentialStore) {
@@ -43,7 +17,7 @@ function watched(store: CredentialStore) {
 describe("compareAndSet, the one write loop", () => {
   it("writes version + 1 naming the version and lookup hash it read", async () => {
     const { store, updates } = watched(memoryStore());
-    const base = record();
+    const base = storedRecord();
     await store.create(base);
     const saved = await compareAndSet(store, base, (current) => ({ ...current, name: "renamed" }));
     expect(saved).toMatchObject({ name: "renamed", version: 2 });
@@ -52,7 +26,7 @@ describe("compareAndSet, the one write loop", () => {
 
   it("after losing a race, applies the change again over what the other writer stored", async () => {
     const { store } = watched(memoryStore());
-    const base = record();
+    const base = storedRecord();
     await store.create(base);
     await store.update({ ...base, defaultRuleEffect: "deny", version: 2 }, 1); // the other writer
     const seen: number[] = [];
@@ -66,7 +40,7 @@ describe("compareAndSet, the one write loop", () => {
 
   it("writes nothing when the change or retryOver declines, and gives up after its attempts", async () => {
     const { store, updates } = watched(memoryStore());
-    const base = record();
+    const base = storedRecord();
     await store.create(base);
     expect(await compareAndSet(store, base, () => null)).toBeNull();
     expect(updates).toHaveLength(0);
@@ -83,10 +57,10 @@ describe("compareAndSet, the one write loop", () => {
 
   it("answers NOT_FOUND for a record that is gone, and CONFLICT naming a duplicate secret", async () => {
     const store = memoryStore();
-    const gone = record();
+    const gone = storedRecord();
     await expect(compareAndSet(store, gone, (c) => c)).rejects.toMatchObject({ code: "NOT_FOUND" });
-    const a = record();
-    const b = record({ clientId: a.clientId });
+    const a = storedRecord();
+    const b = storedRecord({ clientId: a.clientId });
     await store.create(a);
     await store.create(b);
     await expect(compareAndSet(store, b, (c) => ({ ...c, lookupHash: a.lookupHash }))).rejects.toMatchObject({

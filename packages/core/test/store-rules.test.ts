@@ -11,11 +11,12 @@ import {
   systemActor,
   withStoreRules,
 } from "../src/index.js";
+import { storedRecord } from "./stored-record.js";
 
 /**
  * A custom store that bends every shared rule: its clock lags, so `expiresAt === now` is still live to
- * it; it clamps an out-of-range page size, restarts on a cursor it cannot read, and stores whatever
- * version it is given.
+ * it; it clamps an out-of-range page size, restarts on a cursor it cannot read, stores whatever
+ * version it is given, and takes a lease for a second whatever TTL it is asked for.
  */
 function laxStore(now: () => number): CredentialStore {
   const inner = memoryStore({ clock: () => now() - 1 });
@@ -35,32 +36,17 @@ function laxStore(now: () => number): CredentialStore {
       const [next, expected] = args as unknown as Parameters<CredentialStore["update"]>;
       return inner.update({ ...next, version: expected + 1 }, expected) as ReturnType<typeof invoke>;
     }
+    if (method === "acquireLease") {
+      const [name, owner] = args as unknown as Parameters<CredentialStore["acquireLease"]>;
+      return inner.acquireLease(name, owner, 1000) as ReturnType<typeof invoke>;
+    }
     return invoke(args);
   });
 }
 
-const record = (clientId: string, overrides: Partial<StoredCredential> = {}): StoredCredential => ({
-  clientId,
-  credentialId: `eu-west-1.${randomBytes(16).toString("base64url")}`,
-  region: "eu-west-1",
-  credentialType: "target",
-  authType: "none",
-  name: "n",
-  defaultRuleEffect: "allow",
-  singleUse: false,
-  temporary: false,
-  expiresAt: null,
-  userId: "u",
-  parentId: clientId,
-  createdAt: new Date(0).toISOString(),
-  updatedAt: new Date(0).toISOString(),
-  version: 1,
-  secret: "ck1.k1.x.y.z",
-  lookupHash: null,
-  tokenState: null,
-  status: "active",
-  ...overrides,
-});
+/** A target record without a lookup hash, of `clientId`. */
+const record = (clientId: string, overrides: Partial<StoredCredential> = {}): StoredCredential =>
+  storedRecord({ clientId, credentialType: "target", authType: "none", lookupHash: null, ...overrides });
 
 describe("the shared store rules, enforced by core around any store", () => {
   it("refuses what a lax store would bend", async () => {
@@ -92,6 +78,13 @@ describe("the shared store rules, enforced by core around any store", () => {
       errors: [{ path: "version" }],
     });
     expect(await store.get(clientId, kept.credentialId)).toMatchObject({ version: 1 });
+    expect(await lax.acquireLease(`lax-${clientId}`, "owner", 0)).toBe(true);
+    for (const ttlMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(store.acquireLease(`ruled-${clientId}`, "owner", ttlMs)).rejects.toMatchObject({
+        code: "VALIDATION_ERROR",
+        errors: [{ path: "ttlMs" }],
+      });
+    }
   });
 
   it("are applied by the service to the stores it is given", async () => {
@@ -116,5 +109,38 @@ describe("the shared store rules, enforced by core around any store", () => {
     await expect(service.list(actor, clientId, { limit: 1001 })).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
     });
+  });
+});
+
+describe("withStoreRules forwards by construction", () => {
+  it("passes every method and argument through, ones the interface lacks included", async () => {
+    const calls: unknown[][] = [];
+    const record = storedRecord();
+    const method =
+      (name: string) =>
+      async (...args: unknown[]) => {
+        calls.push([name, ...args]);
+        return name === "update" ? { ...record, version: 2 } : null;
+      };
+    const store = Object.fromEntries(
+      ["get", "update", "delete", "extra"].map((name) => [name, method(name)]),
+    ) as unknown as CredentialStore & { extra(...args: unknown[]): Promise<unknown> };
+    const ruled = withStoreRules(store) as typeof store;
+    const later = Symbol("an argument added later");
+    await ruled.extra(1, later);
+    await (ruled.get as (...args: unknown[]) => Promise<unknown>)("c", "id", later);
+    await (ruled.update as (...args: unknown[]) => Promise<unknown>)(
+      { ...record, version: 2 },
+      1,
+      record.lookupHash,
+      later,
+    );
+    await (ruled.delete as (...args: unknown[]) => Promise<unknown>)("c", "id", later);
+    expect(calls).toStrictEqual([
+      ["extra", 1, later],
+      ["get", "c", "id", later],
+      ["update", { ...record, version: 2 }, 1, record.lookupHash, later],
+      ["delete", "c", "id", later],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { type AuditSink, isCredkitError, isValidClientId } from "@credkit/core";
+import { type AuditSink, authorizationFailedEvent, isCredkitError, isValidClientId } from "@credkit/core";
 import type { ErrorRequestHandler } from "express";
 
 const CLIENT_IN_PATH = /^\/clients\/([^/]+)/;
@@ -25,15 +25,13 @@ export function auditRefusals(sink: AuditSink): ErrorRequestHandler {
       // Only a well-formed id is recorded: the path is anyone's input (kilobytes, line breaks) before auth.
       const decoded = match === undefined ? undefined : safeDecode(match);
       const clientId = decoded !== undefined && isValidClientId(decoded) ? decoded : undefined;
-      sink.record({
-        time: new Date().toISOString(),
-        action: "authorization.failed",
-        outcome: "failure",
-        code: error.code,
-        ...(actor?.userId ? { userId: actor.userId } : {}),
-        ...(typeof clientId === "string" ? { clientId } : {}),
-        ...(typeof requestId === "string" ? { requestId } : {}),
-      });
+      sink.record(
+        authorizationFailedEvent(error.code, {
+          userId: actor?.userId,
+          clientId,
+          requestId: typeof requestId === "string" ? requestId : undefined,
+        }),
+      );
     }
     next(error);
   };

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { CredkitError, invalid } from "@credkit/core";
+import { CredkitError, invalid, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from "@credkit/core";
 import type { Request } from "express";
 
 /** Reads `includeTemporary`: `true`/`false` in any letter case (Python sends `False`); absent = false. */
@@ -9,17 +9,17 @@ export function parseIncludeTemporary(value: unknown): boolean {
   throw invalid([{ path: "includeTemporary", message: "must be true or false" }]);
 }
 
-/** Reads `limit` (1–1000) or undefined. */
+/** Reads `limit` (digits; core checks the range 1..{@link MAX_PAGE_SIZE}) or undefined. */
 export function parseLimit(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === "string" && /^\d{1,4}$/.test(value)) return Number(value);
-  throw invalid([{ path: "limit", message: "must be an integer from 1 to 1000" }]);
+  throw invalid([{ path: "limit", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }]);
 }
 
 /** Reads `cursor` or undefined. */
 export function parseCursor(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === "string" && value.length > 0 && value.length <= 4096) return value;
+  if (typeof value === "string" && value.length > 0 && value.length <= MAX_CURSOR_LENGTH) return value;
   throw invalid([{ path: "cursor", message: "must be the nextCursor of a previous page" }]);
 }
 

@@ -1,5 +1,5 @@
 import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { CredkitError, storageUnavailable } from "@credkit/core";
+import { assertLeaseTtl, storageUnavailable } from "@credkit/core";
 import { type StoreContext, storeName } from "./context.js";
 import { condition, num, str } from "./expression.js";
 import { ttlSeconds } from "./item-codec.js";
@@ -65,10 +65,6 @@ function answered(result: WriteResult<unknown>): boolean {
 }
 
 function positive(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
-      errors: [{ path: "ttlMs", message: "Must be a positive number of milliseconds" }],
-    });
-  }
+  assertLeaseTtl(ttlMs);
   return ttlMs;
 }

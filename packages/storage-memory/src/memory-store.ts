@@ -1,4 +1,5 @@
 import {
+  assertLeaseTtl,
   assertPageLimit,
   assertVersionStep,
   type CredentialStore,
@@ -34,16 +35,6 @@ interface Lease {
 // A StoredCredential holds only primitive fields, so a spread is a full copy, and far cheaper than
 // structuredClone on the verification hot path.
 const copy = (record: StoredCredential): StoredCredential => ({ ...record });
-
-const checkLimit = assertPageLimit;
-
-function checkTtl(ttlMs: number): void {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
-      errors: [{ path: "ttlMs", message: "A positive number of milliseconds" }],
-    });
-  }
-}
 
 /**
  * An in-process {@link CredentialStore} over Maps: the embedded default, and the reference the other
@@ -144,7 +135,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
     },
 
     async list(clientId: string, options: ListOptions): Promise<Page> {
-      checkLimit(options.limit);
+      assertPageLimit(options.limit);
       const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, 1)[0];
       const client = clients.get(clientId);
       if (!client) return { items: [], cursor: null };
@@ -202,7 +193,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
     },
 
     async scan(options: ScanOptions): Promise<Page> {
-      checkLimit(options.limit);
+      assertPageLimit(options.limit);
       const [afterClient, afterId] =
         options.cursor === undefined ? [undefined, undefined] : decodeCursor(options.cursor, 2);
       const found: StoredCredential[] = [];
@@ -227,7 +218,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
     },
 
     async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
-      checkTtl(ttlMs);
+      assertLeaseTtl(ttlMs);
       const held = leases.get(name);
       if (held && held.expiresAt > now() && held.owner !== owner) return false;
       leases.set(name, { owner, expiresAt: now() + ttlMs });

@@ -1,5 +1,6 @@
 export { recommendedTimeoutMs, redisClientOptions, redisClusterOptions } from "./client-options.js";
 export { defaultRegistryMemoryMs, defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
+export { guardRedis } from "./guard.js";
 export {
   defaultInvalidationChannel,
   publishInvalidation,

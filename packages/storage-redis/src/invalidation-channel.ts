@@ -25,7 +25,7 @@ export interface RedisInvalidationChannelConfig {
 /** Default of {@link RedisInvalidationChannelConfig.channel}. */
 export const defaultInvalidationChannel = "credkit:invalidate";
 
-// Client and credential ids never contain a newline (see `isValidClientId`, `credentialIdFor`).
+// Client and credential ids never contain a newline (see `isValidClientId`, `newCredentialId`).
 const encode = (event: Invalidation) => `${event.clientId}\n${event.credentialId}`;
 
 function decode(message: string): Invalidation | null {

@@ -1,4 +1,5 @@
 import {
+  assertLeaseTtl,
   assertPageLimit,
   assertVersionStep,
   type CredentialStore,
@@ -7,12 +8,12 @@ import {
   type Page,
   type ScanOptions,
   type StoredCredential,
-  storageUnavailable,
 } from "@credkit/core";
 import type { Cluster } from "ioredis";
 import { clientRegistry } from "./client-registry.js";
 import { defaultRegistryMemoryMs, defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
 import { decodeListCursor, decodeScanCursor, encodeCursor } from "./cursor.js";
+import { guardRedis } from "./guard.js";
 import { defaultKeyPrefix, redisKeys } from "./keys.js";
 import { isLive, parseRecord, recordArgs } from "./record-codec.js";
 import { runScript } from "./run-script.js";
@@ -47,27 +48,9 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
   const now = config.now ?? Date.now;
   const registry = clientRegistry(client, keys.clients(), config.registryMemoryMs ?? defaultRegistryMemoryMs);
 
-  // Every call goes through here: ioredis failures (and the backstop timeout) become STORAGE_UNAVAILABLE
-  // with the original as `cause`; CredkitErrors (CONFLICT, ...) pass through untouched.
-  function guarded<T>(op: () => Promise<T>): Promise<T> {
-    if (timeoutMs <= 0)
-      return op().catch((error: unknown) => Promise.reject(storageUnavailable(storeName, error)));
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(storageUnavailable(storeName, new Error(`No answer from Redis within ${timeoutMs} ms`)));
-      }, timeoutMs);
-      op().then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(storageUnavailable(storeName, error));
-        },
-      );
-    });
-  }
+  // Every call goes through here (see guardRedis): ioredis failures and the backstop timeout become
+  // STORAGE_UNAVAILABLE with the original as `cause`.
+  const guarded = <T>(op: () => Promise<T>): Promise<T> => guardRedis(storeName, op, timeoutMs);
 
   function clientKeys(clientId: string, credentialId: string): string[] {
     return [keys.ids(clientId), keys.record(clientId, credentialId)];
@@ -243,11 +226,7 @@ function checkLimit(limit: number): number {
 }
 
 function checkTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
-      errors: [{ path: "ttlMs", message: "A positive number of milliseconds" }],
-    });
-  }
+  assertLeaseTtl(ttlMs);
   // PX takes whole milliseconds; rounding up never shortens a lease.
   return Math.ceil(ttlMs);
 }

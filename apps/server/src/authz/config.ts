@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { configError } from "../config.js";
+import { configError, type Env } from "../env-vars.js";
 
 /** Where the data-plane listener (`/authz/...`) listens; `authzPort` null = off. */
 export interface AuthzListenConfig {
@@ -10,7 +10,7 @@ export interface AuthzListenConfig {
 }
 
 /** Reads `CREDKIT_AUTHZ_PORT` and `CREDKIT_AUTHZ_HOST`, naming the variable at fault. */
-export function authzListenConfig(env: Record<string, string | undefined>): AuthzListenConfig {
+export function authzListenConfig(env: Env): AuthzListenConfig {
   const rawPort = env.CREDKIT_AUTHZ_PORT;
   let authzPort: number | null = null;
   if (rawPort !== undefined && rawPort !== "") {

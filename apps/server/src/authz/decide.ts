@@ -73,11 +73,12 @@ export function refuse(reason: AuthzRefusal): AuthzAnswer {
 }
 
 // Headers a target credential cannot set on the answer: they frame or route the answer itself.
+// biome-ignore format: a dense list reads better
 const RESERVED = new Set([
   "cache-control", "connection", "content-length", "content-type", "keep-alive", "proxy-connection",
   "te", "trailer", "transfer-encoding", "upgrade", "x-credkit-credential-id", "x-credkit-degraded",
   "x-credkit-target-query",
-]); // biome-ignore format: a dense list reads better
+]);
 
 /**
  * The allowed answer: the credential id, and the target's headers verbatim and query form-encoded. No

@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type AuditSink, type CredentialService, isValidClientId } from "@credkit/core";
+import {
+  type AuditSink,
+  authorizationFailedEvent,
+  type CredentialService,
+  isValidClientId,
+} from "@credkit/core";
 import { type TokenLookup, tokenLookup, type UserToken } from "@credkit/express";
 import type { Logger } from "pino";
 import { type AuthzAnswer, decide, refuse } from "./decide.js";
@@ -79,14 +84,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
   };
 
   function authorizationFailed(code: "UNAUTHORIZED" | "FORBIDDEN", clientId: string, userId?: string) {
-    options.audit?.record({
-      time: new Date().toISOString(),
-      action: "authorization.failed",
-      outcome: "failure",
-      code,
-      clientId,
-      ...(userId ? { userId } : {}),
-    });
+    options.audit?.record(authorizationFailedEvent(code, { clientId, userId }));
   }
 
   function send(

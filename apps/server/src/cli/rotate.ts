@@ -4,6 +4,7 @@ import {
   type CredentialStore,
   CredkitError,
   createRegionRouter,
+  MAX_PAGE_SIZE,
   type ReencryptionCounts,
   reencryptRegions,
 } from "@credkit/core";
@@ -45,7 +46,7 @@ async function countRecords(stores: readonly CredentialStore[], signal: AbortSig
     let cursor: string | null = null;
     do {
       if (signal.aborted) return total;
-      const page = await store.scan({ limit: 1000, ...(cursor === null ? {} : { cursor }) });
+      const page = await store.scan({ limit: MAX_PAGE_SIZE, ...(cursor === null ? {} : { cursor }) });
       total += page.items.length;
       cursor = page.cursor;
     } while (cursor !== null);
@@ -64,7 +65,7 @@ export async function rotate(args: readonly string[], context: CliContext): Prom
     context.cwd,
     typeof options.state === "string" ? options.state : DEFAULT_STATE_FILE,
   );
-  const batchSize = integerOption(options, "batch-size", 100, 1000);
+  const batchSize = integerOption(options, "batch-size", 100, MAX_PAGE_SIZE);
   const concurrency = integerOption(options, "concurrency", 8, 256);
 
   const config = loadConfig(context.env);

@@ -1,4 +1,5 @@
 import type { StorageConfig } from "../config-schema.js";
+import { redisAddress } from "../store-check.js";
 
 /** Regions that share one storage description, as the server groups them into one store. */
 export interface StoreGroup {
@@ -38,15 +39,6 @@ export function describeStorage(storage: StorageConfig): string {
         .join(" ");
       return `dynamodb table ${storage.table}${where ? ` (${where})` : ""}`;
     }
-  }
-}
-
-function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname.length > 1 ? parsed.pathname : ""}`;
-  } catch {
-    return "(unparsable URL)";
   }
 }
 

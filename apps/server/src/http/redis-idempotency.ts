@@ -1,6 +1,6 @@
 import type { IdempotencyEntry, IdempotencyStore } from "@credkit/express";
+import { guardRedis } from "@credkit/storage-redis";
 import type { Cluster, Redis } from "ioredis";
-import { guardRedis } from "./redis-guard.js";
 
 /**
  * Idempotency keys in Redis, shared by every server process (a retry may reach another one). Keys and

@@ -1,5 +1,5 @@
+import { guardRedis } from "@credkit/storage-redis";
 import type { Cluster, Redis } from "ioredis";
-import { guardRedis } from "./redis-guard.js";
 
 /** A fixed-window counter shared by every process of a deployment (or local to this one). */
 export interface SharedCounter {

@@ -1,22 +1,11 @@
 // Request bodies for the API fuzz tests, generated from the shapes of the zod schemas (core's
 // schemas/bodies.ts and schemas/secrets.ts) and around them: valid bodies of every authType ×
 // credentialType, then wrong types, missing and extra fields, huge and deep values, unicode.
+import { type AuthType, authTypes } from "@credkit/core";
 import * as fc from "fast-check";
 
 /** Every secret value a fuzz body carries starts with this: no answer may ever contain it. */
 export const SECRET_MARK = "FuzzSecret7q";
-
-export const authTypes = [
-  "apiKey",
-  "bearer",
-  "jwt",
-  "basicAuth",
-  "jwtVerify",
-  "oauth2",
-  "customToken",
-  "custom",
-  "none",
-] as const;
 
 const text = (maxLength = 40) => fc.string({ unit: "grapheme", maxLength });
 const secretText = fc
@@ -47,7 +36,7 @@ const scopes = fc.array(fc.oneof(fc.constantFrom("read", "write:all"), text(10))
 const algorithms = fc.subarray(["RS256", "ES256", "EdDSA", "HS256", "HS512"], { minLength: 0 });
 
 /** A secret shaped like `authType`'s schema (often valid, sometimes not). */
-export function secretFor(authType: (typeof authTypes)[number]): fc.Arbitrary<unknown> {
+export function secretFor(authType: AuthType): fc.Arbitrary<unknown> {
   switch (authType) {
     case "apiKey":
       return fc.record({ keyName: headerName, keyValue: secretText });

@@ -45,6 +45,14 @@ export async function startRedisCluster() {
   };
 }
 
+/** The AWS variables a server process needs to talk to DynamoDB Local (any credentials do). */
+export const dynamoDbLocalEnv = {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "local",
+  AWS_SECRET_ACCESS_KEY: "local",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
+
 /** AWS's DynamoDB Local, started by scripts/dynamodb-local.sh on a free port. */
 export async function startDynamoDbLocal() {
   const dir = await mkdtemp(join(tmpdir(), "credkit-server-dynamodb-"));

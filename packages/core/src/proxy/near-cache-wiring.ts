@@ -1,5 +1,4 @@
-import type { RegionMap } from "../regions.js";
-import type { CredentialStore } from "../storage.js";
+import { mapStores, type RegionMap } from "../regions.js";
 import {
   createNearCache,
   defaultNearCacheTtlMs,
@@ -34,18 +33,12 @@ export function withNearCache(
         });
   const { channel } = cache;
   if (!cache.enabled && !channel) return { regions, cache };
-  const wrapped = new Map<CredentialStore, CredentialStore>(
-    stores.map((store) => [
-      store,
+  return {
+    regions: mapStores(regions, (store) =>
       withInvalidation(store, (event) => {
         cache.invalidate(event);
         return channel?.publish(event);
       }),
-    ]),
-  );
-  return {
-    regions: Object.fromEntries(
-      Object.entries(regions).map(([region, store]) => [region, wrapped.get(store) as CredentialStore]),
     ),
     cache,
   };

@@ -1,3 +1,4 @@
+import { decorate } from "../decorate.js";
 import type { StoredCredential } from "../record.js";
 import type { CredentialStore } from "../storage.js";
 
@@ -230,7 +231,7 @@ function touched(method: string, args: unknown[]): Invalidation {
 
 /**
  * A store that calls `announce` after every successful write (create, update, delete, consume), and
- * forwards every method and argument unchanged otherwise. A write that failed announces too: it may
+ * forwards every method and argument unchanged otherwise (built on {@link decorate}). A write that failed announces too: it may
  * have applied before the error reached us. `announce` failures do not fail the write (it happened);
  * they are passed to `onError`, and caches then rely on their time bound.
  */
@@ -246,18 +247,16 @@ export function withInvalidation(
       onError(error);
     }
   };
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof property !== "string" || !WRITES.has(property) || typeof value !== "function") return value;
-      return async (...args: unknown[]) => {
-        const event = touched(property, args);
-        try {
-          return await value.apply(target, args);
-        } finally {
-          await announceSafely(event);
-        }
-      };
-    },
+  return decorate(store, (method, args, invoke) => {
+    if (!WRITES.has(method)) return invoke(args);
+    const event = touched(method, args as unknown[]);
+    const announced = async () => {
+      try {
+        return await invoke(args);
+      } finally {
+        await announceSafely(event);
+      }
+    };
+    return announced() as ReturnType<typeof invoke>;
   });
 }

@@ -1,7 +1,7 @@
 import { type Around, decorate } from "../decorate.js";
 import { CredkitError, isCredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
-import type { RegionMap } from "../regions.js";
+import { mapStores, type RegionMap } from "../regions.js";
 import type { CredentialStore, Page } from "../storage.js";
 
 /**
@@ -12,7 +12,7 @@ import type { CredentialStore, Page } from "../storage.js";
 /** The largest page a `list` or `scan` may ask for. */
 export const MAX_PAGE_SIZE = 1000;
 /** The longest cursor a store is handed: anything longer was not made by a store. */
-const MAX_CURSOR_LENGTH = 4096;
+export const MAX_CURSOR_LENGTH = 4096;
 
 /** The one expiry rule: a record whose `expiresAt` is at or before `now` is expired (never returned). */
 export function isExpired(record: Pick<StoredCredential, "expiresAt">, now: number): boolean {
@@ -33,6 +33,15 @@ export function assertVersionStep(next: Pick<StoredCredential, "version">, expec
   if (!Number.isInteger(expectedVersion) || expectedVersion < 1 || next.version !== expectedVersion + 1) {
     throw new CredkitError("VALIDATION_ERROR", "next.version must be expectedVersion + 1", {
       errors: [{ path: "version", message: `must be ${expectedVersion + 1}` }],
+    });
+  }
+}
+
+/** VALIDATION_ERROR (path `ttlMs`) unless a lease's `ttlMs` is a finite number of milliseconds above 0. */
+export function assertLeaseTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new CredkitError("VALIDATION_ERROR", "ttlMs must be a positive number of milliseconds", {
+      errors: [{ path: "ttlMs", message: "must be a positive number of milliseconds" }],
     });
   }
 }
@@ -70,10 +79,10 @@ const live = (now: () => number) => (record: StoredCredential | null) =>
 
 /**
  * `store` with the shared rules enforced around it: nothing expired (`expiresAt <= now`) is ever
- * returned, whatever the backend's own clock or boundary; a page size outside 1..1000 and an update
- * whose version step is not one are refused before the store is asked; a cursor the store cannot read
- * is a VALIDATION_ERROR naming `cursor` (never a restart from the beginning). Every other call and
- * argument is forwarded untouched.
+ * returned, whatever the backend's own clock or boundary; a page size outside 1..1000, an update
+ * whose version step is not one and a lease TTL that is not positive are refused before the store is
+ * asked; a cursor the store cannot read is a VALIDATION_ERROR naming `cursor` (never a restart from the
+ * beginning). Every other call and argument is forwarded untouched.
  */
 export function withStoreRules(store: CredentialStore, now: () => number = Date.now): CredentialStore {
   const ruled = decorate(store, rulesAround(now));
@@ -112,6 +121,9 @@ function rulesAround(now: () => number): Around<CredentialStore> {
         assertVersionStep(next, expectedVersion);
         return (invoke(args) as Promise<StoredCredential | null>).then(alive) as ReturnType<typeof invoke>;
       }
+      case "acquireLease":
+        assertLeaseTtl(args[2] as number);
+        return invoke(args);
       case "list":
       case "scan": {
         const options = args[method === "list" ? 1 : 0] as { limit: number; cursor?: string | undefined };
@@ -140,12 +152,5 @@ function rulesAround(now: () => number): Around<CredentialStore> {
  * store keep sharing one wrapper, so each store is still asked once per list).
  */
 export function withRulesOnEveryStore(regions: RegionMap, now: () => number): RegionMap {
-  const wrapped = new Map<CredentialStore, CredentialStore>();
-  const guarded: Record<string, CredentialStore> = {};
-  for (const [region, store] of Object.entries(regions)) {
-    const rules = wrapped.get(store) ?? withStoreRules(store, now);
-    wrapped.set(store, rules);
-    guarded[region] = rules;
-  }
-  return guarded;
+  return mapStores(regions, (store) => withStoreRules(store, now));
 }

@@ -2,6 +2,7 @@ import type { Keyring } from "../crypto/keyring.js";
 import { CredkitError, isCredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
 import { compareAndSet } from "../records/compare-and-set.js";
+import { MAX_PAGE_SIZE } from "../records/store-rules.js";
 import type { CredentialStore } from "../storage.js";
 import { emptyCounts, type ReencryptionCounts, type ReencryptionFailure } from "./progress.js";
 import { needsReencryption, resealRecord } from "./reseal-record.js";
@@ -67,7 +68,7 @@ function positiveInteger(value: number, name: string, max: number): number {
  */
 export async function reencryptStore(options: ReencryptStoreOptions): Promise<StoreProgress> {
   const { store, keyring, signal } = options;
-  const batchSize = positiveInteger(options.batchSize ?? DEFAULT_BATCH_SIZE, "batchSize", 1000);
+  const batchSize = positiveInteger(options.batchSize ?? DEFAULT_BATCH_SIZE, "batchSize", MAX_PAGE_SIZE);
   const concurrency = positiveInteger(options.concurrency ?? DEFAULT_CONCURRENCY, "concurrency", 256);
   const maxAttempts = positiveInteger(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, "maxAttempts", 100);
   const counts = emptyCounts();

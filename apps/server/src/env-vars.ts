@@ -1,0 +1,21 @@
+import { CredkitError, type FieldError } from "@credkit/core";
+
+/** The environment a configuration is read from (`process.env` or a test's own object). */
+export type Env = Record<string, string | undefined>;
+
+/** A CONFIGURATION_ERROR listing every variable at fault with what it must be (never its value). */
+export function configError(problems: FieldError[]): CredkitError {
+  const lines = problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
+  return new CredkitError("CONFIGURATION_ERROR", `Invalid configuration:\n${lines}`, { errors: problems });
+}
+
+/** The integer in variable `name`, `fallback` when unset or empty; a CONFIGURATION_ERROR naming it outside min..max. */
+export function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw configError([{ path: name, message: `must be an integer from ${min} to ${max}` }]);
+  }
+  return value;
+}

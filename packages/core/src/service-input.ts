@@ -1,0 +1,76 @@
+import { CredkitError } from "./errors.js";
+import { unverifiableProxySecret } from "./proxy/presented.js";
+import type { CredentialType, StoredCredential } from "./record.js";
+import { createCredentialBody, updateCredentialBody } from "./schemas/bodies.js";
+import { invalid, parseOrThrow } from "./schemas/parse.js";
+import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.js";
+
+// The service's checks of what a caller sends (create and update bodies, If-Match), beside service.ts.
+
+/** The secret's shape for its auth type; for a proxy credential, also one that can ever verify. */
+export function parseSecret(
+  authType: keyof typeof secretSchemas,
+  secret: unknown,
+  credentialType: CredentialType,
+): Secret {
+  if (secret === undefined && authType !== "none")
+    throw invalid([{ path: "secret", message: "is required" }]);
+  const parsed = parseOrThrow(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
+  const unverifiable = credentialType === "proxy" ? unverifiableProxySecret(authType, parsed) : null;
+  if (unverifiable) throw invalid([unverifiable]);
+  return parsed;
+}
+
+/** The create body, checked: an auth type its credential type allows, and its secret's shape. */
+export function parseCreateBody(body: unknown) {
+  const input = parseOrThrow(createCredentialBody, body);
+  const allowed: readonly string[] = allowedAuthTypes[input.credentialType];
+  if (!allowed.includes(input.authType)) {
+    throw invalid([
+      {
+        path: "authType",
+        message: `"${input.authType}" is not allowed for ${input.credentialType} credentials; allowed: ${allowed.join(", ")}`,
+      },
+    ]);
+  }
+  return { input, secret: parseSecret(input.authType, input.secret, input.credentialType) };
+}
+
+/** The update body, checked: at least one field to change. */
+export function parseUpdateBody(body: unknown) {
+  const input = parseOrThrow(updateCredentialBody, body);
+  if (Object.values(input).every((value) => value === undefined)) {
+    throw invalid([
+      {
+        path: "body",
+        message: "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse",
+      },
+    ]);
+  }
+  return input;
+}
+
+/** VALIDATION_ERROR naming each immutable field the update tries to change. */
+export function assertImmutableKept(
+  input: ReturnType<typeof parseUpdateBody>,
+  record: StoredCredential,
+): void {
+  const changed = (["credentialType", "authType", "region"] as const).filter(
+    (field) => input[field] !== undefined && input[field] !== record[field],
+  );
+  if (changed.length > 0) {
+    throw invalid(
+      changed.map((path) => ({ path, message: "cannot be changed; create a new credential instead" })),
+    );
+  }
+}
+
+/** VERSION_CONFLICT unless an If-Match update still sees the version it names. */
+export function assertIfMatch(ifMatch: number | undefined, record: StoredCredential): void {
+  if (ifMatch !== undefined && ifMatch !== record.version) {
+    throw new CredkitError(
+      "VERSION_CONFLICT",
+      `The credential is at version ${record.version}, not ${ifMatch}`,
+    );
+  }
+}
