@@ -60,23 +60,37 @@ export interface IdempotencyStore {
   release(key: string): Promise<void>;
 }
 
-/** An idempotency store for one process. */
-export function memoryIdempotencyStore(now: () => number = Date.now): IdempotencyStore {
+/**
+ * An idempotency store for one process, holding at most `maxEntries` keys (default 100,000): past that
+ * the oldest key is forgotten first (a retry of it would create again), so memory stays bounded
+ * whatever callers send.
+ */
+export function memoryIdempotencyStore(now: () => number = Date.now, maxEntries = 100_000): IdempotencyStore {
   const entries = new Map<string, { entry: IdempotencyEntry; expiresAt: number }>();
+  // Every write moves its key to the end, and a router uses one TTL, so the map is in expiry order:
+  // the sweep stops at the first live entry instead of walking them all on every claim.
   const sweep = () => {
     const at = now();
-    for (const [key, held] of entries) if (held.expiresAt <= at) entries.delete(key);
+    for (const [key, held] of entries) {
+      if (held.expiresAt > at) break;
+      entries.delete(key);
+    }
+  };
+  const put = (key: string, entry: IdempotencyEntry, ttlMs: number) => {
+    entries.delete(key);
+    entries.set(key, { entry, expiresAt: now() + ttlMs });
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
   };
   return {
     async claim(key, fingerprint, ttlMs) {
       sweep();
       const held = entries.get(key);
-      if (held) return held.entry;
-      entries.set(key, { entry: { fingerprint }, expiresAt: now() + ttlMs });
+      if (held && held.expiresAt > now()) return held.entry;
+      put(key, { fingerprint }, ttlMs);
       return null;
     },
     async complete(key, entry, ttlMs) {
-      entries.set(key, { entry, expiresAt: now() + ttlMs });
+      put(key, entry, ttlMs);
     },
     async release(key) {
       entries.delete(key);

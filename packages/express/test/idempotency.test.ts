@@ -1,6 +1,7 @@
 import { memoryStore } from "@credkit/storage-memory";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
+import { memoryIdempotencyStore } from "../src/index.js";
 import { testApp, tokens } from "./app.js";
 
 const body = (name = "partner") => ({
@@ -106,5 +107,30 @@ describe("Idempotency-Key on create", () => {
     expect(busy.body.message).toContain("still in progress");
     releaseCreate();
     expect((await first).status).toBe(201);
+  });
+});
+
+describe("memoryIdempotencyStore", () => {
+  it("keeps at most maxEntries keys, forgetting the oldest first", async () => {
+    const store = memoryIdempotencyStore(Date.now, 3);
+    for (const key of ["a", "b", "c", "d"]) expect(await store.claim(key, `fp-${key}`, 60_000)).toBeNull();
+    // "a" was the oldest: forgotten, so it can be claimed again; "b".."d" are still held.
+    expect(await store.claim("b", "fp-b", 60_000)).toEqual({ fingerprint: "fp-b" });
+    expect(await store.claim("a", "fp-a", 60_000)).toBeNull();
+  });
+
+  it("frees expired keys, and an expired key is free even before a sweep reaches it", async () => {
+    let at = 0;
+    const store = memoryIdempotencyStore(() => at);
+    expect(await store.claim("k1", "one", 1000)).toBeNull();
+    expect(await store.claim("k2", "two", 5000)).toBeNull();
+    at = 1000;
+    expect(await store.claim("k1", "again", 1000)).toBeNull();
+    expect(await store.claim("k2", "two", 5000)).toEqual({ fingerprint: "two" });
+    await store.complete("k2", { fingerprint: "two", credentialId: "eu-west-1.x" }, 5000);
+    at = 5999;
+    expect(await store.claim("k2", "two", 5000)).toEqual({ fingerprint: "two", credentialId: "eu-west-1.x" });
+    at = 6000;
+    expect(await store.claim("k2", "two", 5000)).toBeNull();
   });
 });
