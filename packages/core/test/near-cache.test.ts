@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../storage-memory/src/index.js";
 import {
   type Actor,
   apiKeyLookupValue,
