@@ -94,12 +94,15 @@ describe("two worker processes on Redis", () => {
     expect(ports.size).toBe(1);
 
     const api = apiClient(server.url, token);
-    const created = await api("POST", "/api/clients/acme/credentials", {
-      credentialName: "w",
-      credentialType: "target",
-      authType: "none",
-      region: "eu-west-1",
-    });
+    // A new connection per request: none is pooled to the worker about to be killed (reusing one would
+    // fail the next request for the test's reason, not the server's).
+    const fresh = { Connection: "close" };
+    const created = await api(
+      "POST",
+      "/api/clients/acme/credentials",
+      { credentialName: "w", credentialType: "target", authType: "none", region: "eu-west-1" },
+      fresh,
+    );
     expect(created.status).toBe(201);
     const path = `/api/clients/acme/credentials/${created.body.credentials[0].credentialId}`;
 
@@ -115,7 +118,7 @@ describe("two worker processes on Redis", () => {
     );
     await waitFor(async () => /worker died; restarting it/.test(server.output()), 5000, "the restart log");
     // Whichever worker answers, the data is the shared store's.
-    for (let i = 0; i < 6; i++) expect((await api("GET", path)).status).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await api("GET", path, undefined, fresh)).status).toBe(200);
 
     const workers = childPids(primary);
     server.child.kill("SIGTERM");
