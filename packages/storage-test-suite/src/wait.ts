@@ -1,5 +1,7 @@
+// Long enough for a busy 2-core machine to write and read back a dozen records on DynamoDB Local
+// before they lapse (400 ms was not), short enough to keep the one wait per concern cheap.
 /** Lifetime of the short-lived records and leases expiry tests create, in milliseconds. */
-export const shortTtlMs = 400;
+export const shortTtlMs = 1000;
 
 /** Lifetime of a lease a test wants to hold for its whole duration, in milliseconds. */
 export const longTtlMs = 60_000;
