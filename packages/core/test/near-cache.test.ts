@@ -62,7 +62,7 @@ function counting(store: CredentialStore) {
 }
 
 /** Two "processes" (services with their own caches) over one store, with a clock the test moves. */
-function twoProcesses(options: { channel?: InvalidationChannel } = {}) {
+function twoProcesses(options: { channel?: InvalidationChannel; keyring?: typeof keyring } = {}) {
   let time = 1_000_000;
   const now = () => time;
   const shared = counting(memoryStore());
@@ -74,7 +74,7 @@ function twoProcesses(options: { channel?: InvalidationChannel } = {}) {
     });
     const service = createCredentialService({
       regions: { "eu-west-1": shared.store },
-      keyring,
+      keyring: options.keyring ?? keyring,
       defaultRegion: "eu-west-1",
       nearCache: cache,
       now,
@@ -106,6 +106,22 @@ const verify = (
 ) => p.service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": key } });
 
 describe("near cache", () => {
+  it("re-checks a cached miss against the stores while keys rotate (its invalidation may be in flight)", async () => {
+    // Two keys: a rotation is under way, and re-encryption moves lookup entries between their hashes.
+    const rotating = createKeyring({
+      activeKeyId: "k2",
+      keys: [
+        { id: "k1", key: randomBytes(32) },
+        { id: "k2", key: randomBytes(32) },
+      ],
+    });
+    // No channel: b hears nothing of a's writes, as when an invalidation has not arrived yet.
+    const { a, b, clientId } = twoProcesses({ keyring: rotating });
+    expect(await verify(b, clientId, "moving-key")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    await a.service.create(admin, clientId, apiKey("moving-key"));
+    expect(await verify(b, clientId, "moving-key")).toMatchObject({ ok: true });
+  });
+
   it("answers a repeated verification without a store read, and holds no secret material", async () => {
     const { a, counts, clientId } = twoProcesses();
     const created = await a.service.create(admin, clientId, apiKey("value-1"));

@@ -115,14 +115,18 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
    * are the presented value's keyed lookup hash (never the value). A cached jwtVerify verdict counts
    * only while its decrypted configuration is still held (the cached record carries no secret).
    */
-  async function find(clientId: string, lookupValues: readonly string[]): Promise<(Found | null)[]> {
+  async function find(
+    clientId: string,
+    lookupValues: readonly string[],
+    fresh = false,
+  ): Promise<(Found | null)[]> {
     if (!cache) return findInStores(clientId, lookupValues);
     const readAt = cache.generation(clientId);
     const found: (Found | null)[] = [];
     const missing: { index: number; key: string }[] = [];
     for (const [index, value] of lookupValues.entries()) {
       const key = `${clientId}\n${keyring.lookupHash(value)}`;
-      const hit = cache.get(key);
+      const hit = fresh ? undefined : cache.get(key);
       if (
         hit === undefined ||
         (hit?.record.authType === "jwtVerify" && !configs.has(configKeyOf(hit.record)))
@@ -231,8 +235,10 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     // While keys rotate, re-encryption moves a record's lookup entry from its old-key hash to its
     // active-key hash in one atomic write, which can land between the lookups of one round (the active
     // hash read just before it, the old one just after), so both miss. The move only goes one way:
-    // looking once more finds it. Only a miss with several keys in the keyring pays this second round.
-    if (chosen === null && keyring.keyIds.length > 1) chosen = choose(await find(clientId, values));
+    // looking once more finds it. Only a miss with several keys in the keyring pays this second round,
+    // and it asks the stores, not the near cache: the first round may have cached that very miss
+    // before the re-encryption's invalidation arrived (the fresh answer replaces it).
+    if (chosen === null && keyring.keyIds.length > 1) chosen = choose(await find(clientId, values, true));
     if (chosen === null) return { ok: false, reason: "NO_CREDENTIAL" };
     return chosen.jwt === null || issuer === null
       ? accept(chosen.found, false)
