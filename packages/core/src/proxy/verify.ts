@@ -72,13 +72,17 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   const configs = new Map<string, SecretOf<"jwtVerify">>();
 
   /**
-   * For each lookup value, the live record holding one of its hashes (under any key) in any store, or
-   * null. Every lookup is started at once: one round trip of latency whatever their number.
+   * For each presented value (given as its lookup hashes under every key, active first), the live
+   * record holding one of them in any store, or null. Every lookup is started at once: one round trip
+   * of latency whatever their number.
    */
-  async function findInStores(clientId: string, lookupValues: readonly string[]): Promise<(Found | null)[]> {
+  async function findInStores(
+    clientId: string,
+    hashesOfValues: readonly (readonly string[])[],
+  ): Promise<(Found | null)[]> {
     const queries: { index: number; store: CredentialStore; record: Promise<StoredCredential | null> }[] = [];
-    for (const [index, value] of lookupValues.entries()) {
-      for (const hash of keyring.lookupHashes(value)) {
+    for (const [index, hashes] of hashesOfValues.entries()) {
+      for (const hash of hashes) {
         for (const { store } of router.stores)
           queries.push({ index, store, record: liveReader(store).findByLookup(clientId, hash) });
       }
@@ -88,7 +92,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
       queries.length === 1
         ? [await (queries[0] as (typeof queries)[number]).record]
         : await Promise.all(queries.map((q) => q.record));
-    const found: (Found | null)[] = lookupValues.map(() => null);
+    const found: (Found | null)[] = hashesOfValues.map(() => null);
     for (const [i, record] of records.entries()) {
       const { index, store } = queries[i] as (typeof queries)[number];
       // Expiry is checked here, after the lookups' own await (see `liveReader`): the hot path.
@@ -112,20 +116,21 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
 
   /**
    * The fast path: verdicts from the near cache, the stores asked only for values it lacks. Cache keys
-   * are the presented value's keyed lookup hash (never the value). A cached jwtVerify verdict counts
-   * only while its decrypted configuration is still held (the cached record carries no secret).
+   * are the presented value's keyed lookup hash under the active key (never the value). A cached
+   * jwtVerify verdict counts only while its decrypted configuration is still held (the cached record
+   * carries no secret).
    */
   async function find(
     clientId: string,
-    lookupValues: readonly string[],
+    hashesOfValues: readonly (readonly string[])[],
     fresh = false,
   ): Promise<(Found | null)[]> {
-    if (!cache) return findInStores(clientId, lookupValues);
+    if (!cache) return findInStores(clientId, hashesOfValues);
     const readAt = cache.generation(clientId);
     const found: (Found | null)[] = [];
     const missing: { index: number; key: string }[] = [];
-    for (const [index, value] of lookupValues.entries()) {
-      const key = `${clientId}\n${keyring.lookupHash(value)}`;
+    for (const [index, hashes] of hashesOfValues.entries()) {
+      const key = `${clientId}\n${hashes[0]}`;
       const hit = fresh ? undefined : cache.get(key);
       if (
         hit === undefined ||
@@ -138,7 +143,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     if (missing.length === 0) return found;
     const read = await findInStores(
       clientId,
-      missing.map(({ index }) => lookupValues[index] as string),
+      missing.map(({ index }) => hashesOfValues[index] as readonly string[]),
     );
     for (const [i, { index, key }] of missing.entries()) {
       const result = read[i] ?? null;
@@ -231,14 +236,16 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
       return null;
     };
     // Exact matches and the jwtVerify issuer are looked up together: one round trip.
-    let chosen = choose(await find(clientId, values));
+    // Each value's keyed hashes are computed once and serve the cache, the stores and a second round.
+    const hashes = values.map((value) => keyring.lookupHashes(value));
+    let chosen = choose(await find(clientId, hashes));
     // While keys rotate, re-encryption moves a record's lookup entry from its old-key hash to its
     // active-key hash in one atomic write, which can land between the lookups of one round (the active
     // hash read just before it, the old one just after), so both miss. The move only goes one way:
     // looking once more finds it. Only a miss with several keys in the keyring pays this second round,
     // and it asks the stores, not the near cache: the first round may have cached that very miss
     // before the re-encryption's invalidation arrived (the fresh answer replaces it).
-    if (chosen === null && keyring.keyIds.length > 1) chosen = choose(await find(clientId, values, true));
+    if (chosen === null && keyring.keyIds.length > 1) chosen = choose(await find(clientId, hashes, true));
     if (chosen === null) return { ok: false, reason: "NO_CREDENTIAL" };
     return chosen.jwt === null || issuer === null
       ? accept(chosen.found, false)
