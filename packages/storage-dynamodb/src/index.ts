@@ -2,3 +2,4 @@ export { type DynamoDbStoreConfig, defaultMaxRaceRetries, recommendedClientConfi
 export { leasePartitionPrefix, leaseSortKey, lookupPrefix, recordPrefix, ttlAttribute } from "./keys.js";
 export { dynamoDbStore } from "./store.js";
 export { type CreateCredkitTableOptions, createCredkitTable } from "./table.js";
+export { notDynamoDbName } from "./answer-shape.js";
