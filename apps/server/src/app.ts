@@ -124,6 +124,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       authenticate,
       keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
       logger,
+      onBackendError: () =>
+        metrics.storeError(stores.redis ? "redis" : "memory", "rateLimit", "STORAGE_UNAVAILABLE"),
     }),
     createCredkitRouter({
       service,

@@ -43,7 +43,9 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
     releaseLease: (name, owner) => releaseLease(ctx, name, owner),
     async ping() {
       const output = await guard(
-        ctx.client.send(new GetItemCommand({ TableName: ctx.tableName, Key: pingKey, ...withConsumedCapacity })),
+        ctx.client.send(
+          new GetItemCommand({ TableName: ctx.tableName, Key: pingKey, ...withConsumedCapacity }),
+        ),
       );
       // A 200 from any HTTP service would otherwise pass the start check and /readyz.
       confirmAnswer(ctx, output, "GetItem");
