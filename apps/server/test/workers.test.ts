@@ -28,6 +28,7 @@ describe("CREDKIT_WORKERS configuration", () => {
     const redis = {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
       CREDKIT_USER_TOKENS: tokens,
     };
@@ -46,6 +47,7 @@ describe("CREDKIT_WORKERS configuration", () => {
     const redis = {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     };
     expect(loadConfig(redis)).toMatchObject({ nearCacheTtlMs: 5000, nearCacheMaxEntries: 10_000 });
@@ -78,6 +80,7 @@ describe("two worker processes on Redis", () => {
     const server = await startServer({
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
       CREDKIT_USER_TOKENS: tokens,
       CREDKIT_WORKERS: "2",
@@ -131,6 +134,7 @@ describe("two worker processes on Redis", () => {
     const server = await startServer({
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
       CREDKIT_USER_TOKENS: tokens,
       CREDKIT_WORKERS: "2",
