@@ -1,4 +1,5 @@
 import { type CredentialStore, CredkitError } from "@credkit/core";
+import { notDynamoDbName } from "@credkit/storage-dynamodb";
 import type { StorageConfig } from "./config-schema.js";
 import { describeStorage, regionList, type StoreGroup, storeGroups } from "./store-groups.js";
 
@@ -34,6 +35,9 @@ export function explainFailure(storage: StorageConfig, error: unknown, seenCode?
     const region = storage.region ?? "the AWS profile's region";
     const endpoint = storage.endpoint ? "this endpoint" : "AWS";
     return `the table "${storage.table}" does not exist in ${region} at ${endpoint} (ResourceNotFoundException): create it there (pk and sk of type String, TTL on "ttl": see "Creating the table" in the @credkit/storage-dynamodb README), or let the server create it at start with CREDKIT_DYNAMODB_CREATE_TABLE=true (in a region map: "createTable": true)`;
+  }
+  if (cause.name === notDynamoDbName) {
+    return 'the endpoint answered, but not as DynamoDB does (no ConsumedCapacity in its answer): another service is listening there; check CREDKIT_DYNAMODB_ENDPOINT (in a region map: "endpoint")';
   }
   // ioredis gives up a command with MaxRetriesPerRequestError when it cannot (re)connect.
   if (

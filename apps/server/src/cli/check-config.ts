@@ -1,6 +1,6 @@
-import { isCredkitError } from "@credkit/core";
+import { isCredkitError, type Keyring } from "@credkit/core";
 import { loadConfig } from "../config.js";
-import { keyringFor } from "../keys.js";
+import { checkKeyringOpensStores, keyringFor } from "../keys.js";
 import { explainFailure } from "../store-check.js";
 import { storeGroups, storeLine } from "../store-groups.js";
 import { type Opened, openStore } from "../stores.js";
@@ -18,13 +18,16 @@ import { quietLogger } from "./quiet-logger.js";
 export async function checkConfig(context: CliContext): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   let keyLine: string;
+  let keyring: Keyring | null;
   try {
     config = loadConfig(context.env);
-    const { keyring, ephemeral } = await keyringFor(config);
+    const loaded = await keyringFor(config);
+    const { ephemeral } = loaded;
+    keyring = ephemeral ? null : loaded.keyring;
     keyLine = ephemeral
       ? "keyring: none configured; the server generates a key per process (memory stores only)"
-      : `keyring: ${keyring.keyIds.length} key(s), active ${keyring.activeKeyId}${
-          keyring.keyIds.length > 1 ? `; also ${keyring.keyIds.slice(1).join(", ")}` : ""
+      : `keyring: ${loaded.keyring.keyIds.length} key(s), active ${loaded.keyring.activeKeyId}${
+          loaded.keyring.keyIds.length > 1 ? `; also ${loaded.keyring.keyIds.slice(1).join(", ")}` : ""
         }`;
   } catch (error) {
     context.out(`configuration: invalid\n${describeError(error)}`);
@@ -42,6 +45,8 @@ export async function checkConfig(context: CliContext): Promise<number> {
     try {
       opened = await openStore(group.storage, logger);
       await opened.store.ping();
+      // As the server does at start: a keyring lacking the ids the records were sealed with is refused.
+      if (keyring) await checkKeyringOpensStores(keyring, { [group.regions[0] as string]: opened.store });
       context.out(`ok      ${line}`);
     } catch (error) {
       allOk = false;
