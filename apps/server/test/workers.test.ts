@@ -10,6 +10,9 @@ import { killServers, startServer, waitFor } from "./support/server-process.js";
 
 const token = "workers-test-token-0123456789";
 const tokens = JSON.stringify([{ token, userId: "ops", clientIds: "*" }]);
+// One key for every start: the processes share one Redis, and a start refuses a keyring that cannot open
+// what an earlier test stored.
+const masterKey = randomBytes(32).toString("base64");
 
 /** The pids of a process's children (its cluster workers). */
 function childPids(pid: number): number[] {
@@ -29,7 +32,7 @@ describe("CREDKIT_WORKERS configuration", () => {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
       CREDKIT_REGIONS: "*",
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
     };
     expect(loadConfig(redis).workers).toBe(1);
@@ -48,7 +51,7 @@ describe("CREDKIT_WORKERS configuration", () => {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
       CREDKIT_REGIONS: "*",
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_MASTER_KEY: masterKey,
     };
     expect(loadConfig(redis)).toMatchObject({ nearCacheTtlMs: 5000, nearCacheMaxEntries: 10_000 });
     expect(loadConfig({})).toMatchObject({ nearCacheTtlMs: 0 });
@@ -81,7 +84,7 @@ describe("two worker processes on Redis", () => {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
       CREDKIT_REGIONS: "*",
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
       CREDKIT_WORKERS: "2",
     });
@@ -135,7 +138,7 @@ describe("two worker processes on Redis", () => {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
       CREDKIT_REGIONS: "*",
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
       CREDKIT_WORKERS: "2",
     });
