@@ -24,8 +24,10 @@ const TTL = 5000;
 function bus() {
   const listeners = new Set<InvalidationListener>();
   const channel: InvalidationChannel = {
+    // Every listener has dropped the client when this returns: confirmed.
     async publish(event) {
       for (const listener of listeners) listener.invalidate(event);
+      return true;
     },
     async subscribe(listener) {
       listeners.add(listener);
@@ -259,7 +261,7 @@ describe("near cache", () => {
     let land: (stop: () => Promise<void>) => void = () => undefined;
     let stopped = 0;
     const channel: InvalidationChannel = {
-      async publish() {},
+      publish: async () => false,
       subscribe: () => new Promise((resolve) => (land = resolve)),
     };
     const cache = createNearCache({ ttlMs: TTL, channel });
