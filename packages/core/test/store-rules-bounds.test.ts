@@ -36,7 +36,9 @@ function lagging(now: () => number) {
 /** A store whose list and scan fail with `error`. */
 function failing(error: unknown): CredentialStore {
   return decorate(memoryStore(), (method, args, invoke) =>
-    method === "list" || method === "scan" ? Promise.reject(error) : invoke(args),
+    method === "list" || method === "scan"
+      ? (Promise.reject(error) as ReturnType<typeof invoke>)
+      : invoke(args),
   );
 }
 
