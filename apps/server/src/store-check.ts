@@ -7,6 +7,8 @@ export function describeStorage(storage: StorageConfig): string {
     case "memory":
       return "memory store";
     case "redis":
+      if (storage.sentinels)
+        return `redis sentinel ${storage.sentinelName} via ${storage.sentinels.join(",")}`;
       return storage.clusterNodes
         ? `redis cluster ${storage.clusterNodes.join(",")}`
         : `redis ${redisAddress(storage.url ?? "")}`;
@@ -57,7 +59,7 @@ export function explainFailure(storage: StorageConfig, error: unknown): string {
       storage.storage === "dynamodb"
         ? 'CREDKIT_DYNAMODB_ENDPOINT (in a region map: "endpoint")'
         : storage.storage === "redis"
-          ? 'CREDKIT_REDIS_URL / CREDKIT_REDIS_CLUSTER_NODES (in a region map: "url" / "clusterNodes")'
+          ? 'CREDKIT_REDIS_URL / CREDKIT_REDIS_CLUSTER_NODES / CREDKIT_REDIS_SENTINELS (in a region map: "url" / "clusterNodes" / "sentinels")'
           : "the store's address";
     return `nothing answers there (${what}): start it, or check ${setting}`;
   }

@@ -30,6 +30,9 @@ export function describeStorage(storage: StorageConfig): string {
       return "memory";
     case "redis": {
       const prefix = storage.keyPrefix ? ` prefix ${storage.keyPrefix}` : "";
+      if (storage.sentinels) {
+        return `redis sentinel ${storage.sentinelName} via ${storage.sentinels.join(",")}${prefix}`;
+      }
       if (storage.clusterNodes) return `redis cluster ${storage.clusterNodes.join(",")}${prefix}`;
       return `redis ${redisAddress(storage.url ?? "")}${prefix}`;
     }
