@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { isCredkitError } from "@credkit/core";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { listenFailure, listenHttp } from "./http/listen.js";
 import { createLogger } from "./logger.js";
 import { isWorkersPrimary, runWorkers } from "./workers.js";
 
@@ -19,10 +20,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = credkit.app.listen(config.port, config.host ?? "", () => resolve(s));
-    s.once("error", reject);
-  });
+  const server: Server = await listenHttp(credkit.app, config.port, config.host ?? "", "PORT");
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   logger.info({ port, regions: credkit.service.regions.length }, "credkit listening");
@@ -33,9 +31,16 @@ async function main(): Promise<void> {
       `No CREDKIT_USER_TOKENS set; generated an admin token for all clients:\n  ${credkit.generatedToken}\n`,
     );
   }
-  process.stdout.write(`credkit listening on http://localhost:${port} (API under /api, docs at /api/docs)\n`);
+  process.stdout.write(
+    `credkit listening on http://${bannerHost(config.host)}:${port} (API under /api, docs at /api/docs)\n`,
+  );
   if (credkit.authz && config.authzPort !== null) {
-    const authzPort = await credkit.authz.listen(config.authzPort, config.authzHost);
+    const { authzPort: wanted, authzHost } = config;
+    const authzPort = await credkit.authz
+      .listen(wanted, authzHost)
+      .catch((error: unknown) =>
+        Promise.reject(listenFailure(error, "CREDKIT_AUTHZ_PORT", wanted, authzHost)),
+      );
     logger.info({ port: authzPort, host: config.authzHost }, "credkit authz listening");
     process.stdout.write(`credkit authz listening on http://${config.authzHost}:${authzPort}/authz/\n`);
   }
@@ -64,6 +69,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/** The host a browser can reach the API at: the bound address when one was set (not "localhost"). */
+function bannerHost(host: string | undefined): string {
+  if (!host || host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 main().catch((error: unknown) => {

@@ -390,8 +390,18 @@ describe("the authz listener (data plane)", () => {
       expect.objectContaining({ code: "FORBIDDEN", clientId: "acme", userId: "plain" }),
     );
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/credkit_authz_requests_total\{status="200"\} \d+/);
-    expect(metrics).toMatch(/credkit_authz_requests_total\{status="401"\} \d+/);
+    // Split by reason: a broken gateway token is not the same 401 as an end client's bad key.
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="200",reason="ALLOWED"\} \d+/);
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="401",reason="PROXY_TOKEN_INVALID"\} \d+/);
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="401",reason="NO_CREDENTIAL"\} \d+/);
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="403",reason="FORBIDDEN"\} \d+/);
+    // The debug line names the client and target asked about (ids, never a header).
+    const answered = lines.map((l) => JSON.parse(l)).filter((l) => l.status === 200 && l.targetId);
+    expect(answered[0]).toMatchObject({
+      clientId: "acme",
+      reason: "ALLOWED",
+      credentialId: expect.any(String),
+    });
   });
 });
 

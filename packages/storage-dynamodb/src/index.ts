@@ -1,3 +1,4 @@
+export { notDynamoDbName } from "./answer-shape.js";
 export { type DynamoDbStoreConfig, defaultMaxRaceRetries, recommendedClientConfig } from "./config.js";
 export { leasePartitionPrefix, leaseSortKey, lookupPrefix, recordPrefix, ttlAttribute } from "./keys.js";
 export { dynamoDbStore } from "./store.js";

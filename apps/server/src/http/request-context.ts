@@ -42,8 +42,31 @@ export function requestContext(logger: Logger, observers: readonly RequestObserv
 
 /**
  * The route pattern that served a request (`/api/clients/:clientId/credentials`), so that logs and
- * metrics group requests without ids; `unmatched` when no route did.
+ * metrics group requests without ids; the pattern a middleware answering before routing named in
+ * `res.locals.route` (see {@link apiRoutePattern}); else `unmatched`.
  */
-export function routeOf(req: { baseUrl: string; route?: { path?: unknown } }): string {
-  return typeof req.route?.path === "string" ? `${req.baseUrl}${req.route.path}` : "unmatched";
+export function routeOf(req: {
+  baseUrl: string;
+  route?: { path?: unknown };
+  res?: { locals?: Record<string, unknown> } | undefined;
+}): string {
+  if (typeof req.route?.path === "string") return `${req.baseUrl}${req.route.path}`;
+  const named = req.res?.locals?.route;
+  return typeof named === "string" ? named : "unmatched";
+}
+
+const CLIENT_ROUTE = /^\/clients\/[^/]+(\/verify|\/credentials(\/[^/]+(\/resolve|\/invalidate)?)?)\/?$/;
+
+/**
+ * The pattern of an API path for a middleware that answers before the router matched it (a 503 from
+ * the rate limiter's backend): `/api/clients/:clientId/credentials/:credentialId` rather than
+ * `unmatched`. Ids are replaced, so labels stay few; a path that is no API route stays `unmatched`.
+ */
+export function apiRoutePattern(baseUrl: string, path: string): string {
+  const match = CLIENT_ROUTE.exec(path);
+  if (!match) return "unmatched";
+  const tail = match[1] as string;
+  const rest =
+    tail === "/verify" ? "/verify" : `/credentials${match[2] ? `/:credentialId${match[3] ?? ""}` : ""}`;
+  return `${baseUrl}/clients/:clientId${rest}`;
 }
