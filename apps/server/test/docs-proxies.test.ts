@@ -33,7 +33,7 @@ describe("docs/proxies.md", () => {
       expect(text).toContain(`## ${proxy} (tested)`);
       expect(text).toContain(test);
       expect(await readFile(new URL(test, import.meta.url), "utf8")).toContain(
-        `frontDoorSuite("${proxy.toLowerCase()}", ${example})`,
+        `frontDoorSuite("${proxy.toLowerCase()}", ${example}, {`,
       );
     }
   });

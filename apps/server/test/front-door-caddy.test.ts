@@ -2,4 +2,4 @@
 import { frontDoorSuite } from "./support/front-door-suite.js";
 import { startCaddyDoor } from "./support/front-doors.js";
 
-frontDoorSuite("caddy", startCaddyDoor);
+frontDoorSuite("caddy", startCaddyDoor, { targetQuery: false });

@@ -2,4 +2,4 @@
 import { frontDoorSuite } from "./support/front-door-suite.js";
 import { startHaproxyDoor } from "./support/front-doors.js";
 
-frontDoorSuite("haproxy", startHaproxyDoor);
+frontDoorSuite("haproxy", startHaproxyDoor, { targetQuery: true });

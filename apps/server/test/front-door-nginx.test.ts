@@ -3,4 +3,4 @@
 import { frontDoorSuite } from "./support/front-door-suite.js";
 import { startNginxDoor } from "./support/front-doors.js";
 
-frontDoorSuite("nginx", startNginxDoor);
+frontDoorSuite("nginx", startNginxDoor, { targetQuery: true });

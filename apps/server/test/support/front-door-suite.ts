@@ -23,7 +23,12 @@ const FROZEN_ANSWER_BOUND_MS = 5_000;
  * Registers the shared front-door suite: `start` runs the proxy (from its shipped example) in front of
  * a credkit process whose gateway token has scope `authz`, injecting a static bearer target.
  */
-export function frontDoorSuite(name: string, start: (vars: FrontDoorVars) => Promise<FrontDoor>): void {
+export function frontDoorSuite(
+  name: string,
+  start: (vars: FrontDoorVars) => Promise<FrontDoor>,
+  /** The proxy applies `X-Credkit-Target-Query` (nginx, HAProxy; Caddy cannot). */
+  options: { targetQuery: boolean },
+): void {
   const gatewayToken = `gateway-${randomBytes(12).toString("hex")}`;
   const callerKey = `caller-key-${randomBytes(12).toString("hex")}`;
   const targetBearer = `target-bearer-${randomBytes(12).toString("hex")}`;
@@ -33,6 +38,7 @@ export function frontDoorSuite(name: string, start: (vars: FrontDoorVars) => Pro
   let door: FrontDoor;
   let api: ReturnType<typeof apiClient>;
   let callerId: string;
+  let startDoor: (targetId: string) => Promise<FrontDoor>;
 
   async function create(body: Record<string, unknown>): Promise<string> {
     const res = await api("POST", "/api/clients/acme/credentials", {
@@ -77,14 +83,16 @@ export function frontDoorSuite(name: string, start: (vars: FrontDoorVars) => Pro
       authType: "bearer",
       secret: { token: targetBearer },
     });
-    door = await start({
-      authz: authz as string,
-      upstream: `127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-      upstreamHost: "api.test",
-      clientId: "acme",
-      targetId,
-      token: gatewayToken,
-    });
+    startDoor = (target: string) =>
+      start({
+        authz: authz as string,
+        upstream: `127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+        upstreamHost: "api.test",
+        clientId: "acme",
+        targetId: target,
+        token: gatewayToken,
+      });
+    door = await startDoor(targetId);
   });
 
   afterAll(async () => {
@@ -119,6 +127,46 @@ export function frontDoorSuite(name: string, start: (vars: FrontDoorVars) => Pro
       for (const secret of [callerKey, gatewayToken, "CALLER-CHOSEN", "{http."])
         expect(text).not.toContain(secret);
     });
+
+    if (options.targetQuery)
+      it("injects a custom target's header and query: the target's parameters win over a caller's", async () => {
+        const targetKey = `target-key-${randomBytes(12).toString("hex")}`;
+        const targetQuery = `target-query-${randomBytes(12).toString("hex")}`;
+        const custom = await create({
+          credentialType: "target",
+          authType: "custom",
+          secret: { headers: { "X-Api-Key": targetKey }, query: { api_key: targetQuery } },
+        });
+        const customDoor = await startDoor(custom);
+        try {
+          for (const [path, url] of [
+            ["/api/q?page=2", `/api/q?api_key=${targetQuery}&page=2`],
+            ["/api/q", `/api/q?api_key=${targetQuery}`],
+            ["/api/q?api_key=CALLER-CHOSEN&page=2", `/api/q?api_key=${targetQuery}`],
+            ["/api/q?page=2&API_KEY=CALLER-CHOSEN", `/api/q?api_key=${targetQuery}`],
+            ["/api/q?api%5Fkey=CALLER-CHOSEN", `/api/q?api_key=${targetQuery}`],
+            ["/api/q?page=2;api_key=CALLER-CHOSEN", `/api/q?api_key=${targetQuery}`],
+          ] as const) {
+            const before = seen.length;
+            const res = await fetch(`${customDoor.url}${path}`, {
+              headers: { "X-Api-Key": callerKey },
+              signal: AbortSignal.timeout(15_000),
+            });
+            expect(res.status, path).toBe(200);
+            expect(seen.length).toBe(before + 1);
+            const request = seen.at(-1) as Seen;
+            expect(request.url, path).toBe(url);
+            expect(request.headers["x-api-key"]).toBe(targetKey);
+            expect(request.headers.authorization).toBeUndefined();
+            expect(Object.keys(request.headers).filter((h) => h.startsWith("x-credkit-"))).toEqual([
+              "x-credkit-credential-id",
+            ]);
+            expect(JSON.stringify(request)).not.toContain(callerKey);
+          }
+        } finally {
+          await customDoor.stop();
+        }
+      });
 
     it("refuses a bad key with 401 and credkit's challenge, without reaching the upstream", async () => {
       const before = seen.length;
