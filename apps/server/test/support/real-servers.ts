@@ -69,6 +69,20 @@ export async function startRedisSentinel() {
       );
       return port as string;
     },
+    /** The primary each Sentinel names now (they learn of a failover one after the other). */
+    async primaryPorts(): Promise<string[]> {
+      return Promise.all(
+        sentinels.split(",").map(async (address) => {
+          const answer = await cli(
+            address.split(":")[1] as string,
+            "sentinel",
+            "get-master-addr-by-name",
+            "credkit",
+          );
+          return answer.split("\n")[1] as string;
+        }),
+      );
+    },
     /** The pid of the data server on `port`. */
     pidOf,
     /** The data ports other than `primary`. */
