@@ -77,6 +77,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
         ),
         pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
         jwks: { cooldownMs: config.limits.jwksCooldownMs },
+        minProxySecretLength: config.limits.minProxySecretLength,
         nearCache: nearCache.cache,
       }),
     ),

@@ -201,12 +201,17 @@ describe("the authz listener (data plane)", () => {
   });
 
   it("never lets the proxy's token count as the end client's credential", async () => {
-    // A proxy credential whose header is X-Credkit-Token and whose value is the gateway token.
-    await create("acme", {
+    // A proxy credential whose header is X-Credkit-Token is refused at create (a reserved name)...
+    const refused = await api("POST", "/api/clients/acme/credentials", {
+      credentialName: "c",
+      region: "eu-west-1",
       credentialType: "proxy",
       authType: "apiKey",
       secret: { keyName: "X-Credkit-Token", keyValue: gateway },
     });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].path).toBe("secret.keyName");
+    // ...and the listener never looks the proxy's token up as an end client's key either.
     const res = await ask("/authz/acme", {});
     expect(res.status).toBe(401);
     expect(res.body.reason).toBe("NO_CREDENTIAL");
