@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 
 const key = Buffer.alloc(32, 7).toString("base64");
-const base = { CREDKIT_STORAGE: "redis", CREDKIT_MASTER_KEY: key, CREDKIT_DEFAULT_REGION: "eu-west-1" };
+const base = { CREDKIT_STORAGE: "redis", CREDKIT_MASTER_KEY: key, CREDKIT_REGIONS: "eu-west-1" };
 const problems = (env: Record<string, string>) => {
   try {
     loadConfig(env);

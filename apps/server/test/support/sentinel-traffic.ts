@@ -47,6 +47,7 @@ export async function serverOn(sentinel: Sentinel): Promise<ServerProcess> {
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_SENTINELS: sentinel.sentinels,
     CREDKIT_REDIS_SENTINEL_NAME: sentinel.name,
+    CREDKIT_REGIONS: "eu-west-1",
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     CREDKIT_RATE_LIMIT_PER_MINUTE: "0",
