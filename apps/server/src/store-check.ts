@@ -49,6 +49,19 @@ function rootCause(error: unknown): { name?: string; code?: string } {
 /** Why a store failed its start check, and what the operator can set about it. */
 export function explainFailure(storage: StorageConfig, error: unknown): string {
   const cause = rootCause(error);
+  // The code or name only: a cause's message could echo a connection string.
+  return (
+    specificExplanation(storage, error) ??
+    `${cause.code ?? cause.name ?? "error"}: see the store's own documentation for this error`
+  );
+}
+
+/**
+ * The explanation of a store failure credkit recognises (a missing table, nothing listening, no or
+ * refused AWS credentials, an endpoint that is not DynamoDB), or null for any other.
+ */
+export function specificExplanation(storage: StorageConfig, error: unknown): string | null {
+  const cause = rootCause(error);
   const what = cause.code ?? cause.name ?? "error";
   if (cause.name === "ResourceNotFoundException") {
     return 'the table does not exist: create it, or let the server create it with CREDKIT_DYNAMODB_CREATE_TABLE=true (in a region map: "createTable": true)';
@@ -65,18 +78,17 @@ export function explainFailure(storage: StorageConfig, error: unknown): string {
           : "the store's address";
     return `nothing answers there (${what}): start it, or check ${setting}`;
   }
-  if (
-    ["UnrecognizedClientException", "InvalidSignatureException", "CredentialsProviderError"].includes(
-      cause.name ?? "",
-    )
-  ) {
+  if (cause.name === "CredentialsProviderError") {
+    // No credentials were found at all: nothing reached AWS, so nothing was refused.
+    return `no AWS credentials found (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with a role`;
+  }
+  if (["UnrecognizedClientException", "InvalidSignatureException"].includes(cause.name ?? "")) {
     return `AWS refused the credentials (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile or role`;
   }
   if (cause.name === "AccessDeniedException") {
     return `AWS denied access (${what}): grant the role dynamodb:GetItem, PutItem, Query, TransactWriteItems on the table`;
   }
-  // The code or name only: a cause's message could echo a connection string.
-  return `${what}: see the store's own documentation for this error`;
+  return null;
 }
 
 /** One region's line of a start failure: where its store points, why it failed, what to set. */

@@ -1,6 +1,7 @@
-import type { Keyring } from "@credkit/core";
+import { isCredkitError, type Keyring } from "@credkit/core";
 import { loadConfig } from "../config.js";
 import { checkKeyringOpensStores, keyringFor } from "../keys.js";
+import { specificExplanation } from "../store-check.js";
 import { openStores } from "../stores.js";
 import { type CliContext, exitCodes } from "./cli-context.js";
 import { describeError } from "./describe-error.js";
@@ -50,7 +51,11 @@ export async function checkConfig(context: CliContext): Promise<number> {
     } catch (error) {
       allOk = false;
       const code = lastErrorCode();
-      context.out(`failed  ${where}: ${describeError(error)}${code ? ` [${code}]` : ""}`);
+      // A store that did not answer is explained as the server's start check does (what, why, what to set).
+      const reason =
+        (isCredkitError(error, "STORAGE_UNAVAILABLE") ? specificExplanation(storage, error) : null) ??
+        describeError(error);
+      context.out(`failed  ${where}: ${reason}${code ? ` [${code}]` : ""}`);
     } finally {
       await opened?.close();
     }
