@@ -136,6 +136,9 @@ function uniformStorage(env: Env): StorageConfig {
       throw configError([{ path: "CREDKIT_STORAGE", message: "must be one of: memory, redis, dynamodb" }]);
     }
     const first = error instanceof CredkitError ? error.errors?.[0] : undefined;
+    if (kind === "dynamodb" && first?.path === "region") {
+      throw configError([{ path: "AWS_REGION", message: "must be an AWS region name such as us-east-1" }]);
+    }
     // Blame the variable that holds the bad value (a missing http://), not CREDKIT_STORAGE.
     const variable = first ? storageVariables[first.path.split(".")[0] as string] : undefined;
     if (first && variable) throw configError([{ path: variable, message: first.message }]);
