@@ -17,7 +17,7 @@ import {
   storageSchema,
   userTokenSchema,
 } from "./config-schema.js";
-import { configError, type Env, integerVar } from "./env-vars.js";
+import { configError, type Env, integerVar, redisSentinelVars, redisWaitVars } from "./env-vars.js";
 import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
 import type { LogFormat } from "./logger.js";
 import { withStorageDefaults } from "./region-defaults.js";
@@ -81,6 +81,16 @@ function check<S extends z.ZodType>(name: string, schema: S, value: unknown): z.
   }
 }
 
+/** The variable each field of a storage-wide configuration comes from. */
+const storageVariables: Record<string, string> = {
+  url: "CREDKIT_REDIS_URL",
+  clusterNodes: "CREDKIT_REDIS_CLUSTER_NODES",
+  keyPrefix: "CREDKIT_REDIS_KEY_PREFIX",
+  table: "CREDKIT_DYNAMODB_TABLE",
+  endpoint: "CREDKIT_DYNAMODB_ENDPOINT",
+  createTable: "CREDKIT_DYNAMODB_CREATE_TABLE",
+};
+
 /** The one storage every region uses when `CREDKIT_STORAGE` says so. */
 function uniformStorage(env: Env): StorageConfig {
   const kind = env.CREDKIT_STORAGE ?? "memory";
@@ -93,6 +103,8 @@ function uniformStorage(env: Env): StorageConfig {
           storage: "redis",
           url: env.CREDKIT_REDIS_URL,
           clusterNodes: nodes,
+          ...redisSentinelVars(env),
+          ...redisWaitVars(env),
           keyPrefix: env.CREDKIT_REDIS_KEY_PREFIX,
         }
       : kind === "dynamodb"
@@ -106,11 +118,17 @@ function uniformStorage(env: Env): StorageConfig {
           }
         : { storage: kind };
   const withoutUndefined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
-  if (kind === "redis" && !withoutUndefined.url && !withoutUndefined.clusterNodes) {
+  if (
+    kind === "redis" &&
+    !withoutUndefined.url &&
+    !withoutUndefined.clusterNodes &&
+    !withoutUndefined.sentinels
+  ) {
     throw configError([
       {
         path: "CREDKIT_REDIS_URL",
-        message: "is required with CREDKIT_STORAGE=redis (or set CREDKIT_REDIS_CLUSTER_NODES)",
+        message:
+          "is required with CREDKIT_STORAGE=redis (or set CREDKIT_REDIS_CLUSTER_NODES, or CREDKIT_REDIS_SENTINELS)",
       },
     ]);
   }
@@ -129,6 +147,9 @@ function uniformStorage(env: Env): StorageConfig {
     if (kind === "dynamodb" && first?.path === "region") {
       throw configError([{ path: "AWS_REGION", message: "must be an AWS region name such as us-east-1" }]);
     }
+    // Blame the variable that holds the bad value (a missing http://), not CREDKIT_STORAGE.
+    const variable = first ? storageVariables[first.path.split(".")[0] as string] : undefined;
+    if (first && variable) throw configError([{ path: variable, message: first.message }]);
     throw configError([
       { path: `CREDKIT_STORAGE=${kind}`, message: first ? `${first.path} ${first.message}` : "is invalid" },
     ]);

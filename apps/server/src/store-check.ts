@@ -48,15 +48,15 @@ export function explainFailure(storage: StorageConfig, error: unknown, seenCode?
       storage.storage === "dynamodb"
         ? 'CREDKIT_DYNAMODB_ENDPOINT (in a region map: "endpoint")'
         : storage.storage === "redis"
-          ? 'CREDKIT_REDIS_URL / CREDKIT_REDIS_CLUSTER_NODES (in a region map: "url" / "clusterNodes")'
+          ? 'CREDKIT_REDIS_URL / CREDKIT_REDIS_CLUSTER_NODES / CREDKIT_REDIS_SENTINELS (in a region map: "url" / "clusterNodes" / "sentinels")'
           : "the store's address";
     return `nothing answers there (${what}): start it, or check ${setting}`;
   }
-  if (
-    ["UnrecognizedClientException", "InvalidSignatureException", "CredentialsProviderError"].includes(
-      cause.name ?? "",
-    )
-  ) {
+  if (cause.name === "CredentialsProviderError") {
+    // No credentials were found at all: nothing reached AWS, so nothing was refused.
+    return `no AWS credentials found (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with a role`;
+  }
+  if (["UnrecognizedClientException", "InvalidSignatureException"].includes(cause.name ?? "")) {
     return `AWS refused the credentials (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile or role`;
   }
   if (cause.name === "AccessDeniedException") {
