@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { CredkitError, createAddressPolicy, parseAllowHosts, parseOrThrow } from "@credkit/core";
+import {
+  CredkitError,
+  createAddressPolicy,
+  isValidRegionName,
+  parseAllowHosts,
+  parseOrThrow,
+} from "@credkit/core";
 import type { UserToken } from "@credkit/express";
 import type * as z from "zod";
 import { type AuthzListenConfig, authzListenConfig } from "./authz/config.js";
@@ -13,6 +19,7 @@ import {
 } from "./config-schema.js";
 import { configError, type Env, integerVar } from "./env-vars.js";
 import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
+import type { LogFormat } from "./logger.js";
 import { withStorageDefaults } from "./region-defaults.js";
 import { loadScalingConfig, type ScalingConfig } from "./scaling-config.js";
 
@@ -31,6 +38,8 @@ export interface ServerConfig extends AuthzListenConfig, ScalingConfig {
   /** Loopback/private hosts, addresses or CIDRs that token and JWKS fetches may still reach. */
   outboundAllowHosts: string[];
   logLevel: string;
+  /** `CREDKIT_LOG_FORMAT`: how log lines write levels and times. */
+  logFormat: LogFormat;
   shutdownTimeoutMs: number;
   /** Requests per token per minute; 0 = no limit. */
   rateLimitPerMinute: number;
@@ -91,6 +100,8 @@ function uniformStorage(env: Env): StorageConfig {
             storage: "dynamodb",
             table: env.CREDKIT_DYNAMODB_TABLE,
             endpoint: env.CREDKIT_DYNAMODB_ENDPOINT,
+            // Where the SDK would look anyway, made explicit so the start line and the served region say it.
+            region: env.AWS_REGION || undefined,
             createTable: booleanVar(env, "CREDKIT_DYNAMODB_CREATE_TABLE"),
           }
         : { storage: kind };
@@ -130,17 +141,20 @@ export function loadConfig(env: Env = process.env): ServerConfig {
         fileWithStorageDefaults(jsonVar("CREDKIT_CONFIG", readFileOrThrow(env.CREDKIT_CONFIG)), env),
       )
     : {};
-  const regionMap = env.CREDKIT_REGIONS
+  const regionsVar = env.CREDKIT_REGIONS?.trim() || undefined;
+  const regionMap = regionsVar?.startsWith("{")
     ? check(
         "CREDKIT_REGIONS",
         fileConfigSchema.shape.regions,
-        withStorageDefaults(jsonVar("CREDKIT_REGIONS", env.CREDKIT_REGIONS), env),
+        withStorageDefaults(jsonVar("CREDKIT_REGIONS", regionsVar), env),
       )
-    : file.regions;
+    : regionsVar
+      ? undefined
+      : file.regions;
   const regions =
     regionMap && Object.keys(regionMap).length > 0
       ? withTableRegions(regionMap)
-      : Object.fromEntries(defaultRegions.map((r) => [r, uniformStorage(env)]));
+      : regionsOfOneStore(env, regionsVar);
 
   // Only an explicit choice fills a create's missing `region`: otherwise it is required (400 naming it),
   // so no credential lands in a region its owner did not name.
@@ -192,6 +206,15 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       { path: "LOG_LEVEL", message: "must be one of: fatal, error, warn, info, debug, trace, silent" },
     ]);
   }
+  const logFormat = env.CREDKIT_LOG_FORMAT || "json";
+  if (logFormat !== "json" && logFormat !== "pino") {
+    throw configError([
+      {
+        path: "CREDKIT_LOG_FORMAT",
+        message: "must be json (level names, ISO times) or pino (numeric levels, epoch ms)",
+      },
+    ]);
+  }
   const bodyLimit = env.CREDKIT_BODY_LIMIT ?? "100kb";
   if (!/^\d+(b|kb|mb)?$/i.test(bodyLimit)) {
     throw configError([{ path: "CREDKIT_BODY_LIMIT", message: "must be a size such as 100kb or 1mb" }]);
@@ -208,6 +231,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     bodyLimit,
     outboundAllowHosts: allowHosts(env),
     logLevel,
+    logFormat,
     shutdownTimeoutMs: integerVar(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     rateLimitPerMinute,
     corsOrigins: corsOrigins(env),
@@ -218,6 +242,62 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     ...authzListenConfig(env),
     ...loadScalingConfig(env, regions),
   };
+}
+
+/**
+ * The regions one store (`CREDKIT_STORAGE`) serves without a region map. Several regions share it only
+ * when the operator says so (`CREDKIT_REGIONS=*` or a list): otherwise a durable store serves the one
+ * region it can honestly serve, so no credential lands in another region's store unannounced.
+ * - memory: every region (development; the start line says they share one in-process store);
+ * - dynamodb: the AWS region of its table (`AWS_REGION`): the table lives there, and only there;
+ * - redis: nothing implicit (a Redis URL names no region): `CREDKIT_REGIONS` is required.
+ */
+function regionsOfOneStore(env: Env, regionsVar: string | undefined): Record<string, StorageConfig> {
+  const storage = uniformStorage(env);
+  const served = regionsVar ? regionListVar(regionsVar) : defaultServedRegions(storage);
+  return Object.fromEntries(served.map((region) => [region, storage]));
+}
+
+/** `CREDKIT_REGIONS=*` (every standard region) or `eu-west-1,us-east-1`: the regions that share the one store. */
+function regionListVar(text: string): string[] {
+  if (text === "*") return [...defaultRegions];
+  const regions = [...new Set(text.split(",").map((r) => r.trim()))];
+  const bad = regions.find((r) => !isValidRegionName(r));
+  if (bad !== undefined) {
+    throw configError([
+      {
+        path: "CREDKIT_REGIONS",
+        message:
+          'must be a JSON region map, "*" (every region shares the one store), or region names separated by commas, such as eu-west-1,us-east-1',
+      },
+    ]);
+  }
+  return regions;
+}
+
+/** The regions a store serves when `CREDKIT_REGIONS` is not set (see {@link regionsOfOneStore}). */
+function defaultServedRegions(storage: StorageConfig): string[] {
+  switch (storage.storage) {
+    case "memory":
+      return [...defaultRegions];
+    case "dynamodb":
+      if (storage.region) return [storage.region];
+      throw configError([
+        {
+          path: "AWS_REGION",
+          message:
+            "is required with CREDKIT_STORAGE=dynamodb: the table lives in that AWS region and serves that region only. To serve other regions, map each to a table in its own AWS region with CREDKIT_REGIONS (a JSON region map), or let them share this one table with CREDKIT_REGIONS=* (or a list such as eu-west-1,us-east-1)",
+        },
+      ]);
+    case "redis":
+      throw configError([
+        {
+          path: "CREDKIT_REGIONS",
+          message:
+            "is required with CREDKIT_STORAGE=redis: a Redis has no region of its own, so name the region(s) it serves: one (CREDKIT_REGIONS=eu-west-1), several sharing it (CREDKIT_REGIONS=eu-west-1,eu-central-1), every region sharing it (CREDKIT_REGIONS=*, the default before this release), or a JSON region map",
+        },
+      ]);
+  }
 }
 
 /** In a region map, a DynamoDB table lives in the AWS region of the same name unless told otherwise. */
