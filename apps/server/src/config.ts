@@ -126,6 +126,9 @@ function uniformStorage(env: Env): StorageConfig {
       throw configError([{ path: "CREDKIT_STORAGE", message: "must be one of: memory, redis, dynamodb" }]);
     }
     const first = error instanceof CredkitError ? error.errors?.[0] : undefined;
+    if (kind === "dynamodb" && first?.path === "region") {
+      throw configError([{ path: "AWS_REGION", message: "must be an AWS region name such as us-east-1" }]);
+    }
     throw configError([
       { path: `CREDKIT_STORAGE=${kind}`, message: first ? `${first.path} ${first.message}` : "is invalid" },
     ]);

@@ -151,6 +151,15 @@ describe("server configuration", () => {
       { CREDKIT_STORAGE: "dynamodb", CREDKIT_DYNAMODB_TABLE: "credkit", CREDKIT_MASTER_KEY: key },
       "AWS_REGION",
     ],
+    [
+      {
+        CREDKIT_STORAGE: "dynamodb",
+        CREDKIT_DYNAMODB_TABLE: "credkit",
+        CREDKIT_MASTER_KEY: key,
+        AWS_REGION: "US East (N. Virginia)",
+      },
+      "AWS_REGION",
+    ],
     [{ CREDKIT_REGIONS: "eu-west-1,EU" }, "CREDKIT_REGIONS"],
     [{ CREDKIT_REGIONS: "eu-west-1;us-east-1" }, "CREDKIT_REGIONS"],
     [{ CREDKIT_REGIONS: "{not json" }, "CREDKIT_REGIONS"],
