@@ -81,6 +81,16 @@ function check<S extends z.ZodType>(name: string, schema: S, value: unknown): z.
   }
 }
 
+/** The variable each field of a storage-wide configuration comes from. */
+const storageVariables: Record<string, string> = {
+  url: "CREDKIT_REDIS_URL",
+  clusterNodes: "CREDKIT_REDIS_CLUSTER_NODES",
+  keyPrefix: "CREDKIT_REDIS_KEY_PREFIX",
+  table: "CREDKIT_DYNAMODB_TABLE",
+  endpoint: "CREDKIT_DYNAMODB_ENDPOINT",
+  createTable: "CREDKIT_DYNAMODB_CREATE_TABLE",
+};
+
 /** The one storage every region uses when `CREDKIT_STORAGE` says so. */
 function uniformStorage(env: Env): StorageConfig {
   const kind = env.CREDKIT_STORAGE ?? "memory";
@@ -129,6 +139,9 @@ function uniformStorage(env: Env): StorageConfig {
     if (kind === "dynamodb" && first?.path === "region") {
       throw configError([{ path: "AWS_REGION", message: "must be an AWS region name such as us-east-1" }]);
     }
+    // Blame the variable that holds the bad value (a missing http://), not CREDKIT_STORAGE.
+    const variable = first ? storageVariables[first.path.split(".")[0] as string] : undefined;
+    if (first && variable) throw configError([{ path: variable, message: first.message }]);
     throw configError([
       { path: `CREDKIT_STORAGE=${kind}`, message: first ? `${first.path} ${first.message}` : "is invalid" },
     ]);

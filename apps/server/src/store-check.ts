@@ -52,11 +52,11 @@ export function explainFailure(storage: StorageConfig, error: unknown, seenCode?
           : "the store's address";
     return `nothing answers there (${what}): start it, or check ${setting}`;
   }
-  if (
-    ["UnrecognizedClientException", "InvalidSignatureException", "CredentialsProviderError"].includes(
-      cause.name ?? "",
-    )
-  ) {
+  if (cause.name === "CredentialsProviderError") {
+    // No credentials were found at all: nothing reached AWS, so nothing was refused.
+    return `no AWS credentials found (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with a role`;
+  }
+  if (["UnrecognizedClientException", "InvalidSignatureException"].includes(cause.name ?? "")) {
     return `AWS refused the credentials (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile or role`;
   }
   if (cause.name === "AccessDeniedException") {

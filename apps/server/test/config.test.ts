@@ -173,6 +173,17 @@ describe("server configuration", () => {
     ],
     [{ CREDKIT_REGIONS: JSON.stringify({ EU: { storage: "memory" } }) }, "CREDKIT_REGIONS.EU"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ CREDKIT_LOG_FORMAT: "xml" }, "CREDKIT_LOG_FORMAT"],
+    // A missing http:// is the endpoint's fault, not CREDKIT_STORAGE's.
+    [
+      {
+        CREDKIT_STORAGE: "dynamodb",
+        CREDKIT_DYNAMODB_TABLE: "tbl",
+        CREDKIT_DYNAMODB_ENDPOINT: "127.0.0.1:8000",
+        CREDKIT_MASTER_KEY: key,
+      },
+      "CREDKIT_DYNAMODB_ENDPOINT",
+    ],
     [{ CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1,10.0.0.0/99" }, "CREDKIT_OUTBOUND_ALLOW_HOSTS"],
     [{ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "5" }, "CREDKIT_OAUTH_PENDING_TTL_SECONDS"],
     [{ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "ten minutes" }, "CREDKIT_OAUTH_PENDING_TTL_SECONDS"],

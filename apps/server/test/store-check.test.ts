@@ -26,6 +26,13 @@ describe("the start check of the stores", () => {
     expect(explainFailure(dynamo, storageUnavailable("dynamodb", refused))).toContain(
       "CREDKIT_DYNAMODB_ENDPOINT",
     );
+    // No credentials anywhere is not AWS refusing them: nothing was sent.
+    const none = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    const noCredentials = explainFailure(dynamo, storageUnavailable("dynamodb", none));
+    expect(noCredentials).toContain("no AWS credentials found");
+    expect(noCredentials).not.toContain("refused");
     const other = new Error("secret-looking message redis://u:hunter2@h");
     expect(explainFailure(dynamo, other)).not.toContain("hunter2");
   });
