@@ -10,7 +10,6 @@ import {
 import {
   createCredkitRouter,
   createHealthRouter,
-  memoryIdempotencyStore,
   tokenAuthenticator,
   type UserToken,
 } from "@credkit/express";
@@ -25,9 +24,9 @@ import type { ServerConfig } from "./config.js";
 import { cors } from "./http/cors.js";
 import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
 import { rateLimit } from "./http/rate-limit.js";
-import { redisIdempotencyStore } from "./http/redis-idempotency.js";
 import { requestContext } from "./http/request-context.js";
-import { memoryCounter, redisCounter } from "./http/shared-counter.js";
+import { memoryCounter } from "./http/shared-counter.js";
+import { sharedCounter, sharedIdempotencyStore } from "./http/shared-state.js";
 import { requestTimeout } from "./http/timeout.js";
 import { keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -114,8 +113,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     "/api",
     rateLimit({
       limits: config.limits.rateLimits,
-      // Shared through Redis when Redis is configured, so the limit holds across processes.
-      counter: stores.redis ? redisCounter(stores.redis, "credkit:ratelimit:") : memoryCounter(),
+      // Shared through Redis, else the DynamoDB table, so the limit holds across processes.
+      counter: sharedCounter(stores, "credkit:ratelimit:"),
       publicCounter: memoryCounter(),
       authenticate,
       keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
@@ -130,10 +129,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       audit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
       idempotency: {
-        store: stores.redis
-          ? redisIdempotencyStore(stores.redis, "credkit:idempotency:")
-          : memoryIdempotencyStore(),
+        store: sharedIdempotencyStore(stores),
         ttlMs: config.idempotencyTtlSeconds * 1000,
+        inProgressMs: config.idempotencyInProgressMs,
         protection: keyringIdempotencyProtection(keyring),
       },
     }),

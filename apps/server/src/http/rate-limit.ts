@@ -71,6 +71,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
 
   async function over(res: Response, counter: SharedCounter, bucket: string, limit: number) {
     const { count, resetMs } = await counter.hit(options.keyOf(bucket), windowMs);
+    // The request timeout may have answered while the counter was slow: nothing more to say.
+    if (res.headersSent) return true;
     res.setHeader("RateLimit-Limit", String(limit));
     res.setHeader("RateLimit-Remaining", String(Math.max(0, limit - count)));
     if (count <= limit) return false;
@@ -104,7 +106,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
       },
       (error: unknown) => {
         options.logger.warn({ err: error }, "rate limiter backend unavailable");
-        sendError(res, storageUnavailable("rate limit", error));
+        // Answering twice would throw outside any handler and take the process down.
+        if (!res.headersSent) sendError(res, storageUnavailable("rate limit", error));
       },
     );
   };
