@@ -40,7 +40,7 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
     const onData = (d: Buffer) => {
       output += d;
       // With workers every worker prints both lines; the first of each is enough (they share the ports).
-      const api = /credkit listening on http:\/\/localhost:(\d+)/.exec(output);
+      const api = /credkit listening on http:\/\/[^\s/]+:(\d+)/.exec(output);
       const authz = /credkit authz listening on http:\/\/([^:\s]+):(\d+)\//.exec(output);
       if (api && authz)
         resolve({ url: `http://127.0.0.1:${api[1]}`, authzUrl: `http://${authz[1]}:${authz[2]}` });

@@ -169,9 +169,13 @@ async function httpRows(redisEnv: Record<string, string>, seconds: number): Prom
 /**
  * Revocation delay: process A deletes, process B (whose near cache holds the verdict, with a 60 s
  * bound so only an invalidation can refuse it) is asked until it refuses; the delay is measured from
- * A's answer. 50 deletes.
+ * A's answer, and B's verifications allowed after it are counted (the guarantee: none). The delete's
+ * own latency is what the guarantee costs (it waits for every process's confirmation). 50 deletes.
  */
-async function revocationDelays(redisEnv: Record<string, string>, count = 50): Promise<number[]> {
+async function revocationDelays(
+  redisEnv: Record<string, string>,
+  count = 50,
+): Promise<{ delays: number[]; writes: number[]; allowedAfter: number }> {
   const env = { ...redisEnv, CREDKIT_NEAR_CACHE_TTL_MS: "60000" };
   const [a, b] = await Promise.all([serverWithCredential(env), serverWithCredential(env)]);
   const call = async (server: BenchServer, method: string, path: string, body?: unknown) => {
@@ -183,6 +187,8 @@ async function revocationDelays(redisEnv: Record<string, string>, count = 50): P
     return (await res.json()) as { credentials?: { credentialId: string }[] };
   };
   const delays: number[] = [];
+  const writes: number[] = [];
+  let allowedAfter = 0;
   try {
     for (let i = 0; i < count; i++) {
       const client = `revoke-${i}`;
@@ -202,9 +208,12 @@ async function revocationDelays(redisEnv: Record<string, string>, count = 50): P
       };
       // Warm B: the create's own invalidation may arrive during the first lookup, so verify a few times.
       for (let w = 0; w < 3; w++) if (!(await verify()).allowed) throw new Error("not allowed before delete");
+      const sentAt = performance.now();
       await call(a, "DELETE", `/api/clients/${client}/credentials/${id}`);
       const deletedAt = performance.now();
+      writes.push(deletedAt - sentAt);
       while ((await verify()).allowed) {
+        allowedAfter++;
         if (performance.now() - deletedAt > 10_000) throw new Error("not revoked within 10 s");
       }
       delays.push(performance.now() - deletedAt);
@@ -212,7 +221,7 @@ async function revocationDelays(redisEnv: Record<string, string>, count = 50): P
   } finally {
     await Promise.all([a.stop(), b.stop()]);
   }
-  return delays;
+  return { delays, writes, allowedAfter };
 }
 
 /**
@@ -285,7 +294,7 @@ export async function benchScaling(seconds = 2): Promise<Row[]> {
     printTable("Verification in process: near cache on Redis vs the memory store", inProcess);
     const http = await httpRows(redisEnv, seconds);
     printTable("Verification over HTTP: near cache on Redis vs the memory store", http);
-    const delays = await revocationDelays(redisEnv);
+    const { delays, writes, allowedAfter } = await revocationDelays(redisEnv);
     const raw = await rawPubSubDelays(redis.address);
     const revocation: Row[] = [
       {
@@ -297,11 +306,18 @@ export async function benchScaling(seconds = 2): Promise<Row[]> {
       },
       {
         bench: "revocation across 2 processes on Redis (50 deletes)",
-        subject: `delay ms (median / max; ${delays.filter((d) => d > 100).length} of ${delays.length} over 100)`,
+        subject: `first refusal seen, ms after the 200 (median / max); allowed after the 200: ${allowedAfter}`,
         "ops/s": 0,
         "p50 ms": Number(median(delays).toFixed(2)),
         "p99 ms": Number(Math.max(...delays).toFixed(2)),
-        target: `max ≤ 100 ms ${Math.max(...delays) <= 100 ? "met" : "MISSED"}`,
+        target: `none allowed after the 200 ${allowedAfter === 0 ? "met" : "MISSED"}`,
+      },
+      {
+        bench: "revocation across 2 processes on Redis (50 deletes)",
+        subject: "DELETE latency ms, waiting for both processes' confirmation (median / max)",
+        "ops/s": 0,
+        "p50 ms": Number(median(writes).toFixed(2)),
+        "p99 ms": Number(Math.max(...writes).toFixed(2)),
       },
     ];
     printTable("Revocation delay (p50 ms = median, p99 ms = max)", revocation);

@@ -98,7 +98,7 @@ async function startServer(tokens) {
   const url = await new Promise((resolvePromise, reject) => {
     const onData = (d) => {
       output += d;
-      const match = /listening on (http:\/\/localhost:\d+)/.exec(output);
+      const match = /credkit listening on (http:\/\/[^\s/]+:\d+)/.exec(output);
       if (match) resolvePromise(match[1].replace("localhost", "127.0.0.1"));
     };
     child.stdout.on("data", onData);

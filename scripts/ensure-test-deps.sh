@@ -2,7 +2,8 @@
 # Makes sure the real servers the tests need can be started here: redis-server (Debian's), nginx (Debian's
 # nginx-light, auth_request built in, for the gateway tests), Java 17 (for
 # DynamoDB Local), the DynamoDB Local jar, and Debian's chromium (the docs page is checked in a real
-# browser through playwright-core, which never downloads browsers here) and haproxy. Installs what is missing with
+# browser through playwright-core, which never downloads browsers here), haproxy (built with Lua) and caddy
+# (the front-door tests run both from examples/). Installs what is missing with
 # apt-get when run as root; otherwise says exactly what to install. Idempotent and quiet when everything is there.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +15,8 @@ command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 # The instances-behind-a-balancer test runs Debian's HAProxy in the foreground.
 command -v haproxy >/dev/null 2>&1 || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
+# The front-door tests run Debian's Caddy (2.6) with examples/caddy/Caddyfile.
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then

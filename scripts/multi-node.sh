@@ -4,7 +4,9 @@
 # registry's `node` package (`npx -y node@22`: no download from elsewhere). `pnpm test` covers the Node
 # on PATH; CI runs this after it.
 #
-#   scripts/multi-node.sh [major ...]     default: 22 24 (or CREDKIT_EXTRA_NODE_VERSIONS)
+#   scripts/multi-node.sh [major ...]     default: 22 24 (or CREDKIT_EXTRA_NODE_VERSIONS); a major runs the
+#                                         exact release pinned below (so a new Node release cannot turn CI
+#                                         red); a full version (22.24.0) runs that one
 #   CREDKIT_MULTI_NODE_FULL=1             every test of every package, the server's included (~5 min
 #                                         per version on 2 busy cores, so not in CI by default)
 #
@@ -32,9 +34,15 @@ stop_leftovers() {
 }
 trap stop_leftovers EXIT
 
+# The exact Node release each major runs. Move a pin on purpose, in a commit of its own.
+declare -A PINNED=([22]=22.23.3 [24]=24.21.0)
+
 status=0
-for major in "${versions[@]}"; do
-  node_bin="$(npx -y "node@$major" -p process.execPath)"
+for requested in "${versions[@]}"; do
+  major="${requested%%.*}"
+  exact="${PINNED[$requested]:-$requested}"
+  node_bin="$(timeout 600 npx -y "node@$exact" -p process.execPath)" \
+    || { echo "multi-node: could not install node@$exact from the npm registry (10 min timeout)"; status=1; continue; }
   echo "multi-node: Node $("$node_bin" --version) ($node_bin)"
   started=$SECONDS
   if [[ "${CREDKIT_MULTI_NODE_FULL:-}" == "1" ]]; then

@@ -6,13 +6,21 @@
 # itself, a strict TypeScript consumer under nodenext and bundler, a third-party store running the
 # published conformance suite, and publint + attw (ESM-only profile) on every tarball.
 #
+# Third-party packages (express, ioredis, the AWS SDK, TypeScript, vitest, ...) are installed from the
+# committed lockfile scripts/packaging/consumer/package-lock.json, so the answer does not change when a
+# registry publishes a release.
+#
 #   scripts/packaging-test.sh            with the node on PATH
+#   scripts/packaging-test.sh --latest   (`pnpm test:latest`, not in CI) the newest versions the packages'
+#                                        ranges allow instead of the pins; names the package behind each failure
 #   CREDKIT_NODE=/path/to/node scripts/packaging-test.sh   runs the consumers on that node (multi-node CI)
 #   CREDKIT_PACKAGING_TARBALLS=<dir>: pack into <dir> and keep it; when <dir> already holds a packing of
 #   this run (tarballs.jsonl), reuse it and skip the per-tarball checks (they do not depend on Node)
 #
 # Prints each tarball's size, and what publint and attw report; exits non-zero on any finding.
 set -euo pipefail
+LATEST=false
+[[ "${1:-}" == "--latest" ]] && LATEST=true
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE="${CREDKIT_NODE:-$(command -v node)}"
 NODE_MAJOR="$("$NODE" -p 'process.versions.node.split(".")[0]')"
@@ -59,45 +67,96 @@ while $check_tarballs && read -r line; do
   fi
 done <"$WORK/tarballs.jsonl"
 
-log "installing the tarballs with npm into $WORK/app"
 mkdir -p "$WORK/app"
 cp "$ROOT"/scripts/packaging/consumer/* "$WORK/app/"
 cd "$WORK/app"
-vitest_range="^4.1.0"
-[[ "$NODE_MAJOR" -ge 22 ]] && vitest_range="^5.0.0"
-types_node="^$NODE_MAJOR"
-[[ "$NODE_MAJOR" -gt 24 ]] && types_node="^24"
-node -e '
-  const fs = require("node:fs");
-  const tarballs = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
-  const deps = Object.fromEntries(tarballs.map((t) => [t.name, `file:${t.file}`]));
-  fs.writeFileSync("package.json", JSON.stringify({ name: "credkit-adopter", private: true, type: "module", dependencies: deps }, null, 2));
-' "$WORK/tarballs.jsonl"
-npm install --no-audit --no-fund --loglevel=error \
-  "express@^5" "ioredis@^6" "@aws-sdk/client-dynamodb@^3" \
-  "typescript@5.9.3" "@types/node@$types_node" "@types/express@^5" "vitest@$vitest_range" >/dev/null
-node -e 'const p = require("./package.json"); console.log("installed:", Object.entries(p.dependencies).filter(([n]) => !n.startsWith("@credkit/")).map(([n, v]) => `${n}@${require(`./node_modules/${n}/package.json`).version}`).join(" "))'
+if $LATEST; then
+  log "installing the newest third-party versions the packages' ranges allow (no lockfile), then the tarballs"
+  node "$ROOT/scripts/packaging/pins.mjs" latest "$WORK/app" "$NODE_MAJOR"
+  timeout 600 npm install --no-audit --no-fund --loglevel=error >/dev/null \
+    || { echo "packaging: npm install of the newest versions failed (or took over 10 min: is the npm registry reachable?)"; exit 1; }
+else
+  # The third-party tree comes from the committed lockfile (npm ci), so a registry's new release cannot
+  # change this test's answer; `pnpm test:latest` tries the newest versions, outside the gate.
+  log "installing the third-party packages from scripts/packaging/consumer/package-lock.json (npm ci)"
+  timeout 600 npm ci --no-audit --no-fund --loglevel=error >/dev/null \
+    || { echo "packaging: npm ci failed (or took over 10 min: this test needs the npm registry, or a warm npm cache)"; exit 1; }
+fi
+log "installing the tarballs into $WORK/app"
+mapfile -t tarball_files < <(node -e '
+  const lines = require("node:fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+  for (const l of lines) console.log(JSON.parse(l).file);
+' "$WORK/tarballs.jsonl")
+timeout 300 npm install --no-audit --no-fund --loglevel=error "${tarball_files[@]}" >/dev/null \
+  || { echo "packaging: npm install of the tarballs failed"; exit 1; }
+$LATEST || node "$ROOT/scripts/packaging/pins.mjs" check "$WORK/app" || exit 1
+node -e 'const p = require("./package.json"); console.log("installed:", Object.keys({ ...p.dependencies, ...p.devDependencies }).filter((n) => !n.startsWith("@credkit/")).map((n) => `${n}@${require(`./node_modules/${n}/package.json`).version}`).join(" "))'
 if [[ "$(npm ls --all --parseable jose 2>/dev/null | grep -c '/jose$' || true)" -gt 1 ]]; then
   echo "packaging: more than one copy of jose was installed"; findings=1
 fi
 
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-log "Express 5 host app"
-timeout 60 "$NODE" express-app.mjs
+step_express() { timeout 60 "$NODE" express-app.mjs; }
+step_redis() {
+  local url status=0
+  url="$(bash "$ROOT/scripts/redis.sh" start-standalone "$WORK/redis")"
+  timeout 30 "$NODE" redis-service.mjs "$url" || { echo "packaging: the Redis service did not exit by itself (or failed)"; status=1; }
+  bash "$ROOT/scripts/redis.sh" stop "$WORK/redis" >/dev/null 2>&1 || true
+  return "$status"
+}
+step_types() {
+  "$NODE" node_modules/typescript/bin/tsc -p tsconfig.nodenext.json && "$NODE" node_modules/typescript/bin/tsc -p tsconfig.bundler.json
+}
+step_suite() {
+  local status=0
+  timeout 180 "$NODE" node_modules/vitest/vitest.mjs run --reporter=dot >"$WORK/suite.log" 2>&1 || status=$?
+  sed 's/\x1b\[[0-9;]*m//g' "$WORK/suite.log" | grep -E "Test Files|Tests|FAIL|Error" || true
+  [[ "$status" -eq 0 ]] || echo "packaging: the conformance suite failed for the third-party store"
+  return "$status"
+}
+steps=(express "Express 5 host app"
+  redis "plain Node service on core + the Redis store (must exit by itself)"
+  types "strict TypeScript consumer (skipLibCheck false): nodenext, then bundler"
+  suite "a third-party store running the published conformance suite")
+failed=()
+for ((i = 0; i < ${#steps[@]}; i += 2)); do
+  log "${steps[i + 1]}"
+  if ! "step_${steps[i]}"; then
+    $LATEST || exit 1
+    failed+=("${steps[i]}")
+  fi
+done
 
-log "plain Node service on core + the Redis store (must exit by itself)"
-REDIS_URL="$(bash "$ROOT/scripts/redis.sh" start-standalone "$WORK/redis")"
-timeout 30 "$NODE" redis-service.mjs "$REDIS_URL" || { echo "packaging: the Redis service did not exit by itself (or failed)"; exit 1; }
-
-log "strict TypeScript consumer: nodenext, then bundler"
-"$NODE" node_modules/typescript/bin/tsc -p tsconfig.nodenext.json
-"$NODE" node_modules/typescript/bin/tsc -p tsconfig.bundler.json
-
-log "a third-party store running the published conformance suite (vitest $(node -p 'require("./node_modules/vitest/package.json").version'))"
-suite_status=0
-timeout 180 "$NODE" node_modules/vitest/vitest.mjs run --reporter=dot >"$WORK/suite.log" 2>&1 || suite_status=$?
-sed 's/\x1b\[[0-9;]*m//g' "$WORK/suite.log" | grep -E "Test Files|Tests|FAIL|Error" || true
-[[ "$suite_status" -eq 0 ]] || { echo "packaging: the conformance suite failed for the third-party store"; exit 1; }
+# With the newest versions, name the package that broke each failed step: put each moved package back
+# to its pinned version alone and run the step again.
+if $LATEST; then
+  mapfile -t moved < <(node "$ROOT/scripts/packaging/pins.mjs" drift "$WORK/app")
+  echo "test:latest: moved since the pins: ${moved[*]:-(none)}"
+  for step in "${failed[@]}"; do
+    blamed=""
+    for line in "${moved[@]}"; do
+      read -r name pinned newest <<<"$line"
+      npm install --no-save --no-audit --no-fund --loglevel=error "$name@$pinned" >/dev/null 2>&1 || continue
+      if "step_$step" >/dev/null 2>&1; then blamed+=" $name@$newest (passes with $pinned)"; fi
+      npm install --no-save --no-audit --no-fund --loglevel=error "$name@$newest" >/dev/null 2>&1 || true
+    done
+    echo "test:latest: step '$step' fails with the newest versions; broken by:${blamed:- no single package (several together, or credkit itself)}"
+  done
+  # ioredis 6.1's declarations import redis-errors, which only @types/redis-errors types: show whether the
+  # newest ioredis still needs the types @credkit/storage-redis supplies.
+  ioredis_version="$(node -p 'require("./node_modules/ioredis/package.json").version')"
+  if [[ -d node_modules/@types/redis-errors ]]; then
+    mv node_modules/@types/redis-errors "$WORK/redis-errors-types"
+    if step_types >"$WORK/without-types.log" 2>&1; then
+      echo "test:latest: ioredis@$ioredis_version type-checks strictly even without @types/redis-errors"
+    else
+      echo "test:latest: ioredis@$ioredis_version needs @types/redis-errors under skipLibCheck: false ($(grep -o 'TS7016' "$WORK/without-types.log" | head -n 1) without it); @credkit/storage-redis supplies it, and the strict consumer $([[ " ${failed[*]} " == *" types "* ]] && echo fails || echo passes) with it"
+    fi
+    mv "$WORK/redis-errors-types" node_modules/@types/redis-errors
+  fi
+  if ((${#failed[@]} > 0)); then exit 1; fi
+  echo "test:latest: every step passes with the newest versions"
+fi
 
 if [[ "$findings" -ne 0 ]]; then
   echo "packaging: publint, attw or the tarball checks reported findings (above)"

@@ -28,7 +28,7 @@ import { requestContext } from "./http/request-context.js";
 import { memoryCounter } from "./http/shared-counter.js";
 import { sharedCounter, sharedIdempotencyStore } from "./http/shared-state.js";
 import { requestTimeout } from "./http/timeout.js";
-import { keyringFor } from "./keys.js";
+import { checkKeyringOpensStores, keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openNearCache } from "./near-cache.js";
 import { checkStores } from "./store-check.js";
@@ -54,7 +54,11 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   const { keyring, ephemeral } = await keyringFor(config);
   const stores = await openStores(config.regions, logger);
   // A store that cannot answer is named now, per region, rather than a server answering 503 to all.
-  await checkStores(config.regions, stores).catch(async (error: unknown) => {
+  const checked = checkStores(config.regions, stores).then(
+    // A keyring that cannot open what is stored is refused now, not found out by every request.
+    () => (ephemeral ? undefined : checkKeyringOpensStores(keyring, stores.regions)),
+  );
+  await checked.catch(async (error: unknown) => {
     await stores.close();
     throw error;
   });
@@ -72,6 +76,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
         ),
         pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
         jwks: { cooldownMs: config.limits.jwksCooldownMs },
+        minProxySecretLength: config.limits.minProxySecretLength,
         nearCache: nearCache.cache,
       }),
     ),
@@ -119,6 +124,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       authenticate,
       keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
       logger,
+      onBackendError: () =>
+        metrics.storeError(stores.redis ? "redis" : "memory", "rateLimit", "STORAGE_UNAVAILABLE"),
     }),
     createCredkitRouter({
       service,

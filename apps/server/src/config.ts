@@ -13,6 +13,7 @@ import {
 } from "./config-schema.js";
 import { configError, type Env, integerVar } from "./env-vars.js";
 import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
+import type { LogFormat } from "./logger.js";
 import { withStorageDefaults } from "./region-defaults.js";
 import { loadScalingConfig, type ScalingConfig } from "./scaling-config.js";
 
@@ -31,6 +32,8 @@ export interface ServerConfig extends AuthzListenConfig, ScalingConfig {
   /** Loopback/private hosts, addresses or CIDRs that token and JWKS fetches may still reach. */
   outboundAllowHosts: string[];
   logLevel: string;
+  /** `CREDKIT_LOG_FORMAT`: how log lines write levels and times. */
+  logFormat: LogFormat;
   shutdownTimeoutMs: number;
   /** Requests per token per minute; 0 = no limit. */
   rateLimitPerMinute: number;
@@ -194,6 +197,15 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       { path: "LOG_LEVEL", message: "must be one of: fatal, error, warn, info, debug, trace, silent" },
     ]);
   }
+  const logFormat = env.CREDKIT_LOG_FORMAT || "json";
+  if (logFormat !== "json" && logFormat !== "pino") {
+    throw configError([
+      {
+        path: "CREDKIT_LOG_FORMAT",
+        message: "must be json (level names, ISO times) or pino (numeric levels, epoch ms)",
+      },
+    ]);
+  }
   const bodyLimit = env.CREDKIT_BODY_LIMIT ?? "100kb";
   if (!/^\d+(b|kb|mb)?$/i.test(bodyLimit)) {
     throw configError([{ path: "CREDKIT_BODY_LIMIT", message: "must be a size such as 100kb or 1mb" }]);
@@ -211,6 +223,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     bodyLimit,
     outboundAllowHosts: allowHosts(env),
     logLevel,
+    logFormat,
     shutdownTimeoutMs: integerVar(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     rateLimitPerMinute,
     corsOrigins: corsOrigins(env),

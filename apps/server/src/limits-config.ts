@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "@credkit/core";
 import { configError, type Env, integerVar } from "./env-vars.js";
 import type { RateLimits } from "./http/rate-limit.js";
 
@@ -10,6 +11,8 @@ export interface LimitsConfig {
   trustedProxies: string[];
   /** Milliseconds after a JWKS fetch (or failed attempt) before an unknown `kid` may trigger another. */
   jwksCooldownMs: number;
+  /** The fewest characters of a proxy credential's presented secret (core's `minProxySecretLength`). */
+  minProxySecretLength: number;
 }
 
 const NAMED_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -38,6 +41,13 @@ export function limitsFromEnv(env: Env, perMinute: number): LimitsConfig {
     },
     trustedProxies,
     jwksCooldownMs: integerVar(env, "CREDKIT_JWKS_COOLDOWN_MS", 30_000, 0, 3_600_000),
+    minProxySecretLength: integerVar(
+      env,
+      "CREDKIT_MIN_PROXY_SECRET_LENGTH",
+      DEFAULT_MIN_PROXY_SECRET_LENGTH,
+      1,
+      1024,
+    ),
   };
 }
 

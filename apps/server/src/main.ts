@@ -1,13 +1,24 @@
+import cluster from "node:cluster";
 import type { Server } from "node:http";
 import { isCredkitError } from "@credkit/core";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { listenFailure, listenHttp } from "./http/listen.js";
 import { createLogger } from "./logger.js";
 import { isWorkersPrimary, runWorkers } from "./workers.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  // With several workers every line names its process: `primary`, or the worker's id.
+  const worker = cluster.isWorker
+    ? cluster.worker?.id
+    : config.workers > 1
+      ? ("primary" as const)
+      : undefined;
+  const logger = createLogger(config.logLevel, undefined, {
+    format: config.logFormat,
+    ...(worker === undefined ? {} : { worker }),
+  });
   if (isWorkersPrimary(config.workers)) {
     runWorkers({ count: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger });
     return;
@@ -19,25 +30,30 @@ async function main(): Promise<void> {
     );
   }
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = credkit.app.listen(config.port, config.host ?? "", () => resolve(s));
-    s.once("error", reject);
-  });
+  const server: Server = await listenHttp(credkit.app, config.port, config.host ?? "", "PORT");
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   logger.info({ port, regions: credkit.service.regions.length }, "credkit listening");
+  // Lines for a person go to stderr: stdout carries only JSON log lines, for whatever parses them.
   if (credkit.generatedToken) {
     // The one deliberate print of a secret: without it nobody could call the server. Set
     // CREDKIT_USER_TOKENS to choose tokens yourself.
-    process.stdout.write(
+    process.stderr.write(
       `No CREDKIT_USER_TOKENS set; generated an admin token for all clients:\n  ${credkit.generatedToken}\n`,
     );
   }
-  process.stdout.write(`credkit listening on http://localhost:${port} (API under /api, docs at /api/docs)\n`);
+  process.stderr.write(
+    `credkit listening on http://${bannerHost(config.host)}:${port} (API under /api, docs at /api/docs)\n`,
+  );
   if (credkit.authz && config.authzPort !== null) {
-    const authzPort = await credkit.authz.listen(config.authzPort, config.authzHost);
+    const { authzPort: wanted, authzHost } = config;
+    const authzPort = await credkit.authz
+      .listen(wanted, authzHost)
+      .catch((error: unknown) =>
+        Promise.reject(listenFailure(error, "CREDKIT_AUTHZ_PORT", wanted, authzHost)),
+      );
     logger.info({ port: authzPort, host: config.authzHost }, "credkit authz listening");
-    process.stdout.write(`credkit authz listening on http://${config.authzHost}:${authzPort}/authz/\n`);
+    process.stderr.write(`credkit authz listening on http://${config.authzHost}:${authzPort}/authz/\n`);
   }
 
   let stopping = false;
@@ -64,6 +80,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/** The host a browser can reach the API at: the bound address when one was set (not "localhost"). */
+function bannerHost(host: string | undefined): string {
+  if (!host || host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 main().catch((error: unknown) => {

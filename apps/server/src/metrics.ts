@@ -57,6 +57,11 @@ export function createMetrics() {
   return {
     registry,
 
+    /** Counts a failure of a store used outside the credential stores (the rate limiter's counter). */
+    storeError(store: string, operation: string, code: string): void {
+      storeErrors.inc({ store, operation, code });
+    },
+
     /** Counts and times an answered HTTP request (a request observer). */
     observeRequest(req: Request, res: Response, seconds: number): void {
       const route = routeOf(req);

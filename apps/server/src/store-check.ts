@@ -1,4 +1,5 @@
 import { type CredentialStore, CredkitError } from "@credkit/core";
+import { notDynamoDbName } from "@credkit/storage-dynamodb";
 import type { StorageConfig } from "./config-schema.js";
 
 /** Where a region's store points, for an operator: kind, endpoint and table (never a password). */
@@ -51,6 +52,9 @@ export function explainFailure(storage: StorageConfig, error: unknown): string {
   const what = cause.code ?? cause.name ?? "error";
   if (cause.name === "ResourceNotFoundException") {
     return 'the table does not exist: create it, or let the server create it with CREDKIT_DYNAMODB_CREATE_TABLE=true (in a region map: "createTable": true)';
+  }
+  if (cause.name === notDynamoDbName) {
+    return 'the endpoint answered, but not as DynamoDB does (no ConsumedCapacity in its answer): another service is listening there; check CREDKIT_DYNAMODB_ENDPOINT (in a region map: "endpoint")';
   }
   if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET"].includes(cause.code ?? "")) {
     const setting =

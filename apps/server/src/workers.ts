@@ -38,7 +38,8 @@ export function runWorkers(options: WorkersOptions): void {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info("all workers stopped");
-        process.exit(0);
+        // 0 after SIGTERM; a failed start's code (set below) when a worker could not start.
+        process.exit();
       }
       return;
     }

@@ -201,12 +201,17 @@ describe("the authz listener (data plane)", () => {
   });
 
   it("never lets the proxy's token count as the end client's credential", async () => {
-    // A proxy credential whose header is X-Credkit-Token and whose value is the gateway token.
-    await create("acme", {
+    // A proxy credential whose header is X-Credkit-Token is refused at create (a reserved name)...
+    const refused = await api("POST", "/api/clients/acme/credentials", {
+      credentialName: "c",
+      region: "eu-west-1",
       credentialType: "proxy",
       authType: "apiKey",
       secret: { keyName: "X-Credkit-Token", keyValue: gateway },
     });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].path).toBe("secret.keyName");
+    // ...and the listener never looks the proxy's token up as an end client's key either.
     const res = await ask("/authz/acme", {});
     expect(res.status).toBe(401);
     expect(res.body.reason).toBe("NO_CREDENTIAL");
@@ -390,8 +395,18 @@ describe("the authz listener (data plane)", () => {
       expect.objectContaining({ code: "FORBIDDEN", clientId: "acme", userId: "plain" }),
     );
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/credkit_authz_requests_total\{status="200"\} \d+/);
-    expect(metrics).toMatch(/credkit_authz_requests_total\{status="401"\} \d+/);
+    // Split by reason: a broken gateway token is not the same 401 as an end client's bad key.
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="200",reason="ALLOWED"\} \d+/);
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="401",reason="PROXY_TOKEN_INVALID"\} \d+/);
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="401",reason="NO_CREDENTIAL"\} \d+/);
+    expect(metrics).toMatch(/credkit_authz_requests_total\{status="403",reason="FORBIDDEN"\} \d+/);
+    // The debug line names the client and target asked about (ids, never a header).
+    const answered = lines.map((l) => JSON.parse(l)).filter((l) => l.status === 200 && l.targetId);
+    expect(answered[0]).toMatchObject({
+      clientId: "acme",
+      reason: "ALLOWED",
+      credentialId: expect.any(String),
+    });
   });
 });
 

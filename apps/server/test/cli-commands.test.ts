@@ -13,15 +13,23 @@ afterAll(() => redis?.stop());
 const masterKey = () => randomBytes(32).toString("base64");
 
 describe("credkit keygen", () => {
-  it("prints a new key and its id as JSON, a different one each time", async () => {
+  it("prints the key alone on stdout (for CREDKIT_MASTER_KEY=$(…)), its id on stderr, a different one each time", async () => {
     const first = await runCli(["keygen"]);
     expect(first.code).toBe(0);
-    const key = JSON.parse(first.stdout) as { id: string; key: string };
+    expect(first.stdout).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+    expect(Buffer.from(first.stdout.trim(), "base64")).toHaveLength(32);
+    expect(first.stderr).toMatch(/Key id k[A-Za-z0-9_-]{10}\b/);
+    expect(first.stderr).toContain("CREDKIT_MASTER_KEY");
+    expect((await runCli(["keygen"])).stdout).not.toBe(first.stdout);
+  });
+
+  it("prints the key and its id as JSON with --json", async () => {
+    const result = await runCli(["keygen", "--json"]);
+    expect(result.code).toBe(0);
+    const key = JSON.parse(result.stdout) as { id: string; key: string };
     expect(key.id).toMatch(/^k[A-Za-z0-9_-]{10}$/);
     expect(Buffer.from(key.key, "base64")).toHaveLength(32);
-    expect(first.stderr).toContain("CREDKIT_MASTER_KEY");
-    const second = JSON.parse((await runCli(["keygen"])).stdout) as { key: string };
-    expect(second.key).not.toBe(key.key);
+    expect((await runCli(["keygen", "--bogus"])).code).toBe(2);
   });
 
   it("answers help and refuses unknown commands with status 2", async () => {

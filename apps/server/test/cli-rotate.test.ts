@@ -74,13 +74,24 @@ async function seed(service: CredentialService, clients: number, targets: number
       region,
       secret,
     });
-    await service.create(admin, clientId, proxy("apiKey", { keyName: "X-Api-Key", keyValue: `key-${i}` }));
-    await service.create(admin, clientId, proxy("bearer", { token: `bearer-${i}` }));
-    await service.create(admin, clientId, proxy("basicAuth", { username: `u${i}`, password: `p${i}` }));
+    await service.create(
+      admin,
+      clientId,
+      proxy("apiKey", { keyName: "X-Api-Key", keyValue: `key-long-enough-${i}` }),
+    );
+    await service.create(admin, clientId, proxy("bearer", { token: `bearer-long-enough-${i}` }));
+    await service.create(
+      admin,
+      clientId,
+      proxy("basicAuth", { username: `u${i}`, password: `pass-long-enough-${i}` }),
+    );
     proxies.push(
-      { clientId, headers: { "x-api-key": `key-${i}` } },
-      { clientId, headers: { authorization: `Bearer bearer-${i}` } },
-      { clientId, headers: { authorization: `Basic ${Buffer.from(`u${i}:p${i}`).toString("base64")}` } },
+      { clientId, headers: { "x-api-key": `key-long-enough-${i}` } },
+      { clientId, headers: { authorization: `Bearer bearer-long-enough-${i}` } },
+      {
+        clientId,
+        headers: { authorization: `Basic ${Buffer.from(`u${i}:pass-long-enough-${i}`).toString("base64")}` },
+      },
     );
   }
   const targetClient = `targets-${randomUUID().slice(0, 6)}`;
@@ -195,7 +206,9 @@ describe("credkit rotate on a real Redis", () => {
       expect(rotate.stderr()).toMatch(/scanned \(100%\) · .* records\/s · ETA/);
       expect(rotate.stderr()).toContain(`rotate: done. Every record is under key ${newKey.id}`);
       // Nothing sensitive on the CLI's output.
-      expect(rotate.stdout() + rotate.stderr()).not.toMatch(/bearer-0|key-0|target-token|[A-Za-z0-9+/]{43}=/);
+      expect(rotate.stdout() + rotate.stderr()).not.toMatch(
+        /bearer-long-enough-0|key-long-enough-0|pass-long-enough-0|target-token|[A-Za-z0-9+/]{43}=/,
+      );
     } finally {
       await server.stop();
       await rm(dir, { recursive: true, force: true });

@@ -144,7 +144,17 @@ describe("the hardening limits (issue 10)", () => {
       rateLimits: { perMinute: 1200, dataPlanePerMinute: 0, authFailuresPerMinute: 60, publicPerMinute: 300 },
       trustedProxies: [],
       jwksCooldownMs: 30_000,
+      minProxySecretLength: 16,
     });
+  });
+
+  it("reads the proxy secret minimum (issue 20), refusing 0 and what is not an integer", () => {
+    expect(loadConfig({ CREDKIT_MIN_PROXY_SECRET_LENGTH: "8" }).limits.minProxySecretLength).toBe(8);
+    for (const bad of ["0", "-1", "x", "1.5"]) {
+      expect(() => loadConfig({ CREDKIT_MIN_PROXY_SECRET_LENGTH: bad })).toThrow(
+        /CREDKIT_MIN_PROXY_SECRET_LENGTH/,
+      );
+    }
   });
 
   it("reads trusted proxies and refuses what is not an address, a CIDR or a named range", () => {

@@ -141,6 +141,14 @@ describe("Redis outages (issue 10, item 5)", () => {
         expect((await fetch(`${server.url}/api/docs`)).status).toBe(200);
         expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       }
+      // The limiter's 503s carry the route they were for and count as store errors.
+      const metrics = await (await fetch(`${servers[0]?.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /credkit_http_requests_total\{method="POST",route="\/api\/clients\/:clientId\/credentials",status="503"\} [1-9]/,
+      );
+      expect(metrics).toMatch(
+        /credkit_store_errors_total\{store="redis",operation="rateLimit",code="STORAGE_UNAVAILABLE"\} [1-9]/,
+      );
     } finally {
       await redis.restart();
     }

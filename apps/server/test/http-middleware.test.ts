@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { describe, expect, it } from "vitest";
+import { apiRoutePattern } from "../src/http/request-context.js";
 import { memoryCounter } from "../src/http/shared-counter.js";
 import { requestTimeout } from "../src/http/timeout.js";
 
@@ -36,5 +37,23 @@ describe("server middleware", () => {
     expect(await counter.hit("b", 60_000)).toEqual({ count: 1, resetMs: 60_000 });
     now += 30_000;
     expect(await counter.hit("a", 60_000)).toEqual({ count: 1, resetMs: 60_000 });
+  });
+});
+
+describe("apiRoutePattern", () => {
+  it("names the API route of a path answered before routing, with ids replaced", () => {
+    expect(apiRoutePattern("/api", "/clients/acme/credentials")).toBe("/api/clients/:clientId/credentials");
+    expect(apiRoutePattern("/api", "/clients/acme/credentials/c1")).toBe(
+      "/api/clients/:clientId/credentials/:credentialId",
+    );
+    expect(apiRoutePattern("/api", "/clients/acme/credentials/c1/resolve")).toBe(
+      "/api/clients/:clientId/credentials/:credentialId/resolve",
+    );
+    expect(apiRoutePattern("/api", "/clients/acme/verify")).toBe("/api/clients/:clientId/verify");
+  });
+
+  it("keeps any other path `unmatched`, so a caller cannot invent label values", () => {
+    for (const path of ["/", "/clients/acme", "/clients/acme/other", "/x/../clients/a/credentials/b/c/d"])
+      expect(apiRoutePattern("/api", path)).toBe("unmatched");
   });
 });

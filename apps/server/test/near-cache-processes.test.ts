@@ -10,8 +10,9 @@ import { apiClient } from "./support/api-client.js";
 import { startRedis } from "./support/real-servers.js";
 import { type ServerProcess, startServer, waitFor } from "./support/server-process.js";
 
-// Revocation across two processes on a real Redis: process A writes, process B (whose near cache holds
-// the verdict) must refuse within 100 ms of A's answer, for every path that publishes an invalidation.
+// Revocation across two processes on a real Redis: process A writes, process B (whose near cache holds the
+// verdict) must refuse from A's answer on (a revoking write returns once every subscribed process has
+// confirmed it dropped the verdicts), and sees a key rotation run by another process within 100 ms.
 const token = "near-cache-token-0123456789";
 const oldKey = { id: "key-a", key: randomBytes(32).toString("base64") };
 const newKey = { id: "key-b", key: randomBytes(32).toString("base64") };
@@ -100,39 +101,31 @@ async function warm(clientId: string, keyValue: string) {
 }
 
 describe("near cache across two server processes on Redis", () => {
-  it("refuses a deleted credential on the other process within 100 ms", async () => {
+  it("refuses a deleted credential on the other process from the delete's answer on", async () => {
     const { clientId, keyValue, path } = await createKey();
     await warm(clientId, keyValue);
     expect((await api(a)("DELETE", path)).status).toBe(200);
-    const ms = await millisUntil(async () => !(await verifyOn(b, clientId, keyValue)).allowed);
-    expect(ms).toBeLessThan(BOUND_MS);
+    expect(await verifyOn(b, clientId, keyValue)).toMatchObject({ allowed: false });
   });
 
-  it("refuses a denied credential within 100 ms, and sees a rename (update) as fast", async () => {
+  it("refuses a denied credential from the update's answer on, and sees a rename as soon", async () => {
     const { clientId, keyValue, path } = await createKey();
     await warm(clientId, keyValue);
     expect((await api(a)("PUT", path, { credentialName: "renamed" })).status).toBe(200);
-    expect(
-      await millisUntil(
-        async () => (await verifyOn(b, clientId, keyValue)).credential?.credentialName === "renamed",
-      ),
-    ).toBeLessThan(BOUND_MS);
+    expect((await verifyOn(b, clientId, keyValue)).credential?.credentialName).toBe("renamed");
     await warm(clientId, keyValue);
     expect((await api(a)("PUT", path, { credentialDefaultRuleEffect: "deny" })).status).toBe(200);
-    const ms = await millisUntil(async () => (await verifyOn(b, clientId, keyValue)).reason === "DENIED");
-    expect(ms).toBeLessThan(BOUND_MS);
+    expect(await verifyOn(b, clientId, keyValue)).toMatchObject({ allowed: false, reason: "DENIED" });
   });
 
-  it("refuses a replaced secret within 100 ms and verifies a newly created one at once", async () => {
+  it("refuses a replaced secret from the update's answer on, and verifies the new one at once", async () => {
     const { clientId, keyValue, path } = await createKey();
     await warm(clientId, keyValue);
     const fresh = randomBytes(16).toString("hex");
     // A negative verdict for the value about to become valid.
     expect(await verifyOn(b, clientId, fresh)).toMatchObject({ allowed: false });
     await api(a)("PUT", path, { secret: { keyName: "X-Key", keyValue: fresh } });
-    expect(await millisUntil(async () => !(await verifyOn(b, clientId, keyValue)).allowed)).toBeLessThan(
-      BOUND_MS,
-    );
+    expect(await verifyOn(b, clientId, keyValue)).toMatchObject({ allowed: false });
     expect(await verifyOn(b, clientId, fresh)).toMatchObject({ allowed: true });
   });
 
@@ -167,7 +160,7 @@ describe("near cache across two server processes on Redis", () => {
     expect(ms).toBeLessThan(BOUND_MS);
   });
 
-  it("resubscribes after its subscription is killed, and revokes within 100 ms again", async () => {
+  it("resubscribes after its subscription is killed, and revokes from the write's answer on again", async () => {
     const { clientId, keyValue, path } = await createKey();
     await warm(clientId, keyValue);
     const resetsBefore = await metric(b, "credkit_near_cache_misses_total");
@@ -186,8 +179,6 @@ describe("near cache across two server processes on Redis", () => {
     expect(await metric(b, "credkit_near_cache_misses_total")).toBeGreaterThan(resetsBefore);
     await warm(clientId, keyValue);
     expect((await api(a)("DELETE", path)).status).toBe(200);
-    expect(await millisUntil(async () => !(await verifyOn(b, clientId, keyValue)).allowed)).toBeLessThan(
-      BOUND_MS,
-    );
+    expect(await verifyOn(b, clientId, keyValue)).toMatchObject({ allowed: false });
   });
 });

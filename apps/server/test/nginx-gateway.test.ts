@@ -1,9 +1,22 @@
 // nginx (Debian's, auth_request built in) + credkit's authz listener + an upstream echo server, end to
 // end: the gateway of examples/nginx/credkit-gateway.conf, rendered and run as shipped.
+import { execFile } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TLSSocket } from "node:tls";
+import { promisify } from "node:util";
 import { type MockOAuth, startMockOAuth } from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./support/api-client.js";
@@ -28,19 +41,30 @@ interface Seen {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The TLS server name (SNI) the request came with, over TLS. */
+  servername?: string;
 }
 const seen: Seen[] = [];
 let upstream: Server;
 let upstreamAddress: string;
+/** The same upstream over TLS, its certificate (self-signed, for `api.test` only) in `certDir`. */
+let tlsUpstream: Server;
+let tlsUpstreamAddress: string;
+let certDir: string;
 let oauth: MockOAuth;
 let credkit: ServerProcess;
 let authzAddress: string;
 let api: ReturnType<typeof apiClient>;
-const gateways: Record<"none" | "bearer" | "custom" | "oauth2", NginxProcess | undefined> = {
+const gateways: Record<
+  "none" | "bearer" | "custom" | "oauth2" | "tls" | "tlsWrongName",
+  NginxProcess | undefined
+> = {
   none: undefined,
   bearer: undefined,
   custom: undefined,
   oauth2: undefined,
+  tls: undefined,
+  tlsWrongName: undefined,
 };
 
 async function create(body: Record<string, unknown>): Promise<string> {
@@ -67,13 +91,16 @@ function hs256(claims: Record<string, unknown>, key: string): string {
   return `${body}.${createHmac("sha256", key).update(body).digest("base64url")}`;
 }
 
-/** A gateway (the rendered example) injecting `target` ("" = none). */
-function gateway(target: string) {
+/** A gateway (the rendered example) injecting `target` ("" = none), to the plain upstream or over `tls`. */
+function gateway(target: string, tls?: { host: string }) {
   return startNginx((listen) =>
     renderGateway({
       LISTEN: listen,
       CREDKIT_AUTHZ: authzAddress,
-      UPSTREAM: upstreamAddress,
+      UPSTREAM: tls ? tlsUpstreamAddress : upstreamAddress,
+      ...(tls
+        ? { UPSTREAM_SCHEME: "https", UPSTREAM_HOST: tls.host, UPSTREAM_CA: join(certDir, "cert.pem") }
+        : { UPSTREAM_HOST: "api.test" }),
       CREDKIT_CLIENT_ID: "acme",
       CREDKIT_TARGET_ID: target,
       CREDKIT_AUTHZ_TOKEN: gatewayToken,
@@ -106,15 +133,36 @@ function expectNoCallerSecret(request: Seen) {
 const ids: Record<string, string> = {};
 let jwt: string;
 
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
-    res.setHeader("Content-Type", "application/json");
-    res.end(JSON.stringify({ ok: true }));
+function record(req: IncomingMessage, res: ServerResponse) {
+  const servername = (req.socket as TLSSocket).servername;
+  seen.push({
+    method: req.method ?? "",
+    url: req.url ?? "",
+    headers: req.headers,
+    ...(typeof servername === "string" ? { servername } : {}),
   });
+  res.setHeader("Content-Type", "application/json");
+  res.end(JSON.stringify({ ok: true }));
+}
+
+beforeAll(async () => {
+  upstream = createServer(record);
   upstream.listen(0, "127.0.0.1");
   await once(upstream, "listening");
   upstreamAddress = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  certDir = await mkdtemp(join(tmpdir(), "credkit-nginx-cert-"));
+  await promisify(execFile)("openssl", [
+    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+    ...["-keyout", join(certDir, "key.pem"), "-out", join(certDir, "cert.pem"), "-days", "1"],
+    ...["-subj", "/CN=api.test", "-addext", "subjectAltName=DNS:api.test"],
+  ]);
+  tlsUpstream = createTlsServer(
+    { key: await readFile(join(certDir, "key.pem")), cert: await readFile(join(certDir, "cert.pem")) },
+    record,
+  );
+  tlsUpstream.listen(0, "127.0.0.1");
+  await once(tlsUpstream, "listening");
+  tlsUpstreamAddress = `127.0.0.1:${(tlsUpstream.address() as AddressInfo).port}`;
   oauth = await startMockOAuth();
   credkit = await startServer({
     CREDKIT_USER_TOKENS: JSON.stringify([
@@ -176,20 +224,26 @@ beforeAll(async () => {
       clientSecret: secrets.oauthSecret,
     },
   });
-  [gateways.none, gateways.bearer, gateways.custom, gateways.oauth2] = await Promise.all([
-    gateway(""),
-    gateway(ids.bearerTarget as string),
-    gateway(ids.customTarget as string),
-    gateway(ids.oauthTarget as string),
-  ]);
+  [gateways.none, gateways.bearer, gateways.custom, gateways.oauth2, gateways.tls, gateways.tlsWrongName] =
+    await Promise.all([
+      gateway(""),
+      gateway(ids.bearerTarget as string),
+      gateway(ids.customTarget as string),
+      gateway(ids.oauthTarget as string),
+      gateway(ids.bearerTarget as string, { host: "api.test" }),
+      gateway(ids.bearerTarget as string, { host: "other.test" }),
+    ]);
 });
 
 afterAll(async () => {
   await Promise.all(Object.values(gateways).map((g) => g?.stop()));
   await credkit?.stop();
   await oauth?.stop();
-  upstream?.closeAllConnections();
-  upstream?.close();
+  for (const server of [upstream, tlsUpstream]) {
+    server?.closeAllConnections();
+    server?.close();
+  }
+  if (certDir) await rm(certDir, { recursive: true, force: true });
 });
 
 describe("nginx auth_request → credkit → upstream", () => {
@@ -217,13 +271,79 @@ describe("nginx auth_request → credkit → upstream", () => {
     const request = await reached(gateways.custom, "/api/a%20b/items?page=2", {
       Authorization: `Bearer ${secrets.bearer}`,
     });
-    expect(request.url).toBe(`/api/a%20b/items?page=2&api_key=${secrets.targetQuery}`);
+    expect(request.url).toBe(`/api/a%20b/items?api_key=${secrets.targetQuery}&page=2`);
     expect(request.headers["x-api-key"]).toBe(secrets.targetKey);
     expect(request.headers.authorization).toBeUndefined();
     expectNoCallerSecret(request);
     const noQuery = await reached(gateways.custom, "/api/items", { "X-Api-Key": secrets.apiKey });
     expect(noQuery.url).toBe(`/api/items?api_key=${secrets.targetQuery}`);
     expect(noQuery.headers["x-api-key"]).toBe(secrets.targetKey);
+  });
+
+  it("lets the target's query parameters win: a caller's query that could stand for one is dropped whole", async () => {
+    const key = { "X-Api-Key": secrets.apiKey };
+    const target = `api_key=${secrets.targetQuery}`;
+    // Every spelling an upstream's parser could read as the target's parameter (first or last value
+    // wins, any case, percent-encoded, PHP's "." for "_", ";" as a separator).
+    for (const query of [
+      "api_key=CALLER-CHOSEN&page=2",
+      "page=2&api_key=CALLER-CHOSEN",
+      "page=2&API_KEY=CALLER-CHOSEN",
+      "api_key",
+      "api%5Fkey=CALLER-CHOSEN",
+      "api.key=CALLER-CHOSEN",
+      "page=2;api_key=CALLER-CHOSEN",
+      "page=2&&x=1",
+    ]) {
+      const request = await reached(gateways.custom, `/api/q?${query}`, key);
+      expect(request.url, query).toBe(`/api/q?${target}`);
+    }
+    // A caller's own plain parameters pass after the target's.
+    const plain = await reached(gateways.custom, "/api/q?page=2&api_keys=x&my-api_key=y", key);
+    expect(plain.url).toBe(`/api/q?${target}&page=2&api_keys=x&my-api_key=y`);
+    // Without a target query the caller's query passes as sent.
+    const asSent = await reached(gateways.bearer, "/api/q?api_key=x;y=%41", key);
+    expect(asSent.url).toBe("/api/q?api_key=x;y=%41");
+  });
+
+  it("never lets a caller's X-Credkit-* headers reach the upstream, on any location", async () => {
+    const spoofed = {
+      "X-Credkit-Credential-Id": "cred-of-someone-else",
+      "X-Credkit-Degraded": "true",
+      "X-Credkit-Target-Query": "api_key=CALLER-CHOSEN",
+      "X-Credkit-Token": "caller-token-0123456789",
+    };
+    const publicRoute = await reached(gateways.none, "/public/ping", spoofed);
+    const none = await reached(gateways.none, "/api/x", { ...spoofed, "X-Api-Key": secrets.apiKey });
+    const custom = await reached(gateways.custom, "/api/x", { ...spoofed, "X-Api-Key": secrets.apiKey });
+    for (const request of [publicRoute, none, custom]) {
+      const credkitHeaders = Object.entries(request.headers).filter(([name]) =>
+        name.startsWith("x-credkit-"),
+      );
+      expect(credkitHeaders.filter(([name]) => name !== "x-credkit-credential-id")).toEqual([]);
+      expect(JSON.stringify(request)).not.toContain("CALLER-CHOSEN");
+    }
+    expect(publicRoute.headers["x-credkit-credential-id"]).toBeUndefined();
+    expect(none.headers["x-credkit-credential-id"]).toBe(ids.apiKey);
+    expect(custom.headers["x-credkit-credential-id"]).toBe(ids.apiKey);
+    expect(custom.url).toBe(`/api/x?api_key=${secrets.targetQuery}`);
+  });
+
+  it("gives the upstream its own name as Host, and over TLS as SNI, checking its certificate against it", async () => {
+    const key = { "X-Api-Key": secrets.apiKey };
+    expect((await reached(gateways.bearer, "/api/h", key)).headers.host).toBe("api.test");
+    expect((await reached(gateways.none, "/public/h", {})).headers.host).toBe("api.test");
+    const tls = await reached(gateways.tls, "/api/h", key);
+    expect(tls.servername).toBe("api.test");
+    expect(tls.headers.host).toBe("api.test");
+    expect(tls.headers.authorization).toBe(`Bearer ${secrets.targetBearer}`);
+    expectNoCallerSecret(tls);
+    // A certificate for another name is refused: the target credential is not sent to it.
+    const before = seen.length;
+    const wrongName = await through(gateways.tlsWrongName, "/api/h", key);
+    expect(wrongName.status).toBe(502);
+    expect(seen.length).toBe(before);
+    expect(await gateways.tlsWrongName?.errorLog()).toMatch(/certificate/);
   });
 
   it("injects an oauth2 client_credentials token fetched from the mock OAuth server, fetched once", async () => {
@@ -316,8 +436,8 @@ describe("nginx auth_request → credkit → upstream", () => {
 
   it("serves the unauthenticated comparison route, and nginx logged no error", async () => {
     expect((await through(gateways.none, "/public/ping")).status).toBe(200);
-    for (const g of Object.values(gateways))
-      expect(await g?.errorLog()).not.toMatch(/\[(error|crit|emerg)\]/);
+    for (const [name, g] of Object.entries(gateways))
+      if (name !== "tlsWrongName") expect(await g?.errorLog()).not.toMatch(/\[(error|crit|emerg)\]/);
   });
 
   it("never logs a secret in credkit's output, and stops on SIGTERM with the authz port closed", async () => {

@@ -73,8 +73,8 @@ describe("pnpm start", () => {
       output += d;
     });
     const port = await new Promise<number>((resolve, reject) => {
-      pnpm.stdout.on("data", () => {
-        const match = /listening on http:\/\/localhost:(\d+)/.exec(output);
+      pnpm.stderr.on("data", () => {
+        const match = /credkit listening on http:\/\/[^\s/]+:(\d+)/.exec(output);
         if (match) resolve(Number(match[1]));
       });
       pnpm.once("exit", (code) => reject(new Error(`pnpm start exited with ${code}: ${output}`)));

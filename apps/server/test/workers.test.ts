@@ -10,6 +10,9 @@ import { killServers, startServer, waitFor } from "./support/server-process.js";
 
 const token = "workers-test-token-0123456789";
 const tokens = JSON.stringify([{ token, userId: "ops", clientIds: "*" }]);
+// One key for every start: the processes share one Redis, and a start refuses a keyring that cannot open
+// what an earlier test stored.
+const masterKey = randomBytes(32).toString("base64");
 
 /** The pids of a process's children (its cluster workers). */
 function childPids(pid: number): number[] {
@@ -28,7 +31,7 @@ describe("CREDKIT_WORKERS configuration", () => {
     const redis = {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
     };
     expect(loadConfig(redis).workers).toBe(1);
@@ -46,7 +49,7 @@ describe("CREDKIT_WORKERS configuration", () => {
     const redis = {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_MASTER_KEY: masterKey,
     };
     expect(loadConfig(redis)).toMatchObject({ nearCacheTtlMs: 5000, nearCacheMaxEntries: 10_000 });
     expect(loadConfig({})).toMatchObject({ nearCacheTtlMs: 0 });
@@ -78,7 +81,7 @@ describe("two worker processes on Redis", () => {
     const server = await startServer({
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
       CREDKIT_WORKERS: "2",
     });
@@ -131,7 +134,7 @@ describe("two worker processes on Redis", () => {
     const server = await startServer({
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
       CREDKIT_WORKERS: "2",
     });

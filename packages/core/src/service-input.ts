@@ -1,5 +1,6 @@
 import { CredkitError } from "./errors.js";
 import { unverifiableProxySecret } from "./proxy/presented.js";
+import { weakProxySecret } from "./proxy/secret-strength.js";
 import type { CredentialType, StoredCredential } from "./record.js";
 import { createCredentialBody, updateCredentialBody } from "./schemas/bodies.js";
 import { invalid, parseOrThrow } from "./schemas/parse.js";
@@ -7,22 +8,31 @@ import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.
 
 // The service's checks of what a caller sends (create and update bodies, If-Match), beside service.ts.
 
-/** The secret's shape for its auth type; for a proxy credential, also one that can ever verify. */
+/**
+ * The secret's shape for its auth type; for a proxy credential, also one that can ever verify and is
+ * at least `minProxySecretLength` characters long where a caller presents it.
+ */
 export function parseSecret(
   authType: keyof typeof secretSchemas,
   secret: unknown,
   credentialType: CredentialType,
+  minProxySecretLength: number,
 ): Secret {
   if (secret === undefined && authType !== "none")
     throw invalid([{ path: "secret", message: "is required" }]);
   const parsed = parseOrThrow(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
-  const unverifiable = credentialType === "proxy" ? unverifiableProxySecret(authType, parsed) : null;
-  if (unverifiable) throw invalid([unverifiable]);
+  if (credentialType === "proxy") {
+    const errors = [
+      unverifiableProxySecret(authType, parsed),
+      weakProxySecret(authType, parsed, minProxySecretLength),
+    ].filter((error) => error !== null);
+    if (errors.length > 0) throw invalid(errors);
+  }
   return parsed;
 }
 
 /** The create body, checked: an auth type its credential type allows, and its secret's shape. */
-export function parseCreateBody(body: unknown) {
+export function parseCreateBody(body: unknown, minProxySecretLength: number) {
   const input = parseOrThrow(createCredentialBody, body);
   const allowed: readonly string[] = allowedAuthTypes[input.credentialType];
   if (!allowed.includes(input.authType)) {
@@ -33,7 +43,10 @@ export function parseCreateBody(body: unknown) {
       },
     ]);
   }
-  return { input, secret: parseSecret(input.authType, input.secret, input.credentialType) };
+  return {
+    input,
+    secret: parseSecret(input.authType, input.secret, input.credentialType, minProxySecretLength),
+  };
 }
 
 /** The update body, checked: at least one field to change. */

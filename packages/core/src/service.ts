@@ -7,6 +7,7 @@ import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fet
 import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import type { NearCache, NearCacheOptions } from "./proxy/near-cache.js";
 import { withNearCache } from "./proxy/near-cache-wiring.js";
+import { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
@@ -68,6 +69,12 @@ export interface CredentialServiceOptions {
    * stats.
    */
   nearCache?: NearCacheOptions | NearCache;
+  /**
+   * The fewest characters a proxy apiKey `keyValue`, bearer/jwt `token` or basicAuth `password` may
+   * have (a shorter one is refused with a 400 naming the field). Default 16; lower it only to import
+   * existing keys during a migration.
+   */
+  minProxySecretLength?: number;
 }
 
 /**
@@ -180,6 +187,7 @@ interface ServiceParts {
   pendingTtlMs: number;
   defaultRegion: string | undefined;
   nearCache: NearCache;
+  minProxySecretLength: number;
 }
 
 /** Creates the credential service over a region map and a keyring. */
@@ -256,6 +264,7 @@ function serviceParts(options: CredentialServiceOptions): ServiceParts {
     pendingTtlMs: options.pendingAuthorizationTtlMs ?? 600_000,
     defaultRegion: options.defaultRegion,
     nearCache: near.cache,
+    minProxySecretLength: options.minProxySecretLength ?? DEFAULT_MIN_PROXY_SECRET_LENGTH,
   };
 }
 
@@ -330,7 +339,7 @@ async function createCredential(
 ): Promise<CredentialWithAuthorization> {
   assertClientAccess(actor, clientId);
   assertMayWriteCredentials(actor);
-  const { input, secret } = parseCreateBody(body);
+  const { input, secret } = parseCreateBody(body, parts.minProxySecretLength);
   // The parent is a client too: the caller must be allowed to reach it.
   if (input.parentId !== undefined && input.parentId !== clientId) assertClientAccess(actor, input.parentId);
   const region = input.region ?? parts.defaultRegion;
@@ -401,7 +410,12 @@ async function updateCredential(
     };
     if (input.secret === undefined) return renamed;
     // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
-    const secret = parseSecret(current.authType, input.secret, current.credentialType);
+    const secret = parseSecret(
+      current.authType,
+      input.secret,
+      current.credentialType,
+      parts.minProxySecretLength,
+    );
     const next = withSecret(parts, renamed, secret, false);
     await parts.records.assertLookupFree(next.record, secret, store);
     started = next.started;

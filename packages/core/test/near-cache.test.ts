@@ -24,8 +24,10 @@ const TTL = 5000;
 function bus() {
   const listeners = new Set<InvalidationListener>();
   const channel: InvalidationChannel = {
+    // Every listener has dropped the client when this returns: confirmed.
     async publish(event) {
       for (const listener of listeners) listener.invalidate(event);
+      return true;
     },
     async subscribe(listener) {
       listeners.add(listener);
@@ -117,72 +119,78 @@ describe("near cache", () => {
     });
     // No channel: b hears nothing of a's writes, as when an invalidation has not arrived yet.
     const { a, b, clientId } = twoProcesses({ keyring: rotating });
-    expect(await verify(b, clientId, "moving-key")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
-    await a.service.create(admin, clientId, apiKey("moving-key"));
-    expect(await verify(b, clientId, "moving-key")).toMatchObject({ ok: true });
+    expect(await verify(b, clientId, "moving-key-long-enough")).toEqual({
+      ok: false,
+      reason: "NO_CREDENTIAL",
+    });
+    await a.service.create(admin, clientId, apiKey("moving-key-long-enough"));
+    expect(await verify(b, clientId, "moving-key-long-enough")).toMatchObject({ ok: true });
   });
 
   it("answers a repeated verification without a store read, and holds no secret material", async () => {
     const { a, counts, clientId } = twoProcesses();
-    const created = await a.service.create(admin, clientId, apiKey("value-1"));
-    expect(await verify(a, clientId, "value-1")).toEqual({ ok: true, credential: created });
+    const created = await a.service.create(admin, clientId, apiKey("value-long-enough-1"));
+    expect(await verify(a, clientId, "value-long-enough-1")).toEqual({ ok: true, credential: created });
     const reads = counts.findByLookup;
-    expect(await verify(a, clientId, "value-1")).toEqual({ ok: true, credential: created });
+    expect(await verify(a, clientId, "value-long-enough-1")).toEqual({ ok: true, credential: created });
     expect(counts.findByLookup).toBe(reads);
     expect(a.cache.stats).toMatchObject({ hits: 1 });
     const entry = a.cache.get(
-      `${clientId}\n${keyring.lookupHash(apiKeyLookupValue("X-Api-Key", "value-1"))}`,
+      `${clientId}\n${keyring.lookupHash(apiKeyLookupValue("X-Api-Key", "value-long-enough-1"))}`,
     );
     expect(entry?.record).toMatchObject({ secret: "", tokenState: null, version: 1 });
-    expect(JSON.stringify(entry?.record)).not.toContain("value-1");
+    expect(JSON.stringify(entry?.record)).not.toContain("value-long-enough-1");
   });
 
   it("without a channel, serves another process's revoked credential for at most the bound", async () => {
     const { a, b, clientId, advance } = twoProcesses();
-    const created = await a.service.create(admin, clientId, apiKey("value-2"));
-    expect(await verify(b, clientId, "value-2")).toMatchObject({ ok: true });
+    const created = await a.service.create(admin, clientId, apiKey("value-long-enough-2"));
+    expect(await verify(b, clientId, "value-long-enough-2")).toMatchObject({ ok: true });
     await a.service.delete(admin, clientId, created.credentialId);
     // The writer's own cache is dropped at once; the other process's lives until its bound.
-    expect(await verify(a, clientId, "value-2")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    expect(await verify(a, clientId, "value-long-enough-2")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
     advance(TTL - 1);
-    expect(await verify(b, clientId, "value-2")).toMatchObject({ ok: true });
+    expect(await verify(b, clientId, "value-long-enough-2")).toMatchObject({ ok: true });
     advance(1);
-    expect(await verify(b, clientId, "value-2")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    expect(await verify(b, clientId, "value-long-enough-2")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
   });
 
   it("with a channel, drops every process's verdict on update, deny, delete and create", async () => {
     const { channel } = bus();
     const { a, b, clientId } = twoProcesses({ channel });
     await Promise.resolve();
-    const created = await a.service.create(admin, clientId, apiKey("value-3"));
-    expect(await verify(b, clientId, "value-3")).toMatchObject({ ok: true });
+    const created = await a.service.create(admin, clientId, apiKey("value-long-enough-3"));
+    expect(await verify(b, clientId, "value-long-enough-3")).toMatchObject({ ok: true });
     const renamed = await a.service.update(admin, clientId, created.credentialId, {
       credentialName: "renamed",
     });
-    expect(await verify(b, clientId, "value-3")).toEqual({ ok: true, credential: renamed });
+    expect(await verify(b, clientId, "value-long-enough-3")).toEqual({ ok: true, credential: renamed });
     await a.service.update(admin, clientId, created.credentialId, { credentialDefaultRuleEffect: "deny" });
-    expect(await verify(b, clientId, "value-3")).toEqual({ ok: false, reason: "DENIED" });
+    expect(await verify(b, clientId, "value-long-enough-3")).toEqual({ ok: false, reason: "DENIED" });
     await a.service.update(admin, clientId, created.credentialId, {
-      secret: { keyName: "X-Api-Key", keyValue: "value-4" },
+      secret: { keyName: "X-Api-Key", keyValue: "value-long-enough-4" },
     });
     await a.service.update(admin, clientId, created.credentialId, { credentialDefaultRuleEffect: "allow" });
-    expect(await verify(b, clientId, "value-3")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
-    expect(await verify(b, clientId, "value-4")).toMatchObject({ ok: true });
+    expect(await verify(b, clientId, "value-long-enough-3")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    expect(await verify(b, clientId, "value-long-enough-4")).toMatchObject({ ok: true });
     await a.service.delete(admin, clientId, created.credentialId);
-    expect(await verify(b, clientId, "value-4")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    expect(await verify(b, clientId, "value-long-enough-4")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
     // A negative verdict is dropped by a create: the new credential verifies at once everywhere.
-    expect(await verify(b, clientId, "value-5")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
-    await a.service.create(admin, clientId, apiKey("value-5"));
-    expect(await verify(b, clientId, "value-5")).toMatchObject({ ok: true });
+    expect(await verify(b, clientId, "value-long-enough-5")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    await a.service.create(admin, clientId, apiKey("value-long-enough-5"));
+    expect(await verify(b, clientId, "value-long-enough-5")).toMatchObject({ ok: true });
   });
 
   it("never caches a single-use credential: exactly one use across processes", async () => {
     const { a, b, clientId, counts } = twoProcesses();
-    await a.service.create(admin, clientId, apiKey("once", { singleUse: true }));
-    const results = await Promise.all([verify(a, clientId, "once"), verify(b, clientId, "once")]);
+    await a.service.create(admin, clientId, apiKey("once-long-enough-key", { singleUse: true }));
+    const results = await Promise.all([
+      verify(a, clientId, "once-long-enough-key"),
+      verify(b, clientId, "once-long-enough-key"),
+    ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     const reads = counts.findByLookup;
-    expect(await verify(b, clientId, "once")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
+    expect(await verify(b, clientId, "once-long-enough-key")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
     expect(counts.findByLookup).toBe(reads + 1);
   });
 
@@ -216,11 +224,11 @@ describe("near cache", () => {
   it("drops everything when the subscription is reset, so missed events cannot leave a stale verdict", async () => {
     const shared = bus();
     const { a, b, clientId, counts } = twoProcesses({ channel: shared.channel });
-    await a.service.create(admin, clientId, apiKey("value-6"));
-    await verify(b, clientId, "value-6");
+    await a.service.create(admin, clientId, apiKey("value-long-enough-6"));
+    await verify(b, clientId, "value-long-enough-6");
     shared.drop();
     const reads = counts.findByLookup;
-    await verify(b, clientId, "value-6");
+    await verify(b, clientId, "value-long-enough-6");
     expect(counts.findByLookup).toBe(reads + 1);
   });
 
@@ -243,9 +251,9 @@ describe("near cache", () => {
       defaultRegion: "eu-west-1",
     });
     const clientId = `c-${randomUUID()}`;
-    await service.create(admin, clientId, apiKey("value-7"));
-    await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "value-7" } });
-    await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "value-7" } });
+    await service.create(admin, clientId, apiKey("value-long-enough-7"));
+    await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "value-long-enough-7" } });
+    await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "value-long-enough-7" } });
     expect(shared.counts.findByLookup).toBe(2);
   });
 
@@ -253,7 +261,7 @@ describe("near cache", () => {
     let land: (stop: () => Promise<void>) => void = () => undefined;
     let stopped = 0;
     const channel: InvalidationChannel = {
-      async publish() {},
+      publish: async () => false,
       subscribe: () => new Promise((resolve) => (land = resolve)),
     };
     const cache = createNearCache({ ttlMs: TTL, channel });

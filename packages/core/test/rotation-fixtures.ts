@@ -43,7 +43,7 @@ export interface ProxyFixture {
 
 /** One proxy credential of each keyed-lookup auth type (and jwtVerify), with the headers each accepts. */
 export function proxyFixtures(tag: string): ProxyFixture[] {
-  const basic = Buffer.from(`svc-${tag}:pw-${tag}`).toString("base64");
+  const basic = Buffer.from(`svc-${tag}:pw-long-enough-${tag}`).toString("base64");
   const proxy = (authType: string, secret: unknown) => ({
     credentialName: `${authType}-${tag}`,
     credentialType: "proxy",
@@ -52,15 +52,15 @@ export function proxyFixtures(tag: string): ProxyFixture[] {
   });
   return [
     {
-      body: proxy("apiKey", { keyName: "X-Api-Key", keyValue: `key-${tag}` }),
-      headers: async () => ({ "x-api-key": `key-${tag}` }),
+      body: proxy("apiKey", { keyName: "X-Api-Key", keyValue: `key-long-enough-${tag}` }),
+      headers: async () => ({ "x-api-key": `key-long-enough-${tag}` }),
     },
     {
-      body: proxy("bearer", { token: `bearer-${tag}` }),
-      headers: async () => ({ authorization: `Bearer bearer-${tag}` }),
+      body: proxy("bearer", { token: `bearer-long-enough-${tag}` }),
+      headers: async () => ({ authorization: `Bearer bearer-long-enough-${tag}` }),
     },
     {
-      body: proxy("basicAuth", { username: `svc-${tag}`, password: `pw-${tag}` }),
+      body: proxy("basicAuth", { username: `svc-${tag}`, password: `pw-long-enough-${tag}` }),
       headers: async () => ({ authorization: `Basic ${basic}` }),
     },
     {

@@ -224,7 +224,9 @@ describe("reencryptStore", () => {
           if (next.credentialId === renamed.credentialId) {
             await live.update(admin, clientId, renamed.credentialId, { credentialName: "renamed" });
           } else {
-            await live.update(admin, clientId, resecreted.credentialId, { secret: { token: "new-token" } });
+            await live.update(admin, clientId, resecreted.credentialId, {
+              secret: { token: "new-token-long-enough" },
+            });
           }
         }
         return store.update(next, expected);
@@ -240,10 +242,14 @@ describe("reencryptStore", () => {
       credentialVersion: 3,
     });
     expect(
-      await after.verifyProxyRequest(admin, clientId, { headers: { authorization: "Bearer new-token" } }),
+      await after.verifyProxyRequest(admin, clientId, {
+        headers: { authorization: "Bearer new-token-long-enough" },
+      }),
     ).toMatchObject({ ok: true });
     expect(
-      await after.verifyProxyRequest(admin, clientId, { headers: { authorization: "Bearer bearer-u" } }),
+      await after.verifyProxyRequest(admin, clientId, {
+        headers: { authorization: "Bearer bearer-long-enough-u" },
+      }),
     ).toMatchObject({ ok: false });
     expect(
       await after.verifyProxyRequest(admin, clientId, { headers: await (apiKey?.headers() ?? {}) }),

@@ -51,7 +51,7 @@ const apiKeyBody = (keyValue = `secret-${randomUUID()}`) => ({
 describe("credential service", () => {
   it("creates, reads, lists and deletes; the secret lies encrypted and never shows", async () => {
     const { service, eu, clientId } = setup();
-    const created = await service.create(admin, clientId, apiKeyBody("s3cr3t-value"));
+    const created = await service.create(admin, clientId, apiKeyBody("s3cr3t-value-0123"));
     expect(created).toMatchObject({
       pKey: clientId,
       sKey: created.credentialId,
@@ -66,15 +66,15 @@ describe("credential service", () => {
       credentialVersion: 1,
     });
     expect(created.credentialId).toMatch(/^eu-west-1\./);
-    expect(JSON.stringify(created)).not.toContain("s3cr3t-value");
+    expect(JSON.stringify(created)).not.toContain("s3cr3t-value-0123");
 
     const stored = await eu.store.get(clientId, created.credentialId);
     if (!stored) throw new Error("the record is not in the eu store");
     expect(stored.secret).toMatch(/^ck1\.k1\./);
-    expect(JSON.stringify(stored)).not.toContain("s3cr3t-value");
+    expect(JSON.stringify(stored)).not.toContain("s3cr3t-value-0123");
     expect(JSON.parse(keyring.decrypt(stored.secret, stored))).toEqual({
       keyName: "X-Api-Key",
-      keyValue: "s3cr3t-value",
+      keyValue: "s3cr3t-value-0123",
     });
 
     expect(await service.get(admin, clientId, created.credentialId)).toEqual(created);
@@ -129,16 +129,18 @@ describe("credential service", () => {
 
   it("refuses a second proxy credential with the same secret for one client", async () => {
     const { service, clientId } = setup();
-    await service.create(admin, clientId, apiKeyBody("same"));
-    await expect(service.create(admin, clientId, apiKeyBody("same"))).rejects.toMatchObject({
+    await service.create(admin, clientId, apiKeyBody("same-secret-value-1"));
+    await expect(service.create(admin, clientId, apiKeyBody("same-secret-value-1"))).rejects.toMatchObject({
       code: "CONFLICT",
     });
-    await expect(service.create(admin, `${clientId}-2`, apiKeyBody("same"))).resolves.toBeDefined();
+    await expect(
+      service.create(admin, `${clientId}-2`, apiKeyBody("same-secret-value-1")),
+    ).resolves.toBeDefined();
   });
 
   it("updates partially, bumps the version, and re-seals a new secret", async () => {
     const { service, eu, clientId } = setup();
-    const created = await service.create(admin, clientId, apiKeyBody("old"));
+    const created = await service.create(admin, clientId, apiKeyBody("old-secret-value-1"));
     const before = await eu.store.get(clientId, created.credentialId);
     const renamed = await service.update(admin, clientId, created.credentialId, {
       credentialName: "renamed",
@@ -151,7 +153,7 @@ describe("credential service", () => {
     expect((await eu.store.get(clientId, created.credentialId))?.secret).toBe(before?.secret);
 
     await service.update(admin, clientId, created.credentialId, {
-      secret: { keyName: "X-Api-Key", keyValue: "new" },
+      secret: { keyName: "X-Api-Key", keyValue: "new-0123456789abc" },
     });
     const after = await eu.store.get(clientId, created.credentialId);
     expect(after?.secret).not.toBe(before?.secret);
@@ -281,15 +283,15 @@ describe("credential service", () => {
 describe("proxy secret uniqueness beyond one store and one key", () => {
   it("refuses the same proxy secret in another region's store and under an older key", async () => {
     const { service, clientId } = setup();
-    await service.create(admin, clientId, apiKeyBody("dup-across"));
+    await service.create(admin, clientId, apiKeyBody("dup-across-value-1"));
     await expect(
-      service.create(admin, clientId, { ...apiKeyBody("dup-across"), region: "us-east-1" }),
+      service.create(admin, clientId, { ...apiKeyBody("dup-across-value-1"), region: "us-east-1" }),
     ).rejects.toMatchObject({
       code: "CONFLICT",
     });
     const store = memoryStore();
     const before = createCredentialService({ regions: { "eu-west-1": store }, keyring });
-    await before.create(admin, clientId, apiKeyBody("dup-rotated"));
+    await before.create(admin, clientId, apiKeyBody("dup-rotated-01234"));
     const rotating = createCredentialService({
       regions: { "eu-west-1": store },
       keyring: createKeyring({
@@ -300,14 +302,14 @@ describe("proxy secret uniqueness beyond one store and one key", () => {
         ],
       }),
     });
-    await expect(rotating.create(admin, clientId, apiKeyBody("dup-rotated"))).rejects.toMatchObject({
+    await expect(rotating.create(admin, clientId, apiKeyBody("dup-rotated-01234"))).rejects.toMatchObject({
       code: "CONFLICT",
     });
-    const other = await rotating.create(admin, clientId, apiKeyBody("fresh"));
+    const other = await rotating.create(admin, clientId, apiKeyBody("fresh-secret-value"));
     // An update to a secret another credential holds under the older key is refused too.
     await expect(
       rotating.update(admin, clientId, other.credentialId, {
-        secret: { keyName: "X-Api-Key", keyValue: "dup-rotated" },
+        secret: { keyName: "X-Api-Key", keyValue: "dup-rotated-01234" },
       }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
   });

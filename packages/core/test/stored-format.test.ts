@@ -88,7 +88,7 @@ describe("records written by the previous code", () => {
       credentialName: "new",
       credentialType: "proxy",
       authType: "apiKey",
-      secret: { keyName: "x-api-key", keyValue: "new-key" },
+      secret: { keyName: "x-api-key", keyValue: "new-key-long-enough" },
     });
     const stored = (await store.get(clientId, created.credentialId)) as StoredCredential;
     const old = fixture.records.find((r) => r.credentialId === ids.proxyApiKey) as StoredCredential;

@@ -49,7 +49,7 @@ describe("resolveTargetAuth: static target credentials", () => {
       credentialName: "p",
       credentialType: "proxy",
       authType: "bearer",
-      secret: { token: "proxy-secret-1" },
+      secret: { token: "proxy-secret-1-long" },
     });
     await expect(service.resolveTargetAuth(admin, clientId, proxy.credentialId)).rejects.toMatchObject({
       code: "VALIDATION_ERROR",

@@ -40,12 +40,14 @@ describe("verifyProxyRequest", () => {
     const created = await service.create(
       admin,
       clientId,
-      proxy("apiKey", { keyName: "X-Api-Key", keyValue: "k-1" }),
+      proxy("apiKey", { keyName: "X-Api-Key", keyValue: "k-1-0123456789abc" }),
     );
-    const ok = await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "k-1" } });
+    const ok = await service.verifyProxyRequest(admin, clientId, {
+      headers: { "x-api-key": "k-1-0123456789abc" },
+    });
     expect(ok).toEqual({ ok: true, credential: created });
     expect(
-      await service.verifyProxyRequest(admin, clientId, { headers: { "X-API-KEY": "k-1" } }),
+      await service.verifyProxyRequest(admin, clientId, { headers: { "X-API-KEY": "k-1-0123456789abc" } }),
     ).toMatchObject({
       ok: true,
     });
@@ -54,12 +56,14 @@ describe("verifyProxyRequest", () => {
       reason: "NO_CREDENTIAL",
     });
     expect(
-      await service.verifyProxyRequest(admin, clientId, { headers: { "x-other-key": "k-1" } }),
+      await service.verifyProxyRequest(admin, clientId, { headers: { "x-other-key": "k-1-0123456789abc" } }),
     ).toMatchObject({
       ok: false,
     });
     expect(
-      await service.verifyProxyRequest(admin, `${clientId}-other`, { headers: { "x-api-key": "k-1" } }),
+      await service.verifyProxyRequest(admin, `${clientId}-other`, {
+        headers: { "x-api-key": "k-1-0123456789abc" },
+      }),
     ).toMatchObject({
       ok: false,
     });
@@ -71,29 +75,33 @@ describe("verifyProxyRequest", () => {
 
   it("verifies bearer, jwt and basicAuth through the Authorization header", async () => {
     const { service, clientId } = setup();
-    await service.create(admin, clientId, proxy("bearer", { token: "opaque-token" }));
+    await service.create(admin, clientId, proxy("bearer", { token: "opaque-token-0123" }));
     const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
     await service.create(admin, clientId, proxy("jwt", { token: jwt }));
-    await service.create(admin, clientId, proxy("basicAuth", { username: "svc", password: "pa:ss" }));
+    await service.create(
+      admin,
+      clientId,
+      proxy("basicAuth", { username: "svc", password: "pa:ss-0123456789a" }),
+    );
     const verify = (authorization: string) =>
       service.verifyProxyRequest(admin, clientId, { headers: { authorization } });
-    expect(await verify("Bearer opaque-token")).toMatchObject({
+    expect(await verify("Bearer opaque-token-0123")).toMatchObject({
       ok: true,
       credential: { credentialAuthType: "bearer" },
     });
-    expect(await verify("bearer opaque-token")).toMatchObject({ ok: true });
+    expect(await verify("bearer opaque-token-0123")).toMatchObject({ ok: true });
     expect(await verify(`Bearer ${jwt}`)).toMatchObject({
       ok: true,
       credential: { credentialAuthType: "jwt" },
     });
-    expect(await verify(basic("svc", "pa:ss"))).toMatchObject({
+    expect(await verify(basic("svc", "pa:ss-0123456789a"))).toMatchObject({
       ok: true,
       credential: { credentialAuthType: "basicAuth" },
     });
     expect(await verify(basic("svc", "wrong"))).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
     expect(await verify("Bearer other")).toEqual({ ok: false, reason: "NO_CREDENTIAL" });
     // The bearer token presented as a Basic password is a different credential.
-    expect(await verify(basic("x", "opaque-token"))).toMatchObject({ ok: false });
+    expect(await verify(basic("x", "opaque-token-0123"))).toMatchObject({ ok: false });
   });
 
   it("never verifies target credentials, deny ones, or temporary ones", async () => {
@@ -102,30 +110,34 @@ describe("verifyProxyRequest", () => {
       credentialName: "t",
       credentialType: "target",
       authType: "apiKey",
-      secret: { keyName: "X-Api-Key", keyValue: "target-key" },
+      secret: { keyName: "X-Api-Key", keyValue: "target-key-012345" },
     });
     expect(
-      await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "target-key" } }),
+      await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": "target-key-012345" } }),
     ).toMatchObject({
       ok: false,
     });
     await service.create(
       admin,
       clientId,
-      proxy("bearer", { token: "denied" }, { credentialDefaultRuleEffect: "deny" }),
+      proxy("bearer", { token: "denied-0123456789" }, { credentialDefaultRuleEffect: "deny" }),
     );
     expect(
-      await service.verifyProxyRequest(admin, clientId, { headers: { authorization: "Bearer denied" } }),
+      await service.verifyProxyRequest(admin, clientId, {
+        headers: { authorization: "Bearer denied-0123456789" },
+      }),
     ).toEqual({
       ok: false,
       reason: "DENIED",
     });
-    const temp = await service.create(admin, clientId, proxy("bearer", { token: "pending" }));
+    const temp = await service.create(admin, clientId, proxy("bearer", { token: "pending-012345678" }));
     const record = await store.get(clientId, temp.credentialId);
     if (!record) throw new Error("missing record");
     await store.update({ ...record, temporary: true, expiresAt: Date.now() + 60_000, version: 2 }, 1);
     expect(
-      await service.verifyProxyRequest(admin, clientId, { headers: { authorization: "Bearer pending" } }),
+      await service.verifyProxyRequest(admin, clientId, {
+        headers: { authorization: "Bearer pending-012345678" },
+      }),
     ).toEqual({
       ok: false,
       reason: "INVALID",
@@ -137,32 +149,36 @@ describe("verifyProxyRequest", () => {
     await service.create(
       admin,
       clientId,
-      proxy("apiKey", { keyName: "X-Key", keyValue: "once" }, { singleUse: true }),
+      proxy("apiKey", { keyName: "X-Key", keyValue: "once-0123456789ab" }, { singleUse: true }),
     );
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        service.verifyProxyRequest(admin, clientId, { headers: { "x-key": "once" } }),
+        service.verifyProxyRequest(admin, clientId, { headers: { "x-key": "once-0123456789ab" } }),
       ),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect((await service.list(admin, clientId)).credentials).toHaveLength(0);
-    expect(await service.verifyProxyRequest(admin, clientId, { headers: { "x-key": "once" } })).toMatchObject(
-      {
-        ok: false,
-      },
-    );
+    expect(
+      await service.verifyProxyRequest(admin, clientId, { headers: { "x-key": "once-0123456789ab" } }),
+    ).toMatchObject({
+      ok: false,
+    });
   });
 
   it("follows secret changes and deletes", async () => {
     const { service, clientId } = setup();
-    const { credentialId } = await service.create(admin, clientId, proxy("bearer", { token: "old" }));
-    await service.update(admin, clientId, credentialId, { secret: { token: "new" } });
+    const { credentialId } = await service.create(
+      admin,
+      clientId,
+      proxy("bearer", { token: "old-0123456789abc" }),
+    );
+    await service.update(admin, clientId, credentialId, { secret: { token: "new-0123456789abc" } });
     const verify = (token: string) =>
       service.verifyProxyRequest(admin, clientId, { headers: { authorization: `Bearer ${token}` } });
-    expect(await verify("old")).toMatchObject({ ok: false });
-    expect(await verify("new")).toMatchObject({ ok: true });
+    expect(await verify("old-0123456789abc")).toMatchObject({ ok: false });
+    expect(await verify("new-0123456789abc")).toMatchObject({ ok: true });
     await service.delete(admin, clientId, credentialId);
-    expect(await verify("new")).toMatchObject({ ok: false });
+    expect(await verify("new-0123456789abc")).toMatchObject({ ok: false });
   });
 
   it("keeps verifying records hashed under an older key after the active key changes", async () => {
@@ -171,26 +187,30 @@ describe("verifyProxyRequest", () => {
     await before.service.create(
       admin,
       before.clientId,
-      proxy("apiKey", { keyName: "X-Key", keyValue: "rotating" }),
+      proxy("apiKey", { keyName: "X-Key", keyValue: "rotating-01234567" }),
     );
     const after = createCredentialService({
       regions: { "eu-west-1": store },
       keyring: createKeyring({ activeKeyId: "k2", keys: [k1, k2] }),
     });
     expect(
-      await after.verifyProxyRequest(admin, before.clientId, { headers: { "x-key": "rotating" } }),
+      await after.verifyProxyRequest(admin, before.clientId, { headers: { "x-key": "rotating-01234567" } }),
     ).toMatchObject({ ok: true });
   });
 
   it("decrypts nothing and costs the same lookups for 1 or 1,000 credentials", async () => {
     const small = setup();
     const large = setup();
-    await small.service.create(admin, small.clientId, proxy("apiKey", { keyName: "X-Key", keyValue: "v-0" }));
+    await small.service.create(
+      admin,
+      small.clientId,
+      proxy("apiKey", { keyName: "X-Key", keyValue: "v-long-enough-k-0" }),
+    );
     for (let i = 0; i < 1000; i++) {
       await large.service.create(
         admin,
         large.clientId,
-        proxy("apiKey", { keyName: "X-Key", keyValue: `v-${i}` }),
+        proxy("apiKey", { keyName: "X-Key", keyValue: `v-long-enough-k-${i}` }),
       );
     }
     const count = async (s: ReturnType<typeof setup>) => {
@@ -198,7 +218,7 @@ describe("verifyProxyRequest", () => {
       const decrypts = vi.spyOn(s.keyring, "decrypt");
       const list = vi.spyOn(s.store, "list");
       const result = await s.service.verifyProxyRequest(admin, s.clientId, {
-        headers: { "x-key": "v-0", "user-agent": "curl/8", accept: "*/*" },
+        headers: { "x-key": "v-long-enough-k-0", "user-agent": "curl/8", accept: "*/*" },
       });
       expect(result.ok).toBe(true);
       expect(decrypts).not.toHaveBeenCalled();

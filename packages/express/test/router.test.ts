@@ -135,7 +135,7 @@ describe("credential routes", () => {
       await request(app)
         .post("/api/clients/acme/credentials")
         .set(auth)
-        .send({ ...apiKey, secret: { keyName: "X-Api-Key", keyValue: `k${i}` } })
+        .send({ ...apiKey, secret: { keyName: "X-Api-Key", keyValue: `key-long-enough-${i}` } })
         .expect(201);
     }
     const first = await request(app).get("/api/clients/acme/credentials?limit=2").set(auth).expect(200);
@@ -237,7 +237,10 @@ describe("credential routes", () => {
     const server = app.listen(0, "127.0.0.1");
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
-    const body = JSON.stringify({ ...apiKey, secret: { keyName: "X-Api-Key", keyValue: "untyped" } });
+    const body = JSON.stringify({
+      ...apiKey,
+      secret: { keyName: "X-Api-Key", keyValue: "untyped-long-enough" },
+    });
     try {
       const status = await new Promise<number>((resolve, reject) => {
         const req = httpRequest(

@@ -151,7 +151,7 @@ describe("POST /clients/{clientId}/credentials/{credentialId}/resolve", () => {
         credentialName: "p",
         credentialType: "proxy",
         authType: "bearer",
-        secret: { token: "proxy-token-1" },
+        secret: { token: "proxy-token-1-long" },
       })
       .expect(201);
     await request(app)

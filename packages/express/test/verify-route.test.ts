@@ -15,16 +15,16 @@ describe("POST /clients/{clientId}/verify", () => {
         credentialType: "proxy",
         authType: "apiKey",
         region: "eu-west-1",
-        secret: { keyName: "X-Api-Key", keyValue: "VERIFY-SECRET" },
+        secret: { keyName: "X-Api-Key", keyValue: "VERIFY-SECRET-LONG-ENOUGH" },
       })
       .expect(201);
     const ok = await request(app)
       .post("/api/clients/acme/verify")
       .set(auth)
-      .send({ headers: { "X-Api-Key": "VERIFY-SECRET", "user-agent": "test" } })
+      .send({ headers: { "X-Api-Key": "VERIFY-SECRET-LONG-ENOUGH", "user-agent": "test" } })
       .expect(200);
     expect(ok.body).toMatchObject({ allowed: true, credential: { credentialAuthType: "apiKey" } });
-    expect(ok.text).not.toContain("VERIFY-SECRET");
+    expect(ok.text).not.toContain("VERIFY-SECRET-LONG-ENOUGH");
     const no = await request(app)
       .post("/api/clients/acme/verify")
       .set(auth)

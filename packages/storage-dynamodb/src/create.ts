@@ -1,6 +1,7 @@
 import { PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import type { StoredCredential } from "@credkit/core";
 import { storageUnavailable } from "@credkit/core";
+import { confirmAnswer, withConsumedCapacity } from "./answer-shape.js";
 import { idTaken, lookupTaken } from "./conflicts.js";
 import { raceBackoff, type StoreContext, storeName } from "./context.js";
 import { condition, num, vacantCondition } from "./expression.js";
@@ -24,10 +25,11 @@ export async function createRecord(ctx: StoreContext, record: StoredCredential):
       ctx.client.send(
         new TransactWriteItemsCommand({
           TransactItems: [put(recordItem(record)), put(lookupItem({ ...record, lookupHash }))],
+          ...withConsumedCapacity,
         }),
       ),
     );
-    if (result.kind === "ok") return;
+    if (result.kind === "ok") return confirmAnswer(ctx, result.output, "TransactWriteItems");
     if (result.kind === "cancelled") {
       const { reasons } = result;
       if (onlyConditionsFailed(reasons)) {
@@ -53,10 +55,11 @@ async function createAlone(ctx: StoreContext, record: StoredCredential): Promise
         Item: item,
         ...condition(vacantCondition, { ":now": num(ctx.now()) }),
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        ...withConsumedCapacity,
       }),
     ),
   );
-  if (result.kind === "ok") return;
+  if (result.kind === "ok") return confirmAnswer(ctx, result.output, "PutItem");
   // A PutItem has no idempotency token: when the SDK retried after a lost response, the item in the way
   // is this very write, byte for byte, and the create did succeed.
   if (result.kind === "condition" && result.item?.data?.S === item.data?.S) return;

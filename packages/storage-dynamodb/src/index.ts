@@ -1,3 +1,4 @@
+export { notDynamoDbName } from "./answer-shape.js";
 export { type DynamoDbStoreConfig, defaultMaxRaceRetries, recommendedClientConfig } from "./config.js";
 export { dynamoDbCounter } from "./counter.js";
 export { dynamoDbIdempotencyStore } from "./idempotency.js";

@@ -1,6 +1,7 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { CredentialStore } from "@credkit/core";
 import { CredkitError } from "@credkit/core";
+import { confirmAnswer, withConsumedCapacity } from "./answer-shape.js";
 import { type DynamoDbStoreConfig, defaultMaxRaceRetries } from "./config.js";
 import { type StoreContext, storeName } from "./context.js";
 import { createRecord } from "./create.js";
@@ -41,7 +42,13 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
     acquireLease: (name, owner, ttlMs) => acquireLease(ctx, name, owner, ttlMs),
     releaseLease: (name, owner) => releaseLease(ctx, name, owner),
     async ping() {
-      await guard(ctx.client.send(new GetItemCommand({ TableName: ctx.tableName, Key: pingKey })));
+      const output = await guard(
+        ctx.client.send(
+          new GetItemCommand({ TableName: ctx.tableName, Key: pingKey, ...withConsumedCapacity }),
+        ),
+      );
+      // A 200 from any HTTP service would otherwise pass the start check and /readyz.
+      confirmAnswer(ctx, output, "GetItem");
     },
     // Nothing to release: no timers, and the client belongs to the caller.
     async close() {},

@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Invalidation, InvalidationChannel, InvalidationListener } from "@credkit/core";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { RedisClient } from "./run-script.js";
 
 /** Configuration of {@link redisInvalidationChannel}. */
@@ -25,13 +26,43 @@ export interface RedisInvalidationChannelConfig {
 /** Default of {@link RedisInvalidationChannelConfig.channel}. */
 export const defaultInvalidationChannel = "credkit:invalidate";
 
-// Client and credential ids never contain a newline (see `isValidClientId`, `newCredentialId`).
-const encode = (event: Invalidation) => `${event.clientId}\n${event.credentialId}`;
+/** Where a confirmation is asked for: the publishing channel instance and its request number. */
+interface AckRequest {
+  node: string;
+  seq: string;
+}
 
-function decode(message: string): Invalidation | null {
-  const split = message.indexOf("\n");
-  if (split <= 0) return null;
-  return { clientId: message.slice(0, split), credentialId: message.slice(split + 1) };
+// Client and credential ids never contain a newline (see `isValidClientId`, `newCredentialId`). A
+// message asking for confirmation adds two lines (an older reader takes them for part of the
+// credential id, which it does not use: it drops the whole client).
+const encode = (event: Invalidation, ack?: AckRequest) =>
+  `${event.clientId}\n${event.credentialId}${ack ? `\n${ack.node}\n${ack.seq}` : ""}`;
+
+function decode(message: string): { event: Invalidation; ack: AckRequest | null } | null {
+  const [clientId, credentialId, node, seq] = message.split("\n");
+  if (!clientId || credentialId === undefined) return null;
+  return { event: { clientId, credentialId }, ack: node && seq ? { node, seq } : null };
+}
+
+/** The channel on which the channel instance `node` receives confirmations. */
+const ackChannelOf = (name: string, node: string) => `${name}:ack:${node}`;
+
+/**
+ * How many connections will receive a message published on `name` now. On a standalone Redis that is
+ * PUBLISH's own answer; on a Cluster PUBLISH counts only the node it ran on, so the subscribers of
+ * every node are counted first (after the write: a process that subscribes later began its reads after
+ * the write, and holds nothing older).
+ */
+async function publishCounted(client: RedisClient, name: string, message: string): Promise<number> {
+  if (!client.isCluster) return await client.publish(name, message);
+  const counts = await Promise.all(
+    (client as Cluster).nodes("all").map(async (node) => {
+      const [, count] = (await node.call("PUBSUB", "NUMSUB", name)) as [string, number | string];
+      return Number(count);
+    }),
+  );
+  await client.publish(name, message);
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 /**
@@ -49,13 +80,24 @@ export async function publishInvalidation(
 /**
  * Near-cache invalidation over Redis pub/sub (PUBLISH reaches every node of a Redis Cluster). Messages
  * carry a client id and a credential id, never secret material. When the subscriber connection drops,
- * listeners are reset (their caches fall back to the time bound) and ioredis resubscribes when it is
+ * listeners are reset (their caches hold nothing until it is back) and ioredis resubscribes when it is
  * back, after which the listeners are reset again (whatever was published meanwhile was missed).
+ *
+ * Confirmation (`publish(event, confirmWithinMs)`): every channel instance also subscribes to its own
+ * `<channel>:ack:<random id>`; a message asking for confirmation names it, and each subscribed process
+ * answers there once its listeners dropped the client's verdicts. The publisher counts the connections
+ * the message reached and resolves `true` when as many confirmations arrived. Any other subscriber of
+ * the channel (a `redis-cli SUBSCRIBE`) never confirms: writes then wait out the near cache's bound.
  */
 export function redisInvalidationChannel(config: RedisInvalidationChannelConfig): InvalidationChannel {
   const name = config.channel ?? defaultInvalidationChannel;
   const { client, subscriber } = config;
+  const node = randomUUID();
+  const ackChannel = ackChannelOf(name, node);
   const listeners = new Set<InvalidationListener>();
+  // Confirmations awaited, by request number: each call counts one arrival.
+  const awaiting = new Map<string, () => void>();
+  let seq = 0;
   let subscribed: Promise<void> | null = null;
   let connected = false;
   let timer: NodeJS.Timeout | null = null;
@@ -81,15 +123,23 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
   };
 
   subscriber.on("message", (channel: string, message: string) => {
+    if (channel === ackChannel) {
+      awaiting.get(message)?.();
+      return;
+    }
     if (channel !== name) return;
-    const event = decode(message);
-    if (event) for (const listener of listeners) listener.invalidate(event);
+    const decoded = decode(message);
+    if (!decoded) return;
+    for (const listener of listeners) listener.invalidate(decoded.event);
+    // Confirmed only after every listener dropped the verdicts (they do so synchronously).
+    if (decoded.ack && listeners.size > 0)
+      client.publish(ackChannelOf(name, decoded.ack.node), decoded.ack.seq).catch(() => undefined);
   });
   subscriber.on("close", dropped);
   subscriber.on("ready", () => {
     if (connected || subscribed === null) return;
     // ioredis resubscribes by itself on reconnect; asking again is harmless and makes sure of it.
-    subscriber.subscribe(name).then(
+    subscriber.subscribe(name, ackChannel).then(
       () => {
         connected = true;
         for (const listener of listeners) listener.reset(true);
@@ -98,11 +148,45 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
     );
   });
 
+  /** Publishes asking for confirmation; true once every connection it reached confirmed. */
+  async function publishConfirmed(event: Invalidation, confirmWithinMs: number): Promise<boolean> {
+    const request = String(++seq);
+    let arrived = 0;
+    let expected = Number.POSITIVE_INFINITY;
+    let settle: (confirmed: boolean) => void = () => undefined;
+    const outcome = new Promise<boolean>((resolve) => (settle = resolve));
+    // Registered before publishing: confirmations may arrive before PUBLISH answers.
+    awaiting.set(request, () => {
+      if (++arrived >= expected) settle(true);
+    });
+    const deadline = setTimeout(() => settle(false), confirmWithinMs);
+    try {
+      // Not awaited alone: a Redis that does not answer must not hold the write past the deadline.
+      publishCounted(client, name, encode(event, { node, seq: request })).then(
+        (count) => {
+          expected = count;
+          if (arrived >= expected) settle(true);
+        },
+        () => settle(false),
+      );
+      return await outcome;
+    } finally {
+      clearTimeout(deadline);
+      awaiting.delete(request);
+    }
+  }
+
   return {
-    publish: (event) => publishInvalidation(client, event, name),
+    async publish(event, confirmWithinMs) {
+      // Without our own subscription no confirmation can reach us: publish, and report "unconfirmed".
+      if (confirmWithinMs !== undefined && confirmWithinMs > 0 && connected)
+        return publishConfirmed(event, confirmWithinMs);
+      await publishInvalidation(client, event, name);
+      return false;
+    },
     async subscribe(listener) {
       listeners.add(listener);
-      subscribed ??= subscriber.subscribe(name).then(() => {
+      subscribed ??= subscriber.subscribe(name, ackChannel).then(() => {
         connected = true;
       });
       startHealthChecks();

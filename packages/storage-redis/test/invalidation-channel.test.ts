@@ -1,7 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { Invalidation, InvalidationListener } from "@credkit/core";
 import { Redis } from "ioredis";
-import { afterEach, describe, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { redisClientOptions, redisInvalidationChannel } from "../src/index.js";
 import { clusterClient, randomKeyPrefix, standaloneClient } from "./clients.js";
 
@@ -63,6 +63,34 @@ describe.each([
         events.some((e) => "clientId" in e && e.clientId === "acme" && e.credentialId === "eu-west-1.abc"),
       );
     }
+  });
+
+  it("confirms a publish only once every subscribed process has heard it, and not when one never answers", async () => {
+    const channel = randomKeyPrefix();
+    const processes = [0, 1, 2].map(() => {
+      const client = connect();
+      const subscriber = connect();
+      cleanups.push(() => client.disconnect());
+      cleanups.push(() => subscriber.disconnect());
+      return {
+        client,
+        heard: recorder(),
+        channel: redisInvalidationChannel({ client, subscriber, channel }),
+      };
+    });
+    for (const p of processes) cleanups.push(await p.channel.subscribe(p.heard.listener));
+    const heardIt = (id: string) =>
+      processes.every((p) => p.heard.events.some((e) => "credentialId" in e && e.credentialId === id));
+    // When the confirmation resolves, every process's listener has already dropped the client.
+    expect(await processes[0]?.channel.publish({ clientId: "acme", credentialId: "one" }, 5000)).toBe(true);
+    expect(heardIt("one")).toBe(true);
+    // A subscriber that never confirms (a frozen process, or a redis-cli SUBSCRIBE): not confirmed.
+    const silent = connect();
+    cleanups.push(() => silent.disconnect());
+    await silent.subscribe(channel);
+    expect(await processes[1]?.channel.publish({ clientId: "acme", credentialId: "two" }, 300)).toBe(false);
+    // Without asking for confirmation, a publish never claims it.
+    expect(await processes[2]?.channel.publish({ clientId: "acme", credentialId: "three" })).toBe(false);
   });
 });
 

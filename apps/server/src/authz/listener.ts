@@ -9,7 +9,8 @@ import {
 import { type TokenLookup, tokenLookup, type UserToken } from "@credkit/express";
 import type { Logger } from "pino";
 import { type AuthzAnswer, decide, refuse } from "./decide.js";
-import { parseAuthzPath } from "./route.js";
+import { refusalSummary } from "./refusal-summary.js";
+import { type AuthzRoute, parseAuthzPath } from "./route.js";
 
 /** Options of {@link createAuthzListener}. */
 export interface AuthzListenerOptions {
@@ -17,8 +18,10 @@ export interface AuthzListenerOptions {
   /** The configured user tokens; only those with scope `authz` may ask. */
   tokens: readonly UserToken[];
   logger: Logger;
-  /** Told the status of every answer (metrics); must be cheap. */
-  onAnswer?: (status: number) => void;
+  /** Told the status and reason (`ALLOWED`, a refusal reason, …) of every answer (metrics); must be cheap. */
+  onAnswer?: (status: number, reason: string) => void;
+  /** Milliseconds between the info-level `authz refusals` summaries. Default 60 000. */
+  refusalSummaryMs?: number;
   /** Records refused proxy tokens (`authorization.failed`), as the management API does for its 401/403. */
   audit?: AuditSink;
 }
@@ -68,6 +71,17 @@ const problem = (status: number, body: string): AuthzAnswer => ({
   body,
 });
 
+/** The metric label of an answer: its refusal reason, `ALLOWED`, or what was wrong with the request. */
+function reasonLabel(answer: AuthzAnswer): string {
+  if (answer.reason !== undefined) return answer.reason;
+  if (answer.status < 300) return "ALLOWED";
+  return answer.status === 404
+    ? "NOT_FOUND"
+    : answer.status === 431
+      ? "TOO_MANY_HEADERS"
+      : "VALIDATION_ERROR";
+}
+
 /**
  * Serves `ANY /authz/{clientId}[/{targetCredentialId}]` on plain `node:http`: the hot path of every
  * proxied request, so no management middleware runs here — one token lookup (a keyed hash, then a
@@ -78,6 +92,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
   const lookup: TokenLookup = tokenLookup(options.tokens);
   const debug = logger.isLevelEnabled("debug");
   const onAnswer = options.onAnswer ?? (() => {});
+  const refusals = refusalSummary({ logger, intervalMs: options.refusalSummaryMs ?? 60_000 });
   const onError = (error: unknown) => {
     const code = (error as { code?: unknown }).code;
     logger.error({ code: typeof code === "string" ? code : "INTERNAL" }, "authz request failed");
@@ -92,17 +107,30 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     res: ServerResponse,
     answer: AuthzAnswer,
     started: bigint,
+    route: AuthzRoute | null,
     userId?: string,
   ) {
     answer.headers["Content-Length"] ??= String(Buffer.byteLength(answer.body));
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
-    onAnswer(answer.status);
+    const reason = reasonLabel(answer);
+    onAnswer(answer.status, reason);
+    if (answer.reason !== undefined) refusals.count(answer.reason, route?.clientId ?? null);
     if (debug) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // The path names only ids; headers (credentials) are never logged.
+      // Ids only (the path's, the token's user, the matched credential); headers (credentials) never.
       logger.debug(
-        { method: req.method, route: "/authz", status: answer.status, reason: answer.reason, userId, ms },
+        {
+          method: req.method,
+          route: "/authz",
+          status: answer.status,
+          reason,
+          clientId: route?.clientId,
+          targetId: route?.targetCredentialId ?? undefined,
+          credentialId: answer.headers["X-Credkit-Credential-Id"],
+          userId,
+          ms,
+        },
         "authz request",
       );
     }
@@ -116,16 +144,16 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       res.setHeader("Connection", "close");
     const route = parseAuthzPath(req.url ?? "");
     if (route === null) {
-      send(req, res, problem(404, NOT_FOUND), started);
+      send(req, res, problem(404, NOT_FOUND), started, null);
       return;
     }
     if (!isValidClientId(route.clientId)) {
-      send(req, res, problem(400, BAD_CLIENT_ID), started);
+      send(req, res, problem(400, BAD_CLIENT_ID), started, null);
       return;
     }
     if (req.rawHeaders.length > MAX_HEADERS * 2) {
       res.setHeader("Connection", "close");
-      send(req, res, problem(431, TOO_MANY_HEADERS), started);
+      send(req, res, problem(431, TOO_MANY_HEADERS), started, route);
       return;
     }
     const headers = req.headers;
@@ -134,7 +162,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     delete headers[PROXY_TOKEN];
     const actor = typeof token === "string" && token !== "" ? lookup(token.trim()) : null;
     if (actor === null) {
-      send(req, res, refuse("PROXY_TOKEN_INVALID"), started);
+      send(req, res, refuse("PROXY_TOKEN_INVALID"), started, route);
       authorizationFailed("UNAUTHORIZED", route.clientId);
       return;
     }
@@ -142,12 +170,12 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       !actor.scopes?.includes("authz") ||
       (actor.clientIds !== "*" && !actor.clientIds.includes(route.clientId))
     ) {
-      send(req, res, refuse("FORBIDDEN"), started, actor.userId);
+      send(req, res, refuse("FORBIDDEN"), started, route, actor.userId);
       authorizationFailed("FORBIDDEN", route.clientId, actor.userId);
       return;
     }
     const answer = await decide(service, route, headers, actor, onError);
-    send(req, res, answer, started, actor.userId);
+    send(req, res, answer, started, route, actor.userId);
   }
 
   const server = createServer(
@@ -155,7 +183,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     (req, res) => {
       handle(req, res).catch((error: unknown) => {
         onError(error);
-        if (!res.headersSent) send(req, res, refuse("INTERNAL"), 0n);
+        if (!res.headersSent) send(req, res, refuse("INTERNAL"), 0n, null);
       });
     },
   );
@@ -176,6 +204,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       });
     },
     close() {
+      refusals.stop();
       return new Promise((resolve) => {
         if (!server.listening) {
           resolve();

@@ -1,5 +1,6 @@
+import type { Keyring } from "@credkit/core";
 import { loadConfig } from "../config.js";
-import { keyringFor } from "../keys.js";
+import { checkKeyringOpensStores, keyringFor } from "../keys.js";
 import { openStores } from "../stores.js";
 import { type CliContext, exitCodes } from "./cli-context.js";
 import { describeError } from "./describe-error.js";
@@ -15,13 +16,16 @@ import { describeStorage, regionList, storeGroups } from "./store-groups.js";
 export async function checkConfig(context: CliContext): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   let keyLine: string;
+  let keyring: Keyring | null;
   try {
     config = loadConfig(context.env);
-    const { keyring, ephemeral } = await keyringFor(config);
+    const loaded = await keyringFor(config);
+    const { ephemeral } = loaded;
+    keyring = ephemeral ? null : loaded.keyring;
     keyLine = ephemeral
       ? "keyring: none configured; the server generates a key per process (memory stores only)"
-      : `keyring: ${keyring.keyIds.length} key(s), active ${keyring.activeKeyId}${
-          keyring.keyIds.length > 1 ? `; also ${keyring.keyIds.slice(1).join(", ")}` : ""
+      : `keyring: ${loaded.keyring.keyIds.length} key(s), active ${loaded.keyring.activeKeyId}${
+          loaded.keyring.keyIds.length > 1 ? `; also ${loaded.keyring.keyIds.slice(1).join(", ")}` : ""
         }`;
   } catch (error) {
     context.out(`configuration: invalid\n${describeError(error)}`);
@@ -40,6 +44,8 @@ export async function checkConfig(context: CliContext): Promise<number> {
       opened = await openStores(Object.fromEntries(regions.map((r) => [r, storage])), logger);
       const store = Object.values(opened.regions)[0];
       await store?.ping();
+      // As the server does at start: a keyring lacking the ids the records were sealed with is refused.
+      if (keyring) await checkKeyringOpensStores(keyring, opened.regions);
       context.out(`ok      ${where}`);
     } catch (error) {
       allOk = false;

@@ -9,7 +9,9 @@ import { DEFAULT_STATE_FILE, rotate } from "./rotate.js";
 export const usage = `Usage: credkit <command> [options]
 
 Commands:
-  keygen          print a new random master key (base64 of 32 bytes) and its key id, as JSON
+  keygen          print a new random master key (base64 of 32 bytes) alone on stdout, its key id on
+                  stderr: CREDKIT_MASTER_KEY=$(pnpm --silent credkit keygen)
+    --json                print {"id":"k…","key":"…"} instead (an entry of CREDKIT_KEYRING)
   check-config    validate the configuration (the server's environment) and ping every store;
                   one line per store, exit 0 when all are usable, 1 otherwise
   rotate          re-encrypt every record of every configured Redis/DynamoDB region under the active
@@ -29,7 +31,8 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
   try {
     switch (command) {
       case "keygen":
-        return keygen(context);
+        if (rest.some((arg) => arg !== "--json")) return badUsage(context, "keygen takes only --json");
+        return keygen(context, rest);
       case "check-config":
         if (rest.length > 0) return badUsage(context, `check-config takes no arguments`);
         return await checkConfig(context);

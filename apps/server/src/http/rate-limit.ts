@@ -3,6 +3,7 @@ import { CredkitError, storageUnavailable } from "@credkit/core";
 import { type Authenticate, sendError, tokenFromHeader } from "@credkit/express";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
+import { apiRoutePattern } from "./request-context.js";
 import type { SharedCounter } from "./shared-counter.js";
 
 /** The limits, per minute; 0 turns one off. */
@@ -29,6 +30,8 @@ export interface RateLimitOptions {
   /** A keyed hash of a bucket name: the same in every process sharing the counter, never the token. */
   keyOf: (bucket: string) => string;
   logger: Logger;
+  /** Told when the shared counter fails (counted as a store error); the request is answered 503. */
+  onBackendError?: (error: unknown) => void;
 }
 
 type RouteClass = "public" | "dataPlane" | "management";
@@ -106,6 +109,9 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
       },
       (error: unknown) => {
         options.logger.warn({ err: error }, "rate limiter backend unavailable");
+        options.onBackendError?.(error);
+        // Answered before routing: name the route the request was for, not `unmatched`.
+        res.locals.route = apiRoutePattern(req.baseUrl, req.path);
         // Answering twice would throw outside any handler and take the process down.
         if (!res.headersSent) sendError(res, storageUnavailable("rate limit", error));
       },

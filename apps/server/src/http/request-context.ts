@@ -3,6 +3,8 @@ import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Health probes and metric scrapes: logged at debug unless they fail (5xx). */
+const QUIET_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
 
 /** Told about every answered request (metrics, audit), from the one `finish` listener. */
 export type RequestObserver = (req: Request, res: Response, seconds: number) => void;
@@ -11,7 +13,7 @@ export type RequestObserver = (req: Request, res: Response, seconds: number) => 
  * Gives every request an id (the caller's `X-Request-Id` when it is a plain token, else a new UUID),
  * returns it in `X-Request-Id`, and writes one structured log line per request when it ends: method,
  * route pattern, status, duration and who — never headers, bodies or query strings, which may carry
- * secrets.
+ * secrets. `/healthz`, `/readyz` and `/metrics` answered below 500 are logged at debug.
  */
 export function requestContext(logger: Logger, observers: readonly RequestObserver[] = []): RequestHandler {
   return (req, res, next) => {
@@ -23,11 +25,13 @@ export function requestContext(logger: Logger, observers: readonly RequestObserv
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const actor = res.locals.actor as { userId?: string } | undefined;
-      logger.info(
+      const route = routeOf(req);
+      // Probes and scrapes arrive every few seconds: at info they would drown the lines that matter.
+      logger[QUIET_ROUTES.has(route) && res.statusCode < 500 ? "debug" : "info"](
         {
           requestId,
           method: req.method,
-          route: routeOf(req),
+          route,
           status: res.statusCode,
           ms: seconds * 1000,
           ...(actor?.userId ? { userId: actor.userId } : {}),
@@ -42,8 +46,31 @@ export function requestContext(logger: Logger, observers: readonly RequestObserv
 
 /**
  * The route pattern that served a request (`/api/clients/:clientId/credentials`), so that logs and
- * metrics group requests without ids; `unmatched` when no route did.
+ * metrics group requests without ids; the pattern a middleware answering before routing named in
+ * `res.locals.route` (see {@link apiRoutePattern}); else `unmatched`.
  */
-export function routeOf(req: { baseUrl: string; route?: { path?: unknown } }): string {
-  return typeof req.route?.path === "string" ? `${req.baseUrl}${req.route.path}` : "unmatched";
+export function routeOf(req: {
+  baseUrl: string;
+  route?: { path?: unknown };
+  res?: { locals?: Record<string, unknown> } | undefined;
+}): string {
+  if (typeof req.route?.path === "string") return `${req.baseUrl}${req.route.path}`;
+  const named = req.res?.locals?.route;
+  return typeof named === "string" ? named : "unmatched";
+}
+
+const CLIENT_ROUTE = /^\/clients\/[^/]+(\/verify|\/credentials(\/[^/]+(\/resolve|\/invalidate)?)?)\/?$/;
+
+/**
+ * The pattern of an API path for a middleware that answers before the router matched it (a 503 from
+ * the rate limiter's backend): `/api/clients/:clientId/credentials/:credentialId` rather than
+ * `unmatched`. Ids are replaced, so labels stay few; a path that is no API route stays `unmatched`.
+ */
+export function apiRoutePattern(baseUrl: string, path: string): string {
+  const match = CLIENT_ROUTE.exec(path);
+  if (!match) return "unmatched";
+  const tail = match[1] as string;
+  const rest =
+    tail === "/verify" ? "/verify" : `/credentials${match[2] ? `/:credentialId${match[3] ?? ""}` : ""}`;
+  return `${baseUrl}/clients/:clientId${rest}`;
 }

@@ -12,18 +12,30 @@ export const gatewayExample = fileURLToPath(
   new URL("../../../../examples/nginx/credkit-gateway.conf", import.meta.url),
 );
 
-/** The variables of `examples/nginx/credkit-gateway.conf`. */
+/**
+ * The variables of `examples/nginx/credkit-gateway.conf`. The upstream's scheme, name and CA default to
+ * plain HTTP to `api.test` (tests and benchmarks talk to a loopback upstream).
+ */
 export interface GatewayVars {
   LISTEN: string;
   CREDKIT_AUTHZ: string;
   UPSTREAM: string;
+  UPSTREAM_SCHEME?: "http" | "https";
+  UPSTREAM_HOST?: string;
+  UPSTREAM_CA?: string;
   CREDKIT_CLIENT_ID: string;
   CREDKIT_TARGET_ID: string;
   CREDKIT_AUTHZ_TOKEN: string;
 }
 
 /** Renders the example as `envsubst` would with the variable list its header names. */
-export async function renderGateway(vars: GatewayVars): Promise<string> {
+export async function renderGateway(given: GatewayVars): Promise<string> {
+  const vars: Required<GatewayVars> = {
+    UPSTREAM_SCHEME: "http",
+    UPSTREAM_HOST: "api.test",
+    UPSTREAM_CA: "/etc/ssl/certs/ca-certificates.crt",
+    ...given,
+  };
   const text = await readFile(gatewayExample, "utf8");
   return text
     .split("\n")

@@ -14,6 +14,8 @@ export interface ServerProcess {
   url: string;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
+  /** What it printed on stdout only (the JSON log lines). */
+  stdout(): string;
   /** SIGTERM, resolving with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -31,23 +33,29 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   running.add(child);
   child.once("exit", () => running.delete(child));
   let output = "";
+  let stdout = "";
   child.stdout?.on("data", (d) => {
     output += d;
+    stdout += d;
   });
   child.stderr?.on("data", (d) => {
     output += d;
   });
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", () => {
-      const match = /listening on (http:\/\/localhost:\d+)/.exec(output);
+    // The banner is on stderr (stdout carries only JSON log lines).
+    const banner = () => {
+      const match = /credkit listening on (http:\/\/[^\s/]+:\d+)/.exec(output);
       if (match) resolve(match[1] as string);
-    });
+    };
+    child.stdout?.on("data", banner);
+    child.stderr?.on("data", banner);
     child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
   });
   return {
     child,
     url,
     output: () => output,
+    stdout: () => stdout,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill("SIGTERM");

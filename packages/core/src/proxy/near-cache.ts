@@ -29,8 +29,16 @@ export interface InvalidationListener {
  * cache relies on its time bound alone. A custom store may offer one; the storage contract is unchanged.
  */
 export interface InvalidationChannel {
-  /** Announces `event` to every subscribed process (this one included). Rejects when it cannot. */
-  publish(event: Invalidation): Promise<void>;
+  /**
+   * Announces `event` to every subscribed process (this one included). Rejects when it cannot.
+   *
+   * With `confirmWithinMs`, waits (at most that long) until every process that was subscribed when the
+   * event was sent has confirmed it dropped the client's verdicts, and resolves `true` only then.
+   * `false` (or a rejection) means "not confirmed": the writer then waits out the near cache's time
+   * bound before its write returns. A channel that cannot confirm always answers `false`; it must never
+   * answer `true` while a subscribed process may still hold the verdicts.
+   */
+  publish(event: Invalidation, confirmWithinMs?: number): Promise<boolean>;
   /**
    * Delivers every published event to `listener` until the returned function is called. Resolves once
    * subscribed (it keeps resubscribing by itself after a drop, calling `listener.reset`).
@@ -74,9 +82,22 @@ interface Entry {
   expiresAt: number;
 }
 
+/**
+ * When a store read began, taken before it (see {@link NearCache.generation}): the client's
+ * invalidation generation then, and the time. A verdict lives `ttlMs` from the start of the read that
+ * produced it, not from its arrival, so a writer that waits `ttlMs` after its write knows every
+ * verdict read before the write has expired, however slow that read was.
+ */
+export interface ReadStamp {
+  readonly generation: number;
+  readonly at: number;
+}
+
 /** The verification near cache: see {@link NearCacheOptions}. */
 export interface NearCache {
   readonly enabled: boolean;
+  /** Milliseconds a verdict lives at most (0 when disabled): the bound a writer waits out when unconfirmed. */
+  readonly ttlMs: number;
   /** Where this process's writes are announced, when there is a channel. */
   readonly channel: InvalidationChannel | undefined;
   readonly stats: NearCacheStats;
@@ -84,11 +105,12 @@ export interface NearCache {
   get(key: string): CachedFind | null | undefined;
   /**
    * Caches a verdict read from the store at `generation()` time: dropped if an invalidation of the
-   * client arrived meanwhile (the read may predate the write). Single-use records are never cached.
+   * client arrived meanwhile (the read may predate the write), or if the cache has a channel that is
+   * not subscribed (it would not hear of the next write). Single-use records are never cached.
    */
-  set(key: string, clientId: string, found: CachedFind | null, readAt: number): void;
-  /** The current invalidation generation of `clientId` (take it before reading the store). */
-  generation(clientId: string): number;
+  set(key: string, clientId: string, found: CachedFind | null, readAt: ReadStamp): void;
+  /** The stamp of a read of `clientId` about to begin (take it before reading the store). */
+  generation(clientId: string): ReadStamp;
   /** Drops every verdict of `event.clientId` and tells the other listeners (jwtVerify configs). */
   invalidate(event: Invalidation): void;
   /** Drops everything. */
@@ -127,6 +149,11 @@ export function createNearCache(
   const stats: NearCacheStats = { hits: 0, misses: 0, invalidations: 0 };
   let unsubscribe: (() => Promise<void>) | null = null;
   let closed = false;
+  // With a channel, verdicts are cached only while it is subscribed: a writer waits for the
+  // confirmation of the processes subscribed when it published, so one that is not must hold nothing.
+  let listening = options.channel === undefined;
+
+  const generationOf = (clientId: string) => epoch * 2 ** 26 + (generations.get(clientId) ?? 0);
 
   function remove(key: string, entry: Entry): void {
     entries.delete(key);
@@ -137,6 +164,7 @@ export function createNearCache(
 
   const cache: NearCache = {
     enabled,
+    ttlMs: enabled ? ttlMs : 0,
     channel: options.channel,
     stats,
     get(key) {
@@ -151,11 +179,11 @@ export function createNearCache(
       return entry.found;
     },
     generation(clientId) {
-      return epoch * 2 ** 26 + (generations.get(clientId) ?? 0);
+      return { generation: generationOf(clientId), at: now() };
     },
     set(key, clientId, found, readAt) {
-      if (!enabled || found?.record.singleUse) return;
-      if (cache.generation(clientId) !== readAt) return;
+      if (!enabled || !listening || found?.record.singleUse) return;
+      if (generationOf(clientId) !== readAt.generation) return;
       const old = entries.get(key);
       if (old) remove(key, old);
       if (entries.size >= maxEntries) {
@@ -166,7 +194,7 @@ export function createNearCache(
       entries.set(key, {
         clientId,
         found: found && record ? { record, store: found.store } : null,
-        expiresAt: Math.min(now() + ttlMs, found?.record.expiresAt ?? Number.POSITIVE_INFINITY),
+        expiresAt: Math.min(readAt.at + ttlMs, found?.record.expiresAt ?? Number.POSITIVE_INFINITY),
       });
       const keys = keysByClient.get(clientId);
       if (keys) keys.add(key);
@@ -204,57 +232,75 @@ export function createNearCache(
   };
 
   if (enabled && options.channel) {
-    // Subscribing is asynchronous: until it answers, entries rely on the time bound.
-    void options.channel
-      .subscribe({ invalidate: (event) => cache.invalidate(event), reset: () => cache.clear() })
-      .then(
-        (stop) => {
-          if (closed) return stop().catch(() => undefined);
-          unsubscribe = stop;
-        },
-        () => undefined,
-      );
+    // Subscribing is asynchronous: until it answers, nothing is cached (`listening` is false).
+    const listen = (connected: boolean) => {
+      // The clear also discards reads in flight: one that began before the subscription may be stale.
+      listening = connected;
+      cache.clear();
+    };
+    void options.channel.subscribe({ invalidate: (event) => cache.invalidate(event), reset: listen }).then(
+      (stop) => {
+        if (closed) return stop().catch(() => undefined);
+        unsubscribe = stop;
+        listen(true);
+      },
+      () => undefined,
+    );
   }
   return cache;
+}
+
+/** The write an invalidation announces: its method, and the record written by `create`/`update`. */
+export interface AnnouncedWrite {
+  method: "create" | "update" | "delete" | "consume";
+  /** The record given to `create` or `update`; null for `delete` and `consume` (they take ids). */
+  record: StoredCredential | null;
 }
 
 const WRITES = new Set(["create", "update", "delete", "consume"]);
 
 /** The record a write touched: `create`/`update` take a record, `delete`/`consume` take its ids. */
-function touched(method: string, args: unknown[]): Invalidation {
+function touched(method: AnnouncedWrite["method"], args: unknown[]): [Invalidation, AnnouncedWrite] {
   if (method === "create" || method === "update") {
     const record = args[0] as StoredCredential;
-    return { clientId: record.clientId, credentialId: record.credentialId };
+    return [
+      { clientId: record.clientId, credentialId: record.credentialId },
+      { method, record },
+    ];
   }
-  return { clientId: args[0] as string, credentialId: args[1] as string };
+  return [
+    { clientId: args[0] as string, credentialId: args[1] as string },
+    { method, record: null },
+  ];
 }
 
 /**
  * A store that calls `announce` after every successful write (create, update, delete, consume), and
- * forwards every method and argument unchanged otherwise (built on {@link decorate}). A write that failed announces too: it may
- * have applied before the error reached us. `announce` failures do not fail the write (it happened);
- * they are passed to `onError`, and caches then rely on their time bound.
+ * forwards every method and argument unchanged otherwise (built on {@link decorate}). The write
+ * returns once `announce` has settled. A write that failed announces too: it may have applied before
+ * the error reached us. `announce` failures do not fail the write (it happened); they are passed to
+ * `onError`.
  */
 export function withInvalidation(
   store: CredentialStore,
-  announce: (event: Invalidation) => Promise<void> | void,
+  announce: (event: Invalidation, write: AnnouncedWrite) => Promise<void> | void,
   onError: (error: unknown) => void = () => undefined,
 ): CredentialStore {
-  const announceSafely = async (event: Invalidation) => {
+  const announceSafely = async (event: Invalidation, write: AnnouncedWrite) => {
     try {
-      await announce(event);
+      await announce(event, write);
     } catch (error) {
       onError(error);
     }
   };
   return decorate(store, (method, args, invoke) => {
     if (!WRITES.has(method)) return invoke(args);
-    const event = touched(method, args as unknown[]);
+    const [event, write] = touched(method as AnnouncedWrite["method"], args as unknown[]);
     const announced = async () => {
       try {
         return await invoke(args);
       } finally {
-        await announceSafely(event);
+        await announceSafely(event, write);
       }
     };
     return announced() as ReturnType<typeof invoke>;

@@ -19,9 +19,11 @@ const notApiKeyHeaders = new Set([
   "transfer-encoding", "upgrade", "upgrade-insecure-requests", "user-agent", "via", "x-forwarded-for",
   "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-real-ip", "x-request-id",
 ]); // biome-ignore format: a dense list reads better
-// Families of infrastructure headers (browsers, proxies, CDNs, tracing) that never carry an API key.
+// Families of infrastructure headers (browsers, proxies, CDNs, tracing) that never carry an API key,
+// and credkit's own (`X-Credkit-Token` is the proxy's token, stripped before verification; the others
+// credkit sets on its answers): the one list of names a key can never be read from.
 const notApiKeyPrefixes =
-  /^(sec-|x-forwarded-|x-amzn-|x-amz-cf-|cf-|x-envoy-|x-b3-|x-datadog-|x-cloud-trace)/;
+  /^(x-credkit-|sec-|x-forwarded-|x-amzn-|x-amz-cf-|cf-|x-envoy-|x-b3-|x-datadog-|x-cloud-trace)/;
 // Names that usually carry a key: they are looked up first, so unrelated headers cannot crowd them out.
 const likelyApiKeyName = /key|token|auth|secret|api|sig|cred|pass/;
 /** At most this many headers are looked up as API keys (the bound on a verification's work). */
@@ -81,7 +83,7 @@ export function unverifiableProxySecret(authType: string, secret: unknown): Fiel
     return {
       path: "secret.keyName",
       message:
-        "is a header the verifier never reads as an API key (Authorization, Cookie, X-Request-Id, ...); use a dedicated header such as X-Api-Key",
+        "is a header the verifier never reads as an API key (Authorization, Cookie, X-Request-Id, X-Credkit-*, ...); use a dedicated header such as X-Api-Key",
     };
   }
   return null;

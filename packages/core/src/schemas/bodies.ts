@@ -1,11 +1,10 @@
 import * as z from "zod";
 import { clientIdPattern, regionPattern } from "../ids.js";
 import { authTypes, credentialStatuses, credentialTypes } from "../record.js";
-import { NO_CONTROL_CHARACTERS } from "./fields.js";
+import { NO_CONTROL_CHARACTERS, text } from "./fields.js";
 import { secretSchemas } from "./secrets.js";
 
-const credentialName = z
-  .string()
+const credentialName = text
   .trim()
   .min(1, "must not be empty")
   .max(256, "must be at most 256 characters")

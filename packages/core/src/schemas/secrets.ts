@@ -6,8 +6,11 @@ import {
   headerMap,
   headerName,
   headerValue,
+  isSafeText,
   outboundUrl,
+  SAFE_TEXT_MESSAGE,
   shortText,
+  text,
 } from "./fields.js";
 
 // HTTP strips a header value's surrounding whitespace, so such a value could never be presented.
@@ -49,7 +52,7 @@ export const jwtVerifySecret = z
     audience: z.union([shortText, z.array(shortText).min(1)]),
     subject: shortText.optional(),
     jwksUri: outboundUrl.optional(),
-    secret: z.string().min(32, "must be at least 32 characters").max(1024).optional(),
+    secret: text.min(32, "must be at least 32 characters").max(1024).optional(),
     clockSkewSeconds: z.int().min(0).max(600).optional(),
     failPolicy: z.enum(["fail-closed", "fail-open"]).default("fail-closed"),
     allowMissingExp: z
@@ -81,8 +84,7 @@ export const jwtVerifySecret = z
 
 const scopes = z
   .array(
-    z
-      .string()
+    text
       .min(1)
       .max(256)
       .regex(/^[^\s]+$/, "must not contain spaces"),
@@ -120,27 +122,38 @@ export const oauth2Secret = z.discriminatedUnion("grantType", [
   oauth2AuthorizationCodeSecret,
 ]);
 
+/** Every string (keys and values) of a JSON body passes {@link isSafeText}; its size is bounded before. */
+function jsonTextIsSafe(value: unknown): boolean {
+  if (typeof value === "string") return isSafeText(value);
+  if (Array.isArray(value)) return value.every(jsonTextIsSafe);
+  if (value !== null && typeof value === "object")
+    return Object.entries(value).every(([key, inner]) => isSafeText(key) && jsonTextIsSafe(inner));
+  return true;
+}
+
 /** `customToken` (target only): fetch a token with a configured request, then inject it. */
 export const customTokenSecret = z.strictObject({
   tokenUrl: outboundUrl,
   method: z.enum(["GET", "POST"]).default("POST"),
   headers: headerMap.optional(),
-  body: z.union([z.string().max(65536), z.record(z.string(), z.unknown())]).optional(),
-  tokenPath: z.string().min(1).max(256).default("access_token"),
-  expiresInPath: z.string().min(1).max(256).optional(),
+  body: z
+    .union([text.max(65536), z.record(text, z.unknown()).refine(jsonTextIsSafe, SAFE_TEXT_MESSAGE)])
+    .optional(),
+  tokenPath: text.min(1).max(256).default("access_token"),
+  expiresInPath: text.min(1).max(256).optional(),
   ttlSeconds: z
     .int()
     .min(1)
     .max(86400 * 30)
     .optional(),
   headerName: headerName.default("Authorization"),
-  headerPrefix: z.string().max(64).regex(HEADER_VALUE_CHARACTERS, HEADER_VALUE_MESSAGE).default("Bearer "),
+  headerPrefix: text.max(64).regex(HEADER_VALUE_CHARACTERS, HEADER_VALUE_MESSAGE).default("Bearer "),
 });
 
 /** `custom` (target only): static headers (and query parameters) to add to outbound requests. */
 export const customSecret = z.strictObject({
   headers: headerMap.refine((h) => Object.keys(h).length > 0, "must hold at least one header"),
-  query: z.record(z.string().min(1).max(256), z.string().max(8192)).optional(),
+  query: z.record(text.min(1).max(256), text.max(8192)).optional(),
 });
 
 /** `none` (target only): no secret. */
