@@ -49,5 +49,5 @@ describe("a process SIGKILLed during creates, on Redis", () => {
     expect(outcome.inProgress).toBeGreaterThan(0);
     // Usable again after the bound (plus the restart and the polling), not after the 24 h record TTL.
     expect(outcome.lastUsableMs).toBeLessThan(BOUND_MS + 20_000);
-  });
+  }, 120_000);
 });

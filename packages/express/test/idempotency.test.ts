@@ -137,9 +137,15 @@ describe("memoryIdempotencyStore", () => {
     at = 1000;
     // k1's request never finished: the key is usable again once its in-progress bound has passed.
     expect(await store.claim("k1", claim("again", "o3"))).toBeNull();
-    expect(await store.claim("k2", claim("two", "o4"))).toEqual({ fingerprint: "two", credentialId: "eu-west-1.x" });
+    expect(await store.claim("k2", claim("two", "o4"))).toEqual({
+      fingerprint: "two",
+      credentialId: "eu-west-1.x",
+    });
     at = 5998;
-    expect(await store.claim("k2", claim("two", "o4"))).toEqual({ fingerprint: "two", credentialId: "eu-west-1.x" });
+    expect(await store.claim("k2", claim("two", "o4"))).toEqual({
+      fingerprint: "two",
+      credentialId: "eu-west-1.x",
+    });
     at = 5999;
     expect(await store.claim("k2", claim("two", "o4"))).toBeNull();
   });
