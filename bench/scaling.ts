@@ -286,6 +286,7 @@ export async function benchScaling(seconds = 2): Promise<Row[]> {
   const redisEnv = {
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_URL: redis.address,
+    CREDKIT_REGIONS: "*",
     CREDKIT_REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString("hex")}:`,
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
   };

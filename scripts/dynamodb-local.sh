@@ -8,7 +8,9 @@
 # `start` writes <stateDir>/pid, <stateDir>/endpoint and <stateDir>/dynamodb-local.log. The only line on
 # stdout is the endpoint, so callers can capture it: endpoint="$(scripts/dynamodb-local.sh start "$dir")".
 # Environment: CREDKIT_DYNAMODB_LOCAL_CACHE (cache folder), CREDKIT_DYNAMODB_LOCAL_JAVA_OPTS (JVM flags,
-# default -Xmx512m), CREDKIT_DYNAMODB_LOCAL_START_TIMEOUT (seconds to wait for health, default 60).
+# default -Xmx512m), CREDKIT_DYNAMODB_LOCAL_START_TIMEOUT (seconds to wait for health, default 60),
+# CREDKIT_DYNAMODB_LOCAL_SHARED_DB (default true: one database whatever AWS region a client names; false:
+# each AWS region its own database, as on AWS, to test that a region's data stays in that region).
 # Java 17 must be on PATH (or in JAVA_HOME); installing it is .ci/run's job, not this script's.
 set -euo pipefail
 
@@ -17,6 +19,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="${CREDKIT_DYNAMODB_LOCAL_CACHE:-$ROOT/.cache/dynamodb-local}"
 JAVA_OPTS="${CREDKIT_DYNAMODB_LOCAL_JAVA_OPTS:--Xmx512m}"
 START_TIMEOUT="${CREDKIT_DYNAMODB_LOCAL_START_TIMEOUT:-60}"
+case "${CREDKIT_DYNAMODB_LOCAL_SHARED_DB:-true}" in
+true) SHARED_DB="-sharedDb" ;;
+false) SHARED_DB="" ;;
+*)
+  echo "dynamodb-local: error: CREDKIT_DYNAMODB_LOCAL_SHARED_DB must be true or false" >&2
+  exit 2
+  ;;
+esac
 
 log() { echo "dynamodb-local: $*" >&2; }
 die() {
@@ -130,10 +140,12 @@ cmd_start() {
   for attempt in 1 2 3; do
     port="$(free_port)"
     endpoint="http://127.0.0.1:$port"
-    # -sharedDb: one database whatever region the client names; -disableTelemetry: no calls home.
-    # Output goes to a log file so the caller's pipes close when this script exits.
+    # -sharedDb (unless CREDKIT_DYNAMODB_LOCAL_SHARED_DB=false): one database whatever region the client
+    # names; -disableTelemetry: no calls home. Output goes to a log file so the caller's pipes close when
+    # this script exits.
+    # shellcheck disable=SC2086 # JAVA_OPTS and SHARED_DB are word lists (SHARED_DB may be empty)
     (cd "$CACHE_DIR" && exec "$java" $JAVA_OPTS -Djava.library.path=./DynamoDBLocal_lib \
-      -jar DynamoDBLocal.jar -inMemory -sharedDb -disableTelemetry -port "$port") \
+      -jar DynamoDBLocal.jar -inMemory $SHARED_DB -disableTelemetry -port "$port") \
       >"$state_dir/dynamodb-local.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$state_dir/pid"

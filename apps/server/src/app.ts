@@ -32,6 +32,7 @@ import { checkKeyringOpensStores, keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openNearCache } from "./near-cache.js";
 import { checkStores } from "./store-check.js";
+import { storeGroups, storeLine } from "./store-groups.js";
 import { openStores } from "./stores.js";
 
 /** A wired, not yet listening, credkit server. */
@@ -62,6 +63,13 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     await stores.close();
     throw error;
   });
+  // One line per store, not per region: where it is, which regions it serves, whether they share it.
+  for (const group of storeGroups(config.regions)) {
+    logger.info(
+      { storage: group.storage.storage, regions: group.regions, shared: group.regions.length > 1 },
+      `store ${storeLine(group)}`,
+    );
+  }
   const regions = mapStores(stores.regions, (store) => metrics.store(store));
   const nearCache = openNearCache(config, stores.redis, metrics.registry, logger);
   const audit = logAuditSink(logger);

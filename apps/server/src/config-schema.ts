@@ -36,7 +36,12 @@ export const storageSchema = z.discriminatedUnion("storage", [
     table: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)"),
-    endpoint: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    endpoint: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be an http(s) URL with its scheme, e.g. http://127.0.0.1:8000",
+      })
+      .optional(),
     region: z
       .string()
       .regex(/^[a-z0-9-]{2,32}$/, "must be an AWS region name")

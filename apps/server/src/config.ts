@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { CredkitError, createAddressPolicy, parseAllowHosts, parseOrThrow } from "@credkit/core";
+import {
+  CredkitError,
+  createAddressPolicy,
+  isValidRegionName,
+  parseAllowHosts,
+  parseOrThrow,
+} from "@credkit/core";
 import type { UserToken } from "@credkit/express";
 import type * as z from "zod";
 import { type AuthzListenConfig, authzListenConfig } from "./authz/config.js";
@@ -77,6 +83,16 @@ function check<S extends z.ZodType>(name: string, schema: S, value: unknown): z.
   }
 }
 
+/** The variable each field of a storage-wide configuration comes from. */
+const storageVariables: Record<string, string> = {
+  url: "CREDKIT_REDIS_URL",
+  clusterNodes: "CREDKIT_REDIS_CLUSTER_NODES",
+  keyPrefix: "CREDKIT_REDIS_KEY_PREFIX",
+  table: "CREDKIT_DYNAMODB_TABLE",
+  endpoint: "CREDKIT_DYNAMODB_ENDPOINT",
+  createTable: "CREDKIT_DYNAMODB_CREATE_TABLE",
+};
+
 /** The one storage every region uses when `CREDKIT_STORAGE` says so. */
 function uniformStorage(env: Env): StorageConfig {
   const kind = env.CREDKIT_STORAGE ?? "memory";
@@ -96,6 +112,8 @@ function uniformStorage(env: Env): StorageConfig {
             storage: "dynamodb",
             table: env.CREDKIT_DYNAMODB_TABLE,
             endpoint: env.CREDKIT_DYNAMODB_ENDPOINT,
+            // Where the SDK would look anyway, made explicit so the start line and the served region say it.
+            region: env.AWS_REGION || undefined,
             createTable: booleanVar(env, "CREDKIT_DYNAMODB_CREATE_TABLE"),
           }
         : { storage: kind };
@@ -120,6 +138,12 @@ function uniformStorage(env: Env): StorageConfig {
       throw configError([{ path: "CREDKIT_STORAGE", message: "must be one of: memory, redis, dynamodb" }]);
     }
     const first = error instanceof CredkitError ? error.errors?.[0] : undefined;
+    if (kind === "dynamodb" && first?.path === "region") {
+      throw configError([{ path: "AWS_REGION", message: "must be an AWS region name such as us-east-1" }]);
+    }
+    // Blame the variable that holds the bad value (a missing http://), not CREDKIT_STORAGE.
+    const variable = first ? storageVariables[first.path.split(".")[0] as string] : undefined;
+    if (first && variable) throw configError([{ path: variable, message: first.message }]);
     throw configError([
       { path: `CREDKIT_STORAGE=${kind}`, message: first ? `${first.path} ${first.message}` : "is invalid" },
     ]);
@@ -135,17 +159,20 @@ export function loadConfig(env: Env = process.env): ServerConfig {
         fileWithStorageDefaults(jsonVar("CREDKIT_CONFIG", readFileOrThrow(env.CREDKIT_CONFIG)), env),
       )
     : {};
-  const regionMap = env.CREDKIT_REGIONS
+  const regionsVar = env.CREDKIT_REGIONS?.trim() || undefined;
+  const regionMap = regionsVar?.startsWith("{")
     ? check(
         "CREDKIT_REGIONS",
         fileConfigSchema.shape.regions,
-        withStorageDefaults(jsonVar("CREDKIT_REGIONS", env.CREDKIT_REGIONS), env),
+        withStorageDefaults(jsonVar("CREDKIT_REGIONS", regionsVar), env),
       )
-    : file.regions;
+    : regionsVar
+      ? undefined
+      : file.regions;
   const regions =
     regionMap && Object.keys(regionMap).length > 0
       ? withTableRegions(regionMap)
-      : Object.fromEntries(defaultRegions.map((r) => [r, uniformStorage(env)]));
+      : regionsOfOneStore(env, regionsVar);
 
   // Only an explicit choice fills a create's missing `region`: otherwise it is required (400 naming it),
   // so no credential lands in a region its owner did not name.
@@ -243,6 +270,62 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     ...authzListenConfig(env),
     ...loadScalingConfig(env, regions),
   };
+}
+
+/**
+ * The regions one store (`CREDKIT_STORAGE`) serves without a region map. Several regions share it only
+ * when the operator says so (`CREDKIT_REGIONS=*` or a list): otherwise a durable store serves the one
+ * region it can honestly serve, so no credential lands in another region's store unannounced.
+ * - memory: every region (development; the start line says they share one in-process store);
+ * - dynamodb: the AWS region of its table (`AWS_REGION`): the table lives there, and only there;
+ * - redis: nothing implicit (a Redis URL names no region): `CREDKIT_REGIONS` is required.
+ */
+function regionsOfOneStore(env: Env, regionsVar: string | undefined): Record<string, StorageConfig> {
+  const storage = uniformStorage(env);
+  const served = regionsVar ? regionListVar(regionsVar) : defaultServedRegions(storage);
+  return Object.fromEntries(served.map((region) => [region, storage]));
+}
+
+/** `CREDKIT_REGIONS=*` (every standard region) or `eu-west-1,us-east-1`: the regions that share the one store. */
+function regionListVar(text: string): string[] {
+  if (text === "*") return [...defaultRegions];
+  const regions = [...new Set(text.split(",").map((r) => r.trim()))];
+  const bad = regions.find((r) => !isValidRegionName(r));
+  if (bad !== undefined) {
+    throw configError([
+      {
+        path: "CREDKIT_REGIONS",
+        message:
+          'must be a JSON region map, "*" (every region shares the one store), or region names separated by commas, such as eu-west-1,us-east-1',
+      },
+    ]);
+  }
+  return regions;
+}
+
+/** The regions a store serves when `CREDKIT_REGIONS` is not set (see {@link regionsOfOneStore}). */
+function defaultServedRegions(storage: StorageConfig): string[] {
+  switch (storage.storage) {
+    case "memory":
+      return [...defaultRegions];
+    case "dynamodb":
+      if (storage.region) return [storage.region];
+      throw configError([
+        {
+          path: "AWS_REGION",
+          message:
+            "is required with CREDKIT_STORAGE=dynamodb: the table lives in that AWS region and serves that region only. To serve other regions, map each to a table in its own AWS region with CREDKIT_REGIONS (a JSON region map), or let them share this one table with CREDKIT_REGIONS=* (or a list such as eu-west-1,us-east-1)",
+        },
+      ]);
+    case "redis":
+      throw configError([
+        {
+          path: "CREDKIT_REGIONS",
+          message:
+            "is required with CREDKIT_STORAGE=redis: a Redis has no region of its own, so name the region(s) it serves: one (CREDKIT_REGIONS=eu-west-1), several sharing it (CREDKIT_REGIONS=eu-west-1,eu-central-1), every region sharing it (CREDKIT_REGIONS=*, the default before this release), or a JSON region map",
+        },
+      ]);
+  }
 }
 
 /** In a region map, a DynamoDB table lives in the AWS region of the same name unless told otherwise. */

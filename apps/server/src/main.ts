@@ -31,31 +31,7 @@ async function main(): Promise<void> {
   }
 
   const server: Server = await listenHttp(credkit.app, config.port, config.host ?? "", "PORT");
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  logger.info({ port, regions: credkit.service.regions.length }, "credkit listening");
-  // Lines for a person go to stderr: stdout carries only JSON log lines, for whatever parses them.
-  if (credkit.generatedToken) {
-    // The one deliberate print of a secret: without it nobody could call the server. Set
-    // CREDKIT_USER_TOKENS to choose tokens yourself.
-    process.stderr.write(
-      `No CREDKIT_USER_TOKENS set; generated an admin token for all clients:\n  ${credkit.generatedToken}\n`,
-    );
-  }
-  process.stderr.write(
-    `credkit listening on http://${bannerHost(config.host)}:${port} (API under /api, docs at /api/docs)\n`,
-  );
-  if (credkit.authz && config.authzPort !== null) {
-    const { authzPort: wanted, authzHost } = config;
-    const authzPort = await credkit.authz
-      .listen(wanted, authzHost)
-      .catch((error: unknown) =>
-        Promise.reject(listenFailure(error, "CREDKIT_AUTHZ_PORT", wanted, authzHost)),
-      );
-    logger.info({ port: authzPort, host: config.authzHost }, "credkit authz listening");
-    process.stderr.write(`credkit authz listening on http://${config.authzHost}:${authzPort}/authz/\n`);
-  }
-
+  // Handlers before the banner: a supervisor (or a test) may send SIGTERM the moment it reads it.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -80,6 +56,30 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  logger.info({ port, regions: credkit.service.regions.length }, "credkit listening");
+  // Lines for a person go to stderr: stdout carries only JSON log lines, for whatever parses them.
+  if (credkit.generatedToken) {
+    // The one deliberate print of a secret: without it nobody could call the server. Set
+    // CREDKIT_USER_TOKENS to choose tokens yourself.
+    process.stderr.write(
+      `No CREDKIT_USER_TOKENS set; generated an admin token for all clients:\n  ${credkit.generatedToken}\n`,
+    );
+  }
+  process.stderr.write(
+    `credkit listening on http://${bannerHost(config.host)}:${port} (API under /api, docs at /api/docs)\n`,
+  );
+  if (credkit.authz && config.authzPort !== null) {
+    const { authzPort: wanted, authzHost } = config;
+    const authzPort = await credkit.authz
+      .listen(wanted, authzHost)
+      .catch((error: unknown) =>
+        Promise.reject(listenFailure(error, "CREDKIT_AUTHZ_PORT", wanted, authzHost)),
+      );
+    logger.info({ port: authzPort, host: config.authzHost }, "credkit authz listening");
+    process.stderr.write(`credkit authz listening on http://${config.authzHost}:${authzPort}/authz/\n`);
+  }
 }
 
 /** The host a browser can reach the API at: the bound address when one was set (not "localhost"). */

@@ -1,33 +1,7 @@
 import { type CredentialStore, CredkitError } from "@credkit/core";
 import { notDynamoDbName } from "@credkit/storage-dynamodb";
 import type { StorageConfig } from "./config-schema.js";
-
-/** Where a region's store points, for an operator: kind, endpoint and table (never a password). */
-export function describeStorage(storage: StorageConfig): string {
-  switch (storage.storage) {
-    case "memory":
-      return "memory store";
-    case "redis":
-      return storage.clusterNodes
-        ? `redis cluster ${storage.clusterNodes.join(",")}`
-        : `redis ${redisAddress(storage.url ?? "")}`;
-    case "dynamodb":
-      return `dynamodb table "${storage.table}" at ${storage.endpoint ?? "the AWS endpoint"} (AWS region ${storage.region ?? "from AWS_REGION"})`;
-  }
-}
-
-/**
- * A Redis URL reduced to scheme, host, port and database: the user part and the query (either may carry
- * a password) are dropped. The one redaction of store addresses, for the start check and the CLI.
- */
-export function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname.length > 1 ? parsed.pathname : ""}`;
-  } catch {
-    return "(unparsable URL)";
-  }
-}
+import { describeStorage, regionList, type StoreGroup, storeGroups } from "./store-groups.js";
 
 /** The innermost cause of an error: the SDK's or the socket's own error, under the store's wrapper. */
 function rootCause(error: unknown): { name?: string; code?: string } {
@@ -46,17 +20,30 @@ function rootCause(error: unknown): { name?: string; code?: string } {
   };
 }
 
-/** Why a store failed its start check, and what the operator can set about it. */
-export function explainFailure(storage: StorageConfig, error: unknown): string {
-  const cause = rootCause(error);
+/**
+ * Why a store failed its start check, and what the operator can set about it. `seenCode` is the last
+ * connection error code the store's client reported (a Redis client's ping fails with "retries ran out",
+ * the socket's ECONNREFUSED having gone to its error event).
+ */
+export function explainFailure(storage: StorageConfig, error: unknown, seenCode?: string | null): string {
+  const root = rootCause(error);
+  const cause = { ...root, ...(root.code === undefined && seenCode ? { code: seenCode } : {}) };
   const what = cause.code ?? cause.name ?? "error";
-  if (cause.name === "ResourceNotFoundException") {
-    return 'the table does not exist: create it, or let the server create it with CREDKIT_DYNAMODB_CREATE_TABLE=true (in a region map: "createTable": true)';
+  if (cause.name === "ResourceNotFoundException" && storage.storage === "dynamodb") {
+    // A table lives in one AWS region: the same name in another region (or another DynamoDB Local
+    // database) is another table, so the message names where it was looked for.
+    const region = storage.region ?? "the AWS profile's region";
+    const endpoint = storage.endpoint ? "this endpoint" : "AWS";
+    return `the table "${storage.table}" does not exist in ${region} at ${endpoint} (ResourceNotFoundException): create it there (pk and sk of type String, TTL on "ttl": see "Creating the table" in the @credkit/storage-dynamodb README), or let the server create it at start with CREDKIT_DYNAMODB_CREATE_TABLE=true (in a region map: "createTable": true)`;
   }
   if (cause.name === notDynamoDbName) {
     return 'the endpoint answered, but not as DynamoDB does (no ConsumedCapacity in its answer): another service is listening there; check CREDKIT_DYNAMODB_ENDPOINT (in a region map: "endpoint")';
   }
-  if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET"].includes(cause.code ?? "")) {
+  // ioredis gives up a command with MaxRetriesPerRequestError when it cannot (re)connect.
+  if (
+    ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET"].includes(cause.code ?? "") ||
+    cause.name === "MaxRetriesPerRequestError"
+  ) {
     const setting =
       storage.storage === "dynamodb"
         ? 'CREDKIT_DYNAMODB_ENDPOINT (in a region map: "endpoint")'
@@ -65,11 +52,11 @@ export function explainFailure(storage: StorageConfig, error: unknown): string {
           : "the store's address";
     return `nothing answers there (${what}): start it, or check ${setting}`;
   }
-  if (
-    ["UnrecognizedClientException", "InvalidSignatureException", "CredentialsProviderError"].includes(
-      cause.name ?? "",
-    )
-  ) {
+  if (cause.name === "CredentialsProviderError") {
+    // No credentials were found at all: nothing reached AWS, so nothing was refused.
+    return `no AWS credentials found (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with a role`;
+  }
+  if (["UnrecognizedClientException", "InvalidSignatureException"].includes(cause.name ?? "")) {
     return `AWS refused the credentials (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile or role`;
   }
   if (cause.name === "AccessDeniedException") {
@@ -79,51 +66,39 @@ export function explainFailure(storage: StorageConfig, error: unknown): string {
   return `${what}: see the store's own documentation for this error`;
 }
 
-/** One region's line of a start failure: where its store points, why it failed, what to set. */
-export function failureLine(storage: StorageConfig, error: unknown): string {
-  return `${describeStorage(storage)}: ${explainFailure(storage, error)}`;
+/** One store's line of a start failure: where it is, the regions it serves, why it failed, what to set. */
+export function failureLine(group: StoreGroup, error: unknown): string {
+  return `${describeStorage(group.storage)} [${regionList(group.regions)}]: ${explainFailure(group.storage, error)}`;
 }
 
-/** A start failure of one or more regions' stores, one line per region. */
-export function storeStartError(failures: { region: string; line: string }[]): CredkitError {
-  const lines = failures.map((f) => `  - region ${f.region}: ${f.line}`).join("\n");
-  return new CredkitError("CONFIGURATION_ERROR", `A store failed its start check:\n${lines}`, {
-    errors: failures.map((f) => ({ path: `regions.${f.region}`, message: f.line })),
-  });
+/** A start failure of one or more stores, one line per store (not per region it serves). */
+export function storeStartError(failures: { group: StoreGroup; error: unknown }[]): CredkitError {
+  const lines = failures.map((f) => ({ regions: f.group.regions, line: failureLine(f.group, f.error) }));
+  return new CredkitError(
+    "CONFIGURATION_ERROR",
+    `A store failed its start check:\n${lines.map((l) => `  - ${l.line}`).join("\n")}`,
+    { errors: lines.map((l) => ({ path: `regions.${l.regions.join(",")}`, message: l.line })) },
+  );
 }
 
 /**
- * Pings every distinct store once (a store several regions share is checked once and reported for each
- * of them) and throws {@link storeStartError} naming each failing region's store, endpoint, table, why
- * and what to set, rather than starting a server that answers 503 to everything.
+ * Pings every distinct store once and throws {@link storeStartError} naming each failing store once
+ * (with the regions it serves), its endpoint, table, why and what to set, rather than starting a server
+ * that answers 503 to everything.
  */
 export async function checkStores(
   config: Record<string, StorageConfig>,
   opened: { regions: Record<string, CredentialStore> },
 ): Promise<void> {
-  const regions = Object.fromEntries(
-    Object.entries(config).map(([region, storage]) => [
-      region,
-      { storage, store: opened.regions[region] as CredentialStore },
-    ]),
-  );
-  const pings = new Map<CredentialStore, Promise<unknown>>();
-  for (const { store } of Object.values(regions)) {
-    if (!pings.has(store))
-      pings.set(
-        store,
-        store.ping().then(
-          () => null,
-          (error: unknown) => error ?? "error",
-        ),
+  const results = await Promise.all(
+    storeGroups(config).map(async (group) => {
+      const store = opened.regions[group.regions[0] as string] as CredentialStore;
+      return store.ping().then(
+        () => null,
+        (error: unknown) => ({ group, error: error ?? "error" }),
       );
-  }
-  const failures: { region: string; line: string }[] = [];
-  for (const [region, { storage, store }] of Object.entries(regions)) {
-    const error = await pings.get(store);
-    if (error !== null) {
-      failures.push({ region, line: failureLine(storage, error) });
-    }
-  }
+    }),
+  );
+  const failures = results.filter((r) => r !== null);
   if (failures.length > 0) throw storeStartError(failures);
 }

@@ -11,7 +11,8 @@ import { redisClientOptions, redisClusterOptions, redisStore } from "@credkit/st
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { StorageConfig } from "./config-schema.js";
-import { failureLine, storeStartError } from "./store-check.js";
+import { storeStartError } from "./store-check.js";
+import { storeGroups } from "./store-groups.js";
 
 /** The stores of a configuration, and how to close what was opened for them. */
 export interface OpenedStores {
@@ -26,6 +27,7 @@ export interface OpenedStores {
   close(): Promise<void>;
 }
 
+<<<<<<< HEAD
 /** A DynamoDB table and the client the shared state reaches it with. */
 export interface DynamoDbShared {
   client: DynamoDBClient;
@@ -33,6 +35,10 @@ export interface DynamoDbShared {
 }
 
 interface Opened {
+=======
+/** One opened store and how to close what was opened for it. */
+export interface Opened {
+>>>>>>> main
   store: CredentialStore;
   redis?: Redis | Cluster;
   dynamodb?: DynamoDbShared;
@@ -47,36 +53,37 @@ export async function openStores(
   regions: Record<string, StorageConfig>,
   logger: Logger,
 ): Promise<OpenedStores> {
-  const byDescription = new Map<string, Opened>();
+  const opened: Opened[] = [];
   const map: Record<string, CredentialStore> = {};
   try {
-    for (const [region, storage] of Object.entries(regions)) {
-      const description = JSON.stringify(storage);
-      let opened = byDescription.get(description);
-      if (!opened) {
-        opened = await openStore(storage, logger).catch((error: unknown) => {
-          if (error instanceof CredkitError && error.code === "CONFIGURATION_ERROR") throw error;
-          throw storeStartError([{ region, line: failureLine(storage, error) }]);
-        });
-        byDescription.set(description, opened);
-      }
-      map[region] = opened.store;
+    for (const group of storeGroups(regions)) {
+      const store = await openStore(group.storage, logger).catch((error: unknown) => {
+        if (error instanceof CredkitError && error.code === "CONFIGURATION_ERROR") throw error;
+        throw storeStartError([{ group, error }]);
+      });
+      opened.push(store);
+      for (const region of group.regions) map[region] = store.store;
     }
   } catch (error) {
-    await Promise.allSettled([...byDescription.values()].map((o) => o.close()));
+    await Promise.allSettled(opened.map((o) => o.close()));
     throw error;
   }
   return {
     regions: map,
+<<<<<<< HEAD
     redis: [...byDescription.values()].find((o) => o.redis)?.redis ?? null,
     dynamodb: [...byDescription.values()].find((o) => o.dynamodb)?.dynamodb ?? null,
+=======
+    redis: opened.find((o) => o.redis)?.redis ?? null,
+>>>>>>> main
     async close() {
-      await Promise.allSettled([...byDescription.values()].map((o) => o.close()));
+      await Promise.allSettled(opened.map((o) => o.close()));
     },
   };
 }
 
-async function openStore(storage: StorageConfig, logger: Logger): Promise<Opened> {
+/** Opens one store (and its client) as the server does; the caller closes it. */
+export async function openStore(storage: StorageConfig, logger: Logger): Promise<Opened> {
   switch (storage.storage) {
     case "memory": {
       const store = memoryStore();

@@ -62,8 +62,11 @@ describe("credkit check-config", () => {
     const lines = result.stdout.trim().split("\n");
     expect(lines[0]).toBe("configuration: ok");
     expect(lines[1]).toBe("keyring: 2 key(s), active new; also old");
-    expect(lines).toContain(`ok      redis ${redis.url} prefix cc: [eu-west-1, us-east-1]`);
-    expect(lines).toContain("ok      memory [ap-south-1]");
+    // One line per store, naming the regions it serves and saying when they share it.
+    expect(lines.slice(2)).toEqual([
+      "ok      memory (in this process; lost when it stops): serves region ap-south-1; for development: every process has its own",
+      `ok      redis ${redis.url} prefix "cc:": serves 2 regions: eu-west-1, us-east-1, which share this one store`,
+    ]);
     expect(result.stdout).not.toContain(key);
   });
 
@@ -72,12 +75,13 @@ describe("credkit check-config", () => {
     const result = await runCli(["check-config"], {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://user:hunter2-password@127.0.0.1:1",
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: masterKey(),
     });
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.stdout).toMatch(
-      /^failed {2}redis redis:\/\/127\.0\.0\.1:1 \[38 regions: .*\]: The redis store is unavailable .*ECONNREFUSED/m,
+      /^failed {2}redis redis:\/\/127\.0\.0\.1:1 prefix "credkit:": serves 38 regions: .*, which share this one store — nothing answers there \(ECONNREFUSED\): start it, or check CREDKIT_REDIS_URL/m,
     );
     expect(result.stdout + result.stderr).not.toContain("hunter2");
   });
@@ -93,6 +97,7 @@ describe("credkit check-config", () => {
     const badKey = await runCli(["check-config"], {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: "c2hvcnQ=",
     });
     expect(badKey.code).toBe(1);
@@ -112,6 +117,7 @@ describe("credkit rotate (refusals)", () => {
     const result = await runCli(["rotate", "--state", "/nonexistent-dir/state.json"], {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: masterKey(),
     });
     expect(result.code).toBe(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCliArgs } from "../src/cli/cli-args.js";
 import { formatDuration, progressLine } from "../src/cli/rotate-progress.js";
-import { describeStorage, regionList, storeGroups } from "../src/cli/store-groups.js";
+import { describeStorage, regionList, storeGroups, storeLine } from "../src/store-groups.js";
 
 describe("CLI helpers", () => {
   it("prints progress with percentage and an ETA at this run's rate", () => {
@@ -30,17 +30,26 @@ describe("CLI helpers", () => {
 
   it("describes stores without credentials and groups regions like the server", () => {
     expect(describeStorage({ storage: "redis", url: "rediss://user:s3cret@cache.internal:6380/2" })).toBe(
-      "redis rediss://cache.internal:6380/2",
+      'redis rediss://cache.internal:6380/2 prefix "credkit:"',
     );
     expect(describeStorage({ storage: "dynamodb", table: "creds", region: "eu-west-1" })).toBe(
-      "dynamodb table creds (eu-west-1)",
+      'dynamodb table "creds" in AWS region eu-west-1 at the AWS endpoint',
     );
+    expect(
+      describeStorage({ storage: "dynamodb", table: "creds", endpoint: "http://u:pw@127.0.0.1:8000/x" }),
+    ).toBe('dynamodb table "creds" in the AWS region of the AWS profile at http://127.0.0.1:8000');
     const redis = { storage: "redis" as const, url: "redis://a:6379" };
     expect(storeGroups({ b: redis, a: { storage: "memory" }, c: { ...redis } })).toEqual([
       { storage: { storage: "memory" }, regions: ["a"] },
       { storage: redis, regions: ["b", "c"] },
     ]);
     expect(regionList(["a", "b"])).toBe("a, b");
+    expect(storeLine({ storage: redis, regions: ["b"] })).toBe(
+      'redis redis://a:6379 prefix "credkit:": serves region b',
+    );
+    expect(storeLine({ storage: redis, regions: ["b", "c"] })).toBe(
+      'redis redis://a:6379 prefix "credkit:": serves 2 regions: b, c, which share this one store',
+    );
     expect(regionList(Array.from({ length: 10 }, (_, i) => `r${i}`))).toBe("10 regions: r0, r1, r2, …, r9");
   });
 

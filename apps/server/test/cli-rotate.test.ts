@@ -50,6 +50,7 @@ function scope() {
   const env = (...keys: { id: string; key: string }[]) => ({
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_URL: redis.url,
+    CREDKIT_REGIONS: "*",
     CREDKIT_REDIS_KEY_PREFIX: prefix,
     CREDKIT_KEYRING: JSON.stringify(keys.map((k, i) => ({ ...k, active: i === 0 }))),
   });

@@ -73,6 +73,48 @@ describe("server configuration", () => {
     });
   });
 
+  it("serves one region from a DynamoDB table without a region map: the AWS region it lives in", () => {
+    const config = loadConfig({
+      CREDKIT_STORAGE: "dynamodb",
+      CREDKIT_DYNAMODB_TABLE: "credkit",
+      AWS_REGION: "us-east-1",
+      CREDKIT_MASTER_KEY: key,
+    });
+    expect(config.regions).toEqual({
+      "us-east-1": { storage: "dynamodb", table: "credkit", region: "us-east-1" },
+    });
+  });
+
+  it("lets regions share one store only when CREDKIT_REGIONS says so: * or a list", () => {
+    const redis = {
+      CREDKIT_STORAGE: "redis",
+      CREDKIT_REDIS_URL: "redis://127.0.0.1:6379",
+      CREDKIT_MASTER_KEY: key,
+    };
+    const message = problems(redis).message;
+    expect(message).toContain("CREDKIT_REGIONS=*");
+    expect(message).toContain("CREDKIT_REGIONS=eu-west-1");
+    const every = loadConfig({ ...redis, CREDKIT_REGIONS: "*" });
+    expect(Object.keys(every.regions)).toHaveLength(38);
+    expect(new Set(Object.values(every.regions).map((s) => JSON.stringify(s))).size).toBe(1);
+    const listed = loadConfig({ ...redis, CREDKIT_REGIONS: " eu-west-1 , eu-central-1,eu-west-1" });
+    expect(Object.keys(listed.regions).sort()).toEqual(["eu-central-1", "eu-west-1"]);
+    // The old behaviour of a DynamoDB table, deliberately: every region in the one table of AWS_REGION.
+    const table = loadConfig({
+      CREDKIT_STORAGE: "dynamodb",
+      CREDKIT_DYNAMODB_TABLE: "credkit",
+      AWS_REGION: "us-east-1",
+      CREDKIT_MASTER_KEY: key,
+      CREDKIT_REGIONS: "*",
+    });
+    expect(Object.keys(table.regions)).toHaveLength(38);
+    expect(table.regions["eu-west-1"]).toEqual({
+      storage: "dynamodb",
+      table: "credkit",
+      region: "us-east-1",
+    });
+  });
+
   it("reads tokens, keys and a region map", () => {
     const config = loadConfig({
       PORT: "8080",
@@ -104,6 +146,23 @@ describe("server configuration", () => {
     ],
     [{ CREDKIT_STORAGE: "postgres" }, "CREDKIT_STORAGE"],
     [{ CREDKIT_STORAGE: "redis" }, "CREDKIT_REDIS_URL"],
+    [{ CREDKIT_STORAGE: "redis", CREDKIT_REDIS_URL: "redis://127.0.0.1:6379" }, "CREDKIT_REGIONS"],
+    [
+      { CREDKIT_STORAGE: "dynamodb", CREDKIT_DYNAMODB_TABLE: "credkit", CREDKIT_MASTER_KEY: key },
+      "AWS_REGION",
+    ],
+    [
+      {
+        CREDKIT_STORAGE: "dynamodb",
+        CREDKIT_DYNAMODB_TABLE: "credkit",
+        CREDKIT_MASTER_KEY: key,
+        AWS_REGION: "US East (N. Virginia)",
+      },
+      "AWS_REGION",
+    ],
+    [{ CREDKIT_REGIONS: "eu-west-1,EU" }, "CREDKIT_REGIONS"],
+    [{ CREDKIT_REGIONS: "eu-west-1;us-east-1" }, "CREDKIT_REGIONS"],
+    [{ CREDKIT_REGIONS: "{not json" }, "CREDKIT_REGIONS"],
     [{ CREDKIT_STORAGE: "dynamodb", CREDKIT_MASTER_KEY: key }, "CREDKIT_DYNAMODB_TABLE"],
     [
       {
@@ -114,6 +173,17 @@ describe("server configuration", () => {
     ],
     [{ CREDKIT_REGIONS: JSON.stringify({ EU: { storage: "memory" } }) }, "CREDKIT_REGIONS.EU"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ CREDKIT_LOG_FORMAT: "xml" }, "CREDKIT_LOG_FORMAT"],
+    // A missing http:// is the endpoint's fault, not CREDKIT_STORAGE's.
+    [
+      {
+        CREDKIT_STORAGE: "dynamodb",
+        CREDKIT_DYNAMODB_TABLE: "tbl",
+        CREDKIT_DYNAMODB_ENDPOINT: "127.0.0.1:8000",
+        CREDKIT_MASTER_KEY: key,
+      },
+      "CREDKIT_DYNAMODB_ENDPOINT",
+    ],
     [{ CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1,10.0.0.0/99" }, "CREDKIT_OUTBOUND_ALLOW_HOSTS"],
     [{ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "5" }, "CREDKIT_OAUTH_PENDING_TTL_SECONDS"],
     [{ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "ten minutes" }, "CREDKIT_OAUTH_PENDING_TTL_SECONDS"],
@@ -125,7 +195,11 @@ describe("server configuration", () => {
   });
 
   it("refuses a durable store without a master key, saying how to make one", () => {
-    const error = problems({ CREDKIT_STORAGE: "redis", CREDKIT_REDIS_URL: "redis://127.0.0.1:6379" });
+    const error = problems({
+      CREDKIT_STORAGE: "redis",
+      CREDKIT_REDIS_URL: "redis://127.0.0.1:6379",
+      CREDKIT_REGIONS: "eu-west-1",
+    });
     expect(error.errors[0]?.path).toBe("CREDKIT_MASTER_KEY");
     expect(error.message).toContain("keygen");
   });

@@ -55,7 +55,7 @@ describe("an operator's first run on DynamoDB", () => {
       Object.fromEntries(Object.entries(tables).map(([r, table]) => [r, { storage: "dynamodb", table }])),
     );
 
-  it("refuses to start on a missing table, naming region, table, endpoint, why and what to set", async () => {
+  it("refuses to start on a missing table, naming table, AWS region, endpoint, why and what to set", async () => {
     const table = `missing-${randomUUID().slice(0, 8)}`;
     const output = await refusedStart({
       ...base,
@@ -63,21 +63,22 @@ describe("an operator's first run on DynamoDB", () => {
       CREDKIT_REGIONS: regionMap({ "eu-west-1": table }),
     });
     expect(output).toContain("exited with 2");
-    expect(output).toContain(`region eu-west-1: dynamodb table "${table}" at ${dynamo.endpoint}`);
-    expect(output).toContain("the table does not exist");
+    expect(output).toContain(
+      `dynamodb table "${table}" in AWS region eu-west-1 at ${dynamo.endpoint} [eu-west-1]: the table "${table}" does not exist in eu-west-1`,
+    );
     expect(output).toContain("CREDKIT_DYNAMODB_CREATE_TABLE=true");
     expect(output).not.toContain(base.CREDKIT_MASTER_KEY);
   }, 60_000);
 
-  it("names an endpoint nobody answers at, per region", async () => {
+  it("names an endpoint nobody answers at, per store", async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const output = await refusedStart({
       ...base,
       CREDKIT_DYNAMODB_ENDPOINT: endpoint,
       CREDKIT_REGIONS: regionMap({ "eu-west-1": "tbl-eu", "us-east-1": "tbl-us" }),
     });
-    expect(output).toContain(`region eu-west-1: dynamodb table "tbl-eu" at ${endpoint}`);
-    expect(output).toContain(`region us-east-1: dynamodb table "tbl-us" at ${endpoint}`);
+    expect(output).toContain(`dynamodb table "tbl-eu" in AWS region eu-west-1 at ${endpoint} [eu-west-1]: `);
+    expect(output).toContain(`dynamodb table "tbl-us" in AWS region us-east-1 at ${endpoint} [us-east-1]: `);
     expect(output).toContain("nothing answers there");
     expect(output).toContain("CREDKIT_DYNAMODB_ENDPOINT");
   }, 60_000);

@@ -16,6 +16,7 @@ beforeAll(async () => {
   const env = {
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_CLUSTER_NODES: cluster.nodes,
+    CREDKIT_REGIONS: "*",
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     CREDKIT_RATE_LIMIT_PER_MINUTE: "0",

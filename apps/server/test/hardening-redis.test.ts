@@ -116,6 +116,7 @@ describe("Redis outages (issue 10, item 5)", () => {
     const unlimited = await startServer({
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
       CREDKIT_RATE_LIMIT_PER_MINUTE: "0",

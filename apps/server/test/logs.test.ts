@@ -19,6 +19,7 @@ describe("the server's logs", () => {
     const server = await startServer({
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_REGIONS: "eu-west-1",
       CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
       CREDKIT_USER_TOKENS: JSON.stringify([
         { token: "logs-token-0123456789", userId: "ops", clientIds: "*" },

@@ -32,6 +32,7 @@ beforeAll(async () => {
   env = {
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_URL: redis.url,
+    CREDKIT_REGIONS: "*",
     // Both keys known from the start, so a rotation to the second one can run while they serve.
     CREDKIT_KEYRING: keyringVar(oldKey, newKey),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),

@@ -13,6 +13,7 @@ beforeAll(async () => {
   server = await startServer({
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_CLUSTER_NODES: cluster.nodes,
+    CREDKIT_REGIONS: "*",
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
   });

@@ -15,6 +15,7 @@ beforeAll(async () => {
   server = await startServer({
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_URL: redis.url,
+    CREDKIT_REGIONS: "*",
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
   });

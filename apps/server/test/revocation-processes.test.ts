@@ -65,6 +65,7 @@ beforeAll(async () => {
   const env = {
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_URL: redis.url,
+    CREDKIT_REGIONS: "eu-west-1",
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([
       { token: admin, userId: "ops", clientIds: "*" },

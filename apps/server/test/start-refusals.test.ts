@@ -59,6 +59,7 @@ describe("a start that cannot work is refused", () => {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
       CREDKIT_REDIS_KEY_PREFIX: prefix,
+      CREDKIT_REGIONS: "*",
     };
     // An embedding service's keyring names its key "prod-1"; the server given the same key as
     // CREDKIT_MASTER_KEY derives another id, so nothing stored would open.

@@ -1,14 +1,15 @@
 import { CredkitError, storageUnavailable } from "@credkit/core";
 import { describe, expect, it } from "vitest";
-import { checkStores, describeStorage, explainFailure } from "../src/store-check.js";
+import { checkStores, explainFailure } from "../src/store-check.js";
+import { describeStorage } from "../src/store-groups.js";
 
 describe("the start check of the stores", () => {
   it("names a redis store without its password, in the user part or the query", () => {
     expect(describeStorage({ storage: "redis", url: "redis://user:hunter2@10.0.0.5:6379" })).toBe(
-      "redis redis://10.0.0.5:6379",
+      'redis redis://10.0.0.5:6379 prefix "credkit:"',
     );
     expect(describeStorage({ storage: "redis", url: "redis://10.0.0.5:6379/2?password=hunter2" })).toBe(
-      "redis redis://10.0.0.5:6379/2",
+      'redis redis://10.0.0.5:6379/2 prefix "credkit:"',
     );
   });
 
@@ -17,18 +18,26 @@ describe("the start check of the stores", () => {
     const missing = Object.assign(new Error("Cannot do operations on a non-existent table"), {
       name: "ResourceNotFoundException",
     });
-    expect(explainFailure(dynamo, storageUnavailable("dynamodb", missing))).toContain(
-      "the table does not exist",
-    );
+    const inRegion = { ...dynamo, region: "us-east-1" };
+    const explained = explainFailure(inRegion, storageUnavailable("dynamodb", missing));
+    expect(explained).toContain('the table "t1" does not exist in us-east-1');
+    expect(explained).toContain("CREDKIT_DYNAMODB_CREATE_TABLE=true");
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     expect(explainFailure(dynamo, storageUnavailable("dynamodb", refused))).toContain(
       "CREDKIT_DYNAMODB_ENDPOINT",
     );
+    // No credentials anywhere is not AWS refusing them: nothing was sent.
+    const none = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    const noCredentials = explainFailure(dynamo, storageUnavailable("dynamodb", none));
+    expect(noCredentials).toContain("no AWS credentials found");
+    expect(noCredentials).not.toContain("refused");
     const other = new Error("secret-looking message redis://u:hunter2@h");
     expect(explainFailure(dynamo, other)).not.toContain("hunter2");
   });
 
-  it("checks a shared store once and reports every region on it", async () => {
+  it("checks a shared store once and reports it once, with every region on it", async () => {
     let pings = 0;
     const shared = {
       name: "shared",
@@ -45,9 +54,12 @@ describe("the start check of the stores", () => {
     ).catch((e: unknown) => e);
     expect(pings).toBe(1);
     expect(error).toBeInstanceOf(CredkitError);
-    expect((error as CredkitError).message).toMatch(
-      /region eu-west-1: redis redis:\/\/127\.0\.0\.1:1: nothing answers/,
-    );
-    expect((error as CredkitError).message).toMatch(/region us-east-1: /);
+    const lines = (error as CredkitError).message.split("\n");
+    expect(lines).toEqual([
+      "A store failed its start check:",
+      expect.stringMatching(
+        /^ {2}- redis redis:\/\/127\.0\.0\.1:1 prefix "credkit:" \[eu-west-1, us-east-1\]: nothing answers there \(ECONNREFUSED\)/,
+      ),
+    ]);
   });
 });

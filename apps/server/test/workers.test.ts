@@ -31,6 +31,7 @@ describe("CREDKIT_WORKERS configuration", () => {
     const redis = {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
     };
@@ -49,6 +50,7 @@ describe("CREDKIT_WORKERS configuration", () => {
     const redis = {
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: "redis://127.0.0.1:1",
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: masterKey,
     };
     expect(loadConfig(redis)).toMatchObject({ nearCacheTtlMs: 5000, nearCacheMaxEntries: 10_000 });
@@ -81,6 +83,7 @@ describe("two worker processes on Redis", () => {
     const server = await startServer({
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
       CREDKIT_WORKERS: "2",
@@ -134,6 +137,7 @@ describe("two worker processes on Redis", () => {
     const server = await startServer({
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
+      CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: masterKey,
       CREDKIT_USER_TOKENS: tokens,
       CREDKIT_WORKERS: "2",

@@ -108,6 +108,8 @@ export interface UpdateOptions {
 export interface StoreHealth {
   store: string;
   regions: readonly string[];
+  /** True when several regions share this one store: their credentials live side by side in it. */
+  shared: boolean;
   ok: boolean;
   error?: string;
 }
@@ -430,11 +432,12 @@ function storeHealth(router: RegionRouter): Promise<StoreHealth[]> {
     router.stores.map(async ({ store, regions }) => {
       try {
         await store.ping();
-        return { store: store.name, regions, ok: true };
+        return { store: store.name, regions, shared: regions.length > 1, ok: true };
       } catch (error) {
         return {
           store: store.name,
           regions,
+          shared: regions.length > 1,
           ok: false,
           error: error instanceof Error ? error.message : "unreachable",
         };

@@ -3,7 +3,8 @@ import { Router } from "express";
 
 /**
  * `GET /healthz` (the process answers) and `GET /readyz` (every store answers a ping; 503 with the
- * failing stores otherwise). Store errors are summarized, never dumped.
+ * failing stores otherwise), each store with the regions it serves and whether several share it.
+ * Store errors are summarized, never dumped.
  */
 export function createHealthRouter(service: CredentialService): Router {
   const router = Router();

@@ -20,6 +20,9 @@ declare module "vitest" {
  * Vitest globalSetup: starts DynamoDB Local (scripts/dynamodb-local.sh) in a temp state dir, provides
  * its endpoint as `dynamodbEndpoint`, and stops it by pid at teardown. When
  * `CREDKIT_TEST_DYNAMODB_ENDPOINT` is set (CI started one already), that endpoint is provided instead.
+ * It starts with `-sharedDb` (one database whatever AWS region a client names) unless the environment
+ * says `CREDKIT_DYNAMODB_LOCAL_SHARED_DB=false` (each AWS region its own database, as on AWS), which the
+ * script reads.
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const given = process.env.CREDKIT_TEST_DYNAMODB_ENDPOINT;

@@ -1,15 +1,17 @@
-import type { Keyring } from "@credkit/core";
+import { isCredkitError, type Keyring } from "@credkit/core";
 import { loadConfig } from "../config.js";
 import { checkKeyringOpensStores, keyringFor } from "../keys.js";
-import { openStores } from "../stores.js";
+import { explainFailure } from "../store-check.js";
+import { storeGroups, storeLine } from "../store-groups.js";
+import { type Opened, openStore } from "../stores.js";
 import { type CliContext, exitCodes } from "./cli-context.js";
 import { describeError } from "./describe-error.js";
 import { quietLogger } from "./quiet-logger.js";
-import { describeStorage, regionList, storeGroups } from "./store-groups.js";
 
 /**
  * `credkit check-config`: validates the configuration exactly as the server does at start (variables,
- * keyring), opens each store group the way the server would and pings it, printing one line per group.
+ * keyring), opens each store the way the server would and pings it, printing one line per store: the
+ * line the server logs at start (where it is, the regions it serves) and, when it fails, why and what to set.
  * Exits 0 when everything is usable, 1 otherwise. Prints key ids and store addresses, never key
  * material, tokens or passwords.
  */
@@ -36,21 +38,23 @@ export async function checkConfig(context: CliContext): Promise<number> {
 
   let allOk = true;
   // One group at a time, each opened on its own: one unreachable store must not hide the others.
-  for (const { storage, regions } of storeGroups(config.regions)) {
-    const where = `${describeStorage(storage)} [${regionList(regions)}]`;
+  for (const group of storeGroups(config.regions)) {
+    const line = storeLine(group);
     const { logger, lastErrorCode } = quietLogger();
-    let opened: Awaited<ReturnType<typeof openStores>> | null = null;
+    let opened: Opened | null = null;
     try {
-      opened = await openStores(Object.fromEntries(regions.map((r) => [r, storage])), logger);
-      const store = Object.values(opened.regions)[0];
-      await store?.ping();
+      opened = await openStore(group.storage, logger);
+      await opened.store.ping();
       // As the server does at start: a keyring lacking the ids the records were sealed with is refused.
-      if (keyring) await checkKeyringOpensStores(keyring, opened.regions);
-      context.out(`ok      ${where}`);
+      if (keyring) await checkKeyringOpensStores(keyring, { [group.regions[0] as string]: opened.store });
+      context.out(`ok      ${line}`);
     } catch (error) {
       allOk = false;
       const code = lastErrorCode();
-      context.out(`failed  ${where}: ${describeError(error)}${code ? ` [${code}]` : ""}`);
+      const why = isCredkitError(error, "CONFIGURATION_ERROR")
+        ? describeError(error)
+        : explainFailure(group.storage, error, code);
+      context.out(`failed  ${line} — ${why}`);
     } finally {
       await opened?.close();
     }

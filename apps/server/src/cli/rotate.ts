@@ -12,6 +12,7 @@ import { loadConfig } from "../config.js";
 import type { StorageConfig } from "../config-schema.js";
 import { keyringFor } from "../keys.js";
 import { announcingWrites } from "../near-cache.js";
+import { describeStorage, regionList } from "../store-groups.js";
 import { openStores } from "../stores.js";
 import { integerOption, parseCliArgs } from "./cli-args.js";
 import { type CliContext, exitCodes } from "./cli-context.js";
@@ -24,7 +25,6 @@ import {
   removeRotateState,
   writeRotateState,
 } from "./rotate-state.js";
-import { describeStorage, regionList } from "./store-groups.js";
 
 /** Where `credkit rotate` keeps its progress unless `--state` names another file. */
 export const DEFAULT_STATE_FILE = ".credkit-rotate-state.json";

@@ -11,7 +11,15 @@ const run = promisify(execFile);
 const script = (name: string) => fileURLToPath(new URL(`../../../../scripts/${name}`, import.meta.url));
 
 async function sh(name: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("bash", [script(name), ...args], { timeout: 120_000 });
+  return shWith({}, name, ...args);
+}
+
+/** {@link sh} with variables added to the script's environment. */
+async function shWith(env: Record<string, string>, name: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("bash", [script(name), ...args], {
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
   return stdout.trim();
 }
 
@@ -53,10 +61,18 @@ export const dynamoDbLocalEnv = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 
-/** AWS's DynamoDB Local, started by scripts/dynamodb-local.sh on a free port. */
-export async function startDynamoDbLocal() {
+/**
+ * AWS's DynamoDB Local, started by scripts/dynamodb-local.sh on a free port. `sharedDb: false` gives
+ * each AWS region its own database, as on AWS (default: one database whatever region a client names).
+ */
+export async function startDynamoDbLocal(options: { sharedDb?: boolean } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "credkit-server-dynamodb-"));
-  const endpoint = await sh("dynamodb-local.sh", "start", dir);
+  const endpoint = await shWith(
+    { CREDKIT_DYNAMODB_LOCAL_SHARED_DB: String(options.sharedDb ?? true) },
+    "dynamodb-local.sh",
+    "start",
+    dir,
+  );
   return {
     endpoint,
     async stop() {
@@ -72,6 +88,7 @@ export async function serversOnOneRedis(count: number, token: string, env: Recor
   const shared = {
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_URL: redis.url,
+    CREDKIT_REGIONS: "*",
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     ...env,

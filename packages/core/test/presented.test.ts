@@ -1,0 +1,149 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { memoryStore } from "@credkit/test-support";
+import { describe, expect, it } from "vitest";
+import { type Actor, createCredentialService, createKeyring } from "../src/index.js";
+import { MAX_API_KEY_HEADERS } from "../src/proxy/presented.js";
+
+// Which headers a request's credentials are read from, through verifyProxyRequest: Bearer and Basic
+// only from Authorization, API keys from any other header except the infrastructure ones, and the
+// bounds on how many headers are looked up, each at and past its bound.
+const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
+const keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
+const TOKEN = "tok-0123456789abcdef0123456789abcdef";
+const KEY = "key-0123456789abcdef0123456789abcdef";
+const USER = "svc-user";
+const PASSWORD = "pw:0123456789abcdef0123456789abcdef"; // a colon in the password: split at the first
+
+async function setup() {
+  const service = createCredentialService({
+    regions: { "eu-west-1": memoryStore() },
+    keyring,
+    defaultRegion: "eu-west-1",
+  });
+  const clientId = `c-${randomUUID()}`;
+  const create = (authType: string, secret: unknown) =>
+    service.create(admin, clientId, { credentialName: authType, credentialType: "proxy", authType, secret });
+  await create("bearer", { token: TOKEN });
+  await create("basicAuth", { username: USER, password: PASSWORD });
+  await create("apiKey", { keyName: "X-Api-Key", keyValue: KEY });
+  await create("apiKey", { keyName: "X-Zone", keyValue: KEY }); // a name that does not look like a key's
+  const verify = async (headers: Record<string, string | string[]>) =>
+    (await service.verifyProxyRequest(admin, clientId, { headers })).ok;
+  return { verify, create };
+}
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+/** `count` distinct headers whose names look like key headers (they are looked up first). */
+const likely = (count: number) =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-token-${i}`, `v-${i}`]));
+/** `count` distinct headers whose names do not look like key headers. */
+const others = (count: number) =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-other-${i}`, `v-${i}`]));
+
+describe("the Authorization header", () => {
+  it("carries Bearer and Basic credentials, in any letter case of the scheme", async () => {
+    const { verify } = await setup();
+    expect(await verify({ authorization: `Bearer ${TOKEN}` })).toBe(true);
+    expect(await verify({ Authorization: `bearer   ${TOKEN}  ` })).toBe(true);
+    expect(await verify({ authorization: `Basic ${b64(`${USER}:${PASSWORD}`)}` })).toBe(true);
+    expect(await verify({ AUTHORIZATION: `BASIC ${b64(`${USER}:${PASSWORD}`)} ` })).toBe(true);
+  });
+
+  it("refuses a Bearer or Basic value with anything after the credential", async () => {
+    const { verify } = await setup();
+    expect(await verify({ authorization: `Bearer ${TOKEN} garbage` })).toBe(false);
+    expect(await verify({ authorization: `Bearer${TOKEN}` })).toBe(false);
+    expect(await verify({ authorization: `Basic ${b64(`${USER}:${PASSWORD}`)} garbage` })).toBe(false);
+    expect(await verify({ authorization: `xBasic ${b64(`${USER}:${PASSWORD}`)}` })).toBe(false);
+    expect(await verify({ authorization: `Basic ${b64(`${USER}${PASSWORD}`)}` })).toBe(false); // no colon
+    expect(await verify({ authorization: `Basic ${b64(`${USER}:${PASSWORD}x`)}` })).toBe(false);
+  });
+
+  it("is the only header Bearer and Basic credentials are taken from", async () => {
+    const { verify } = await setup();
+    for (const name of ["x-authorization", "x-forwarded-authorization", "proxy-authorization", "x-auth"]) {
+      expect(await verify({ [name]: `Bearer ${TOKEN}` }), name).toBe(false);
+      expect(await verify({ [name]: `Basic ${b64(`${USER}:${PASSWORD}`)}` }), name).toBe(false);
+    }
+    // Another header after Authorization does not replace it.
+    expect(await verify({ authorization: `Bearer ${TOKEN}`, "x-other": "value" })).toBe(true);
+  });
+
+  it("is ignored when sent more than once, or empty", async () => {
+    const { verify } = await setup();
+    expect(await verify({ authorization: [`Bearer ${TOKEN}`] })).toBe(true);
+    expect(await verify({ authorization: [`Bearer ${TOKEN}`, `Bearer ${TOKEN}`] })).toBe(false);
+    expect(await verify({ authorization: [] })).toBe(false);
+    expect(await verify({ authorization: "" })).toBe(false);
+  });
+});
+
+describe("API-key headers", () => {
+  it("are read in any letter case and only when sent once", async () => {
+    const { verify } = await setup();
+    expect(await verify({ "x-api-key": KEY })).toBe(true);
+    expect(await verify({ "X-Zone": KEY })).toBe(true);
+    expect(await verify({ "x-api-key": [KEY] })).toBe(true);
+    expect(await verify({ "x-api-key": [KEY, KEY] })).toBe(false);
+  });
+
+  it("are never taken from infrastructure headers, which do not count against the bound", async () => {
+    const { verify } = await setup();
+    const infrastructure = [
+      "accept", "accept-charset", "accept-encoding", "accept-language", "baggage", "cache-control",
+      "connection", "content-encoding", "content-length", "content-type", "cookie", "date", "dnt", "expect",
+      "forwarded", "host", "if-match", "if-modified-since", "if-none-match", "if-range",
+      "if-unmodified-since", "keep-alive", "origin", "pragma", "priority", "range", "referer", "te",
+      "traceparent", "tracestate", "transfer-encoding", "upgrade", "upgrade-insecure-requests",
+      "user-agent", "via", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
+      "x-real-ip", "x-request-id", "x-credkit-a", "sec-a", "x-forwarded-a", "x-amzn-a", "x-amz-cf-a",
+      "cf-a", "x-envoy-a", "x-b3-a", "x-datadog-a", "x-cloud-trace-a",
+    ]; // biome-ignore format: a dense list reads better
+    // Each fills the one slot left before the key header: were it read, the key would be past the bound.
+    for (const name of infrastructure) {
+      const headers = { ...others(MAX_API_KEY_HEADERS - 1), [name]: "v", "x-zone": KEY };
+      expect(await verify(headers), name).toBe(true);
+    }
+    const headers = { ...others(MAX_API_KEY_HEADERS - 1), "x-not-infra": "v", "x-zone": KEY };
+    expect(await verify(headers)).toBe(false);
+    // The same names are refused as a credential's keyName: such a key could never be presented.
+    const { create } = await setup();
+    for (const name of ["Authorization", ...infrastructure])
+      await expect(create("apiKey", { keyName: name, keyValue: KEY }), name).rejects.toThrow(/never reads/);
+    await expect(create("apiKey", { keyName: "X-Infra", keyValue: KEY })).resolves.toBeDefined();
+  });
+
+  it(`looks up at most ${MAX_API_KEY_HEADERS} headers, likely key names first`, async () => {
+    const { verify } = await setup();
+    expect(MAX_API_KEY_HEADERS).toBe(64);
+    expect(await verify({ ...others(MAX_API_KEY_HEADERS - 1), "x-zone": KEY })).toBe(true);
+    expect(await verify({ ...others(MAX_API_KEY_HEADERS), "x-zone": KEY })).toBe(false);
+    // A likely name is looked up before every other header, however many come first.
+    expect(await verify({ ...others(MAX_API_KEY_HEADERS * 2), "x-api-key": KEY })).toBe(true);
+    expect(await verify({ ...likely(MAX_API_KEY_HEADERS - 1), "x-api-key": KEY })).toBe(true);
+    expect(await verify({ ...likely(MAX_API_KEY_HEADERS), "x-api-key": KEY })).toBe(false);
+    // Likely names fill the bound before the others.
+    expect(await verify({ "x-zone": KEY, ...likely(MAX_API_KEY_HEADERS - 1) })).toBe(true);
+    expect(await verify({ "x-zone": KEY, ...likely(MAX_API_KEY_HEADERS) })).toBe(false);
+  });
+
+  it("do not count a Bearer or Basic Authorization header against the bound", async () => {
+    const { verify } = await setup();
+    const headers = { authorization: "Bearer other-token", ...likely(MAX_API_KEY_HEADERS - 1) };
+    expect(await verify({ ...headers, "x-api-key": KEY })).toBe(true);
+    const basic = { authorization: `Basic ${b64("a:b")}`, ...likely(MAX_API_KEY_HEADERS - 1) };
+    expect(await verify({ ...basic, "x-api-key": KEY })).toBe(true);
+  });
+
+  it("ignore names and values past their length bounds, which do not count against the bound", async () => {
+    const { verify, create } = await setup();
+    const name256 = `x-${"n".repeat(254)}`;
+    const value8192 = `v${"k".repeat(8190)}v`;
+    await create("apiKey", { keyName: name256, keyValue: value8192 });
+    expect(await verify({ [name256]: value8192 })).toBe(true);
+    const fill = others(MAX_API_KEY_HEADERS - 1);
+    expect(await verify({ ...fill, [`${name256}n`]: "v", "x-zone": KEY })).toBe(true);
+    expect(await verify({ ...fill, [name256]: "v", "x-zone": KEY })).toBe(false);
+    expect(await verify({ ...fill, "x-long": `${value8192}v`, "x-zone": KEY })).toBe(true);
+    expect(await verify({ ...fill, "x-long": value8192, "x-zone": KEY })).toBe(false);
+  });
+});
