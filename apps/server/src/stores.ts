@@ -27,18 +27,14 @@ export interface OpenedStores {
   close(): Promise<void>;
 }
 
-<<<<<<< HEAD
 /** A DynamoDB table and the client the shared state reaches it with. */
 export interface DynamoDbShared {
   client: DynamoDBClient;
   tableName: string;
 }
 
-interface Opened {
-=======
 /** One opened store and how to close what was opened for it. */
 export interface Opened {
->>>>>>> main
   store: CredentialStore;
   redis?: Redis | Cluster;
   dynamodb?: DynamoDbShared;
@@ -70,12 +66,8 @@ export async function openStores(
   }
   return {
     regions: map,
-<<<<<<< HEAD
-    redis: [...byDescription.values()].find((o) => o.redis)?.redis ?? null,
-    dynamodb: [...byDescription.values()].find((o) => o.dynamodb)?.dynamodb ?? null,
-=======
     redis: opened.find((o) => o.redis)?.redis ?? null,
->>>>>>> main
+    dynamodb: opened.find((o) => o.dynamodb)?.dynamodb ?? null,
     async close() {
       await Promise.allSettled(opened.map((o) => o.close()));
     },
