@@ -18,6 +18,7 @@ beforeAll(async () => {
   env = {
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_URL: redis.url,
+    CREDKIT_REGIONS: "*",
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     CREDKIT_RATE_LIMIT_PER_MINUTE: "0",
