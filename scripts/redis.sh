@@ -3,6 +3,9 @@
 #
 #   scripts/redis.sh start-standalone <stateDir>   prints redis://127.0.0.1:<port>
 #   scripts/redis.sh start-cluster <stateDir>      prints 127.0.0.1:<a>,127.0.0.1:<b>,127.0.0.1:<c>
+#   scripts/redis.sh start-sentinel <stateDir>     1 primary + 2 replicas + 3 Sentinels (quorum 2, master
+#                                                  name "credkit", down-after 1000 ms); prints the
+#                                                  Sentinels: 127.0.0.1:<s1>,127.0.0.1:<s2>,127.0.0.1:<s3>
 #   scripts/redis.sh stop <stateDir>               SIGTERM every server of <stateDir>, waits for exit
 #   scripts/redis.sh kill <stateDir>               SIGKILL instead (a crash; appendfsync always keeps
 #                                                  every acknowledged write)
@@ -11,7 +14,7 @@
 #   scripts/redis.sh address <stateDir>            prints the address of a running <stateDir>
 #
 # Each server lives in <stateDir>/node-<port>/ (data, AOF, pid file, log); <stateDir>/mode says whether
-# it is a standalone server or a cluster. Servers listen on 127.0.0.1 only, on free ports; readiness
+# it is a standalone server, a cluster or a Sentinel set (whose Sentinels live in <stateDir>/sentinel-<port>/). Servers listen on 127.0.0.1 only, on free ports; readiness
 # is polled with redis-cli (ping, then cluster_state:ok), never assumed after a fixed sleep.
 # Only the address goes to stdout; progress and errors go to stderr.
 # CREDKIT_TEST_REDIS_SERVER_BIN / CREDKIT_TEST_REDIS_CLI_BIN override the binaries.
@@ -70,9 +73,10 @@ wait_for() {
 pid_alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
 
 # Starts one daemonized redis-server in <stateDir>/node-<port> and waits until it answers PING.
-# Args: stateDir port busPort(or empty for standalone).
+# Args: stateDir port busPort(or empty for standalone) [extra redis-server args...].
 start_node() {
   local state="$1" port="$2" bus="$3"
+  shift 3
   local dir="$state/node-$port"
   mkdir -p "$dir"
   echo "$bus" >"$dir/bus-port"
@@ -85,6 +89,7 @@ start_node() {
     args+=(--cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-port "$bus"
       --cluster-node-timeout 5000)
   fi
+  args+=("$@")
   rm -f "$dir/redis.pid"
   "$REDIS_SERVER" "${args[@]}" >&2 || die "redis-server failed to start on port $port (see $dir/redis.log)"
   local deadline=$(($(now_ms) + READY_TIMEOUT_S * 1000))
@@ -110,10 +115,23 @@ node_ports() {
   done
 }
 
+sentinel_ports() {
+  local state="$1" d
+  for d in "$state"/sentinel-*/; do
+    [[ -d "$d" ]] || continue
+    d="${d%/}"
+    echo "${d##*/sentinel-}"
+  done
+}
+
 print_address() {
   local state="$1" mode ports
   mode="$(cat "$state/mode" 2>/dev/null)" || die "$state holds no servers started by redis.sh"
-  mapfile -t ports < <(node_ports "$state")
+  if [[ "$mode" == "sentinel" ]]; then
+    mapfile -t ports < <(sentinel_ports "$state")
+  else
+    mapfile -t ports < <(node_ports "$state")
+  fi
   if [[ "$mode" == "standalone" ]]; then
     echo "redis://127.0.0.1:${ports[0]}"
   else
@@ -163,15 +181,65 @@ start_cluster() {
   print_address "$state"
 }
 
+# Starts 3 Sentinels watching the primary on port $2 as "credkit" (quorum 2) and waits until each sees
+# both replicas and the other two Sentinels, i.e. a failover could be authorized now.
+start_sentinels() {
+  local state="$1" primary="$2" port dir
+  shift 2
+  for port in "$@"; do
+    dir="$state/sentinel-$port"
+    mkdir -p "$dir"
+    # Sentinel rewrites its configuration file, so it gets a file of its own rather than arguments.
+    cat >"$dir/sentinel.conf" <<CONF
+bind 127.0.0.1
+port $port
+protected-mode no
+daemonize yes
+pidfile $dir/redis.pid
+logfile $dir/redis.log
+dir $dir
+sentinel monitor credkit 127.0.0.1 $primary 2
+sentinel down-after-milliseconds credkit 1000
+sentinel failover-timeout credkit 2000
+sentinel parallel-syncs credkit 2
+CONF
+    rm -f "$dir/redis.pid"
+    "$REDIS_SERVER" "$dir/sentinel.conf" --sentinel >&2 || die "redis-sentinel failed to start on port $port (see $dir/redis.log)"
+  done
+  for port in "$@"; do
+    wait_for "Sentinel on port $port to see 2 replicas and 3 Sentinels" "status=ok,address=127.0.0.1:$primary,slaves=2,sentinels=3" \
+      "$REDIS_CLI" -h 127.0.0.1 -p "$port" info sentinel
+  done
+}
+
+start_sentinel_set() {
+  local state="$1" ports p
+  fresh_state "$state"
+  mapfile -t ports < <(free_ports 6)
+  echo sentinel >"$state/mode"
+  # No diskless-sync delay: redis waits 5 s by default for more replicas before a full sync.
+  local sync=(--repl-diskless-sync-delay 0)
+  start_node "$state" "${ports[0]}" "" "${sync[@]}"
+  for p in "${ports[1]}" "${ports[2]}"; do
+    start_node "$state" "$p" "" "${sync[@]}" --replicaof 127.0.0.1 "${ports[0]}"
+  done
+  for p in "${ports[1]}" "${ports[2]}"; do
+    wait_for "replica on port $p to sync" "master_link_status:up" "$REDIS_CLI" -h 127.0.0.1 -p "$p" info replication
+  done
+  start_sentinels "$state" "${ports[0]}" "${ports[3]}" "${ports[4]}" "${ports[5]}"
+  print_address "$state"
+}
+
 stop_all() {
-  local state="$1" signal="$2" p pid pids=()
-  for p in $(node_ports "$state"); do
-    local pidfile="$state/node-$p/redis.pid"
+  local state="$1" signal="$2" p pid pids=() pidfile
+  for pidfile in "$state"/node-*/redis.pid "$state"/sentinel-*/redis.pid; do
     [[ -f "$pidfile" ]] || continue
     pid="$(cat "$pidfile")"
     # Only signal what is still our redis-server: a stale pid may have been reused by another process.
     if pid_alive "$pid" && grep -q redis "/proc/$pid/comm" 2>/dev/null; then
       kill "-$signal" "$pid"
+      # A test may have frozen it (SIGSTOP): it must run again to act on the signal.
+      kill -CONT "$pid" 2>/dev/null || true
       pids+=("$pid")
     fi
   done
@@ -182,12 +250,13 @@ stop_all() {
       sleep 0.05 # poll interval while the process shuts down
     done
   done
-  for p in $(node_ports "$state"); do rm -f "$state/node-$p/redis.pid"; done
+  rm -f "$state"/node-*/redis.pid "$state"/sentinel-*/redis.pid
 }
 
 restart_all() {
   local state="$1" mode p
   mode="$(cat "$state/mode" 2>/dev/null)" || die "$state holds no servers started by redis.sh"
+  [[ "$mode" != "sentinel" ]] || die "restart is not supported for a Sentinel set (roles change on failover)"
   stop_all "$state" TERM
   for p in $(node_ports "$state"); do
     start_node "$state" "$p" "$(cat "$state/node-$p/bus-port")"
@@ -199,7 +268,7 @@ restart_all() {
 main() {
   local cmd="${1:-}" state="${2:-}"
   [[ -n "$cmd" && -n "$state" ]] ||
-    die "usage: redis.sh start-standalone|start-cluster|stop|kill|restart|address <stateDir>"
+    die "usage: redis.sh start-standalone|start-cluster|start-sentinel|stop|kill|restart|address <stateDir>"
   mkdir -p "$state"
   state="$(cd "$state" && pwd -P)"
   case "$cmd" in
@@ -210,6 +279,10 @@ main() {
   start-cluster)
     require_binaries
     start_cluster "$state"
+    ;;
+  start-sentinel)
+    require_binaries
+    start_sentinel_set "$state"
     ;;
   stop) stop_all "$state" TERM ;;
   kill) stop_all "$state" KILL ;;

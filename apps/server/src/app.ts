@@ -17,6 +17,8 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { logAuditSink } from "./audit-log.js";
+import { trustedProxies } from "./authz/caller-address.js";
+import { callerThrottle } from "./authz/caller-throttle.js";
 import { type AuthzListener, createAuthzListener } from "./authz/listener.js";
 import { authzAnswerCounter } from "./authz/metrics.js";
 import { authzReadiness } from "./authz/readiness.js";
@@ -26,7 +28,7 @@ import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestContext } from "./http/request-context.js";
 import { memoryCounter } from "./http/shared-counter.js";
-import { sharedCounter, sharedIdempotencyStore } from "./http/shared-state.js";
+import { sharedCounter, sharedIdempotencyStore, sharedStateBackend } from "./http/shared-state.js";
 import { requestTimeout } from "./http/timeout.js";
 import { checkKeyringOpensStores, keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -110,6 +112,18 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
           logger,
           audit,
           onAnswer: authzAnswerCounter(metrics.registry),
+          trustedProxies: trustedProxies(config.limits.trustedProxies),
+          ...(config.limits.authzFailuresPerMinute > 0
+            ? {
+                throttle: callerThrottle({
+                  failuresPerMinute: config.limits.authzFailuresPerMinute,
+                  // Shared through Redis, else the DynamoDB table: a guesser is stopped across processes.
+                  counter: sharedCounter(stores, "credkit:authz-throttle:"),
+                  keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
+                  logger,
+                }),
+              }
+            : {}),
         });
 
   const app = express();
@@ -133,7 +147,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
       logger,
       onBackendError: () =>
-        metrics.storeError(stores.redis ? "redis" : "memory", "rateLimit", "STORAGE_UNAVAILABLE"),
+        metrics.storeError(sharedStateBackend(stores), "rateLimit", "STORAGE_UNAVAILABLE"),
     }),
     createCredkitRouter({
       service,

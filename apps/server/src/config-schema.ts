@@ -19,18 +19,74 @@ export const userTokenSchema = z.strictObject({
 /** Where one region's credentials live. */
 export const storageSchema = z.discriminatedUnion("storage", [
   z.strictObject({ storage: z.literal("memory") }),
-  z.strictObject({
-    storage: z.literal("redis"),
-    url: z
-      .string()
-      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
-      .optional(),
-    clusterNodes: z
-      .array(z.string().regex(/^[^:\s]+:\d+$/, "must be host:port"))
-      .min(1)
-      .optional(),
-    keyPrefix: z.string().min(1).max(64).optional(),
-  }),
+  z
+    .strictObject({
+      storage: z.literal("redis"),
+      url: z
+        .string()
+        .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+        .optional(),
+      clusterNodes: z
+        .array(z.string().regex(/^[^:\s]+:\d+$/, "must be host:port"))
+        .min(1)
+        .optional(),
+      sentinels: z
+        .array(z.string().regex(/^[^:\s]+:\d+$/, "must be host:port"))
+        .min(1)
+        .optional()
+        .describe("Redis Sentinel addresses, instead of url / clusterNodes"),
+      sentinelName: z
+        .string()
+        .regex(
+          /^[A-Za-z0-9_.-]{1,128}$/,
+          "must be the master's name as Sentinel knows it (A-Z a-z 0-9 _ . -)",
+        )
+        .optional()
+        .describe("The master's name in the Sentinels' configuration"),
+      sentinelPassword: z.string().min(1).max(512).optional().describe("Password of the Sentinels"),
+      password: z
+        .string()
+        .min(1)
+        .max(512)
+        .optional()
+        .describe("Password of the Redis servers behind Sentinel"),
+      waitReplicas: z
+        .number()
+        .int()
+        .min(0)
+        .max(16)
+        .optional()
+        .describe("Replicas that must confirm each credential write (WAIT); default 1 with Sentinel, else 0"),
+      waitTimeoutMs: z
+        .number()
+        .int()
+        .min(1)
+        .max(60_000)
+        .optional()
+        .describe("Milliseconds a write waits for its replicas; default 500"),
+      keyPrefix: z.string().min(1).max(64).optional(),
+    })
+    .superRefine((redis, ctx) => {
+      const modes = [redis.url, redis.clusterNodes, redis.sentinels].filter((m) => m !== undefined).length;
+      if (modes > 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["url"],
+          message: "set only one of url, clusterNodes, sentinels",
+        });
+      }
+      if (redis.sentinels && !redis.sentinelName) {
+        ctx.addIssue({ code: "custom", path: ["sentinelName"], message: "is required with sentinels" });
+      }
+      if (!redis.sentinels && (redis.sentinelName || redis.sentinelPassword || redis.password)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["sentinels"],
+          message:
+            "is required with sentinelName / sentinelPassword / password (put a URL's password in the URL)",
+        });
+      }
+    }),
   z.strictObject({
     storage: z.literal("dynamodb"),
     table: z

@@ -17,7 +17,7 @@ import {
   storageSchema,
   userTokenSchema,
 } from "./config-schema.js";
-import { configError, type Env, integerVar } from "./env-vars.js";
+import { configError, type Env, integerVar, redisSentinelVars, redisWaitVars } from "./env-vars.js";
 import { type LimitsConfig, limitsFromEnv } from "./limits-config.js";
 import type { LogFormat } from "./logger.js";
 import { withStorageDefaults } from "./region-defaults.js";
@@ -105,6 +105,8 @@ function uniformStorage(env: Env): StorageConfig {
           storage: "redis",
           url: env.CREDKIT_REDIS_URL,
           clusterNodes: nodes,
+          ...redisSentinelVars(env),
+          ...redisWaitVars(env),
           keyPrefix: env.CREDKIT_REDIS_KEY_PREFIX,
         }
       : kind === "dynamodb"
@@ -118,11 +120,17 @@ function uniformStorage(env: Env): StorageConfig {
           }
         : { storage: kind };
   const withoutUndefined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
-  if (kind === "redis" && !withoutUndefined.url && !withoutUndefined.clusterNodes) {
+  if (
+    kind === "redis" &&
+    !withoutUndefined.url &&
+    !withoutUndefined.clusterNodes &&
+    !withoutUndefined.sentinels
+  ) {
     throw configError([
       {
         path: "CREDKIT_REDIS_URL",
-        message: "is required with CREDKIT_STORAGE=redis (or set CREDKIT_REDIS_CLUSTER_NODES)",
+        message:
+          "is required with CREDKIT_STORAGE=redis (or set CREDKIT_REDIS_CLUSTER_NODES, or CREDKIT_REDIS_SENTINELS)",
       },
     ]);
   }

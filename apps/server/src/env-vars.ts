@@ -19,3 +19,27 @@ export function integerVar(env: Env, name: string, fallback: number, min: number
   }
   return value;
 }
+
+/** The Sentinel variables as fields of a redis storage entry (unset variables left out). */
+export function redisSentinelVars(env: Env): Record<string, unknown> {
+  const sentinels = env.CREDKIT_REDIS_SENTINELS?.split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (!sentinels?.length) return {};
+  return {
+    sentinels,
+    sentinelName: env.CREDKIT_REDIS_SENTINEL_NAME || undefined,
+    sentinelPassword: env.CREDKIT_REDIS_SENTINEL_PASSWORD || undefined,
+    password: env.CREDKIT_REDIS_PASSWORD || undefined,
+  };
+}
+
+/** `CREDKIT_REDIS_WAIT_REPLICAS` / `CREDKIT_REDIS_WAIT_TIMEOUT_MS` as fields of a redis storage entry. */
+export function redisWaitVars(env: Env): Record<string, unknown> {
+  const optional = (name: string, min: number, max: number) =>
+    env[name] ? integerVar(env, name, min, min, max) : undefined;
+  return {
+    waitReplicas: optional("CREDKIT_REDIS_WAIT_REPLICAS", 0, 16),
+    waitTimeoutMs: optional("CREDKIT_REDIS_WAIT_TIMEOUT_MS", 1, 60_000),
+  };
+}

@@ -1,4 +1,4 @@
-type Env = Record<string, string | undefined>;
+import { type Env, redisSentinelVars, redisWaitVars } from "./env-vars.js";
 
 /**
  * The storage-wide variables (`CREDKIT_DYNAMODB_*`, `CREDKIT_REDIS_*`) as defaults for the entries of a
@@ -19,6 +19,7 @@ export function withStorageDefaults(map: unknown, env: Env): unknown {
     },
     redis: {
       keyPrefix: env.CREDKIT_REDIS_KEY_PREFIX || undefined,
+      ...redisWaitVars(env),
     },
   };
   return Object.fromEntries(
@@ -26,9 +27,10 @@ export function withStorageDefaults(map: unknown, env: Env): unknown {
       if (typeof entry !== "object" || entry === null) return [region, entry];
       const kind = (entry as { storage?: unknown }).storage;
       const base = { ...(typeof kind === "string" ? defaults[kind] : undefined) };
-      if (kind === "redis" && !("url" in entry) && !("clusterNodes" in entry)) {
+      if (kind === "redis" && !("url" in entry) && !("clusterNodes" in entry) && !("sentinels" in entry)) {
         if (env.CREDKIT_REDIS_URL) base.url = env.CREDKIT_REDIS_URL;
         else if (nodes?.length) base.clusterNodes = nodes;
+        else Object.assign(base, redisSentinelVars(env));
       }
       const filled = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined));
       return [region, { ...filled, ...entry }];

@@ -48,7 +48,7 @@ export function explainFailure(storage: StorageConfig, error: unknown, seenCode?
       storage.storage === "dynamodb"
         ? 'CREDKIT_DYNAMODB_ENDPOINT (in a region map: "endpoint")'
         : storage.storage === "redis"
-          ? 'CREDKIT_REDIS_URL / CREDKIT_REDIS_CLUSTER_NODES (in a region map: "url" / "clusterNodes")'
+          ? 'CREDKIT_REDIS_URL / CREDKIT_REDIS_CLUSTER_NODES / CREDKIT_REDIS_SENTINELS (in a region map: "url" / "clusterNodes" / "sentinels")'
           : "the store's address";
     return `nothing answers there (${what}): start it, or check ${setting}`;
   }

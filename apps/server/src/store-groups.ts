@@ -31,6 +31,8 @@ export function describeStorage(storage: StorageConfig): string {
       return "memory (in this process; lost when it stops)";
     case "redis": {
       const prefix = `prefix "${storage.keyPrefix ?? defaultKeyPrefix}"`;
+      if (storage.sentinels)
+        return `redis sentinel ${storage.sentinelName} via ${storage.sentinels.join(",")} ${prefix}`;
       if (storage.clusterNodes) return `redis cluster ${storage.clusterNodes.join(",")} ${prefix}`;
       return `redis ${redisAddress(storage.url ?? "")} ${prefix}`;
     }

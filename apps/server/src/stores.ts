@@ -7,7 +7,12 @@ import {
   sharedStateClientConfig,
 } from "@credkit/storage-dynamodb";
 import { memoryStore } from "@credkit/storage-memory";
-import { redisClientOptions, redisClusterOptions, redisStore } from "@credkit/storage-redis";
+import {
+  redisClientOptions,
+  redisClusterOptions,
+  redisSentinelOptions,
+  redisStore,
+} from "@credkit/storage-redis";
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { StorageConfig } from "./config-schema.js";
@@ -74,6 +79,28 @@ export async function openStores(
   };
 }
 
+type RedisStorage = Extract<StorageConfig, { storage: "redis" }>;
+
+function hostPort(node: string): { host: string; port: number } {
+  const at = node.lastIndexOf(":");
+  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+}
+
+/** The ioredis client of a redis storage entry: Sentinel, Cluster or URL, with the recommended options. */
+function redisClient(storage: RedisStorage): Redis | Cluster {
+  if (storage.sentinels) {
+    return new Redis({
+      ...redisSentinelOptions(),
+      sentinels: storage.sentinels.map(hostPort),
+      name: storage.sentinelName as string,
+      ...(storage.sentinelPassword ? { sentinelPassword: storage.sentinelPassword } : {}),
+      ...(storage.password ? { password: storage.password } : {}),
+    });
+  }
+  if (storage.clusterNodes) return new Cluster(storage.clusterNodes.map(hostPort), redisClusterOptions());
+  return new Redis(storage.url as string, redisClientOptions());
+}
+
 /** Opens one store (and its client) as the server does; the caller closes it. */
 export async function openStore(storage: StorageConfig, logger: Logger): Promise<Opened> {
   switch (storage.storage) {
@@ -82,15 +109,7 @@ export async function openStore(storage: StorageConfig, logger: Logger): Promise
       return { store, close: () => store.close() };
     }
     case "redis": {
-      const client = storage.clusterNodes
-        ? new Cluster(
-            storage.clusterNodes.map((node) => {
-              const [host, port] = node.split(":");
-              return { host: host as string, port: Number(port) };
-            }),
-            redisClusterOptions(),
-          )
-        : new Redis(storage.url as string, redisClientOptions());
+      const client = redisClient(storage);
       // ioredis reports every failed reconnect; one line per state change is enough (and never the URL,
       // which may carry a password).
       let down = false;
@@ -102,7 +121,14 @@ export async function openStore(storage: StorageConfig, logger: Logger): Promise
         if (down) logger.info({ store: "redis" }, "redis reachable again");
         down = false;
       });
-      const store = redisStore({ client, ...(storage.keyPrefix ? { keyPrefix: storage.keyPrefix } : {}) });
+      const store = redisStore({
+        client,
+        ...(storage.keyPrefix ? { keyPrefix: storage.keyPrefix } : {}),
+        // A Sentinel set has replicas by definition: wait for one unless told otherwise. A URL or a
+        // cluster may have none (WAIT would then refuse every write), so there it is opt-in.
+        waitReplicas: storage.waitReplicas ?? (storage.sentinels ? 1 : 0),
+        ...(storage.waitTimeoutMs ? { waitTimeoutMs: storage.waitTimeoutMs } : {}),
+      });
       return {
         store,
         redis: client,

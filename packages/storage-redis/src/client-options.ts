@@ -42,3 +42,20 @@ export function redisClusterOptions(): ClusterOptions {
     slotsRefreshTimeout: recommendedTimeoutMs,
   };
 }
+
+/**
+ * Recommended options for an ioredis `Redis` behind Redis Sentinel: those of {@link redisClientOptions},
+ * plus `failoverDetector: true` (ioredis subscribes to the Sentinels' `+switch-master` and moves to the
+ * new primary at once, rather than writing on to a demoted or frozen one until an error), asking the
+ * Sentinels with the same timeouts and retrying them forever. Add `sentinels`, `name` (the master's name),
+ * and `sentinelPassword` / `password` as needed:
+ * `new Redis({ ...redisSentinelOptions(), sentinels: [{ host, port }], name: "mymaster" })`.
+ */
+export function redisSentinelOptions(): RedisOptions {
+  return {
+    ...redisClientOptions(),
+    failoverDetector: true,
+    sentinelCommandTimeout: recommendedTimeoutMs,
+    sentinelRetryStrategy: reconnectDelay,
+  };
+}

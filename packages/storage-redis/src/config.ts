@@ -26,6 +26,21 @@ export interface RedisStoreConfig {
    * it before every create. Default 60000.
    */
   registryMemoryMs?: number | undefined;
+  /**
+   * Replicas that must confirm each write of a credential record (create, update, delete, consume)
+   * before the store reports it done: the write is followed by `WAIT waitReplicas waitTimeoutMs` on the
+   * same connection (on a cluster, the node owning the client's slot). When fewer confirm in time the
+   * call rejects with `STORAGE_UNAVAILABLE`: a consume then spends nothing for its caller, a delete or
+   * update is not acknowledged (it is on the primary and may or may not survive a failover; retrying is
+   * safe). 0 sends no `WAIT` (a primary without replicas). Default 0.
+   */
+  waitReplicas?: number | undefined;
+  /**
+   * Milliseconds a `WAIT` may block (1-60000). `WAIT` blocks the connection, so the store's other
+   * calls on it queue behind it: keep it well below the client's `commandTimeout` and `timeoutMs`.
+   * Default 500.
+   */
+  waitTimeoutMs?: number | undefined;
   /** The clock used for `expiresAt` checks, in epoch milliseconds. Default `Date.now`. */
   now?: (() => number) | undefined;
 }
@@ -35,3 +50,6 @@ export const defaultRegistryMemoryMs = 60_000;
 
 /** Default of {@link RedisStoreConfig.timeoutMs}. */
 export const defaultTimeoutMs = 5000;
+
+/** Default of {@link RedisStoreConfig.waitTimeoutMs}. */
+export const defaultWaitTimeoutMs = 500;

@@ -1,5 +1,15 @@
-export { recommendedTimeoutMs, redisClientOptions, redisClusterOptions } from "./client-options.js";
-export { defaultRegistryMemoryMs, defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
+export {
+  recommendedTimeoutMs,
+  redisClientOptions,
+  redisClusterOptions,
+  redisSentinelOptions,
+} from "./client-options.js";
+export {
+  defaultRegistryMemoryMs,
+  defaultTimeoutMs,
+  defaultWaitTimeoutMs,
+  type RedisStoreConfig,
+} from "./config.js";
 export { guardRedis } from "./guard.js";
 export {
   defaultInvalidationChannel,

@@ -11,12 +11,17 @@ import {
 } from "@credkit/core";
 import type { Cluster } from "ioredis";
 import { clientRegistry } from "./client-registry.js";
-import { defaultRegistryMemoryMs, defaultTimeoutMs, type RedisStoreConfig } from "./config.js";
+import {
+  defaultRegistryMemoryMs,
+  defaultTimeoutMs,
+  defaultWaitTimeoutMs,
+  type RedisStoreConfig,
+} from "./config.js";
 import { decodeListCursor, decodeScanCursor, encodeCursor } from "./cursor.js";
 import { guardRedis } from "./guard.js";
 import { defaultKeyPrefix, redisKeys } from "./keys.js";
 import { isLive, parseRecord, recordArgs } from "./record-codec.js";
-import { runScript } from "./run-script.js";
+import { type ReplicaWait, runScript, runScriptAndWait } from "./run-script.js";
 import {
   acquireLeaseScript,
   createScript,
@@ -46,6 +51,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
   const keys = redisKeys(config.keyPrefix ?? defaultKeyPrefix);
   const timeoutMs = config.timeoutMs ?? defaultTimeoutMs;
   const now = config.now ?? Date.now;
+  const wait = replicaWait(config);
   const registry = clientRegistry(client, keys.clients(), config.registryMemoryMs ?? defaultRegistryMemoryMs);
 
   // Every call goes through here (see guardRedis): ioredis failures and the backstop timeout become
@@ -57,10 +63,13 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
   }
 
   async function take(clientId: string, credentialId: string): Promise<StoredCredential | null> {
-    const json = await runScript(client, takeScript, clientKeys(clientId, credentialId), [
-      credentialId,
-      now(),
-    ]);
+    const json = await runScriptAndWait(
+      client,
+      takeScript,
+      clientKeys(clientId, credentialId),
+      [credentialId, now()],
+      wait,
+    );
     return isNil(json) ? null : parseRecord(json);
   }
 
@@ -96,15 +105,21 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
         // Registered before the record exists, and never removed: the set can only over-report, which
         // costs scan an empty step, while the reverse order could hide a record from re-encryption.
         await registry.register(record.clientId);
-        const code = await runScript(client, createScript, clientKeys(record.clientId, record.credentialId), [
-          record.credentialId,
-          args.json,
-          record.version,
-          args.expiresAt,
-          args.lookupHash,
-          args.temporary,
-          now(),
-        ]);
+        const code = await runScriptAndWait(
+          client,
+          createScript,
+          clientKeys(record.clientId, record.credentialId),
+          [
+            record.credentialId,
+            args.json,
+            record.version,
+            args.expiresAt,
+            args.lookupHash,
+            args.temporary,
+            now(),
+          ],
+          wait,
+        );
         if (code === 1) throw new CredkitError("CONFLICT", "A credential with this id already exists");
         if (code === 2) {
           throw new CredkitError("CONFLICT", "Another credential of this client has the same lookup hash");
@@ -133,16 +148,22 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
       guarded(async () => {
         assertVersionStep(next, expectedVersion);
         const args = recordArgs(next);
-        const reply = await runScript(client, updateScript, clientKeys(next.clientId, next.credentialId), [
-          next.credentialId,
-          args.json,
-          expectedVersion,
-          next.version,
-          args.expiresAt,
-          args.lookupHash,
-          args.temporary,
-          now(),
-        ]);
+        const reply = await runScriptAndWait(
+          client,
+          updateScript,
+          clientKeys(next.clientId, next.credentialId),
+          [
+            next.credentialId,
+            args.json,
+            expectedVersion,
+            next.version,
+            args.expiresAt,
+            args.lookupHash,
+            args.temporary,
+            now(),
+          ],
+          wait,
+        );
         const [code, storedVersion] = Array.isArray(reply) ? reply : [reply];
         if (code === 0) return null;
         if (code === 1) return next;
@@ -218,6 +239,19 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
     close: async () => {},
   } satisfies CredentialStore;
   return store;
+}
+
+// Checked once at construction: a bad value is the embedder's configuration error, not an outage.
+function replicaWait(config: RedisStoreConfig): ReplicaWait {
+  const replicas = config.waitReplicas ?? 0;
+  const timeoutMs = config.waitTimeoutMs ?? defaultWaitTimeoutMs;
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 16) {
+    throw new CredkitError("CONFIGURATION_ERROR", "waitReplicas must be an integer from 0 to 16");
+  }
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+    throw new CredkitError("CONFIGURATION_ERROR", "waitTimeoutMs must be an integer from 1 to 60000");
+  }
+  return { replicas, timeoutMs };
 }
 
 function checkLimit(limit: number): number {

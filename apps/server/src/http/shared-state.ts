@@ -5,12 +5,12 @@ import type { OpenedStores } from "../stores.js";
 import { redisIdempotencyStore } from "./redis-idempotency.js";
 import { memoryCounter, redisCounter } from "./shared-counter.js";
 
-/** Where the state every process must share lives: Redis, else the DynamoDB table, else this process. */
-export type SharedStateBackend = "redis" | "dynamodb" | "process";
+/** Where the state every process must share lives: Redis, else the DynamoDB table, else this process (memory). */
+export type SharedStateBackend = "redis" | "dynamodb" | "memory";
 
 /** The backend of the shared state for these stores: Redis when there is one, else DynamoDB. */
 export function sharedStateBackend(stores: Pick<OpenedStores, "redis" | "dynamodb">): SharedStateBackend {
-  return stores.redis ? "redis" : stores.dynamodb ? "dynamodb" : "process";
+  return stores.redis ? "redis" : stores.dynamodb ? "dynamodb" : "memory";
 }
 
 /**

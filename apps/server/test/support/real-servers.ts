@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,6 +46,59 @@ export async function startRedisCluster() {
   const nodes = await sh("redis.sh", "start-cluster", dir);
   return {
     nodes,
+    async stop() {
+      await sh("redis.sh", "stop", dir).catch(() => "");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A real Sentinel set on loopback (scripts/redis.sh start-sentinel): 1 primary, 2 replicas, 3 Sentinels
+ * watching it as `credkit` (quorum 2, down after 1000 ms). `sentinels` is `host:port,host:port,host:port`.
+ */
+export async function startRedisSentinel() {
+  const dir = await mkdtemp(join(tmpdir(), "credkit-server-sentinel-"));
+  const sentinels = await sh("redis.sh", "start-sentinel", dir);
+  const firstSentinel = sentinels.split(",")[0]?.split(":")[1] as string;
+  const cli = async (port: string, ...args: string[]) =>
+    (await run("redis-cli", ["-h", "127.0.0.1", "-p", port, ...args], { timeout: 5000 })).stdout.trim();
+  const pidOf = async (port: string) =>
+    Number((await readFile(join(dir, `node-${port}`, "redis.pid"), "utf8")).trim());
+  const dataPorts = async () =>
+    (await readdir(dir)).filter((d) => d.startsWith("node-")).map((d) => d.slice("node-".length));
+  return {
+    sentinels,
+    name: "credkit",
+    /** The data port the Sentinels name as the primary now. */
+    async primaryPort(): Promise<string> {
+      const [, port] = (await cli(firstSentinel, "sentinel", "get-master-addr-by-name", "credkit")).split(
+        "\n",
+      );
+      return port as string;
+    },
+    /** The primary each Sentinel names now (they learn of a failover one after the other). */
+    async primaryPorts(): Promise<string[]> {
+      return Promise.all(
+        sentinels.split(",").map(async (address) => {
+          const answer = await cli(
+            address.split(":")[1] as string,
+            "sentinel",
+            "get-master-addr-by-name",
+            "credkit",
+          );
+          return answer.split("\n")[1] as string;
+        }),
+      );
+    },
+    /** The pid of the data server on `port`. */
+    pidOf,
+    /** The data ports other than `primary`. */
+    async replicaPorts(primary: string): Promise<string[]> {
+      return (await dataPorts()).filter((p) => p !== primary);
+    },
+    /** `INFO replication` of one data server. */
+    info: (port: string) => cli(port, "info", "replication"),
     async stop() {
       await sh("redis.sh", "stop", dir).catch(() => "");
       await rm(dir, { recursive: true, force: true });

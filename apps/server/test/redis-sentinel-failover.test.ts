@@ -1,0 +1,221 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startRedisSentinel } from "./support/real-servers.js";
+import { type Answer, caller, proxyKey, serverOn } from "./support/sentinel-traffic.js";
+import { killServers, waitFor } from "./support/server-process.js";
+
+// One credkit server on a real Sentinel set (1 primary, 2 replicas, 3 Sentinels), under traffic that
+// creates, spends single-use credentials, deletes and denies, while the primary is killed, frozen, or
+// its replicas stall. What must hold: nothing acknowledged is lost, and errors come only while the set
+// switches. Stalled replicas: redis-sentinel-replicas.test.ts.
+type Sentinel = Awaited<ReturnType<typeof startRedisSentinel>>;
+let set: Sentinel | undefined;
+
+afterEach(async () => {
+  killServers();
+  await set?.stop();
+  set = undefined;
+});
+
+/** Traffic of four kinds, each kind a loop that records what the server acknowledged. */
+function traffic(call: ReturnType<typeof caller>) {
+  const acked = {
+    creates: [] as string[],
+    consumes: [] as { id: string; keyValue: string }[],
+    refusedConsumes: [] as { id: string; keyValue: string }[],
+    deletes: [] as string[],
+    denies: [] as string[],
+  };
+  // Ids a delete or a use was sent for, answered or not: a refused one may still have removed it.
+  const removals = new Set<string>();
+  const errors: Answer[] = [];
+  let running = true;
+  let ops = 0;
+  const path = (id: string) => `/api/clients/acme/credentials/${id}`;
+  const send = async (method: string, to: string, body?: unknown) => {
+    const a = await call(method, to, body);
+    ops++;
+    if (a.status >= 300) errors.push(a);
+    return a;
+  };
+  const make = async (body: unknown) => {
+    const a = await send("POST", "/api/clients/acme/credentials", body);
+    const id = a.status === 201 ? (a.body.credentials?.[0]?.credentialId as string) : null;
+    if (id) acked.creates.push(id);
+    return id;
+  };
+  const loops = [
+    async () => {
+      while (running)
+        await make({ ...proxyKey(false), credentialType: "target", authType: "none", secret: {} });
+    },
+    async () => {
+      while (running) {
+        const body = proxyKey(true);
+        const id = await make(body);
+        if (!id) continue;
+        removals.add(id);
+        const used = await send("POST", "/api/clients/acme/verify", {
+          headers: { "x-key": body.secret.keyValue },
+        });
+        const entry = { id, keyValue: body.secret.keyValue };
+        if (used.status === 200 && used.body.allowed === true) acked.consumes.push(entry);
+        else acked.refusedConsumes.push(entry);
+      }
+    },
+    async () => {
+      while (running) {
+        const id = await make(proxyKey(false));
+        if (id) removals.add(id);
+        if (id && (await send("DELETE", path(id))).status === 200) acked.deletes.push(id);
+      }
+    },
+    async () => {
+      while (running) {
+        const id = await make(proxyKey(false));
+        if (id && (await send("PUT", path(id), { credentialDefaultRuleEffect: "deny" })).status === 200) {
+          acked.denies.push(id);
+        }
+      }
+    },
+  ];
+  const done = Promise.all(loops.map((loop) => loop()));
+  return {
+    acked,
+    removals,
+    errors,
+    ops: () => ops,
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+/** What the server answers now for everything it acknowledged: the acknowledged writes it lost. */
+async function lostWrites(call: ReturnType<typeof caller>, load: ReturnType<typeof traffic>) {
+  const { acked, removals: deleted } = load;
+  const path = (id: string) => `/api/clients/acme/credentials/${id}`;
+  const lost = { creates: 0, consumes: 0, doublePasses: 0, deletes: 0, denies: 0 };
+  for (const id of acked.creates) {
+    if (deleted.has(id)) continue;
+    if ((await call("GET", path(id))).status !== 200) lost.creates++;
+  }
+  for (const used of acked.consumes) {
+    const again = await call("POST", "/api/clients/acme/verify", { headers: { "x-key": used.keyValue } });
+    expect(again.status).toBe(200);
+    if (again.body.allowed !== false) lost.consumes++;
+  }
+  // A use that was refused (the store could not confirm it) was never a pass: at most one may follow.
+  for (const refused of acked.refusedConsumes) {
+    const uses = await Promise.all(
+      [0, 1].map(() => call("POST", "/api/clients/acme/verify", { headers: { "x-key": refused.keyValue } })),
+    );
+    if (uses.filter((u) => u.body.allowed === true).length > 1) lost.doublePasses++;
+  }
+  for (const id of acked.deletes) if ((await call("GET", path(id))).status !== 404) lost.deletes++;
+  for (const id of acked.denies) {
+    const now = await call("GET", path(id));
+    if (now.body.credentials?.[0]?.credentialDefaultRuleEffect !== "deny") lost.denies++;
+  }
+  return lost;
+}
+
+/** Polls until a create through the server is acknowledged: the set serves writes again. */
+async function recovered(call: ReturnType<typeof caller>): Promise<number> {
+  await waitFor(
+    async () => (await call("POST", "/api/clients/acme/credentials", proxyKey(false))).status === 201,
+    30_000,
+    "a write acknowledged after the fault",
+  );
+  return performance.now();
+}
+
+async function failover(fault: (sentinel: Sentinel, primaryPid: number) => Promise<void>, label: string) {
+  const setupStartedAt = performance.now();
+  set = await startRedisSentinel();
+  const server = await serverOn(set);
+  const call = caller(server);
+  const oldPrimary = await set.primaryPort();
+  const load = traffic(call);
+  await waitFor(
+    async () => load.acked.consumes.length >= 10 && load.acked.deletes.length >= 10,
+    30_000,
+    "traffic",
+  );
+  const opsBefore = load.ops();
+  const pid = await set.pidOf(oldPrimary);
+  const faultAt = performance.now();
+  // The signal is sent before `fault` first awaits; the probe then runs during the rest of the fault:
+  // recovery is the first acknowledged write, frozen primary or not.
+  const ending = fault(set, pid);
+  const firstWriteAt = await recovered(call);
+  await ending;
+  const faultEndedAt = performance.now();
+  const sentinel = set;
+  // Each Sentinel announces the switch (+switch-master) when it learns of it, and ioredis's failover
+  // detector reconnects on each announcement: the switch is over once every Sentinel names the new
+  // primary. Errors are allowed until then, the fault is over (a frozen primary's SIGCONT is part of
+  // it) and a write is acknowledged again; not after.
+  await waitFor(
+    async () => (await sentinel.primaryPorts()).every((port) => port !== oldPrimary),
+    30_000,
+    "every Sentinel to name the new primary",
+  );
+  const recoveredAt = Math.max(await recovered(call), faultEndedAt);
+  // Traffic goes on after the recovery, so errors after it would show.
+  const opsAtRecovery = load.ops();
+  await waitFor(async () => load.ops() >= opsAtRecovery + 40, 30_000, "traffic after the recovery");
+  await load.stop();
+
+  const lost = await lostWrites(call, load);
+  // A request in flight when the fault struck may fail too: it ended after the fault began.
+  const late = load.errors.filter((e) => e.endedAt < faultAt || e.startedAt > recoveredAt);
+  const figures = {
+    scenario: label,
+    acknowledged: {
+      creates: load.acked.creates.length,
+      consumes: load.acked.consumes.length,
+      deletes: load.acked.deletes.length,
+      denies: load.acked.denies.length,
+    },
+    lost,
+    errorsWhileSwitching: load.errors.length,
+    errorStatuses: [...new Set(load.errors.map((e) => e.status))],
+    recoverMs: Math.round(firstWriteAt - faultAt),
+    switchedMs: Math.round(recoveredAt - faultAt),
+    setupMs: Math.round(faultAt - setupStartedAt),
+    opsBefore,
+  };
+  console.log(`sentinel failover: ${JSON.stringify(figures)}`);
+  expect(lost).toEqual({ creates: 0, consumes: 0, doublePasses: 0, deletes: 0, denies: 0 });
+  expect(
+    late.map((e) => ({
+      status: e.status,
+      code: e.body.code,
+      message: e.body.message,
+      startedMs: Math.round(e.startedAt - faultAt),
+      endedMs: Math.round(e.endedAt - faultAt),
+    })),
+    `recovered at ${Math.round(recoveredAt - faultAt)} ms`,
+  ).toEqual([]);
+  // Errors while switching are the documented 503 + Retry-After, never a 500 or a wrong answer.
+  expect(load.errors.every((e) => e.status === 503 || e.status === 0)).toBe(true);
+}
+
+describe("Redis Sentinel: a failover under traffic", () => {
+  it("(a) primary SIGKILLed: nothing acknowledged is lost", async () => {
+    await failover(async (_, pid) => {
+      process.kill(pid, "SIGKILL");
+    }, "SIGKILL primary");
+  }, 90_000);
+
+  it("(b) primary frozen 6 s (SIGSTOP, then SIGCONT): nothing acknowledged is lost", async () => {
+    await failover(async (_, pid) => {
+      process.kill(pid, "SIGSTOP");
+      const frozenAt = Date.now();
+      // The freeze itself is the fault (a long pause or a partition), not a wait for readiness.
+      await waitFor(async () => Date.now() - frozenAt >= 6000, 10_000, "6 s of freeze");
+      process.kill(pid, "SIGCONT");
+    }, "SIGSTOP primary 6 s");
+  }, 90_000);
+});
