@@ -22,13 +22,18 @@ import {
   parseLimit,
   requireJsonBody,
 } from "./request-params.js";
-import { type Authenticate, tokenFromHeader } from "./token-auth.js";
+import { type Authenticate, defaultUnauthorizedMessage, tokenFromHeader } from "./token-auth.js";
 
 /** Options of {@link createCredkitRouter}. */
 export interface CredkitRouterOptions {
   service: CredentialService;
   /** Who is calling; null → 401. */
   authenticate: Authenticate;
+  /**
+   * The message of a 401 when `authenticate` returns null. Default: about the `Authorization` token for
+   * a `tokenAuthenticator`, else "The request is not authenticated".
+   */
+  unauthorizedMessage?: string;
   /** Where the router will be mounted; only used for the OpenAPI document. Default `/api`. */
   basePath?: string;
   /** Largest accepted JSON body (bytes or a string such as "100kb"). Default "100kb". */
@@ -214,13 +219,13 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
     res.type("html").send(docsPage);
   });
 
+  const unauthorizedMessage = options.unauthorizedMessage ?? defaultUnauthorizedMessage(options.authenticate);
   // Authentication comes first, so an anonymous caller learns nothing from body parsing errors.
   const authenticate: RequestHandler = async (req, res, next) => {
     // Credential metadata is per-tenant: never let a shared cache keep it.
     res.setHeader("Cache-Control", "no-store");
     const actor = await options.authenticate(req);
-    if (!actor)
-      throw new CredkitError("UNAUTHORIZED", "Missing or unknown token in the Authorization header");
+    if (!actor) throw new CredkitError("UNAUTHORIZED", unauthorizedMessage);
     // A request id the host app set (the bundled server does) follows the actor into audit events.
     const requestId = res.locals.requestId;
     res.locals.actor = typeof requestId === "string" ? { ...actor, requestId } : actor;
