@@ -17,7 +17,6 @@ import { createRecords, type Records } from "./records/records.js";
 import { assertPageLimit, MAX_PAGE_SIZE, withRulesOnEveryStore } from "./records/store-rules.js";
 import { createRegionRouter, type RegionMap, type RegionRouter, servedRegionsInBrief } from "./regions.js";
 import type { PublicCredential, TargetAuth } from "./schemas/bodies.js";
-import { invalid } from "./schemas/parse.js";
 import type { Secret } from "./schemas/secrets.js";
 import {
   assertIfMatch,
