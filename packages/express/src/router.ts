@@ -1,11 +1,10 @@
-import type { Actor, AuditSink, CredentialService } from "@credkit/core";
+import type { Actor, AuditSink, CredentialService, IdempotencyStore } from "@credkit/core";
 import { CredkitError, checkJsonBounds, invalid, parseOrThrow, verifyRequestBody } from "@credkit/core";
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { renderDocsPage } from "./docs-page.js";
 import { type ErrorObserver, errorHandler } from "./http-errors.js";
 import {
   type IdempotencyProtection,
-  type IdempotencyStore,
   idempotentCreate,
   memoryIdempotencyStore,
   processIdempotencyProtection,
@@ -43,10 +42,17 @@ export interface CredkitRouterOptions {
   onError?: ErrorObserver;
   /**
    * Makes `POST …/credentials` with an `Idempotency-Key` header safe to retry (see
-   * {@link idempotentCreate}). Default: a per-process store keeping keys 24 hours, protected by a
-   * per-process key (a store shared by several processes needs a shared `protection`).
+   * {@link idempotentCreate}). Default: a per-process store keeping keys 24 hours (`ttlMs`), a claim
+   * whose request never finished blocking its key at most 60 seconds (`inProgressMs`: set it a little
+   * above your request timeout), protected by a per-process key (a store shared by several processes
+   * needs a shared `protection`).
    */
-  idempotency?: { store: IdempotencyStore; ttlMs?: number; protection?: IdempotencyProtection };
+  idempotency?: {
+    store: IdempotencyStore;
+    ttlMs?: number;
+    inProgressMs?: number;
+    protection?: IdempotencyProtection;
+  };
   /**
    * Receives an `authorization.failed` event (user, client, code, request id; never a token) for every
    * 401 and 403 the router answers, so refusals reach an audit trail when the router is embedded.
@@ -115,6 +121,7 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
   const idempotency = {
     store: options.idempotency?.store ?? memoryIdempotencyStore(),
     ttlMs: options.idempotency?.ttlMs ?? 24 * 60 * 60 * 1000,
+    inProgressMs: options.idempotency?.inProgressMs ?? 60_000,
     protection: options.idempotency?.protection ?? processIdempotencyProtection(),
   };
 
