@@ -1,5 +1,6 @@
 // A child process for `bench/authz.ts`, so the load generator never shares a process with it:
 //   credkit  <token> <key>  the credkit server's authz listener (memory store, one apiKey credential)
+//   credkit-unthrottled <token> <key>  the same with the per-caller throttle off (its cost, side by side)
 //   bare     <token> <key>  a bare node:http auth server giving the same verdict: HMAC-SHA256 + Map
 //   upstream                a bare node:http upstream answering 200
 // Each sends `{ port }` to its parent once listening.
@@ -15,12 +16,13 @@ import pino from "pino";
 const [kind, token = "", key = ""] = process.argv.slice(2);
 const clientId = "bench-client";
 
-async function credkit(): Promise<number> {
+async function credkit(throttled: boolean): Promise<number> {
   const config = loadConfig({
     CREDKIT_USER_TOKENS: JSON.stringify([
       { token, userId: "gateway", clientIds: [clientId], scopes: ["authz"] },
     ]),
     CREDKIT_AUTHZ_PORT: "0",
+    ...(throttled ? {} : { CREDKIT_AUTHZ_FAILURE_LIMIT_PER_MINUTE: "0" }),
   });
   const app = await createApp(
     config,
@@ -83,7 +85,13 @@ async function upstream(): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-const start = { credkit, bare, upstream }[kind as "credkit" | "bare" | "upstream"];
+const kinds = {
+  credkit: () => credkit(true),
+  "credkit-unthrottled": () => credkit(false),
+  bare,
+  upstream,
+};
+const start = kinds[kind as keyof typeof kinds];
 if (!start) throw new Error(`unknown kind ${kind}`);
 process.send?.({ port: await start() });
 // Exit with the bench that forked it.

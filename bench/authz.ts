@@ -4,6 +4,7 @@
 //   2. nginx → auth subrequest → upstream, with credkit vs with the bare auth server as the auth
 //      service (the same shipped nginx config, the same upstream). Target ≥ 0.8×. Both are also shown
 //      against nginx → upstream with no auth at all.
+//   3. the per-caller throttle's cost (issue 20): the listener with it on (the default) vs off.
 import { type ChildProcess, execFile, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
@@ -117,12 +118,13 @@ export async function benchAuthz(seconds = 3, rounds = 3): Promise<Row[]> {
   const children: ChildProcess[] = [];
   const nginxes: { stop(): Promise<void> }[] = [];
   try {
-    const [credkit, bare, upstream] = await Promise.all([
+    const [credkit, bare, upstream, unthrottled] = await Promise.all([
       child("credkit", token, key),
       child("bare", token, key),
       child("upstream"),
+      child("credkit-unthrottled", token, key),
     ]);
-    children.push(credkit.process, bare.process, upstream.process);
+    children.push(credkit.process, bare.process, upstream.process, unthrottled.process);
 
     const gateway = (authzPort: number) =>
       startNginx((listen) =>
@@ -141,23 +143,40 @@ export async function benchAuthz(seconds = 3, rounds = 3): Promise<Row[]> {
     nginxes.push(viaBare);
     // The caller sends only its key: nginx adds the proxy token to the subrequest itself.
     const caller = { "X-Api-Key": key, "User-Agent": "wrk", Accept: "*/*" };
-    const [bareDirect, credkitDirect, nginxAlone, nginxBare, nginxCredkit] = (await interleaved(
-      [
-        { url: `http://127.0.0.1:${bare.port}/authz/bench-client`, headers, authPid: bare.process.pid },
-        { url: `http://127.0.0.1:${credkit.port}/authz/bench-client`, headers, authPid: credkit.process.pid },
-        { url: `${viaBare.url}/public/x`, headers: caller },
-        { url: `${viaBare.url}/api/x`, headers: caller, authPid: bare.process.pid },
-        { url: `${viaCredkit.url}/api/x`, headers: caller, authPid: credkit.process.pid },
-      ],
-      rounds,
-      seconds,
-    )) as [Load, Load, Load, Load, Load];
+    const [bareDirect, credkitDirect, nginxAlone, nginxBare, nginxCredkit, credkitUnthrottled] =
+      (await interleaved(
+        [
+          { url: `http://127.0.0.1:${bare.port}/authz/bench-client`, headers, authPid: bare.process.pid },
+          {
+            url: `http://127.0.0.1:${credkit.port}/authz/bench-client`,
+            headers,
+            authPid: credkit.process.pid,
+          },
+          { url: `${viaBare.url}/public/x`, headers: caller },
+          { url: `${viaBare.url}/api/x`, headers: caller, authPid: bare.process.pid },
+          { url: `${viaCredkit.url}/api/x`, headers: caller, authPid: credkit.process.pid },
+          {
+            url: `http://127.0.0.1:${unthrottled.port}/authz/bench-client`,
+            headers,
+            authPid: unthrottled.process.pid,
+          },
+        ],
+        rounds,
+        seconds,
+      )) as [Load, Load, Load, Load, Load, Load];
 
     const direct = "authz listener, direct (apiKey, memory)";
     const through = "nginx auth_request → upstream";
     const rows: Row[] = [
       row(direct, "bare node:http (HMAC-SHA256 + Map)", bareDirect),
       row(direct, "credkit authz listener", credkitDirect, ratio(credkitDirect.rps, bareDirect.rps, 0.5)),
+      row(direct, "credkit authz listener, throttle off", credkitUnthrottled),
+      {
+        bench: direct,
+        subject: "throttle on vs off (valid caller)",
+        "ops/s": credkitDirect.rps,
+        ...ratio(credkitDirect.rps, credkitUnthrottled.rps),
+      },
       row(through, "nginx → upstream, no auth", nginxAlone),
       row(through, "nginx → bare auth → upstream", nginxBare, ratio(nginxBare.rps, nginxAlone.rps)),
       row(through, "nginx → credkit → upstream", nginxCredkit, ratio(nginxCredkit.rps, nginxBare.rps, 0.8)),

@@ -18,6 +18,8 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { logAuditSink } from "./audit-log.js";
+import { trustedProxies } from "./authz/caller-address.js";
+import { callerThrottle } from "./authz/caller-throttle.js";
 import { type AuthzListener, createAuthzListener } from "./authz/listener.js";
 import { authzAnswerCounter } from "./authz/metrics.js";
 import { authzReadiness } from "./authz/readiness.js";
@@ -111,6 +113,20 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
           logger,
           audit,
           onAnswer: authzAnswerCounter(metrics.registry),
+          trustedProxies: trustedProxies(config.limits.trustedProxies),
+          ...(config.limits.authzFailuresPerMinute > 0
+            ? {
+                throttle: callerThrottle({
+                  failuresPerMinute: config.limits.authzFailuresPerMinute,
+                  // Shared through Redis when Redis is configured: a guesser is stopped across processes.
+                  counter: stores.redis
+                    ? redisCounter(stores.redis, "credkit:authz-throttle:")
+                    : memoryCounter(),
+                  keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
+                  logger,
+                }),
+              }
+            : {}),
         });
 
   const app = express();

@@ -11,6 +11,8 @@ export interface LimitsConfig {
   trustedProxies: string[];
   /** Milliseconds after a JWKS fetch (or failed attempt) before an unknown `kid` may trigger another. */
   jwksCooldownMs: number;
+  /** Failed `/authz` attempts (bad end-client credential or gateway token) per caller address per minute; 0 = off. */
+  authzFailuresPerMinute: number;
   /** The fewest characters of a proxy credential's presented secret (core's `minProxySecretLength`). */
   minProxySecretLength: number;
 }
@@ -41,6 +43,7 @@ export function limitsFromEnv(env: Env, perMinute: number): LimitsConfig {
     },
     trustedProxies,
     jwksCooldownMs: integerVar(env, "CREDKIT_JWKS_COOLDOWN_MS", 30_000, 0, 3_600_000),
+    authzFailuresPerMinute: integerVar(env, "CREDKIT_AUTHZ_FAILURE_LIMIT_PER_MINUTE", 60, 0, 10_000_000),
     minProxySecretLength: integerVar(
       env,
       "CREDKIT_MIN_PROXY_SECRET_LENGTH",

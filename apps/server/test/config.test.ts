@@ -218,6 +218,7 @@ describe("the hardening limits (issue 10)", () => {
       rateLimits: { perMinute: 1200, dataPlanePerMinute: 0, authFailuresPerMinute: 60, publicPerMinute: 300 },
       trustedProxies: [],
       jwksCooldownMs: 30_000,
+      authzFailuresPerMinute: 60,
       minProxySecretLength: 16,
     });
   });

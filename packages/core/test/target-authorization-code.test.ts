@@ -79,19 +79,25 @@ describe("oauth2 authorization_code: starting", () => {
       scope: "openid offline_access",
       code_challenge_method: "S256",
     });
-    expect(params.state).toMatch(
-      new RegExp(
-        `^${Buffer.from(clientId).toString("base64url")}\\.${created.credentialId.replace(".", "\\.")}\\.[\\w-]{43}$`,
-      ),
-    );
+    // Opaque to the authorization server (issue 20): no id of ours is readable in the state, in any
+    // of the encodings a log would show (plain, base64url, base64 of a JSON holding it).
+    const state = params.state ?? "";
+    expect(state).toMatch(/^ck1\.[\w-]+\.[\w.-]+$/);
+    const decodings = [
+      state,
+      ...state.split(".").map((part) => Buffer.from(part, "base64url").toString("latin1")),
+    ];
+    for (const id of [clientId, created.credentialId, created.credentialId.split(".").at(-1) as string]) {
+      for (const text of decodings) expect(text).not.toContain(id);
+      expect(state).not.toContain(Buffer.from(id).toString("base64url").slice(0, 8));
+    }
     expect(params.code_challenge).toMatch(/^[\w-]{43}$/);
 
     // At rest: the verifier is encrypted, and only a keyed hash of the state's random part is kept.
     const record = await store.get(clientId, created.credentialId);
-    const nonce = (params.state ?? "").split(".").at(-1) ?? "";
-    expect(JSON.stringify(record)).not.toContain(nonce);
+    expect(JSON.stringify(record)).not.toContain(state);
     const pending = stateOf(keyring, record).pending;
-    expect(pending.stateHash).not.toContain(nonce);
+    expect(pending.stateHash).not.toContain(state);
     expect(createHash("sha256").update(pending.verifier).digest("base64url")).toBe(params.code_challenge);
 
     // Pending: hidden from lists unless asked for, and not resolvable.

@@ -1,4 +1,21 @@
 import { CredkitError, type PublicCredential } from "@credkit/core";
+import * as z from "zod";
+
+/**
+ * The JSON answer of a completed callback: what the person completing the flow needs (which credential
+ * is now ready, by its name), not the full public view. The callback takes no token, so whoever holds
+ * a state learns nothing more about the client (no ids, creator, region or dates).
+ */
+export const authorizationCompleteResponse = z.object({
+  message: z.literal("Success"),
+  credentialName: z.string(),
+  credentialStatus: z.literal("active"),
+});
+
+/** The callback's JSON answer (see {@link authorizationCompleteResponse}). */
+export function callbackAnswer(credential: PublicCredential): z.output<typeof authorizationCompleteResponse> {
+  return { message: "Success", credentialName: credential.credentialName, credentialStatus: "active" };
+}
 
 const escapeHtml = (text: string) =>
   text.replace(

@@ -8,6 +8,7 @@ import {
   verifyResponse,
 } from "@credkit/core";
 import * as z from "zod";
+import { authorizationCompleteResponse } from "./oauth-callback.js";
 
 /** Body of every error response. */
 export const errorResponse = z.object({
@@ -244,7 +245,7 @@ export const operations: readonly Operation[] = [
     status: 200,
     response: z.string().describe("A small HTML page saying the authorization is complete"),
     responseType: "text/html",
-    jsonResponse: credentialsResponse,
+    jsonResponse: authorizationCompleteResponse,
     public: true,
   },
 ];

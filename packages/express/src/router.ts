@@ -10,7 +10,7 @@ import {
   memoryIdempotencyStore,
   processIdempotencyProtection,
 } from "./idempotency.js";
-import { parseCallbackQuery, renderCallbackPage } from "./oauth-callback.js";
+import { callbackAnswer, parseCallbackQuery, renderCallbackPage } from "./oauth-callback.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
 import { parsedBodyLimit } from "./parsed-body.js";
@@ -190,7 +190,7 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
         typeof requestId === "string" ? { requestId } : {},
       );
       if (req.accepts(["html", "json"]) === "json") {
-        res.json({ credentials: [credential], message: "Success" });
+        res.json(callbackAnswer(credential));
         return;
       }
       res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");

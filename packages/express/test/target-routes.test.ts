@@ -273,7 +273,13 @@ describe("oauth2 authorization code through the HTTP callback", () => {
       .query({ code, state })
       .set("Accept", "application/json")
       .expect(200);
-    expect(done.body).toMatchObject({ message: "Success", credentials: [{ credentialStatus: "active" }] });
+    // Only what the person completing the flow needs (issue 20): no ids, creator, region or dates.
+    expect(done.body).toEqual({
+      message: "Success",
+      credentialName: expect.any(String),
+      credentialStatus: "active",
+    });
+    expect(JSON.stringify(done.body)).not.toContain(id);
 
     oauth.onTokenResponse((response) => {
       response.statusCode = 400;

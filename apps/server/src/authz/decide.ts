@@ -17,6 +17,7 @@ export type AuthzRefusal =
   | "REAUTHORIZATION_REQUIRED"
   | "TARGET_UNAVAILABLE"
   | "STORAGE_UNAVAILABLE"
+  | "RATE_LIMITED"
   | "INTERNAL";
 
 /** The answer to one auth subrequest, ready to write. */
@@ -40,12 +41,14 @@ const statusOf: Record<AuthzRefusal, number> = {
   JWKS_UNAVAILABLE: 503,
   TARGET_UNAVAILABLE: 503,
   STORAGE_UNAVAILABLE: 503,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 
 const messageOf: Partial<Record<AuthzRefusal, string>> = {
   PROXY_TOKEN_INVALID: "Missing or unknown X-Credkit-Token (the proxy's own token, scope authz)",
   FORBIDDEN: "The X-Credkit-Token lacks the authz scope or access to this client",
+  RATE_LIMITED: "Too many failed attempts from this address; retry later",
 };
 
 // RFC 6750 §3: an invalid presented credential is `invalid_token`; none presented gets the bare challenge.

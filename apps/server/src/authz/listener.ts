@@ -8,6 +8,8 @@ import {
 } from "@credkit/core";
 import { type TokenLookup, tokenLookup, type UserToken } from "@credkit/express";
 import type { Logger } from "pino";
+import { callerAddress, type TrustedProxies } from "./caller-address.js";
+import type { CallerThrottle } from "./caller-throttle.js";
 import { type AuthzAnswer, decide, refuse } from "./decide.js";
 import { refusalSummary } from "./refusal-summary.js";
 import { type AuthzRoute, parseAuthzPath } from "./route.js";
@@ -24,6 +26,13 @@ export interface AuthzListenerOptions {
   refusalSummaryMs?: number;
   /** Records refused proxy tokens (`authorization.failed`), as the management API does for its 401/403. */
   audit?: AuditSink;
+  /**
+   * Per-caller throttling of failed attempts (see `caller-throttle.ts`); absent = off. Refused gateway
+   * tokens are counted there (and in the refusal summary) instead of an audit line per request.
+   */
+  throttle?: CallerThrottle;
+  /** Whose `X-Forwarded-For`/`X-Real-IP` names the caller (`CREDKIT_TRUSTED_PROXIES`); default none. */
+  trustedProxies?: TrustedProxies;
 }
 
 /** The data-plane listener: an auth service for nginx `auth_request`, Envoy ext_authz and Traefik ForwardAuth. */
@@ -92,6 +101,8 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
   const lookup: TokenLookup = tokenLookup(options.tokens);
   const debug = logger.isLevelEnabled("debug");
   const onAnswer = options.onAnswer ?? (() => {});
+  const { throttle } = options;
+  const trusted: TrustedProxies = options.trustedProxies ?? (() => false);
   const refusals = refusalSummary({ logger, intervalMs: options.refusalSummaryMs ?? 60_000 });
   const onError = (error: unknown) => {
     const code = (error as { code?: unknown }).code;
@@ -156,6 +167,15 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       send(req, res, problem(431, TOO_MANY_HEADERS), started, route);
       return;
     }
+    // A caller over its failure limit is answered before any token check or store lookup.
+    const address = throttle ? callerAddress(req, trusted) : "";
+    const wait = throttle ? throttle.retryAfter(address) : 0;
+    if (wait > 0) {
+      const answer = refuse("RATE_LIMITED");
+      answer.headers["Retry-After"] = String(wait);
+      send(req, res, answer, started, route);
+      return;
+    }
     const headers = req.headers;
     const token = headers[PROXY_TOKEN];
     // The proxy's own token is never mistaken for (or looked up as) the end client's credential.
@@ -163,7 +183,9 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     const actor = typeof token === "string" && token !== "" ? lookup(token.trim()) : null;
     if (actor === null) {
       send(req, res, refuse("PROXY_TOKEN_INVALID"), started, route);
-      authorizationFailed("UNAUTHORIZED", route.clientId);
+      // A flood of random tokens is counted per address (and summarised), not audited per request.
+      if (throttle) throttle.failed(address);
+      else authorizationFailed("UNAUTHORIZED", route.clientId);
       return;
     }
     if (
@@ -176,6 +198,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     }
     const answer = await decide(service, route, headers, actor, onError);
     send(req, res, answer, started, route, actor.userId);
+    if (throttle && answer.status === 401) throttle.failed(address);
   }
 
   const server = createServer(
@@ -205,6 +228,7 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     },
     close() {
       refusals.stop();
+      throttle?.stop();
       return new Promise((resolve) => {
         if (!server.listening) {
           resolve();

@@ -73,6 +73,9 @@ export function frontDoorSuite(
         { token: gatewayToken, userId: name, clientIds: ["acme"], scopes: ["authz"] },
       ]),
       CREDKIT_AUTHZ_PORT: "0",
+      // Every caller of this suite shares one loopback address; the throttle has its own tests
+      // (authz-throttle.test.ts), here it would turn the later 401s into 429s.
+      CREDKIT_AUTHZ_FAILURE_LIMIT_PER_MINUTE: "0",
     });
     await waitFor(async () => /authz listening/.test(credkit.output()), 15_000, "the authz listener");
     const authz = (/authz listening on http:\/\/([\d.]+:\d+)/.exec(credkit.output()) as RegExpExecArray)[1];

@@ -1772,52 +1772,11 @@ export interface operations {
         content: {
           "text/html": string;
           "application/json": {
-            credentials: {
-              /** @description = clientId */
-              pKey: string;
-              /** @description = credentialId */
-              sKey: string;
-              credentialId: string;
-              clientId: string;
-              parentId: string;
-              /** @description The user who created it */
-              userId: string;
-              /** @enum {string} */
-              credentialType: "proxy" | "target";
-              /** @enum {string} */
-              credentialAuthType:
-                | "apiKey"
-                | "bearer"
-                | "jwt"
-                | "basicAuth"
-                | "jwtVerify"
-                | "oauth2"
-                | "customToken"
-                | "custom"
-                | "none";
-              credentialName: string;
-              credentialRegion: string;
-              /** @enum {string} */
-              credentialDefaultRuleEffect: "allow" | "deny";
-              credentialSingleUse: boolean;
-              credentialTemporary: boolean;
-              credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
-              credentialExpiresAt: string | null;
-              /**
-               * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
-               * @enum {string}
-               */
-              credentialStatus: "active" | "pending_authorization" | "needs_reauthorization";
-              /** @description ISO-8601 UTC */
-              credentialCreatedAt: string;
-              /** @description ISO-8601 UTC */
-              credentialUpdatedAt: string;
-            }[];
             /** @constant */
             message: "Success";
-            /** @description Present when more credentials follow: pass it as `cursor` */
-            nextCursor?: string;
+            credentialName: string;
+            /** @constant */
+            credentialStatus: "active";
           };
         };
       };

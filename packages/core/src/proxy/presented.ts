@@ -26,8 +26,11 @@ const notApiKeyPrefixes =
   /^(x-credkit-|sec-|x-forwarded-|x-amzn-|x-amz-cf-|cf-|x-envoy-|x-b3-|x-datadog-|x-cloud-trace)/;
 // Names that usually carry a key: they are looked up first, so unrelated headers cannot crowd them out.
 const likelyApiKeyName = /key|token|auth|secret|api|sig|cred|pass/;
-/** At most this many headers are looked up as API keys (the bound on a verification's work). */
-export const MAX_API_KEY_HEADERS = 64;
+/**
+ * At most this many headers are looked up as API keys (the bound on a verification's work): a request
+ * stuffed with key-like headers costs at most this many lookups, names that look like key headers first.
+ */
+export const MAX_API_KEY_HEADERS = 16;
 /** Header names and values longer than these are ignored (they cannot be a credential's). */
 const MAX_NAME_LENGTH = 256;
 const MAX_VALUE_LENGTH = 8192;

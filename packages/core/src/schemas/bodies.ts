@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { clientIdPattern, regionPattern } from "../ids.js";
-import { authTypes, credentialStatuses, credentialTypes } from "../record.js";
+import { type AuthType, authTypes, credentialStatuses, credentialTypes } from "../record.js";
 import { NO_CONTROL_CHARACTERS, text } from "./fields.js";
 import { secretSchemas } from "./secrets.js";
 
@@ -80,10 +80,25 @@ export const publicCredential = z.object({
 
 /** A public credential. */
 export type PublicCredential = z.output<typeof publicCredential>;
-/** A parsed create body (secret still unparsed: its schema depends on authType). */
-export type CreateCredentialInput = z.output<typeof createCredentialBody>;
-/** A parsed update body. */
-export type UpdateCredentialInput = z.output<typeof updateCredentialBody>;
+/** The secret an embedder writes for an auth type: the schema's input side, so defaults may be left out. */
+export type SecretInputOf<A extends AuthType> = z.input<(typeof secretSchemas)[A]>;
+
+type CreateBodyInput = z.input<typeof createCredentialBody>;
+
+/**
+ * A create body as an embedder writes it (the schema's input side): fields with defaults (`singleUse`,
+ * `credentialDefaultRuleEffect`) may be left out, and `secret` has the shape its `authType` names. The
+ * service still validates it at run time (the REST body arrives as `unknown`). The client's type of the
+ * same name describes the same JSON body.
+ */
+export type CreateCredentialInput = {
+  [A in AuthType]: Omit<CreateBodyInput, "authType" | "secret"> & { authType: A; secret?: SecretInputOf<A> };
+}[AuthType];
+
+/** A partial update as an embedder writes it; `secret` must fit the credential's (immutable) auth type. */
+export type UpdateCredentialInput = Omit<z.input<typeof updateCredentialBody>, "secret"> & {
+  secret?: SecretInputOf<AuthType>;
+};
 
 /**
  * Body of `POST /clients/{clientId}/verify`: the headers of the incoming request to check. Any ordinary

@@ -20,10 +20,23 @@ const NONCE = /^[A-Za-z0-9_-]{43}$/;
 /** What is hashed (keyed) for a state's random part: prefixed so it never equals another lookup value. */
 const stateValue = (nonce: string) => `oauth2-state\n${nonce}`;
 
+// The state is sealed (AES-256-GCM, the keyring's envelope) to this fixed identity: the ids inside it
+// let the callback find the record without a global index, yet the authorization server (a third
+// party, which sees and logs the state) reads nothing but random bytes. The purpose keeps a state
+// from ever opening as another envelope, and any other envelope from opening as a state.
+const STATE_IDENTITY = {
+  clientId: "-",
+  credentialId: "-",
+  credentialType: "target",
+  authType: "oauth2",
+  region: "-",
+  purpose: "oauth2-state",
+} as const;
+
 /**
- * Starts an authorization-code flow for one credential: a fresh `state` of the form
- * `<base64url(clientId)>.<credentialId>.<32 random bytes, base64url>` (the ids let the callback find
- * the record without a global index; only a keyed hash of the random part is kept), a PKCE S256
+ * Starts an authorization-code flow for one credential: a fresh `state`, opaque to the authorization
+ * server (the client id, credential id and 32 random bytes sealed under the keyring's active key;
+ * only a keyed hash of the random part is kept on the record, so a state is single use), a PKCE S256
  * verifier/challenge when `pkce` is on, and the URL to send the end user to.
  */
 export function beginAuthorization(
@@ -33,7 +46,7 @@ export function beginAuthorization(
   credentialId: string,
 ): { authorizationUrl: string; pending: PendingAuthorization } {
   const nonce = randomBytes(32).toString("base64url");
-  const state = `${Buffer.from(clientId, "utf8").toString("base64url")}.${credentialId}.${nonce}`;
+  const state = keyring.encrypt(JSON.stringify([clientId, credentialId, nonce]), STATE_IDENTITY);
   const pending: PendingAuthorization = { stateHash: keyring.lookupHash(stateValue(nonce)) };
   const url = new URL(secret.authorizationUrl);
   url.searchParams.set("response_type", "code");
@@ -58,14 +71,25 @@ export function invalidState(): CredkitError {
   );
 }
 
-/** The ids and random part of a state value, or throws {@link invalidState} when it is not one. */
-export function parseState(state: string): { clientId: string; credentialId: string; nonce: string } {
-  const parts = state.split(".");
-  const nonce = parts.at(-1) ?? "";
-  const credentialId = parts.slice(1, -1).join(".");
-  const clientId = Buffer.from(parts[0] ?? "", "base64url").toString("utf8");
+/**
+ * The ids and random part a state seals, or throws {@link invalidState} when it is not a state this
+ * keyring sealed (forged, tampered, of another purpose, or under a key no longer held).
+ */
+export function parseState(
+  keyring: Keyring,
+  state: string,
+): { clientId: string; credentialId: string; nonce: string } {
+  let opened: unknown;
+  try {
+    opened = JSON.parse(keyring.decrypt(state, STATE_IDENTITY));
+  } catch {
+    throw invalidState();
+  }
+  const [clientId, credentialId, nonce] = Array.isArray(opened) ? opened : [];
   if (
-    parts.length < 3 ||
+    typeof clientId !== "string" ||
+    typeof credentialId !== "string" ||
+    typeof nonce !== "string" ||
     !NONCE.test(nonce) ||
     !isValidClientId(clientId) ||
     regionOfCredentialId(credentialId) === null

@@ -66,7 +66,7 @@ export async function completeAuthorization(
       errors: [{ path: "code", message: "is required" }],
     });
   }
-  const { clientId, credentialId, nonce } = parseState(callback.state);
+  const { clientId, credentialId, nonce } = parseState(ctx.keyring, callback.state);
   const store = ctx.router.storeForId(credentialId);
   if (!store) throw invalidState();
   pendingFor(ctx, await store.get(clientId, credentialId), nonce);

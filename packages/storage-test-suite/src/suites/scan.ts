@@ -27,6 +27,20 @@ export function scanTests(ctx: SuiteContext): void {
       }
     });
 
+    it("resumes exactly where a page ended, whatever the page size", async () => {
+      const clientId = randomClientId();
+      const records = Array.from({ length: 4 }, () => makeRecord({ clientId }));
+      await Promise.all(records.map((record) => store().create(record)));
+      // Page sizes of 1 to 3: a cursor taken from the wrong item of a page would end the walk early or
+      // skip records (a page of one has no second item).
+      for (const limit of [1, 2, 3]) {
+        const walk = await walkScan(store(), limit);
+        const ids = new Set(walk.items.map((item) => item.credentialId));
+        for (const record of records) expect(ids.has(record.credentialId), `limit ${limit}`).toBe(true);
+        expect(walk.pages.length).toBeGreaterThanOrEqual(Math.ceil(records.length / limit));
+      }
+    });
+
     it("does not return deleted or consumed records", async () => {
       const clientId = randomClientId();
       const [deleted, consumed, kept] = [

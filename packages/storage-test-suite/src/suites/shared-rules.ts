@@ -117,6 +117,34 @@ export function expiryBoundaryTests(
         await store.close();
       }
     });
+
+    it("lets a new record take an expired record's lookup hash, which removing the expired one never frees", async () => {
+      // The expired records are still in the backend (its TTL is real time, minutes away): deleting,
+      // consuming or re-creating one must drop its lookup entry only while the entry is still its own.
+      const boundary = Date.now() + 10 * 60_000;
+      let now = boundary - 1000;
+      const store = await makeStoreAt(() => now);
+      try {
+        const clientId = randomClientId();
+        const expiring = () => makeRecord({ clientId, temporary: true, expiresAt: boundary });
+        const [deleted, consumed, recreated] = [expiring(), expiring(), expiring()];
+        for (const record of [deleted, consumed, recreated]) await store.create(record);
+        now = boundary;
+        const heirs = [deleted, consumed, recreated].map((record) =>
+          makeRecord({ clientId, lookupHash: record.lookupHash }),
+        );
+        for (const heir of heirs) await store.create(heir);
+        expect(await store.delete(clientId, deleted.credentialId)).toBe(false);
+        expect(await store.consume(clientId, consumed.credentialId)).toBeNull();
+        const again = makeRecord({ clientId, credentialId: recreated.credentialId });
+        await store.create(again);
+        for (const heir of heirs)
+          expect(await store.findByLookup(clientId, heir.lookupHash as string)).toStrictEqual(heir);
+        expect(await store.findByLookup(clientId, again.lookupHash as string)).toStrictEqual(again);
+      } finally {
+        await store.close();
+      }
+    });
   });
 }
 

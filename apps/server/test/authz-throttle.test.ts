@@ -1,0 +1,252 @@
+// Issue 20 item 1: guessing is not free. Failed /authz attempts are counted per caller address (the
+// trusted proxy's X-Forwarded-For / X-Real-IP, else the peer); past the limit the caller gets 429 with
+// Retry-After before any token check or store lookup, a valid caller from another address is not
+// starved, and refusals are summarised per address instead of an audit line per request.
+import { randomBytes, randomUUID } from "node:crypto";
+import { request } from "node:http";
+import { Writable } from "node:stream";
+import { type AuditEvent, type CredentialStore, createCredentialService, createKeyring } from "@credkit/core";
+import { memoryStore } from "@credkit/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trustedProxies } from "../src/authz/caller-address.js";
+import { callerThrottle } from "../src/authz/caller-throttle.js";
+import { type AuthzListener, createAuthzListener } from "../src/authz/listener.js";
+import { memoryCounter } from "../src/http/shared-counter.js";
+import { createLogger } from "../src/logger.js";
+import { apiClient } from "./support/api-client.js";
+import { type NginxProcess, renderGateway, startNginx } from "./support/nginx.js";
+import { type ServerProcess, startServer, waitFor } from "./support/server-process.js";
+
+const gateway = `gateway-${randomBytes(12).toString("hex")}`;
+const key = `key-${randomBytes(12).toString("hex")}`;
+const LIMIT = 5;
+
+/** A store counting its lookups: a throttled request must not reach it. */
+function countingStore() {
+  const store = memoryStore();
+  let lookups = 0;
+  const counted: CredentialStore = {
+    ...store,
+    findByLookup(...args) {
+      lookups++;
+      return store.findByLookup(...args);
+    },
+  };
+  return { store: counted, lookups: () => lookups };
+}
+
+async function listenerWith(options: { trusted: string[] }) {
+  const { store, lookups } = countingStore();
+  const service = createCredentialService({
+    regions: { "eu-west-1": store },
+    keyring: createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] }),
+    defaultRegion: "eu-west-1",
+  });
+  const admin = { userId: "admin", clientIds: "*" as const };
+  await service.create(admin, "acme", {
+    credentialName: "partner",
+    credentialType: "proxy",
+    authType: "apiKey",
+    secret: { keyName: "X-Api-Key", keyValue: key },
+  });
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger(
+    "info",
+    new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    }),
+  );
+  const audit: AuditEvent[] = [];
+  const listener: AuthzListener = createAuthzListener({
+    service,
+    tokens: [{ token: gateway, userId: "nginx", clientIds: ["acme"], scopes: ["authz"] }],
+    logger,
+    audit: { record: (event) => audit.push(event) },
+    throttle: callerThrottle({
+      failuresPerMinute: LIMIT,
+      counter: memoryCounter(),
+      keyOf: (bucket) => bucket,
+      logger,
+      summaryMs: 3_600_000,
+    }),
+    trustedProxies: trustedProxies(options.trusted),
+  });
+  const port = await listener.listen(0, "127.0.0.1");
+  const ask = async (headers: Record<string, string>) => {
+    const res = await fetch(`http://127.0.0.1:${port}/authz/acme`, {
+      headers: { "X-Credkit-Token": gateway, ...headers },
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      retryAfter: res.headers.get("retry-after"),
+      body: text ? JSON.parse(text) : text,
+    };
+  };
+  return { listener, ask, lookups, lines, audit };
+}
+
+describe("the per-caller throttle on /authz (in process)", () => {
+  it("answers 429 + Retry-After past the limit, before any lookup; another address still passes", async () => {
+    const { listener, ask, lookups } = await listenerWith({ trusted: ["loopback"] });
+    try {
+      const guesser = { "X-Forwarded-For": "203.0.113.7" };
+      for (let i = 0; i < LIMIT; i++)
+        expect((await ask({ ...guesser, "X-Api-Key": `guess-${randomUUID()}` })).status).toBe(401);
+      const before = lookups();
+      for (let i = 0; i < 20; i++) {
+        const res = await ask({ ...guesser, "X-Api-Key": `guess-${randomUUID()}` });
+        expect(res.status).toBe(429);
+        expect(Number(res.retryAfter)).toBeGreaterThanOrEqual(1);
+        expect(Number(res.retryAfter)).toBeLessThanOrEqual(60);
+        expect(res.body).toMatchObject({ allowed: false, reason: "RATE_LIMITED" });
+      }
+      // Even the right key does not pass from a throttled address, and none of this reached the store.
+      expect((await ask({ ...guesser, "X-Api-Key": key })).status).toBe(429);
+      expect(lookups()).toBe(before);
+      // A valid caller behind the same proxy, from another address, is not starved.
+      expect((await ask({ "X-Forwarded-For": "203.0.113.8", "X-Api-Key": key })).status).toBe(200);
+      expect((await ask({ "X-Real-IP": "198.51.100.1", "X-Api-Key": key })).status).toBe(200);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("believes forwarding headers only from a trusted proxy: a forged X-Forwarded-For changes nothing", async () => {
+    const { listener, ask } = await listenerWith({ trusted: [] });
+    try {
+      for (let i = 0; i < LIMIT; i++)
+        expect((await ask({ "X-Forwarded-For": `198.51.100.${i}`, "X-Api-Key": `g-${i}` })).status).toBe(401);
+      const rotated = await ask({
+        "X-Forwarded-For": "198.51.100.99",
+        "X-Real-IP": "192.0.2.1",
+        "X-Api-Key": key,
+      });
+      expect(rotated.status).toBe(429);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("throttles a random X-Credkit-Token flood with no audit line per request, summarised per address", async () => {
+    const { listener, ask, audit, lines } = await listenerWith({ trusted: ["loopback"] });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const res = await ask({ "X-Credkit-Token": randomUUID(), "X-Forwarded-For": "192.0.2.66" });
+        statuses.push(res.status);
+      }
+      expect(statuses.slice(0, LIMIT)).toEqual(Array(LIMIT).fill(401));
+      expect(statuses.slice(LIMIT)).toEqual(Array(30 - LIMIT).fill(429));
+      expect(audit.filter((e) => e.action === "authorization.failed")).toEqual([]);
+    } finally {
+      await listener.close();
+    }
+    const summary = lines.filter((l) => l.msg === "authz callers throttled");
+    expect(summary).toHaveLength(1);
+    // At info (pino's number or its label, whichever the logger writes).
+    expect([30, "info"]).toContain(summary[0]?.level);
+    expect(summary[0]).toMatchObject({
+      failedByAddress: { "192.0.2.66": LIMIT },
+      throttledByAddress: { "192.0.2.66": 30 - LIMIT },
+    });
+    expect(JSON.stringify(lines)).not.toContain(gateway);
+  });
+});
+
+// The attack of the issue, through the shipped nginx example and a real credkit process.
+describe("brute force through nginx", () => {
+  const admin = "admin-token-0123456789";
+  let credkit: ServerProcess;
+  let nginx: NginxProcess;
+  let api: ReturnType<typeof apiClient>;
+
+  beforeAll(async () => {
+    credkit = await startServer({
+      CREDKIT_USER_TOKENS: JSON.stringify([
+        { token: admin, userId: "ops", clientIds: "*" },
+        { token: gateway, userId: "nginx-gw", clientIds: ["acme"], scopes: ["authz"] },
+      ]),
+      CREDKIT_AUTHZ_PORT: "0",
+      CREDKIT_TRUSTED_PROXIES: "loopback",
+      CREDKIT_DEFAULT_REGION: "eu-west-1",
+    });
+    await waitFor(async () => /authz listening/.test(credkit.output()), 15_000, "the authz listener");
+    const authz = (/authz listening on http:\/\/([\d.]+:\d+)/.exec(credkit.output()) as RegExpExecArray)[1];
+    api = apiClient(credkit.url, admin);
+    nginx = await startNginx((listen) =>
+      renderGateway({
+        LISTEN: listen,
+        CREDKIT_AUTHZ: authz as string,
+        UPSTREAM: "127.0.0.1:9", // never reached by a refused request; a 200 is checked by status only
+        CREDKIT_CLIENT_ID: "acme",
+        CREDKIT_TARGET_ID: "",
+        CREDKIT_AUTHZ_TOKEN: gateway,
+      }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await credkit?.stop();
+  });
+
+  /** GET through nginx from a given loopback source address (each its own caller to nginx). */
+  function from(localAddress: string, apiKey: string): Promise<{ status: number; retryAfter?: string }> {
+    const url = new URL(`${nginx.url}/api/thing`);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          localAddress,
+          headers: { "X-Api-Key": apiKey },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              retryAfter: res.headers["retry-after"] as string | undefined,
+            }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it("refuses a 2-character key; with a 16-character one, a guesser gets 429 long before the space is searched", async () => {
+    const body = (keyValue: string) => ({
+      credentialName: "partner",
+      credentialType: "proxy",
+      authType: "apiKey",
+      secret: { keyName: "X-Api-Key", keyValue },
+    });
+    const weak = await api("POST", "/api/clients/acme/credentials", body("ab"));
+    expect(weak.status).toBe(400);
+    expect(weak.body.errors[0].path).toBe("secret.keyValue");
+    const strong = "k".repeat(10) + randomBytes(3).toString("hex"); // 16 characters
+    expect((await api("POST", "/api/clients/acme/credentials", body(strong))).status).toBe(201);
+
+    // The default limit is 60 failures per address per minute: the 61st guess is refused unread.
+    const statuses: number[] = [];
+    for (let i = 0; i < 80; i++) statuses.push((await from("127.0.0.2", `guess-${randomUUID()}`)).status);
+    const first429 = statuses.indexOf(429);
+    expect(statuses.slice(0, 60)).toEqual(Array(60).fill(401));
+    expect(first429).toBe(60);
+    expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
+    const throttled = await from("127.0.0.2", strong);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.retryAfter)).toBeGreaterThanOrEqual(1);
+    // A valid caller from another address goes through (nginx then fails to reach the dummy upstream:
+    // 502, which only a request that passed auth_request can get).
+    expect((await from("127.0.0.3", strong)).status).toBe(502);
+    expect((await from("127.0.0.3", `guess-${randomUUID()}`)).status).toBe(401);
+  }, 60_000);
+});
