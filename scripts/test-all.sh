@@ -6,6 +6,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export TURBO_TELEMETRY_DISABLED=1 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
+echo "pnpm test: lint, types and every package's tests against real servers (redis-server, a Redis Cluster," \
+  "DynamoDB Local on Java 17, nginx, HAProxy, Caddy, Chromium) started on free loopback ports and stopped" \
+  "again, then the doc examples and the packaging test (needs the npm registry). Several minutes." >&2
 bash scripts/ensure-test-deps.sh
 
 # Every server a test starts keeps its state (and pid file) under this run's own temp folder; whatever a

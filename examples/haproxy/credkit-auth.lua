@@ -9,7 +9,9 @@
 -- Answers: 2xx → every header of credkit's answer but the ones about the answer itself is set on the
 -- request, X-Credkit-Target-Query becomes the query; 400/401/403/429/431 → the caller gets credkit's
 -- status, WWW-Authenticate, Retry-After and body; anything else, or no answer in time (credkit down or
--- frozen) → 503 with Retry-After: 1. The request to credkit carries no body.
+-- frozen) → 503 with Retry-After: 1. The request to credkit carries no body; it carries the caller's
+-- address (HAProxy's source address) as X-Forwarded-For and X-Real-IP: list HAProxy in credkit's
+-- CREDKIT_TRUSTED_PROXIES so that credkit counts failed attempts per caller.
 
 -- Per attempt: HAProxy 2.6's httpclient retries a request that timed out 3 times (its own built-in
 -- setting, not configurable before 2.9), so a silent credkit is answered 503 after about 4 × 400 ms.
@@ -69,6 +71,10 @@ core.register_action("credkit-auth", { "http-req" }, function(txn, authz, path, 
     if not NOT_FORWARDED[name] then headers[name] = list(values) end
   end
   headers["x-credkit-token"] = { token }
+  -- The caller's address for credkit's per-caller throttle, from the connection: a caller's own
+  -- X-Forwarded-For / X-Real-IP is replaced, never appended to (credkit would believe the forged part).
+  headers["x-forwarded-for"] = { txn.f:src() }
+  headers["x-real-ip"] = { txn.f:src() }
   local ok, res = pcall(function()
     return core.httpclient():get({ url = "http://" .. authz .. path, headers = headers, timeout = TIMEOUT_MS })
   end)

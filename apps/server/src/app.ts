@@ -10,7 +10,6 @@ import {
 import {
   createCredkitRouter,
   createHealthRouter,
-  memoryIdempotencyStore,
   tokenAuthenticator,
   type UserToken,
 } from "@credkit/express";
@@ -27,9 +26,9 @@ import type { ServerConfig } from "./config.js";
 import { cors } from "./http/cors.js";
 import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
 import { rateLimit } from "./http/rate-limit.js";
-import { redisIdempotencyStore } from "./http/redis-idempotency.js";
 import { requestContext } from "./http/request-context.js";
-import { memoryCounter, redisCounter } from "./http/shared-counter.js";
+import { memoryCounter } from "./http/shared-counter.js";
+import { sharedCounter, sharedIdempotencyStore, sharedStateBackend } from "./http/shared-state.js";
 import { requestTimeout } from "./http/timeout.js";
 import { checkKeyringOpensStores, keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -118,10 +117,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
             ? {
                 throttle: callerThrottle({
                   failuresPerMinute: config.limits.authzFailuresPerMinute,
-                  // Shared through Redis when Redis is configured: a guesser is stopped across processes.
-                  counter: stores.redis
-                    ? redisCounter(stores.redis, "credkit:authz-throttle:")
-                    : memoryCounter(),
+                  // Shared through Redis, else the DynamoDB table: a guesser is stopped across processes.
+                  counter: sharedCounter(stores, "credkit:authz-throttle:"),
                   keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
                   logger,
                 }),
@@ -143,14 +140,14 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     "/api",
     rateLimit({
       limits: config.limits.rateLimits,
-      // Shared through Redis when Redis is configured, so the limit holds across processes.
-      counter: stores.redis ? redisCounter(stores.redis, "credkit:ratelimit:") : memoryCounter(),
+      // Shared through Redis, else the DynamoDB table, so the limit holds across processes.
+      counter: sharedCounter(stores, "credkit:ratelimit:"),
       publicCounter: memoryCounter(),
       authenticate,
       keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
       logger,
       onBackendError: () =>
-        metrics.storeError(stores.redis ? "redis" : "memory", "rateLimit", "STORAGE_UNAVAILABLE"),
+        metrics.storeError(sharedStateBackend(stores), "rateLimit", "STORAGE_UNAVAILABLE"),
     }),
     createCredkitRouter({
       service,
@@ -161,10 +158,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       audit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
       idempotency: {
-        store: stores.redis
-          ? redisIdempotencyStore(stores.redis, "credkit:idempotency:")
-          : memoryIdempotencyStore(),
+        store: sharedIdempotencyStore(stores),
         ttlMs: config.idempotencyTtlSeconds * 1000,
+        inProgressMs: config.idempotencyInProgressMs,
         protection: keyringIdempotencyProtection(keyring),
       },
     }),

@@ -49,6 +49,8 @@ export interface ServerConfig extends AuthzListenConfig, ScalingConfig {
   requestTimeoutMs: number;
   /** How long an `Idempotency-Key` is remembered. */
   idempotencyTtlSeconds: number;
+  /** Milliseconds an `Idempotency-Key` stays claimed by a request that never finished (its process died). */
+  idempotencyInProgressMs: number;
   /** Seconds an oauth2 authorization-code credential waits for its callback before it expires. */
   oauthPendingTtlSeconds: number;
   /** Rate limits, trusted proxies and JWKS cooldown (see limits-config.ts). */
@@ -245,6 +247,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   }
 
   const rateLimitPerMinute = integerVar(env, "CREDKIT_RATE_LIMIT_PER_MINUTE", 1200, 0, 10_000_000);
+  const requestTimeoutMs = integerVar(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000);
   return {
     port: integerVar(env, "PORT", 3000, 0, 65535),
     host: env.HOST || undefined,
@@ -259,8 +262,17 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     shutdownTimeoutMs: integerVar(env, "CREDKIT_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     rateLimitPerMinute,
     corsOrigins: corsOrigins(env),
-    requestTimeoutMs: integerVar(env, "CREDKIT_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    requestTimeoutMs,
     idempotencyTtlSeconds: integerVar(env, "CREDKIT_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 7 * 86_400),
+    // Never below the request timeout: a claim that lapsed while its request still ran would let a
+    // retry create a second time. The default margin covers the store calls finishing after the 503.
+    idempotencyInProgressMs: integerVar(
+      env,
+      "CREDKIT_IDEMPOTENCY_IN_PROGRESS_MS",
+      requestTimeoutMs + 5_000,
+      requestTimeoutMs,
+      600_000 + 5_000,
+    ),
     oauthPendingTtlSeconds: integerVar(env, "CREDKIT_OAUTH_PENDING_TTL_SECONDS", 600, 60, 86_400),
     limits: limitsFromEnv(env, rateLimitPerMinute),
     ...authzListenConfig(env),

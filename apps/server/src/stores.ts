@@ -1,6 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type CredentialStore, CredkitError, type RegionMap } from "@credkit/core";
-import { createCredkitTable, dynamoDbStore, recommendedClientConfig } from "@credkit/storage-dynamodb";
+import {
+  createCredkitTable,
+  dynamoDbStore,
+  recommendedClientConfig,
+  sharedStateClientConfig,
+} from "@credkit/storage-dynamodb";
 import { memoryStore } from "@credkit/storage-memory";
 import {
   redisClientOptions,
@@ -19,13 +24,25 @@ export interface OpenedStores {
   regions: RegionMap;
   /** The first Redis client opened, for state every process must share (rate limits); null without Redis. */
   redis: Redis | Cluster | null;
+  /**
+   * The first DynamoDB table opened, with a client of its own for the shared state (idempotency keys,
+   * rate limits) that does not retry (see `sharedStateClientConfig`); null without DynamoDB.
+   */
+  dynamodb: DynamoDbShared | null;
   close(): Promise<void>;
+}
+
+/** A DynamoDB table and the client the shared state reaches it with. */
+export interface DynamoDbShared {
+  client: DynamoDBClient;
+  tableName: string;
 }
 
 /** One opened store and how to close what was opened for it. */
 export interface Opened {
   store: CredentialStore;
   redis?: Redis | Cluster;
+  dynamodb?: DynamoDbShared;
   close(): Promise<void>;
 }
 
@@ -55,6 +72,7 @@ export async function openStores(
   return {
     regions: map,
     redis: opened.find((o) => o.redis)?.redis ?? null,
+    dynamodb: opened.find((o) => o.dynamodb)?.dynamodb ?? null,
     async close() {
       await Promise.allSettled(opened.map((o) => o.close()));
     },
@@ -121,11 +139,11 @@ export async function openStore(storage: StorageConfig, logger: Logger): Promise
       };
     }
     case "dynamodb": {
-      const client = new DynamoDBClient({
-        ...recommendedClientConfig,
+      const where = {
         ...(storage.region ? { region: storage.region } : {}),
         ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
-      });
+      };
+      const client = new DynamoDBClient({ ...recommendedClientConfig, ...where });
       try {
         await client.config.region();
       } catch (cause) {
@@ -138,11 +156,14 @@ export async function openStore(storage: StorageConfig, logger: Logger): Promise
       }
       if (storage.createTable) await createCredkitTable(client, storage.table);
       const store = dynamoDbStore({ client, tableName: storage.table });
+      const sharedClient = new DynamoDBClient({ ...sharedStateClientConfig, ...where });
       return {
         store,
+        dynamodb: { client: sharedClient, tableName: storage.table },
         async close() {
           await store.close();
           client.destroy();
+          sharedClient.destroy();
         },
       };
     }

@@ -7,14 +7,16 @@ import { request } from "node:http";
 import { Writable } from "node:stream";
 import { type AuditEvent, type CredentialStore, createCredentialService, createKeyring } from "@credkit/core";
 import { memoryStore } from "@credkit/test-support";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedProxies } from "../src/authz/caller-address.js";
 import { callerThrottle } from "../src/authz/caller-throttle.js";
 import { type AuthzListener, createAuthzListener } from "../src/authz/listener.js";
-import { memoryCounter } from "../src/http/shared-counter.js";
+import { memoryCounter, redisCounter, type SharedCounter } from "../src/http/shared-counter.js";
 import { createLogger } from "../src/logger.js";
 import { apiClient } from "./support/api-client.js";
 import { type NginxProcess, renderGateway, startNginx } from "./support/nginx.js";
+import { startRedis } from "./support/real-servers.js";
 import { type ServerProcess, startServer, waitFor } from "./support/server-process.js";
 
 const gateway = `gateway-${randomBytes(12).toString("hex")}`;
@@ -35,7 +37,7 @@ function countingStore() {
   return { store: counted, lookups: () => lookups };
 }
 
-async function listenerWith(options: { trusted: string[] }) {
+async function listenerWith(options: { trusted: string[]; counter?: SharedCounter }) {
   const { store, lookups } = countingStore();
   const service = createCredentialService({
     regions: { "eu-west-1": store },
@@ -67,7 +69,7 @@ async function listenerWith(options: { trusted: string[] }) {
     audit: { record: (event) => audit.push(event) },
     throttle: callerThrottle({
       failuresPerMinute: LIMIT,
-      counter: memoryCounter(),
+      counter: options.counter ?? memoryCounter(),
       keyOf: (bucket) => bucket,
       logger,
       summaryMs: 3_600_000,
@@ -155,6 +157,43 @@ describe("the per-caller throttle on /authz (in process)", () => {
     });
     expect(JSON.stringify(lines)).not.toContain(gateway);
   });
+});
+
+describe("the throttle shared through a real Redis", () => {
+  it("stops a guesser that moves to another process after at most one more failure there", async () => {
+    const redis = await startRedis();
+    const client = new Redis(redis.url);
+    const prefix = `credkit-test:${randomUUID()}:`;
+    const a = await listenerWith({ trusted: ["loopback"], counter: redisCounter(client, prefix) });
+    const b = await listenerWith({ trusted: ["loopback"], counter: redisCounter(client, prefix) });
+    try {
+      const guesser = { "X-Forwarded-For": "203.0.113.50" };
+      for (let i = 0; i < LIMIT; i++)
+        expect((await a.ask({ ...guesser, "X-Api-Key": `guess-${randomUUID()}` })).status).toBe(401);
+      // The counter write is not awaited by the answer: wait until the shared count shows it.
+      await waitFor(
+        async () => Number(await client.get(`${prefix}authz-failure\n203.0.113.50`)) >= LIMIT,
+        5_000,
+        "the shared count",
+      );
+      expect((await a.ask({ ...guesser, "X-Api-Key": key })).status).toBe(429);
+      // Process b has not seen this address fail: its next failure there learns the shared count.
+      expect((await b.ask({ ...guesser, "X-Api-Key": `guess-${randomUUID()}` })).status).toBe(401);
+      await waitFor(
+        async () => (await b.ask({ ...guesser, "X-Api-Key": key })).status === 429,
+        5_000,
+        "b throttles",
+      );
+      // Another address passes on both.
+      expect((await a.ask({ "X-Forwarded-For": "203.0.113.51", "X-Api-Key": key })).status).toBe(200);
+      expect((await b.ask({ "X-Forwarded-For": "203.0.113.51", "X-Api-Key": key })).status).toBe(200);
+    } finally {
+      await a.listener.close();
+      await b.listener.close();
+      client.disconnect();
+      await redis.stop();
+    }
+  }, 60_000);
 });
 
 // The attack of the issue, through the shipped nginx example and a real credkit process.

@@ -248,7 +248,7 @@ describe("three instances behind HAProxy on a Redis Cluster, one killed mid-traf
     expect(answeredCreates.length).toBeGreaterThanOrEqual(80);
   }, 60_000);
 
-  it("revokes on every surviving instance within 100 ms (pub/sub across the Redis Cluster)", async () => {
+  it("revokes on every surviving instance from the delete's 200 on (confirmed across the Redis Cluster)", async () => {
     const keyValue = randomBytes(12).toString("hex");
     const made = await call("POST", "/api/clients/globex/credentials", {
       credentialName: "revoke-me",
@@ -274,12 +274,7 @@ describe("three instances behind HAProxy on a Redis Cluster, one killed mid-traf
     }
     const path = `/api/clients/globex/credentials/${made.body.credentials?.[0]?.credentialId}`;
     expect((await call("DELETE", path)).status).toBe(200);
-    const deletedAt = performance.now();
-    for (const server of alive) {
-      while (await verifyOn(server)) {
-        if (performance.now() - deletedAt > 2000) break;
-      }
-    }
-    expect(performance.now() - deletedAt).toBeLessThan(100);
+    // The delete answered once every subscribed instance confirmed it dropped the verdict.
+    for (const server of alive) expect(await verifyOn(server)).toBe(false);
   });
 });

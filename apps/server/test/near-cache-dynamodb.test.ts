@@ -66,4 +66,33 @@ describe("near cache on DynamoDB (time bound only)", () => {
     // Refused once the bound passed (plus the one verification that observes it).
     expect(performance.now() - cachedBy).toBeLessThanOrEqual(BOUND_MS + 500);
   });
+
+  it("a switch to single use answers after the bound: exactly one pass from its 200 on, 3 rounds", async () => {
+    const passed: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const keyValue = randomBytes(16).toString("hex");
+      const clientId = `switch-${round}`;
+      const created = await apiClient(a.url, token)("POST", `/api/clients/${clientId}/credentials`, {
+        credentialName: "switched",
+        credentialType: "proxy",
+        authType: "apiKey",
+        region: "us-east-1",
+        secret: { keyName: "X-Key", keyValue },
+      });
+      expect(created.status).toBe(201);
+      const verifyOn = async (server: ServerProcess) =>
+        (
+          await apiClient(server.url, token)("POST", `/api/clients/${clientId}/verify`, {
+            headers: { "x-key": keyValue },
+          })
+        ).body.allowed as boolean;
+      // Both processes hold the multi-use verdict; nothing will tell B of the switch.
+      expect([await verifyOn(a), await verifyOn(b)]).toEqual([true, true]);
+      const path = `/api/clients/${clientId}/credentials/${created.body.credentials[0].credentialId}`;
+      expect((await apiClient(a.url, token)("PUT", path, { singleUse: true })).status).toBe(200);
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => verifyOn(i % 2 ? b : a)));
+      passed.push(answers.filter(Boolean).length);
+    }
+    expect(passed).toEqual([1, 1, 1]);
+  });
 });

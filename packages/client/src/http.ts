@@ -82,15 +82,25 @@ export async function send<T>(
   const timer =
     timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timeoutReason), timeoutMs);
   const policy = options.retry === undefined ? transport.retry : retryPolicy(options.retry);
+  // Host and port only: the URL's user part or query could hold a secret.
+  let host = "the server";
   const failure = (error: unknown) => {
     if (controller.signal.reason === timeoutReason) {
-      return new CredkitApiError(0, { code: "TIMEOUT", message: `No answer within ${timeoutMs} ms` });
+      return new CredkitApiError(0, {
+        code: "TIMEOUT",
+        message: `No answer from ${host} within ${timeoutMs} ms`,
+      });
     }
     if (userSignal?.aborted) return userSignal.reason;
-    return new CredkitApiError(0, { code: "NETWORK_ERROR", message: "The request failed" }, { cause: error });
+    return new CredkitApiError(
+      0,
+      { code: "NETWORK_ERROR", message: `Could not reach ${host} (${networkCause(error)})` },
+      { cause: error },
+    );
   };
   try {
     const url = new URL(`${transport.baseUrl}${spec.path}`);
+    host = url.host;
     for (const [name, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, value);
     }
@@ -139,6 +149,31 @@ export async function send<T>(
     if (timer !== undefined) clearTimeout(timer);
     userSignal?.removeEventListener("abort", onUserAbort);
   }
+}
+
+/**
+ * Why a request got no answer, as a code (`ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_CONNECT_TIMEOUT`,
+ * `CERT_HAS_EXPIRED`): fetch's own error only says "fetch failed"; the reason is in its cause.
+ */
+function networkCause(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5; depth++) {
+    const { cause, code, errors } = (current ?? {}) as {
+      cause?: unknown;
+      code?: unknown;
+      errors?: unknown[];
+    };
+    if (typeof code === "string") return code;
+    // A connect attempt to several addresses (AggregateError) carries the codes in its errors.
+    const inner = (errors?.[0] as { code?: unknown } | undefined)?.code;
+    if (typeof inner === "string") return inner;
+    if (cause === undefined) break;
+    current = cause;
+  }
+  const { name, message } = (current ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof name === "string" && name !== "Error" && name !== "TypeError") return name;
+  // fetch's own refusals ("bad port") are plain words; anything longer could quote a header or URL.
+  return typeof message === "string" && /^[A-Za-z ]{1,40}$/.test(message) ? message : "no answer";
 }
 
 /** The error an answer other than 2xx stands for (its body read as the documented error shape). */

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from "node:net";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CreateCredentialInput, CredkitApiError, createCredkitClient } from "../src/index.js";
@@ -217,6 +218,20 @@ describe("retries, idempotency, abort and timeout", () => {
       retry: false,
     });
     await expect(client.listCredentials("acme")).rejects.toMatchObject({ status: 0, code: "NETWORK_ERROR" });
+    // The host and why, not fetch's bare "fetch failed" (port 9 is one fetch itself refuses).
+    await expect(client.listCredentials("acme")).rejects.toThrow("Could not reach 127.0.0.1:9 (bad port)");
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const closed = createCredkitClient({
+      baseUrl: `http://127.0.0.1:${port}/api`,
+      token: tokens.admin,
+      retry: false,
+    });
+    await expect(closed.listCredentials("acme")).rejects.toThrow(
+      `Could not reach 127.0.0.1:${port} (ECONNREFUSED)`,
+    );
   });
 
   it("never carries a piece of a secret in the error for an answer that is not JSON", async () => {

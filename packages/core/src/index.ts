@@ -22,6 +22,7 @@ export * from "./schemas/json-bounds.js";
 export * from "./schemas/parse.js";
 export * from "./schemas/secrets.js";
 export * from "./service.js";
+export type { IdempotencyClaim, IdempotencyEntry, IdempotencyStore, SharedCounter } from "./shared-state.js";
 export * from "./storage.js";
 export type { AuthorizationCallback } from "./target/complete-authorization.js";
 export type { TargetTokenOptions } from "./target/context.js";

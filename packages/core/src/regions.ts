@@ -52,7 +52,7 @@ export function createRegionRouter(map: RegionMap): RegionRouter {
       const served = regions.join(", ");
       throw new CredkitError(
         "VALIDATION_ERROR",
-        `Region "${region}" is not served here; served regions: ${served}`,
+        `Region "${region}" is not served here; ${servedRegionsInBrief(regions)}`,
         {
           errors: [{ path: "region", message: `must be one of the served regions (${served})` }],
         },
@@ -81,4 +81,17 @@ export function mapStores(regions: RegionMap, wrap: (store: CredentialStore) => 
       return [region, mapped];
     }),
   );
+}
+
+/** Regions a message lists in full; past this many it counts them and the field error lists them. */
+const LISTED_INLINE = 5;
+
+/**
+ * The served regions for an error's top-level message: listed when few, else counted, so that a 400
+ * on a server with every AWS region does not carry the list twice (its field error lists them).
+ */
+export function servedRegionsInBrief(regions: readonly string[]): string {
+  return regions.length <= LISTED_INLINE
+    ? `served regions: ${regions.join(", ")}`
+    : `this server serves ${regions.length} regions (listed in errors[0].message)`;
 }

@@ -1,5 +1,6 @@
 import { assertClientAccess, assertMayWriteCredentials, assertSecretAccess } from "./access.js";
 import type { Keyring } from "./crypto/keyring.js";
+import { CredkitError } from "./errors.js";
 import { newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
@@ -14,9 +15,8 @@ import { compareAndSet } from "./records/compare-and-set.js";
 import { notFound } from "./records/not-found.js";
 import { createRecords, type Records } from "./records/records.js";
 import { assertPageLimit, MAX_PAGE_SIZE, withRulesOnEveryStore } from "./records/store-rules.js";
-import { createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
+import { createRegionRouter, type RegionMap, type RegionRouter, servedRegionsInBrief } from "./regions.js";
 import type { PublicCredential, TargetAuth } from "./schemas/bodies.js";
-import { invalid } from "./schemas/parse.js";
 import type { Secret } from "./schemas/secrets.js";
 import {
   assertIfMatch,
@@ -346,9 +346,14 @@ async function createCredential(
   if (input.parentId !== undefined && input.parentId !== clientId) assertClientAccess(actor, input.parentId);
   const region = input.region ?? parts.defaultRegion;
   if (region === undefined) {
-    throw invalid([
-      { path: "region", message: `is required; served regions: ${parts.router.regions.join(", ")}` },
-    ]);
+    const { regions } = parts.router;
+    throw new CredkitError(
+      "VALIDATION_ERROR",
+      `Invalid request: region is required; ${servedRegionsInBrief(regions)}`,
+      {
+        errors: [{ path: "region", message: `is required; served regions: ${regions.join(", ")}` }],
+      },
+    );
   }
   const store = parts.router.storeForRegion(region);
   const at = new Date(parts.now()).toISOString();

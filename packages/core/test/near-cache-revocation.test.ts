@@ -106,6 +106,29 @@ describe("revocation when the other process never hears", () => {
     expect(results.filter((r) => r.ok)).toHaveLength(1);
   });
 
+  it("a write that fails answers at once: its caller was promised nothing (the store down, say)", async () => {
+    const store = memoryStore();
+    const cache = createNearCache({ ttlMs: 60_000, channel: deafChannel() });
+    const service = createCredentialService({
+      regions: {
+        "eu-west-1": {
+          ...store,
+          name: "failing",
+          delete: async () => {
+            throw new Error("store unreachable");
+          },
+        },
+      },
+      keyring,
+      defaultRegion: "eu-west-1",
+      nearCache: cache,
+    });
+    const clientId = `c-${randomUUID()}`;
+    const created = await service.create(admin, clientId, apiKey(randomBytes(16).toString("hex")));
+    // Waiting out the 60 s bound would outlast the test's own timeout.
+    await expect(service.delete(admin, clientId, created.credentialId)).rejects.toThrow();
+  });
+
   it("a cache with a channel holds nothing until subscribed, nor after the subscription drops", async () => {
     let listener: InvalidationListener | undefined;
     let land: () => void = () => undefined;

@@ -1,14 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
-import { CredkitError, invalid } from "@credkit/core";
-
-/** What is kept for an `Idempotency-Key`: the request's fingerprint and, once done, what it created. */
-export interface IdempotencyEntry {
-  fingerprint: string;
-  /** Absent while the first request is still running. */
-  credentialId?: string;
-  /** What the answer carried beside the credential (an `authorizationUrl`), sealed: it holds a state. */
-  sealedExtra?: string;
-}
+import { CredkitError, type IdempotencyEntry, type IdempotencyStore, invalid } from "@credkit/core";
 
 /**
  * How idempotency state is protected at rest: fingerprints and keys are keyed hashes (a body holds a
@@ -48,27 +39,15 @@ export function processIdempotencyProtection(): IdempotencyProtection {
 }
 
 /**
- * Where idempotency keys live (per process, or shared through Redis by the server). Keys arrive
- * already hashed and scoped; entries hold no secret.
- */
-export interface IdempotencyStore {
-  /** Claims `key` for `fingerprint` for `ttlMs` if it is free (null), else returns who holds it. */
-  claim(key: string, fingerprint: string, ttlMs: number): Promise<IdempotencyEntry | null>;
-  /** Records what the claim created, kept `ttlMs` from now. */
-  complete(key: string, entry: IdempotencyEntry, ttlMs: number): Promise<void>;
-  /** Frees a claim whose request failed, so a retry runs again. */
-  release(key: string): Promise<void>;
-}
-
-/**
  * An idempotency store for one process, holding at most `maxEntries` keys (default 100,000): past that
  * the oldest key is forgotten first (a retry of it would create again), so memory stays bounded
  * whatever callers send.
  */
 export function memoryIdempotencyStore(now: () => number = Date.now, maxEntries = 100_000): IdempotencyStore {
-  const entries = new Map<string, { entry: IdempotencyEntry; expiresAt: number }>();
-  // Every write moves its key to the end, and a router uses one TTL, so the map is in expiry order:
-  // the sweep stops at the first live entry instead of walking them all on every claim.
+  const entries = new Map<string, { entry: IdempotencyEntry; owner?: string; expiresAt: number }>();
+  // Every write moves its key to the end; the sweep drops lapsed entries from the front and stops at
+  // the first live one (claims expire sooner than completed entries, so a few lapsed ones may wait for
+  // a later sweep: an expired entry is never answered, only kept a little longer).
   const sweep = () => {
     const at = now();
     for (const [key, held] of entries) {
@@ -76,24 +55,30 @@ export function memoryIdempotencyStore(now: () => number = Date.now, maxEntries 
       entries.delete(key);
     }
   };
-  const put = (key: string, entry: IdempotencyEntry, ttlMs: number) => {
+  const put = (key: string, held: { entry: IdempotencyEntry; owner?: string; expiresAt: number }) => {
     entries.delete(key);
-    entries.set(key, { entry, expiresAt: now() + ttlMs });
+    entries.set(key, held);
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
   };
+  const holds = (key: string, owner: string) => {
+    const held = entries.get(key);
+    return held !== undefined && held.owner === owner && held.expiresAt > now();
+  };
   return {
-    async claim(key, fingerprint, ttlMs) {
+    async claim(key, { fingerprint, owner, inProgressMs }) {
       sweep();
       const held = entries.get(key);
       if (held && held.expiresAt > now()) return held.entry;
-      put(key, { fingerprint }, ttlMs);
+      put(key, { entry: { fingerprint }, owner, expiresAt: now() + inProgressMs });
       return null;
     },
-    async complete(key, entry, ttlMs) {
-      put(key, entry, ttlMs);
+    async complete(key, owner, entry, ttlMs) {
+      if (!holds(key, owner)) return false;
+      put(key, { entry, expiresAt: now() + ttlMs });
+      return true;
     },
-    async release(key) {
-      entries.delete(key);
+    async release(key, owner) {
+      if (holds(key, owner)) entries.delete(key);
     },
   };
 }
@@ -128,7 +113,10 @@ interface Created {
 export async function idempotentCreate(options: {
   store: IdempotencyStore;
   protection: IdempotencyProtection;
+  /** How long a completed key is remembered. */
   ttlMs: number;
+  /** How long a claim may stay in progress before another request may take the key over. */
+  inProgressMs: number;
   key: string;
   /** Who is asking (a stable caller identity) and for which client. */
   scope: string;
@@ -142,7 +130,8 @@ export async function idempotentCreate(options: {
   const { protection } = options;
   const key = protection.hash(`idempotency-key\n${options.scope}\n${options.key}`);
   const fingerprint = protection.hash(`idempotency-body\n${canonical(options.body)}`);
-  const held = await options.store.claim(key, fingerprint, options.ttlMs);
+  const owner = randomBytes(16).toString("base64url");
+  const held = await options.store.claim(key, { fingerprint, owner, inProgressMs: options.inProgressMs });
   if (held) {
     if (held.fingerprint !== fingerprint) {
       throw new CredkitError(
@@ -167,15 +156,18 @@ export async function idempotentCreate(options: {
   try {
     result = await options.create();
   } catch (error) {
-    // The create's own error is the answer; a release that fails too leaves the claim to its TTL.
-    await options.store.release(key).catch(() => undefined);
+    // The create's own error is the answer; a release that fails too leaves the claim to its expiry.
+    await options.store.release(key, owner).catch(() => undefined);
     throw error;
   }
   const extra = result.authorizationUrl === undefined ? {} : { authorizationUrl: result.authorizationUrl };
   const sealedExtra =
     result.authorizationUrl === undefined ? undefined : protection.seal(JSON.stringify(extra), key);
+  // False when this request outlived its in-progress bound and another took the key over: the
+  // credential was still created, so it is the answer; the key's record stays the other request's.
   await options.store.complete(
     key,
+    owner,
     { fingerprint, credentialId: result.credentialId, ...(sealedExtra === undefined ? {} : { sealedExtra }) },
     options.ttlMs,
   );

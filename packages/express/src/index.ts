@@ -1,10 +1,10 @@
+// The store interfaces are core's; re-exported here, where they were first defined.
+export type { IdempotencyClaim, IdempotencyEntry, IdempotencyStore } from "@credkit/core";
 export { renderDocsPage } from "./docs-page.js";
 export { createHealthRouter } from "./health.js";
 export { type ErrorObserver, errorHandler, sendError, statusByCode } from "./http-errors.js";
 export {
-  type IdempotencyEntry,
   type IdempotencyProtection,
-  type IdempotencyStore,
   idempotentCreate,
   memoryIdempotencyStore,
   processIdempotencyProtection,

@@ -1,11 +1,10 @@
-import type { Actor, AuditSink, CredentialService } from "@credkit/core";
+import type { Actor, AuditSink, CredentialService, IdempotencyStore } from "@credkit/core";
 import { CredkitError, checkJsonBounds, invalid, parseOrThrow, verifyRequestBody } from "@credkit/core";
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import { renderDocsPage } from "./docs-page.js";
 import { type ErrorObserver, errorHandler } from "./http-errors.js";
 import {
   type IdempotencyProtection,
-  type IdempotencyStore,
   idempotentCreate,
   memoryIdempotencyStore,
   processIdempotencyProtection,
@@ -23,13 +22,18 @@ import {
   parseLimit,
   requireJsonBody,
 } from "./request-params.js";
-import { type Authenticate, tokenFromHeader } from "./token-auth.js";
+import { type Authenticate, defaultUnauthorizedMessage, tokenFromHeader } from "./token-auth.js";
 
 /** Options of {@link createCredkitRouter}. */
 export interface CredkitRouterOptions {
   service: CredentialService;
   /** Who is calling; null → 401. */
   authenticate: Authenticate;
+  /**
+   * The message of a 401 when `authenticate` returns null. Default: about the `Authorization` token for
+   * a `tokenAuthenticator`, else "The request is not authenticated".
+   */
+  unauthorizedMessage?: string;
   /** Where the router will be mounted; only used for the OpenAPI document. Default `/api`. */
   basePath?: string;
   /** Largest accepted JSON body (bytes or a string such as "100kb"). Default "100kb". */
@@ -38,10 +42,17 @@ export interface CredkitRouterOptions {
   onError?: ErrorObserver;
   /**
    * Makes `POST …/credentials` with an `Idempotency-Key` header safe to retry (see
-   * {@link idempotentCreate}). Default: a per-process store keeping keys 24 hours, protected by a
-   * per-process key (a store shared by several processes needs a shared `protection`).
+   * {@link idempotentCreate}). Default: a per-process store keeping keys 24 hours (`ttlMs`), a claim
+   * whose request never finished blocking its key at most 60 seconds (`inProgressMs`: set it a little
+   * above your request timeout), protected by a per-process key (a store shared by several processes
+   * needs a shared `protection`).
    */
-  idempotency?: { store: IdempotencyStore; ttlMs?: number; protection?: IdempotencyProtection };
+  idempotency?: {
+    store: IdempotencyStore;
+    ttlMs?: number;
+    inProgressMs?: number;
+    protection?: IdempotencyProtection;
+  };
   /**
    * Receives an `authorization.failed` event (user, client, code, request id; never a token) for every
    * 401 and 403 the router answers, so refusals reach an audit trail when the router is embedded.
@@ -110,6 +121,7 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
   const idempotency = {
     store: options.idempotency?.store ?? memoryIdempotencyStore(),
     ttlMs: options.idempotency?.ttlMs ?? 24 * 60 * 60 * 1000,
+    inProgressMs: options.idempotency?.inProgressMs ?? 60_000,
     protection: options.idempotency?.protection ?? processIdempotencyProtection(),
   };
 
@@ -207,13 +219,13 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
     res.type("html").send(docsPage);
   });
 
+  const unauthorizedMessage = options.unauthorizedMessage ?? defaultUnauthorizedMessage(options.authenticate);
   // Authentication comes first, so an anonymous caller learns nothing from body parsing errors.
   const authenticate: RequestHandler = async (req, res, next) => {
     // Credential metadata is per-tenant: never let a shared cache keep it.
     res.setHeader("Cache-Control", "no-store");
     const actor = await options.authenticate(req);
-    if (!actor)
-      throw new CredkitError("UNAUTHORIZED", "Missing or unknown token in the Authorization header");
+    if (!actor) throw new CredkitError("UNAUTHORIZED", unauthorizedMessage);
     // A request id the host app set (the bundled server does) follows the actor into audit events.
     const requestId = res.locals.requestId;
     res.locals.actor = typeof requestId === "string" ? { ...actor, requestId } : actor;

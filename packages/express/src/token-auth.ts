@@ -14,7 +14,11 @@ export interface UserToken {
 /** The actor a request authenticated as (its token's scopes are the actor's `scopes`). */
 export type AuthenticatedActor = Actor;
 
-/** Finds who a request is; null when it carries no known token (the router answers 401). */
+/**
+ * Finds who a request is; null when it is not authenticated (the router answers 401 with its
+ * `unauthorizedMessage`). The host app's `res.locals` (a session its own middleware set) is
+ * `req.res.locals`: Express sets `req.res` on every request.
+ */
 export type Authenticate = (req: Request) => Promise<AuthenticatedActor | null> | AuthenticatedActor | null;
 
 /** The token of an `Authorization` header: raw, or after `Bearer ` (any case). */
@@ -44,11 +48,25 @@ export function tokenLookup(tokens: readonly UserToken[]): TokenLookup {
   return (token) => byDigest.get(digest(token)) ?? null;
 }
 
+const tokenAuthenticators = new WeakSet<Authenticate>();
+
 /** Authenticates requests by the token of their `Authorization` header (see {@link tokenLookup}). */
 export function tokenAuthenticator(tokens: readonly UserToken[]): Authenticate {
   const lookup = tokenLookup(tokens);
-  return (req) => {
+  const authenticate: Authenticate = (req) => {
     const token = tokenFromHeader(req.headers.authorization);
     return token === null ? null : lookup(token);
   };
+  tokenAuthenticators.add(authenticate);
+  return authenticate;
+}
+
+/**
+ * The 401 message of a refusal by `authenticate`: about the `Authorization` token only when it is a
+ * {@link tokenAuthenticator}; a host's own authentication (a session, mTLS) is not about tokens.
+ */
+export function defaultUnauthorizedMessage(authenticate: Authenticate): string {
+  return tokenAuthenticators.has(authenticate)
+    ? "Missing or unknown token in the Authorization header"
+    : "The request is not authenticated";
 }

@@ -173,6 +173,32 @@ describe("the router inside a host app", () => {
     expect(hostTooLarge.body.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
+  it("lets a host's own authenticate read its res.locals, and refuses without talking about tokens", async () => {
+    const service = createCredentialService({
+      regions: { "eu-west-1": memoryStore() },
+      keyring: createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] }),
+    });
+    const app = express();
+    // The host's session middleware runs first; its result lives in res.locals.
+    app.use((req, res, next) => {
+      if (req.headers.cookie === "session=ops") res.locals.session = { user: "ops" };
+      next();
+    });
+    app.use(
+      "/api",
+      createCredkitRouter({
+        service,
+        authenticate: (req) => {
+          const session = req.res?.locals.session as { user: string } | undefined;
+          return session ? { userId: session.user, clientIds: "*" } : null;
+        },
+      }),
+    );
+    const refused = await request(app).get("/api/clients/acme/credentials").expect(401);
+    expect(refused.body).toEqual({ code: "UNAUTHORIZED", message: "The request is not authenticated" });
+    await request(app).get("/api/clients/acme/credentials").set("Cookie", "session=ops").expect(200);
+  });
+
   it("serves /healthz and /readyz from createHealthRouter", async () => {
     const { app } = hostApp({ hostParsesJson: true });
     expect((await request(app).get("/healthz").expect(200)).body).toEqual({ status: "ok" });

@@ -111,26 +111,57 @@ describe("Idempotency-Key on create", () => {
 });
 
 describe("memoryIdempotencyStore", () => {
-  it("keeps at most maxEntries keys, forgetting the oldest first", async () => {
-    const store = memoryIdempotencyStore(Date.now, 3);
-    for (const key of ["a", "b", "c", "d"]) expect(await store.claim(key, `fp-${key}`, 60_000)).toBeNull();
-    // "a" was the oldest: forgotten, so it can be claimed again; "b".."d" are still held.
-    expect(await store.claim("b", "fp-b", 60_000)).toEqual({ fingerprint: "fp-b" });
-    expect(await store.claim("a", "fp-a", 60_000)).toBeNull();
+  const claim = (fingerprint: string, owner = "o1", inProgressMs = 60_000) => ({
+    fingerprint,
+    owner,
+    inProgressMs,
   });
 
-  it("frees expired keys, and an expired key is free even before a sweep reaches it", async () => {
+  it("keeps at most maxEntries keys, forgetting the oldest first", async () => {
+    const store = memoryIdempotencyStore(Date.now, 3);
+    for (const key of ["a", "b", "c", "d"]) expect(await store.claim(key, claim(`fp-${key}`))).toBeNull();
+    // "a" was the oldest: forgotten, so it can be claimed again; "b".."d" are still held.
+    expect(await store.claim("b", claim("fp-b"))).toEqual({ fingerprint: "fp-b" });
+    expect(await store.claim("a", claim("fp-a"))).toBeNull();
+  });
+
+  it("frees a claim after its in-progress bound and a completed key after its TTL", async () => {
     let at = 0;
     const store = memoryIdempotencyStore(() => at);
-    expect(await store.claim("k1", "one", 1000)).toBeNull();
-    expect(await store.claim("k2", "two", 5000)).toBeNull();
+    expect(await store.claim("k1", claim("one", "o1", 1000))).toBeNull();
+    expect(await store.claim("k2", claim("two", "o2", 1000))).toBeNull();
+    at = 999;
+    expect(await store.complete("k2", "o2", { fingerprint: "two", credentialId: "eu-west-1.x" }, 5000)).toBe(
+      true,
+    );
     at = 1000;
-    expect(await store.claim("k1", "again", 1000)).toBeNull();
-    expect(await store.claim("k2", "two", 5000)).toEqual({ fingerprint: "two" });
-    await store.complete("k2", { fingerprint: "two", credentialId: "eu-west-1.x" }, 5000);
+    // k1's request never finished: the key is usable again once its in-progress bound has passed.
+    expect(await store.claim("k1", claim("again", "o3"))).toBeNull();
+    expect(await store.claim("k2", claim("two", "o4"))).toEqual({
+      fingerprint: "two",
+      credentialId: "eu-west-1.x",
+    });
+    at = 5998;
+    expect(await store.claim("k2", claim("two", "o4"))).toEqual({
+      fingerprint: "two",
+      credentialId: "eu-west-1.x",
+    });
     at = 5999;
-    expect(await store.claim("k2", "two", 5000)).toEqual({ fingerprint: "two", credentialId: "eu-west-1.x" });
-    at = 6000;
-    expect(await store.claim("k2", "two", 5000)).toBeNull();
+    expect(await store.claim("k2", claim("two", "o4"))).toBeNull();
+  });
+
+  it("lets only the owner of a live claim complete or release it", async () => {
+    let at = 0;
+    const store = memoryIdempotencyStore(() => at);
+    expect(await store.claim("k", claim("fp", "first", 1000))).toBeNull();
+    at = 1000;
+    expect(await store.claim("k", claim("fp", "second", 1000))).toBeNull();
+    // The first request outlived its claim and another took the key over: it cannot overwrite it.
+    expect(await store.complete("k", "first", { fingerprint: "fp", credentialId: "r.1" }, 5000)).toBe(false);
+    await store.release("k", "first");
+    expect(await store.claim("k", claim("fp", "third"))).toEqual({ fingerprint: "fp" });
+    expect(await store.complete("k", "second", { fingerprint: "fp", credentialId: "r.2" }, 5000)).toBe(true);
+    await store.release("k", "second"); // completed: no longer a claim to release
+    expect(await store.claim("k", claim("fp", "third"))).toEqual({ fingerprint: "fp", credentialId: "r.2" });
   });
 });

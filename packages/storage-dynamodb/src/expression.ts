@@ -12,6 +12,7 @@ const attributeNames: Record<string, string> = {
   "#cid": "credentialId",
   "#owner": "owner",
   "#ttl": "ttl",
+  "#n": "count",
 };
 
 /** `ExpressionAttributeNames` for exactly the `#names` the expressions use (DynamoDB rejects unused ones). */

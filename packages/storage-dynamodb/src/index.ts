@@ -1,5 +1,16 @@
 export { notDynamoDbName } from "./answer-shape.js";
 export { type DynamoDbStoreConfig, defaultMaxRaceRetries, recommendedClientConfig } from "./config.js";
-export { leasePartitionPrefix, leaseSortKey, lookupPrefix, recordPrefix, ttlAttribute } from "./keys.js";
+export { dynamoDbCounter } from "./counter.js";
+export { dynamoDbIdempotencyStore } from "./idempotency.js";
+export {
+  counterPartitionPrefix,
+  idempotencyPartitionPrefix,
+  leasePartitionPrefix,
+  leaseSortKey,
+  lookupPrefix,
+  recordPrefix,
+  ttlAttribute,
+} from "./keys.js";
+export { type DynamoDbSharedStateConfig, sharedStateClientConfig } from "./shared-config.js";
 export { dynamoDbStore } from "./store.js";
 export { type CreateCredkitTableOptions, createCredkitTable } from "./table.js";

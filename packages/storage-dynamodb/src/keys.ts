@@ -11,6 +11,14 @@ export const lookupPrefix = "lookup#";
 export const leasePartitionPrefix = "lease#";
 /** Sort key of every lease item. */
 export const leaseSortKey = "lease";
+/**
+ * Partition-key prefixes of the server's shared state: idempotency claims (`idempotency#<key>`, sort
+ * key `idempotency`) and rate-limit counters (`counter#<key>`, sort key `counter`). Like leases, their
+ * sort keys are used by no client partition, so no client id can collide with them.
+ */
+export const idempotencyPartitionPrefix = "idempotency#";
+/** Partition-key prefix of rate-limit counter items (see {@link idempotencyPartitionPrefix}). */
+export const counterPartitionPrefix = "counter#";
 /** Name of the TTL attribute (epoch seconds) the table must have enabled. */
 export const ttlAttribute = "ttl";
 
@@ -37,4 +45,14 @@ export function plainKey(key: Record<string, AttributeValue> | undefined): { pk:
   const pk = key?.pk?.S;
   const sk = key?.sk?.S;
   return pk === undefined || sk === undefined ? null : { pk, sk };
+}
+
+/** The key of the idempotency item for the (already hashed) idempotency key `key`. */
+export function idempotencyItemKey(key: string): ItemKey {
+  return { pk: { S: `${idempotencyPartitionPrefix}${key}` }, sk: { S: "idempotency" } };
+}
+
+/** The key of the counter item `key`. */
+export function counterItemKey(key: string): ItemKey {
+  return { pk: { S: `${counterPartitionPrefix}${key}` }, sk: { S: "counter" } };
 }

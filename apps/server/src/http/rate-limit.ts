@@ -74,6 +74,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
 
   async function over(res: Response, counter: SharedCounter, bucket: string, limit: number) {
     const { count, resetMs } = await counter.hit(options.keyOf(bucket), windowMs);
+    // The request timeout may have answered while the counter was slow: nothing more to say.
+    if (res.headersSent) return true;
     res.setHeader("RateLimit-Limit", String(limit));
     res.setHeader("RateLimit-Remaining", String(Math.max(0, limit - count)));
     if (count <= limit) return false;
@@ -110,7 +112,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
         options.onBackendError?.(error);
         // Answered before routing: name the route the request was for, not `unmatched`.
         res.locals.route = apiRoutePattern(req.baseUrl, req.path);
-        sendError(res, storageUnavailable("rate limit", error));
+        // Answering twice would throw outside any handler and take the process down.
+        if (!res.headersSent) sendError(res, storageUnavailable("rate limit", error));
       },
     );
   };

@@ -1,11 +1,9 @@
+import type { SharedCounter } from "@credkit/core";
 import { guardRedis } from "@credkit/storage-redis";
 import type { Cluster, Redis } from "ioredis";
 
-/** A fixed-window counter shared by every process of a deployment (or local to this one). */
-export interface SharedCounter {
-  /** Adds one to `key` in the current window; the count so far and the milliseconds until it resets. */
-  hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
-}
+// The interface is core's, so the DynamoDB counter (in its store package) implements the same one.
+export type { SharedCounter } from "@credkit/core";
 
 /** Default bound on the keys one in-process counter holds. */
 export const DEFAULT_MAX_COUNTER_KEYS = 100_000;

@@ -2,7 +2,7 @@
 // HAProxy): one credkit process, one upstream echo server, the proxy run from the shipped example.
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./api-client.js";
@@ -15,6 +15,9 @@ interface Seen {
   url: string;
   headers: IncomingHttpHeaders;
 }
+
+/** credkit's default per-caller limit (`CREDKIT_AUTHZ_FAILURE_LIMIT_PER_MINUTE`), which the suite runs with. */
+const FAILURE_LIMIT = 60;
 
 /** How long a front door may take to refuse once credkit stops answering (each example waits 1 s). */
 const FROZEN_ANSWER_BOUND_MS = 5_000;
@@ -60,6 +63,27 @@ export function frontDoorSuite(
   const through = (headers: Record<string, string>, path = "/api/items?page=2") =>
     fetch(`${door.url}${path}`, { headers, signal: AbortSignal.timeout(15_000) });
 
+  /** GET through the proxy from a given loopback source address (each its own caller to the proxy). */
+  const from = (localAddress: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+      const url = new URL(`${door.url}/api/items`);
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, localAddress, headers, timeout: 15_000 },
+        (res) => {
+          res.resume();
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              retryAfter: res.headers["retry-after"] as string | undefined,
+            }),
+          );
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`no answer from ${name} for ${localAddress}`)));
+      req.on("error", reject);
+      req.end();
+    });
+
   beforeAll(async () => {
     upstream = createServer((req, res) => {
       seen.push({ url: req.url ?? "", headers: req.headers });
@@ -73,9 +97,9 @@ export function frontDoorSuite(
         { token: gatewayToken, userId: name, clientIds: ["acme"], scopes: ["authz"] },
       ]),
       CREDKIT_AUTHZ_PORT: "0",
-      // Every caller of this suite shares one loopback address; the throttle has its own tests
-      // (authz-throttle.test.ts), here it would turn the later 401s into 429s.
-      CREDKIT_AUTHZ_FAILURE_LIMIT_PER_MINUTE: "0",
+      // The proxy is on loopback; callers come from their own 127.0.0.x (the throttle case below). The
+      // per-caller throttle keeps its default limit (60 failures a minute per address).
+      CREDKIT_TRUSTED_PROXIES: "loopback",
     });
     await waitFor(async () => /authz listening/.test(credkit.output()), 15_000, "the authz listener");
     const authz = (/authz listening on http:\/\/([\d.]+:\d+)/.exec(credkit.output()) as RegExpExecArray)[1];
@@ -232,6 +256,38 @@ export function frontDoorSuite(
         10_000,
         "credkit back",
       );
+    });
+
+    it("throttles a guessing address (429 + Retry-After through the proxy), not a valid caller from another; a forged X-Forwarded-For changes nothing", async () => {
+      const before = seen.length;
+      // Each guess forges another X-Forwarded-For / X-Real-IP: a proxy that passed or appended them
+      // would have credkit count each guess for another address, and the 429 would never come.
+      const guess = (i: number) =>
+        from("127.0.0.2", {
+          "X-Api-Key": `guess-${randomBytes(12).toString("hex")}`,
+          "X-Forwarded-For": `203.0.113.${i % 250}`,
+          "X-Real-IP": `198.51.100.${i % 250}`,
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < FAILURE_LIMIT; i++) statuses.push((await guess(i)).status);
+      expect(statuses).toEqual(Array(FAILURE_LIMIT).fill(401));
+      const throttled = await guess(FAILURE_LIMIT);
+      expect(throttled.status).toBe(429);
+      expect(Number(throttled.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(throttled.retryAfter)).toBeLessThanOrEqual(60);
+      // Not even the right key passes from the throttled address, whatever address it claims.
+      const claimed = await from("127.0.0.2", { "X-Api-Key": callerKey, "X-Forwarded-For": "127.0.0.3" });
+      expect(claimed.status).toBe(429);
+      expect(seen.length).toBe(before);
+      // A valid caller from another address is not starved, even when it claims the throttled one.
+      const valid = await from("127.0.0.3", {
+        "X-Api-Key": callerKey,
+        "X-Forwarded-For": "127.0.0.2",
+        "X-Real-IP": "127.0.0.2",
+      });
+      expect(valid.status).toBe(200);
+      expect(seen.length).toBe(before + 1);
+      expect((seen.at(-1) as Seen).headers.authorization).toBe(`Bearer ${targetBearer}`);
     });
 
     it("never leaks a secret into the proxy's output", async () => {

@@ -71,7 +71,8 @@ async function announceWrite(
   const started = now();
   cache.invalidate(event);
   const { channel, ttlMs } = cache;
-  const mustSettle = ttlMs > 0 && revokes(write);
+  // A write that threw is announced but not waited for: its caller gets an error, not a promise.
+  const mustSettle = ttlMs > 0 && write.succeeded && revokes(write);
   if (!channel) {
     if (mustSettle && write.record?.singleUse) await waitUntil(started + ttlMs, now);
     return;

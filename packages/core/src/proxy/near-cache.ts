@@ -255,23 +255,19 @@ export interface AnnouncedWrite {
   method: "create" | "update" | "delete" | "consume";
   /** The record given to `create` or `update`; null for `delete` and `consume` (they take ids). */
   record: StoredCredential | null;
+  /** False when the write threw: it may have applied, but its caller is not told it succeeded. */
+  succeeded: boolean;
 }
 
 const WRITES = new Set(["create", "update", "delete", "consume"]);
 
 /** The record a write touched: `create`/`update` take a record, `delete`/`consume` take its ids. */
-function touched(method: AnnouncedWrite["method"], args: unknown[]): [Invalidation, AnnouncedWrite] {
+function touched(method: AnnouncedWrite["method"], args: unknown[]): [Invalidation, StoredCredential | null] {
   if (method === "create" || method === "update") {
     const record = args[0] as StoredCredential;
-    return [
-      { clientId: record.clientId, credentialId: record.credentialId },
-      { method, record },
-    ];
+    return [{ clientId: record.clientId, credentialId: record.credentialId }, record];
   }
-  return [
-    { clientId: args[0] as string, credentialId: args[1] as string },
-    { method, record: null },
-  ];
+  return [{ clientId: args[0] as string, credentialId: args[1] as string }, null];
 }
 
 /**
@@ -295,12 +291,16 @@ export function withInvalidation(
   };
   return decorate(store, (method, args, invoke) => {
     if (!WRITES.has(method)) return invoke(args);
-    const [event, write] = touched(method as AnnouncedWrite["method"], args as unknown[]);
+    const write = method as AnnouncedWrite["method"];
+    const [event, record] = touched(write, args as unknown[]);
     const announced = async () => {
+      let succeeded = false;
       try {
-        return await invoke(args);
+        const result = await invoke(args);
+        succeeded = true;
+        return result;
       } finally {
-        await announceSafely(event, write);
+        await announceSafely(event, { method: write, record, succeeded });
       }
     };
     return announced() as ReturnType<typeof invoke>;
