@@ -64,7 +64,7 @@ const endpoint = (method: string, path: string) =>
   `[data-method="${method.toLowerCase()}"][data-path="${path}"]`;
 
 describe("the docs page in headless Chromium, offline", () => {
-  it("lists the five credential endpoints visibly, loads nothing from elsewhere, and breaks no CSP rule", async () => {
+  it("lists the endpoints visibly with their own errors and an example, loads nothing from elsewhere, and breaks no CSP rule", async () => {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on("console", (message) => {
@@ -104,6 +104,48 @@ describe("the docs page in headless Chromium, offline", () => {
     for (const [method, path] of endpoints) {
       const link = page.locator(`nav.index a${endpoint(method, path)}`);
       await expect.poll(() => link.isVisible()).toBe(true);
+    }
+
+    // Each route lists its own errors: a GET list has no body and writes nothing, so no 409/412/413/415.
+    const statusesOf = async (method: string, path: string) =>
+      (await page.locator(`section.op${endpoint(method, path)} table.errors .status`).allInnerTexts()).map(
+        (t) => t.trim(),
+      );
+    expect(await statusesOf("GET", "/api/clients/{clientId}/credentials")).toEqual([
+      "400",
+      "401",
+      "403",
+      "429",
+      "500",
+      "503",
+    ]);
+    expect(await statusesOf("POST", "/api/clients/{clientId}/credentials")).toEqual(
+      expect.arrayContaining(["409", "413", "415"]),
+    );
+    // An example per operation, on screen: the create's request and its answer.
+    const createExample = page.locator(
+      `section.op${endpoint("POST", "/api/clients/{clientId}/credentials")} .example pre`,
+    );
+    await expect.poll(() => createExample.first().isVisible()).toBe(true);
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees
+    expect(await createExample.first().innerText()).toContain("POST /api/clients/acme/credentials");
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees
+    expect(await createExample.nth(1).innerText()).toMatch(/^201\n[\s\S]*"credentialName"/);
+    expect(await page.locator("section.op .example").count()).toBeGreaterThanOrEqual(9 + 4);
+    // No index summary cut mid-sentence.
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees
+    const indexText = await page.locator("nav.index").innerText();
+    expect(indexText).toContain("refused the token (e.g. answered 401)");
+    // The data plane and the operational routes, in their own section, linked from the index.
+    for (const [method, path] of [
+      ["ANY", "/authz/{clientId}/{targetCredentialId}"],
+      ["GET", "/healthz"],
+      ["GET", "/readyz"],
+      ["GET", "/metrics"],
+    ] as const) {
+      const heading = page.locator(`#server section.op${endpoint(method, path)} h3`);
+      await expect.poll(() => heading.isVisible()).toBe(true);
+      await expect.poll(() => page.locator(`nav.index a${endpoint(method, path)}`).isVisible()).toBe(true);
     }
 
     expect(foreign).toEqual([]);

@@ -21,7 +21,8 @@ const identity: RecordIdentity = {
   authType: "bearer",
   region: "eu-west-1",
 };
-const ring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: KEY }] });
+// Made in each test, not at import: a keyring that fails to build must fail tests, not the file's load.
+const keyring = () => createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: KEY }] });
 const SEALED = "ck1.k1.R29LDX03F_li7RzX.1OpBtBT85hrX8RdOOcpw.8SU8gJbxvOYZ-m_qzxcYNw";
 const SEALED_TOKEN_STATE = "ck1.k1.LkOi3LUWpuvUuoqH.sR42M3y_daI7-2AzEVaM.M1DNmjFA8KubYithDKG2Cg";
 
@@ -41,13 +42,15 @@ describe("known answers for stored data", () => {
   });
 
   it("opens an envelope sealed by an earlier release", () => {
-    expect(ring.decrypt(SEALED, identity)).toBe('{"token":"kat"}');
-    expect(ring.decrypt(SEALED_TOKEN_STATE, { ...identity, purpose: "token-state" })).toBe('{"token":"kat"}');
-    expect(ring.keyIdOf(SEALED)).toBe("k1");
+    expect(keyring().decrypt(SEALED, identity)).toBe('{"token":"kat"}');
+    expect(keyring().decrypt(SEALED_TOKEN_STATE, { ...identity, purpose: "token-state" })).toBe(
+      '{"token":"kat"}',
+    );
+    expect(keyring().keyIdOf(SEALED)).toBe("k1");
   });
 
   it("seals in the ck1.<keyId>.<iv>.<ct>.<tag> format", () => {
-    const sealed = ring.encrypt('{"token":"kat"}', identity);
+    const sealed = keyring().encrypt('{"token":"kat"}', identity);
     expect(sealed).toMatch(/^ck1\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{20}\.[A-Za-z0-9_-]{22}$/);
     expect(ENVELOPE_VERSION).toBe("ck1");
     const parsed = parseEnvelope(sealed);
@@ -58,8 +61,8 @@ describe("known answers for stored data", () => {
   });
 
   it("computes lookup hashes as <keyId>.<HMAC-SHA256 base64url>", () => {
-    expect(ring.lookupHash("bearer\nabc")).toBe("k1.Ey-1Uqilhlb0OLjZOHSa48CJCiQB3oYhW2N27dQKkL0");
-    expect(ring.lookupHashes("bearer\nabc")).toEqual(["k1.Ey-1Uqilhlb0OLjZOHSa48CJCiQB3oYhW2N27dQKkL0"]);
+    expect(keyring().lookupHash("bearer\nabc")).toBe("k1.Ey-1Uqilhlb0OLjZOHSa48CJCiQB3oYhW2N27dQKkL0");
+    expect(keyring().lookupHashes("bearer\nabc")).toEqual(["k1.Ey-1Uqilhlb0OLjZOHSa48CJCiQB3oYhW2N27dQKkL0"]);
   });
 
   it("binds every identity field into the AAD", () => {
@@ -71,7 +74,7 @@ describe("known answers for stored data", () => {
       { region: "us-east-1" },
       { purpose: "token-state" },
     ])
-      expect(() => ring.decrypt(SEALED, { ...identity, ...change }), JSON.stringify(change)).toThrow(
+      expect(() => keyring().decrypt(SEALED, { ...identity, ...change }), JSON.stringify(change)).toThrow(
         /failed authentication/,
       );
   });
@@ -90,8 +93,8 @@ describe("envelope parsing", () => {
       "",
     ])
       expect(() => parseEnvelope(bad), bad).toThrow(/not a valid ck1 envelope/);
-    expect(() => ring.decrypt(withPart(SEALED, 0, "ck2"), identity)).toThrow(/not a valid ck1 envelope/);
-    expect(() => ring.decrypt(`${SEALED}.AAAA`, identity)).toThrow(/not a valid ck1 envelope/);
+    expect(() => keyring().decrypt(withPart(SEALED, 0, "ck2"), identity)).toThrow(/not a valid ck1 envelope/);
+    expect(() => keyring().decrypt(`${SEALED}.AAAA`, identity)).toThrow(/not a valid ck1 envelope/);
   });
 
   it("takes key ids of 1 to 64 characters of A-Z a-z 0-9 _ -", () => {
@@ -111,22 +114,28 @@ describe("GCM tag and IV lengths", () => {
     // GCM itself would accept a 12-byte prefix of the right tag without authTagLength: the explicit
     // length check is what refuses it, and says so.
     const truncated = withPart(SEALED, 4, tag.subarray(0, 12).toString("base64url"));
-    expect(() => ring.decrypt(truncated, identity)).toThrow(/envelope is malformed/);
+    expect(() => keyring().decrypt(truncated, identity)).toThrow(/envelope is malformed/);
+    expect(() => keyring().decrypt(truncated, identity)).toThrow(
+      expect.objectContaining({ code: "DECRYPTION_FAILED" }),
+    );
     const long = withPart(SEALED, 4, Buffer.concat([tag, Buffer.alloc(1)]).toString("base64url"));
-    expect(() => ring.decrypt(long, identity)).toThrow(/envelope is malformed/);
+    expect(() => keyring().decrypt(long, identity)).toThrow(/envelope is malformed/);
   });
 
   it("refuses an IV of another length as malformed", () => {
     for (const other of [iv.subarray(0, 11), Buffer.concat([iv, Buffer.alloc(1)]), randomBytes(16)])
-      expect(() => ring.decrypt(withPart(SEALED, 2, other.toString("base64url")), identity)).toThrow(
+      expect(() => keyring().decrypt(withPart(SEALED, 2, other.toString("base64url")), identity)).toThrow(
         /envelope is malformed/,
       );
   });
 
-  it("refuses a tag of the right length that does not authenticate", () => {
+  it("refuses a tag of the right length that does not authenticate, keeping GCM's error as the cause", () => {
     const wrong = Buffer.from(tag);
     wrong[15] = (wrong[15] as number) ^ 1;
-    expect(() => ring.decrypt(withPart(SEALED, 4, wrong.toString("base64url")), identity)).toThrow(
+    expect(() => keyring().decrypt(withPart(SEALED, 4, wrong.toString("base64url")), identity)).toThrow(
+      expect.objectContaining({ code: "DECRYPTION_FAILED", cause: expect.any(Error) }),
+    );
+    expect(() => keyring().decrypt(withPart(SEALED, 4, wrong.toString("base64url")), identity)).toThrow(
       /failed authentication/,
     );
   });

@@ -77,6 +77,43 @@ describe("the Authorization header", () => {
   });
 });
 
+describe("edge cases of the header reading", () => {
+  it("reads a header that only contains an infrastructure prefix as a key header", async () => {
+    const { verify, create } = await setup();
+    await create("apiKey", { keyName: "X-Mysec-Cf-Zone", keyValue: `${KEY}-2` });
+    expect(await verify({ "x-mysec-cf-zone": `${KEY}-2` })).toBe(true);
+  });
+
+  it("never joins a repeated header's values into one", async () => {
+    const { verify, create } = await setup();
+    await create("apiKey", { keyName: "X-Joined", keyValue: "part-one-0123456789,part-two-0123456789" });
+    expect(await verify({ "x-joined": "part-one-0123456789,part-two-0123456789" })).toBe(true);
+    expect(await verify({ "x-joined": ["part-one-0123456789", "part-two-0123456789"] })).toBe(false);
+  });
+
+  it("skips absent and empty values, which do not count against the bound", async () => {
+    const { verify } = await setup();
+    const fill = others(MAX_API_KEY_HEADERS - 1);
+    expect(await verify({ ...fill, "x-absent": undefined as unknown as string, "x-zone": KEY })).toBe(true);
+    expect(await verify({ ...fill, "x-empty": "", "x-zone": KEY })).toBe(true);
+    expect(await verify({ ...fill, "x-empty": [], "x-zone": KEY })).toBe(true);
+  });
+
+  it("takes Bearer only as the scheme, and Basic after any run of spaces", async () => {
+    const { verify } = await setup();
+    expect(await verify({ authorization: `Token Bearer ${TOKEN}` })).toBe(false);
+    expect(await verify({ authorization: `Basic  ${b64(`${USER}:${PASSWORD}`)}` })).toBe(true);
+  });
+
+  it("names secret.keyName when refusing a key header the verifier never reads", async () => {
+    const { create } = await setup();
+    await expect(create("apiKey", { keyName: "Cookie", keyValue: KEY })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      errors: [expect.objectContaining({ path: "secret.keyName" })],
+    });
+  });
+});
+
 describe("API-key headers", () => {
   it("are read in any letter case and only when sent once", async () => {
     const { verify } = await setup();

@@ -1,4 +1,5 @@
 import type { OpenApiDocument } from "./openapi.js";
+import { type ServerEndpoint, serverEndpoints } from "./server-endpoints.js";
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -9,17 +10,40 @@ const escapeHtml = (text: string) =>
 /** Escaped text with `backticked` spans as code (the descriptions use that one bit of Markdown). */
 const prose = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
 
-/** The first sentence of a summary, for the index (the full text is in the endpoint's section). */
-const firstSentence = (text: string) => /^.*?[.!?](?=\s|$)/.exec(text)?.[0].replace(/\.$/, "") ?? text;
+/**
+ * The first sentence of a summary, for the index (the full text is in the endpoint's section). A
+ * sentence ends at `.`, `!` or `?` before a space or the end, outside parentheses and not after an
+ * abbreviation such as "e.g.", so "(e.g. answered 401)" is never cut in two.
+ */
+export function firstSentence(text: string): string {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "(") depth++;
+    else if (c === ")") depth = Math.max(0, depth - 1);
+    else if (
+      depth === 0 &&
+      (c === "." || c === "!" || c === "?") &&
+      /^(\s|$)/.test(text.slice(i + 1, i + 2))
+    ) {
+      if (c === "." && /\b(?:e\.g|i\.e|etc|vs)$/i.test(text.slice(0, i))) continue;
+      return text.slice(0, c === "." ? i : i + 1);
+    }
+  }
+  return text;
+}
+
+interface DocMedia {
+  schema?: unknown;
+  example?: unknown;
+}
 
 interface DocOperation {
   summary?: string;
-  parameters?: { name: string; in: string; required: boolean; description: string }[];
-  requestBody?: { content: Record<string, { schema?: unknown } | undefined> };
-  responses: Record<
-    string,
-    { description: string; content?: Record<string, { schema?: unknown } | undefined> }
-  >;
+  security?: unknown[];
+  parameters?: { name: string; in: string; required: boolean; description: string; example?: string }[];
+  requestBody?: { content: Record<string, DocMedia | undefined> };
+  responses: Record<string, { description: string; content?: Record<string, DocMedia | undefined> }>;
 }
 
 interface Entry {
@@ -33,7 +57,45 @@ interface Entry {
 const schemaBlock = (label: string, schema: unknown) =>
   `<details><summary>${label}</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>`;
 
-function renderOperation({ method, path, op, anchor }: Entry): string {
+/** A fragment id without braces or slashes, so links stay plain. */
+const anchorOf = (method: string, path: string) =>
+  `${method}${path.replace(/[^A-Za-z0-9]+/g, "-")}`.replace(/-$/, "");
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** The example call of an operation as HTTP text: request line, headers, body; then the answer. */
+function exampleBlock({ method, path, op }: Entry, success: string): string {
+  const params = op.parameters ?? [];
+  const value = (name: string) => params.find((p) => p.name === name)?.example;
+  const filled = path.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const v = value(name);
+    return v === undefined ? whole : encodeURIComponent(v);
+  });
+  const query = params
+    .filter((p) => p.in === "query" && p.example !== undefined)
+    .map((p) => `${encodeURIComponent(p.name)}=${encodeURIComponent(p.example as string)}`)
+    .join("&");
+  const body = op.requestBody?.content["application/json"]?.example;
+  const headers = [
+    ...((op.security ?? []).length > 0 ? ["Authorization: Bearer <token>"] : []),
+    ...params
+      .filter((p) => p.in === "header" && p.example !== undefined)
+      .map((p) => `${p.name}: ${p.example}`),
+    ...(body === undefined ? [] : ["Content-Type: application/json"]),
+  ];
+  const request = [`${method.toUpperCase()} ${filled}${query ? `?${query}` : ""}`, ...headers].join("\n");
+  const answer = op.responses[success]?.content?.["application/json"]?.example;
+  const html = op.responses[success]?.content?.["text/html"] !== undefined;
+  return `<div class="example"><div><b>Example request</b><pre>${escapeHtml(
+    body === undefined ? request : `${request}\n\n${json(body)}`,
+  )}</pre></div>
+<div><b>Example response${html ? " (with <code>Accept: application/json</code>)" : ""}</b><pre>${escapeHtml(
+    `${success}${answer === undefined ? "" : `\n\n${json(answer)}`}`,
+  )}</pre></div></div>`;
+}
+
+function renderOperation(entry: Entry): string {
+  const { method, path, op, anchor } = entry;
   const params = (op.parameters ?? [])
     .map(
       (p) =>
@@ -51,28 +113,24 @@ function renderOperation({ method, path, op, anchor }: Entry): string {
 <h2><span class="method ${method}">${method.toUpperCase()}</span> <code class="path">${escapeHtml(path)}</code></h2>
 <p class="summary">${prose(op.summary ?? "")}</p>
 ${params ? `<table class="params"><thead><tr><th>Parameter</th><th>In</th><th></th><th>Description</th></tr></thead><tbody>${params}</tbody></table>` : ""}
-<p class="statuses">${success.map((s) => `<span class="status ok">${s} ${escapeHtml(op.responses[s]?.description ?? "")}</span>`).join(" ")}
-${errors.map((s) => `<a class="status err" href="#errors" title="${escapeHtml(op.responses[s]?.description ?? "")}">${s}</a>`).join(" ")}</p>
+<p class="statuses">${success.map((s) => `<span class="status ok">${s} ${escapeHtml(op.responses[s]?.description ?? "")}</span>`).join(" ")}</p>
+<table class="errors"><thead><tr><th>Error</th><th>When</th></tr></thead><tbody>${errors.map((s) => `<tr><td><span class="status err">${s}</span></td><td>${prose(op.responses[s]?.description ?? "")}</td></tr>`).join("")}</tbody></table>
+${success[0] ? exampleBlock(entry, success[0]) : ""}
 ${bodySchema ? schemaBlock("Request body schema", bodySchema) : ""}
 ${successSchema ? schemaBlock("Response schema", successSchema) : ""}
 </section>`;
 }
 
-/** Every error status any operation answers with, and what it means. */
-function errorLegend(entries: readonly Entry[]): string {
-  const seen = new Map<string, string>();
-  for (const { op } of entries) {
-    for (const [status, response] of Object.entries(op.responses)) {
-      if (!status.startsWith("2") && !seen.has(status)) seen.set(status, response.description);
-    }
-  }
-  return [...seen]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(
-      ([status, description]) =>
-        `<tr><td><span class="status err">${status}</span></td><td>${prose(description)}</td></tr>`,
-    )
-    .join("");
+/** An endpoint of the bundled server outside the OpenAPI document, in its own section. */
+function renderServerEndpoint(e: ServerEndpoint): string {
+  return `<section class="op server" id="${anchorOf(e.method, e.path)}" data-method="${e.method}" data-path="${escapeHtml(e.path)}">
+<h3><span class="method ${e.method}">${e.method.toUpperCase()}</span> <code class="path">${escapeHtml(e.path)}</code></h3>
+<p class="where">${prose(e.where)}</p>
+<p class="summary">${prose(e.summary)}</p>
+<table class="errors"><thead><tr><th>Status</th><th>When</th></tr></thead><tbody>${e.statuses.map(([s, d]) => `<tr><td><span class="status ${s.startsWith("2") ? "ok" : "err"}">${s}</span></td><td>${prose(d)}</td></tr>`).join("")}</tbody></table>
+<div class="example"><div><b>Example request</b><pre>${escapeHtml(e.exampleRequest)}</pre></div>
+<div><b>Example response</b><pre>${escapeHtml(e.exampleResponse)}</pre></div></div>
+</section>`;
 }
 
 const style = `
@@ -97,7 +155,7 @@ nav.index li+li{border-top:1px solid #eaeef2}
 nav.index a{display:grid;grid-template-columns:5rem minmax(0,26rem) 1fr;gap:.9rem;align-items:center;padding:.45rem .9rem;text-decoration:none;color:inherit}
 nav.index a:hover{background:var(--soft)}
 nav.index .path{background:none;border:0;padding:0;font-size:13.5px;overflow-wrap:anywhere}
-nav.index .summary{color:var(--muted);font-size:14px;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+nav.index .summary{color:var(--muted);font-size:14px}
 .method{display:inline-block;min-width:4.6rem;text-align:center;color:#fff;border-radius:5px;padding:.1rem .4rem;font:600 12.5px/1.5 ui-monospace,monospace;letter-spacing:.03em}
 .get{background:#0969da}.post{background:#1a7f37}.put{background:#9a6700}.patch{background:#8250df}.delete{background:#cf222e}
 .op{border-top:1px solid var(--line);padding:1.2rem 0 .6rem}
@@ -115,9 +173,16 @@ td:nth-child(3){color:var(--muted);white-space:nowrap}
 details{margin:.3rem 0}
 summary{cursor:pointer;color:var(--accent);font-size:14px}
 pre{background:var(--soft);border:1px solid #eaeef2;border-radius:6px;padding:.75rem;overflow:auto;font-size:12px;max-height:28rem}
-#errors{border-top:1px solid var(--line);padding:1.2rem 0 2.5rem}
-#errors h2{font-size:1.1rem;margin:0 0 .4rem}
-#errors table{max-width:44rem}
+table.errors{max-width:52rem}
+.example{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:.75rem;margin:.4rem 0 .7rem}
+.example b{display:block;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin-bottom:.2rem}
+.example pre{margin:0}
+.any{background:#57606a}
+#server{border-top:2px solid var(--ink);margin-top:1.5rem;padding:1.2rem 0 2.5rem}
+#server>h2{font-size:1.3rem;margin:0 0 .3rem}
+.op h3{margin:0;font-size:1.05rem;display:flex;gap:.7rem;align-items:center;flex-wrap:wrap}
+.op h3 .path{background:none;border:0;padding:0;font-size:1rem}
+.op .where{margin:.4rem 0 0;color:var(--muted);font-size:14px}
 `;
 
 /**
@@ -132,13 +197,19 @@ export function renderDocsPage(doc: OpenApiDocument, openApiPath: string): strin
       method,
       path,
       op: op as DocOperation,
-      anchor: `${method}${path.replace(/[^A-Za-z0-9]+/g, "-")}`.replace(/-$/, ""),
+      anchor: anchorOf(method, path),
     })),
   );
   const index = entries
     .map(
       (e) =>
         `<li><a href="#${e.anchor}" data-method="${e.method}" data-path="${escapeHtml(e.path)}"><span class="method ${e.method}">${e.method.toUpperCase()}</span><code class="path">${escapeHtml(e.path)}</code><span class="summary">${prose(firstSentence(e.op.summary ?? ""))}</span></a></li>`,
+    )
+    .join("\n");
+  const serverIndex = serverEndpoints
+    .map(
+      (e) =>
+        `<li><a href="#${anchorOf(e.method, e.path)}" data-method="${e.method}" data-path="${escapeHtml(e.path)}"><span class="method ${e.method}">${e.method.toUpperCase()}</span><code class="path">${escapeHtml(e.path)}</code><span class="summary">${prose(firstSentence(e.summary))}</span></a></li>`,
     )
     .join("\n");
   return `<!doctype html>
@@ -154,15 +225,17 @@ export function renderDocsPage(doc: OpenApiDocument, openApiPath: string): strin
 <main class="wrap">
 <div class="facts">
 <div class="fact"><b>Authentication</b>Header <code>Authorization: &lt;token&gt;</code>, the token raw or as <code>Bearer &lt;token&gt;</code></div>
-<div class="fact"><b>Errors</b>JSON <code>{"message", "code", "errors": [{"path", "message"}]}</code>; see <a href="#errors">statuses</a></div>
+<div class="fact"><b>Errors</b>JSON <code>{"message", "code", "errors": [{"path", "message"}]}</code>; each endpoint lists its own statuses</div>
 <div class="fact"><b>OpenAPI 3.1</b><a href="${escapeHtml(openApiPath)}">${escapeHtml(openApiPath)}</a>, generated from the same schemas that validate requests</div>
 </div>
 <nav class="index" aria-label="Endpoints"><h2>Endpoints</h2><ul>
 ${index}
+${serverIndex}
 </ul></nav>
 ${entries.map(renderOperation).join("\n")}
-<section id="errors"><h2>Error statuses</h2>
-<table><tbody>${errorLegend(entries)}</tbody></table>
+<section id="server"><h2>Data plane and operations</h2>
+<p>Served by the credkit server outside the credential API (not in the OpenAPI document): the data-plane listener for reverse proxies on its own port, and the health and metrics routes at the root of the API port.</p>
+${serverEndpoints.map(renderServerEndpoint).join("\n")}
 </section>
 </main>
 </body></html>`;

@@ -1,4 +1,6 @@
 import * as z from "zod";
+import { errorStatuses, operationErrors } from "./error-statuses.js";
+import { operationExamples } from "./examples.js";
 import { errorResponse, type Operation, operations } from "./operations.js";
 
 /** Options of {@link buildOpenApiDocument}. */
@@ -8,23 +10,6 @@ export interface OpenApiOptions {
   title?: string;
   version?: string;
 }
-
-const errorStatuses: Record<string, string> = {
-  "400": "Invalid input; `errors` names each field at fault",
-  "401": "Missing or unknown token",
-  "403": "The token may not access this client",
-  "404": "No such credential for this client",
-  "409":
-    "Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED)",
-  "412": "If-Match did not match the current version",
-  "413": "Body larger than the limit",
-  "415": "Body is not JSON",
-  "429": "Too many requests (when the host app rate-limits); retry after Retry-After seconds",
-  "500":
-    "Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more",
-  "502": "A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED)",
-  "503": "Storage unreachable; retry after Retry-After seconds",
-};
 
 // OpenAPI 3.1 speaks JSON Schema 2020-12 natively; the per-schema `$schema` marker is noise there.
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
@@ -37,6 +22,9 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output") {
 }
 
 function operationObject(op: Operation) {
+  const example = operationExamples[op.operationId];
+  // The example answer is JSON: it goes with the JSON media type (the callback's is its Accept: JSON one).
+  const jsonExample = { example: example.response };
   return {
     operationId: op.operationId,
     summary: op.summary,
@@ -47,12 +35,18 @@ function operationObject(op: Operation) {
       required: p.required,
       description: p.description,
       schema: jsonSchema(p.schema, "input"),
+      ...(example.parameters[p.name] === undefined ? {} : { example: example.parameters[p.name] }),
     })),
     ...(op.body
       ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: jsonSchema(op.body, "input") } },
+            content: {
+              "application/json": {
+                schema: jsonSchema(op.body, "input"),
+                ...(example.body === undefined ? {} : { example: example.body }),
+              },
+            },
           },
         }
       : {}),
@@ -60,17 +54,20 @@ function operationObject(op: Operation) {
       [String(op.status)]: {
         description: "Success",
         content: {
-          [op.responseType ?? "application/json"]: { schema: jsonSchema(op.response, "output") },
+          [op.responseType ?? "application/json"]: {
+            schema: jsonSchema(op.response, "output"),
+            ...(op.jsonResponse ? {} : jsonExample),
+          },
           ...(op.jsonResponse
-            ? { "application/json": { schema: jsonSchema(op.jsonResponse, "output") } }
+            ? { "application/json": { schema: jsonSchema(op.jsonResponse, "output"), ...jsonExample } }
             : {}),
         },
       },
       ...Object.fromEntries(
-        Object.entries(errorStatuses).map(([status, description]) => [
+        operationErrors(op).map((status) => [
           status,
           {
-            description,
+            description: errorStatuses[status],
             content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
           },
         ]),

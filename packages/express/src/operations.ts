@@ -8,6 +8,7 @@ import {
   verifyResponse,
 } from "@credkit/core";
 import * as z from "zod";
+import type { ErrorStatus } from "./error-statuses.js";
 import { authorizationCompleteResponse } from "./oauth-callback.js";
 
 /** Body of every error response. */
@@ -70,6 +71,11 @@ export interface Operation {
   responseType?: "application/json" | "text/html";
   /** The JSON body of the success response too, when it is not JSON by default (answered to `Accept: application/json`). */
   jsonResponse?: z.ZodType;
+  /**
+   * Error statuses this operation adds to those its shape implies (see `operationErrors`): 409, 412,
+   * 502 where its own logic raises them.
+   */
+  errors?: readonly ErrorStatus[];
   /** True for the one route called without a user token (the OAuth callback the end user's browser follows). */
   public?: boolean;
 }
@@ -127,6 +133,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: "createCredential",
+    errors: ["409"],
     method: "post",
     path: collection,
     summary: "Create a credential; its secret is encrypted at rest and never returned",
@@ -156,6 +163,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: "updateCredential",
+    errors: ["409", "412"],
     method: "put",
     path: item,
     summary: "Partially update a credential; If-Match makes it a compare-and-set",
@@ -195,6 +203,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: "resolveTargetAuth",
+    errors: ["409", "412", "502"],
     method: "post",
     path: `${item}/resolve`,
     summary:
@@ -205,6 +214,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: "invalidateTargetToken",
+    errors: ["412"],
     method: "post",
     path: `${item}/invalidate`,
     summary:
@@ -215,6 +225,7 @@ export const operations: readonly Operation[] = [
   },
   {
     operationId: "completeAuthorization",
+    errors: ["502"],
     method: "get",
     path: "/oauth2/callback",
     summary:

@@ -133,14 +133,20 @@ export interface operations {
       query?: {
         /** @description true/false in any case; include pending temporary credentials */
         includeTemporary?: string;
-        /** @description Page size, 1-1000 (default 1000) */
+        /**
+         * @description Page size, 1-1000 (default 1000)
+         * @example 2
+         */
         limit?: string;
         /** @description The nextCursor of the previous page */
         cursor?: string;
       };
       header?: never;
       path: {
-        /** @description The client the credentials belong to */
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
         clientId: string;
       };
       cookie?: never;
@@ -153,6 +159,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "credentials": [
+           *         {
+           *           "pKey": "acme",
+           *           "sKey": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "credentialId": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "clientId": "acme",
+           *           "parentId": "acme",
+           *           "userId": "alice",
+           *           "credentialType": "proxy",
+           *           "credentialAuthType": "apiKey",
+           *           "credentialName": "Partner gateway key",
+           *           "credentialRegion": "eu-west-1",
+           *           "credentialDefaultRuleEffect": "allow",
+           *           "credentialSingleUse": false,
+           *           "credentialTemporary": false,
+           *           "credentialVersion": 1,
+           *           "credentialExpiresAt": null,
+           *           "credentialStatus": "active",
+           *           "credentialCreatedAt": "2026-01-15T09:30:00.000Z",
+           *           "credentialUpdatedAt": "2026-01-15T09:30:00.000Z"
+           *         }
+           *       ],
+           *       "message": "Success"
+           *     }
+           */
           "application/json": {
             credentials: {
               /** @description = clientId */
@@ -221,53 +254,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The token may not access this client */
+      /** @description The token may not access this client, or lacks the scope the operation requires */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description No such credential for this client */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description If-Match did not match the current version */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body is not JSON */
-      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -284,17 +272,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED) */
-      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -317,17 +296,35 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Makes a retry return the credential the first request created (kept 24 h, per client and token); the same key with another body gets 409 */
+        /**
+         * @description Makes a retry return the credential the first request created (kept 24 h, per client and token); the same key with another body gets 409
+         * @example 7f9c2ba4-e88f-4e2c-9a1d-3c5e8b0d4a61
+         */
         "Idempotency-Key"?: string;
       };
       path: {
-        /** @description The client the credentials belong to */
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
         clientId: string;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "credentialName": "Partner gateway key",
+         *       "credentialType": "proxy",
+         *       "authType": "apiKey",
+         *       "region": "eu-west-1",
+         *       "secret": {
+         *         "keyName": "X-Api-Key",
+         *         "keyValue": "replace-with-the-partner-key"
+         *       }
+         *     }
+         */
         "application/json": {
           credentialName: string;
           /** @enum {string} */
@@ -477,6 +474,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "credentials": [
+           *         {
+           *           "pKey": "acme",
+           *           "sKey": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "credentialId": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "clientId": "acme",
+           *           "parentId": "acme",
+           *           "userId": "alice",
+           *           "credentialType": "proxy",
+           *           "credentialAuthType": "apiKey",
+           *           "credentialName": "Partner gateway key",
+           *           "credentialRegion": "eu-west-1",
+           *           "credentialDefaultRuleEffect": "allow",
+           *           "credentialSingleUse": false,
+           *           "credentialTemporary": false,
+           *           "credentialVersion": 1,
+           *           "credentialExpiresAt": null,
+           *           "credentialStatus": "active",
+           *           "credentialCreatedAt": "2026-01-15T09:30:00.000Z",
+           *           "credentialUpdatedAt": "2026-01-15T09:30:00.000Z"
+           *         }
+           *       ],
+           *       "message": "Success"
+           *     }
+           */
           "application/json": {
             credentials: {
               /** @description = clientId */
@@ -547,7 +571,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The token may not access this client */
+      /** @description The token may not access this client, or lacks the scope the operation requires */
       403: {
         headers: {
           [name: string]: unknown;
@@ -556,26 +580,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No such credential for this client */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
       409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description If-Match did not match the current version */
-      412: {
         headers: {
           [name: string]: unknown;
         };
@@ -610,17 +616,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED) */
-      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -644,9 +641,15 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The client the credentials belong to */
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
         clientId: string;
-        /** @description `<region>.<random>`: the id carries the region that stores it */
+        /**
+         * @description `<region>.<random>`: the id carries the region that stores it
+         * @example eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA
+         */
         credentialId: string;
       };
       cookie?: never;
@@ -659,6 +662,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "credentials": [
+           *         {
+           *           "pKey": "acme",
+           *           "sKey": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "credentialId": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "clientId": "acme",
+           *           "parentId": "acme",
+           *           "userId": "alice",
+           *           "credentialType": "proxy",
+           *           "credentialAuthType": "apiKey",
+           *           "credentialName": "Partner gateway key",
+           *           "credentialRegion": "eu-west-1",
+           *           "credentialDefaultRuleEffect": "allow",
+           *           "credentialSingleUse": false,
+           *           "credentialTemporary": false,
+           *           "credentialVersion": 1,
+           *           "credentialExpiresAt": null,
+           *           "credentialStatus": "active",
+           *           "credentialCreatedAt": "2026-01-15T09:30:00.000Z",
+           *           "credentialUpdatedAt": "2026-01-15T09:30:00.000Z"
+           *         }
+           *       ],
+           *       "message": "Success"
+           *     }
+           */
           "application/json": {
             credentials: {
               /** @description = clientId */
@@ -727,7 +757,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The token may not access this client */
+      /** @description The token may not access this client, or lacks the scope the operation requires */
       403: {
         headers: {
           [name: string]: unknown;
@@ -745,42 +775,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description If-Match did not match the current version */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       /** @description Too many requests (when the host app rate-limits); retry after Retry-After seconds */
       429: {
         headers: {
@@ -790,17 +784,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED) */
-      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -823,19 +808,33 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Expected version (412 if it differs) */
+        /**
+         * @description Expected version (412 if it differs)
+         * @example "1"
+         */
         "If-Match"?: string;
       };
       path: {
-        /** @description The client the credentials belong to */
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
         clientId: string;
-        /** @description `<region>.<random>`: the id carries the region that stores it */
+        /**
+         * @description `<region>.<random>`: the id carries the region that stores it
+         * @example eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA
+         */
         credentialId: string;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "credentialName": "Partner gateway key (2026)"
+         *     }
+         */
         "application/json": {
           credentialName?: string;
           /** @enum {string} */
@@ -985,6 +984,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "credentials": [
+           *         {
+           *           "pKey": "acme",
+           *           "sKey": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "credentialId": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "clientId": "acme",
+           *           "parentId": "acme",
+           *           "userId": "alice",
+           *           "credentialType": "proxy",
+           *           "credentialAuthType": "apiKey",
+           *           "credentialName": "Partner gateway key (2026)",
+           *           "credentialRegion": "eu-west-1",
+           *           "credentialDefaultRuleEffect": "allow",
+           *           "credentialSingleUse": false,
+           *           "credentialTemporary": false,
+           *           "credentialVersion": 2,
+           *           "credentialExpiresAt": null,
+           *           "credentialStatus": "active",
+           *           "credentialCreatedAt": "2026-01-15T09:30:00.000Z",
+           *           "credentialUpdatedAt": "2026-02-01T12:00:00.000Z"
+           *         }
+           *       ],
+           *       "message": "Success"
+           *     }
+           */
           "application/json": {
             credentials: {
               /** @description = clientId */
@@ -1055,7 +1081,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The token may not access this client */
+      /** @description The token may not access this client, or lacks the scope the operation requires */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1073,7 +1099,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1082,7 +1108,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description If-Match did not match the current version */
+      /** @description The credential changed meanwhile: If-Match did not match its current version, or concurrent writes kept changing it */
       412: {
         headers: {
           [name: string]: unknown;
@@ -1118,17 +1144,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED) */
-      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -1152,9 +1169,15 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The client the credentials belong to */
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
         clientId: string;
-        /** @description `<region>.<random>`: the id carries the region that stores it */
+        /**
+         * @description `<region>.<random>`: the id carries the region that stores it
+         * @example eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA
+         */
         credentialId: string;
       };
       cookie?: never;
@@ -1167,6 +1190,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "message": "Success"
+           *     }
+           */
           "application/json": {
             /** @constant */
             message: "Success";
@@ -1191,7 +1219,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The token may not access this client */
+      /** @description The token may not access this client, or lacks the scope the operation requires */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1209,42 +1237,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description If-Match did not match the current version */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       /** @description Too many requests (when the host app rate-limits); retry after Retry-After seconds */
       429: {
         headers: {
@@ -1254,17 +1246,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED) */
-      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -1288,13 +1271,24 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The client the credentials belong to */
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
         clientId: string;
       };
       cookie?: never;
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "headers": {
+         *         "x-api-key": "the-key-the-caller-presented",
+         *         "user-agent": "curl/8.5.0"
+         *       }
+         *     }
+         */
         "application/json": {
           headers: {
             [key: string]: string | string[];
@@ -1309,6 +1303,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "allowed": true,
+           *       "credential": {
+           *         "pKey": "acme",
+           *         "sKey": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *         "credentialId": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *         "clientId": "acme",
+           *         "parentId": "acme",
+           *         "userId": "alice",
+           *         "credentialType": "proxy",
+           *         "credentialAuthType": "apiKey",
+           *         "credentialName": "Partner gateway key",
+           *         "credentialRegion": "eu-west-1",
+           *         "credentialDefaultRuleEffect": "allow",
+           *         "credentialSingleUse": false,
+           *         "credentialTemporary": false,
+           *         "credentialVersion": 1,
+           *         "credentialExpiresAt": null,
+           *         "credentialStatus": "active",
+           *         "credentialCreatedAt": "2026-01-15T09:30:00.000Z",
+           *         "credentialUpdatedAt": "2026-01-15T09:30:00.000Z"
+           *       }
+           *     }
+           */
           "application/json": {
             allowed: boolean;
             credential?: {
@@ -1378,35 +1397,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The token may not access this client */
+      /** @description The token may not access this client, or lacks the scope the operation requires */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description No such credential for this client */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description If-Match did not match the current version */
-      412: {
         headers: {
           [name: string]: unknown;
         };
@@ -1441,17 +1433,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED) */
-      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -1475,9 +1458,15 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The client the credentials belong to */
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
         clientId: string;
-        /** @description `<region>.<random>`: the id carries the region that stores it */
+        /**
+         * @description `<region>.<random>`: the id carries the region that stores it
+         * @example eu-west-1.Zk3vP0sQ8mW1nR5tY7uB2c
+         */
         credentialId: string;
       };
       cookie?: never;
@@ -1490,6 +1479,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "headers": {
+           *         "Authorization": "Bearer <access token>"
+           *       },
+           *       "query": {}
+           *     }
+           */
           "application/json": {
             /** @description Header name → value, e.g. Authorization */
             headers: {
@@ -1520,7 +1517,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The token may not access this client */
+      /** @description The token may not access this client, or lacks the scope the operation requires */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1538,7 +1535,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1547,26 +1544,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description If-Match did not match the current version */
+      /** @description The credential changed meanwhile: If-Match did not match its current version, or concurrent writes kept changing it */
       412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body is not JSON */
-      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1583,7 +1562,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
         headers: {
           [name: string]: unknown;
@@ -1617,9 +1596,15 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The client the credentials belong to */
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
         clientId: string;
-        /** @description `<region>.<random>`: the id carries the region that stores it */
+        /**
+         * @description `<region>.<random>`: the id carries the region that stores it
+         * @example eu-west-1.Zk3vP0sQ8mW1nR5tY7uB2c
+         */
         credentialId: string;
       };
       cookie?: never;
@@ -1632,6 +1617,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "message": "Success"
+           *     }
+           */
           "application/json": {
             /** @constant */
             message: "Success";
@@ -1656,7 +1646,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description The token may not access this client */
+      /** @description The token may not access this client, or lacks the scope the operation requires */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1674,35 +1664,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description If-Match did not match the current version */
+      /** @description The credential changed meanwhile: If-Match did not match its current version, or concurrent writes kept changing it */
       412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body is not JSON */
-      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1719,17 +1682,8 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED) */
-      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -1751,9 +1705,15 @@ export interface operations {
   completeAuthorization: {
     parameters: {
       query: {
-        /** @description The authorization code */
+        /**
+         * @description The authorization code
+         * @example <authorization code>
+         */
         code?: string;
-        /** @description The state of the authorizationUrl this flow started with */
+        /**
+         * @description The state of the authorizationUrl this flow started with
+         * @example <state from the authorizationUrl>
+         */
         state: string;
         /** @description Set by the authorization server instead of code when the user or server refused */
         error?: string;
@@ -1771,6 +1731,13 @@ export interface operations {
         };
         content: {
           "text/html": string;
+          /**
+           * @example {
+           *       "message": "Success",
+           *       "credentialName": "CRM (OAuth)",
+           *       "credentialStatus": "active"
+           *     }
+           */
           "application/json": {
             /** @constant */
             message: "Success";
@@ -1789,69 +1756,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Missing or unknown token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description The token may not access this client */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description No such credential for this client */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Conflict: a proxy credential with the same secret exists (CONFLICT), or an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description If-Match did not match the current version */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body larger than the limit */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       /** @description Too many requests (when the host app rate-limits); retry after Retry-After seconds */
       429: {
         headers: {
@@ -1861,7 +1765,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Unexpected server error (e.g. a record that no configured key can decrypt); the message says no more */
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
       500: {
         headers: {
           [name: string]: unknown;
