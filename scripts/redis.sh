@@ -3,6 +3,7 @@
 #
 #   scripts/redis.sh start-standalone <stateDir>   prints redis://127.0.0.1:<port>
 #   scripts/redis.sh start-cluster <stateDir>      prints 127.0.0.1:<a>,127.0.0.1:<b>,127.0.0.1:<c>
+#   scripts/redis.sh start-cluster-replicas <stateDir>  3 masters, each with 1 replica; prints all 6 nodes
 #   scripts/redis.sh start-sentinel <stateDir>     1 primary + 2 replicas + 3 Sentinels (quorum 2, master
 #                                                  name "credkit", down-after 1000 ms); prints the
 #                                                  Sentinels: 127.0.0.1:<s1>,127.0.0.1:<s2>,127.0.0.1:<s3>
@@ -166,18 +167,28 @@ start_standalone() {
   print_address "$state"
 }
 
+# Args: stateDir replicasPerMaster (0 or 1).
 start_cluster() {
-  local state="$1" ports nodes=() i
+  local state="$1" replicas="$2" ports nodes=() i count p
   fresh_state "$state"
-  mapfile -t ports < <(free_ports 6)
+  count=$((3 * (1 + replicas)))
+  mapfile -t ports < <(free_ports $((2 * count)))
   echo cluster >"$state/mode"
-  for i in 0 1 2; do
-    start_node "$state" "${ports[$i]}" "${ports[$((i + 3))]}"
+  for ((i = 0; i < count; i++)); do
+    # No diskless-sync delay: a master would wait 5 s for more replicas before the first sync.
+    start_node "$state" "${ports[$i]}" "${ports[$((i + count))]}" --repl-diskless-sync-delay 0
     nodes+=("127.0.0.1:${ports[$i]}")
   done
-  "$REDIS_CLI" --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >&2 ||
+  "$REDIS_CLI" --cluster create "${nodes[@]}" --cluster-replicas "$replicas" --cluster-yes >&2 ||
     die "redis-cli --cluster create failed"
   wait_cluster_ok "$state"
+  if ((replicas > 0)); then
+    for p in $(node_ports "$state"); do
+      if "$REDIS_CLI" -h 127.0.0.1 -p "$p" info replication | grep -q "role:slave"; then
+        wait_for "replica on port $p to sync" "master_link_status:up" "$REDIS_CLI" -h 127.0.0.1 -p "$p" info replication
+      fi
+    done
+  fi
   print_address "$state"
 }
 
@@ -268,7 +279,7 @@ restart_all() {
 main() {
   local cmd="${1:-}" state="${2:-}"
   [[ -n "$cmd" && -n "$state" ]] ||
-    die "usage: redis.sh start-standalone|start-cluster|start-sentinel|stop|kill|restart|address <stateDir>"
+    die "usage: redis.sh start-standalone|start-cluster|start-cluster-replicas|start-sentinel|stop|kill|restart|address <stateDir>"
   mkdir -p "$state"
   state="$(cd "$state" && pwd -P)"
   case "$cmd" in
@@ -278,7 +289,11 @@ main() {
     ;;
   start-cluster)
     require_binaries
-    start_cluster "$state"
+    start_cluster "$state" 0
+    ;;
+  start-cluster-replicas)
+    require_binaries
+    start_cluster "$state" 1
     ;;
   start-sentinel)
     require_binaries

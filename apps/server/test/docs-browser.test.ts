@@ -115,6 +115,7 @@ describe("the docs page in headless Chromium, offline", () => {
       "400",
       "401",
       "403",
+      "404",
       "429",
       "500",
       "503",

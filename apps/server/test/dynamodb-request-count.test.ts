@@ -43,6 +43,9 @@ beforeAll(async () => {
     ...dynamoDbLocalEnv,
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
+    // Counted here: what the credential operations cost. The shared rate limit's own cost on DynamoDB
+    // (one UpdateItem per request, two at a window's first) is pinned by shared-state-dynamodb.test.ts.
+    CREDKIT_RATE_LIMIT_PER_MINUTE: "0",
     CREDKIT_REGIONS: JSON.stringify({
       "eu-west-1": {
         storage: "dynamodb",

@@ -138,7 +138,7 @@ describe("API fuzz: parameters, media types, verify (fast-check, real server)", 
     const proxies = [
       { authType: "apiKey", secret: { keyName: "X-Api-Key", keyValue: `${SECRET_MARK}-key` } },
       { authType: "bearer", secret: { token: `${SECRET_MARK}-bearer` } },
-      { authType: "basicAuth", secret: { username: "user", password: `${SECRET_MARK}-pw` } },
+      { authType: "basicAuth", secret: { username: "user", password: `${SECRET_MARK}-password` } },
       { authType: "jwt", secret: { token: `${SECRET_MARK}.eyJzdWIiOiJ4In0.c2ln` } },
       {
         authType: "jwtVerify",

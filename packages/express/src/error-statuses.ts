@@ -5,7 +5,8 @@ export const errorStatuses = {
   "400": "Invalid input; `errors` names each field at fault",
   "401": "Missing or unknown token",
   "403": "The token may not access this client, or lacks the scope the operation requires",
-  "404": "No such credential for this client",
+  "404":
+    "No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes)",
   "409":
     "Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED)",
   "412":
@@ -24,15 +25,15 @@ export type ErrorStatus = keyof typeof errorStatuses;
 
 /**
  * The error statuses one operation can answer, derived from what it takes: every route can refuse its
- * input (400), be rate-limited (429), fail (500) or lose its store (503); a token route can refuse the
- * token (401, 403); a route naming a credential can miss it (404); a route with a JSON body can refuse
+ * input (400), miss (404), be rate-limited (429), fail (500) or lose its store (503); a token route can
+ * refuse the token (401, 403); a route with a JSON body can refuse
  * its size or media type (413, 415). What the operation itself adds (409, 412, 502) it lists in
- * `errors`. Sorted, as the document lists them.
+ * `errors`. Sorted, as the document lists them. 404 is on every route: besides a missing credential, a
+ * path that looks like a route until normalised (`/clients/./credentials`) is answered 404.
  */
 export function operationErrors(op: Operation): ErrorStatus[] {
-  const statuses = new Set<ErrorStatus>(["400", "429", "500", "503", ...(op.errors ?? [])]);
+  const statuses = new Set<ErrorStatus>(["400", "404", "429", "500", "503", ...(op.errors ?? [])]);
   if (!op.public) for (const s of ["401", "403"] as const) statuses.add(s);
-  if (op.parameters.some((p) => p.name === "credentialId")) statuses.add("404");
   if (op.body) for (const s of ["413", "415"] as const) statuses.add(s);
   return [...statuses].sort();
 }

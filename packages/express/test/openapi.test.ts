@@ -80,12 +80,13 @@ describe("OpenAPI document and docs page", () => {
       Object.keys(doc.paths[`/api${path}`]?.[method]?.responses ?? {}).filter((s) => !s.startsWith("2"));
     const collection = "/clients/{clientId}/credentials";
     const item = `${collection}/{credentialId}`;
-    // A GET list has no body, names no credential and writes nothing.
-    expect(errorsOf(collection, "get")).toEqual(["400", "401", "403", "429", "500", "503"]);
+    // A GET list has no body and writes nothing.
+    expect(errorsOf(collection, "get")).toEqual(["400", "401", "403", "404", "429", "500", "503"]);
     expect(errorsOf(collection, "post")).toEqual([
       "400",
       "401",
       "403",
+      "404",
       "409",
       "413",
       "415",
@@ -99,7 +100,7 @@ describe("OpenAPI document and docs page", () => {
     expect(errorsOf(`${item}/resolve`, "post")).toEqual(expect.arrayContaining(["404", "409", "502"]));
     expect(errorsOf(`${item}/resolve`, "post")).not.toContain("415");
     // The callback takes no token: it cannot answer 401 or 403.
-    expect(errorsOf("/oauth2/callback", "get")).toEqual(["400", "429", "500", "502", "503"]);
+    expect(errorsOf("/oauth2/callback", "get")).toEqual(["400", "404", "429", "500", "502", "503"]);
   });
 
   it("has an example per operation that the schemas and the contract accept, with no real secret", async () => {

@@ -9,7 +9,7 @@ const run = promisify(execFile);
 
 /** Runs `scripts/redis.sh <command> <stateDir>` and returns what it printed (the address, if any). */
 export async function redisScript(
-  command: "start-standalone" | "start-cluster" | "stop" | "kill" | "restart",
+  command: "start-standalone" | "start-cluster" | "start-cluster-replicas" | "stop" | "kill" | "restart",
   stateDir: string,
 ): Promise<string> {
   const { stdout } = await run("bash", [redisScriptPath, command, stateDir], { timeout: 60_000 });

@@ -263,6 +263,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Too many requests (when the host app rate-limits); retry after Retry-After seconds */
       429: {
         headers: {
@@ -580,6 +589,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
       409: {
         headers: {
@@ -766,7 +784,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No such credential for this client */
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1090,7 +1108,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No such credential for this client */
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1228,7 +1246,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No such credential for this client */
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1406,6 +1424,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Body larger than the limit */
       413: {
         headers: {
@@ -1526,7 +1553,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No such credential for this client */
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1655,7 +1682,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description No such credential for this client */
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1749,6 +1776,15 @@ export interface operations {
       };
       /** @description Invalid input; `errors` names each field at fault */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
+      404: {
         headers: {
           [name: string]: unknown;
         };
