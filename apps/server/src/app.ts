@@ -152,7 +152,6 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     createCredkitRouter({
       service,
       authenticate,
-      basePath: "/api",
       bodyLimit: config.bodyLimit,
       // Every 401/403 of the API becomes an `authorization.failed` audit event.
       audit,

@@ -34,7 +34,11 @@ export interface CredkitRouterOptions {
    * a `tokenAuthenticator`, else "The request is not authenticated".
    */
   unauthorizedMessage?: string;
-  /** Where the router will be mounted; only used for the OpenAPI document. Default `/api`. */
+  /**
+   * Where the router is mounted, for the OpenAPI document and the docs page only. Default: the path
+   * Express mounted it at (`req.baseUrl`), so `app.use("/v1", router)` needs no repeat; set it when a
+   * proxy in front rewrites the prefix.
+   */
   basePath?: string;
   /** Largest accepted JSON body (bytes or a string such as "100kb"). Default "100kb". */
   bodyLimit?: number | string;
@@ -107,9 +111,19 @@ function requireValidText(_req: unknown, _res: unknown, buf: Buffer, encoding: s
  */
 export function createCredkitRouter(options: CredkitRouterOptions): Router {
   const { service } = options;
-  const basePath = options.basePath ?? "/api";
-  const openApi = buildOpenApiDocument({ basePath });
-  const docsPage = renderDocsPage(openApi, `${basePath.replace(/\/$/, "")}/openapi.json`);
+  // Built once per mount path (a router mounted twice documents each mount as it is reached).
+  const documents = new Map<string, { openApi: ReturnType<typeof buildOpenApiDocument>; page: string }>();
+  const documentFor = (req: Request) => {
+    const basePath = options.basePath ?? req.baseUrl;
+    let built = documents.get(basePath);
+    if (!built) {
+      const openApi = buildOpenApiDocument({ basePath });
+      built = { openApi, page: renderDocsPage(openApi, `${basePath.replace(/\/$/, "")}/openapi.json`) };
+      // A mount pattern with parameters gives a baseUrl per request: keep a few, never one per caller.
+      if (documents.size < 16) documents.set(basePath, built);
+    }
+    return built;
+  };
   const bodyLimit = options.bodyLimit ?? "100kb";
   const json = express.json({
     limit: bodyLimit,
@@ -211,12 +225,12 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
   };
 
   const router = Router();
-  router.get("/openapi.json", (_req, res) => {
-    res.json(openApi);
+  router.get("/openapi.json", (req, res) => {
+    res.json(documentFor(req).openApi);
   });
-  router.get("/docs", (_req, res) => {
+  router.get("/docs", (req, res) => {
     res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    res.type("html").send(docsPage);
+    res.type("html").send(documentFor(req).page);
   });
 
   const unauthorizedMessage = options.unauthorizedMessage ?? defaultUnauthorizedMessage(options.authenticate);

@@ -1,9 +1,10 @@
 import { openApiDocumentProblems, responseContract } from "@credkit/api-contract";
+import express from "express";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { firstSentence } from "../src/docs-page.js";
 import { operationExamples } from "../src/examples.js";
-import { buildOpenApiDocument } from "../src/index.js";
+import { buildOpenApiDocument, createCredkitRouter } from "../src/index.js";
 import { operations } from "../src/operations.js";
 import { testApp, tokens } from "./app.js";
 
@@ -178,5 +179,21 @@ describe("OpenAPI document and docs page", () => {
     for (const path of ["/authz/{clientId}/{targetCredentialId}", "/healthz", "/readyz", "/metrics"]) {
       expect(text).toContain(`data-path="${path}"`);
     }
+  });
+
+  it("documents the path it is mounted at without being told (req.baseUrl)", async () => {
+    const { service } = testApp();
+    const app = express();
+    app.use("/v1/credkit", createCredkitRouter({ service, authenticate: () => null }));
+    const { body } = await request(app).get("/v1/credkit/openapi.json").expect(200);
+    expect(Object.keys(body.paths)).toContain("/v1/credkit/clients/{clientId}/credentials");
+    expect(Object.keys(body.paths).every((p) => p.startsWith("/v1/credkit/"))).toBe(true);
+    const page = await request(app).get("/v1/credkit/docs").expect(200);
+    expect(page.text).toContain('href="/v1/credkit/openapi.json"');
+    // An explicit basePath still wins (a proxy in front that rewrites the prefix).
+    const proxied = express();
+    proxied.use("/", createCredkitRouter({ service, authenticate: () => null, basePath: "/public/api" }));
+    const res = await request(proxied).get("/openapi.json").expect(200);
+    expect(Object.keys(res.body.paths)[0]).toMatch(/^\/public\/api\//);
   });
 });
