@@ -60,7 +60,7 @@ export function explainFailure(storage: StorageConfig, error: unknown, seenCode?
     return `AWS refused the credentials (${what}): set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile or role`;
   }
   if (cause.name === "AccessDeniedException") {
-    return `AWS denied access (${what}): grant the role dynamodb:GetItem, PutItem, Query, TransactWriteItems on the table`;
+    return `AWS denied access (${what}): grant the role dynamodb:GetItem, BatchGetItem, PutItem, Query, TransactWriteItems on the table`;
   }
   // The code or name only: a cause's message could echo a connection string.
   return `${what}: see the store's own documentation for this error`;
