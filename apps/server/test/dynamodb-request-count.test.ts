@@ -70,7 +70,7 @@ async function costOf<T>(call: () => Promise<T>): Promise<{ ops: string[]; resul
 }
 
 describe("DynamoDB requests per API call, through the running server", () => {
-  it("get 1, create 1, list 1 per page, update of a name or a secret 2, verify 1, delete at most 2", async () => {
+  it("get 1, create 1, list 1 per page, update of a name or a secret 2, verify 1 (64 headers too), delete at most 2", async () => {
     const api = apiClient(server.url, token);
     const clientId = `acme-${randomUUID().slice(0, 8)}`;
     const base = `/api/clients/${clientId}/credentials`;
@@ -118,7 +118,14 @@ describe("DynamoDB requests per API call, through the running server", () => {
       api("POST", `/api/clients/${clientId}/verify`, { headers: { "x-api-key": value } }),
     );
     expect(verified.result.body).toMatchObject({ allowed: true });
-    expect(verified.ops).toStrictEqual(["GetItem"]);
+    expect(verified.ops).toStrictEqual(["BatchGetItem"]);
+    // 64 key-like headers (fresh values: the near cache has not seen them): the same one request.
+    const stuffed = Object.fromEntries(
+      Array.from({ length: 64 }, (_, i) => [`x-key-${i}`, `guess-${randomUUID()}`]),
+    );
+    const refused = await costOf(() => api("POST", `/api/clients/${clientId}/verify`, { headers: stuffed }));
+    expect(refused.result.body).toMatchObject({ allowed: false });
+    expect(refused.ops).toStrictEqual(["BatchGetItem"]);
 
     const deleted = await costOf(() => api("DELETE", `${base}/${id}`));
     expect(deleted.result.status).toBe(200);

@@ -89,6 +89,20 @@ export interface CredentialStore {
   findByLookup(clientId: string, lookupHash: string): Promise<StoredCredential | null>;
 
   /**
+   * `findByLookup` for many hashes at once: the answer has one entry per entry of `lookupHashes`, in
+   * the same order, each the live record of `clientId` holding that hash, or null (missing, expired,
+   * another client's). A hash given twice is answered twice. Expired records are never returned.
+   * An empty list answers `[]` without touching the backing service.
+   *
+   * The bound on a proxy verification's store work: it sends every candidate value of a request here
+   * in one call, so the call must cost **at most one round trip** to the backing service, whatever the
+   * number of hashes (one script, one pipeline, one batch request: never one request per hash; a
+   * service whose batch is bounded, such as DynamoDB's 100 keys, sends its batches together). Proxy
+   * verification sends at most 34 candidate values per request, each hashed under every keyring key.
+   */
+  findByLookups(clientId: string, lookupHashes: readonly string[]): Promise<(StoredCredential | null)[]>;
+
+  /**
    * Walks every record of every client (for re-encryption under a new key), in pages of at most
    * `limit`. Every record that exists for the whole walk is returned at least once; cursors are opaque
    * and stay valid across process restarts, so a job can resume from the last one it saved.

@@ -59,6 +59,11 @@ function counting(store: CredentialStore) {
       counts.findByLookup++;
       return store.findByLookup(clientId, hash);
     },
+    // Counted per hash: a batch of misses reads as many lookups as it carries.
+    findByLookups(clientId, hashes) {
+      counts.findByLookup += hashes.length;
+      return store.findByLookups(clientId, hashes);
+    },
   };
   return { store: wrapped, counts };
 }

@@ -108,14 +108,21 @@ describe("reencryptStore", () => {
   it("verification finds a record whose lookup entry moves between its two lookups", async () => {
     const { keys, store, proxies } = await seeded(1);
     const keyring = ring(keys.k2, keys.k1);
-    // The worst interleaving on a networked store: the active-key hash is read before the record is
+    // The worst interleaving on a networked store whose batch read is not atomic (DynamoDB's
+    // BatchGetItem reads each key on its own): the active-key hash is read before the record is
     // rotated, the old-key hash after it, so both reads miss.
     let lookups = 0;
+    let batches = 0;
     const racing: CredentialStore = {
       ...store,
-      findByLookup: async (clientId, hash) => {
-        if (++lookups === 2) await reencryptStore({ store, keyring });
-        return store.findByLookup(clientId, hash);
+      findByLookups: async (clientId, hashes) => {
+        batches++;
+        const found = [];
+        for (const hash of hashes) {
+          if (++lookups === 2) await reencryptStore({ store, keyring });
+          found.push(await store.findByLookup(clientId, hash));
+        }
+        return found;
       },
     };
     const during = serviceOver(keyring, { "eu-west-1": racing });
@@ -127,6 +134,7 @@ describe("reencryptStore", () => {
       credential: { credentialAuthType: "bearer" },
     });
     expect(lookups).toBe(4);
+    expect(batches).toBe(2);
   });
 
   it("skips records already under the active key, and a second run writes nothing", async () => {

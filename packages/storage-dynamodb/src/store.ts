@@ -6,6 +6,7 @@ import { type DynamoDbStoreConfig, defaultMaxRaceRetries } from "./config.js";
 import { type StoreContext, storeName } from "./context.js";
 import { createRecord } from "./create.js";
 import { acquireLease, releaseLease } from "./leases.js";
+import { findRecordsByLookups } from "./lookup-batch.js";
 import { findRecordByLookup, getRecord, listRecords, scanRecords } from "./reads.js";
 import { removeRecord } from "./remove.js";
 import { guard } from "./sdk-errors.js";
@@ -38,6 +39,7 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
     delete: async (clientId, credentialId) => (await removeRecord(ctx, clientId, credentialId)) !== null,
     consume: (clientId, credentialId) => removeRecord(ctx, clientId, credentialId),
     findByLookup: (clientId, lookupHash) => findRecordByLookup(ctx, clientId, lookupHash),
+    findByLookups: (clientId, lookupHashes) => findRecordsByLookups(ctx, clientId, lookupHashes),
     scan: (options) => scanRecords(ctx, options),
     acquireLease: (name, owner, ttlMs) => acquireLease(ctx, name, owner, ttlMs),
     releaseLease: (name, owner) => releaseLease(ctx, name, owner),

@@ -192,6 +192,17 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       return record && copy(record);
     },
 
+    async findByLookups(
+      clientId: string,
+      lookupHashes: readonly string[],
+    ): Promise<(StoredCredential | null)[]> {
+      // Each answer is its own copy: a hash given twice must not hand out one shared object.
+      return lookupHashes.map((hash) => {
+        const record = lookupHolder(clientId, hash);
+        return record && copy(record);
+      });
+    },
+
     async scan(options: ScanOptions): Promise<Page> {
       assertPageLimit(options.limit);
       const [afterClient, afterId] =

@@ -26,6 +26,7 @@ import {
   acquireLeaseScript,
   createScript,
   findByLookupScript,
+  findByLookupsScript,
   listScript,
   releaseLeaseScript,
   takeScript,
@@ -194,6 +195,25 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
         const record = parseRecord(json);
         return isLive(record, now()) ? record : null;
       }),
+
+    findByLookups: (clientId, lookupHashes) =>
+      lookupHashes.length === 0
+        ? Promise.resolve([])
+        : guarded(async () => {
+            const jsons = (await runScript(
+              client,
+              findByLookupsScript,
+              [keys.ids(clientId)],
+              [now(), ...lookupHashes],
+            )) as unknown[];
+            const at = now();
+            return lookupHashes.map((_, i) => {
+              const json = jsons[i];
+              if (isNil(json)) return null;
+              const record = parseRecord(json as string);
+              return isLive(record, at) ? record : null;
+            });
+          }),
 
     scan: (options: ScanOptions) =>
       guarded(async (): Promise<Page> => {

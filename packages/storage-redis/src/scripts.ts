@@ -133,6 +133,30 @@ return false
 );
 
 /**
+ * findByLookups. KEYS: ids. ARGV: now, then the lookup hashes. Returns one entry per hash, in order:
+ * the live owner's JSON or false (nil in the reply). One script, so one round trip and one atomic read
+ * of every hash; the lookup keys are derived from KEYS[1], on the client's slot (Cluster too).
+ */
+export const findByLookupsScript = script(
+  "findByLookups",
+  `
+local now = tonumber(ARGV[1])
+local out = {}
+for i = 2, #ARGV do
+  local hash = ARGV[i]
+  local found = false
+  local id = redis.call('GET', lookupKey(hash))
+  if id then
+    local cur = hmget(recordKey(id), 'r', 'x', 'h')
+    if cur[1] and live(cur[2], now) and cur[3] == hash then found = cur[1] end
+  end
+  out[i - 1] = found
+end
+return out
+`,
+);
+
+/**
  * One page of a client's ids. KEYS: ids. ARGV: start ('-' or '(' .. lastId), limit, includeTemporary
  * '1'|'0', now. Returns the flat array {more 1|0, lastScannedId|nil, json...}. Index entries whose
  * record Redis has already expired are removed here, lazily.

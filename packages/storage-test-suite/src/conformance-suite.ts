@@ -10,6 +10,7 @@ import { getTests } from "./suites/get.js";
 import { leaseTests } from "./suites/lease.js";
 import { listTests } from "./suites/list.js";
 import { lookupTests } from "./suites/lookup.js";
+import { lookupBatchTests } from "./suites/lookup-batch.js";
 import { pingTests } from "./suites/ping.js";
 import { scanTests } from "./suites/scan.js";
 import { expiryBoundaryTests, failureTests, sharedRuleTests } from "./suites/shared-rules.js";
@@ -63,6 +64,7 @@ export function storeConformanceSuite<S extends CredentialStore>(
     deleteTests(ctx);
     consumeTests(ctx);
     lookupTests(ctx);
+    lookupBatchTests(ctx);
     expiryTests(ctx);
     scanTests(ctx);
     leaseTests(ctx);

@@ -97,6 +97,14 @@ export function notebookStore(now: () => number = Date.now) {
       const found = holder(clientId, lookupHash);
       return found ? structuredClone(found) : null;
     },
+    // One call for every candidate of a request: this store answers from memory, a networked one
+    // must answer in one round trip (one script, one pipeline, one batch request).
+    async findByLookups(clientId, lookupHashes) {
+      return lookupHashes.map((hash) => {
+        const found = holder(clientId, hash);
+        return found ? structuredClone(found) : null;
+      });
+    },
     async scan(options) {
       return page(records.filter(live), (r) => `${r.clientId}\u0000${r.credentialId}`, options);
     },

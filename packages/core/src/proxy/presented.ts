@@ -27,10 +27,13 @@ const notApiKeyPrefixes =
 // Names that usually carry a key: they are looked up first, so unrelated headers cannot crowd them out.
 const likelyApiKeyName = /key|token|auth|secret|api|sig|cred|pass/;
 /**
- * At most this many headers are looked up as API keys (the bound on a verification's work): a request
- * stuffed with key-like headers costs at most this many lookups, names that look like key headers first.
+ * At most this many headers are looked up as API keys, names that look like key headers first: the
+ * bound on a verification's hashing (each candidate is hashed under every keyring key). The store work
+ * does not grow with it: every candidate goes to each store in one `findByLookups` round trip. With
+ * Authorization and a JWT issuer, a request has at most 34 candidate values, so while two keys rotate
+ * its 68 hashes still fit one DynamoDB BatchGetItem (100 keys).
  */
-export const MAX_API_KEY_HEADERS = 16;
+export const MAX_API_KEY_HEADERS = 32;
 /** Header names and values longer than these are ignored (they cannot be a credential's). */
 const MAX_NAME_LENGTH = 256;
 const MAX_VALUE_LENGTH = 8192;

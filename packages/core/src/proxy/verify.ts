@@ -73,30 +73,33 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
 
   /**
    * For each presented value (given as its lookup hashes under every key, active first), the live
-   * record holding one of them in any store, or null. Every lookup is started at once: one round trip
-   * of latency whatever their number.
+   * record holding one of them in any store, or null. Each store gets every hash in one
+   * `findByLookups` call (one round trip, however many values); the stores are asked at once.
    */
   async function findInStores(
     clientId: string,
     hashesOfValues: readonly (readonly string[])[],
   ): Promise<(Found | null)[]> {
-    const queries: { index: number; store: CredentialStore; record: Promise<StoredCredential | null> }[] = [];
-    for (const [index, hashes] of hashesOfValues.entries()) {
-      for (const hash of hashes) {
-        for (const { store } of router.stores)
-          queries.push({ index, store, record: liveReader(store).findByLookup(clientId, hash) });
-      }
-    }
-    // The usual case is one query (one presented value, one key, one store): skip Promise.all's cost.
-    const records =
-      queries.length === 1
-        ? [await (queries[0] as (typeof queries)[number]).record]
-        : await Promise.all(queries.map((q) => q.record));
+    const flat = hashesOfValues.flat();
+    const stores = router.stores;
+    // The usual case is one store: skip Promise.all's cost.
+    const answers =
+      stores.length === 1
+        ? [await liveReader((stores[0] as (typeof stores)[number]).store).findByLookups(clientId, flat)]
+        : await Promise.all(stores.map(({ store }) => liveReader(store).findByLookups(clientId, flat)));
+    const now = options.now();
     const found: (Found | null)[] = hashesOfValues.map(() => null);
-    for (const [i, record] of records.entries()) {
-      const { index, store } = queries[i] as (typeof queries)[number];
-      // Expiry is checked here, after the lookups' own await (see `liveReader`): the hot path.
-      if (record && !found[index] && !isExpired(record, options.now())) found[index] = { record, store };
+    let at = 0;
+    for (const [index, hashes] of hashesOfValues.entries()) {
+      // A value's first live match wins, active key's hash first, then store by store.
+      for (let h = 0; h < hashes.length; h++, at++) {
+        for (const [s, records] of answers.entries()) {
+          const record = records[at] ?? null;
+          // Expiry is checked here, after the lookup's own await (see `liveReader`): the hot path.
+          if (record && !found[index] && !isExpired(record, now))
+            found[index] = { record, store: (stores[s] as (typeof stores)[number]).store };
+        }
+      }
     }
     return found;
   }

@@ -94,12 +94,14 @@ export function withStoreRules(store: CredentialStore, now: () => number = Date.
 const unruled = new WeakMap<CredentialStore, CredentialStore>();
 
 /**
- * The object a hot read (`get`, `findByLookup`) is sent to: the store under its rules wrapper. The
+ * The object a hot read (`get`, `findByLookup`, `findByLookups`) is sent to: the store under its rules wrapper. The
  * caller applies {@link isExpired} to the result right after its own `await`, which costs nothing,
  * where the wrapper's check costs a promise hop per read (about 0.1 µs; the resolve benchmark's static
  * path is under 1 µs). Only the record layer's `load` and proxy verification's lookup use it.
  */
-export function liveReader(store: CredentialStore): Pick<CredentialStore, "get" | "findByLookup"> {
+export function liveReader(
+  store: CredentialStore,
+): Pick<CredentialStore, "get" | "findByLookup" | "findByLookups"> {
   return unruled.get(store) ?? store;
 }
 
@@ -116,6 +118,10 @@ function rulesAround(now: () => number): Around<CredentialStore> {
       case "findByLookup":
       case "consume":
         return (invoke(args) as Promise<StoredCredential | null>).then(alive) as ReturnType<typeof invoke>;
+      case "findByLookups":
+        return (invoke(args) as Promise<(StoredCredential | null)[]>).then((records) =>
+          records.map(alive),
+        ) as ReturnType<typeof invoke>;
       case "update": {
         const [next, expectedVersion] = args as unknown as Parameters<CredentialStore["update"]>;
         assertVersionStep(next, expectedVersion);

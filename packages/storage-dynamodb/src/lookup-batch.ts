@@ -1,0 +1,69 @@
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  type KeysAndAttributes,
+} from "@aws-sdk/client-dynamodb";
+import { type StoredCredential, storageUnavailable } from "@credkit/core";
+import { raceBackoff, type StoreContext, storeName } from "./context.js";
+import { type Item, isLive, recordOf } from "./item-codec.js";
+import { lookupKey } from "./keys.js";
+import { guard } from "./sdk-errors.js";
+
+/** DynamoDB's bound on the keys of one BatchGetItem. */
+export const maxKeysPerBatch = 100;
+// Unprocessed keys (DynamoDB answers part of a batch when the table or partition is throttled) are
+// asked again this many times, with backoff; past that the store is unavailable, never a silent miss.
+const maxUnprocessedRetries = 5;
+
+/**
+ * `findByLookups`: one strongly consistent BatchGetItem of the lookup items (each holds a copy of its
+ * record, so no second request). Distinct hashes only; past {@link maxKeysPerBatch} the batches are
+ * sent together (one round trip of latency; proxy verification sends at most 68 hashes while two keys
+ * rotate, one batch). Keys DynamoDB leaves unprocessed are asked again: only those.
+ */
+export async function findRecordsByLookups(
+  ctx: StoreContext,
+  clientId: string,
+  lookupHashes: readonly string[],
+): Promise<(StoredCredential | null)[]> {
+  const distinct = [...new Set(lookupHashes)];
+  if (distinct.length === 0) return [];
+  const batches: string[][] = [];
+  for (let i = 0; i < distinct.length; i += maxKeysPerBatch)
+    batches.push(distinct.slice(i, i + maxKeysPerBatch));
+  const items = (await Promise.all(batches.map((hashes) => readBatch(ctx, clientId, hashes)))).flat();
+  const now = ctx.now();
+  const byHash = new Map<string, Item>();
+  for (const item of items) {
+    const sk = item.sk?.S;
+    if (sk !== undefined) byHash.set(sk, item);
+  }
+  return lookupHashes.map((hash) => {
+    const item = byHash.get(lookupKey(clientId, hash).sk.S);
+    if (item === undefined || !isLive(item, now)) return null;
+    const record = recordOf(item);
+    // Belt and braces, as findByLookup: the item must describe a record of this client with this hash.
+    return record.clientId === clientId && record.lookupHash === hash ? record : null;
+  });
+}
+
+/** The lookup items of up to 100 hashes, asking again for what DynamoDB leaves unprocessed. */
+async function readBatch(ctx: StoreContext, clientId: string, hashes: readonly string[]): Promise<Item[]> {
+  const found: Item[] = [];
+  let request: KeysAndAttributes | undefined = {
+    Keys: hashes.map((hash) => lookupKey(clientId, hash)),
+    ConsistentRead: true,
+  };
+  for (let attempt = 0; request?.Keys !== undefined && request.Keys.length > 0; attempt++) {
+    if (attempt > maxUnprocessedRetries) {
+      throw storageUnavailable(storeName, new Error("BatchGetItem left keys unprocessed after retries"));
+    }
+    if (attempt > 0) await raceBackoff(attempt);
+    const output: BatchGetItemCommandOutput = await guard(
+      ctx.client.send(new BatchGetItemCommand({ RequestItems: { [ctx.tableName]: request } })),
+    );
+    found.push(...((output.Responses?.[ctx.tableName] ?? []) as Item[]));
+    request = output.UnprocessedKeys?.[ctx.tableName];
+  }
+  return found;
+}
