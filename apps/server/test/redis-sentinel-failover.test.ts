@@ -154,12 +154,20 @@ async function failover(fault: (sentinel: Sentinel, primaryPid: number) => Promi
   const sentinel = set;
   // Each Sentinel announces the switch (+switch-master) when it learns of it, and ioredis's failover
   // detector reconnects on each announcement: the switch is over once every Sentinel names the new
-  // primary. Errors are allowed until then, the fault is over (a frozen primary's SIGCONT is part of
+  // primary and a replica is online there. Errors are allowed until then, the fault is over (a frozen primary's SIGCONT is part of
   // it) and a write is acknowledged again; not after.
   await waitFor(
     async () => (await sentinel.primaryPorts()).every((port) => port !== oldPrimary),
     30_000,
     "every Sentinel to name the new primary",
+  );
+  // Writes wait for a replica (WAIT 1): until a replica has re-synced with the new primary, they are
+  // refused by design (503, not confirmed). The switch is over once one is online there.
+  const newPrimary = await sentinel.primaryPort();
+  await waitFor(
+    async () => /^slave\d+:.*state=online/m.test(await sentinel.info(newPrimary)),
+    30_000,
+    "a replica online at the new primary",
   );
   const recoveredAt = Math.max(await recovered(call), faultEndedAt);
   // Traffic goes on after the recovery, so errors after it would show.
