@@ -9,7 +9,7 @@ import { type CredentialStore, createCredentialService, createKeyring } from "..
 
 const admin = { userId: "alice", clientIds: "*" as const };
 
-function setup(keys = 1) {
+function setup(keys = 1, nearCacheTtlMs = 0) {
   const store = memoryStore();
   const calls: { method: string; hashes: number }[] = [];
   const counted: CredentialStore = {
@@ -31,7 +31,7 @@ function setup(keys = 1) {
     regions: { "eu-west-1": counted },
     keyring,
     defaultRegion: "eu-west-1",
-    nearCache: { ttlMs: 0 },
+    nearCache: { ttlMs: nearCacheTtlMs },
   });
   const since = () => {
     const start = calls.length;
@@ -76,5 +76,32 @@ describe("bounded work per verification", () => {
       { method: "findByLookups", hashes: 66 },
       { method: "findByLookups", hashes: 66 },
     ]);
+  });
+
+  it("with the near cache on, only the values it lacks go to the store, in one call", async () => {
+    const { service, clientId, since } = setup(1, 60_000);
+    const key = `key-${randomUUID()}`;
+    await service.create(admin, clientId, {
+      credentialName: "partner",
+      credentialType: "proxy",
+      authType: "apiKey",
+      secret: { keyName: "X-Api-Key", keyValue: key },
+    });
+    let calls = since();
+    expect(
+      await service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": key } }),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(calls()).toStrictEqual([{ method: "findByLookups", hashes: 1 }]);
+    // The key is a cached verdict now: three new values beside it are the only ones asked, together.
+    calls = since();
+    const headers = { "x-api-key": key, "x-key-1": "a", "x-key-2": "b", "x-key-3": "c" };
+    expect(await service.verifyProxyRequest(admin, clientId, { headers })).toMatchObject({ ok: true });
+    expect(calls()).toStrictEqual([{ method: "findByLookups", hashes: 3 }]);
+    // Everything cached (verdicts and misses alike): no store call at all.
+    calls = since();
+    expect(await service.verifyProxyRequest(admin, clientId, { headers })).toMatchObject({ ok: true });
+    expect(calls()).toStrictEqual([]);
   });
 });
