@@ -120,14 +120,25 @@ async function lostWrites(call: ReturnType<typeof caller>, load: ReturnType<type
   return lost;
 }
 
-/** Polls until a create through the server is acknowledged: the set serves writes again. */
-async function recovered(call: ReturnType<typeof caller>): Promise<number> {
+/**
+ * Polls until `streak` creates in a row through the server are acknowledged, and returns when that run
+ * began: the set serves writes again. A run, not one write, because the client may still reconnect once
+ * more right after a first success (each Sentinel's announcement of the switch reaches ioredis on its own).
+ */
+async function recovered(call: ReturnType<typeof caller>, streak = 1): Promise<number> {
+  let runStartedAt = performance.now();
+  let run = 0;
   await waitFor(
-    async () => (await call("POST", "/api/clients/acme/credentials", proxyKey(false))).status === 201,
+    async () => {
+      const startedAt = performance.now();
+      if ((await call("POST", "/api/clients/acme/credentials", proxyKey(false))).status !== 201) run = 0;
+      else if (++run === 1) runStartedAt = startedAt;
+      return run >= streak;
+    },
     30_000,
-    "a write acknowledged after the fault",
+    `${streak} write(s) in a row acknowledged after the fault`,
   );
-  return performance.now();
+  return runStartedAt;
 }
 
 async function failover(fault: (sentinel: Sentinel, primaryPid: number) => Promise<void>, label: string) {
@@ -154,8 +165,8 @@ async function failover(fault: (sentinel: Sentinel, primaryPid: number) => Promi
   const sentinel = set;
   // Each Sentinel announces the switch (+switch-master) when it learns of it, and ioredis's failover
   // detector reconnects on each announcement: the switch is over once every Sentinel names the new
-  // primary and a replica is online there. Errors are allowed until then, the fault is over (a frozen primary's SIGCONT is part of
-  // it) and a write is acknowledged again; not after.
+  // primary, a replica is online there, the fault is over (a frozen primary's SIGCONT is part of it)
+  // and writes are acknowledged again, 20 in a row. Errors are allowed until then; not after.
   await waitFor(
     async () => (await sentinel.primaryPorts()).every((port) => port !== oldPrimary),
     30_000,
@@ -169,7 +180,7 @@ async function failover(fault: (sentinel: Sentinel, primaryPid: number) => Promi
     30_000,
     "a replica online at the new primary",
   );
-  const recoveredAt = Math.max(await recovered(call), faultEndedAt);
+  const recoveredAt = Math.max(await recovered(call, 20), faultEndedAt);
   // Traffic goes on after the recovery, so errors after it would show.
   const opsAtRecovery = load.ops();
   await waitFor(async () => load.ops() >= opsAtRecovery + 40, 30_000, "traffic after the recovery");
