@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, renderGateway, startNginx } from "./nginx.js";
+import { freePort, renderGateway, startNginx, untilListening } from "./nginx.js";
 
 /** What every front door is told: where to listen, where credkit and the upstream are, whose keys. */
 export interface FrontDoorVars {
@@ -34,19 +33,6 @@ export const caddyExample = example("caddy/Caddyfile");
 export const haproxyExample = example("haproxy/haproxy.cfg");
 export const haproxyLuaExample = example("haproxy/credkit-auth.lua");
 
-const READY_TIMEOUT_MS = 15_000;
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 /**
  * Runs `command` (a proxy in the foreground) with `env(port)` on a free loopback port until the port
  * accepts connections (polled, a health check); retried on another port when the one picked was taken
@@ -73,13 +59,7 @@ async function startListening(
     child.stderr?.on("data", (d) => {
       output += d;
     });
-    const exited = once(child, "exit").then(() => false);
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    let ready = false;
-    while (!ready && child.exitCode === null && Date.now() < deadline) {
-      ready = await Promise.race([portAnswers(port), exited]);
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 25)); // poll interval
-    }
+    const ready = await untilListening(child, port);
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");

@@ -83,6 +83,18 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/** Polls until `port` answers on loopback (true), or `child` exits or READY_TIMEOUT_MS passes (false). */
+export async function untilListening(child: ChildProcess, port: number): Promise<boolean> {
+  const exited = once(child, "exit").then(() => false);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let ready = false;
+  while (!ready && child.exitCode === null && Date.now() < deadline) {
+    ready = await Promise.race([portAnswers(port), exited]);
+    if (!ready) await new Promise((resolve) => setTimeout(resolve, 25)); // poll interval
+  }
+  return ready;
+}
+
 /**
  * Starts Debian's nginx on a free loopback port with `server` (an http-level config such as the
  * rendered example, given the port to listen on) under a generated nginx.conf: `daemon off;`, pid, logs
@@ -126,14 +138,8 @@ export async function startNginx(server: (listen: string) => Promise<string>): P
     child.stderr?.on("data", (d) => {
       stderr += d;
     });
-    const exited = once(child, "exit").then(() => false);
     const errorLog = () => readFile(join(prefix, "logs/error.log"), "utf8").catch(() => "");
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    let ready = false;
-    while (!ready && child.exitCode === null && Date.now() < deadline) {
-      ready = await Promise.race([portAnswers(port), exited]);
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 25)); // poll interval
-    }
+    const ready = await untilListening(child, port);
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGQUIT"); // graceful: the master waits for its workers
