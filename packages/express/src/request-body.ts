@@ -127,8 +127,10 @@ export async function readJsonBody(req: IncomingMessage, max: number): Promise<u
 /** JSON.parse of an object or array only (an empty body reads as `{}`), as body-parser's strict mode. */
 function parseStrictJson(text: string): unknown {
   if (text.length === 0) return {};
-  const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
-  if (first !== "{" && first !== "[") throw notJson();
+  let i = 0;
+  // JSON's own whitespace only: space, tab, line feed, carriage return.
+  while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
+  if (text[i] !== "{" && text[i] !== "[") throw notJson();
   try {
     return JSON.parse(text);
   } catch {
