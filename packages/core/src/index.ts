@@ -4,6 +4,7 @@ export * from "./crypto/envelope.js";
 export * from "./crypto/keyring.js";
 export * from "./decorate.js";
 export * from "./errors.js";
+export * from "./events/index.js";
 export * from "./ids.js";
 export * from "./lookup.js";
 export * from "./outbound/address-policy.js";
