@@ -11,7 +11,7 @@ export * from "./outbound/address-policy.js";
 export * from "./outbound/outbound-fetch.js";
 export type { JwtOutcome } from "./proxy/jwt-verifier.js";
 export * from "./proxy/near-cache.js";
-export type { IncomingHeaders } from "./proxy/presented.js";
+export { type IncomingHeaders, presentedBasicUsername } from "./proxy/presented.js";
 export { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
 export type { ProxyRequest, VerifyFailureReason, VerifyResult } from "./proxy/verify.js";
 export * from "./record.js";
