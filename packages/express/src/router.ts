@@ -18,8 +18,8 @@ import {
   isJsonRequest,
   parseCursor,
   parseIfMatch,
-  parseIncludeTemporary,
   parseLimit,
+  parseListFlag,
   requireJsonBody,
 } from "./request-params.js";
 import { type Authenticate, defaultUnauthorizedMessage, tokenFromHeader } from "./token-auth.js";
@@ -142,7 +142,8 @@ export function createCredkitRouter(options: CredkitRouterOptions): Router {
   const handlers: Record<Operation["operationId"], Handler> = {
     async listCredentials(req, res, actor) {
       const page = await service.list(actor, param(req, "clientId"), {
-        includeTemporary: parseIncludeTemporary(req.query.includeTemporary),
+        includeTemporary: parseListFlag("includeTemporary", req.query.includeTemporary),
+        includeExpired: parseListFlag("includeExpired", req.query.includeExpired),
         limit: parseLimit(req.query.limit),
         cursor: parseCursor(req.query.cursor),
       });
