@@ -30,6 +30,7 @@ export function testApp(
     bodyLimit?: string;
     idempotency?: CredkitRouterOptions["idempotency"];
     notFound?: boolean;
+    webhooks?: CredkitRouterOptions["webhooks"];
   } = {},
 ) {
   const store = options.store ?? memoryStore();
@@ -52,6 +53,7 @@ export function testApp(
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.idempotency ? { idempotency: options.idempotency } : {}),
       ...(options.notFound ? { notFound: true } : {}),
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     }),
   );
   return { app, service, store };
