@@ -27,7 +27,7 @@ import { callbackAnswer, parseCallbackQuery, renderCallbackPage } from "./oauth-
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
 import { limitInBytes, readJsonBody } from "./request-body.js";
-import { parseCursor, parseIfMatch, parseIncludeTemporary, parseLimit } from "./request-params.js";
+import { parseCursor, parseIfMatch, parseLimit, parseListFlag } from "./request-params.js";
 import { compileRoutes } from "./route-table.js";
 import { type Authenticate, defaultUnauthorizedMessage, tokenFromHeader } from "./token-auth.js";
 
@@ -199,7 +199,8 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     async listCredentials({ res, actor, params, query }) {
       const q = query();
       const page = await service.list(actor, params.clientId as string, {
-        includeTemporary: parseIncludeTemporary(q.includeTemporary),
+        includeTemporary: parseListFlag("includeTemporary", q.includeTemporary),
+        includeExpired: parseListFlag("includeExpired", q.includeExpired),
         limit: parseLimit(q.limit),
         cursor: parseCursor(q.cursor),
       });

@@ -143,6 +143,14 @@ export const operations: readonly Operation[] = [
         schema: z.string().default("false"),
       },
       {
+        name: "includeExpired",
+        in: "query",
+        required: false,
+        description:
+          "true/false in any case; include credentials past their expiresAt that are still kept (the retention grace)",
+        schema: z.string().default("false"),
+      },
+      {
         name: "limit",
         in: "query",
         required: false,
@@ -236,7 +244,7 @@ export const operations: readonly Operation[] = [
     method: "post",
     path: `${item}/resolve`,
     summary:
-      'The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again); 502 when its token endpoint fails',
+      'The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again), 409 CREDENTIAL_EXPIRED when it is past its expiresAt; 502 when its token endpoint fails',
     parameters: [clientId, credentialId],
     status: 200,
     response: targetAuthResponse,

@@ -64,7 +64,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again); 502 when its token endpoint fails */
+    /** The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again), 409 CREDENTIAL_EXPIRED when it is past its expiresAt; 502 when its token endpoint fails */
     post: operations["resolveTargetAuth"];
     delete?: never;
     options?: never;
@@ -185,6 +185,8 @@ export interface operations {
       query?: {
         /** @description true/false in any case; include pending temporary credentials */
         includeTemporary?: string;
+        /** @description true/false in any case; include credentials past their expiresAt that are still kept (the retention grace) */
+        includeExpired?: string;
         /**
          * @description Page size, 1-1000 (default 1000)
          * @example 2
@@ -269,7 +271,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -525,6 +527,11 @@ export interface operations {
           credentialDefaultRuleEffect?: "allow" | "deny";
           /** @description Defaults to the clientId */
           parentId?: string;
+          /**
+           * Format: date-time
+           * @description When the credential expires (ISO 8601, in the future): from then on it is refused everywhere, listed only with includeExpired=true, and deleted after the server's retention grace (30 days by default)
+           */
+          expiresAt?: string;
         };
       };
     };
@@ -593,7 +600,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -650,7 +657,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED); the credential is past its expiresAt (CREDENTIAL_EXPIRED) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -790,7 +797,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -1044,6 +1051,8 @@ export interface operations {
             | "none";
           /** @description Immutable: only the current value is accepted */
           region?: string;
+          /** @description A new expiry (ISO 8601, in the future; renews an expired credential), or null for none */
+          expiresAt?: string | null;
         };
       };
     };
@@ -1112,7 +1121,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -1169,7 +1178,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED); the credential is past its expiresAt (CREDENTIAL_EXPIRED) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1430,7 +1439,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -1614,7 +1623,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED); the credential is past its expiresAt (CREDENTIAL_EXPIRED) */
       409: {
         headers: {
           [name: string]: unknown;
