@@ -9,7 +9,7 @@ export * from "./ids.js";
 export * from "./lookup.js";
 export * from "./outbound/address-policy.js";
 export * from "./outbound/outbound-fetch.js";
-export type { JwtOutcome } from "./proxy/jwt-verifier.js";
+export { DEFAULT_JWKS_COOLDOWN_MS, type JwtOutcome } from "./proxy/jwt-verifier.js";
 export * from "./proxy/near-cache.js";
 export { type IncomingHeaders, presentedBasicUsername } from "./proxy/presented.js";
 export { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";

@@ -45,6 +45,9 @@ import { createTargetContext, type TargetContext, type TargetTokenOptions } from
 import { createTargetResolver } from "./target/resolve.js";
 import { toPublicCredential } from "./view.js";
 
+/** Default `pendingAuthorizationTtlMs`: 10 minutes. */
+export const DEFAULT_PENDING_AUTHORIZATION_TTL_MS = 600_000;
+
 /** Options of {@link createCredentialService}. */
 export interface CredentialServiceOptions {
   /** Which store serves which region; only these regions are served. */
@@ -350,7 +353,7 @@ function serviceParts(options: CredentialServiceOptions, publisher: EventPublish
     records,
     target,
     now,
-    pendingTtlMs: options.pendingAuthorizationTtlMs ?? 600_000,
+    pendingTtlMs: options.pendingAuthorizationTtlMs ?? DEFAULT_PENDING_AUTHORIZATION_TTL_MS,
     defaultRegion: options.defaultRegion,
     nearCache: near.cache,
     minProxySecretLength: options.minProxySecretLength ?? DEFAULT_MIN_PROXY_SECRET_LENGTH,
