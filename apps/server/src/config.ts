@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import {
-  CredkitError,
   createAddressPolicy,
+  isCredkitError,
   isValidRegionName,
   parseAllowHosts,
   parseOrThrow,
@@ -71,7 +71,7 @@ function check<S extends z.ZodType>(name: string, schema: S, value: unknown): z.
   try {
     return parseOrThrow(schema, value);
   } catch (error) {
-    if (error instanceof CredkitError && error.errors) {
+    if (isCredkitError(error) && error.errors) {
       throw configError(
         error.errors.map((e) => ({
           path: e.path === "body" ? name : `${name}.${e.path}`,
@@ -142,10 +142,10 @@ function uniformStorage(env: Env): StorageConfig {
   try {
     return parseOrThrow(storageSchema, withoutUndefined);
   } catch (error) {
-    if (error instanceof CredkitError && error.errors?.[0]?.path === "storage") {
+    if (isCredkitError(error) && error.errors?.[0]?.path === "storage") {
       throw configError([{ path: "CREDKIT_STORAGE", message: "must be one of: memory, redis, dynamodb" }]);
     }
-    const first = error instanceof CredkitError ? error.errors?.[0] : undefined;
+    const first = isCredkitError(error) ? error.errors?.[0] : undefined;
     if (kind === "dynamodb" && first?.path === "region") {
       throw configError([{ path: "AWS_REGION", message: "must be an AWS region name such as us-east-1" }]);
     }

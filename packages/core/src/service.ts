@@ -1,4 +1,5 @@
 import { assertClientAccess, assertMayWriteCredentials, assertSecretAccess } from "./access.js";
+import { authorizeProxyRequest, type ProxyVerdict } from "./authz/authorize.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { CredkitError } from "./errors.js";
 import { newCredentialId } from "./ids.js";
@@ -138,6 +139,20 @@ export interface CredentialService {
    */
   verifyProxyRequest(actor: Actor, clientId: string, request: ProxyRequest): Promise<VerifyResult>;
   /**
+   * The data plane's decision for one proxied request (what the `/authz` listener and an embedding
+   * service's own port answer): `actor` needs the `authz` scope and access to `clientId`; the proxy
+   * credential in `request` is verified as by {@link CredentialService.verifyProxyRequest}, then, only
+   * when it passed, the target `targetCredentialId` (if any) is resolved into the verdict. A single-use
+   * proxy credential that passed is spent even if the target then fails. Every verdict is a value
+   * (`{allowed:false, reason}` for a refusal); only a malformed `clientId` rejects (VALIDATION_ERROR).
+   */
+  authorizeProxyRequest(
+    actor: Actor,
+    clientId: string,
+    request: ProxyRequest,
+    targetCredentialId?: string | null,
+  ): Promise<ProxyVerdict>;
+  /**
    * The headers and query parameters to add to an outbound request with target credential
    * `credentialId` of `clientId`. Token types (oauth2, customToken) fetch a token when none is fresh,
    * once per process (single flight) and once across processes (a store lease), and cache it encrypted
@@ -211,13 +226,19 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     }),
   });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
+  const dataPlane = { verify: verifyProxyRequest, resolve: resolveTargetAuth };
   return {
     regions: router.regions,
-    // Hot paths: the check runs first, then the call's own promise is returned as is (no extra hop).
-    verifyProxyRequest(actor, clientId, request) {
-      const denied = refusal(() => assertClientAccess(actor, clientId));
-      return denied ?? verifyProxyRequest(clientId, request);
+    async verifyProxyRequest(actor, clientId, request) {
+      assertClientAccess(actor, clientId);
+      const verified = await verifyProxyRequest(clientId, request);
+      if (!verified.ok) return verified;
+      const credential = toPublicCredential(verified.record);
+      return verified.degraded ? { ok: true, credential, degraded: true } : { ok: true, credential };
     },
+    authorizeProxyRequest: (actor, clientId, request, targetCredentialId) =>
+      authorizeProxyRequest(dataPlane, actor, clientId, request, targetCredentialId),
+    // Hot path: the check runs first, then the call's own promise is returned as is (no extra hop).
     resolveTargetAuth(actor, clientId, credentialId) {
       const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
       return denied ?? resolveTargetAuth(clientId, credentialId);

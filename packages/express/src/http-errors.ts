@@ -1,4 +1,4 @@
-import { CredkitError, type ErrorCode } from "@credkit/core";
+import { CredkitError, type ErrorCode, isCredkitError } from "@credkit/core";
 import type { ErrorRequestHandler, Response } from "express";
 
 /** The HTTP status of each error code: the one place codes become statuses. */
@@ -67,10 +67,9 @@ export function errorHandler(observe?: ErrorObserver): ErrorRequestHandler {
       observe?.(error, 500);
       return;
     }
-    const known =
-      error instanceof CredkitError
-        ? error
-        : (fromBodyParser(error ?? {}) ?? new CredkitError("INTERNAL", "Internal error", { cause: error }));
+    const known = isCredkitError(error)
+      ? error
+      : (fromBodyParser(error ?? {}) ?? new CredkitError("INTERNAL", "Internal error", { cause: error }));
     const status = statusByCode[known.code];
     if (status >= 500) observe?.(known, status);
     sendError(res, known);

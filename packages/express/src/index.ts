@@ -1,5 +1,12 @@
 // The store interfaces are core's; re-exported here, where they were first defined.
 export type { IdempotencyClaim, IdempotencyEntry, IdempotencyStore } from "@credkit/core";
+export {
+  type AuthzAnswerEvent,
+  type AuthzHandlerOptions,
+  type AuthzThrottle,
+  createAuthzHandler,
+} from "./authz-handler.js";
+export type { AuthzRoute } from "./authz-route.js";
 export { renderDocsPage } from "./docs-page.js";
 export { createHealthRouter } from "./health.js";
 export { type ErrorObserver, errorHandler, sendError, statusByCode } from "./http-errors.js";
