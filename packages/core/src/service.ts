@@ -2,6 +2,13 @@ import { assertClientAccess, assertMayWriteCredentials, assertSecretAccess } fro
 import { authorizeProxyRequest, type ProxyVerdict } from "./authz/authorize.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { CredkitError } from "./errors.js";
+import {
+  type CredentialEvents,
+  createEventBus,
+  type EventBusOptions,
+  type EventPublisher,
+} from "./events/event-bus.js";
+import { credentialEventData } from "./events/event-data.js";
 import { newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
@@ -10,7 +17,7 @@ import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import type { NearCache, NearCacheOptions } from "./proxy/near-cache.js";
 import { withNearCache } from "./proxy/near-cache-wiring.js";
 import { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
-import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
+import { createProxyVerifier, type ProxyRequest, type Verified, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
 import { notFound } from "./records/not-found.js";
@@ -76,6 +83,11 @@ export interface CredentialServiceOptions {
    * existing keys during a migration.
    */
   minProxySecretLength?: number;
+  /**
+   * Lifecycle events (see `service.events` and docs/events.md): `sink` keeps them durably for webhook
+   * delivery (the outbox); without one they reach in-process listeners only.
+   */
+  events?: Pick<EventBusOptions, "sink" | "onListenerError">;
 }
 
 /**
@@ -119,6 +131,11 @@ export interface StoreHealth {
 export interface CredentialService {
   /** The served region names. */
   readonly regions: readonly string[];
+  /**
+   * In-process subscription to lifecycle events (created, updated, deleted, consumed, OAuth
+   * authorized/refresh failed/recovered, ...): ids and metadata, never secrets. See docs/events.md.
+   */
+  readonly events: CredentialEvents;
   list(actor: Actor, clientId: string, options?: ListCredentialsOptions): Promise<CredentialPage>;
   create(actor: Actor, clientId: string, body: unknown): Promise<CredentialWithAuthorization>;
   get(actor: Actor, clientId: string, credentialId: string): Promise<PublicCredential>;
@@ -205,14 +222,16 @@ interface ServiceParts {
   defaultRegion: string | undefined;
   nearCache: NearCache;
   minProxySecretLength: number;
+  publisher: EventPublisher;
 }
 
 /** Creates the credential service over a region map and a keyring. */
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
-  const parts = serviceParts(options);
+  const { events, publisher } = createEventBus({ ...options.events, now: options.now ?? Date.now });
+  const parts = serviceParts(options, publisher);
   const { router, records, target } = parts;
   const outboundFetch = target.fetch;
-  const verifyProxyRequest = createProxyVerifier({
+  const verifyUnreported = createProxyVerifier({
     router,
     keyring: options.keyring,
     open: records.open,
@@ -226,12 +245,18 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     }),
   });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
-  const dataPlane = { verify: verifyProxyRequest, resolve: resolveTargetAuth };
+  // Every verification that spent a single-use credential says so, whoever asked (verify or authorize).
+  const verify: typeof verifyUnreported = (clientId, request) =>
+    publisher.active
+      ? verifyUnreported(clientId, request).then((verified) => reportConsumed(publisher, verified))
+      : verifyUnreported(clientId, request);
+  const dataPlane = { verify, resolve: resolveTargetAuth };
   return {
     regions: router.regions,
+    events,
     async verifyProxyRequest(actor, clientId, request) {
       assertClientAccess(actor, clientId);
-      const verified = await verifyProxyRequest(clientId, request);
+      const verified = await verify(clientId, request);
       if (!verified.ok) return verified;
       const credential = toPublicCredential(verified.record);
       return verified.degraded ? { ok: true, credential, degraded: true } : { ok: true, credential };
@@ -247,7 +272,11 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
       return denied ?? invalidateTargetToken(clientId, credentialId);
     },
-    completeAuthorization: (callback) => completeAuthorization(target, callback),
+    async completeAuthorization(callback) {
+      const completed = await completeAuthorization(target, callback);
+      await publisher.emit("oauth.authorized", credentialEventData(completed));
+      return completed;
+    },
     list: (actor, clientId, listOptions = {}) => listCredentials(parts, actor, clientId, listOptions),
     create: (actor, clientId, body) => createCredential(parts, actor, clientId, body),
     async get(actor, clientId, credentialId) {
@@ -258,6 +287,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       updateCredential(parts, actor, clientId, credentialId, body, updateOptions),
     async delete(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
+      if (publisher.active) return deleteReported(parts, actor, clientId, credentialId);
       const store = router.storeForId(credentialId);
       if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
     },
@@ -265,8 +295,28 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   };
 }
 
+/** A single-use credential that passed was spent by that verification: `credential.consumed`. */
+async function reportConsumed(publisher: EventPublisher, verified: Verified): Promise<Verified> {
+  if (verified.ok && verified.consumed)
+    await publisher.emit("credential.consumed", credentialEventData(toPublicCredential(verified.record)));
+  return verified;
+}
+
+/**
+ * Delete when someone listens: the record is read first so `credential.deleted` can name what was
+ * deleted (a delete that loses a race to another delete or a consume reports NOT_FOUND and no event).
+ */
+async function deleteReported(parts: ServiceParts, actor: Actor, clientId: string, credentialId: string) {
+  const { store, record } = await parts.records.load(clientId, credentialId);
+  if (!(await store.delete(clientId, credentialId))) throw notFound(credentialId);
+  await parts.publisher.emit(
+    "credential.deleted",
+    credentialEventData(toPublicCredential(record), actor.userId),
+  );
+}
+
 /** The stores (each wrapped by the shared store rules), the record layer and the target context. */
-function serviceParts(options: CredentialServiceOptions): ServiceParts {
+function serviceParts(options: CredentialServiceOptions, publisher: EventPublisher): ServiceParts {
   const now = options.now ?? Date.now;
   // Every store announces its writes to the near cache, and the shared rules hold around it all.
   const near = withNearCache(options.regions, options.nearCache, now);
@@ -277,6 +327,7 @@ function serviceParts(options: CredentialServiceOptions): ServiceParts {
     records,
     fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),
     now,
+    publisher,
     ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
   });
   return {
@@ -288,6 +339,7 @@ function serviceParts(options: CredentialServiceOptions): ServiceParts {
     defaultRegion: options.defaultRegion,
     nearCache: near.cache,
     minProxySecretLength: options.minProxySecretLength ?? DEFAULT_MIN_PROXY_SECRET_LENGTH,
+    publisher,
   };
 }
 
@@ -406,7 +458,9 @@ async function createCredential(
   );
   await parts.records.assertLookupFree(record, secret, store);
   await parts.records.insert(store, record);
-  return withAuthorization(record, started);
+  const created = withAuthorization(record, started);
+  await parts.publisher.emit("credential.created", credentialEventData(created, actor.userId));
+  return created;
 }
 
 /**
@@ -449,7 +503,9 @@ async function updateCredential(
     started = next.started;
     return next.record;
   });
-  return withAuthorization(saved as StoredCredential, started);
+  const updated = withAuthorization(saved as StoredCredential, started);
+  await parts.publisher.emit("credential.updated", credentialEventData(updated, actor.userId));
+  return updated;
 }
 
 /** Pings every distinct store once. */

@@ -8,8 +8,8 @@ import {
   authzRefusals,
   type CredentialService,
   isCredkitError,
-  isValidClientId,
   type ProxyVerdict,
+  presentedBasicUsername,
   reservedAnswerHeaders,
 } from "@credkit/core";
 import { type AuthzRoute, parseAuthzPath } from "./authz-route.js";
@@ -28,14 +28,23 @@ export interface AuthzAnswerEvent {
   credentialId: string | undefined;
   /** The user of the proxy's token, once known. */
   userId: string | undefined;
+  /** The caller's address, when the throttle asked for it (else undefined: compute it if needed). */
+  caller: string | undefined;
 }
 
-/** Per-caller throttling of failed attempts, keyed by {@link AuthzHandlerOptions.callerOf}. */
+/**
+ * Per-caller throttling of failed attempts, keyed by {@link AuthzHandlerOptions.callerOf} and by the
+ * identity a request presents (`{clientId}\n{Basic username}`, the one identity readable without its
+ * secret; null when it presents none).
+ */
 export interface AuthzThrottle {
   /** Seconds this caller must wait; 0 lets it through. Asked before any token check or store lookup. */
-  retryAfter(caller: string): number;
-  /** Counts a failed attempt (an unknown proxy token, or a 401 verdict). */
-  failed(caller: string): void;
+  retryAfter(caller: string, identity: string | null): number;
+  /**
+   * Counts a failed attempt: an unknown proxy token (the address's alone: the end client's credential
+   * was not checked), or a 401 verdict (the address's and the identity's).
+   */
+  failed(caller: string, identity?: string | null): void;
 }
 
 /** Options of {@link createAuthzHandler}. */
@@ -48,8 +57,9 @@ export interface AuthzHandlerOptions {
   /** Told of what went wrong behind an INTERNAL or TARGET_UNAVAILABLE answer (log its code, not its text). */
   onError?: (error: unknown) => void;
   /**
-   * Records `authorization.failed` for a token lacking access (and for an unknown one when there is no
-   * throttle to count it), as the management API does for its 401/403.
+   * Records `authorization.failed` for a configured token lacking access (a misconfigured gateway), as
+   * the management API does for its 403. Missing or unknown tokens are not audited: anyone can send
+   * those, and a line per request would let them fill the log (count them through `onAnswer`).
    */
   audit?: AuditSink;
   /** Per-caller throttling of failed attempts; absent = off. */
@@ -150,6 +160,7 @@ export function createAuthzHandler(
     reason: string,
     refused?: AuthzRefusal,
     userId?: string,
+    caller?: string,
   ): void {
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
@@ -161,6 +172,7 @@ export function createAuthzHandler(
         route,
         credentialId: answer.headers[authzHeaders.credentialId],
         userId,
+        caller,
       },
       req,
     );
@@ -171,16 +183,11 @@ export function createAuthzHandler(
     res: ServerResponse,
     route: AuthzRoute | null,
     reason: AuthzRefusal,
+    caller: string | undefined,
     userId?: string,
     retryAfterSeconds?: number,
   ): void {
-    send(req, res, refusal(reason, retryAfterSeconds), route, reason, reason, userId);
-  }
-
-  /** `authorization.failed`, with the route's client id only when it is one (never the caller's junk). */
-  function authorizationFailed(code: "UNAUTHORIZED" | "FORBIDDEN", route: AuthzRoute, userId?: string) {
-    const clientId = isValidClientId(route.clientId) ? route.clientId : undefined;
-    audit?.record(authorizationFailedEvent(code, { clientId, userId }));
+    send(req, res, refusal(reason, retryAfterSeconds), route, reason, reason, userId, caller);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -198,11 +205,14 @@ export function createAuthzHandler(
       send(req, res, TOO_MANY_HEADERS, route, "TOO_MANY_HEADERS");
       return;
     }
-    // A caller over its failure limit is answered before any token check or store lookup.
-    const caller = throttle ? callerOf(req) : "";
-    const wait = throttle ? throttle.retryAfter(caller) : 0;
+    // A caller over its failure limit is answered before any token check or store lookup. The identity
+    // a request presents is read only when the throttle is on, and only from its Basic credentials.
+    const caller = throttle ? callerOf(req) : undefined;
+    const username = throttle ? presentedBasicUsername(req.headers) : null;
+    const identity = username === null ? null : `${route.clientId}\n${username}`;
+    const wait = throttle ? throttle.retryAfter(caller as string, identity) : 0;
     if (wait > 0) {
-      refuse(req, res, route, "RATE_LIMITED", undefined, wait);
+      refuse(req, res, route, "RATE_LIMITED", caller, undefined, wait);
       return;
     }
     const headers = req.headers;
@@ -211,10 +221,10 @@ export function createAuthzHandler(
     delete headers[TOKEN];
     const actor = typeof token === "string" && token !== "" ? lookup(token.trim()) : null;
     if (actor === null) {
-      refuse(req, res, route, "PROXY_TOKEN_INVALID");
-      // A flood of random tokens is counted per caller (and summarised), not audited per request.
-      if (throttle) throttle.failed(caller);
-      else authorizationFailed("UNAUTHORIZED", route);
+      // A flood of random tokens is counted per address (summarised), not audited per request. The
+      // end client's credential was not checked: the failure is its address's, not its identity's.
+      refuse(req, res, route, "PROXY_TOKEN_INVALID", caller);
+      throttle?.failed(caller as string);
       return;
     }
     let verdict: ProxyVerdict;
@@ -229,23 +239,27 @@ export function createAuthzHandler(
       // A malformed client id is the caller's mistake (400 naming it), not a refusal.
       if (!isCredkitError(error, "VALIDATION_ERROR")) throw error;
       const body = JSON.stringify({ message: error.message, code: error.code, errors: error.errors });
-      send(req, res, json(400, body), route, "VALIDATION_ERROR", undefined, actor.userId);
+      send(req, res, json(400, body), route, "VALIDATION_ERROR", undefined, actor.userId, caller);
       return;
     }
     if (verdict.allowed) {
-      send(req, res, allowed(verdict), route, "ALLOWED", undefined, actor.userId);
+      send(req, res, allowed(verdict), route, "ALLOWED", undefined, actor.userId, caller);
       return;
     }
     if (verdict.cause !== undefined) onError(verdict.cause);
-    refuse(req, res, route, verdict.reason, actor.userId);
-    if (verdict.reason === "FORBIDDEN") authorizationFailed("FORBIDDEN", route, actor.userId);
-    else if (throttle && authzRefusals[verdict.reason].status === 401) throttle.failed(caller);
+    refuse(req, res, route, verdict.reason, caller, actor.userId);
+    // Only a configured token gets a FORBIDDEN: a misconfigured gateway, worth an audit line each.
+    if (verdict.reason === "FORBIDDEN")
+      audit?.record(
+        authorizationFailedEvent("FORBIDDEN", { clientId: route.clientId, userId: actor.userId }),
+      );
+    else if (authzRefusals[verdict.reason].status === 401) throttle?.failed(caller as string, identity);
   }
 
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
       onError(error);
-      if (!res.headersSent) refuse(req, res, null, "INTERNAL");
+      if (!res.headersSent) refuse(req, res, null, "INTERNAL", undefined);
     });
   };
 }

@@ -17,12 +17,13 @@ export interface AuthzListenerOptions {
   onAnswer?: (status: number, reason: string) => void;
   /** Milliseconds between the info-level `authz refusals` summaries. Default 60 000. */
   refusalSummaryMs?: number;
-  /** Records refused proxy tokens (`authorization.failed`), as the management API does for its 401/403. */
-  audit?: AuditSink;
   /**
-   * Per-caller throttling of failed attempts (see `caller-throttle.ts`); absent = off. Refused gateway
-   * tokens are counted there (and in the refusal summary) instead of an audit line per request.
+   * Records tokens refused for lacking access (`authorization.failed`), as the management API does for
+   * its 403. Missing or unknown tokens are counted per caller address in the refusal summary instead:
+   * anyone can send those, and a line per request would let them fill the log.
    */
+  audit?: AuditSink;
+  /** Per-caller throttling of failed attempts (see `caller-throttle.ts`); absent = off. */
   throttle?: CallerThrottle;
   /** Whose `X-Forwarded-For`/`X-Real-IP` names the caller (`CREDKIT_TRUSTED_PROXIES`); default none. */
   trustedProxies?: TrustedProxies;
@@ -63,7 +64,12 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
 
   function answered(answer: AuthzAnswerEvent, req: IncomingMessage): void {
     onAnswer?.(answer.status, answer.reason);
-    if (answer.refusal !== undefined) refusals.count(answer.refusal, answer.route?.clientId ?? null);
+    if (answer.refusal !== undefined)
+      refusals.count(
+        answer.refusal,
+        answer.route?.clientId ?? null,
+        answer.caller ?? callerAddress(req, trusted),
+      );
     if (!debug) return;
     const started = startedAt.get(req);
     // Ids only (the path's, the token's user, the matched credential); headers (credentials) never.
@@ -92,7 +98,8 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       logger.error({ code: typeof code === "string" ? code : "INTERNAL" }, "authz request failed");
     },
     ...(options.audit ? { audit: options.audit } : {}),
-    ...(throttle ? { throttle, callerOf: (req: IncomingMessage) => callerAddress(req, trusted) } : {}),
+    callerOf: (req: IncomingMessage) => callerAddress(req, trusted),
+    ...(throttle ? { throttle } : {}),
   });
   const server = createServer(
     { keepAliveTimeout: KEEP_ALIVE_MS, maxHeaderSize: MAX_HEADER_BYTES },
