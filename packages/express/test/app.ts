@@ -55,6 +55,7 @@ export function testApp(
     bodyLimit?: string;
     idempotency?: CredkitHandlerOptions["idempotency"];
     notFound?: boolean;
+    webhooks?: CredkitHandlerOptions["webhooks"];
   } = {},
   host: Host = "express",
 ) {
@@ -74,6 +75,7 @@ export function testApp(
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.idempotency ? { idempotency: options.idempotency } : {}),
     ...(options.notFound ? { notFound: true } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
   });
   return { app, service, store };
 }

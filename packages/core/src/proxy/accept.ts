@@ -1,4 +1,5 @@
 import type { StoredCredential } from "../record.js";
+import { isLifetimeOver } from "../records/lifetime.js";
 import type { Found } from "./find-records.js";
 
 /** Why a request did not verify. Never carries secret material. */
@@ -15,14 +16,21 @@ export type Verified =
 
 const INVALID: Verified = { ok: false, reason: "INVALID" };
 const DENIED: Verified = { ok: false, reason: "DENIED" };
+const EXPIRED: Verified = { ok: false, reason: "EXPIRED" };
 
 /**
- * What every matched credential must still pass: a permanent proxy credential whose rule is allow. A
- * single-use one is spent by its first successful use, atomically in the store: of concurrent users,
- * across processes, exactly one wins (the others are INVALID).
+ * What every matched credential must still pass: a permanent proxy credential within its lifetime
+ * whose rule is allow. Runs on near-cache hits too, so a cached verdict is refused at `expiresAt`
+ * (`now` is epoch milliseconds). A single-use one is spent by its first successful use, atomically in
+ * the store: of concurrent users, across processes, exactly one wins (the others are INVALID).
  */
-export function accept({ record, store }: Found, degraded: boolean): Verified | Promise<Verified> {
+export function accept(
+  { record, store }: Found,
+  degraded: boolean,
+  now: number,
+): Verified | Promise<Verified> {
   if (record.credentialType !== "proxy" || record.temporary) return INVALID;
+  if (isLifetimeOver(record, now)) return EXPIRED;
   if (record.defaultRuleEffect === "deny") return DENIED;
   if (!record.singleUse) return { ok: true, record, degraded, consumed: false };
   return store

@@ -92,15 +92,16 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     if (chosen === null && keyring.keyIds.length > 1) chosen = choose(await find(clientId, hashes, true));
     if (early && !chosen?.jwt) jwt.forget(clientId, issuer as string);
     if (chosen === null) return NO_CREDENTIAL;
-    if (!chosen.jwt) return accept(chosen.found, false);
+    if (!chosen.jwt) return accept(chosen.found, false, options.now());
     const { outcome, failPolicy } = await jwt.check(
       chosen.found.record,
       token as string,
       issuer as string,
       early,
     );
-    if (outcome === "VALID") return accept(chosen.found, false);
-    if (outcome === "JWKS_UNAVAILABLE" && failPolicy === "fail-open") return accept(chosen.found, true);
+    if (outcome === "VALID") return accept(chosen.found, false, options.now());
+    if (outcome === "JWKS_UNAVAILABLE" && failPolicy === "fail-open")
+      return accept(chosen.found, true, options.now());
     return { ok: false, reason: outcome };
   };
 }
