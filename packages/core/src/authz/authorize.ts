@@ -55,6 +55,7 @@ function refusalOf(error: unknown, resolving: boolean): ProxyRefusalReason {
   if (isCredkitError(error, "NOT_FOUND") || isCredkitError(error, "VALIDATION_ERROR"))
     return "TARGET_NOT_FOUND";
   if (isCredkitError(error, "REAUTHORIZATION_REQUIRED")) return "REAUTHORIZATION_REQUIRED";
+  if (isCredkitError(error, "CREDENTIAL_EXPIRED")) return "TARGET_EXPIRED";
   if (isCredkitError(error, "UPSTREAM_ERROR") || isCredkitError(error, "OUTBOUND_REFUSED"))
     return "TARGET_UNAVAILABLE";
   return "INTERNAL";

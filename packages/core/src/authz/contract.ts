@@ -58,6 +58,7 @@ export const authzRefusals = {
   FORBIDDEN: { status: 403, message: "The X-Credkit-Token lacks the authz scope or access to this client" },
   TARGET_NOT_FOUND: { status: 403 },
   REAUTHORIZATION_REQUIRED: { status: 403 },
+  TARGET_EXPIRED: { status: 403 },
   RATE_LIMITED: { status: 429, message: "Too many failed attempts from this address; retry later" },
   JWKS_UNAVAILABLE: { status: 503 },
   TARGET_UNAVAILABLE: { status: 503 },
