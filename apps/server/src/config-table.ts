@@ -1,4 +1,13 @@
-import { createAddressPolicy, DEFAULT_MIN_PROXY_SECRET_LENGTH, parseAllowHosts } from "@credkit/core";
+import {
+  createAddressPolicy,
+  DEFAULT_JWKS_COOLDOWN_MS,
+  DEFAULT_MIN_PROXY_SECRET_LENGTH,
+  DEFAULT_NEAR_CACHE_MAX_ENTRIES,
+  DEFAULT_NEAR_CACHE_TTL_MS,
+  DEFAULT_PENDING_AUTHORIZATION_TTL_MS,
+  parseAllowHosts,
+} from "@credkit/core";
+import { DEFAULT_BODY_LIMIT, DEFAULT_IDEMPOTENCY_TTL_MS } from "@credkit/express";
 import { defaultKeyPrefix, defaultWaitTimeoutMs } from "@credkit/storage-redis";
 import {
   boolean,
@@ -77,6 +86,12 @@ const scaling = "[scaling](scaling.md#configuration-server)";
 const proxies = "[proxies](proxies.md#configuration)";
 const failover = "[failover](scaling.md#redis-failover-what-is-and-is-not-guaranteed)";
 const events = "[events](events.md#delivery)";
+
+/**
+ * Default margin of an idempotency claim over the request timeout (the server's rule, applied in
+ * `loadConfig`): the store calls that finish after a timed-out request's 503.
+ */
+export const claimMarginMs = 5_000;
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -247,7 +262,7 @@ export const configTable = {
       doc: "region of a create that names none (must be a served region)",
     }),
     pendingAuthorizationTtlMs: optional("CREDKIT_OAUTH_PENDING_TTL_SECONDS", secondsAsMs(60, 86_400), {
-      defaultDoc: "`600`",
+      defaultDoc: `\`${DEFAULT_PENDING_AUTHORIZATION_TTL_MS / 1000}\``,
       doc: "seconds an authorization-code credential waits for its callback (60–86400)",
     }),
     minProxySecretLength: optional("CREDKIT_MIN_PROXY_SECRET_LENGTH", integer(1, 1024), {
@@ -257,19 +272,19 @@ export const configTable = {
     }),
     jwks: {
       cooldownMs: optional("CREDKIT_JWKS_COOLDOWN_MS", integer(0, 3_600_000), {
-        defaultDoc: "`30000`",
+        defaultDoc: `\`${DEFAULT_JWKS_COOLDOWN_MS}\``,
         doc: "least time between two JWKS fetches of one URI",
         see: securityLimits,
       }),
     },
     nearCache: {
       ttlMs: optional("CREDKIT_NEAR_CACHE_TTL_MS", integer(0, 60_000), {
-        defaultDoc: "`5000` when a region uses redis or dynamodb, else `0`",
+        defaultDoc: `\`${DEFAULT_NEAR_CACHE_TTL_MS}\` when a region uses redis or dynamodb, else \`0\``,
         doc: "how long a verification verdict is kept in process (0–60000; `0` = off)",
         see: scaling,
       }),
       maxEntries: optional("CREDKIT_NEAR_CACHE_MAX_ENTRIES", integer(1, 10_000_000), {
-        defaultDoc: "`10000`",
+        defaultDoc: `\`${DEFAULT_NEAR_CACHE_MAX_ENTRIES}\``,
         doc: "verdicts kept per process",
         see: scaling,
       }),
@@ -277,18 +292,18 @@ export const configTable = {
   },
   router: {
     bodyLimit: optional("CREDKIT_BODY_LIMIT", size, {
-      defaultDoc: "`100kb`",
+      defaultDoc: `\`${DEFAULT_BODY_LIMIT}\``,
       doc: "largest JSON body (413 above it)",
       see: securityLimits,
     }),
     idempotency: {
       ttlMs: optional("CREDKIT_IDEMPOTENCY_TTL_SECONDS", secondsAsMs(60, 7 * 86_400), {
-        defaultDoc: "`86400`",
+        defaultDoc: `\`${DEFAULT_IDEMPOTENCY_TTL_MS / 1000}\``,
         doc: "seconds an `Idempotency-Key` of a create is remembered",
         see: securityLimits,
       }),
       inProgressMs: optional("CREDKIT_IDEMPOTENCY_IN_PROGRESS_MS", integer(100, 605_000), {
-        defaultDoc: "`CREDKIT_REQUEST_TIMEOUT_MS` + 5000",
+        defaultDoc: `\`CREDKIT_REQUEST_TIMEOUT_MS\` + ${claimMarginMs}`,
         doc: "how long an unfinished create keeps its key claimed (at least the request timeout)",
         see: "[scaling](scaling.md#idempotency-and-rate-limits)",
       }),

@@ -3,7 +3,7 @@ import type { UserToken } from "@credkit/express";
 import { configError, type Env, problem } from "./config-parsers.js";
 import { resolveRegions } from "./config-regions.js";
 import { isDurable, type StorageConfig } from "./config-schema.js";
-import { configTable, isVariable, type Table, type TableValues } from "./config-table.js";
+import { claimMarginMs, configTable, isVariable, type Table, type TableValues } from "./config-table.js";
 
 export type { Env } from "./config-parsers.js";
 
@@ -38,9 +38,6 @@ export interface ServerConfig {
   /** Worker processes sharing the ports; 1 = no cluster, the process serves itself. */
   workers: number;
 }
-
-/** Margin of an idempotency claim over the request timeout: the store calls finishing after the 503. */
-const claimMarginMs = 5_000;
 
 /**
  * Reads and validates the configuration from the environment (and the file `CREDKIT_CONFIG` names):

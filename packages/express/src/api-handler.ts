@@ -31,6 +31,11 @@ import { parseCursor, parseIfMatch, parseLimit, parseListFlag } from "./request-
 import { compileRoutes } from "./route-table.js";
 import { type Authenticate, defaultUnauthorizedMessage, tokenFromHeader } from "./token-auth.js";
 
+/** Default `bodyLimit` of the handler and the router. */
+export const DEFAULT_BODY_LIMIT = "100kb";
+/** Default `idempotency.ttlMs`: how long an `Idempotency-Key` is remembered, 24 hours. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
 /** Options of {@link createCredkitHandler} (and of the Express router, which mounts it). */
 export interface CredkitHandlerOptions<Req extends IncomingMessage = IncomingMessage> {
   service: CredentialService;
@@ -146,11 +151,11 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
 ): CredkitHandler<Req> {
   const { service } = options;
   const prefix = (options.prefix ?? "").replace(/\/$/, "");
-  const maxBody = limitInBytes(options.bodyLimit ?? "100kb");
+  const maxBody = limitInBytes(options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   const unauthorizedMessage = options.unauthorizedMessage ?? defaultUnauthorizedMessage(options.authenticate);
   const idempotency = {
     store: options.idempotency?.store ?? memoryIdempotencyStore(),
-    ttlMs: options.idempotency?.ttlMs ?? 24 * 60 * 60 * 1000,
+    ttlMs: options.idempotency?.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
     inProgressMs: options.idempotency?.inProgressMs ?? 60_000,
     protection: options.idempotency?.protection ?? processIdempotencyProtection(),
   };
