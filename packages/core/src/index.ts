@@ -15,6 +15,7 @@ export { type IncomingHeaders, presentedBasicUsername } from "./proxy/presented.
 export { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
 export type { ProxyRequest, VerifyFailureReason, VerifyResult } from "./proxy/verify.js";
 export * from "./record.js";
+export { DEFAULT_EXPIRY_LEAD_TIMES_MS, type ExpirySweepResult } from "./records/expiry-events.js";
 export { DEFAULT_EXPIRED_RETENTION_MS, isLifetimeOver } from "./records/lifetime.js";
 export * from "./records/store-rules.js";
 export * from "./regions.js";
