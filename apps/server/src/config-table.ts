@@ -246,14 +246,11 @@ export const configTable = {
         defaultDoc: "`false`",
         doc: "`true`/`1` creates the table (pk/sk, TTL) at start if it is missing; anything but `true`/`1`/`false`/`0` is refused",
       }),
-      region: optional(
-        "AWS_REGION",
-        matching(/^[a-z0-9-]{2,32}$/, "must be an AWS region name such as us-east-1"),
-        {
-          defaultDoc: "the AWS SDK's",
-          doc: "AWS region of the `CREDKIT_STORAGE=dynamodb` table, and the region it serves",
-        },
-      ),
+      // The AWS SDK's own variable, which other tools may set: checked only when the one store is DynamoDB.
+      region: optional("AWS_REGION", text, {
+        defaultDoc: "the AWS SDK's",
+        doc: "AWS region of the `CREDKIT_STORAGE=dynamodb` table, and the region it serves",
+      }),
     },
   },
   service: {
