@@ -35,6 +35,8 @@ export interface ServerConfig {
   outbound: TableValues["outbound"];
   /** Worker processes sharing the ports; 1 = no cluster, the process serves itself. */
   workers: number;
+  /** How often this process walks the stores for due expiry events. */
+  expiry: TableValues["expiry"];
 }
 
 /**
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     authz: values.authz,
     outbound: values.outbound,
     workers,
+    expiry: values.expiry,
   };
 }
 
