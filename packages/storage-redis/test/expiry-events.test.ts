@@ -30,7 +30,7 @@ describe.each(targets)("expiry events across processes on one Redis (%s)", (_kin
   const events: AnyCredkitEvent[] = [];
   const services: CredentialService[] = clients.map((client) => {
     const service = createCredentialService({
-      regions: { "eu-west-1": redisStore({ client, keyPrefix, clock: now }) },
+      regions: { "eu-west-1": redisStore({ client, keyPrefix, now }) },
       keyring,
       defaultRegion: "eu-west-1",
       now,
