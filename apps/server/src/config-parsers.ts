@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
-import { CredkitError, type FieldError, isValidRegionName, parseOrThrow } from "@credkit/core";
+import {
+  CredkitError,
+  type FieldError,
+  isCredkitError,
+  isValidRegionName,
+  parseOrThrow,
+} from "@credkit/core";
 import type * as z from "zod";
 import { defaultRegions } from "./config-schema.js";
 
@@ -109,7 +115,7 @@ export function validated<S extends z.ZodType>(name: string, schema: S, value: u
   try {
     return parseOrThrow(schema, value);
   } catch (error) {
-    if (error instanceof CredkitError && error.errors) {
+    if (isCredkitError(error) && error.errors) {
       throw configError(
         error.errors.map((e) => ({
           path: e.path === "body" ? name : `${name}.${e.path}`,
