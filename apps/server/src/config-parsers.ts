@@ -48,6 +48,20 @@ export function secondsAsMs(min: number, max: number): Parser<number> {
   return (raw, name) => seconds(raw, name) * 1000;
 }
 
+/** Comma-separated seconds, each from `min` to `max` (at most 10), as the milliseconds the packages take. */
+export function secondsListAsMs(min: number, max: number): Parser<number[]> {
+  const seconds = integer(min, max);
+  return (raw, name) => {
+    const entries = raw
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    if (entries.length === 0 || entries.length > 10)
+      throw problem(name, "must list 1 to 10 numbers of seconds");
+    return entries.map((entry) => seconds(entry, name) * 1000);
+  };
+}
+
 /** `true`/`1` or `false`/`0`, in any case; anything else (`yes`) is refused rather than read as false. */
 export const boolean: Parser<boolean> = (raw, name) => {
   if (/^(true|1)$/i.test(raw)) return true;
