@@ -14,6 +14,16 @@ export type { IncomingHeaders } from "./proxy/presented.js";
 export { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
 export type { ProxyRequest, VerifyFailureReason, VerifyResult } from "./proxy/verify.js";
 export * from "./record.js";
+export {
+  assertDefinedStore,
+  type DefineStoreOptions,
+  type DriverListOptions,
+  type DriverPage,
+  type DriverScanOptions,
+  defineCredentialStore,
+  type StoreDriver,
+} from "./records/define-store.js";
+export { invalidCursor, MAX_CURSOR_LENGTH, type StorePosition } from "./records/store-cursor.js";
 export * from "./records/store-rules.js";
 export * from "./regions.js";
 export * from "./rotation/index.js";

@@ -9,7 +9,6 @@ import type { CredentialStore } from "../storage.js";
 import { openTokenState, type TokenState } from "../target/token-state.js";
 import { duplicateLookup, notFound } from "./not-found.js";
 import { createOpenedCache } from "./opened-cache.js";
-import { isExpired, liveReader } from "./store-rules.js";
 
 /** A record's secret with its type told by its auth type: narrow on `authType`, no casts. */
 export type OpenedSecret = { [A in AuthType]: { authType: A; secret: SecretOf<A> } }[AuthType];
@@ -55,21 +54,17 @@ export interface Records {
 }
 
 /** Builds the record layer over the service's region router and keyring. */
-export function createRecords(options: {
-  router: RegionRouter;
-  keyring: Keyring;
-  now: () => number;
-}): Records {
-  const { router, keyring, now } = options;
+export function createRecords(options: { router: RegionRouter; keyring: Keyring }): Records {
+  const { router, keyring } = options;
   const opened = createOpenedCache();
   return {
     router,
     keyring,
     async load(clientId, credentialId) {
       const store = router.storeForId(credentialId);
-      // The resolve hot path: expiry checked here, after the read's own await (see `liveReader`).
-      const record = store ? await liveReader(store).get(clientId, credentialId) : null;
-      if (!store || !record || isExpired(record, now())) throw notFound(credentialId);
+      // Expired records never come back from a store (defineCredentialStore): no check here.
+      const record = store ? await store.get(clientId, credentialId) : null;
+      if (!store || !record) throw notFound(credentialId);
       return { store, record };
     },
     open: (record) =>
