@@ -201,6 +201,9 @@ start_sentinels() {
     dir="$state/sentinel-$port"
     mkdir -p "$dir"
     # Sentinel rewrites its configuration file, so it gets a file of its own rather than arguments.
+    # failover-timeout bounds the wait for the chosen replica's promotion: on a loaded machine that can
+    # take more than 2 s, and an aborted failover is retried only after twice the timeout, so it is
+    # generous (10 s); detection stays fast (down-after 1 s).
     cat >"$dir/sentinel.conf" <<CONF
 bind 127.0.0.1
 port $port
@@ -211,7 +214,7 @@ logfile $dir/redis.log
 dir $dir
 sentinel monitor credkit 127.0.0.1 $primary 2
 sentinel down-after-milliseconds credkit 1000
-sentinel failover-timeout credkit 2000
+sentinel failover-timeout credkit 10000
 sentinel parallel-syncs credkit 2
 CONF
     rm -f "$dir/redis.pid"

@@ -1,7 +1,9 @@
 // Issue 20 item 1: guessing is not free. Failed /authz attempts are counted per caller address (the
 // trusted proxy's X-Forwarded-For / X-Real-IP, else the peer); past the limit the caller gets 429 with
 // Retry-After before any token check or store lookup, a valid caller from another address is not
-// starved, and refusals are summarised per address instead of an audit line per request.
+// starved, and refusals are summarised per address instead of an audit line per request. Failures on
+// a presented Basic username are also counted across addresses: once it is under attack, addresses
+// that failed get 429 on it, addresses that did not (its owner's) still pass.
 import { randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { Writable } from "node:stream";
@@ -21,7 +23,12 @@ import { type ServerProcess, startServer, waitFor } from "./support/server-proce
 
 const gateway = `gateway-${randomBytes(12).toString("hex")}`;
 const key = `key-${randomBytes(12).toString("hex")}`;
+const password = `pw-${randomBytes(12).toString("hex")}`;
 const LIMIT = 5;
+
+const basic = (username: string, secret: string) => ({
+  Authorization: `Basic ${Buffer.from(`${username}:${secret}`).toString("base64")}`,
+});
 
 /** A store counting its lookups: a throttled request must not reach it. */
 function countingStore() {
@@ -33,11 +40,20 @@ function countingStore() {
       lookups++;
       return store.findByLookup(...args);
     },
+    findByLookups(...args) {
+      lookups++;
+      return store.findByLookups(...args);
+    },
   };
   return { store: counted, lookups: () => lookups };
 }
 
-async function listenerWith(options: { trusted: string[]; counter?: SharedCounter }) {
+async function listenerWith(options: {
+  trusted: string[];
+  counter?: SharedCounter;
+  /** False: no throttle at all (CREDKIT_AUTHZ_FAILURE_LIMIT_PER_MINUTE=0). */
+  throttle?: boolean;
+}) {
   const { store, lookups } = countingStore();
   const service = createCredentialService({
     regions: { "eu-west-1": store },
@@ -50,6 +66,12 @@ async function listenerWith(options: { trusted: string[]; counter?: SharedCounte
     credentialType: "proxy",
     authType: "apiKey",
     secret: { keyName: "X-Api-Key", keyValue: key },
+  });
+  await service.create(admin, "acme", {
+    credentialName: "svc",
+    credentialType: "proxy",
+    authType: "basicAuth",
+    secret: { username: "svc", password },
   });
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger(
@@ -67,13 +89,18 @@ async function listenerWith(options: { trusted: string[]; counter?: SharedCounte
     tokens: [{ token: gateway, userId: "nginx", clientIds: ["acme"], scopes: ["authz"] }],
     logger,
     audit: { record: (event) => audit.push(event) },
-    throttle: callerThrottle({
-      failuresPerMinute: LIMIT,
-      counter: options.counter ?? memoryCounter(),
-      keyOf: (bucket) => bucket,
-      logger,
-      summaryMs: 3_600_000,
-    }),
+    refusalSummaryMs: 3_600_000,
+    ...(options.throttle === false
+      ? {}
+      : {
+          throttle: callerThrottle({
+            failuresPerMinute: LIMIT,
+            counter: options.counter ?? memoryCounter(),
+            keyOf: (bucket) => bucket,
+            logger,
+            summaryMs: 3_600_000,
+          }),
+        }),
     trustedProxies: trustedProxies(options.trusted),
   });
   const port = await listener.listen(0, "127.0.0.1");
@@ -147,15 +174,89 @@ describe("the per-caller throttle on /authz (in process)", () => {
     } finally {
       await listener.close();
     }
-    const summary = lines.filter((l) => l.msg === "authz callers throttled");
+    const summary = lines.filter((l) => l.msg === "authz refusals");
     expect(summary).toHaveLength(1);
     // At info (pino's number or its label, whichever the logger writes).
     expect([30, "info"]).toContain(summary[0]?.level);
     expect(summary[0]).toMatchObject({
-      failedByAddress: { "192.0.2.66": LIMIT },
+      refusedByAddress: { "192.0.2.66": LIMIT },
       throttledByAddress: { "192.0.2.66": 30 - LIMIT },
+      reasons: { PROXY_TOKEN_INVALID: LIMIT, RATE_LIMITED: 30 - LIMIT },
     });
     expect(JSON.stringify(lines)).not.toContain(gateway);
+  });
+
+  it("with the throttle off, a random-token flood is still one summary line per address, not an audit line each", async () => {
+    const { listener, ask, audit, lines } = await listenerWith({ trusted: ["loopback"], throttle: false });
+    try {
+      for (let i = 0; i < 30; i++) {
+        const res = await ask({ "X-Credkit-Token": randomUUID(), "X-Forwarded-For": "192.0.2.67" });
+        expect(res.status).toBe(401);
+      }
+      expect(audit).toEqual([]);
+    } finally {
+      await listener.close();
+    }
+    expect(lines.filter((l) => l.msg !== "authz refusals")).toEqual([]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ refusedByAddress: { "192.0.2.67": 30 }, throttledByAddress: {} });
+  });
+
+  it("throttles the guessers of one Basic username across addresses without locking its owner out", async () => {
+    const { listener, ask, lookups } = await listenerWith({ trusted: ["loopback"] });
+    try {
+      // LIMIT addresses, one wrong password each: none is over its own limit, the username is.
+      const guessers = Array.from({ length: LIMIT }, (_, i) => `203.0.113.${100 + i}`);
+      for (const address of guessers) {
+        const res = await ask({ "X-Forwarded-For": address, ...basic("svc", `guess-${randomUUID()}`) });
+        expect(res.status).toBe(401);
+      }
+      const before = lookups();
+      for (const address of guessers) {
+        // Even the right password, from an address that failed: refused unread while the attack lasts.
+        const res = await ask({ "X-Forwarded-For": address, ...basic("svc", password) });
+        expect(res.status).toBe(429);
+        expect(Number(res.retryAfter)).toBeGreaterThanOrEqual(1);
+        expect(Number(res.retryAfter)).toBeLessThanOrEqual(60);
+      }
+      expect(lookups()).toBe(before);
+      // The owner, from an address that has not failed, is not locked out by the others' guessing.
+      expect((await ask({ "X-Forwarded-For": "198.51.100.20", ...basic("svc", password) })).status).toBe(200);
+      // A new guessing address gets one failure on the username, then 429 (not LIMIT failures).
+      const fresh = { "X-Forwarded-For": "203.0.113.200" };
+      expect((await ask({ ...fresh, ...basic("svc", `guess-${randomUUID()}`) })).status).toBe(401);
+      expect((await ask({ ...fresh, ...basic("svc", `guess-${randomUUID()}`) })).status).toBe(429);
+      // The block is on that username only: the same addresses still get answers for others.
+      const other = await ask({ "X-Forwarded-For": guessers[0] as string, ...basic("other", password) });
+      expect(other.status).toBe(401);
+      expect((await ask({ "X-Forwarded-For": guessers[1] as string, "X-Api-Key": key })).status).toBe(200);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("logs a counter outage once when it starts and then as one count, never a line per refusal", async () => {
+    const down: SharedCounter = { hit: () => Promise.reject(new Error("connection refused")) };
+    const { listener, ask, lines } = await listenerWith({ trusted: ["loopback"], counter: down });
+    try {
+      for (let i = 0; i < 40; i++) {
+        // Refusals are still answered, and nothing is counted: no 429 ever comes.
+        const res = await ask({ "X-Forwarded-For": "192.0.2.70", "X-Api-Key": `guess-${randomUUID()}` });
+        expect(res.status).toBe(401);
+      }
+      await waitFor(
+        async () => lines.some((l) => l.msg === "authz throttle counter unavailable"),
+        5_000,
+        "the warning",
+      );
+    } finally {
+      await listener.close();
+    }
+    const warnings = lines.filter((l) => l.msg === "authz throttle counter unavailable");
+    expect(warnings).toHaveLength(2);
+    expect([40, "warn"]).toContain(warnings[0]?.level);
+    expect(warnings[0]).toMatchObject({ err: { message: "connection refused" } });
+    expect(warnings[1]).toMatchObject({ uncounted: 40 });
   });
 });
 
@@ -187,6 +288,32 @@ describe("the throttle shared through a real Redis", () => {
       // Another address passes on both.
       expect((await a.ask({ "X-Forwarded-For": "203.0.113.51", "X-Api-Key": key })).status).toBe(200);
       expect((await b.ask({ "X-Forwarded-For": "203.0.113.51", "X-Api-Key": key })).status).toBe(200);
+
+      // A Basic username guessed from many addresses on process a is under attack on b too.
+      for (let i = 0; i < LIMIT; i++) {
+        const res = await a.ask({ "X-Forwarded-For": `203.0.113.${60 + i}`, ...basic("svc", `g-${i}`) });
+        expect(res.status).toBe(401);
+      }
+      await waitFor(
+        async () => Number(await client.get(`${prefix}authz-identity-failure\nacme\nsvc`)) >= LIMIT,
+        5_000,
+        "the username's shared count",
+      );
+      // On b, a new guessing address's first failure there learns it, and it is stopped at once.
+      const fresh = { "X-Forwarded-For": "203.0.113.90" };
+      expect((await b.ask({ ...fresh, ...basic("svc", "g-on-b") })).status).toBe(401);
+      await waitFor(
+        async () => (await b.ask({ ...fresh, ...basic("svc", password) })).status === 429,
+        5_000,
+        "b throttles the username's guesser",
+      );
+      // The owner, from an address that never failed, passes on both.
+      expect((await a.ask({ "X-Forwarded-For": "198.51.100.30", ...basic("svc", password) })).status).toBe(
+        200,
+      );
+      expect((await b.ask({ "X-Forwarded-For": "198.51.100.30", ...basic("svc", password) })).status).toBe(
+        200,
+      );
     } finally {
       await a.listener.close();
       await b.listener.close();
@@ -234,7 +361,10 @@ describe("brute force through nginx", () => {
   });
 
   /** GET through nginx from a given loopback source address (each its own caller to nginx). */
-  function from(localAddress: string, apiKey: string): Promise<{ status: number; retryAfter?: string }> {
+  function from(
+    localAddress: string,
+    apiKey: string | Record<string, string>,
+  ): Promise<{ status: number; retryAfter?: string }> {
     const url = new URL(`${nginx.url}/api/thing`);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -243,7 +373,7 @@ describe("brute force through nginx", () => {
           port: url.port,
           path: url.pathname,
           localAddress,
-          headers: { "X-Api-Key": apiKey },
+          headers: typeof apiKey === "string" ? { "X-Api-Key": apiKey } : apiKey,
         },
         (res) => {
           res.resume();
@@ -287,5 +417,30 @@ describe("brute force through nginx", () => {
     // 502, which only a request that passed auth_request can get).
     expect((await from("127.0.0.3", strong)).status).toBe(502);
     expect((await from("127.0.0.3", `guess-${randomUUID()}`)).status).toBe(401);
+  }, 60_000);
+
+  it("stops a Basic password guessed from many addresses, one failure each, while its owner still passes", async () => {
+    const owner = `owner-${randomBytes(8).toString("hex")}`;
+    const created = await api("POST", "/api/clients/acme/credentials", {
+      credentialName: "svc",
+      credentialType: "proxy",
+      authType: "basicAuth",
+      secret: { username: "svc", password: owner },
+    });
+    expect(created.status).toBe(201);
+    // 60 addresses (the default limit), one wrong password each: no address is near its own limit.
+    for (let i = 1; i <= 60; i++)
+      expect((await from(`127.0.1.${i}`, basic("svc", `guess-${randomUUID()}`))).status).toBe(401);
+    // Now the username is under attack: an address that guessed is refused unread, even with the password.
+    await waitFor(
+      async () => (await from("127.0.1.1", basic("svc", owner))).status === 429,
+      5_000,
+      "the guessing address is throttled on the username",
+    );
+    // A 61st address gets one guess, not 60.
+    expect((await from("127.0.1.61", basic("svc", `guess-${randomUUID()}`))).status).toBe(401);
+    expect((await from("127.0.1.61", basic("svc", `guess-${randomUUID()}`))).status).toBe(429);
+    // The owner, from an address that did not fail, passes auth_request (502: the dummy upstream).
+    expect((await from("127.0.2.1", basic("svc", owner))).status).toBe(502);
   }, 60_000);
 });

@@ -1,6 +1,13 @@
 import { assertClientAccess, assertMayWriteCredentials, assertSecretAccess } from "./access.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { CredkitError } from "./errors.js";
+import {
+  type CredentialEvents,
+  createEventBus,
+  type EventBusOptions,
+  type EventPublisher,
+} from "./events/event-bus.js";
+import { credentialEventData } from "./events/event-data.js";
 import { newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
@@ -76,6 +83,11 @@ export interface CredentialServiceOptions {
    * existing keys during a migration.
    */
   minProxySecretLength?: number;
+  /**
+   * Lifecycle events (see `service.events` and docs/events.md): `sink` keeps them durably for webhook
+   * delivery (the outbox); without one they reach in-process listeners only.
+   */
+  events?: Pick<EventBusOptions, "sink" | "onListenerError">;
 }
 
 /**
@@ -119,6 +131,11 @@ export interface StoreHealth {
 export interface CredentialService {
   /** The served region names. */
   readonly regions: readonly string[];
+  /**
+   * In-process subscription to lifecycle events (created, updated, deleted, consumed, OAuth
+   * authorized/refresh failed/recovered, ...): ids and metadata, never secrets. See docs/events.md.
+   */
+  readonly events: CredentialEvents;
   list(actor: Actor, clientId: string, options?: ListCredentialsOptions): Promise<CredentialPage>;
   create(actor: Actor, clientId: string, body: unknown): Promise<CredentialWithAuthorization>;
   get(actor: Actor, clientId: string, credentialId: string): Promise<PublicCredential>;
@@ -191,11 +208,13 @@ interface ServiceParts {
   defaultRegion: string | undefined;
   nearCache: NearCache;
   minProxySecretLength: number;
+  publisher: EventPublisher;
 }
 
 /** Creates the credential service over a region map and a keyring. */
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
-  const parts = serviceParts(options);
+  const { events, publisher } = createEventBus({ ...options.events, now: options.now ?? Date.now });
+  const parts = serviceParts(options, publisher);
   const { router, records, target } = parts;
   const outboundFetch = target.fetch;
   const verifyProxyRequest = createProxyVerifier({
@@ -214,10 +233,13 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
   return {
     regions: router.regions,
+    events,
     // Hot paths: the check runs first, then the call's own promise is returned as is (no extra hop).
     verifyProxyRequest(actor, clientId, request) {
       const denied = refusal(() => assertClientAccess(actor, clientId));
-      return denied ?? verifyProxyRequest(clientId, request);
+      if (denied) return denied;
+      const verified = verifyProxyRequest(clientId, request);
+      return publisher.active ? verified.then((result) => reportConsumed(publisher, result)) : verified;
     },
     resolveTargetAuth(actor, clientId, credentialId) {
       const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
@@ -227,7 +249,11 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
       return denied ?? invalidateTargetToken(clientId, credentialId);
     },
-    completeAuthorization: (callback) => completeAuthorization(target, callback),
+    async completeAuthorization(callback) {
+      const completed = await completeAuthorization(target, callback);
+      await publisher.emit("oauth.authorized", credentialEventData(completed));
+      return completed;
+    },
     list: (actor, clientId, listOptions = {}) => listCredentials(parts, actor, clientId, listOptions),
     create: (actor, clientId, body) => createCredential(parts, actor, clientId, body),
     async get(actor, clientId, credentialId) {
@@ -238,6 +264,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       updateCredential(parts, actor, clientId, credentialId, body, updateOptions),
     async delete(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
+      if (publisher.active) return deleteReported(parts, actor, clientId, credentialId);
       const store = router.storeForId(credentialId);
       if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
     },
@@ -245,8 +272,28 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   };
 }
 
+/** A single-use credential that passed was spent by that verification: `credential.consumed`. */
+async function reportConsumed(publisher: EventPublisher, result: VerifyResult): Promise<VerifyResult> {
+  if (result.ok && result.credential.credentialSingleUse)
+    await publisher.emit("credential.consumed", credentialEventData(result.credential));
+  return result;
+}
+
+/**
+ * Delete when someone listens: the record is read first so `credential.deleted` can name what was
+ * deleted (a delete that loses a race to another delete or a consume reports NOT_FOUND and no event).
+ */
+async function deleteReported(parts: ServiceParts, actor: Actor, clientId: string, credentialId: string) {
+  const { store, record } = await parts.records.load(clientId, credentialId);
+  if (!(await store.delete(clientId, credentialId))) throw notFound(credentialId);
+  await parts.publisher.emit(
+    "credential.deleted",
+    credentialEventData(toPublicCredential(record), actor.userId),
+  );
+}
+
 /** The stores, the record layer and the target context. */
-function serviceParts(options: CredentialServiceOptions): ServiceParts {
+function serviceParts(options: CredentialServiceOptions, publisher: EventPublisher): ServiceParts {
   const now = options.now ?? Date.now;
   // The shared store rules were applied when each store was built; one built otherwise is refused.
   for (const store of Object.values(options.regions)) assertDefinedStore(store);
@@ -259,6 +306,7 @@ function serviceParts(options: CredentialServiceOptions): ServiceParts {
     records,
     fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),
     now,
+    publisher,
     ...(options.targetTokens ? { tokens: options.targetTokens } : {}),
   });
   return {
@@ -270,6 +318,7 @@ function serviceParts(options: CredentialServiceOptions): ServiceParts {
     defaultRegion: options.defaultRegion,
     nearCache: near.cache,
     minProxySecretLength: options.minProxySecretLength ?? DEFAULT_MIN_PROXY_SECRET_LENGTH,
+    publisher,
   };
 }
 
@@ -388,7 +437,9 @@ async function createCredential(
   );
   await parts.records.assertLookupFree(record, secret, store);
   await parts.records.insert(store, record);
-  return withAuthorization(record, started);
+  const created = withAuthorization(record, started);
+  await parts.publisher.emit("credential.created", credentialEventData(created, actor.userId));
+  return created;
 }
 
 /**
@@ -431,7 +482,9 @@ async function updateCredential(
     started = next.started;
     return next.record;
   });
-  return withAuthorization(saved as StoredCredential, started);
+  const updated = withAuthorization(saved as StoredCredential, started);
+  await parts.publisher.emit("credential.updated", credentialEventData(updated, actor.userId));
+  return updated;
 }
 
 /** Pings every distinct store once. */

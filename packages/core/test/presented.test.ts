@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import { type Actor, createCredentialService, createKeyring } from "../src/index.js";
-import { MAX_API_KEY_HEADERS } from "../src/proxy/presented.js";
+import { MAX_API_KEY_HEADERS, presentedBasicUsername } from "../src/proxy/presented.js";
 
 // Which headers a request's credentials are read from, through verifyProxyRequest: Bearer and Basic
 // only from Authorization, API keys from any other header except the infrastructure ones, and the
@@ -182,5 +182,26 @@ describe("API-key headers", () => {
     expect(await verify({ ...fill, [name256]: "v", "x-zone": KEY })).toBe(false);
     expect(await verify({ ...fill, "x-long": `${value8192}v`, "x-zone": KEY })).toBe(true);
     expect(await verify({ ...fill, "x-long": value8192, "x-zone": KEY })).toBe(false);
+  });
+});
+
+// The identity a data plane counts failed Basic attempts by: the username exactly where the verifier
+// would read one, and nothing where it would not.
+describe("presentedBasicUsername", () => {
+  it("is the username of a well-formed Basic header in any case, and null otherwise", () => {
+    expect(presentedBasicUsername({ authorization: `Basic ${b64(`${USER}:${PASSWORD}`)}` })).toBe(USER);
+    expect(presentedBasicUsername({ Authorization: `basic ${b64("u:")}` })).toBe("u");
+    expect(presentedBasicUsername({ authorization: `Basic ${b64(":pw")}` })).toBe("");
+    expect(presentedBasicUsername({ authorization: `Basic ${b64("no-colon")}` })).toBeNull();
+    expect(presentedBasicUsername({ authorization: `Basic ${b64("u:p")} garbage` })).toBeNull();
+    expect(presentedBasicUsername({ authorization: `Bearer ${TOKEN}` })).toBeNull();
+    expect(presentedBasicUsername({ "x-authorization": `Basic ${b64("u:p")}` })).toBeNull();
+    expect(presentedBasicUsername({})).toBeNull();
+    // A header sent twice is ambiguous: the verifier ignores it, so it names no one.
+    expect(
+      presentedBasicUsername({ authorization: [`Basic ${b64("a:p")}`, `Basic ${b64("b:p")}`] }),
+    ).toBeNull();
+    // An empty duplicate under another letter case does not hide the one the verifier reads.
+    expect(presentedBasicUsername({ authorization: `Basic ${b64("u:p")}`, AUTHORIZATION: "" })).toBe("u");
   });
 });

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { CredkitError, invalid, invalidCursor, MAX_PAGE_SIZE } from "@credkit/core";
-import type { Request } from "express";
+import { invalid, invalidCursor, MAX_PAGE_SIZE } from "@credkit/core";
 
 /** Reads `includeTemporary`: `true`/`false` in any letter case (Python sends `False`); absent = false. */
 export function parseIncludeTemporary(value: unknown): boolean {
@@ -44,16 +43,4 @@ export function isJsonRequest(req: IncomingMessage): boolean {
   if (header === undefined) return true;
   const type = (header.split(";")[0] ?? "").trim().toLowerCase();
   return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-}
-
-/** Rejects a body declared as something other than JSON (415), so it is never silently read as empty. */
-export function requireJsonBody(req: Request): void {
-  const hasBody =
-    req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-  if (hasBody && !isJsonRequest(req)) {
-    throw new CredkitError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      "Send the body as JSON with Content-Type: application/json",
-    );
-  }
 }

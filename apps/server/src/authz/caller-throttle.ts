@@ -3,36 +3,62 @@ import type { SharedCounter } from "../http/shared-counter.js";
 
 /** Options of {@link callerThrottle}. */
 export interface CallerThrottleOptions {
-  /** Failed attempts a caller address may make per minute before it gets 429; 0 turns the throttle off. */
+  /**
+   * Failed attempts a caller address may make per minute before it gets 429, and failed attempts on
+   * one presented identity (all addresses together) before its guessers get 429; 0 turns it off.
+   */
   failuresPerMinute: number;
   /** Counts failures across processes (Redis when the deployment has it, else this process). */
   counter: SharedCounter;
   /** A keyed hash of a bucket name: the same in every process, never an address in clear at rest. */
   keyOf: (bucket: string) => string;
   logger: Logger;
-  /** Milliseconds between the aggregated `authz callers throttled` lines; default one minute. */
+  /** Milliseconds between the aggregated `authz throttle counter unavailable` lines; default one minute. */
   summaryMs?: number;
   now?: () => number;
 }
 
 /** Per-caller throttling of the data plane's failed attempts (see {@link callerThrottle}). */
 export interface CallerThrottle {
-  /** Seconds the caller must wait when it is over its limit (answer 429 before any lookup), else 0. */
-  retryAfter(address: string): number;
-  /** Counts one failed attempt of `address` (a bad end-client credential or a bad gateway token). */
-  failed(address: string): void;
+  /**
+   * Seconds the caller must wait (answer 429 before any lookup), else 0: its address is over its
+   * limit, or the `identity` it presents is (see {@link callerThrottle}) and the address failed too.
+   */
+  retryAfter(address: string, identity?: string | null): number;
+  /**
+   * Counts one failed attempt of `address` (a bad end-client credential or a bad gateway token) and,
+   * when the attempt named one, of the presented `identity` (a client's Basic username).
+   */
+  failed(address: string, identity?: string | null): void;
   /** Logs what is pending and stops the timer. */
   stop(): void;
 }
 
 const WINDOW_MS = 60_000;
-/** Addresses remembered as blocked in this process: bounded whatever the flood (oldest dropped first). */
-const MAX_BLOCKED = 100_000;
-/** Addresses a summary names (the most refused first); the rest are counted together. */
-const MAX_NAMED = 10;
-/** Distinct addresses counted per summary interval (memory stays bounded). */
-const MAX_TRACKED = 10_000;
-const OTHERS = "(others)";
+/** Addresses and identities remembered in this process: bounded whatever the flood (oldest dropped first). */
+const MAX_REMEMBERED = 100_000;
+
+/** A bounded map of key → epoch ms until which it holds; the oldest entry goes first when full. */
+class Until {
+  private readonly until = new Map<string, number>();
+
+  set(key: string, until: number): void {
+    // Re-inserted, so a key seen again is the newest: a flood of fresh keys drops the stale ones first.
+    this.until.delete(key);
+    if (this.until.size >= MAX_REMEMBERED) this.until.delete(this.until.keys().next().value as string);
+    this.until.set(key, until);
+  }
+
+  /** Milliseconds left for `key`, or 0 (a lapsed entry is dropped). */
+  left(key: string, now: number): number {
+    if (this.until.size === 0) return 0;
+    const until = this.until.get(key);
+    if (until === undefined) return 0;
+    if (until > now) return until - now;
+    this.until.delete(key);
+    return 0;
+  }
+}
 
 /**
  * Guessing costs the guesser, not the gateway. Every failed attempt counts against its caller's
@@ -41,70 +67,73 @@ const OTHERS = "(others)";
  * check or store lookup. The check is a Map read in process (the hot path of valid callers adds no
  * round trip); the count is shared, so a guesser spread over processes is stopped after the limit plus
  * at most one more failure per process. Counting is per address, so a valid caller behind the same
- * proxy is never starved by another address's guessing. Refusals are logged once per interval as
- * counts per address at info (`authz callers throttled`), never a line per request.
+ * proxy is never starved by another address's guessing.
+ *
+ * A guesser with many addresses is also counted per presented identity (a client's Basic username:
+ * the one identity a failed attempt names without its secret). Once an identity has failed the limit
+ * in the window, from all addresses together, it is under attack until the window resets; meanwhile a
+ * request presenting it gets 429 only from an address that itself failed (any attempt) in this process
+ * within the last minute. Blocking every request for that identity would let anyone lock its owner out
+ * by guessing; this way an address that has not failed, the owner's included, is never refused because
+ * of others' failures, while each guessing address gets one failure per window and process on that
+ * identity instead of the whole per-address limit.
+ *
+ * A counter outage does not turn refusals into errors: that failure is not counted, and the outage is
+ * logged once when it starts and then as one `authz throttle counter unavailable` count per interval,
+ * never a line per request.
  */
 export function callerThrottle(options: CallerThrottleOptions): CallerThrottle {
   const { failuresPerMinute: limit, counter, logger } = options;
   const now = options.now ?? Date.now;
-  const blockedUntil = new Map<string, number>();
-  let failures = new Map<string, number>();
-  let throttled = new Map<string, number>();
+  const intervalMs = options.summaryMs ?? WINDOW_MS;
+  const blocked = new Until();
+  const underAttack = new Until();
+  const failedHere = new Until();
+  let uncounted = 0;
 
-  const tally = (map: Map<string, number>, address: string) => {
-    const key = map.has(address) || map.size < MAX_TRACKED ? address : OTHERS;
-    map.set(key, (map.get(key) ?? 0) + 1);
-  };
-  const top = (map: Map<string, number>) => {
-    const ranked = [...map].filter(([a]) => a !== OTHERS).sort((a, b) => b[1] - a[1]);
-    const rest = ranked.slice(MAX_NAMED).reduce((sum, [, n]) => sum + n, map.get(OTHERS) ?? 0);
-    return Object.fromEntries(
-      rest > 0 ? [...ranked.slice(0, MAX_NAMED), [OTHERS, rest]] : ranked.slice(0, MAX_NAMED),
-    );
-  };
   const flush = () => {
-    if (throttled.size > 0 || failures.size > 0) {
-      logger.info(
-        {
-          seconds: Math.round((options.summaryMs ?? WINDOW_MS) / 1000),
-          failedByAddress: top(failures),
-          throttledByAddress: top(throttled),
-        },
-        "authz callers throttled",
+    // One failure was already logged when it happened; more are summed here.
+    if (uncounted > 1)
+      logger.warn(
+        { uncounted, seconds: Math.round(intervalMs / 1000) },
+        "authz throttle counter unavailable",
       );
-    }
-    failures = new Map();
-    throttled = new Map();
+    uncounted = 0;
   };
-  const timer = setInterval(flush, options.summaryMs ?? WINDOW_MS);
+  const timer = setInterval(flush, intervalMs);
   timer.unref();
 
+  /** Counts one failure in `bucket`; `over(resetMs)` runs once the shared count reaches the limit. */
+  function count(bucket: string, over: (resetMs: number) => void) {
+    counter.hit(options.keyOf(bucket), WINDOW_MS).then(
+      ({ count, resetMs }) => {
+        if (count >= limit) over(resetMs);
+      },
+      // The answer (a refusal) is already on its way; a counter outage must not turn it into an error.
+      (error: unknown) => {
+        // The first of an interval is logged at once, with its cause; the rest are a count at flush.
+        if (uncounted++ === 0) logger.warn({ err: error }, "authz throttle counter unavailable");
+      },
+    );
+  }
+
   return {
-    retryAfter(address) {
-      if (limit <= 0 || blockedUntil.size === 0) return 0;
-      const until = blockedUntil.get(address);
-      if (until === undefined) return 0;
-      const left = until - now();
-      if (left <= 0) {
-        blockedUntil.delete(address);
-        return 0;
+    retryAfter(address, identity) {
+      if (limit <= 0) return 0;
+      const t = now();
+      let left = blocked.left(address, t);
+      if (left === 0 && identity != null) {
+        const attack = underAttack.left(identity, t);
+        if (attack > 0 && failedHere.left(address, t) > 0) left = attack;
       }
-      tally(throttled, address);
-      return Math.max(1, Math.ceil(left / 1000));
+      return left === 0 ? 0 : Math.max(1, Math.ceil(left / 1000));
     },
-    failed(address) {
+    failed(address, identity) {
       if (limit <= 0) return;
-      tally(failures, address);
-      counter.hit(options.keyOf(`authz-failure\n${address}`), WINDOW_MS).then(
-        ({ count, resetMs }) => {
-          if (count < limit) return;
-          if (!blockedUntil.has(address) && blockedUntil.size >= MAX_BLOCKED)
-            blockedUntil.delete(blockedUntil.keys().next().value as string);
-          blockedUntil.set(address, now() + resetMs);
-        },
-        // The answer (a refusal) is already on its way; a counter outage must not turn it into an error.
-        (error: unknown) => logger.warn({ err: error }, "authz throttle counter unavailable"),
-      );
+      failedHere.set(address, now() + WINDOW_MS);
+      count(`authz-failure\n${address}`, (resetMs) => blocked.set(address, now() + resetMs));
+      if (identity != null)
+        count(`authz-identity-failure\n${identity}`, (resetMs) => underAttack.set(identity, now() + resetMs));
     },
     stop() {
       clearInterval(timer);

@@ -5,6 +5,7 @@ import {
   authorizationFailedEvent,
   type CredentialService,
   isValidClientId,
+  presentedBasicUsername,
 } from "@credkit/core";
 import { type TokenLookup, tokenLookup, type UserToken } from "@credkit/express";
 import type { Logger } from "pino";
@@ -24,12 +25,13 @@ export interface AuthzListenerOptions {
   onAnswer?: (status: number, reason: string) => void;
   /** Milliseconds between the info-level `authz refusals` summaries. Default 60 000. */
   refusalSummaryMs?: number;
-  /** Records refused proxy tokens (`authorization.failed`), as the management API does for its 401/403. */
-  audit?: AuditSink;
   /**
-   * Per-caller throttling of failed attempts (see `caller-throttle.ts`); absent = off. Refused gateway
-   * tokens are counted there (and in the refusal summary) instead of an audit line per request.
+   * Records tokens refused for lacking access (`authorization.failed`), as the management API does for
+   * its 403. Missing or unknown tokens are counted per caller address in the refusal summary instead:
+   * anyone can send those, and a line per request would let them fill the log.
    */
+  audit?: AuditSink;
+  /** Per-caller throttling of failed attempts (see `caller-throttle.ts`); absent = off. */
   throttle?: CallerThrottle;
   /** Whose `X-Forwarded-For`/`X-Real-IP` names the caller (`CREDKIT_TRUSTED_PROXIES`); default none. */
   trustedProxies?: TrustedProxies;
@@ -109,10 +111,6 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     logger.error({ code: typeof code === "string" ? code : "INTERNAL" }, "authz request failed");
   };
 
-  function authorizationFailed(code: "UNAUTHORIZED" | "FORBIDDEN", clientId: string, userId?: string) {
-    options.audit?.record(authorizationFailedEvent(code, { clientId, userId }));
-  }
-
   function send(
     req: IncomingMessage,
     res: ServerResponse,
@@ -120,13 +118,15 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     started: bigint,
     route: AuthzRoute | null,
     userId?: string,
+    address?: string,
   ) {
     answer.headers["Content-Length"] ??= String(Buffer.byteLength(answer.body));
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
     const reason = reasonLabel(answer);
     onAnswer(answer.status, reason);
-    if (answer.reason !== undefined) refusals.count(answer.reason, route?.clientId ?? null);
+    if (answer.reason !== undefined)
+      refusals.count(answer.reason, route?.clientId ?? null, address ?? callerAddress(req, trusted));
     if (debug) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // Ids only (the path's, the token's user, the matched credential); headers (credentials) never.
@@ -167,13 +167,16 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
       send(req, res, problem(431, TOO_MANY_HEADERS), started, route);
       return;
     }
-    // A caller over its failure limit is answered before any token check or store lookup.
-    const address = throttle ? callerAddress(req, trusted) : "";
-    const wait = throttle ? throttle.retryAfter(address) : 0;
+    // A caller over its failure limit is answered before any token check or store lookup. The identity
+    // a request presents is read only when the throttle is on, and only from its Basic credentials.
+    const address = throttle ? callerAddress(req, trusted) : undefined;
+    const username = throttle ? presentedBasicUsername(req.headers) : null;
+    const identity = username === null ? null : `${route.clientId}\n${username}`;
+    const wait = throttle ? throttle.retryAfter(address as string, identity) : 0;
     if (wait > 0) {
       const answer = refuse("RATE_LIMITED");
       answer.headers["Retry-After"] = String(wait);
-      send(req, res, answer, started, route);
+      send(req, res, answer, started, route, undefined, address);
       return;
     }
     const headers = req.headers;
@@ -182,23 +185,26 @@ export function createAuthzListener(options: AuthzListenerOptions): AuthzListene
     delete headers[PROXY_TOKEN];
     const actor = typeof token === "string" && token !== "" ? lookup(token.trim()) : null;
     if (actor === null) {
-      send(req, res, refuse("PROXY_TOKEN_INVALID"), started, route);
-      // A flood of random tokens is counted per address (and summarised), not audited per request.
-      if (throttle) throttle.failed(address);
-      else authorizationFailed("UNAUTHORIZED", route.clientId);
+      // A flood of random tokens is counted per address (summarised), not audited per request. The
+      // end client's credential was not checked: the failure is its address's, not its identity's.
+      send(req, res, refuse("PROXY_TOKEN_INVALID"), started, route, undefined, address);
+      throttle?.failed(address as string);
       return;
     }
     if (
       !actor.scopes?.includes("authz") ||
       (actor.clientIds !== "*" && !actor.clientIds.includes(route.clientId))
     ) {
-      send(req, res, refuse("FORBIDDEN"), started, route, actor.userId);
-      authorizationFailed("FORBIDDEN", route.clientId, actor.userId);
+      send(req, res, refuse("FORBIDDEN"), started, route, actor.userId, address);
+      // Only a configured token gets here: a misconfigured gateway, worth an audit line each.
+      options.audit?.record(
+        authorizationFailedEvent("FORBIDDEN", { clientId: route.clientId, userId: actor.userId }),
+      );
       return;
     }
     const answer = await decide(service, route, headers, actor, onError);
-    send(req, res, answer, started, route, actor.userId);
-    if (throttle && answer.status === 401) throttle.failed(address);
+    send(req, res, answer, started, route, actor.userId, address);
+    if (answer.status === 401) throttle?.failed(address as string, identity);
   }
 
   const server = createServer(

@@ -91,6 +91,21 @@ export async function startRedisSentinel() {
         }),
       );
     },
+    /**
+     * Whether a Sentinel still runs a failover. The leader announces the switch (`+switch-master`) only
+     * when it ends, after the others, and ioredis's failover detector reconnects on that announcement too.
+     */
+    async failoverInProgress(): Promise<boolean> {
+      const flags = await Promise.all(
+        sentinels.split(",").map(async (address) => {
+          const lines = (await cli(address.split(":")[1] as string, "sentinel", "master", "credkit")).split(
+            "\n",
+          );
+          return lines[lines.indexOf("flags") + 1] ?? "";
+        }),
+      );
+      return flags.some((f) => f.includes("failover_in_progress"));
+    },
     /** The pid of the data server on `port`. */
     pidOf,
     /** The data ports other than `primary`. */
@@ -99,6 +114,18 @@ export async function startRedisSentinel() {
     },
     /** `INFO replication` of one data server. */
     info: (port: string) => cli(port, "info", "replication"),
+    /** What each Sentinel and data server logged last, and each data server's role: for a failure message. */
+    async diagnose(lines = 25): Promise<string> {
+      const parts: string[] = [];
+      for (const entry of (await readdir(dir)).sort()) {
+        const log = await readFile(join(dir, entry, "redis.log"), "utf8").catch(() => "(no log)");
+        const role = entry.startsWith("node-")
+          ? await cli(entry.slice("node-".length), "role").catch(() => "(not answering)")
+          : "";
+        parts.push(`--- ${entry} ${role.replace(/\n/g, " ")}\n${log.split("\n").slice(-lines).join("\n")}`);
+      }
+      return parts.join("\n");
+    },
     async stop() {
       await sh("redis.sh", "stop", dir).catch(() => "");
       await rm(dir, { recursive: true, force: true });

@@ -51,7 +51,8 @@ export async function serverOn(sentinel: Sentinel): Promise<ServerProcess> {
     CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     CREDKIT_RATE_LIMIT_PER_MINUTE: "0",
-    LOG_LEVEL: "fatal",
+    // Warnings only (the store's reconnects), kept for the failure message; no line per request.
+    LOG_LEVEL: "warn",
   });
 }
 

@@ -101,6 +101,32 @@ export function bearerToken(authorization: string | null): string | null {
   return match ? (match[1] as string) : null;
 }
 
+/** The username and password of an `Authorization: Basic` header, if it holds a well-formed pair. */
+function basicCredentials(authorization: string | null): { username: string; password: string } | null {
+  const basic = authorization === null ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+  if (!basic) return null;
+  const decoded = Buffer.from(basic[1] as string, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? null : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * The username of the request's `Authorization: Basic` credentials, read as the verifier reads them,
+ * or null: the one identity a failed attempt names without its secret (API keys and bearer tokens are
+ * their own identity). A data plane may count failures per username with it (never log it: people
+ * type passwords into username fields).
+ */
+export function presentedBasicUsername(headers: IncomingHeaders): string | null {
+  // Only the Authorization header, as `readHeaders` takes it (any case, the last one, a single value):
+  // this runs before every lookup, so it does not read the other headers.
+  let authorization: string | undefined;
+  for (const name in headers) {
+    if (name.length !== 13 || name.toLowerCase() !== "authorization") continue;
+    authorization = single(headers[name]) ?? authorization;
+  }
+  return authorization === undefined ? null : (basicCredentials(authorization)?.username ?? null);
+}
+
 /**
  * What the request presents, most specific first: the Authorization header (Bearer or Basic), then
  * every other header that may carry an API key (named by the credential's `keyName`).
@@ -109,17 +135,8 @@ export function presentedCredentials({ authorization, apiKeys }: ReadHeaders): P
   const found: Presented[] = [];
   const token = bearerToken(authorization);
   if (token !== null) found.push({ kind: "bearer", lookupValue: bearerLookupValue(token) });
-  const basic = authorization === null ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
-  if (basic) {
-    const decoded = Buffer.from(basic[1] as string, "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon >= 0) {
-      found.push({
-        kind: "basic",
-        lookupValue: basicLookupValue(decoded.slice(0, colon), decoded.slice(colon + 1)),
-      });
-    }
-  }
+  const basic = basicCredentials(authorization);
+  if (basic) found.push({ kind: "basic", lookupValue: basicLookupValue(basic.username, basic.password) });
   for (const [name, value] of apiKeys)
     found.push({ kind: "apiKey", lookupValue: apiKeyLookupValue(name, value) });
   return found;

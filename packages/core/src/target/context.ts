@@ -1,3 +1,4 @@
+import { createEventBus, type EventPublisher } from "../events/event-bus.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
 import type { Records } from "../records/records.js";
 
@@ -21,6 +22,8 @@ export interface TargetContext extends Records {
   skewMs: number;
   defaultTtlMs: number;
   leaseTtlMs: number;
+  /** Where consumption and OAuth token events go. */
+  publisher: EventPublisher;
 }
 
 /** Builds the target context over the record layer, with the token tunables' defaults. */
@@ -28,6 +31,8 @@ export function createTargetContext(options: {
   records: Records;
   fetch: OutboundFetch;
   now: () => number;
+  /** Default: a publisher nobody listens to. */
+  publisher?: EventPublisher;
   tokens?: TargetTokenOptions;
 }): TargetContext {
   return {
@@ -37,5 +42,6 @@ export function createTargetContext(options: {
     skewMs: options.tokens?.refreshSkewMs ?? 30_000,
     defaultTtlMs: options.tokens?.defaultTokenTtlMs ?? 300_000,
     leaseTtlMs: options.tokens?.leaseTtlMs ?? 15_000,
+    publisher: options.publisher ?? createEventBus().publisher,
   };
 }

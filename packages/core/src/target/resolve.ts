@@ -1,18 +1,28 @@
+import { credentialEventData } from "../events/event-data.js";
 import type { StoredCredential } from "../record.js";
 import { compareAndSet } from "../records/compare-and-set.js";
 import { notFound } from "../records/not-found.js";
 import type { TargetAuth } from "../schemas/bodies.js";
 import type { CredentialStore } from "../storage.js";
+import { toPublicCredential } from "../view.js";
 import type { TargetContext } from "./context.js";
 import { assertResolvable, obtainSharedToken, tokenStateOf } from "./shared-token.js";
 import { bearerHeader, isStaticTargetAuthType, staticTargetAuth } from "./static-auth.js";
 import { createSingleFlight, isFresh } from "./token-cache.js";
 import { type AccessToken, sealTokenState } from "./token-state.js";
 
-/** Spends a single-use credential: of concurrent users exactly one gets the record, the rest NOT_FOUND. */
-async function consume(store: CredentialStore, record: StoredCredential): Promise<StoredCredential> {
+/**
+ * Spends a single-use credential: of concurrent users exactly one gets the record (and reports
+ * `credential.consumed`), the rest NOT_FOUND.
+ */
+async function consume(
+  ctx: TargetContext,
+  store: CredentialStore,
+  record: StoredCredential,
+): Promise<StoredCredential> {
   const won = await store.consume(record.clientId, record.credentialId);
   if (!won) throw notFound(record.credentialId);
+  await ctx.publisher.emit("credential.consumed", credentialEventData(toPublicCredential(won)));
   return won;
 }
 
@@ -46,13 +56,13 @@ export function createTargetResolver(ctx: TargetContext) {
       const { store, record } = await ctx.load(clientId, credentialId);
       assertResolvable(record);
       if (isStaticTargetAuthType(record.authType)) {
-        const source = record.singleUse ? await consume(store, record) : record;
+        const source = record.singleUse ? await consume(ctx, store, record) : record;
         return staticTargetAuth(ctx.open(source));
       }
       const found = accessTokenFor(store, record);
       const access = found instanceof Promise ? await found : found;
       // A single-use token credential is spent once its token is in hand, so a failed fetch spends nothing.
-      if (record.singleUse) await consume(store, record);
+      if (record.singleUse) await consume(ctx, store, record);
       return inject(ctx, record, access.token);
     },
 

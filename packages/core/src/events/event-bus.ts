@@ -1,0 +1,90 @@
+import { newEventId } from "./event-data.js";
+import type { AnyCredkitEvent, CredkitEvent, EventDataMap, EventType } from "./event-types.js";
+
+/** Receives events in process. Called after the change and after the event is in the durable sink. */
+export type EventListener = (event: AnyCredkitEvent) => void;
+
+/**
+ * In-process subscription to a service's events (`service.events`): no webhook, no network, the
+ * embedding service's own code is called.
+ */
+export interface CredentialEvents {
+  /**
+   * Calls `listener` with every event of the given types (`"*"`: every type), in the order the
+   * changes completed in this process. Returns the function that unsubscribes. A listener that throws
+   * does not affect the change nor the other listeners (its error goes to `onListenerError`).
+   * Listeners see the events of this process only; webhooks see every process's.
+   */
+  subscribe(types: readonly EventType[] | "*", listener: EventListener): () => void;
+}
+
+/**
+ * Where events are kept durably before delivery (the webhook outbox). `publish` resolves once every
+ * event is stored; it throws (STORAGE_UNAVAILABLE) when they could not be.
+ */
+export interface EventSink {
+  publish(events: readonly AnyCredkitEvent[]): Promise<void>;
+}
+
+/** Options of {@link createEventBus}. */
+export interface EventBusOptions {
+  /** The durable sink (the webhook outbox); without one, events only reach in-process listeners. */
+  sink?: EventSink | undefined;
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** Where a listener's error goes. Default: ignored (a listener must not break a credential change). */
+  onListenerError?: (error: unknown, event: AnyCredkitEvent) => void;
+}
+
+/** The producing side of the bus, kept inside the service. */
+export interface EventPublisher {
+  /** True when someone may receive events: a listener is subscribed or a sink is set. */
+  readonly active: boolean;
+  /** Builds the event (id, timestamp), stores it in the sink, then tells the listeners. */
+  emit<T extends EventType>(type: T, data: EventDataMap[T]): Promise<void>;
+}
+
+/** The in-process bus: the service emits, listeners subscribe, the sink keeps events for webhooks. */
+export function createEventBus(options: EventBusOptions = {}): {
+  events: CredentialEvents;
+  publisher: EventPublisher;
+} {
+  const now = options.now ?? Date.now;
+  const listeners = new Set<{ types: ReadonlySet<EventType> | null; listener: EventListener }>();
+  const notify = (event: AnyCredkitEvent) => {
+    for (const entry of listeners) {
+      if (entry.types !== null && !entry.types.has(event.type)) continue;
+      try {
+        entry.listener(event);
+      } catch (error) {
+        options.onListenerError?.(error, event);
+      }
+    }
+  };
+  return {
+    events: {
+      subscribe(types, listener) {
+        const entry = { types: types === "*" ? null : new Set(types), listener };
+        listeners.add(entry);
+        return () => {
+          listeners.delete(entry);
+        };
+      },
+    },
+    publisher: {
+      get active() {
+        return listeners.size > 0 || options.sink !== undefined;
+      },
+      async emit(type, data) {
+        const event = {
+          id: newEventId(),
+          type,
+          timestamp: new Date(now()).toISOString(),
+          data,
+        } as CredkitEvent as AnyCredkitEvent;
+        if (options.sink) await options.sink.publish([event]);
+        notify(event);
+      },
+    },
+  };
+}
