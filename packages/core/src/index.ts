@@ -9,7 +9,7 @@ export * from "./ids.js";
 export * from "./lookup.js";
 export * from "./outbound/address-policy.js";
 export * from "./outbound/outbound-fetch.js";
-export type { JwtOutcome } from "./proxy/jwt-verifier.js";
+export { DEFAULT_JWKS_COOLDOWN_MS, type JwtOutcome } from "./proxy/jwt-verifier.js";
 export * from "./proxy/near-cache.js";
 export { type IncomingHeaders, presentedBasicUsername } from "./proxy/presented.js";
 export { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
@@ -25,6 +25,7 @@ export {
   type StoreDriver,
 } from "./records/define-store.js";
 export { invalidCursor, MAX_CURSOR_LENGTH, type StorePosition } from "./records/store-cursor.js";
+export { DEFAULT_EXPIRED_RETENTION_MS, isLifetimeOver } from "./records/lifetime.js";
 export * from "./records/store-rules.js";
 export * from "./regions.js";
 export * from "./rotation/index.js";

@@ -71,13 +71,13 @@ describe("webhooks", () => {
       url: receiver.url,
       eventTypes: ["credential.created", "credential.updated", "credential.deleted"],
     });
-    expect(created.secret).toMatch(/^whsec_/);
+    expect(created.signingSecret).toMatch(/^whsec_/);
     const listed = await webhooks.list(admin, clientId);
     expect(listed).toEqual([expect.objectContaining({ webhookId: created.webhookId, url: receiver.url })]);
-    expect(JSON.stringify(listed)).not.toContain(created.secret);
+    expect(JSON.stringify(listed)).not.toContain(created.signingSecret);
     const stored = await outbox.getWebhook(clientId, created.webhookId);
     expect(stored?.secret).toMatch(/^ck1\./);
-    expect(JSON.stringify(stored)).not.toContain(created.secret.slice(6));
+    expect(JSON.stringify(stored)).not.toContain(created.signingSecret.slice(6));
 
     const secrets = [`sk-${randomUUID()}`, `sk-${randomUUID()}`];
     const credential = await service.create(admin, clientId, proxyKey(secrets[0] as string));
@@ -87,7 +87,7 @@ describe("webhooks", () => {
     await service.delete(admin, clientId, credential.credentialId);
     await receiver.waitFor(3);
 
-    const payloads = receiver.verified(created.secret) as {
+    const payloads = receiver.verified(created.signingSecret) as {
       id: string;
       type: string;
       data: { credentialVersion: number };
@@ -99,7 +99,8 @@ describe("webhooks", () => {
     ]);
     expect(receiver.received.map((r) => r.headers["webhook-id"])).toEqual(payloads.map((p) => p.id));
     for (const request of receiver.received) {
-      for (const value of [...secrets, created.secret]) expect(JSON.stringify(request)).not.toContain(value);
+      for (const value of [...secrets, created.signingSecret])
+        expect(JSON.stringify(request)).not.toContain(value);
     }
     expect(() => receiver.verified(`whsec_${Buffer.alloc(32, 1).toString("base64")}`)).toThrow();
   });
@@ -115,7 +116,7 @@ describe("webhooks", () => {
     await receiver.waitFor(4);
     expect(receiver.received.map((r) => r.status)).toEqual([500, 500, 500, 200]);
     expect(new Set(receiver.received.map((r) => r.headers["webhook-id"])).size).toBe(1);
-    expect(receiver.verified(hook.secret)).toHaveLength(4);
+    expect(receiver.verified(hook.signingSecret)).toHaveLength(4);
     expect(await webhooks.failedDeliveries(admin, clientId, hook.webhookId)).toEqual([]);
     // Once the delivery in flight is settled, nothing is left to claim, however late.
     await dispatcher.stop();

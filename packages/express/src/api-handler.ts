@@ -11,6 +11,7 @@ import {
   isValidClientId,
   parseOrThrow,
   verifyRequestBody,
+  type WebhookService,
 } from "@credkit/core";
 import { preferredType } from "./accepts.js";
 import { renderDocsPage } from "./docs-page.js";
@@ -26,9 +27,14 @@ import { callbackAnswer, parseCallbackQuery, renderCallbackPage } from "./oauth-
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
 import { limitInBytes, readJsonBody } from "./request-body.js";
-import { parseCursor, parseIfMatch, parseIncludeTemporary, parseLimit } from "./request-params.js";
+import { parseCursor, parseIfMatch, parseLimit, parseListFlag } from "./request-params.js";
 import { compileRoutes } from "./route-table.js";
 import { type Authenticate, defaultUnauthorizedMessage, tokenFromHeader } from "./token-auth.js";
+
+/** Default `bodyLimit` of the handler and the router. */
+export const DEFAULT_BODY_LIMIT = "100kb";
+/** Default `idempotency.ttlMs`: how long an `Idempotency-Key` is remembered, 24 hours. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Options of {@link createCredkitHandler} (and of the Express router, which mounts it). */
 export interface CredkitHandlerOptions<Req extends IncomingMessage = IncomingMessage> {
@@ -79,6 +85,11 @@ export interface CredkitHandlerOptions<Req extends IncomingMessage = IncomingMes
    * `node:http`) an unknown path is always a 404.
    */
   notFound?: boolean;
+  /**
+   * The webhook subscriptions API (`/clients/{clientId}/webhooks`, see `createWebhookService`).
+   * Without it those routes answer 404 "Webhooks are not enabled".
+   */
+  webhooks?: WebhookService;
 }
 
 /**
@@ -140,11 +151,11 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
 ): CredkitHandler<Req> {
   const { service } = options;
   const prefix = (options.prefix ?? "").replace(/\/$/, "");
-  const maxBody = limitInBytes(options.bodyLimit ?? "100kb");
+  const maxBody = limitInBytes(options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   const unauthorizedMessage = options.unauthorizedMessage ?? defaultUnauthorizedMessage(options.authenticate);
   const idempotency = {
     store: options.idempotency?.store ?? memoryIdempotencyStore(),
-    ttlMs: options.idempotency?.ttlMs ?? 24 * 60 * 60 * 1000,
+    ttlMs: options.idempotency?.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
     inProgressMs: options.idempotency?.inProgressMs ?? 60_000,
     protection: options.idempotency?.protection ?? processIdempotencyProtection(),
   };
@@ -162,11 +173,39 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     return built;
   };
 
+  const webhooks = (): WebhookService => {
+    if (!options.webhooks) throw new CredkitError("NOT_FOUND", "Webhooks are not enabled on this server");
+    return options.webhooks;
+  };
+
   const runs: Record<Operation["operationId"], Run<Req>> = {
+    async listWebhooks({ res, actor, params }) {
+      sendJson(res, 200, {
+        webhooks: await webhooks().list(actor, params.clientId as string),
+        message: "Success",
+      });
+    },
+    async createWebhook({ res, actor, params, body }) {
+      const created = await webhooks().create(actor, params.clientId as string, body);
+      sendJson(res, 201, { webhooks: [created], message: "Success" });
+    },
+    async deleteWebhook({ res, actor, params }) {
+      await webhooks().delete(actor, params.clientId as string, params.webhookId as string);
+      sendJson(res, 200, { message: "Success" });
+    },
+    async listFailedDeliveries({ res, actor, params }) {
+      const deliveries = await webhooks().failedDeliveries(
+        actor,
+        params.clientId as string,
+        params.webhookId as string,
+      );
+      sendJson(res, 200, { deliveries, message: "Success" });
+    },
     async listCredentials({ res, actor, params, query }) {
       const q = query();
       const page = await service.list(actor, params.clientId as string, {
-        includeTemporary: parseIncludeTemporary(q.includeTemporary),
+        includeTemporary: parseListFlag("includeTemporary", q.includeTemporary),
+        includeExpired: parseListFlag("includeExpired", q.includeExpired),
         limit: parseLimit(q.limit),
         cursor: parseCursor(q.cursor),
       });

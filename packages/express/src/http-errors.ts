@@ -19,6 +19,8 @@ export const statusByCode: Record<ErrorCode, number> = {
   UPSTREAM_ERROR: 502,
   // The credential is fine but not usable in its current state until a person authorizes it again.
   REAUTHORIZATION_REQUIRED: 409,
+  // Past its expiresAt: kept (listable, renewable) but refused for every use until an update renews it.
+  CREDENTIAL_EXPIRED: 409,
   AUTHORIZATION_FAILED: 400,
   DECRYPTION_FAILED: 500,
   UNKNOWN_KEY: 500,

@@ -5,6 +5,8 @@ export {
   type CredkitHandler,
   type CredkitHandlerOptions,
   createCredkitHandler,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_IDEMPOTENCY_TTL_MS,
 } from "./api-handler.js";
 export { renderDocsPage } from "./docs-page.js";
 export { createHealthRouter } from "./health.js";

@@ -1,11 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import { invalid, invalidCursor, MAX_PAGE_SIZE } from "@credkit/core";
 
-/** Reads `includeTemporary`: `true`/`false` in any letter case (Python sends `False`); absent = false. */
-export function parseIncludeTemporary(value: unknown): boolean {
+/**
+ * Reads a list flag (`includeTemporary`, `includeExpired`): `true`/`false` in any letter case (Python
+ * sends `False`); absent = false.
+ */
+export function parseListFlag(name: "includeTemporary" | "includeExpired", value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
-  throw invalid([{ path: "includeTemporary", message: "must be true or false" }]);
+  throw invalid([{ path: name, message: "must be true or false" }]);
 }
 
 /** Reads `limit` (digits; core checks the range 1..{@link MAX_PAGE_SIZE}) or undefined. */

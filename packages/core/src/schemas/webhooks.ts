@@ -31,7 +31,7 @@ export type PublicWebhook = z.output<typeof publicWebhook>;
 
 /** The create answer: the webhook and, this one time, its Standard Webhooks signing secret. */
 export const createdWebhook = publicWebhook.extend({
-  secret: z
+  signingSecret: z
     .string()
     .describe("The signing secret (`whsec_...`), shown only in this answer: verify deliveries with it"),
 });

@@ -126,7 +126,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
         createdAt: new Date(now()).toISOString(),
       };
       await outbox.saveWebhook(webhook);
-      return { ...toPublicWebhook(webhook), secret };
+      return { ...toPublicWebhook(webhook), signingSecret: secret };
     },
     async list(actor, clientId) {
       assertClientAccess(actor, clientId);
