@@ -24,8 +24,8 @@ export {
   defineCredentialStore,
   type StoreDriver,
 } from "./records/define-store.js";
-export { invalidCursor, MAX_CURSOR_LENGTH, type StorePosition } from "./records/store-cursor.js";
 export { DEFAULT_EXPIRED_RETENTION_MS, isLifetimeOver } from "./records/lifetime.js";
+export { invalidCursor, MAX_CURSOR_LENGTH, type StorePosition } from "./records/store-cursor.js";
 export * from "./records/store-rules.js";
 export * from "./regions.js";
 export * from "./rotation/index.js";
