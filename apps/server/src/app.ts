@@ -14,7 +14,6 @@ import {
   type UserToken,
 } from "@credkit/express";
 import express, { type Express } from "express";
-import helmet from "helmet";
 import type { Logger } from "pino";
 import { logAuditSink } from "./audit-log.js";
 import { trustedProxies } from "./authz/caller-address.js";
@@ -27,6 +26,7 @@ import { cors } from "./http/cors.js";
 import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestContext } from "./http/request-context.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { memoryCounter } from "./http/shared-counter.js";
 import { sharedCounter, sharedIdempotencyStore, sharedStateBackend } from "./http/shared-state.js";
 import { requestTimeout } from "./http/timeout.js";
@@ -36,6 +36,7 @@ import { openNearCache } from "./near-cache.js";
 import { checkStores } from "./store-check.js";
 import { storeGroups, storeLine } from "./store-groups.js";
 import { openStores } from "./stores.js";
+import { openWebhooks } from "./webhooks.js";
 
 /** A wired, not yet listening, credkit server. */
 export interface CredkitApp {
@@ -81,16 +82,26 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     logger,
   );
   const audit = logAuditSink(logger);
+  // Webhook URLs meet the same address policy as token and JWKS endpoints.
+  const policy = createAddressPolicy(config.outbound.allowHosts);
+  const outboundFetch = metrics.outbound(createOutboundFetch({ policy }));
+  const webhooks = openWebhooks({
+    stores,
+    keyring,
+    fetch: outboundFetch,
+    policy,
+    logger,
+    delivery: config.webhooks,
+  });
   const service = withAudit(
     metrics.service(
       createCredentialService({
         ...config.service,
         regions,
         keyring,
-        outboundFetch: metrics.outbound(
-          createOutboundFetch({ policy: createAddressPolicy(config.outbound.allowHosts) }),
-        ),
+        outboundFetch,
         nearCache: nearCache.cache,
+        events: { sink: webhooks.sink },
       }),
     ),
     audit,
@@ -136,8 +147,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   app.set("etag", false);
   // One `finish` listener per request serves the log line and the metrics.
   app.use(requestContext(logger, [metrics.observeRequest]));
-  app.use(helmet());
-  app.use(cors(config.http.corsOrigins));
+  app.use(securityHeaders());
+  // No layer at all when no origin is allowed (the default): it would only read a header per request.
+  if (config.http.corsOrigins.length > 0) app.use(cors(config.http.corsOrigins));
   app.use(requestTimeout(config.http.requestTimeoutMs));
   app.use(
     "/api",
@@ -156,6 +168,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       ...config.router,
       service,
       authenticate,
+      webhooks: webhooks.service,
       // Every 401/403 of the API becomes an `authorization.failed` audit event.
       audit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
@@ -182,6 +195,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     ephemeralKey: ephemeral,
     authz,
     close: async () => {
+      await webhooks.close();
       await nearCache.close();
       await stores.close();
     },

@@ -24,6 +24,7 @@ export {
   defineCredentialStore,
   type StoreDriver,
 } from "./records/define-store.js";
+export { DEFAULT_EXPIRY_LEAD_TIMES_MS, type ExpirySweepResult } from "./records/expiry-events.js";
 export { DEFAULT_EXPIRED_RETENTION_MS, isLifetimeOver } from "./records/lifetime.js";
 export { invalidCursor, MAX_CURSOR_LENGTH, type StorePosition } from "./records/store-cursor.js";
 export * from "./records/store-rules.js";

@@ -20,6 +20,7 @@ import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./pro
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
 import { assertDefinedStore } from "./records/define-store.js";
+import { createExpirySweep, type ExpirySweepResult, expiryLeadTimes } from "./records/expiry-events.js";
 import { DEFAULT_EXPIRED_RETENTION_MS, isLifetimeOver } from "./records/lifetime.js";
 import { notFound } from "./records/not-found.js";
 import { createRecords, type Records } from "./records/records.js";
@@ -99,6 +100,11 @@ export interface CredentialServiceOptions {
    * delivery (the outbox); without one they reach in-process listeners only.
    */
   events?: Pick<EventBusOptions, "sink" | "onListenerError">;
+  /**
+   * `credential.expiring` lead times before a credential's `expiresAt`, in milliseconds (default 7 days
+   * and 1 day). The events are emitted by {@link CredentialService.sweepExpiries}.
+   */
+  expiryEvents?: { leadTimesMs?: readonly number[] };
 }
 
 /**
@@ -190,6 +196,14 @@ export interface CredentialService {
   completeAuthorization(callback: AuthorizationCallback, context?: CallContext): Promise<PublicCredential>;
   /** Pings every distinct store once. */
   health(): Promise<StoreHealth[]>;
+  /**
+   * Walks every store once and emits the expiry events that are due: `credential.expiring` at each
+   * lead time before a credential's `expiresAt`, `credential.expired` at it. Each is emitted once
+   * across every process sharing the stores (a marker lease per event), so every process may call this
+   * on a timer (the server does, every `CREDKIT_EXPIRY_SWEEP_SECONDS`); an event comes at most one
+   * period late. Does nothing while nobody listens (no subscriber, no sink).
+   */
+  sweepExpiries(): Promise<ExpirySweepResult>;
 }
 
 /** Adds the authorization URL of a flow that was started to the public view. */
@@ -222,6 +236,7 @@ interface ServiceParts {
   nearCache: NearCache;
   minProxySecretLength: number;
   publisher: EventPublisher;
+  expiredRetentionMs: number;
 }
 
 /** Creates the credential service over a region map and a keyring. */
@@ -282,6 +297,13 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
     },
     health: () => storeHealth(router),
+    sweepExpiries: createExpirySweep({
+      router,
+      publisher,
+      now: parts.now,
+      expiredRetentionMs: parts.expiredRetentionMs,
+      leadTimesMs: expiryLeadTimes(options.expiryEvents?.leadTimesMs),
+    }),
   };
 }
 
@@ -339,6 +361,7 @@ function serviceParts(options: CredentialServiceOptions, publisher: EventPublish
     nearCache: near.cache,
     minProxySecretLength: options.minProxySecretLength ?? DEFAULT_MIN_PROXY_SECRET_LENGTH,
     publisher,
+    expiredRetentionMs,
   };
 }
 
