@@ -187,6 +187,21 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     res.status(404).json({ message: "No such endpoint", code: "NOT_FOUND" });
   });
 
+  // Expiry events: every process walks the stores on a timer (one walk at a time); each event is
+  // emitted once across them all (see CredentialService.sweepExpiries).
+  let sweeping = false;
+  const expirySweeps = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    service
+      .sweepExpiries()
+      .catch((error: unknown) => logger.warn({ err: error }, "expiry sweep failed; the next one tries again"))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, config.expiry.sweepMs);
+  expirySweeps.unref();
+
   return {
     app,
     service,
@@ -195,6 +210,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     ephemeralKey: ephemeral,
     authz,
     close: async () => {
+      clearInterval(expirySweeps);
       await webhooks.close();
       await nearCache.close();
       await stores.close();
