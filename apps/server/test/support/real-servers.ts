@@ -23,6 +23,16 @@ async function shWith(env: Record<string, string>, name: string, ...args: string
   return stdout.trim();
 }
 
+/**
+ * Stops the servers of `dir`; one that does not exit on SIGTERM in time is SIGKILLed, so that none
+ * outlives the test once its folder (and pid files) are removed.
+ */
+async function stopRedis(dir: string): Promise<void> {
+  await sh("redis.sh", "stop", dir)
+    .catch(() => sh("redis.sh", "kill", dir))
+    .catch(() => "");
+}
+
 /** A real redis-server (appendfsync always) in its own state folder, started by scripts/redis.sh. */
 export async function startRedis() {
   const dir = await mkdtemp(join(tmpdir(), "credkit-server-redis-"));
@@ -34,7 +44,7 @@ export async function startRedis() {
     /** Starts it again on the same port with the same data. */
     restart: () => sh("redis.sh", "restart", dir),
     async stop() {
-      await sh("redis.sh", "stop", dir).catch(() => "");
+      await stopRedis(dir);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -47,7 +57,7 @@ export async function startRedisCluster() {
   return {
     nodes,
     async stop() {
-      await sh("redis.sh", "stop", dir).catch(() => "");
+      await stopRedis(dir);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -127,7 +137,7 @@ export async function startRedisSentinel() {
       return parts.join("\n");
     },
     async stop() {
-      await sh("redis.sh", "stop", dir).catch(() => "");
+      await stopRedis(dir);
       await rm(dir, { recursive: true, force: true });
     },
   };
