@@ -3,6 +3,7 @@ import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
   type Actor,
+  type CreateCredentialInput,
   type CredentialStore,
   CredkitError,
   createCredentialService,
@@ -180,7 +181,7 @@ describe("page sizes, cursors, version steps and lease TTLs", () => {
 
 describe("proxy secret uniqueness across several stores", () => {
   const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
-  const body = (keyValue: string, region: string) => ({
+  const body = (keyValue: string, region: string): CreateCredentialInput => ({
     credentialName: "k",
     credentialType: "proxy",
     authType: "apiKey",
