@@ -3,6 +3,8 @@ export interface Row {
   bench: string;
   subject: string;
   "ops/s": number;
+  /** CPU of the serving process per request (µs), where measured. */
+  "CPU µs/req"?: number;
   "p50 ms"?: number;
   "p99 ms"?: number;
   "vs baseline"?: string;

@@ -73,20 +73,23 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     );
   }
   const regions = mapStores(stores.regions, (store) => metrics.store(store));
-  const nearCache = openNearCache(config, stores.redis, metrics.registry, logger);
+  const nearCache = openNearCache(
+    config.service.nearCache,
+    stores.regions,
+    stores.redis,
+    metrics.registry,
+    logger,
+  );
   const audit = logAuditSink(logger);
   const service = withAudit(
     metrics.service(
       createCredentialService({
+        ...config.service,
         regions,
         keyring,
-        ...(config.defaultRegion ? { defaultRegion: config.defaultRegion } : {}),
         outboundFetch: metrics.outbound(
-          createOutboundFetch({ policy: createAddressPolicy(config.outboundAllowHosts) }),
+          createOutboundFetch({ policy: createAddressPolicy(config.outbound.allowHosts) }),
         ),
-        pendingAuthorizationTtlMs: config.oauthPendingTtlSeconds * 1000,
-        jwks: { cooldownMs: config.limits.jwksCooldownMs },
-        minProxySecretLength: config.limits.minProxySecretLength,
         nearCache: nearCache.cache,
       }),
     ),
@@ -104,7 +107,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
 
   const authenticate = tokenAuthenticator(tokens);
   const authz =
-    config.authzPort === null
+    config.authz.port === undefined
       ? null
       : createAuthzListener({
           service,
@@ -112,11 +115,11 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
           logger,
           audit,
           onAnswer: authzAnswerCounter(metrics.registry),
-          trustedProxies: trustedProxies(config.limits.trustedProxies),
-          ...(config.limits.authzFailuresPerMinute > 0
+          trustedProxies: trustedProxies(config.http.trustedProxies),
+          ...(config.authz.failuresPerMinute > 0
             ? {
                 throttle: callerThrottle({
-                  failuresPerMinute: config.limits.authzFailuresPerMinute,
+                  failuresPerMinute: config.authz.failuresPerMinute,
                   // Shared through Redis, else the DynamoDB table: a guesser is stopped across processes.
                   counter: sharedCounter(stores, "credkit:authz-throttle:"),
                   keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
@@ -129,17 +132,17 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   const app = express();
   app.disable("x-powered-by");
   // Whose X-Forwarded-For is believed (req.ip); none by default, so the socket's peer is the source.
-  app.set("trust proxy", config.limits.trustedProxies.length > 0 ? config.limits.trustedProxies : false);
+  app.set("trust proxy", config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false);
   app.set("etag", false);
   // One `finish` listener per request serves the log line and the metrics.
   app.use(requestContext(logger, [metrics.observeRequest]));
   app.use(helmet());
-  app.use(cors(config.corsOrigins));
-  app.use(requestTimeout(config.requestTimeoutMs));
+  app.use(cors(config.http.corsOrigins));
+  app.use(requestTimeout(config.http.requestTimeoutMs));
   app.use(
     "/api",
     rateLimit({
-      limits: config.limits.rateLimits,
+      limits: config.rateLimits,
       // Shared through Redis, else the DynamoDB table, so the limit holds across processes.
       counter: sharedCounter(stores, "credkit:ratelimit:"),
       publicCounter: memoryCounter(),
@@ -150,16 +153,15 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
         metrics.storeError(sharedStateBackend(stores), "rateLimit", "STORAGE_UNAVAILABLE"),
     }),
     createCredkitRouter({
+      ...config.router,
       service,
       authenticate,
-      bodyLimit: config.bodyLimit,
       // Every 401/403 of the API becomes an `authorization.failed` audit event.
       audit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
       idempotency: {
+        ...config.router.idempotency,
         store: sharedIdempotencyStore(stores),
-        ttlMs: config.idempotencyTtlSeconds * 1000,
-        inProgressMs: config.idempotencyInProgressMs,
         protection: keyringIdempotencyProtection(keyring),
       },
     }),

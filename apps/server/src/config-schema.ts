@@ -16,6 +16,9 @@ export const userTokenSchema = z.strictObject({
   scopes: z.array(z.enum(actorScopes)).optional(),
 });
 
+/** The storage kinds a region can use. */
+export const storageKinds = ["memory", "redis", "dynamodb"] as const;
+
 /** Where one region's credentials live. */
 export const storageSchema = z.discriminatedUnion("storage", [
   z.strictObject({ storage: z.literal("memory") }),
@@ -68,6 +71,16 @@ export const storageSchema = z.discriminatedUnion("storage", [
     })
     .superRefine((redis, ctx) => {
       const modes = [redis.url, redis.clusterNodes, redis.sentinels].filter((m) => m !== undefined).length;
+      // No connection would silently mean a Redis on localhost: with a region map, CREDKIT_REDIS_URL (or
+      // the cluster / Sentinel variables) fills it, else the entry must name one.
+      if (modes === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["url"],
+          message:
+            "is required (or clusterNodes, or sentinels; or set CREDKIT_REDIS_URL as every entry's default)",
+        });
+      }
       if (modes > 1) {
         ctx.addIssue({
           code: "custom",
@@ -109,6 +122,15 @@ export const storageSchema = z.discriminatedUnion("storage", [
 
 /** A storage description. */
 export type StorageConfig = z.output<typeof storageSchema>;
+
+/**
+ * True for a store that outlives the process (redis, dynamodb). The one test of durability: a durable
+ * store needs a fixed key, gets the near cache by default (core's rule on the built store agrees: its
+ * `name` is not `memory`), and is what `credkit rotate` re-encrypts.
+ */
+export function isDurable(storage: StorageConfig): boolean {
+  return storage.storage !== "memory";
+}
 
 const regionName = z.string().refine(isValidRegionName, "must be a region name such as eu-west-1");
 

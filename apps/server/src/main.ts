@@ -15,12 +15,12 @@ async function main(): Promise<void> {
     : config.workers > 1
       ? ("primary" as const)
       : undefined;
-  const logger = createLogger(config.logLevel, undefined, {
-    format: config.logFormat,
+  const logger = createLogger(config.log.level, undefined, {
+    format: config.log.format,
     ...(worker === undefined ? {} : { worker }),
   });
   if (isWorkersPrimary(config.workers)) {
-    runWorkers({ count: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger });
+    runWorkers({ count: config.workers, shutdownTimeoutMs: config.http.shutdownTimeoutMs, logger });
     return;
   }
   const credkit = await createApp(config, logger);
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const server: Server = await listenHttp(credkit.app, config.port, config.host ?? "", "PORT");
+  const server: Server = await listenHttp(credkit.app, config.http.port, config.http.host ?? "", "PORT");
   // Handlers before the banner: a supervisor (or a test) may send SIGTERM the moment it reads it.
   let stopping = false;
   const stop = (signal: string) => {
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       logger.warn("shutdown timed out; closing remaining connections");
       server.closeAllConnections();
       credkit.authz?.closeAllConnections();
-    }, config.shutdownTimeoutMs);
+    }, config.http.shutdownTimeoutMs);
     force.unref();
     const authzClosed = credkit.authz?.close() ?? Promise.resolve();
     server.close(() => {
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
+  const port = typeof address === "object" && address ? address.port : config.http.port;
   logger.info({ port, regions: credkit.service.regions.length }, "credkit listening");
   // Lines for a person go to stderr: stdout carries only JSON log lines, for whatever parses them.
   if (credkit.generatedToken) {
@@ -68,17 +68,17 @@ async function main(): Promise<void> {
     );
   }
   process.stderr.write(
-    `credkit listening on http://${bannerHost(config.host)}:${port} (API under /api, docs at /api/docs)\n`,
+    `credkit listening on http://${bannerHost(config.http.host)}:${port} (API under /api, docs at /api/docs)\n`,
   );
-  if (credkit.authz && config.authzPort !== null) {
-    const { authzPort: wanted, authzHost } = config;
+  if (credkit.authz && config.authz.port !== undefined) {
+    const { port: wanted, host: authzHost } = config.authz;
     const authzPort = await credkit.authz
       .listen(wanted, authzHost)
       .catch((error: unknown) =>
         Promise.reject(listenFailure(error, "CREDKIT_AUTHZ_PORT", wanted, authzHost)),
       );
-    logger.info({ port: authzPort, host: config.authzHost }, "credkit authz listening");
-    process.stderr.write(`credkit authz listening on http://${config.authzHost}:${authzPort}/authz/\n`);
+    logger.info({ port: authzPort, host: authzHost }, "credkit authz listening");
+    process.stderr.write(`credkit authz listening on http://${authzHost}:${authzPort}/authz/\n`);
   }
 }
 

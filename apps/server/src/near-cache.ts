@@ -1,9 +1,16 @@
-import { createNearCache, mapStores, type NearCache, type RegionMap, withInvalidation } from "@credkit/core";
+import {
+  createNearCache,
+  defaultNearCacheTtlMs,
+  mapStores,
+  type NearCache,
+  type NearCacheOptions,
+  type RegionMap,
+  withInvalidation,
+} from "@credkit/core";
 import { publishInvalidation, redisInvalidationChannel } from "@credkit/storage-redis";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Counter, type Registry } from "prom-client";
-import type { ScalingConfig } from "./scaling-config.js";
 
 /** The server's verification near cache and what closes its subscription. */
 export interface OpenedNearCache {
@@ -14,11 +21,14 @@ export interface OpenedNearCache {
 /**
  * The near cache of this process. With Redis, invalidations travel over pub/sub on a dedicated
  * subscriber connection (every process drops a changed client's verdicts within milliseconds); without
- * it, `nearCacheTtlMs` alone bounds how long a revoked credential may still verify. Hits, misses and
- * invalidations are exported as `credkit_near_cache_*_total`.
+ * it, `ttlMs` alone bounds how long a revoked credential may still verify. Unset, it is core's default
+ * for these stores (`defaultNearCacheTtlMs`: on unless every store is the memory store), so the server
+ * and an embedding service decide it by the one rule. Hits, misses and invalidations are exported as
+ * `credkit_near_cache_*_total`.
  */
 export function openNearCache(
-  config: ScalingConfig,
+  options: Pick<NearCacheOptions, "ttlMs" | "maxEntries">,
+  regions: RegionMap,
   redis: Redis | Cluster | null,
   registry: Registry,
   logger: Logger,
@@ -37,8 +47,8 @@ export function openNearCache(
     });
   }
   const cache = createNearCache({
-    ttlMs: config.nearCacheTtlMs,
-    maxEntries: config.nearCacheMaxEntries,
+    ...options,
+    ttlMs: options.ttlMs ?? defaultNearCacheTtlMs([...new Set(Object.values(regions))]),
     ...(redis && subscriber ? { channel: redisInvalidationChannel({ client: redis, subscriber }) } : {}),
   });
   const counter = (name: string, help: string, read: () => number) =>

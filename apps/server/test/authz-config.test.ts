@@ -3,14 +3,14 @@ import { loadConfig } from "../src/config.js";
 
 describe("CREDKIT_AUTHZ_PORT and CREDKIT_AUTHZ_HOST", () => {
   it("leave the data-plane listener off by default, on loopback when a port is set", () => {
-    expect(loadConfig({})).toMatchObject({ authzPort: null, authzHost: "127.0.0.1" });
-    expect(loadConfig({ CREDKIT_AUTHZ_PORT: "4001" })).toMatchObject({
-      authzPort: 4001,
-      authzHost: "127.0.0.1",
+    expect(loadConfig({}).authz).toEqual({ host: "127.0.0.1", failuresPerMinute: 60 });
+    expect(loadConfig({ CREDKIT_AUTHZ_PORT: "4001" }).authz).toMatchObject({
+      port: 4001,
+      host: "127.0.0.1",
     });
-    expect(loadConfig({ CREDKIT_AUTHZ_PORT: "0", CREDKIT_AUTHZ_HOST: "0.0.0.0" })).toMatchObject({
-      authzPort: 0,
-      authzHost: "0.0.0.0",
+    expect(loadConfig({ CREDKIT_AUTHZ_PORT: "0", CREDKIT_AUTHZ_HOST: "0.0.0.0" }).authz).toMatchObject({
+      port: 0,
+      host: "0.0.0.0",
     });
   });
 

@@ -60,14 +60,20 @@ describe("Redis Sentinel and WAIT configuration", () => {
 
   it("refuses Sentinels without a name, two modes at once, and out-of-range waits, naming the field", () => {
     const noName = problems({ ...base, CREDKIT_REDIS_SENTINELS: "10.0.0.1:26379" });
-    expect(noName.message).toContain("sentinelName is required with sentinels");
+    expect(noName.errors).toEqual([
+      { path: "CREDKIT_REDIS_SENTINEL_NAME", message: "is required with sentinels" },
+    ]);
     const both = problems({
       ...base,
       CREDKIT_REDIS_URL: "redis://10.0.0.9:6379",
       CREDKIT_REDIS_SENTINELS: "10.0.0.1:26379",
       CREDKIT_REDIS_SENTINEL_NAME: "mymaster",
     });
-    expect(both.message).toContain("set only one of url, clusterNodes, sentinels");
+    // Two connections at once are refused, with a region map too (see config.test.ts).
+    expect(both.errors[0]?.path).toBe("CREDKIT_REDIS_URL");
+    expect(both.message).toContain(
+      "set only one of CREDKIT_REDIS_URL, CREDKIT_REDIS_CLUSTER_NODES, CREDKIT_REDIS_SENTINELS",
+    );
     const badAddress = problems({
       ...base,
       CREDKIT_REDIS_SENTINELS: "10.0.0.1",

@@ -14,17 +14,20 @@ const problems = (env: Record<string, string>) => {
 describe("server configuration", () => {
   it("defaults to port 3000 and every AWS region on the memory store", () => {
     const config = loadConfig({});
-    expect(config.port).toBe(3000);
+    expect(config.http.port).toBe(3000);
     expect(Object.keys(config.regions)).toEqual(
       expect.arrayContaining(["us-east-1", "eu-west-1", "ap-southeast-2"]),
     );
     expect(new Set(Object.values(config.regions).map((s) => s.storage))).toEqual(new Set(["memory"]));
     // No implicit default: a create without `region` gets a 400 naming it (first-run.test.ts).
-    expect(config.defaultRegion).toBeUndefined();
+    expect(config.service.defaultRegion).toBeUndefined();
     expect(config.tokens).toBeNull();
     expect(config.keyring).toBeNull();
-    expect(config.oauthPendingTtlSeconds).toBe(600);
-    expect(loadConfig({ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "120" }).oauthPendingTtlSeconds).toBe(120);
+    // Left to core (600 s) when unset; given in seconds, passed on as the milliseconds core takes.
+    expect(config.service.pendingAuthorizationTtlMs).toBeUndefined();
+    expect(loadConfig({ CREDKIT_OAUTH_PENDING_TTL_SECONDS: "120" }).service.pendingAuthorizationTtlMs).toBe(
+      120_000,
+    );
   });
 
   it("lets the storage-wide variables default the region map's entries; an entry's own field wins", () => {
@@ -127,10 +130,10 @@ describe("server configuration", () => {
         "us-east-1": { storage: "memory" },
       }),
     });
-    expect(config.port).toBe(8080);
+    expect(config.http.port).toBe(8080);
     expect(config.tokens?.[0]).toMatchObject({ userId: "u", clientIds: ["acme"], scopes: ["resolve"] });
     expect(Object.keys(config.regions).sort()).toEqual(["eu-west-1", "us-east-1"]);
-    expect(config.defaultRegion).toBeUndefined();
+    expect(config.service.defaultRegion).toBeUndefined();
   });
 
   it.each([
@@ -214,17 +217,21 @@ describe("server configuration", () => {
 
 describe("the hardening limits (issue 10)", () => {
   it("defaults the data plane off and failed authentications to 60 per address", () => {
-    expect(loadConfig({}).limits).toEqual({
-      rateLimits: { perMinute: 1200, dataPlanePerMinute: 0, authFailuresPerMinute: 60, publicPerMinute: 300 },
-      trustedProxies: [],
-      jwksCooldownMs: 30_000,
-      authzFailuresPerMinute: 60,
-      minProxySecretLength: 16,
+    const config = loadConfig({});
+    expect(config.rateLimits).toEqual({
+      perMinute: 1200,
+      dataPlanePerMinute: 0,
+      authFailuresPerMinute: 60,
+      publicPerMinute: 300,
     });
+    expect(config.http.trustedProxies).toEqual([]);
+    expect(config.authz.failuresPerMinute).toBe(60);
+    // Core's defaults (30 s JWKS cooldown, 16 characters) apply: the server passes nothing.
+    expect(config.service).toEqual({ jwks: {}, nearCache: {} });
   });
 
   it("reads the proxy secret minimum (issue 20), refusing 0 and what is not an integer", () => {
-    expect(loadConfig({ CREDKIT_MIN_PROXY_SECRET_LENGTH: "8" }).limits.minProxySecretLength).toBe(8);
+    expect(loadConfig({ CREDKIT_MIN_PROXY_SECRET_LENGTH: "8" }).service.minProxySecretLength).toBe(8);
     for (const bad of ["0", "-1", "x", "1.5"]) {
       expect(() => loadConfig({ CREDKIT_MIN_PROXY_SECRET_LENGTH: bad })).toThrow(
         /CREDKIT_MIN_PROXY_SECRET_LENGTH/,
@@ -234,7 +241,7 @@ describe("the hardening limits (issue 10)", () => {
 
   it("reads trusted proxies and refuses what is not an address, a CIDR or a named range", () => {
     expect(
-      loadConfig({ CREDKIT_TRUSTED_PROXIES: "loopback, 10.0.0.0/8,fd00::1" }).limits.trustedProxies,
+      loadConfig({ CREDKIT_TRUSTED_PROXIES: "loopback, 10.0.0.0/8,fd00::1" }).http.trustedProxies,
     ).toEqual(["loopback", "10.0.0.0/8", "fd00::1"]);
     for (const bad of ["*", "10.0.0.0/33", "proxy.internal", "10.0.0.1:80"]) {
       expect(() => loadConfig({ CREDKIT_TRUSTED_PROXIES: bad })).toThrow(/CREDKIT_TRUSTED_PROXIES/);

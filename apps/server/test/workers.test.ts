@@ -2,8 +2,15 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { availableParallelism } from "node:os";
+import type { CredentialStore } from "@credkit/core";
+import { memoryStore } from "@credkit/storage-memory";
+import { redisStore } from "@credkit/storage-redis";
+import { Redis } from "ioredis";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { openNearCache } from "../src/near-cache.js";
 import { apiClient } from "./support/api-client.js";
 import { startRedis } from "./support/real-servers.js";
 import { killServers, startServer, waitFor } from "./support/server-process.js";
@@ -53,9 +60,21 @@ describe("CREDKIT_WORKERS configuration", () => {
       CREDKIT_REGIONS: "*",
       CREDKIT_MASTER_KEY: masterKey,
     };
-    expect(loadConfig(redis)).toMatchObject({ nearCacheTtlMs: 5000, nearCacheMaxEntries: 10_000 });
-    expect(loadConfig({})).toMatchObject({ nearCacheTtlMs: 0 });
-    expect(loadConfig({ ...redis, CREDKIT_NEAR_CACHE_TTL_MS: "0" }).nearCacheTtlMs).toBe(0);
+    // Unset, the server passes nothing: core decides, by its one rule on the built stores.
+    expect(loadConfig(redis).service.nearCache).toEqual({});
+    const open = (options: { ttlMs?: number }, store: CredentialStore) =>
+      openNearCache(options, { "eu-west-1": store }, null, new Registry(), createLogger("silent")).cache;
+    const redisClient = new Redis({ lazyConnect: true });
+    const onRedis = redisStore({ client: redisClient });
+    expect(open({}, onRedis).ttlMs).toBe(5000);
+    expect(open({}, memoryStore()).ttlMs).toBe(0);
+    expect(
+      open(loadConfig({ ...redis, CREDKIT_NEAR_CACHE_TTL_MS: "0" }).service.nearCache, onRedis).ttlMs,
+    ).toBe(0);
+    expect(loadConfig({ ...redis, CREDKIT_NEAR_CACHE_MAX_ENTRIES: "7" }).service.nearCache).toEqual({
+      maxEntries: 7,
+    });
+    redisClient.disconnect();
     expect(() => loadConfig({ ...redis, CREDKIT_NEAR_CACHE_TTL_MS: "-1" })).toThrow(
       /CREDKIT_NEAR_CACHE_TTL_MS/,
     );

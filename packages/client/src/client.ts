@@ -35,6 +35,8 @@ export interface CredkitClientOptions {
 export interface ListOptions {
   /** Include pending temporary credentials. Default false. */
   includeTemporary?: boolean;
+  /** Include credentials past their `expiresAt` that the server still keeps. Default false. */
+  includeExpired?: boolean;
   /** Page size, 1-1000 (server default 1000). */
   limit?: number;
   /** `nextCursor` of the previous page. */
@@ -99,6 +101,7 @@ export function createCredkitClient(options: CredkitClientOptions) {
   function listQuery(query: ListOptions) {
     return {
       includeTemporary: query.includeTemporary === undefined ? undefined : String(query.includeTemporary),
+      includeExpired: query.includeExpired === undefined ? undefined : String(query.includeExpired),
       limit: query.limit === undefined ? undefined : String(query.limit),
       cursor: query.cursor,
     };

@@ -82,6 +82,8 @@ const plans: { [K in MethodName<CredentialService>]: AuditPlan<K> } = {
   list: null,
   get: null,
   health: null,
+  // Changes no stored credential: it only emits events (and takes their marker leases).
+  sweepExpiries: null,
   create: (actor, clientId) => ({
     base: { action: "credential.create", ...who(actor), clientId },
     learned: (created) => ({ credentialId: created.credentialId }),

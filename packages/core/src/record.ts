@@ -50,8 +50,18 @@ export interface StoredCredential {
   singleUse: boolean;
   /** Temporary records are hidden from lists unless asked for, and vanish at `expiresAt`. */
   temporary: boolean;
-  /** Epoch milliseconds after which the record must never be returned; null = never expires. */
+  /**
+   * Epoch milliseconds from which the store must never return the record (and deletes it by its own
+   * expiry); null = kept forever. A pending (temporary) record's deadline; for a credential with a
+   * lifetime, `lifetimeEndsAt` plus the service's expired-retention grace (see `lifetime.ts`).
+   */
   expiresAt: number | null;
+  /**
+   * Epoch milliseconds from which the credential is refused for every use (its public `expiresAt`);
+   * null or absent (records written before lifetimes existed) = no lifetime. Core reads it; stores
+   * only keep it, like every field they do not name.
+   */
+  lifetimeEndsAt?: number | null;
   /** The user who created it. */
   userId: string;
   parentId: string;

@@ -56,11 +56,24 @@ export function parseUpdateBody(body: unknown) {
     throw invalid([
       {
         path: "body",
-        message: "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse",
+        message:
+          "name at least one of credentialName, secret, credentialDefaultRuleEffect, singleUse, expiresAt",
       },
     ]);
   }
   return input;
+}
+
+/**
+ * A body's `expiresAt` as epoch milliseconds: undefined when absent (nothing changes), null when it
+ * clears the lifetime (updates only), else an instant that must be after `now` (VALIDATION_ERROR naming
+ * `expiresAt` otherwise: a credential cannot be born expired). The schema has checked the format.
+ */
+export function parseExpiresAt(value: string | null | undefined, now: number): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  const at = Date.parse(value);
+  if (!(at > now)) throw invalid([{ path: "expiresAt", message: "must be in the future" }]);
+  return at;
 }
 
 /** VALIDATION_ERROR naming each immutable field the update tries to change. */

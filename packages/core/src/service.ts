@@ -19,6 +19,8 @@ import { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
 import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
+import { createExpirySweep, type ExpirySweepResult, expiryLeadTimes } from "./records/expiry-events.js";
+import { DEFAULT_EXPIRED_RETENTION_MS, isLifetimeOver } from "./records/lifetime.js";
 import { notFound } from "./records/not-found.js";
 import { createRecords, type Records } from "./records/records.js";
 import { assertPageLimit, MAX_PAGE_SIZE, withRulesOnEveryStore } from "./records/store-rules.js";
@@ -34,6 +36,7 @@ import {
   assertIfMatch,
   assertImmutableKept,
   parseCreateBody,
+  parseExpiresAt,
   parseSecret,
   parseUpdateBody,
 } from "./service-input.js";
@@ -46,6 +49,9 @@ import {
 import { createTargetContext, type TargetContext, type TargetTokenOptions } from "./target/context.js";
 import { createTargetResolver } from "./target/resolve.js";
 import { toPublicCredential } from "./view.js";
+
+/** Default `pendingAuthorizationTtlMs`: 10 minutes. */
+export const DEFAULT_PENDING_AUTHORIZATION_TTL_MS = 600_000;
 
 /** Options of {@link createCredentialService}. */
 export interface CredentialServiceOptions {
@@ -73,6 +79,12 @@ export interface CredentialServiceOptions {
    * callback before it expires. Default 600000 (10 minutes).
    */
   pendingAuthorizationTtlMs?: number;
+  /**
+   * Milliseconds a credential past its `expiresAt` is kept (refused for every use, listed only with
+   * `includeExpired`, renewable by an update) before its store deletes it by its own expiry. Default
+   * 2592000000 (30 days).
+   */
+  expiredRetentionMs?: number;
   /** Target token caching and cross-process refresh tunables (see {@link TargetTokenOptions}). */
   targetTokens?: TargetTokenOptions;
   /**
@@ -92,6 +104,11 @@ export interface CredentialServiceOptions {
    * delivery (the outbox); without one they reach in-process listeners only.
    */
   events?: Pick<EventBusOptions, "sink" | "onListenerError">;
+  /**
+   * `credential.expiring` lead times before a credential's `expiresAt`, in milliseconds (default 7 days
+   * and 1 day). The events are emitted by {@link CredentialService.sweepExpiries}.
+   */
+  expiryEvents?: { leadTimesMs?: readonly number[] };
 }
 
 /**
@@ -103,6 +120,8 @@ export type CredentialWithAuthorization = PublicCredential & { authorizationUrl?
 /** Options of {@link CredentialService.list}. */
 export interface ListCredentialsOptions {
   includeTemporary?: boolean;
+  /** Include credentials past their `expiresAt` that their store still keeps. Default false. */
+  includeExpired?: boolean;
   /** Page size, 1–1000 (default 1000). */
   limit?: number;
   /** The `nextCursor` of the previous page. */
@@ -181,6 +200,14 @@ export interface CredentialService {
   completeAuthorization(callback: AuthorizationCallback, context?: CallContext): Promise<PublicCredential>;
   /** Pings every distinct store once. */
   health(): Promise<StoreHealth[]>;
+  /**
+   * Walks every store once and emits the expiry events that are due: `credential.expiring` at each
+   * lead time before a credential's `expiresAt`, `credential.expired` at it. Each is emitted once
+   * across every process sharing the stores (a marker lease per event), so every process may call this
+   * on a timer (the server does, every `CREDKIT_EXPIRY_SWEEP_SECONDS`); an event comes at most one
+   * period late. Does nothing while nobody listens (no subscriber, no sink).
+   */
+  sweepExpiries(): Promise<ExpirySweepResult>;
 }
 
 /** Adds the authorization URL of a flow that was started to the public view. */
@@ -213,6 +240,7 @@ interface ServiceParts {
   nearCache: NearCache;
   minProxySecretLength: number;
   publisher: EventPublisher;
+  expiredRetentionMs: number;
 }
 
 /** Creates the credential service over a region map and a keyring. */
@@ -273,6 +301,13 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
     },
     health: () => storeHealth(router),
+    sweepExpiries: createExpirySweep({
+      router,
+      publisher,
+      now: parts.now,
+      expiredRetentionMs: parts.expiredRetentionMs,
+      leadTimesMs: expiryLeadTimes(options.expiryEvents?.leadTimesMs),
+    }),
   };
 }
 
@@ -303,7 +338,14 @@ function serviceParts(options: CredentialServiceOptions, publisher: EventPublish
   const near = withNearCache(options.regions, options.nearCache, now);
   const router = createRegionRouter(withRulesOnEveryStore(near.regions, now));
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
-  const records = createRecords({ router, keyring: options.keyring, now });
+  const expiredRetentionMs = options.expiredRetentionMs ?? DEFAULT_EXPIRED_RETENTION_MS;
+  if (!Number.isSafeInteger(expiredRetentionMs) || expiredRetentionMs < 0) {
+    throw new CredkitError(
+      "CONFIGURATION_ERROR",
+      "expiredRetentionMs must be a whole number of milliseconds, 0 or more",
+    );
+  }
+  const records = createRecords({ router, keyring: options.keyring, now, expiredRetentionMs });
   const target = createTargetContext({
     records,
     fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),
@@ -316,11 +358,12 @@ function serviceParts(options: CredentialServiceOptions, publisher: EventPublish
     records,
     target,
     now,
-    pendingTtlMs: options.pendingAuthorizationTtlMs ?? 600_000,
+    pendingTtlMs: options.pendingAuthorizationTtlMs ?? DEFAULT_PENDING_AUTHORIZATION_TTL_MS,
     defaultRegion: options.defaultRegion,
     nearCache: near.cache,
     minProxySecretLength: options.minProxySecretLength ?? DEFAULT_MIN_PROXY_SECRET_LENGTH,
     publisher,
+    expiredRetentionMs,
   };
 }
 
@@ -338,21 +381,32 @@ function withSecret(parts: ServiceParts, record: StoredCredential, secret: Secre
   if (!isAuthorizationCodeSecret(secret)) {
     // A pending credential given a secret that needs no authorization is usable now: permanent.
     const permanent = record.status === "pending_authorization";
-    return { record: permanent ? { ...sealed, temporary: false, expiresAt: null } : sealed, started: null };
+    const usable = permanent
+      ? { ...sealed, temporary: false, expiresAt: parts.records.retainedUntil(sealed) }
+      : sealed;
+    return { record: usable, started: null };
   }
   const started = pendingAuthorization(parts.target, sealed, secret);
   const pending: StoredCredential = {
     ...sealed,
     tokenState: started.tokenState,
     status: "pending_authorization",
-    ...(isNew || sealed.temporary ? { temporary: true, expiresAt: parts.now() + parts.pendingTtlMs } : {}),
+    ...(isNew || sealed.temporary ? { temporary: true, expiresAt: pendingDeadline(parts, sealed) } : {}),
   };
   return { record: pending, started };
 }
 
+/** A pending record's `expiresAt` at rest: its authorization deadline, or its retention's end if earlier. */
+function pendingDeadline(parts: ServiceParts, record: StoredCredential): number {
+  return Math.min(
+    parts.now() + parts.pendingTtlMs,
+    parts.records.retainedUntil(record) ?? Number.POSITIVE_INFINITY,
+  );
+}
+
 /** A page of a client's credentials, walking the stores one after another (each asked once per page). */
 async function listCredentials(
-  { router }: ServiceParts,
+  { router, now }: ServiceParts,
   actor: Actor,
   clientId: string,
   options: ListCredentialsOptions,
@@ -373,7 +427,10 @@ async function listCredentials(
       cursor: position.cursor ?? undefined,
       includeTemporary: options.includeTemporary ?? false,
     });
-    found.push(...page.items);
+    // Expired credentials are filtered here, in core, so every store hides them alike; a page may
+    // come out shorter than `limit` (even empty) while `nextCursor` still leads on.
+    const at = now();
+    for (const item of page.items) if (options.includeExpired || !isLifetimeOver(item, at)) found.push(item);
     position =
       page.cursor === null
         ? { store: position.store + 1, cursor: null }
@@ -396,6 +453,7 @@ async function createCredential(
   assertClientAccess(actor, clientId);
   assertMayWriteCredentials(actor);
   const { input, secret } = parseCreateBody(body, parts.minProxySecretLength);
+  const lifetimeEndsAt = parseExpiresAt(input.expiresAt, parts.now()) ?? null;
   // The parent is a client too: the caller must be allowed to reach it.
   if (input.parentId !== undefined && input.parentId !== clientId) assertClientAccess(actor, input.parentId);
   const region = input.region ?? parts.defaultRegion;
@@ -413,27 +471,31 @@ async function createCredential(
   const at = new Date(parts.now()).toISOString();
   const { record, started } = withSecret(
     parts,
-    {
-      clientId,
-      credentialId: newCredentialId(region),
-      region,
-      credentialType: input.credentialType,
-      authType: input.authType,
-      name: input.credentialName,
-      defaultRuleEffect: input.credentialDefaultRuleEffect,
-      singleUse: input.singleUse,
-      temporary: false,
-      expiresAt: null,
-      userId: actor.userId,
-      parentId: input.parentId ?? clientId,
-      createdAt: at,
-      updatedAt: at,
-      version: 1,
-      secret: "",
-      lookupHash: null,
-      tokenState: null,
-      status: "active",
-    },
+    withLifetime(
+      parts,
+      {
+        clientId,
+        credentialId: newCredentialId(region),
+        region,
+        credentialType: input.credentialType,
+        authType: input.authType,
+        name: input.credentialName,
+        defaultRuleEffect: input.credentialDefaultRuleEffect,
+        singleUse: input.singleUse,
+        temporary: false,
+        expiresAt: null,
+        userId: actor.userId,
+        parentId: input.parentId ?? clientId,
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+        secret: "",
+        lookupHash: null,
+        tokenState: null,
+        status: "active",
+      },
+      lifetimeEndsAt,
+    ),
     secret,
     true,
   );
@@ -459,13 +521,15 @@ async function updateCredential(
   assertClientAccess(actor, clientId);
   assertMayWriteCredentials(actor);
   const input = parseUpdateBody(body);
+  const lifetimeEndsAt = parseExpiresAt(input.expiresAt, parts.now());
   const { store, record } = await parts.records.load(clientId, credentialId);
   let started: { authorizationUrl: string } | null = null;
   const saved = await compareAndSet(store, record, async (current) => {
     assertImmutableKept(input, current);
     assertIfMatch(options.ifMatch, current);
+    const kept = lifetimeEndsAt === undefined ? current : withLifetime(parts, current, lifetimeEndsAt);
     const renamed: StoredCredential = {
-      ...current,
+      ...kept,
       name: input.credentialName ?? current.name,
       defaultRuleEffect: input.credentialDefaultRuleEffect ?? current.defaultRuleEffect,
       singleUse: input.singleUse ?? current.singleUse,
@@ -487,6 +551,26 @@ async function updateCredential(
   const updated = withAuthorization(saved as StoredCredential, started);
   await parts.publisher.emit("credential.updated", credentialEventData(updated, actor.userId));
   return updated;
+}
+
+/**
+ * `record` with the lifetime `lifetimeEndsAt` (the field left out when null, so a credential without
+ * one keeps today's shape at rest) and the `expiresAt` at rest that follows from it.
+ */
+function withLifetime(
+  parts: ServiceParts,
+  record: StoredCredential,
+  lifetimeEndsAt: number | null,
+): StoredCredential {
+  const { lifetimeEndsAt: _replaced, ...rest } = record;
+  const next: StoredCredential = lifetimeEndsAt === null ? rest : { ...rest, lifetimeEndsAt };
+  const retained = parts.records.retainedUntil(next);
+  // A pending record keeps its authorization deadline (or its new retention's end, if earlier).
+  const expiresAt =
+    record.temporary && record.expiresAt !== null
+      ? Math.min(record.expiresAt, retained ?? Number.POSITIVE_INFINITY)
+      : retained;
+  return { ...next, expiresAt };
 }
 
 /** Pings every distinct store once. */

@@ -1,8 +1,12 @@
 import type { StoredCredential } from "./record.js";
+import { refusedFrom } from "./records/lifetime.js";
 import type { PublicCredential } from "./schemas/bodies.js";
 
 /** The public view of a stored record: metadata only, never the secret or its lookup hash. */
 export function toPublicCredential(record: StoredCredential): PublicCredential {
+  // The instant it is refused from (its lifetime's end, a pending one's deadline), never the later
+  // instant its store deletes it.
+  const expiresAt = refusedFrom(record);
   return {
     pKey: record.clientId,
     sKey: record.credentialId,
@@ -18,7 +22,7 @@ export function toPublicCredential(record: StoredCredential): PublicCredential {
     credentialSingleUse: record.singleUse,
     credentialTemporary: record.temporary,
     credentialVersion: record.version,
-    credentialExpiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
+    credentialExpiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
     // Records written before the status field existed have none: they are active.
     credentialStatus: record.status ?? "active",
     credentialCreatedAt: record.createdAt,

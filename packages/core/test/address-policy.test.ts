@@ -98,6 +98,9 @@ describe("normalizeAddress", () => {
     ["::feff:0:808:808", 6, "0:0:0:0:feff:0:808:808"],
     ["1::ffff:808:808", 6, "1:0:0:0:0:ffff:808:808"],
     ["0:0:0:1::808:808", 6, "0:0:0:1:0:0:808:808"],
+    ["::1200:7f00:1", 6, "0:0:0:0:0:1200:7f00:1"], // not IPv4-compatible: bytes 10-11 are not both 0
+    // A dotted tail of multi-digit parts.
+    ["::ffff:10.100.200.255", 4, "10.100.200.255"],
   ])("%s → IPv%s %s", (input, family, address) => {
     expect(normalizeAddress(input)).toEqual({ family, address });
   });
@@ -112,6 +115,10 @@ describe("normalizeAddress", () => {
     "::1.2.3.256",
     "::1.2.3",
     "1:2:3:4:5:6:7:1.2.3.4",
+    "1:2:3:4::5:6:7:8::", // three halves, eight groups: still no address
+    "::ffff:8.8.8.8x",
+    "127.0.0[.1", // brackets are stripped only around the whole address
+    "10.0.0.1]2",
     "not-an-ip",
     "",
   ])("%s is not an address", (input) => {
@@ -167,6 +174,29 @@ describe("allow-list entries", () => {
     expect(createAddressPolicy(["[fd00::1]"]).allows("x", "fd00::1", 80)).toBe(true);
     for (const bad of ["10.0.0.1:0", "10.0.0.1:65536", "a:b:c", "host:", "bad_name", "[fd00::1]:x"])
       expect(() => createAddressPolicy([bad]), bad).toThrow(/is not a host name/);
+  });
+
+  it("refuses a malformed entry with CONFIGURATION_ERROR", () => {
+    // Text around a bracketed address or after a port is no entry, never a looser one.
+    for (const bad of ["x[::1]", "[::1]x", "auth.internal:80x", "10.0.0.1:80:", "bad_name"]) {
+      let thrown: unknown;
+      try {
+        createAddressPolicy([bad]);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, bad).toMatchObject({ name: "CredkitError", code: "CONFIGURATION_ERROR" });
+    }
+  });
+
+  it("applies an entry with a port to that port only, whatever the port", () => {
+    const policy = createAddressPolicy(["127.0.0.1:1"]);
+    expect(policy.allows("x", "127.0.0.1", 1)).toBe(true);
+    expect(policy.allows("x", "127.0.0.1", 2)).toBe(false);
+    expect(policy.allows("x", "127.0.0.1")).toBe(false);
+    const named = createAddressPolicy(["auth.internal:1"]);
+    expect(named.allows("auth.internal", "10.0.0.1", 1)).toBe(true);
+    expect(named.allows("auth.internal", "10.0.0.1", 2)).toBe(false);
   });
 
   it("never allows something that is not an address", () => {

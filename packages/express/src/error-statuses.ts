@@ -8,7 +8,7 @@ export const errorStatuses = {
   "404":
     "No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes)",
   "409":
-    "Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED)",
+    "Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED); the credential is past its expiresAt (CREDENTIAL_EXPIRED)",
   "412":
     "The credential changed meanwhile: If-Match did not match its current version, or concurrent writes kept changing it",
   "413": "Body larger than the limit",

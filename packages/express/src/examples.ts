@@ -40,6 +40,14 @@ const renamed = {
   credentialUpdatedAt: "2026-02-01T12:00:00.000Z",
 };
 const ids = { clientId, credentialId };
+const webhook = {
+  webhookId: "wh_Q2x7Lm9Tp4Vb1Nc8Rz6Kd3",
+  clientId,
+  url: "https://hooks.example.com/credkit",
+  eventTypes: ["credential.updated", "credential.deleted", "oauth.refresh_failed"],
+  userId: "alice",
+  webhookCreatedAt: "2026-01-15T09:35:00.000Z",
+};
 
 /** One example per operation, shown on the docs page and in the OpenAPI document. */
 export const operationExamples: Record<Operation["operationId"], OperationExample> = {
@@ -83,6 +91,40 @@ export const operationExamples: Record<Operation["operationId"], OperationExampl
   invalidateTargetToken: {
     parameters: { clientId, credentialId: "eu-west-1.Zk3vP0sQ8mW1nR5tY7uB2c" },
     response: { message: "Success" },
+  },
+  listWebhooks: {
+    parameters: { clientId },
+    response: { webhooks: [webhook], message: "Success" },
+  },
+  createWebhook: {
+    parameters: { clientId },
+    body: { url: webhook.url, eventTypes: webhook.eventTypes },
+    response: {
+      webhooks: [{ ...webhook, signingSecret: "whsec_c2hvd24tb25jZS1zdG9yZS1pdC1zb21ld2hlcmUtc2FmZQ==" }],
+      message: "Success",
+    },
+  },
+  deleteWebhook: {
+    parameters: { clientId, webhookId: webhook.webhookId },
+    response: { message: "Success" },
+  },
+  listFailedDeliveries: {
+    parameters: { clientId, webhookId: webhook.webhookId },
+    response: {
+      deliveries: [
+        {
+          deliveryId: "dlv_3Jk9sPq2Lw8Vn4Xc1Bz7Td",
+          webhookId: webhook.webhookId,
+          eventId: "evt_8Hq2Mz5Rk1Wt6Yp3Nc9Vb0",
+          eventType: "credential.deleted",
+          credentialId,
+          attempts: 10,
+          lastError: "http_503",
+          failedAt: "2026-02-01T14:10:12.000Z",
+        },
+      ],
+      message: "Success",
+    },
   },
   completeAuthorization: {
     parameters: { code: "<authorization code>", state: "<state from the authorizationUrl>" },

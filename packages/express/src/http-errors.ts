@@ -1,5 +1,6 @@
-import { CredkitError, type ErrorCode } from "@credkit/core";
-import type { ErrorRequestHandler, Response } from "express";
+import type { ServerResponse } from "node:http";
+import { CredkitError, type ErrorCode, isCredkitError } from "@credkit/core";
+import { sendJson } from "./json-response.js";
 
 /** The HTTP status of each error code: the one place codes become statuses. */
 export const statusByCode: Record<ErrorCode, number> = {
@@ -18,6 +19,8 @@ export const statusByCode: Record<ErrorCode, number> = {
   UPSTREAM_ERROR: 502,
   // The credential is fine but not usable in its current state until a person authorizes it again.
   REAUTHORIZATION_REQUIRED: 409,
+  // Past its expiresAt: kept (listable, renewable) but refused for every use until an update renews it.
+  CREDENTIAL_EXPIRED: 409,
   AUTHORIZATION_FAILED: 400,
   DECRYPTION_FAILED: 500,
   UNKNOWN_KEY: 500,
@@ -25,15 +28,33 @@ export const statusByCode: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-/** Writes `{ message, code, errors? }` with the status of the error's code (and `Retry-After`). */
-export function sendError(res: Response, error: CredkitError): void {
+/** The JSON body of an error answer: `{ message, code, errors? }`. */
+export interface ErrorBody {
+  message: string;
+  code: ErrorCode;
+  errors?: { path: string; message: string }[];
+}
+
+/**
+ * The status and body an error is answered with. 5xx say nothing about internals (the detail goes to
+ * the log only), except an outage (503) and an upstream failure (502), whose messages name the failed
+ * step (token endpoint status, OAuth error code, refused target) and are built never to hold a secret
+ * or a response body.
+ */
+export function errorAnswer(error: CredkitError): { status: number; body: ErrorBody } {
   const status = statusByCode[error.code];
-  if (error.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(error.retryAfterSeconds));
-  // 5xx say nothing about internals (the detail goes to the log only), except an outage (503) and an
-  // upstream failure (502), whose messages name the failed step (token endpoint status, OAuth error
-  // code, refused target) and are built never to hold a secret or a response body.
   const message = status >= 500 && status !== 503 && status !== 502 ? "Internal error" : error.message;
-  res.status(status).json({ message, code: error.code, ...(error.errors ? { errors: error.errors } : {}) });
+  return {
+    status,
+    body: { message, code: error.code, ...(error.errors ? { errors: [...error.errors] } : {}) },
+  };
+}
+
+/** Writes `{ message, code, errors? }` with the status of the error's code (and `Retry-After`). */
+export function sendError(res: ServerResponse, error: CredkitError): void {
+  if (error.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(error.retryAfterSeconds));
+  const { status, body } = errorAnswer(error);
+  sendJson(res, status, body);
 }
 
 /** Errors body-parser raises, by its `type` field; their own messages may quote the body, so never used. */
@@ -55,24 +76,44 @@ function fromBodyParser(error: { type?: unknown; status?: unknown }): CredkitErr
   }
 }
 
+/**
+ * Any thrown value as the error it is answered with: a credkit error as itself, a host body parser's
+ * error (a `type` such as `entity.too.large`) as what it means, anything else as a bare INTERNAL.
+ */
+export function asCredkitError(error: unknown): CredkitError {
+  if (isCredkitError(error)) return error;
+  return (
+    fromBodyParser((error ?? {}) as { type?: unknown; status?: unknown }) ??
+    new CredkitError("INTERNAL", "Internal error", { cause: error })
+  );
+}
+
 /** Hook to observe unexpected (5xx) errors, e.g. to log them; never sees anything the client sees. */
 export type ErrorObserver = (error: unknown, status: number) => void;
 
-/** The router's error handler: known errors map to their status, anything else is a bare 500. */
-export function errorHandler(observe?: ErrorObserver): ErrorRequestHandler {
-  return (error, _req, res, _next) => {
-    // Already answered (a request timeout's 503, say): the late failure has no one to answer, so it
-    // goes to the observer (the server's log) rather than to Express, which would print its stack.
-    if (res.headersSent) {
-      observe?.(error, 500);
-      return;
-    }
-    const known =
-      error instanceof CredkitError
-        ? error
-        : (fromBodyParser(error ?? {}) ?? new CredkitError("INTERNAL", "Internal error", { cause: error }));
-    const status = statusByCode[known.code];
-    if (status >= 500) observe?.(known, status);
-    sendError(res, known);
-  };
+/**
+ * Answers a failed request: known errors map to their status, anything else is a bare 500; 5xx go to
+ * `observe`. A request answered already (a request timeout's 503, say) has no one left to answer:
+ * the late failure goes to `observe` only.
+ */
+export function answerError(res: ServerResponse, error: unknown, observe?: ErrorObserver): void {
+  if (res.headersSent) {
+    observe?.(error, 500);
+    return;
+  }
+  const known = asCredkitError(error);
+  const status = statusByCode[known.code];
+  if (status >= 500) observe?.(known, status);
+  sendError(res, known);
+}
+
+/**
+ * An Express-style error middleware answering as the credkit handler does (for errors raised by the
+ * host app's own routes around it). Typed on `node:http`, so importing it does not load Express.
+ */
+export function errorHandler(
+  observe?: ErrorObserver,
+): (error: unknown, req: unknown, res: ServerResponse, next: unknown) => void {
+  // Four parameters: Express tells an error middleware by its arity.
+  return (error, _req, res, _next) => answerError(res, error, observe);
 }

@@ -1,7 +1,11 @@
 import {
   createCredentialBody,
+  createdWebhook,
+  createWebhookBody,
   documentedBody,
+  failedDelivery,
   publicCredential,
+  publicWebhook,
   targetAuthResponse,
   updateCredentialBody,
   verifyRequestBody,
@@ -58,7 +62,11 @@ export interface Operation {
     | "verifyProxyRequest"
     | "resolveTargetAuth"
     | "invalidateTargetToken"
-    | "completeAuthorization";
+    | "completeAuthorization"
+    | "listWebhooks"
+    | "createWebhook"
+    | "deleteWebhook"
+    | "listFailedDeliveries";
   method: "get" | "post" | "put" | "delete";
   /** OpenAPI-style path relative to the mount point, e.g. `/clients/{clientId}/credentials`. */
   path: string;
@@ -94,7 +102,28 @@ const credentialId: OperationParameter = {
   description: "`<region>.<random>`: the id carries the region that stores it",
   schema: z.string(),
 };
+const webhookId: OperationParameter = {
+  name: "webhookId",
+  in: "path",
+  required: true,
+  description: "The webhook's id (`wh_...`)",
+  schema: z.string(),
+};
 const collection = "/clients/{clientId}/credentials";
+const webhooks = "/clients/{clientId}/webhooks";
+
+/** Body of the webhook list answer. */
+export const webhooksResponse = z.object({ webhooks: z.array(publicWebhook), message: z.literal("Success") });
+/** Body of the webhook create answer: the signing secret, this once. */
+export const createdWebhookResponse = z.object({
+  webhooks: z.array(createdWebhook),
+  message: z.literal("Success"),
+});
+/** Body of the failed deliveries answer. */
+export const failedDeliveriesResponse = z.object({
+  deliveries: z.array(failedDelivery),
+  message: z.literal("Success"),
+});
 const item = `${collection}/{credentialId}`;
 
 /** The credential operations: the REST API the router serves and the OpenAPI document describes. */
@@ -111,6 +140,14 @@ export const operations: readonly Operation[] = [
         in: "query",
         required: false,
         description: "true/false in any case; include pending temporary credentials",
+        schema: z.string().default("false"),
+      },
+      {
+        name: "includeExpired",
+        in: "query",
+        required: false,
+        description:
+          "true/false in any case; include credentials past their expiresAt that are still kept (the retention grace)",
         schema: z.string().default("false"),
       },
       {
@@ -207,7 +244,7 @@ export const operations: readonly Operation[] = [
     method: "post",
     path: `${item}/resolve`,
     summary:
-      'The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again); 502 when its token endpoint fails',
+      'The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again), 409 CREDENTIAL_EXPIRED when it is past its expiresAt; 502 when its token endpoint fails',
     parameters: [clientId, credentialId],
     status: 200,
     response: targetAuthResponse,
@@ -258,5 +295,45 @@ export const operations: readonly Operation[] = [
     responseType: "text/html",
     jsonResponse: authorizationCompleteResponse,
     public: true,
+  },
+  {
+    operationId: "listWebhooks",
+    method: "get",
+    path: webhooks,
+    summary: "List a client's webhooks (never their signing secrets)",
+    parameters: [clientId],
+    status: 200,
+    response: webhooksResponse,
+  },
+  {
+    operationId: "createWebhook",
+    errors: ["409"],
+    method: "post",
+    path: webhooks,
+    summary:
+      "Subscribe a URL to event types. The answer carries the Standard Webhooks signing secret (`whsec_...`) this one time; it is stored encrypted. 409 past 20 webhooks per client",
+    parameters: [clientId],
+    body: createWebhookBody,
+    status: 201,
+    response: createdWebhookResponse,
+  },
+  {
+    operationId: "deleteWebhook",
+    method: "delete",
+    path: `${webhooks}/{webhookId}`,
+    summary: "Delete a webhook; its queued deliveries are dropped",
+    parameters: [clientId, webhookId],
+    status: 200,
+    response: successResponse,
+  },
+  {
+    operationId: "listFailedDeliveries",
+    method: "get",
+    path: `${webhooks}/{webhookId}/failed-deliveries`,
+    summary:
+      "The deliveries given up on after the last retry, most recent first (at most 100): event, attempts and the class of the last failure",
+    parameters: [clientId, webhookId],
+    status: 200,
+    response: failedDeliveriesResponse,
   },
 ];

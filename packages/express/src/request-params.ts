@@ -1,12 +1,14 @@
 import type { IncomingMessage } from "node:http";
-import { CredkitError, invalid, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from "@credkit/core";
-import type { Request } from "express";
+import { invalid, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from "@credkit/core";
 
-/** Reads `includeTemporary`: `true`/`false` in any letter case (Python sends `False`); absent = false. */
-export function parseIncludeTemporary(value: unknown): boolean {
+/**
+ * Reads a list flag (`includeTemporary`, `includeExpired`): `true`/`false` in any letter case (Python
+ * sends `False`); absent = false.
+ */
+export function parseListFlag(name: "includeTemporary" | "includeExpired", value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
-  throw invalid([{ path: "includeTemporary", message: "must be true or false" }]);
+  throw invalid([{ path: name, message: "must be true or false" }]);
 }
 
 /** Reads `limit` (digits; core checks the range 1..{@link MAX_PAGE_SIZE}) or undefined. */
@@ -44,16 +46,4 @@ export function isJsonRequest(req: IncomingMessage): boolean {
   if (header === undefined) return true;
   const type = (header.split(";")[0] ?? "").trim().toLowerCase();
   return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-}
-
-/** Rejects a body declared as something other than JSON (415), so it is never silently read as empty. */
-export function requireJsonBody(req: Request): void {
-  const hasBody =
-    req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-  if (hasBody && !isJsonRequest(req)) {
-    throw new CredkitError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      "Send the body as JSON with Content-Type: application/json",
-    );
-  }
 }

@@ -28,7 +28,7 @@ export const serverEndpoints: readonly ServerEndpoint[] = [
       ["200", "Allowed: no body; X-Credkit-Credential-Id, the target's headers, X-Credkit-Target-Query"],
       ["400", "The clientId is not one (the message names `clientId`)"],
       ["401", "NO_CREDENTIAL, INVALID or EXPIRED (with WWW-Authenticate), or PROXY_TOKEN_INVALID"],
-      ["403", "DENIED, FORBIDDEN, TARGET_NOT_FOUND or REAUTHORIZATION_REQUIRED"],
+      ["403", "DENIED, FORBIDDEN, TARGET_NOT_FOUND, REAUTHORIZATION_REQUIRED or TARGET_EXPIRED"],
       ["429", "RATE_LIMITED: this caller address made too many failed attempts; Retry-After"],
       ["431", "More than 200 headers or 16 KiB of them"],
       ["500", "INTERNAL"],

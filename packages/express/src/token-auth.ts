@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { Actor, ActorScope } from "@credkit/core";
-import type { Request } from "express";
 
 /** One API token: who it acts as, which clients it may touch (`"*"` = all), and its scopes. */
 export interface UserToken {
@@ -15,11 +15,13 @@ export interface UserToken {
 export type AuthenticatedActor = Actor;
 
 /**
- * Finds who a request is; null when it is not authenticated (the router answers 401 with its
- * `unauthorizedMessage`). The host app's `res.locals` (a session its own middleware set) is
- * `req.res.locals`: Express sets `req.res` on every request.
+ * Finds who a request is; null when it is not authenticated (the handler answers 401 with its
+ * `unauthorizedMessage`). Under Express, `Req` is Express's `Request` and the host app's `res.locals`
+ * (a session its own middleware set) is `req.res.locals`: Express sets `req.res` on every request.
  */
-export type Authenticate = (req: Request) => Promise<AuthenticatedActor | null> | AuthenticatedActor | null;
+export type Authenticate<Req extends IncomingMessage = IncomingMessage> = (
+  req: Req,
+) => Promise<AuthenticatedActor | null> | AuthenticatedActor | null;
 
 /** The token of an `Authorization` header: raw, or after `Bearer ` (any case). */
 export function tokenFromHeader(header: string | undefined): string | null {
@@ -50,12 +52,21 @@ export function tokenLookup(tokens: readonly UserToken[]): TokenLookup {
 
 const tokenAuthenticators = new WeakSet<Authenticate>();
 
-/** Authenticates requests by the token of their `Authorization` header (see {@link tokenLookup}). */
+/**
+ * Authenticates requests by the token of their `Authorization` header (see {@link tokenLookup}). The
+ * answer is kept per request object, so a rate limiter in front and the handler asking about the same
+ * request pay for one HMAC, not two.
+ */
 export function tokenAuthenticator(tokens: readonly UserToken[]): Authenticate {
   const lookup = tokenLookup(tokens);
+  const answered = new WeakMap<IncomingMessage, AuthenticatedActor | null>();
   const authenticate: Authenticate = (req) => {
+    const known = answered.get(req);
+    if (known !== undefined) return known;
     const token = tokenFromHeader(req.headers.authorization);
-    return token === null ? null : lookup(token);
+    const actor = token === null ? null : lookup(token);
+    answered.set(req, actor);
+    return actor;
   };
   tokenAuthenticators.add(authenticate);
   return authenticate;
@@ -65,8 +76,8 @@ export function tokenAuthenticator(tokens: readonly UserToken[]): Authenticate {
  * The 401 message of a refusal by `authenticate`: about the `Authorization` token only when it is a
  * {@link tokenAuthenticator}; a host's own authentication (a session, mTLS) is not about tokens.
  */
-export function defaultUnauthorizedMessage(authenticate: Authenticate): string {
-  return tokenAuthenticators.has(authenticate)
+export function defaultUnauthorizedMessage(authenticate: Authenticate<never>): string {
+  return tokenAuthenticators.has(authenticate as Authenticate)
     ? "Missing or unknown token in the Authorization header"
     : "The request is not authenticated";
 }

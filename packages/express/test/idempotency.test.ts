@@ -2,7 +2,7 @@ import { memoryStore } from "@credkit/storage-memory";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { memoryIdempotencyStore } from "../src/index.js";
-import { testApp, tokens } from "./app.js";
+import { syncHosts, testApp, tokens } from "./app.js";
 
 const body = (name = "partner") => ({
   credentialName: name,
@@ -12,9 +12,9 @@ const body = (name = "partner") => ({
   secret: { token: "t-123" },
 });
 
-describe("Idempotency-Key on create", () => {
+describe.each(syncHosts)("Idempotency-Key on create, on %s", (host) => {
   it("returns the first result for a retried create instead of a duplicate", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     const post = () =>
       request(app)
         .post("/api/clients/acme/credentials")
@@ -42,7 +42,7 @@ describe("Idempotency-Key on create", () => {
   });
 
   it("answers 409 when the key is reused with a different body", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     const post = (name: string) =>
       request(app)
         .post("/api/clients/acme/credentials")
@@ -56,7 +56,7 @@ describe("Idempotency-Key on create", () => {
   });
 
   it("scopes keys to the client and the token, and frees a key whose create failed", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     const post = (token: string, clientId: string, payload: unknown) =>
       request(app)
         .post(`/api/clients/${clientId}/credentials`)
@@ -94,7 +94,7 @@ describe("Idempotency-Key on create", () => {
         return memory.create(record);
       },
     };
-    const { app } = testApp({ store: slow });
+    const { app } = testApp({ store: slow }, host);
     const post = () =>
       request(app)
         .post("/api/clients/acme/credentials")

@@ -25,13 +25,17 @@ describe("OpenAPI document and docs page", () => {
     );
     expect(operations.sort()).toEqual([
       "DELETE /api/clients/{clientId}/credentials/{credentialId} deleteCredential",
+      "DELETE /api/clients/{clientId}/webhooks/{webhookId} deleteWebhook",
       "GET /api/clients/{clientId}/credentials listCredentials",
       "GET /api/clients/{clientId}/credentials/{credentialId} getCredential",
+      "GET /api/clients/{clientId}/webhooks listWebhooks",
+      "GET /api/clients/{clientId}/webhooks/{webhookId}/failed-deliveries listFailedDeliveries",
       "GET /api/oauth2/callback completeAuthorization",
       "POST /api/clients/{clientId}/credentials createCredential",
       "POST /api/clients/{clientId}/credentials/{credentialId}/invalidate invalidateTargetToken",
       "POST /api/clients/{clientId}/credentials/{credentialId}/resolve resolveTargetAuth",
       "POST /api/clients/{clientId}/verify verifyProxyRequest",
+      "POST /api/clients/{clientId}/webhooks createWebhook",
       "PUT /api/clients/{clientId}/credentials/{credentialId} updateCredential",
     ]);
     const create = body.paths["/api/clients/{clientId}/credentials"].post;
@@ -72,7 +76,8 @@ describe("OpenAPI document and docs page", () => {
     expect(res.headers["content-security-policy"]).toContain("default-src 'none'");
     for (const method of ["GET", "POST", "PUT", "DELETE"]) expect(res.text).toContain(`>${method}</span>`);
     expect(res.text).toContain("/api/clients/{clientId}/credentials/{credentialId}");
-    expect(res.text).not.toMatch(/<script|https?:\/\/(?!json-schema)/);
+    // No script and no outside resource; example.com (reserved for examples, RFC 2606) is an example webhook URL.
+    expect(res.text).not.toMatch(/<script|https?:\/\/(?!json-schema|hooks\.example\.com\/)/);
   });
 
   it("lists each operation's own error statuses, not every status on every route", () => {

@@ -6,7 +6,7 @@ import { type CredentialStore, storageUnavailable } from "@credkit/core";
 import { memoryStore } from "@credkit/storage-memory";
 import request from "supertest";
 import { describe, expect, it, vi } from "vitest";
-import { testApp, tokens } from "./app.js";
+import { syncHosts, testApp, tokens } from "./app.js";
 
 const SECRET = `SECRET-${randomUUID()}`;
 const apiKey = {
@@ -18,9 +18,9 @@ const apiKey = {
 };
 const auth = { Authorization: tokens.admin };
 
-describe("credential routes", () => {
+describe.each(syncHosts)("credential routes on %s", (host) => {
   it("serves the five endpoints with the documented shapes", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     const created = await request(app)
       .post("/api/clients/acme/credentials")
       .set(auth)
@@ -73,7 +73,7 @@ describe("credential routes", () => {
   });
 
   it("accepts the token raw or as Bearer, and answers 401/403 otherwise", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     await request(app).get("/api/clients/acme/credentials").set("Authorization", tokens.acme).expect(200);
     await request(app)
       .get("/api/clients/acme/credentials")
@@ -106,7 +106,7 @@ describe("credential routes", () => {
     ["False", false],
   ])("parses includeTemporary=%s", async (value, expected) => {
     const list = vi.fn(async () => ({ credentials: [], nextCursor: null }));
-    const { app, service } = testApp();
+    const { app, service } = testApp({}, host);
     service.list = list;
     await request(app).get(`/api/clients/acme/credentials?includeTemporary=${value}`).set(auth).expect(200);
     expect(list).toHaveBeenCalledWith(
@@ -117,7 +117,7 @@ describe("credential routes", () => {
   });
 
   it("rejects a bad includeTemporary, limit or cursor naming the parameter", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     for (const [query, path] of [
       ["includeTemporary=yes", "includeTemporary"],
       ["limit=0", "limit"],
@@ -130,7 +130,7 @@ describe("credential routes", () => {
   });
 
   it("pages with limit and nextCursor", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     for (let i = 0; i < 3; i++) {
       await request(app)
         .post("/api/clients/acme/credentials")
@@ -149,7 +149,7 @@ describe("credential routes", () => {
   });
 
   it("makes If-Match a compare-and-set", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     const created = await request(app)
       .post("/api/clients/acme/credentials")
       .set(auth)
@@ -179,7 +179,7 @@ describe("credential routes", () => {
   });
 
   it("answers 409 for a duplicate proxy secret, 404 for unknown ids and routes", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     await request(app).post("/api/clients/acme/credentials").set(auth).send(apiKey).expect(201);
     const dup = await request(app).post("/api/clients/acme/credentials").set(auth).send(apiKey).expect(409);
     expect(dup.body.code).toBe("CONFLICT");
@@ -189,7 +189,7 @@ describe("credential routes", () => {
       .expect(404);
     await request(app).delete("/api/clients/acme/credentials/nonsense").set(auth).expect(404);
     // The JSON 404 for unknown paths is opt-in (an embedded router passes them on: embedding.test.ts).
-    const route = await request(testApp({ notFound: true }).app)
+    const route = await request(testApp({ notFound: true }, host).app)
       .get("/api/nope")
       .set(auth)
       .expect(404);
@@ -197,7 +197,7 @@ describe("credential routes", () => {
   });
 
   it("answers 400 naming fields, 413 over the limit, 415 for non-JSON, without echoing the body", async () => {
-    const { app } = testApp({ bodyLimit: "1kb" });
+    const { app } = testApp({ bodyLimit: "1kb" }, host);
     const bad = await request(app)
       .post("/api/clients/acme/credentials")
       .set(auth)
@@ -233,7 +233,7 @@ describe("credential routes", () => {
   });
 
   it("reads a JSON body that comes without any Content-Type", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     const server = app.listen(0, "127.0.0.1");
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
@@ -277,7 +277,7 @@ describe("credential routes", () => {
       },
     };
     const onError = vi.fn();
-    const { app } = testApp({ store: failing, onError });
+    const { app } = testApp({ store: failing, onError }, host);
     const outage = await request(app).get("/api/clients/acme/credentials").set(auth).expect(503);
     expect(outage.headers["retry-after"]).toBe("1");
     expect(outage.body).toEqual({ message: "The redis store is unavailable", code: "STORAGE_UNAVAILABLE" });
@@ -292,7 +292,7 @@ describe("credential routes", () => {
   });
 
   it("never sends a secret in any response of a full walk", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     const texts: string[] = [];
     const keep = (res: request.Response) => {
       texts.push(res.text, JSON.stringify(res.headers));
@@ -315,7 +315,7 @@ describe("credential routes", () => {
   });
 
   it("marks responses no-store", async () => {
-    const { app } = testApp();
+    const { app } = testApp({}, host);
     const res = await request(app).get("/api/clients/acme/credentials").set(auth).expect(200);
     expect(res.headers["cache-control"]).toBe("no-store");
   });

@@ -26,6 +26,14 @@ describe("item layout", () => {
     expect(item.lookupHash).toBeUndefined();
   });
 
+  it("gives a credential with a lifetime the TTL of its expiresAt (lifetime end + grace), on both items", () => {
+    const record = makeRecord({ lifetimeEndsAt: 1_700_000_000_000, expiresAt: 1_702_592_000_000 });
+    for (const item of [recordItem(record), lookupItem({ ...record, lookupHash: record.lookupHash ?? "" })]) {
+      expect(item.ttl).toStrictEqual({ N: "1702592000" });
+      expect(recordOf(item)).toStrictEqual(record);
+    }
+  });
+
   it("puts a full copy of the record in the lookup item", () => {
     const record = makeRecord();
     const hash = record.lookupHash ?? "";

@@ -1,1 +1,2 @@
+export { memoryEventOutbox } from "./memory-outbox.js";
 export { type MemoryStoreConfig, memoryStore } from "./memory-store.js";

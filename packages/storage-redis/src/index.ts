@@ -18,5 +18,6 @@ export {
   redisInvalidationChannel,
 } from "./invalidation-channel.js";
 export { defaultKeyPrefix, type RedisKeys, redisKeys } from "./keys.js";
+export { type RedisEventOutboxConfig, redisEventOutbox } from "./redis-outbox.js";
 export { type RedisStore, redisStore } from "./redis-store.js";
 export type { RedisClient } from "./run-script.js";

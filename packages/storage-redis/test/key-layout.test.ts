@@ -37,6 +37,20 @@ describe.each(targets)("redis key layout at rest (%s)", (_kind, makeClient) => {
     expect(await client.pttl(lookupKey)).toBe(-1);
   });
 
+  it("lets Redis delete a credential past its lifetime at its expiresAt (lifetime end + grace)", async () => {
+    const expiresAt = Date.now() + 3_600_000;
+    const record = makeRecord({ lifetimeEndsAt: Date.now() - 1000, expiresAt });
+    await store.create(record);
+    for (const key of [
+      keys.record(record.clientId, record.credentialId),
+      keys.lookup(record.clientId, record.lookupHash ?? ""),
+    ]) {
+      const pttl = await client.pttl(key);
+      expect(pttl).toBeGreaterThan(0);
+      expect(pttl).toBeLessThanOrEqual(expiresAt - Date.now() + 1000);
+    }
+  });
+
   it("sets no expiry on a permanent record", async () => {
     const record = makeRecord();
     await store.create(record);

@@ -8,6 +8,7 @@ import { deleteTests } from "./suites/delete.js";
 import { expiryTests } from "./suites/expiry.js";
 import { getTests } from "./suites/get.js";
 import { leaseTests } from "./suites/lease.js";
+import { lifetimeTests } from "./suites/lifetime.js";
 import { listTests } from "./suites/list.js";
 import { lookupTests } from "./suites/lookup.js";
 import { lookupBatchTests } from "./suites/lookup-batch.js";
@@ -66,6 +67,7 @@ export function storeConformanceSuite<S extends CredentialStore>(
     lookupTests(ctx);
     lookupBatchTests(ctx);
     expiryTests(ctx);
+    lifetimeTests(ctx);
     scanTests(ctx);
     leaseTests(ctx);
     pingTests(ctx);

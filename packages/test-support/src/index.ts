@@ -1,3 +1,4 @@
-export { memoryStore } from "@credkit/storage-memory";
+export { memoryEventOutbox, memoryStore } from "@credkit/storage-memory";
 export * from "./mock-oauth.js";
 export * from "./target-service.js";
+export * from "./webhook-receiver.js";

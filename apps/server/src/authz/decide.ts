@@ -15,6 +15,7 @@ export type AuthzRefusal =
   | "FORBIDDEN"
   | "TARGET_NOT_FOUND"
   | "REAUTHORIZATION_REQUIRED"
+  | "TARGET_EXPIRED"
   | "TARGET_UNAVAILABLE"
   | "STORAGE_UNAVAILABLE"
   | "RATE_LIMITED"
@@ -38,6 +39,7 @@ const statusOf: Record<AuthzRefusal, number> = {
   FORBIDDEN: 403,
   TARGET_NOT_FOUND: 403,
   REAUTHORIZATION_REQUIRED: 403,
+  TARGET_EXPIRED: 403,
   JWKS_UNAVAILABLE: 503,
   TARGET_UNAVAILABLE: 503,
   STORAGE_UNAVAILABLE: 503,
@@ -112,6 +114,7 @@ function refusalOf(error: unknown, resolving: boolean): AuthzRefusal {
   if (isCredkitError(error, "NOT_FOUND") || isCredkitError(error, "VALIDATION_ERROR"))
     return "TARGET_NOT_FOUND";
   if (isCredkitError(error, "REAUTHORIZATION_REQUIRED")) return "REAUTHORIZATION_REQUIRED";
+  if (isCredkitError(error, "CREDENTIAL_EXPIRED")) return "TARGET_EXPIRED";
   if (isCredkitError(error, "UPSTREAM_ERROR") || isCredkitError(error, "OUTBOUND_REFUSED"))
     return "TARGET_UNAVAILABLE";
   return "INTERNAL";

@@ -9,7 +9,7 @@ import {
   reencryptRegions,
 } from "@credkit/core";
 import { loadConfig } from "../config.js";
-import type { StorageConfig } from "../config-schema.js";
+import { isDurable, type StorageConfig } from "../config-schema.js";
 import { keyringFor } from "../keys.js";
 import { announcingWrites } from "../near-cache.js";
 import { describeStorage, regionList } from "../store-groups.js";
@@ -70,7 +70,7 @@ export async function rotate(args: readonly string[], context: CliContext): Prom
 
   const config = loadConfig(context.env);
   const durable = Object.fromEntries(
-    Object.entries(config.regions).filter(([, s]) => s.storage !== "memory"),
+    Object.entries(config.regions).filter(([, storage]) => isDurable(storage)),
   );
   const inMemory = Object.keys(config.regions).filter((region) => !Object.hasOwn(durable, region));
   if (Object.keys(durable).length === 0) {

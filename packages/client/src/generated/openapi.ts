@@ -64,7 +64,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again); 502 when its token endpoint fails */
+    /** The headers and query parameters to add to an outbound request with a target credential (fetching or refreshing its token as needed). Secret material: only for tokens with the "resolve" scope (403 otherwise); never cached (Cache-Control: no-store). A single-use credential is consumed; 409 REAUTHORIZATION_REQUIRED when an oauth2 credential must be authorized (again), 409 CREDENTIAL_EXPIRED when it is past its expiresAt; 502 when its token endpoint fails */
     post: operations["resolveTargetAuth"];
     delete?: never;
     options?: never;
@@ -106,6 +106,58 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  "/api/clients/{clientId}/webhooks": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List a client's webhooks (never their signing secrets) */
+    get: operations["listWebhooks"];
+    put?: never;
+    /** Subscribe a URL to event types. The answer carries the Standard Webhooks signing secret (`whsec_...`) this one time; it is stored encrypted. 409 past 20 webhooks per client */
+    post: operations["createWebhook"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/clients/{clientId}/webhooks/{webhookId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a webhook; its queued deliveries are dropped */
+    delete: operations["deleteWebhook"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/clients/{clientId}/webhooks/{webhookId}/failed-deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The deliveries given up on after the last retry, most recent first (at most 100): event, attempts and the class of the last failure */
+    get: operations["listFailedDeliveries"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -133,6 +185,8 @@ export interface operations {
       query?: {
         /** @description true/false in any case; include pending temporary credentials */
         includeTemporary?: string;
+        /** @description true/false in any case; include credentials past their expiresAt that are still kept (the retention grace) */
+        includeExpired?: string;
         /**
          * @description Page size, 1-1000 (default 1000)
          * @example 2
@@ -217,7 +271,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -473,6 +527,11 @@ export interface operations {
           credentialDefaultRuleEffect?: "allow" | "deny";
           /** @description Defaults to the clientId */
           parentId?: string;
+          /**
+           * Format: date-time
+           * @description When the credential expires (ISO 8601, in the future): from then on it is refused everywhere, listed only with includeExpired=true, and deleted after the server's retention grace (30 days by default)
+           */
+          expiresAt?: string;
         };
       };
     };
@@ -541,7 +600,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -598,7 +657,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED); the credential is past its expiresAt (CREDENTIAL_EXPIRED) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -738,7 +797,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -992,6 +1051,8 @@ export interface operations {
             | "none";
           /** @description Immutable: only the current value is accepted */
           region?: string;
+          /** @description A new expiry (ISO 8601, in the future; renews an expired credential), or null for none */
+          expiresAt?: string | null;
         };
       };
     };
@@ -1060,7 +1121,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -1117,7 +1178,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED); the credential is past its expiresAt (CREDENTIAL_EXPIRED) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1378,7 +1439,7 @@ export interface operations {
               credentialSingleUse: boolean;
               credentialTemporary: boolean;
               credentialVersion: number;
-              /** @description ISO-8601 UTC, for temporary credentials */
+              /** @description ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never */
               credentialExpiresAt: string | null;
               /**
                * @description active; pending_authorization (an oauth2 authorization-code credential awaiting its callback); needs_reauthorization (its refresh token was refused)
@@ -1562,7 +1623,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED); the credential is past its expiresAt (CREDENTIAL_EXPIRED) */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1812,6 +1873,566 @@ export interface operations {
       };
       /** @description A token endpoint failed or was refused by the outbound policy (UPSTREAM_ERROR, OUTBOUND_REFUSED) */
       502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Storage unreachable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "webhooks": [
+           *         {
+           *           "webhookId": "wh_Q2x7Lm9Tp4Vb1Nc8Rz6Kd3",
+           *           "clientId": "acme",
+           *           "url": "https://hooks.example.com/credkit",
+           *           "eventTypes": [
+           *             "credential.updated",
+           *             "credential.deleted",
+           *             "oauth.refresh_failed"
+           *           ],
+           *           "userId": "alice",
+           *           "webhookCreatedAt": "2026-01-15T09:35:00.000Z"
+           *         }
+           *       ],
+           *       "message": "Success"
+           *     }
+           */
+          "application/json": {
+            webhooks: {
+              webhookId: string;
+              clientId: string;
+              url: string;
+              eventTypes: (
+                | "credential.created"
+                | "credential.updated"
+                | "credential.deleted"
+                | "credential.consumed"
+                | "credential.expiring"
+                | "credential.expired"
+                | "oauth.authorized"
+                | "oauth.refresh_failed"
+                | "oauth.refresh_recovered"
+              )[];
+              userId: string;
+              /** @description ISO-8601 UTC */
+              webhookCreatedAt: string;
+            }[];
+            /** @constant */
+            message: "Success";
+          };
+        };
+      };
+      /** @description Invalid input; `errors` names each field at fault */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or unknown token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The token may not access this client, or lacks the scope the operation requires */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (when the host app rate-limits); retry after Retry-After seconds */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Storage unreachable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  createWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "url": "https://hooks.example.com/credkit",
+         *       "eventTypes": [
+         *         "credential.updated",
+         *         "credential.deleted",
+         *         "oauth.refresh_failed"
+         *       ]
+         *     }
+         */
+        "application/json": {
+          /**
+           * Format: uri
+           * @description Where events are POSTed. Must pass the outbound address policy (no loopback, private or link-local address unless allowed)
+           */
+          url: string;
+          /** @description The event types delivered to this URL */
+          eventTypes: (
+            | "credential.created"
+            | "credential.updated"
+            | "credential.deleted"
+            | "credential.consumed"
+            | "credential.expiring"
+            | "credential.expired"
+            | "oauth.authorized"
+            | "oauth.refresh_failed"
+            | "oauth.refresh_recovered"
+          )[];
+        };
+      };
+    };
+    responses: {
+      /** @description Success */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "webhooks": [
+           *         {
+           *           "webhookId": "wh_Q2x7Lm9Tp4Vb1Nc8Rz6Kd3",
+           *           "clientId": "acme",
+           *           "url": "https://hooks.example.com/credkit",
+           *           "eventTypes": [
+           *             "credential.updated",
+           *             "credential.deleted",
+           *             "oauth.refresh_failed"
+           *           ],
+           *           "userId": "alice",
+           *           "webhookCreatedAt": "2026-01-15T09:35:00.000Z",
+           *           "signingSecret": "whsec_c2hvd24tb25jZS1zdG9yZS1pdC1zb21ld2hlcmUtc2FmZQ=="
+           *         }
+           *       ],
+           *       "message": "Success"
+           *     }
+           */
+          "application/json": {
+            webhooks: {
+              webhookId: string;
+              clientId: string;
+              url: string;
+              eventTypes: (
+                | "credential.created"
+                | "credential.updated"
+                | "credential.deleted"
+                | "credential.consumed"
+                | "credential.expiring"
+                | "credential.expired"
+                | "oauth.authorized"
+                | "oauth.refresh_failed"
+                | "oauth.refresh_recovered"
+              )[];
+              userId: string;
+              /** @description ISO-8601 UTC */
+              webhookCreatedAt: string;
+              /** @description The signing secret (`whsec_...`), shown only in this answer: verify deliveries with it */
+              signingSecret: string;
+            }[];
+            /** @constant */
+            message: "Success";
+          };
+        };
+      };
+      /** @description Invalid input; `errors` names each field at fault */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or unknown token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The token may not access this client, or lacks the scope the operation requires */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Body larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (when the host app rate-limits); retry after Retry-After seconds */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Storage unreachable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  deleteWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
+        clientId: string;
+        /**
+         * @description The webhook's id (`wh_...`)
+         * @example wh_Q2x7Lm9Tp4Vb1Nc8Rz6Kd3
+         */
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "message": "Success"
+           *     }
+           */
+          "application/json": {
+            /** @constant */
+            message: "Success";
+          };
+        };
+      };
+      /** @description Invalid input; `errors` names each field at fault */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or unknown token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The token may not access this client, or lacks the scope the operation requires */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (when the host app rate-limits); retry after Retry-After seconds */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Storage unreachable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listFailedDeliveries: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The client the credentials belong to
+         * @example acme
+         */
+        clientId: string;
+        /**
+         * @description The webhook's id (`wh_...`)
+         * @example wh_Q2x7Lm9Tp4Vb1Nc8Rz6Kd3
+         */
+        webhookId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "deliveries": [
+           *         {
+           *           "deliveryId": "dlv_3Jk9sPq2Lw8Vn4Xc1Bz7Td",
+           *           "webhookId": "wh_Q2x7Lm9Tp4Vb1Nc8Rz6Kd3",
+           *           "eventId": "evt_8Hq2Mz5Rk1Wt6Yp3Nc9Vb0",
+           *           "eventType": "credential.deleted",
+           *           "credentialId": "eu-west-1.q1Xo2cV9aJ3m0Zr7TnB4wA",
+           *           "attempts": 10,
+           *           "lastError": "http_503",
+           *           "failedAt": "2026-02-01T14:10:12.000Z"
+           *         }
+           *       ],
+           *       "message": "Success"
+           *     }
+           */
+          "application/json": {
+            deliveries: {
+              deliveryId: string;
+              webhookId: string;
+              eventId: string;
+              /** @enum {string} */
+              eventType:
+                | "credential.created"
+                | "credential.updated"
+                | "credential.deleted"
+                | "credential.consumed"
+                | "credential.expiring"
+                | "credential.expired"
+                | "oauth.authorized"
+                | "oauth.refresh_failed"
+                | "oauth.refresh_recovered";
+              credentialId: string;
+              attempts: number;
+              /** @description The class of the last failure (`http_500`, `timeout`, ...), never a body */
+              lastError: string;
+              /** @description ISO-8601 UTC */
+              failedAt: string;
+            }[];
+            /** @constant */
+            message: "Success";
+          };
+        };
+      };
+      /** @description Invalid input; `errors` names each field at fault */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or unknown token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The token may not access this client, or lacks the scope the operation requires */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such credential for this client; on any route, also a path the router does not serve (e.g. a clientId of `.`, which URL normalisation removes) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (when the host app rate-limits); retry after Retry-After seconds */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unexpected server error (for example a record that no configured key can decrypt); the message says no more */
+      500: {
         headers: {
           [name: string]: unknown;
         };

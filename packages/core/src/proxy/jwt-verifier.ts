@@ -4,6 +4,9 @@ import type { SecretOf } from "../schemas/secrets.js";
 import { createJwksCache, JwksUnavailableError } from "./jwks-cache.js";
 import { checkClaims } from "./jwt-claims.js";
 
+/** Default least time between two JWKS fetches of one URI (`jwks.cooldownMs` of the service). */
+export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
+
 /** How a JWT verification ended. */
 export type JwtOutcome = "VALID" | "INVALID" | "EXPIRED" | "JWKS_UNAVAILABLE";
 
@@ -28,7 +31,7 @@ const encoder = new TextEncoder();
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const jwks = createJwksCache({
     fetch: options.fetch,
-    cooldownMs: options.jwksCooldownMs ?? 30_000,
+    cooldownMs: options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS,
     maxAgeMs: options.jwksCacheMaxAgeMs ?? 600_000,
     now: options.now,
   });

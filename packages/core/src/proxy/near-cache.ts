@@ -121,12 +121,14 @@ export interface NearCache {
   close(): Promise<void>;
 }
 
-const DEFAULT_TTL_MS = 5_000;
-const DEFAULT_MAX_ENTRIES = 10_000;
+/** Default `ttlMs` of the near cache when some store is not the memory store (see {@link defaultNearCacheTtlMs}). */
+export const DEFAULT_NEAR_CACHE_TTL_MS = 5_000;
+/** Default `maxEntries` of the near cache. */
+export const DEFAULT_NEAR_CACHE_MAX_ENTRIES = 10_000;
 
 /** The default time bound: on when some store is not the in-process memory store. */
 export function defaultNearCacheTtlMs(stores: readonly CredentialStore[]): number {
-  return stores.some((store) => store.name !== "memory") ? DEFAULT_TTL_MS : 0;
+  return stores.some((store) => store.name !== "memory") ? DEFAULT_NEAR_CACHE_TTL_MS : 0;
 }
 
 /**
@@ -137,7 +139,7 @@ export function createNearCache(
   options: NearCacheOptions & { ttlMs: number; now?: () => number },
 ): NearCache {
   const ttlMs = options.ttlMs;
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const maxEntries = options.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES;
   const now = options.now ?? Date.now;
   const enabled = ttlMs > 0 && maxEntries > 0;
   const entries = new Map<string, Entry>();

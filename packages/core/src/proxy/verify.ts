@@ -4,6 +4,7 @@ import { CredkitError } from "../errors.js";
 import { isValidClientId } from "../ids.js";
 import { jwtIssuerLookupValue } from "../lookup.js";
 import type { AuthType, StoredCredential } from "../record.js";
+import { isLifetimeOver } from "../records/lifetime.js";
 import type { Records } from "../records/records.js";
 import { isExpired, liveReader } from "../records/store-rules.js";
 import type { RegionRouter } from "../regions.js";
@@ -184,9 +185,13 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     return { configKey: last.configKey, outcome: options.jwt.verify(token, last.config) };
   }
 
-  /** Applies what every verified credential must still pass: proxy, permanent, allow, single use. */
+  /**
+   * Applies what every verified credential must still pass: proxy, permanent, within its lifetime,
+   * allow, single use. Runs on near-cache hits too, so a cached verdict is refused at `expiresAt`.
+   */
   function accept({ record, store }: Found, degraded: boolean): VerifyResult | Promise<VerifyResult> {
     if (record.credentialType !== "proxy" || record.temporary) return { ok: false, reason: "INVALID" };
+    if (isLifetimeOver(record, options.now())) return { ok: false, reason: "EXPIRED" };
     if (record.defaultRuleEffect === "deny") return { ok: false, reason: "DENIED" };
     const verified = (): VerifyResult => {
       const credential = toPublicCredential(record);

@@ -7,6 +7,7 @@ import type { RegionRouter } from "../regions.js";
 import type { SecretOf } from "../schemas/secrets.js";
 import type { CredentialStore } from "../storage.js";
 import { openTokenState, type TokenState } from "../target/token-state.js";
+import { retainedUntil } from "./lifetime.js";
 import { duplicateLookup, notFound } from "./not-found.js";
 import { createOpenedCache } from "./opened-cache.js";
 import { isExpired, liveReader } from "./store-rules.js";
@@ -52,6 +53,11 @@ export interface Records {
   ): Promise<void>;
   /** Inserts a new record; CONFLICT (naming the duplicate) when its id or lookup hash is taken. */
   insert(store: CredentialStore, record: StoredCredential): Promise<void>;
+  /**
+   * The `expiresAt` at rest of a record that is not pending: its lifetime's end plus the
+   * expired-retention grace, or null (kept forever) when it has no lifetime.
+   */
+  retainedUntil(record: Pick<StoredCredential, "lifetimeEndsAt">): number | null;
 }
 
 /** Builds the record layer over the service's region router and keyring. */
@@ -59,8 +65,10 @@ export function createRecords(options: {
   router: RegionRouter;
   keyring: Keyring;
   now: () => number;
+  /** How long an expired credential is kept before its store deletes it (see `lifetime.ts`). */
+  expiredRetentionMs: number;
 }): Records {
-  const { router, keyring, now } = options;
+  const { router, keyring, now, expiredRetentionMs } = options;
   const opened = createOpenedCache();
   return {
     router,
@@ -111,5 +119,6 @@ export function createRecords(options: {
         throw error;
       }
     },
+    retainedUntil: (record) => retainedUntil(record.lifetimeEndsAt, expiredRetentionMs),
   };
 }

@@ -18,6 +18,15 @@ const credentialName = text
 const ruleEffect = z.enum(["allow", "deny"]);
 const region = z.string().max(32).regex(regionPattern, "must be a region name such as eu-west-1");
 const clientRef = z.string().regex(clientIdPattern, "must be 1-128 of A-Z a-z 0-9 . _ : @ -");
+// A date-time with its offset (`Z` or `+02:00`): without one the instant would depend on a server's zone.
+const expiresAt = z.iso
+  .datetime({
+    offset: true,
+    message: "must be an ISO 8601 date-time with an offset, e.g. 2030-01-31T00:00:00Z",
+  })
+  .describe(
+    "When the credential expires (ISO 8601, in the future): from then on it is refused everywhere, listed only with includeExpired=true, and deleted after the server's retention grace (30 days by default)",
+  );
 
 /** Every secret shape, for documentation; validation picks the one its `authType` names. */
 export const anySecret = z
@@ -37,6 +46,7 @@ export const createCredentialBody = z.strictObject({
   secret: z.unknown().optional(),
   credentialDefaultRuleEffect: ruleEffect.default("allow"),
   parentId: clientRef.optional().describe("Defaults to the clientId"),
+  expiresAt: expiresAt.optional(),
 });
 
 /** Body of `PUT /clients/{clientId}/credentials/{credentialId}`: a partial update. */
@@ -51,6 +61,10 @@ export const updateCredentialBody = z.strictObject({
     .describe("Immutable: only the current value is accepted"),
   authType: z.enum(authTypes).optional().describe("Immutable: only the current value is accepted"),
   region: region.optional().describe("Immutable: only the current value is accepted"),
+  expiresAt: expiresAt
+    .nullable()
+    .optional()
+    .describe("A new expiry (ISO 8601, in the future; renews an expired credential), or null for none"),
 });
 
 /** A body schema as documented: its `secret` described by every secret shape. */
@@ -74,7 +88,12 @@ export const publicCredential = z.object({
   credentialSingleUse: z.boolean(),
   credentialTemporary: z.boolean(),
   credentialVersion: z.int(),
-  credentialExpiresAt: z.string().nullable().describe("ISO-8601 UTC, for temporary credentials"),
+  credentialExpiresAt: z
+    .string()
+    .nullable()
+    .describe(
+      "ISO-8601 UTC: when the credential expires (its expiresAt), or a pending credential's deadline; null = never",
+    ),
   credentialStatus: z
     .enum(credentialStatuses)
     .describe(

@@ -94,7 +94,7 @@ export async function completeAuthorization(
     const saved = await writeOver(ctx, store, base, (current) => ({
       ...current,
       temporary: false,
-      expiresAt: null,
+      expiresAt: ctx.retainedUntil(current),
       status: "active",
       tokenState: sealTokenState(ctx.keyring, current, tokens),
       updatedAt: new Date(ctx.now()).toISOString(),

@@ -1,6 +1,7 @@
 import { credentialEventData } from "../events/event-data.js";
 import type { StoredCredential } from "../record.js";
 import { compareAndSet } from "../records/compare-and-set.js";
+import { credentialExpired, isLifetimeOver } from "../records/lifetime.js";
 import { notFound } from "../records/not-found.js";
 import type { TargetAuth } from "../schemas/bodies.js";
 import type { CredentialStore } from "../storage.js";
@@ -54,6 +55,8 @@ export function createTargetResolver(ctx: TargetContext) {
     /** See `CredentialService.resolveTargetAuth`. */
     async resolveTargetAuth(clientId: string, credentialId: string): Promise<TargetAuth> {
       const { store, record } = await ctx.load(clientId, credentialId);
+      // Checked after the read's own await: the instant of this use, on every store and process.
+      if (isLifetimeOver(record, ctx.now())) throw credentialExpired(record);
       assertResolvable(record);
       if (isStaticTargetAuthType(record.authType)) {
         const source = record.singleUse ? await consume(ctx, store, record) : record;

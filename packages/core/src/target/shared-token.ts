@@ -101,6 +101,7 @@ async function refreshAsHolder(
       if (marked) throw reauthorizationRequired(marked);
     } else {
       const next: TokenState = { access: fetched.access };
+      // Stryker disable next-line ConditionalExpression: the state is sealed as JSON, which drops an undefined refreshToken
       if (fetched.refreshToken !== undefined) next.refreshToken = fetched.refreshToken;
       // Token writes bump the version (the CAS token) but not updatedAt, which tracks what users change.
       const saved = await writeOver(ctx, store, record, (r) => ({
@@ -140,9 +141,11 @@ export async function obtainSharedToken(
         return await refreshAsHolder(ctx, store, record);
       } finally {
         // A failed release only leaves the lease to lapse on its own; it must not mask the result.
+        // Stryker disable next-line BooleanLiteral,ArrowFunction: the value is discarded; only the rejection is swallowed
         await store.releaseLease(lease, owner).catch(() => false);
       }
     }
+    // Stryker disable next-line EqualityOperator: one millisecond of a wall-clock wait that no test can pin
     if (Date.now() > deadline) {
       throw new CredkitError(
         "UPSTREAM_ERROR",

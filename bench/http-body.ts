@@ -1,0 +1,8 @@
+/** The body every benchmarked create sends: a target credential, so creates never collide on a lookup hash. */
+export const createBody = {
+  credentialName: "bench",
+  credentialType: "target",
+  authType: "bearer",
+  region: "us-east-1",
+  secret: { token: "bench-token-0123456789abcdef" },
+};

@@ -1,0 +1,112 @@
+import {
+  CredkitError,
+  type EventOutbox,
+  FAILED_KEPT_PER_WEBHOOK,
+  type OutboxEntry,
+  type StoredWebhook,
+} from "@credkit/core";
+
+/** A JSON copy: what the outbox hands out can never alias what it keeps (as a real backend's would not). */
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * The in-process event outbox and webhook registry (the embedded default): delivery survives a
+ * receiver's outage but not the process; use the Redis outbox to survive a crash. Queues, leases and
+ * settlement follow `EventOutbox`'s contract exactly, so the dispatcher behaves the same on every
+ * backend.
+ */
+export function memoryEventOutbox(): EventOutbox {
+  const webhooks = new Map<string, Map<string, StoredWebhook>>();
+  const queues = new Map<string, OutboxEntry[]>();
+  /** queue → when its head is due (or when its lease lapses). */
+  const due = new Map<string, number>();
+  const leases = new Map<string, { owner: string; until: number }>();
+  const failed = new Map<string, OutboxEntry[]>();
+  const failedKey = (clientId: string, webhookId: string) => `${clientId}\n${webhookId}`;
+
+  return {
+    name: "memory",
+    async saveWebhook(webhook) {
+      const mine = webhooks.get(webhook.clientId) ?? new Map<string, StoredWebhook>();
+      if (mine.has(webhook.webhookId))
+        throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
+      mine.set(webhook.webhookId, copy(webhook));
+      webhooks.set(webhook.clientId, mine);
+    },
+    async listWebhooks(clientId) {
+      return [...(webhooks.get(clientId)?.values() ?? [])].map(copy);
+    },
+    async getWebhook(clientId, webhookId) {
+      const found = webhooks.get(clientId)?.get(webhookId);
+      return found ? copy(found) : null;
+    },
+    async deleteWebhook(clientId, webhookId) {
+      const deleted = webhooks.get(clientId)?.delete(webhookId) ?? false;
+      if (deleted) failed.delete(failedKey(clientId, webhookId));
+      return deleted;
+    },
+    async enqueue(entries) {
+      for (const entry of entries) {
+        const queue = queues.get(entry.queue) ?? [];
+        queue.push(copy(entry));
+        queues.set(entry.queue, queue);
+        if (!due.has(entry.queue)) due.set(entry.queue, entry.nextAttemptAt);
+      }
+    },
+    async claim(owner, now, leaseMs, limit) {
+      const claimed: OutboxEntry[] = [];
+      for (const [queue, at] of due) {
+        if (claimed.length >= limit) break;
+        if (at > now) continue;
+        const head = queues.get(queue)?.[0];
+        if (!head) {
+          due.delete(queue);
+          continue;
+        }
+        leases.set(queue, { owner, until: now + leaseMs });
+        due.set(queue, now + leaseMs); // hidden from other owners until the lease lapses
+        claimed.push(copy(head));
+      }
+      return claimed;
+    },
+    async settle(entry, owner, settlement) {
+      const lease = leases.get(entry.queue);
+      const queue = queues.get(entry.queue);
+      if (lease?.owner !== owner || queue?.[0]?.deliveryId !== entry.deliveryId) return false;
+      leases.delete(entry.queue);
+      const head = queue[0] as OutboxEntry;
+      if (settlement.outcome === "retry") {
+        queue[0] = {
+          ...head,
+          attempts: head.attempts + 1,
+          nextAttemptAt: settlement.nextAttemptAt,
+          lastError: settlement.error,
+        };
+        due.set(entry.queue, settlement.nextAttemptAt);
+        return true;
+      }
+      queue.shift();
+      if (settlement.outcome === "failed") {
+        const key = failedKey(entry.clientId, entry.webhookId);
+        const list = failed.get(key) ?? [];
+        list.unshift({
+          ...head,
+          attempts: head.attempts + 1,
+          lastError: settlement.error,
+          failedAt: settlement.failedAt,
+        });
+        list.length = Math.min(list.length, FAILED_KEPT_PER_WEBHOOK);
+        failed.set(key, list);
+      }
+      if (queue.length > 0) due.set(entry.queue, 0);
+      else {
+        queues.delete(entry.queue);
+        due.delete(entry.queue);
+      }
+      return true;
+    },
+    async listFailed(clientId, webhookId, limit) {
+      return (failed.get(failedKey(clientId, webhookId)) ?? []).slice(0, limit).map(copy);
+    },
+  } satisfies EventOutbox;
+}

@@ -1,0 +1,4 @@
+import { outboxConformanceSuite } from "@credkit/storage-test-suite";
+import { memoryEventOutbox } from "../src/index.js";
+
+outboxConformanceSuite("memory", { makeOutbox: () => memoryEventOutbox() });

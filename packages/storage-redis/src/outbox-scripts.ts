@@ -1,0 +1,76 @@
+import { createHash } from "node:crypto";
+import type { LuaScript } from "./scripts.js";
+
+function script(name: string, body: string): LuaScript {
+  // KEYS[1] is `P{events}:due`; every other key is derived from it (same hash tag, same slot).
+  const lua = `local base = string.sub(KEYS[1], 1, -4)\n${body}`;
+  return { name, lua, sha: createHash("sha1").update(lua).digest("hex") };
+}
+
+/** ARGV: (queue, entry JSON, nextAttemptAt) triples. Appends each entry; a new queue becomes due. */
+export const enqueueScript = script(
+  "outbox-enqueue",
+  `
+for i = 1, #ARGV, 3 do
+  local q = ARGV[i]
+  redis.call('RPUSH', base .. 'q:' .. q, ARGV[i + 1])
+  if not redis.call('ZSCORE', KEYS[1], q) then redis.call('ZADD', KEYS[1], ARGV[i + 2], q) end
+end
+return 1
+`,
+);
+
+/**
+ * ARGV: owner, now, leaseMs, limit. The heads of due queues; each claimed queue is leased to owner and
+ * hidden (its score moved to now + leaseMs) until settled or the lease lapses.
+ */
+export const claimScript = script(
+  "outbox-claim",
+  `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[4]))
+local till = tonumber(ARGV[2]) + tonumber(ARGV[3])
+local out = {}
+for _, q in ipairs(due) do
+  local head = redis.call('LINDEX', base .. 'q:' .. q, 0)
+  if head then
+    redis.call('ZADD', KEYS[1], till, q)
+    redis.call('SET', base .. 'lease:' .. q, ARGV[1])
+    out[#out + 1] = head
+  else
+    redis.call('ZREM', KEYS[1], q)
+  end
+end
+return out
+`,
+);
+
+/**
+ * ARGV: owner, queue, deliveryId, outcome (delivered|retry|failed), the head's new JSON (retry,
+ * failed), nextAttemptAt (retry), failed-list suffix, failed-list cap. 1 when settled, 0 when the owner
+ * no longer holds the queue or its head is another entry.
+ */
+export const settleScript = script(
+  "outbox-settle",
+  `
+local q = ARGV[2]
+local qk = base .. 'q:' .. q
+local lk = base .. 'lease:' .. q
+if redis.call('GET', lk) ~= ARGV[1] then return 0 end
+local head = redis.call('LINDEX', qk, 0)
+if not head or cjson.decode(head).deliveryId ~= ARGV[3] then return 0 end
+redis.call('DEL', lk)
+if ARGV[4] == 'retry' then
+  redis.call('LSET', qk, 0, ARGV[5])
+  redis.call('ZADD', KEYS[1], ARGV[6], q)
+  return 1
+end
+redis.call('LPOP', qk)
+if ARGV[4] == 'failed' then
+  local fk = base .. 'failed:' .. ARGV[7]
+  redis.call('LPUSH', fk, ARGV[5])
+  redis.call('LTRIM', fk, 0, tonumber(ARGV[8]) - 1)
+end
+if redis.call('LLEN', qk) > 0 then redis.call('ZADD', KEYS[1], 0, q) else redis.call('ZREM', KEYS[1], q) end
+return 1
+`,
+);
