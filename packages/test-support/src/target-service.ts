@@ -68,7 +68,13 @@ export function target<A extends AuthTypeOf<"target">>(
   extra: CreateExtras = {},
 ): CreateCredentialInput {
   // The generic A cannot be matched to its member of the union by the compiler; the parameters are.
-  return { credentialName: `${authType} target`, credentialType: "target", authType, secret, ...extra } as CreateCredentialInput;
+  return {
+    credentialName: `${authType} target`,
+    credentialType: "target",
+    authType,
+    secret,
+    ...extra,
+  } as CreateCredentialInput;
 }
 
 /** A create body for a proxy credential, its secret typed by its auth type. */
@@ -77,7 +83,13 @@ export function proxy<A extends AuthTypeOf<"proxy">>(
   secret: SecretInputOf<A>,
   extra: CreateExtras = {},
 ): CreateCredentialInput {
-  return { credentialName: `${authType} proxy`, credentialType: "proxy", authType, secret, ...extra } as CreateCredentialInput;
+  return {
+    credentialName: `${authType} proxy`,
+    credentialType: "proxy",
+    authType,
+    secret,
+    ...extra,
+  } as CreateCredentialInput;
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   credentialTypes,
 } from "../record.js";
 import { NO_CONTROL_CHARACTERS, text } from "./fields.js";
-import { allowedAuthTypes, secretSchemas } from "./secrets.js";
+import { type allowedAuthTypes, secretSchemas } from "./secrets.js";
 
 const credentialName = text
   .trim()
