@@ -36,6 +36,7 @@ import { openNearCache } from "./near-cache.js";
 import { checkStores } from "./store-check.js";
 import { storeGroups, storeLine } from "./store-groups.js";
 import { openStores } from "./stores.js";
+import { openWebhooks } from "./webhooks.js";
 
 /** A wired, not yet listening, credkit server. */
 export interface CredkitApp {
@@ -81,16 +82,26 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     logger,
   );
   const audit = logAuditSink(logger);
+  // Webhook URLs meet the same address policy as token and JWKS endpoints.
+  const policy = createAddressPolicy(config.outbound.allowHosts);
+  const outboundFetch = metrics.outbound(createOutboundFetch({ policy }));
+  const webhooks = openWebhooks({
+    stores,
+    keyring,
+    fetch: outboundFetch,
+    policy,
+    logger,
+    delivery: config.webhooks,
+  });
   const service = withAudit(
     metrics.service(
       createCredentialService({
         ...config.service,
         regions,
         keyring,
-        outboundFetch: metrics.outbound(
-          createOutboundFetch({ policy: createAddressPolicy(config.outbound.allowHosts) }),
-        ),
+        outboundFetch,
         nearCache: nearCache.cache,
+        events: { sink: webhooks.sink },
       }),
     ),
     audit,
@@ -156,6 +167,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       ...config.router,
       service,
       authenticate,
+      webhooks: webhooks.service,
       // Every 401/403 of the API becomes an `authorization.failed` audit event.
       audit,
       onError: (error, status) => logger.error({ err: error, status }, "request failed"),
@@ -182,6 +194,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     ephemeralKey: ephemeral,
     authz,
     close: async () => {
+      await webhooks.close();
       await nearCache.close();
       await stores.close();
     },

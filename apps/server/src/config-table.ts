@@ -85,6 +85,7 @@ const securityLimits = "[security limits](security-limits.md#configuration)";
 const scaling = "[scaling](scaling.md#configuration-server)";
 const proxies = "[proxies](proxies.md#configuration)";
 const failover = "[failover](scaling.md#redis-failover-what-is-and-is-not-guaranteed)";
+const events = "[events](events.md#delivery)";
 
 /**
  * Default margin of an idempotency claim over the request timeout (the server's rule, applied in
@@ -245,14 +246,11 @@ export const configTable = {
         defaultDoc: "`false`",
         doc: "`true`/`1` creates the table (pk/sk, TTL) at start if it is missing; anything but `true`/`1`/`false`/`0` is refused",
       }),
-      region: optional(
-        "AWS_REGION",
-        matching(/^[a-z0-9-]{2,32}$/, "must be an AWS region name such as us-east-1"),
-        {
-          defaultDoc: "the AWS SDK's",
-          doc: "AWS region of the `CREDKIT_STORAGE=dynamodb` table, and the region it serves",
-        },
-      ),
+      // The AWS SDK's own variable, which other tools may set: checked only when the one store is DynamoDB.
+      region: optional("AWS_REGION", text, {
+        defaultDoc: "the AWS SDK's",
+        doc: "AWS region of the `CREDKIT_STORAGE=dynamodb` table, and the region it serves",
+      }),
     },
   },
   service: {
@@ -347,6 +345,20 @@ export const configTable = {
       defaultDoc: "none",
       doc: "non-public hosts token/JWKS fetches may reach (below)",
       see: securityLimits,
+    }),
+  },
+  webhooks: {
+    maxAttempts: withDefault("CREDKIT_WEBHOOK_MAX_ATTEMPTS", integer(1, 100), 10, {
+      doc: "delivery attempts of one event to one webhook before it is marked failed",
+      see: events,
+    }),
+    baseDelayMs: withDefault("CREDKIT_WEBHOOK_RETRY_BASE_MS", integer(10, 3_600_000), 5000, {
+      doc: "wait after the first failed attempt, doubled after each (with jitter, capped at 1 h)",
+      see: events,
+    }),
+    pollMs: withDefault("CREDKIT_WEBHOOK_POLL_MS", integer(10, 60_000), 1000, {
+      doc: "how often each process looks for due deliveries",
+      see: events,
     }),
   },
   scaling: {

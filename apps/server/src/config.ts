@@ -33,6 +33,8 @@ export interface ServerConfig {
   authz: TableValues["authz"];
   /** Outbound fetches (token URLs, JWKS). */
   outbound: TableValues["outbound"];
+  /** Webhook delivery: attempts, retry base and poll interval. */
+  webhooks: TableValues["webhooks"];
   /** Worker processes sharing the ports; 1 = no cluster, the process serves itself. */
   workers: number;
 }
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     rateLimits: values.rateLimits,
     authz: values.authz,
     outbound: values.outbound,
+    webhooks: values.webhooks,
     workers,
   };
 }

@@ -24,6 +24,8 @@ export interface OpenedStores {
   regions: RegionMap;
   /** The first Redis client opened, for state every process must share (rate limits); null without Redis. */
   redis: Redis | Cluster | null;
+  /** The key prefix of that Redis store (its other shared state lives under it), when set. */
+  redisKeyPrefix: string | undefined;
   /**
    * The first DynamoDB table opened, with a client of its own for the shared state (idempotency keys,
    * rate limits) that does not retry (see `sharedStateClientConfig`); null without DynamoDB.
@@ -42,6 +44,7 @@ export interface DynamoDbShared {
 export interface Opened {
   store: CredentialStore;
   redis?: Redis | Cluster;
+  redisKeyPrefix?: string;
   dynamodb?: DynamoDbShared;
   close(): Promise<void>;
 }
@@ -72,6 +75,7 @@ export async function openStores(
   return {
     regions: map,
     redis: opened.find((o) => o.redis)?.redis ?? null,
+    redisKeyPrefix: opened.find((o) => o.redis)?.redisKeyPrefix,
     dynamodb: opened.find((o) => o.dynamodb)?.dynamodb ?? null,
     async close() {
       await Promise.allSettled(opened.map((o) => o.close()));
@@ -132,6 +136,7 @@ export async function openStore(storage: StorageConfig, logger: Logger): Promise
       return {
         store,
         redis: client,
+        ...(storage.keyPrefix ? { redisKeyPrefix: storage.keyPrefix } : {}),
         async close() {
           await store.close();
           client.disconnect();

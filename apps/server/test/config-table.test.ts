@@ -188,6 +188,17 @@ describe("reading the table", () => {
     expect(Object.keys(config.regions)).toHaveLength(38);
   });
 
+  it("checks AWS_REGION (the SDK's variable, set by other tools too) only when the one store is DynamoDB", () => {
+    expect(Object.keys(loadConfig({ AWS_REGION: "US East (N. Virginia)" }).regions)).toHaveLength(38);
+    const error = problems({
+      AWS_REGION: "US East (N. Virginia)",
+      CREDKIT_STORAGE: "dynamodb",
+      CREDKIT_DYNAMODB_TABLE: "credkit",
+      CREDKIT_MASTER_KEY: key,
+    });
+    expect(error.errors.map((e) => e.path)).toEqual(["AWS_REGION"]);
+  });
+
   it("passes the sections through as the packages' options, converting seconds to their milliseconds", () => {
     const config = loadConfig({
       CREDKIT_IDEMPOTENCY_TTL_SECONDS: "120",

@@ -1,0 +1,74 @@
+import {
+  type AddressPolicy,
+  createWebhookDispatcher,
+  createWebhookService,
+  type EventOutbox,
+  type EventSink,
+  type Keyring,
+  type OutboundFetch,
+  outboxEventSink,
+  type WebhookDispatcher,
+  type WebhookService,
+} from "@credkit/core";
+import { memoryEventOutbox } from "@credkit/storage-memory";
+import { redisEventOutbox } from "@credkit/storage-redis";
+import type { Logger } from "pino";
+import type { OpenedStores } from "./stores.js";
+
+/** The server's events plumbing: the outbox, the sink the service writes to, the API and the dispatcher. */
+export interface ServerWebhooks {
+  outbox: EventOutbox;
+  sink: EventSink;
+  service: WebhookService;
+  dispatcher: WebhookDispatcher;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the webhook outbox where the other shared state lives: the first Redis store's server (so
+ * every process shares it, and entries survive a crash), else process memory (a DynamoDB-only or
+ * memory deployment: delivery survives receivers' outages, not a crash of this process; said once in
+ * the log). Every process runs a dispatcher; the outbox hands each entry to one of them at a time.
+ */
+export function openWebhooks(options: {
+  stores: OpenedStores;
+  keyring: Keyring;
+  fetch: OutboundFetch;
+  policy: AddressPolicy;
+  logger: Logger;
+  delivery: { maxAttempts: number; baseDelayMs: number; pollMs: number };
+}): ServerWebhooks {
+  const { stores, keyring, logger } = options;
+  const outbox = stores.redis
+    ? redisEventOutbox({
+        client: stores.redis,
+        ...(stores.redisKeyPrefix ? { keyPrefix: stores.redisKeyPrefix } : {}),
+      })
+    : memoryEventOutbox();
+  if (!stores.redis) {
+    logger.info(
+      { outbox: "memory" },
+      "webhook outbox in process memory: deliveries pending at a crash are lost (use a Redis store to keep them)",
+    );
+  }
+  const dispatcher = createWebhookDispatcher({
+    outbox,
+    keyring,
+    fetch: options.fetch,
+    retry: { maxAttempts: options.delivery.maxAttempts, baseDelayMs: options.delivery.baseDelayMs },
+    pollMs: options.delivery.pollMs,
+    onAttemptFailed: (entry, error) =>
+      logger.warn(
+        { webhookId: entry.webhookId, deliveryId: entry.deliveryId, attempts: entry.attempts + 1, error },
+        "webhook delivery attempt failed",
+      ),
+  });
+  dispatcher.start();
+  return {
+    outbox,
+    sink: outboxEventSink(outbox, () => dispatcher.wake()),
+    service: createWebhookService({ outbox, keyring, policy: options.policy }),
+    dispatcher,
+    close: () => dispatcher.stop(),
+  };
+}

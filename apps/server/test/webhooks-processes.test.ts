@@ -1,0 +1,160 @@
+import { randomBytes } from "node:crypto";
+import { startWebhookReceiver, type WebhookReceiver } from "@credkit/test-support";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "./support/api-client.js";
+import { startRedis } from "./support/real-servers.js";
+import { killServers, type ServerProcess, startServer, waitFor } from "./support/server-process.js";
+
+const token = "webhook-process-token-0123456789";
+let redis: Awaited<ReturnType<typeof startRedis>>;
+let raw: Redis;
+const receivers: WebhookReceiver[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  raw = new Redis(redis.url);
+});
+afterAll(async () => {
+  killServers();
+  raw?.disconnect();
+  await Promise.all(receivers.map((r) => r.stop()));
+  await redis?.stop();
+});
+
+/** A server on the shared Redis under its own key prefix, allowed to reach the loopback receivers. */
+function env(keyPrefix: string, masterKey: string) {
+  return {
+    CREDKIT_STORAGE: "redis",
+    CREDKIT_REDIS_URL: redis.url,
+    CREDKIT_REDIS_KEY_PREFIX: keyPrefix,
+    CREDKIT_REGIONS: "*",
+    CREDKIT_MASTER_KEY: masterKey,
+    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
+    CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
+    CREDKIT_WEBHOOK_RETRY_BASE_MS: "200",
+    CREDKIT_WEBHOOK_POLL_MS: "50",
+  };
+}
+
+async function receiver() {
+  const started = await startWebhookReceiver();
+  receivers.push(started);
+  return started;
+}
+
+const apiKey = (keyValue: string) => ({
+  credentialName: "partner",
+  credentialType: "proxy",
+  authType: "apiKey",
+  region: "eu-west-1",
+  secret: { keyName: "X-Api-Key", keyValue },
+});
+
+/** Deliveries the receiver accepted (2xx), verified with `standardwebhooks`. */
+function accepted(hook: WebhookReceiver, secret: string) {
+  const payloads = hook.verified(secret) as { id: string; type: string; data: { credentialId: string } }[];
+  return payloads.filter((_, i) => (hook.received[i]?.status ?? 500) < 300);
+}
+
+describe("webhooks across server processes on one Redis", () => {
+  it("two processes deliver each event exactly once, signed, with no secret in any payload", async () => {
+    const prefix = `wh2-${randomBytes(4).toString("hex")}:`;
+    const shared = env(prefix, randomBytes(32).toString("base64"));
+    const servers = await Promise.all([startServer(shared), startServer(shared)]);
+    const api = (i: number) => apiClient((servers[i % 2] as ServerProcess).url, token);
+    const hook = await receiver();
+    const created = await api(0)("POST", "/api/clients/acme/webhooks", {
+      url: hook.url,
+      eventTypes: ["credential.created", "credential.deleted"],
+    });
+    expect(created.status).toBe(201);
+    const { signingSecret } = created.body.webhooks[0];
+
+    const secrets = Array.from({ length: 12 }, () => randomBytes(16).toString("hex"));
+    const ids = await Promise.all(
+      secrets.map(async (secret, i) => {
+        const res = await api(i)("POST", "/api/clients/acme/credentials", apiKey(secret));
+        expect(res.status).toBe(201);
+        return res.body.credentials[0].credentialId as string;
+      }),
+    );
+    for (const [i, id] of ids.slice(0, 4).entries()) {
+      expect((await api(i + 1)("DELETE", `/api/clients/acme/credentials/${id}`)).status).toBe(200);
+    }
+    await hook.waitFor(16);
+    // Once the outbox is empty nothing more can come: the count is final.
+    await waitFor(async () => (await raw.zcard(`${prefix}{events}:due`)) === 0, 20_000, "an empty outbox");
+    const payloads = accepted(hook, signingSecret);
+    expect(hook.received).toHaveLength(16);
+    expect(new Set(payloads.map((p) => p.id)).size).toBe(16);
+    expect(
+      payloads
+        .filter((p) => p.type === "credential.created")
+        .map((p) => p.data.credentialId)
+        .sort(),
+    ).toEqual([...ids].sort());
+    // In order per credential: each deleted credential's `created` came before its `deleted`.
+    for (const id of ids.slice(0, 4)) {
+      expect(payloads.filter((p) => p.data.credentialId === id).map((p) => p.type)).toEqual([
+        "credential.created",
+        "credential.deleted",
+      ]);
+    }
+    const everything = JSON.stringify(hook.received);
+    for (const secret of secrets) expect(everything).not.toContain(secret);
+    const listed = await api(1)("GET", "/api/clients/acme/webhooks");
+    expect(JSON.stringify(listed.body)).not.toContain(signingSecret);
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  it("an event whose process is SIGKILLed before delivering is delivered by the next process, once", async () => {
+    const prefix = `whk-${randomBytes(4).toString("hex")}:`;
+    // The retry waits 1.5-3 s: the crash comes well before the first process could try again.
+    const shared = {
+      ...env(prefix, randomBytes(32).toString("base64")),
+      CREDKIT_WEBHOOK_RETRY_BASE_MS: "3000",
+    };
+    const first = await startServer(shared);
+    const hook = await receiver();
+    let up = false;
+    hook.answer(() => (up ? 200 : 503));
+    const created = await apiClient(first.url, token)("POST", "/api/clients/acme/webhooks", {
+      url: hook.url,
+      eventTypes: ["credential.created"],
+    });
+    const { signingSecret } = created.body.webhooks[0];
+    const credential = await apiClient(first.url, token)(
+      "POST",
+      "/api/clients/acme/credentials",
+      apiKey(randomBytes(16).toString("hex")),
+    );
+    expect(credential.status).toBe(201);
+    // The first attempt was refused and recorded as such (the retry is due later): now the crash.
+    await hook.waitFor(1);
+    await waitFor(
+      async () => {
+        const queues = await raw.zrange(`${prefix}{events}:due`, "0", "-1");
+        const head = queues[0] ? await raw.lindex(`${prefix}{events}:q:${queues[0]}`, 0) : null;
+        return head !== null && (JSON.parse(head) as { attempts: number }).attempts === 1;
+      },
+      10_000,
+      "the refused attempt to be recorded",
+    );
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    up = true;
+    const second = await startServer(shared);
+    await hook.waitFor(2);
+    await waitFor(async () => (await raw.zcard(`${prefix}{events}:due`)) === 0, 20_000, "an empty outbox");
+    const payloads = accepted(hook, signingSecret);
+    expect(payloads).toHaveLength(1);
+    expect(payloads[0]).toMatchObject({
+      type: "credential.created",
+      data: { credentialId: credential.body.credentials[0].credentialId },
+    });
+    expect(hook.received.map((r) => r.status)).toEqual([503, 200]);
+    expect(new Set(hook.received.map((r) => r.headers["webhook-id"]))).toEqual(new Set([payloads[0]?.id]));
+    await second.stop();
+  });
+});
