@@ -3,6 +3,7 @@ import {
   type Actor,
   type AuthTypeOf,
   type CreateCredentialInput,
+  type CreateCredentialInputOf,
   type CredentialServiceOptions,
   type CredentialStore,
   createAddressPolicy,
@@ -58,7 +59,7 @@ export function targetService(
 
 /** Fields a test may add to a create body besides its type and secret. */
 export type CreateExtras = Partial<
-  Pick<CreateCredentialInput, "credentialName" | "region" | "singleUse" | "credentialDefaultRuleEffect">
+  Omit<CreateCredentialInputOf<"none">, "credentialType" | "authType" | "secret">
 >;
 
 /** A create body for a target credential, its secret typed by its auth type. */
