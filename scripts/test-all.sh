@@ -34,9 +34,12 @@ sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
     for (i = 1; i < NF; i++) {
       if ($(i + 1) ~ /^passed/) passed += $i
       if ($(i + 1) ~ /^failed/) failed += $i
+      if ($(i + 1) ~ /^skipped/) skipped += $i
     }
   }
-  END { printf "%d passed, %d failed\n", passed, failed }'
+  # A suite whose setup failed counts no failed test (its tests are skipped): count the files too.
+  / Test Files +[0-9]/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^failed/) files += $i }
+  END { printf "%d passed, %d failed, %d skipped; %d test file(s) failed\n", passed, failed, skipped, files }'
 
 # The docs' runnable examples, the release's dry run, and the packages as an outside user installs them.
 node scripts/doc-examples.mjs || status=1

@@ -14,7 +14,6 @@ import {
   type UserToken,
 } from "@credkit/express";
 import express, { type Express } from "express";
-import helmet from "helmet";
 import type { Logger } from "pino";
 import { logAuditSink } from "./audit-log.js";
 import { trustedProxies } from "./authz/caller-address.js";
@@ -27,6 +26,7 @@ import { cors } from "./http/cors.js";
 import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestContext } from "./http/request-context.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { memoryCounter } from "./http/shared-counter.js";
 import { sharedCounter, sharedIdempotencyStore, sharedStateBackend } from "./http/shared-state.js";
 import { requestTimeout } from "./http/timeout.js";
@@ -147,8 +147,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   app.set("etag", false);
   // One `finish` listener per request serves the log line and the metrics.
   app.use(requestContext(logger, [metrics.observeRequest]));
-  app.use(helmet());
-  app.use(cors(config.http.corsOrigins));
+  app.use(securityHeaders());
+  // No layer at all when no origin is allowed (the default): it would only read a header per request.
+  if (config.http.corsOrigins.length > 0) app.use(cors(config.http.corsOrigins));
   app.use(requestTimeout(config.http.requestTimeoutMs));
   app.use(
     "/api",
@@ -186,6 +187,21 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     res.status(404).json({ message: "No such endpoint", code: "NOT_FOUND" });
   });
 
+  // Expiry events: every process walks the stores on a timer (one walk at a time); each event is
+  // emitted once across them all (see CredentialService.sweepExpiries).
+  let sweeping = false;
+  const expirySweeps = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    service
+      .sweepExpiries()
+      .catch((error: unknown) => logger.warn({ err: error }, "expiry sweep failed; the next one tries again"))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, config.expiry.sweepMs);
+  expirySweeps.unref();
+
   return {
     app,
     service,
@@ -194,6 +210,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     ephemeralKey: ephemeral,
     authz,
     close: async () => {
+      clearInterval(expirySweeps);
       await webhooks.close();
       await nearCache.close();
       await stores.close();

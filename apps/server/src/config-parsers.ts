@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
-import { CredkitError, type FieldError, isValidRegionName, parseOrThrow } from "@credkit/core";
+import {
+  CredkitError,
+  type FieldError,
+  isCredkitError,
+  isValidRegionName,
+  parseOrThrow,
+} from "@credkit/core";
 import type * as z from "zod";
 import { defaultRegions } from "./config-schema.js";
 
@@ -40,6 +46,20 @@ export function integer(min: number, max: number): Parser<number> {
 export function secondsAsMs(min: number, max: number): Parser<number> {
   const seconds = integer(min, max);
   return (raw, name) => seconds(raw, name) * 1000;
+}
+
+/** Comma-separated seconds, each from `min` to `max` (at most 10), as the milliseconds the packages take. */
+export function secondsListAsMs(min: number, max: number): Parser<number[]> {
+  const seconds = integer(min, max);
+  return (raw, name) => {
+    const entries = raw
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    if (entries.length === 0 || entries.length > 10)
+      throw problem(name, "must list 1 to 10 numbers of seconds");
+    return entries.map((entry) => seconds(entry, name) * 1000);
+  };
 }
 
 /** `true`/`1` or `false`/`0`, in any case; anything else (`yes`) is refused rather than read as false. */
@@ -109,7 +129,7 @@ export function validated<S extends z.ZodType>(name: string, schema: S, value: u
   try {
     return parseOrThrow(schema, value);
   } catch (error) {
-    if (error instanceof CredkitError && error.errors) {
+    if (isCredkitError(error) && error.errors) {
       throw configError(
         error.errors.map((e) => ({
           path: e.path === "body" ? name : `${name}.${e.path}`,

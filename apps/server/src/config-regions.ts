@@ -1,4 +1,4 @@
-import { CredkitError } from "@credkit/core";
+import { isCredkitError } from "@credkit/core";
 import { problem, validated } from "./config-parsers.js";
 import { defaultRegions, fileConfigSchema, type StorageConfig, storageSchema } from "./config-schema.js";
 import { type TableValues, variableAt } from "./config-table.js";
@@ -153,7 +153,7 @@ function oneStore(storage: StorageValues): StorageConfig {
     return validated("CREDKIT_STORAGE", storageSchema, candidate);
   } catch (error) {
     // Blame the variable that holds the bad value (a missing http://), found through the table.
-    const first = error instanceof CredkitError ? error.errors?.[0] : undefined;
+    const first = isCredkitError(error) ? error.errors?.[0] : undefined;
     const field = first?.path.replace(/^CREDKIT_STORAGE\./, "").split(".")[0];
     const variable = field === undefined ? undefined : variableAt(`storage.${kind}.${field}`);
     if (first && variable) throw problem(variable, first.message);

@@ -1,5 +1,7 @@
 import {
   createAddressPolicy,
+  DEFAULT_EXPIRED_RETENTION_MS,
+  DEFAULT_EXPIRY_LEAD_TIMES_MS,
   DEFAULT_JWKS_COOLDOWN_MS,
   DEFAULT_MIN_PROXY_SECRET_LENGTH,
   DEFAULT_NEAR_CACHE_MAX_ENTRIES,
@@ -26,6 +28,7 @@ import {
   processCount,
   regionsSetting,
   secondsAsMs,
+  secondsListAsMs,
   size,
   text,
 } from "./config-parsers.js";
@@ -262,6 +265,18 @@ export const configTable = {
       defaultDoc: `\`${DEFAULT_PENDING_AUTHORIZATION_TTL_MS / 1000}\``,
       doc: "seconds an authorization-code credential waits for its callback (60–86400)",
     }),
+    expiredRetentionMs: optional("CREDKIT_EXPIRED_RETENTION_SECONDS", secondsAsMs(0, 10 * 365 * 86_400), {
+      defaultDoc: `\`${DEFAULT_EXPIRED_RETENTION_MS / 1000}\` (30 days)`,
+      doc: "seconds a credential past its `expiresAt` is kept (refused, listed with `includeExpired`) before its store deletes it",
+      see: "[lifetimes](api.md#lifetimes-expiresat)",
+    }),
+    expiryEvents: {
+      leadTimesMs: optional("CREDKIT_EXPIRY_WARNING_SECONDS", secondsListAsMs(1, 366 * 86_400), {
+        defaultDoc: `\`${DEFAULT_EXPIRY_LEAD_TIMES_MS.map((ms) => ms / 1000).join(",")}\` (7 days, 1 day)`,
+        doc: "when `credential.expiring` fires: seconds before `expiresAt`, comma-separated",
+        see: "[lifetimes](api.md#lifetimes-expiresat)",
+      }),
+    },
     minProxySecretLength: optional("CREDKIT_MIN_PROXY_SECRET_LENGTH", integer(1, 1024), {
       defaultDoc: `\`${DEFAULT_MIN_PROXY_SECRET_LENGTH}\``,
       doc: "fewest characters of a proxy apiKey, bearer, jwt or basic secret",
@@ -345,6 +360,13 @@ export const configTable = {
       defaultDoc: "none",
       doc: "non-public hosts token/JWKS fetches may reach (below)",
       see: securityLimits,
+    }),
+  },
+  expiry: {
+    sweepMs: withDefault("CREDKIT_EXPIRY_SWEEP_SECONDS", secondsAsMs(1, 86_400), 60_000, {
+      defaultDoc: "`60`",
+      doc: "seconds between two walks of the stores for due expiry events (at most this late; once across processes)",
+      see: "[lifetimes](api.md#lifetimes-expiresat)",
     }),
   },
   webhooks: {

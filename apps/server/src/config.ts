@@ -37,6 +37,8 @@ export interface ServerConfig {
   webhooks: TableValues["webhooks"];
   /** Worker processes sharing the ports; 1 = no cluster, the process serves itself. */
   workers: number;
+  /** How often this process walks the stores for due expiry events. */
+  expiry: TableValues["expiry"];
 }
 
 /**
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     outbound: values.outbound,
     webhooks: values.webhooks,
     workers,
+    expiry: values.expiry,
   };
 }
 

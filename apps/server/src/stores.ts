@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { type CredentialStore, CredkitError, type RegionMap } from "@credkit/core";
+import { type CredentialStore, CredkitError, isCredkitError, type RegionMap } from "@credkit/core";
 import {
   createCredkitTable,
   dynamoDbStore,
@@ -62,7 +62,7 @@ export async function openStores(
   try {
     for (const group of storeGroups(regions)) {
       const store = await openStore(group.storage, logger).catch((error: unknown) => {
-        if (error instanceof CredkitError && error.code === "CONFIGURATION_ERROR") throw error;
+        if (isCredkitError(error, "CONFIGURATION_ERROR")) throw error;
         throw storeStartError([{ group, error }]);
       });
       opened.push(store);

@@ -152,6 +152,8 @@ async function stateReaches(path: string, scanned: number, run: CliRun): Promise
   }
 }
 
+// Each test seeds thousands of records and runs the CLI and a server as processes: about 60 s each on a
+// 2-core machine at load 27, so they get more than the suite's default.
 describe("credkit rotate on a real Redis", () => {
   it("re-seals every record under the new key while the running server keeps verifying", async () => {
     const { prefix, store, service, env } = scope();
@@ -230,7 +232,7 @@ describe("credkit rotate on a real Redis", () => {
         credentialVersion: 2,
       });
     }
-  });
+  }, 180_000);
 
   it("resumes from its state file after SIGINT and after SIGKILL, rewriting each record once", async () => {
     const { prefix, store, service, env } = scope();
@@ -279,5 +281,5 @@ describe("credkit rotate on a real Redis", () => {
     expect(all.every((r) => r.version === 2 && r.secret.startsWith(`ck1.${newKey.id}.`))).toBe(true);
     expect(await rawDump(prefix)).not.toContain(oldKey.id);
     await verifyAll(service(newKey), proxies);
-  });
+  }, 180_000);
 });

@@ -227,7 +227,7 @@ describe("the hardening limits (issue 10)", () => {
     expect(config.http.trustedProxies).toEqual([]);
     expect(config.authz.failuresPerMinute).toBe(60);
     // Core's defaults (30 s JWKS cooldown, 16 characters) apply: the server passes nothing.
-    expect(config.service).toEqual({ jwks: {}, nearCache: {} });
+    expect(config.service).toEqual({ jwks: {}, nearCache: {}, expiryEvents: {} });
   });
 
   it("reads the proxy secret minimum (issue 20), refusing 0 and what is not an integer", () => {
@@ -249,5 +249,32 @@ describe("the hardening limits (issue 10)", () => {
     expect(() => loadConfig({ CREDKIT_DATA_PLANE_RATE_LIMIT_PER_MINUTE: "-1" })).toThrow(
       /CREDKIT_DATA_PLANE_RATE_LIMIT_PER_MINUTE/,
     );
+  });
+});
+
+describe("credential lifetimes", () => {
+  it("reads the retention, the warning lead times and the sweep period as milliseconds", () => {
+    const config = loadConfig({
+      CREDKIT_EXPIRED_RETENTION_SECONDS: "0",
+      CREDKIT_EXPIRY_WARNING_SECONDS: "604800, 3600",
+      CREDKIT_EXPIRY_SWEEP_SECONDS: "5",
+    });
+    expect(config.service.expiredRetentionMs).toBe(0);
+    expect(config.service.expiryEvents).toEqual({ leadTimesMs: [604_800_000, 3_600_000] });
+    expect(config.expiry).toEqual({ sweepMs: 5000 });
+    expect(loadConfig({}).expiry).toEqual({ sweepMs: 60_000 });
+  });
+
+  it.each([
+    ["CREDKIT_EXPIRED_RETENTION_SECONDS", "-1"],
+    ["CREDKIT_EXPIRED_RETENTION_SECONDS", "1e99"],
+    ["CREDKIT_EXPIRY_WARNING_SECONDS", "0"],
+    ["CREDKIT_EXPIRY_WARNING_SECONDS", "1,,x"],
+    ["CREDKIT_EXPIRY_WARNING_SECONDS", ","],
+    ["CREDKIT_EXPIRY_WARNING_SECONDS", Array.from({ length: 11 }, (_, i) => i + 1).join(",")],
+    ["CREDKIT_EXPIRY_SWEEP_SECONDS", "0"],
+    ["CREDKIT_EXPIRY_SWEEP_SECONDS", "86401"],
+  ])("refuses %s=%s naming it", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 });

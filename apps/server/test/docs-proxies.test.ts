@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { authzHeaders, authzRefusals } from "@credkit/core";
 import { describe, expect, it } from "vitest";
 import { caddyExample, haproxyExample, haproxyLuaExample } from "./support/front-doors.js";
 import { gatewayExample } from "./support/nginx.js";
@@ -36,5 +37,27 @@ describe("docs/proxies.md", () => {
         `frontDoorSuite("${proxy.toLowerCase()}", ${example}, {`,
       );
     }
+  });
+
+  it("lists every refusal of the authz contract with its status, and every header of an allowed answer", async () => {
+    const text = await readFile(doc, "utf8");
+    const protocol = text.slice(text.indexOf("## The protocol"), text.indexOf("## nginx (tested)"));
+    const documented: Record<string, number> = {};
+    for (const line of protocol.split("\n")) {
+      const cells = line.split("|").map((cell) => cell.trim());
+      const status = /^(\d{3})\b/.exec(cells[1] ?? "")?.[1];
+      if (status === undefined) continue;
+      for (const [, reason] of (cells[2] ?? "").matchAll(/`([A-Z_]+)`/g))
+        documented[reason as string] = Number(status);
+    }
+    const contract = Object.fromEntries(Object.entries(authzRefusals).map(([r, { status }]) => [r, status]));
+    expect(documented).toEqual(contract);
+    for (const name of [
+      authzHeaders.token,
+      authzHeaders.credentialId,
+      authzHeaders.degraded,
+      authzHeaders.targetQuery,
+    ])
+      expect(protocol).toContain(`\`${name}\``);
   });
 });

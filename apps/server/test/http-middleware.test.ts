@@ -1,10 +1,30 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import helmet from "helmet";
 import { describe, expect, it } from "vitest";
 import { apiRoutePattern } from "../src/http/request-context.js";
+import { securityHeaders } from "../src/http/security-headers.js";
 import { memoryCounter } from "../src/http/shared-counter.js";
 import { requestTimeout } from "../src/http/timeout.js";
+
+/** The headers an app answers `GET /` with, minus those that change per response. */
+async function headersOf(app: express.Express): Promise<Record<string, string>> {
+  app.get("/", (_req, res) => {
+    res.json({});
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const headers = Object.fromEntries(res.headers);
+    for (const name of ["date", "etag", "keep-alive", "connection", "content-length"]) delete headers[name];
+    return headers;
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
 
 describe("server middleware", () => {
   it("answers 503 REQUEST_TIMEOUT when a handler does not answer in time", async () => {
@@ -22,6 +42,42 @@ describe("server middleware", () => {
       expect(res.headers.get("retry-after")).toBe("1");
       expect(await res.json()).toEqual({ message: "The request timed out", code: "REQUEST_TIMEOUT" });
       expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("sets exactly the headers helmet sets, computed once", async () => {
+    const expected = await headersOf(express().use(helmet()));
+    expect(Object.keys(expected)).toContain("content-security-policy");
+    // helmet also removes X-Powered-By, which the server turns off itself (`app.disable`).
+    expect(await headersOf(express().disable("x-powered-by").use(securityHeaders()))).toEqual(expected);
+  });
+
+  it("times out each slow request once, from one sweep, and leaves answered ones alone", async () => {
+    const app = express();
+    app.use(requestTimeout(100));
+    app.get("/slow", () => {
+      // never answers
+    });
+    app.get("/fast", (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const answers = await Promise.all(
+        ["/slow", "/fast", "/slow", "/fast", "/slow"].map(async (path) => {
+          const res = await fetch(`${base}${path}`);
+          return [res.status, await res.json()] as const;
+        }),
+      );
+      expect(answers.map(([status]) => status)).toEqual([503, 200, 503, 200, 503]);
+      expect(answers[1]?.[1]).toEqual({ ok: true });
+      // After the sweep stopped (nothing pending), a new slow request still times out.
+      expect((await fetch(`${base}/slow`)).status).toBe(503);
     } finally {
       server.closeAllConnections();
       server.close();

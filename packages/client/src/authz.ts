@@ -1,4 +1,5 @@
 import { CredkitApiError, parseRetryAfter } from "./errors.js";
+import { authzHeaders, reservedAnswerHeaders } from "./generated/authz-contract.js";
 import { errorOf } from "./http.js";
 
 /** Where the data-plane listener (`CREDKIT_AUTHZ_PORT`) answers, and the proxy token (scope `authz`). */
@@ -38,25 +39,6 @@ export type AuthzResult =
       retryAfterSeconds: number | undefined;
     };
 
-// Headers any HTTP answer may carry: everything else on an allowed answer is the target's.
-const notTargetHeaders = new Set([
-  "cache-control",
-  "connection",
-  "content-length",
-  "content-type",
-  "date",
-  "expires",
-  "keep-alive",
-  "pragma",
-  "server",
-  "transfer-encoding",
-  "vary",
-  "www-authenticate",
-  "x-credkit-credential-id",
-  "x-credkit-target-query",
-  "x-request-id",
-]);
-
 // A query string (`a=1&b=2`); a JSON object is read too.
 function targetQuery(value: string | null): Record<string, string> {
   if (!value) return {};
@@ -78,13 +60,14 @@ export async function readAuthzAnswer(res: Response): Promise<AuthzResult> {
     await res.body?.cancel().catch(() => undefined);
     const headers: Record<string, string> = {};
     res.headers.forEach((value, name) => {
-      if (!notTargetHeaders.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+      // Everything else on an allowed answer is the target's: the reserved names are the server's too.
+      if (!reservedAnswerHeaders.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
     });
     return {
       allowed: true,
-      credentialId: res.headers.get("x-credkit-credential-id") ?? "",
+      credentialId: res.headers.get(authzHeaders.credentialId) ?? "",
       headers,
-      query: targetQuery(res.headers.get("x-credkit-target-query")),
+      query: targetQuery(res.headers.get(authzHeaders.targetQuery)),
     };
   }
   if (res.status === 401 || res.status === 403 || res.status === 503) {

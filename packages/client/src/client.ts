@@ -1,5 +1,6 @@
 import { type AuthzOptions, type AuthzRequest, type AuthzResult, readAuthzAnswer } from "./authz.js";
 import { CredkitApiError } from "./errors.js";
+import { authzHeaders } from "./generated/authz-contract.js";
 import { type CallOptions, json, type RequestSpec, send, type Transport } from "./http.js";
 import { type RetryOptions, retryPolicy } from "./retry.js";
 import type {
@@ -231,7 +232,7 @@ export function createCredkitClient(options: CredkitClientOptions) {
         {
           method: request.method ?? "GET",
           path,
-          headers: { ...request.headers, "X-Credkit-Token": authz.token },
+          headers: { ...request.headers, [authzHeaders.token]: authz.token },
         },
         callOptions,
         readAuthzAnswer,

@@ -12,13 +12,18 @@ export const actorScopes = ["resolve", "authz"] as const;
 /** One of {@link actorScopes}. */
 export type ActorScope = (typeof actorScopes)[number];
 
-/** Throws FORBIDDEN unless `actor` may touch `clientId`; VALIDATION_ERROR for a malformed id. */
-export function assertClientAccess(actor: Actor, clientId: string): void {
+/** Throws VALIDATION_ERROR (path `clientId`) for a malformed client id. */
+export function assertClientId(clientId: string): void {
   if (!isValidClientId(clientId)) {
     throw invalid([
       { path: "clientId", message: "must be 1-128 of A-Z a-z 0-9 . _ : @ - starting with a letter or digit" },
     ]);
   }
+}
+
+/** Throws FORBIDDEN unless `actor` may touch `clientId`; VALIDATION_ERROR for a malformed id. */
+export function assertClientAccess(actor: Actor, clientId: string): void {
+  assertClientId(clientId);
   if (actor.clientIds !== "*" && !actor.clientIds.includes(clientId)) {
     throw new CredkitError("FORBIDDEN", `This token may not access client "${clientId}"`);
   }

@@ -1,3 +1,4 @@
+import type { ProxyVerdict } from "./authz/authorize.js";
 import { decorate, type MethodName } from "./decorate.js";
 import { isCredkitError } from "./errors.js";
 import type { CallContext } from "./record.js";
@@ -67,8 +68,13 @@ export interface AuditSink {
 type AuditPlan<K extends MethodName<CredentialService>> =
   | ((...args: Parameters<CredentialService[K]>) => {
       base: Omit<AuditEvent, "time" | "outcome">;
-      /** What only the result tells (the id of what was created or completed). */
-      learned?: (result: Awaited<ReturnType<CredentialService[K]>>) => Partial<AuditEvent> | null;
+      /**
+       * What only the result tells (the id of what was created or completed); several events when one
+       * call did several things (a data-plane pass that spent a credential and resolved a target).
+       */
+      learned?: (
+        result: Awaited<ReturnType<CredentialService[K]>>,
+      ) => Partial<AuditEvent> | readonly Partial<AuditEvent>[] | null;
       /** Record only the successes for which `learned` returns an object. */
       onlyWhenLearned?: true;
     })
@@ -103,6 +109,12 @@ const plans: { [K in MethodName<CredentialService>]: AuditPlan<K> } = {
         : null,
     onlyWhenLearned: true,
   }),
+  // The data plane records what it spent or handed out, nothing for a plain pass or refusal.
+  authorizeProxyRequest: (actor, clientId, _request, targetCredentialId) => ({
+    base: { action: "credential.resolve", ...who(actor), clientId },
+    learned: (verdict) => dataPlaneEvents(verdict, targetCredentialId),
+    onlyWhenLearned: true,
+  }),
   resolveTargetAuth: (actor, clientId, credentialId) => ({
     base: { action: "credential.resolve", ...who(actor), clientId, credentialId },
   }),
@@ -114,6 +126,24 @@ const plans: { [K in MethodName<CredentialService>]: AuditPlan<K> } = {
     learned: (completed) => ({ clientId: completed.clientId, credentialId: completed.credentialId }),
   }),
 };
+
+/**
+ * A data-plane verdict's events: a spent single-use proxy credential (`credential.consume`), and the
+ * named target once the proxy credential passed (`credential.resolve`, a failure with the refusal).
+ */
+function dataPlaneEvents(verdict: ProxyVerdict, target: string | null | undefined): Partial<AuditEvent>[] {
+  const events: Partial<AuditEvent>[] = [];
+  if (verdict.consumed && verdict.credentialId !== undefined)
+    events.push({ action: "credential.consume", credentialId: verdict.credentialId });
+  if (target && (verdict.allowed || verdict.credentialId !== undefined)) {
+    events.push(
+      verdict.allowed
+        ? { credentialId: target }
+        : { credentialId: target, outcome: "failure", code: verdict.reason },
+    );
+  }
+  return events;
+}
 
 /**
  * The service with every call that changes stored state recorded to `sink` (create, update, delete,
@@ -135,7 +165,10 @@ export function withAudit(
     return (invoke(args) as Promise<unknown>).then(
       (result) => {
         const learned = plan.learned?.(result as never);
-        if (!plan.onlyWhenLearned || learned) emit({ ...plan.base, outcome: "success", ...learned });
+        if (Array.isArray(learned)) {
+          for (const event of learned as Partial<AuditEvent>[])
+            emit({ ...plan.base, outcome: "success", ...event });
+        } else if (!plan.onlyWhenLearned || learned) emit({ ...plan.base, outcome: "success", ...learned });
         return result;
       },
       (error: unknown) => {

@@ -57,9 +57,22 @@ export class CredkitError extends Error {
   }
 }
 
-/** True when `error` is a {@link CredkitError}, optionally with the given code. */
+const knownCodes: ReadonlySet<string> = new Set(errorCodes);
+
+/**
+ * True when `error` is a {@link CredkitError}, optionally with the given code. Recognised by its name
+ * and a known code, not `instanceof`: an error thrown by another copy of `@credkit/core` (two versions
+ * installed side by side, a custom store built against its own copy) is still recognised, so a
+ * compare-and-set retry or an HTTP status never silently depends on which copy threw.
+ */
 export function isCredkitError(error: unknown, code?: ErrorCode): error is CredkitError {
-  return error instanceof CredkitError && (code === undefined || error.code === code);
+  if (typeof error !== "object" || error === null) return false;
+  const { name, code: actual } = error as { name?: unknown; code?: unknown };
+  return (
+    name === "CredkitError" &&
+    typeof actual === "string" &&
+    (code === undefined ? knownCodes.has(actual) : actual === code)
+  );
 }
 
 /**
@@ -67,7 +80,7 @@ export function isCredkitError(error: unknown, code?: ErrorCode): error is Credk
  * (a conflict, say) passes through untouched: it is an answer, not an outage.
  */
 export function storageUnavailable(storeName: string, cause: unknown): CredkitError {
-  if (cause instanceof CredkitError) return cause;
+  if (isCredkitError(cause)) return cause;
   return new CredkitError("STORAGE_UNAVAILABLE", `The ${storeName} store is unavailable`, {
     cause,
     retryAfterSeconds: 1,

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "./crypto/random-pool.js";
 
 /** A region name: lowercase letters and digits in dash-separated words (at most 32 characters). */
 export const regionPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -22,7 +22,7 @@ export function isValidClientId(clientId: string): boolean {
  * store that holds the credential.
  */
 export function newCredentialId(region: string): string {
-  return `${region}.${randomBytes(16).toString("base64url")}`;
+  return `${region}.${pooledRandomBytes(16).toString("base64url")}`;
 }
 
 /** The region a credential id names, or null when the id is not of credkit's form. */

@@ -1,5 +1,20 @@
 export * from "./access.js";
 export * from "./audit.js";
+export type {
+  ProxyAllowed,
+  ProxyRefusalReason,
+  ProxyRefused,
+  ProxyVerdict,
+} from "./authz/authorize.js";
+export {
+  type AuthzRefusal,
+  type AuthzRefusalAnswer,
+  authzHeaders,
+  authzRefusalBody,
+  authzRefusals,
+  reservedAnswerHeaders,
+} from "./authz/contract.js";
+export { BoundedMap } from "./bounded-map.js";
 export * from "./crypto/envelope.js";
 export * from "./crypto/keyring.js";
 export * from "./decorate.js";

@@ -1,4 +1,5 @@
 import { assertClientAccess, assertMayWriteCredentials, assertSecretAccess } from "./access.js";
+import { authorizeProxyRequest, type ProxyVerdict } from "./authz/authorize.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { CredkitError } from "./errors.js";
 import {
@@ -16,7 +17,7 @@ import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import type { NearCache, NearCacheOptions } from "./proxy/near-cache.js";
 import { withNearCache } from "./proxy/near-cache-wiring.js";
 import { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
-import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
+import { createProxyVerifier, type ProxyRequest, type Verified, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
 import { createExpirySweep, type ExpirySweepResult, expiryLeadTimes } from "./records/expiry-events.js";
@@ -179,6 +180,20 @@ export interface CredentialService {
    */
   verifyProxyRequest(actor: Actor, clientId: string, request: ProxyRequest): Promise<VerifyResult>;
   /**
+   * The data plane's decision for one proxied request (what the `/authz` listener and an embedding
+   * service's own port answer): `actor` needs the `authz` scope and access to `clientId`; the proxy
+   * credential in `request` is verified as by {@link CredentialService.verifyProxyRequest}, then, only
+   * when it passed, the target `targetCredentialId` (if any) is resolved into the verdict. A single-use
+   * proxy credential that passed is spent even if the target then fails. Every verdict is a value
+   * (`{allowed:false, reason}` for a refusal); only a malformed `clientId` rejects (VALIDATION_ERROR).
+   */
+  authorizeProxyRequest(
+    actor: Actor,
+    clientId: string,
+    request: ProxyRequest,
+    targetCredentialId?: string | null,
+  ): Promise<ProxyVerdict>;
+  /**
    * The headers and query parameters to add to an outbound request with target credential
    * `credentialId` of `clientId`. Token types (oauth2, customToken) fetch a token when none is fresh,
    * once per process (single flight) and once across processes (a store lease), and cache it encrypted
@@ -249,7 +264,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const parts = serviceParts(options, publisher);
   const { router, records, target } = parts;
   const outboundFetch = target.fetch;
-  const verifyProxyRequest = createProxyVerifier({
+  const verifyUnreported = createProxyVerifier({
     router,
     keyring: options.keyring,
     open: records.open,
@@ -263,16 +278,25 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     }),
   });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
+  // Every verification that spent a single-use credential says so, whoever asked (verify or authorize).
+  const verify: typeof verifyUnreported = (clientId, request) =>
+    publisher.active
+      ? verifyUnreported(clientId, request).then((verified) => reportConsumed(publisher, verified))
+      : verifyUnreported(clientId, request);
+  const dataPlane = { verify, resolve: resolveTargetAuth };
   return {
     regions: router.regions,
     events,
-    // Hot paths: the check runs first, then the call's own promise is returned as is (no extra hop).
-    verifyProxyRequest(actor, clientId, request) {
-      const denied = refusal(() => assertClientAccess(actor, clientId));
-      if (denied) return denied;
-      const verified = verifyProxyRequest(clientId, request);
-      return publisher.active ? verified.then((result) => reportConsumed(publisher, result)) : verified;
+    async verifyProxyRequest(actor, clientId, request) {
+      assertClientAccess(actor, clientId);
+      const verified = await verify(clientId, request);
+      if (!verified.ok) return verified;
+      const credential = toPublicCredential(verified.record);
+      return verified.degraded ? { ok: true, credential, degraded: true } : { ok: true, credential };
     },
+    authorizeProxyRequest: (actor, clientId, request, targetCredentialId) =>
+      authorizeProxyRequest(dataPlane, actor, clientId, request, targetCredentialId),
+    // Hot path: the check runs first, then the call's own promise is returned as is (no extra hop).
     resolveTargetAuth(actor, clientId, credentialId) {
       const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
       return denied ?? resolveTargetAuth(clientId, credentialId);
@@ -312,10 +336,10 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 }
 
 /** A single-use credential that passed was spent by that verification: `credential.consumed`. */
-async function reportConsumed(publisher: EventPublisher, result: VerifyResult): Promise<VerifyResult> {
-  if (result.ok && result.credential.credentialSingleUse)
-    await publisher.emit("credential.consumed", credentialEventData(result.credential));
-  return result;
+async function reportConsumed(publisher: EventPublisher, verified: Verified): Promise<Verified> {
+  if (verified.ok && verified.consumed)
+    await publisher.emit("credential.consumed", credentialEventData(toPublicCredential(verified.record)));
+  return verified;
 }
 
 /**

@@ -75,7 +75,9 @@ describe("withAudit", () => {
     const { stub } = recording(service, (method) =>
       method === "verifyProxyRequest"
         ? { ok: true, credential: { credentialId: "id", credentialSingleUse: true } }
-        : { credentialId: "id", clientId: "acme" },
+        : method === "authorizeProxyRequest"
+          ? { allowed: true, credentialId: "id", degraded: false, consumed: true, target: null }
+          : { credentialId: "id", clientId: "acme" },
     );
     const audited = withAudit(stub as unknown as CredentialService, { record: (e) => events.push(e) });
     const reads = ["get", "health", "list"];

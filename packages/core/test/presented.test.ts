@@ -8,7 +8,13 @@ import {
   createKeyring,
   type SecretInputOf,
 } from "../src/index.js";
-import { MAX_API_KEY_HEADERS, presentedBasicUsername } from "../src/proxy/presented.js";
+import {
+  MAX_API_KEY_HEADERS,
+  presentedBasicUsername,
+  presentedCredentials,
+  readHeaders,
+  unverifiableProxySecret,
+} from "../src/proxy/presented.js";
 
 // Which headers a request's credentials are read from, through verifyProxyRequest: Bearer and Basic
 // only from Authorization, API keys from any other header except the infrastructure ones, and the
@@ -207,7 +213,34 @@ describe("presentedBasicUsername", () => {
     expect(
       presentedBasicUsername({ authorization: [`Basic ${b64("a:p")}`, `Basic ${b64("b:p")}`] }),
     ).toBeNull();
+    // Only the Authorization header: not another header of the same length (13 characters).
+    expect(presentedBasicUsername({ "x-api-key-abc": `Basic ${b64("eve:p")}` })).toBeNull();
     // An empty duplicate under another letter case does not hide the one the verifier reads.
     expect(presentedBasicUsername({ authorization: `Basic ${b64("u:p")}`, AUTHORIZATION: "" })).toBe("u");
+  });
+});
+
+// The two steps verifyProxyRequest goes through, directly: what they keep is exactly what is looked up.
+describe("readHeaders and presentedCredentials", () => {
+  it("keep an Authorization header of another scheme as a key candidate, and Bearer or Basic out of them", () => {
+    expect(readHeaders({ authorization: "Token basic abc" }).apiKeys).toEqual([
+      ["authorization", "Token basic abc"],
+    ]);
+    expect(readHeaders({ authorization: `Bearer ${TOKEN}` }).apiKeys).toEqual([]);
+    expect(readHeaders({ authorization: `Basic ${b64("u:p")}` }).apiKeys).toEqual([]);
+  });
+
+  it("present only what the request carries: no bearer or basic candidate without them", () => {
+    expect(presentedCredentials(readHeaders({ "x-api-key": KEY })).map((p) => p.kind)).toEqual(["apiKey"]);
+    expect(presentedCredentials(readHeaders({})).map((p) => p.kind)).toEqual([]);
+    expect(
+      presentedCredentials(readHeaders({ authorization: `Bearer ${TOKEN}` })).map((p) => p.kind),
+    ).toEqual(["bearer"]);
+  });
+
+  it("judge only apiKey secrets' header names unverifiable", () => {
+    expect(unverifiableProxySecret("apiKey", { keyName: "Authorization" })?.path).toBe("secret.keyName");
+    expect(unverifiableProxySecret("bearer", { keyName: "Authorization" })).toBeNull();
+    expect(unverifiableProxySecret("apiKey", { keyName: "X-Api-Key" })).toBeNull();
   });
 });

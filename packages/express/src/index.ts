@@ -8,6 +8,13 @@ export {
   DEFAULT_BODY_LIMIT,
   DEFAULT_IDEMPOTENCY_TTL_MS,
 } from "./api-handler.js";
+export {
+  type AuthzAnswerEvent,
+  type AuthzHandlerOptions,
+  type AuthzThrottle,
+  createAuthzHandler,
+} from "./authz-handler.js";
+export type { AuthzRoute } from "./authz-route.js";
 export { renderDocsPage } from "./docs-page.js";
 export { createHealthRouter } from "./health.js";
 export {

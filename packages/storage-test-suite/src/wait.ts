@@ -3,6 +3,27 @@
 /** Lifetime of the short-lived records and leases expiry tests create, in milliseconds. */
 export const shortTtlMs = 1000;
 
+/**
+ * Runs `setUp(deadline)`, for short-lived records that must be written and read back before `deadline`,
+ * with a deadline `shortTtlMs` × `scale` from now, then 4× and 16× that while the previous one passed
+ * before `setUp` finished: a loaded machine gets a longer lifetime instead of a failure, an idle one waits
+ * only the first. Returns what `setUp` answered (assert on it after: reads made after their records lapsed
+ * never reach those assertions) and the deadline it met.
+ */
+export async function beforeLapse<T>(
+  what: string,
+  setUp: (deadline: number) => Promise<T>,
+  scale = 1,
+): Promise<{ value: T; deadline: number }> {
+  const lifetimes = [1, 4, 16].map((factor) => factor * shortTtlMs * scale);
+  for (const ttl of lifetimes) {
+    const deadline = Date.now() + ttl;
+    const value = await setUp(deadline);
+    if (Date.now() < deadline) return { value, deadline };
+  }
+  throw new Error(`${what} took over ${lifetimes.at(-1)} ms even on the last try: the backend is too slow`);
+}
+
 /** Lifetime of a lease a test wants to hold for its whole duration, in milliseconds. */
 export const longTtlMs = 60_000;
 

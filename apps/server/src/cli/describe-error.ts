@@ -1,4 +1,4 @@
-import { CredkitError } from "@credkit/core";
+import { isCredkitError } from "@credkit/core";
 
 /**
  * A one-line reason for an error, safe to print: credkit's own message (which never holds secrets) and
@@ -6,13 +6,12 @@ import { CredkitError } from "@credkit/core";
  * could echo a connection string.
  */
 export function describeError(error: unknown): string {
-  if (!(error instanceof CredkitError)) {
+  if (!isCredkitError(error)) {
     const name = error instanceof Error ? (codeOf(error) ?? error.name) : "unknown error";
     return `unexpected error (${name})`;
   }
   const cause = error.cause;
-  const detail =
-    cause instanceof CredkitError ? cause.message : cause instanceof Error ? codeOf(cause) : null;
+  const detail = isCredkitError(cause) ? cause.message : cause instanceof Error ? codeOf(cause) : null;
   // A message built from its cause's description already says it.
   return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
 }

@@ -4,6 +4,7 @@ import {
   type CredentialStore,
   CredkitError,
   createRegionRouter,
+  isCredkitError,
   MAX_PAGE_SIZE,
   type ReencryptionCounts,
   reencryptRegions,
@@ -207,5 +208,5 @@ export async function rotate(args: readonly string[], context: CliContext): Prom
 }
 
 function isStorage(error: unknown): boolean {
-  return error instanceof CredkitError && error.code === "STORAGE_UNAVAILABLE";
+  return isCredkitError(error, "STORAGE_UNAVAILABLE");
 }

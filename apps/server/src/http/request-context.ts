@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
+import { fixedFieldLogger } from "../logger.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Health probes and metric scrapes: logged at debug unless they fail (5xx). */
@@ -16,6 +17,8 @@ export type RequestObserver = (req: Request, res: Response, seconds: number) => 
  * secrets. `/healthz`, `/readyz` and `/metrics` answered below 500 are logged at debug.
  */
 export function requestContext(logger: Logger, observers: readonly RequestObserver[] = []): RequestHandler {
+  // The line holds fixed fields only (no headers, bodies, query strings): no redaction pass needed.
+  const lines = fixedFieldLogger(logger);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const given = req.headers["x-request-id"];
@@ -27,7 +30,7 @@ export function requestContext(logger: Logger, observers: readonly RequestObserv
       const actor = res.locals.actor as { userId?: string } | undefined;
       const route = routeOf(req);
       // Probes and scrapes arrive every few seconds: at info they would drown the lines that matter.
-      logger[QUIET_ROUTES.has(route) && res.statusCode < 500 ? "debug" : "info"](
+      lines[QUIET_ROUTES.has(route) && res.statusCode < 500 ? "debug" : "info"](
         {
           requestId,
           method: req.method,

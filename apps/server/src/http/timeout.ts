@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import { CredkitError } from "@credkit/core";
 import { sendError } from "@credkit/express";
 import type { RequestHandler } from "express";
@@ -6,14 +7,37 @@ import type { RequestHandler } from "express";
  * Answers 503 `REQUEST_TIMEOUT` (with Retry-After) when a request has not been answered within `ms`,
  * so a slow dependency cannot hold connections forever. The work itself is not interrupted; its late
  * answer is dropped.
+ *
+ * One sweep for all requests instead of a timer each: every request waits the same `ms`, so the
+ * pending ones, kept in arrival order, are also in deadline order and the sweep stops at the first
+ * that is not due. A request is answered between `ms` and `ms` plus one sweep interval (a tenth of
+ * `ms`, at most a second) after it arrived.
  */
 export function requestTimeout(ms: number): RequestHandler {
-  return (_req, res, next) => {
-    const timer = setTimeout(() => {
-      if (res.headersSent) return;
+  const pending = new Map<ServerResponse, number>();
+  let sweeper: NodeJS.Timeout | null = null;
+  const sweep = () => {
+    const now = Date.now();
+    for (const [res, deadline] of pending) {
+      if (deadline > now) break;
+      pending.delete(res);
+      if (res.headersSent) continue;
       sendError(res, new CredkitError("REQUEST_TIMEOUT", "The request timed out", { retryAfterSeconds: 1 }));
-    }, ms);
-    res.on("close", () => clearTimeout(timer));
+    }
+    // Idle: no timer keeps running (nor the process alive) between bursts.
+    if (pending.size === 0 && sweeper) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  };
+  const every = Math.max(1, Math.min(1000, Math.floor(ms / 10)));
+  return (_req, res, next) => {
+    pending.set(res, Date.now() + ms);
+    res.once("close", () => pending.delete(res));
+    if (!sweeper) {
+      sweeper = setInterval(sweep, every);
+      sweeper.unref();
+    }
     next();
   };
 }

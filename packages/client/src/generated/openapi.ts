@@ -2157,7 +2157,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED) */
+      /** @description Conflict: a proxy credential with the same secret exists, or the Idempotency-Key was used with another body (CONFLICT); an oauth2 credential must be authorized again (REAUTHORIZATION_REQUIRED); the credential is past its expiresAt (CREDENTIAL_EXPIRED) */
       409: {
         headers: {
           [name: string]: unknown;

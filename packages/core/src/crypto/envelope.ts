@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, type KeyObject, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, type KeyObject } from "node:crypto";
 import { CredkitError } from "../errors.js";
 import type { AuthType, CredentialType, StoredCredential } from "../record.js";
+import { pooledRandomBytes } from "./random-pool.js";
 
 /**
  * What a ciphertext is bound to through AES-GCM's additional authenticated data: moving an envelope to
@@ -73,7 +74,7 @@ export function sealEnvelope(
   plaintext: string,
   identity: RecordIdentity,
 ): string {
-  const iv = randomBytes(IV_BYTES);
+  const iv = pooledRandomBytes(IV_BYTES);
   // Stryker disable next-line ObjectLiteral: GCM's default tag is 16 bytes, the length asked for here
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aadFor(keyId, identity));

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { CredkitError } from "../errors.js";
+import { CredkitError, isCredkitError } from "../errors.js";
 import type { AddressPolicy } from "./address-policy.js";
 
 /** Options of {@link createOutboundFetch}. */
@@ -120,9 +120,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       // Before a response, every failure (no such name, refused, unroutable) is one and the same.
       req.on("error", (error) =>
         reject(
-          error instanceof CredkitError || deadline.aborted
-            ? error
-            : new NoResponse(url.host, { cause: error }),
+          isCredkitError(error) || deadline.aborted ? error : new NoResponse(url.host, { cause: error }),
         ),
       );
       req.end(body);
@@ -160,7 +158,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
         url = result;
       }
     } catch (error) {
-      if (error instanceof CredkitError) throw error;
+      if (isCredkitError(error)) throw error;
       if (error instanceof NoResponse) throw unreachable(url.hostname.replace(/^\[|\]$/g, ""), error.cause);
       const timedOut = deadline.aborted;
       throw new CredkitError(

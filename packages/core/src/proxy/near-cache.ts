@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map.js";
 import { decorate } from "../decorate.js";
 import type { StoredCredential } from "../record.js";
 import type { CredentialStore } from "../storage.js";
@@ -69,7 +70,9 @@ export interface NearCacheStats {
 
 /**
  * A cached verdict for one presented value: the record it led to (its public fields and version, with
- * `secret` and `tokenState` blanked: never secret material) and its store, or null for "no credential".
+ * `tokenState` blanked and `secret` too, except a jwtVerify record's sealed envelope, which the verifier
+ * opens through the record layer's one cache of opened secrets: never plaintext) and its store, or null
+ * for "no credential".
  */
 export interface CachedFind {
   record: StoredCredential;
@@ -142,8 +145,14 @@ export function createNearCache(
   const maxEntries = options.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES;
   const now = options.now ?? Date.now;
   const enabled = ttlMs > 0 && maxEntries > 0;
-  const entries = new Map<string, Entry>();
   const keysByClient = new Map<string, Set<string>>();
+  const unindex = (key: string, entry: Entry) => {
+    const keys = keysByClient.get(entry.clientId);
+    keys?.delete(key);
+    if (keys?.size === 0) keysByClient.delete(entry.clientId);
+  };
+  // The oldest verdict goes first when it is full (unindexed from its client too).
+  const entries = new BoundedMap<string, Entry>(Math.max(1, Math.floor(maxEntries) || 1), unindex);
   // Bumped by every invalidation of a client: a store read that began before one must not be cached.
   const generations = new Map<string, number>();
   let epoch = 0;
@@ -159,9 +168,7 @@ export function createNearCache(
 
   function remove(key: string, entry: Entry): void {
     entries.delete(key);
-    const keys = keysByClient.get(entry.clientId);
-    keys?.delete(key);
-    if (keys?.size === 0) keysByClient.delete(entry.clientId);
+    unindex(key, entry);
   }
 
   const cache: NearCache = {
@@ -188,11 +195,10 @@ export function createNearCache(
       if (generationOf(clientId) !== readAt.generation) return;
       const old = entries.get(key);
       if (old) remove(key, old);
-      if (entries.size >= maxEntries) {
-        const [oldestKey, oldest] = entries.entries().next().value as [string, Entry];
-        remove(oldestKey, oldest);
-      }
-      const record = found ? { ...found.record, secret: "", tokenState: null } : null;
+      const kept = found?.record;
+      const record = kept
+        ? { ...kept, secret: kept.authType === "jwtVerify" ? kept.secret : "", tokenState: null }
+        : null;
       entries.set(key, {
         clientId,
         found: found && record ? { record, store: found.store } : null,

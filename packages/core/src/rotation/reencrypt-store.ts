@@ -105,7 +105,7 @@ export async function reencryptStore(options: ReencryptStoreOptions): Promise<St
   }
 
   function failure(record: StoredCredential, error: unknown): ReencryptionFailure {
-    const known = error instanceof CredkitError;
+    const known = isCredkitError(error);
     return {
       clientId: record.clientId,
       credentialId: record.credentialId,

@@ -9,6 +9,7 @@ import { fetchClientCredentialsToken } from "./client-credentials.js";
 import type { TargetContext } from "./context.js";
 import { fetchCustomToken } from "./custom-token.js";
 import { refreshAccessToken } from "./refresh.js";
+import { emitFailed, emitRecovered, reportRefreshFailure } from "./refresh-events.js";
 import { accessTokenFrom, isFresh } from "./token-cache.js";
 import { INVALID_GRANT } from "./token-endpoint.js";
 import { type AccessToken, sealTokenState, type TokenState } from "./token-state.js";
@@ -90,7 +91,13 @@ async function refreshAsHolder(
     assertResolvable(record);
     const state = tokenStateOf(ctx, record);
     if (isFresh(state.access, ctx.now(), { skewMs: ctx.skewMs })) return state.access as AccessToken;
-    const fetched = await fetchToken(ctx, record, state);
+    let fetched: Fetched;
+    try {
+      fetched = await fetchToken(ctx, record, state);
+    } catch (error) {
+      await reportRefreshFailure(ctx, store, record, state, error);
+      throw error;
+    }
     if (fetched === INVALID_GRANT) {
       const marked = await writeOver(ctx, store, record, (r) => ({
         ...r,
@@ -98,7 +105,11 @@ async function refreshAsHolder(
         tokenState: null,
         updatedAt: new Date(ctx.now()).toISOString(),
       }));
-      if (marked) throw reauthorizationRequired(marked);
+      if (marked) {
+        // The status changes once: the refused refresh token is reported once.
+        await emitFailed(ctx, marked, INVALID_GRANT);
+        throw reauthorizationRequired(marked);
+      }
     } else {
       const next: TokenState = { access: fetched.access };
       // Stryker disable next-line ConditionalExpression: the state is sealed as JSON, which drops an undefined refreshToken
@@ -108,7 +119,10 @@ async function refreshAsHolder(
         ...r,
         tokenState: sealTokenState(ctx.keyring, r, next),
       }));
-      if (saved) return fetched.access;
+      if (saved) {
+        await emitRecovered(ctx, state, saved);
+        return fetched.access;
+      }
     }
     if (attempt >= FETCH_ATTEMPTS) {
       throw new CredkitError(

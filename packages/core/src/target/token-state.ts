@@ -27,6 +27,12 @@ export interface TokenState {
   access?: AccessToken;
   refreshToken?: string;
   pending?: PendingAuthorization;
+  /**
+   * Set when the token endpoint started failing (`oauth.refresh_failed` was emitted), cleared by the
+   * next token it grants (`oauth.refresh_recovered`): kept with the record, so each transition is
+   * reported once across processes.
+   */
+  refreshFailing?: { since: number; errorClass: string };
 }
 
 /** The identity a record's token state is bound to: the record's, plus {@link TOKEN_STATE_PURPOSE}. */
@@ -36,7 +42,12 @@ export function tokenStateIdentity(record: StoredCredential): RecordIdentity {
 
 /** Seals `state` for `record`; an empty state is stored as null. */
 export function sealTokenState(keyring: Keyring, record: StoredCredential, state: TokenState): string | null {
-  if (state.access === undefined && state.refreshToken === undefined && state.pending === undefined)
+  if (
+    state.access === undefined &&
+    state.refreshToken === undefined &&
+    state.pending === undefined &&
+    state.refreshFailing === undefined
+  )
     return null;
   return keyring.encrypt(JSON.stringify(state), tokenStateIdentity(record));
 }

@@ -2,7 +2,7 @@ import type { CredentialStore, StoredCredential } from "@credkit/core";
 import { describe, expect, it } from "vitest";
 import type { SuiteContext } from "../context.js";
 import { makeRecord, nextVersion } from "../fixtures.js";
-import { shortTtlMs, waitPast } from "../wait.js";
+import { beforeLapse, waitPast } from "../wait.js";
 import { idsOf, walkList, walkScan } from "../walk.js";
 
 /** The records of the expiry fixture, one per check so no test sees another's effects. */
@@ -25,39 +25,40 @@ interface ExpiryFixture {
  * deadline: one wait for the whole concern instead of one per test.
  */
 async function expiryFixture(store: CredentialStore): Promise<ExpiryFixture> {
-  const expiresAt = Date.now() + shortTtlMs;
-  const expiring = () => makeRecord({ temporary: true, expiresAt });
-  const list = expiring();
-  const f: ExpiryFixture = {
-    get: expiring(),
-    list,
-    listSurvivor: makeRecord({ clientId: list.clientId }),
-    lookup: expiring(),
-    consume: expiring(),
-    update: expiring(),
-    delete: expiring(),
-    scan: expiring(),
-    reuseHash: expiring(),
-    reuseId: expiring(),
-    promoted: expiring(),
-  };
-  const records = Object.values(f);
-  await Promise.all(records.map((record) => store.create(record)));
+  const { value, deadline } = await beforeLapse("Setting up the expiry fixture", async (expiresAt) => {
+    const expiring = () => makeRecord({ temporary: true, expiresAt });
+    const list = expiring();
+    const f: ExpiryFixture = {
+      get: expiring(),
+      list,
+      listSurvivor: makeRecord({ clientId: list.clientId }),
+      lookup: expiring(),
+      consume: expiring(),
+      update: expiring(),
+      delete: expiring(),
+      scan: expiring(),
+      reuseHash: expiring(),
+      reuseId: expiring(),
+      promoted: expiring(),
+    };
+    const records = Object.values(f);
+    await Promise.all(records.map((record) => store.create(record)));
+    const [found, listed, looked] = await Promise.all([
+      Promise.all(records.map((record) => store.get(record.clientId, record.credentialId))),
+      walkList(store, list.clientId, { limit: 10, includeTemporary: true }),
+      store.findByLookup(f.lookup.clientId, f.lookup.lookupHash ?? ""),
+    ]);
+    const promoted = nextVersion(f.promoted, { temporary: false, expiresAt: null });
+    const updated = await store.update(promoted, 1);
+    return { f: { ...f, promoted }, records, found, listed, looked, updated };
+  });
+  const { f, records, found, listed, looked, updated } = value;
   // Without proof that they were live, every "is gone" assertion below would pass vacuously.
-  const [found, listed, looked] = await Promise.all([
-    Promise.all(records.map((record) => store.get(record.clientId, record.credentialId))),
-    walkList(store, list.clientId, { limit: 10, includeTemporary: true }),
-    store.findByLookup(f.lookup.clientId, f.lookup.lookupHash ?? ""),
-  ]);
   expect(found).toStrictEqual(records);
   expect(listed.items).toHaveLength(2);
   expect(looked).toStrictEqual(f.lookup);
-  f.promoted = nextVersion(f.promoted, { temporary: false, expiresAt: null });
-  expect(await store.update(f.promoted, 1)).toStrictEqual(f.promoted);
-  if (Date.now() >= expiresAt) {
-    throw new Error(`Setting up the expiry fixture took over ${shortTtlMs} ms: the backend is too slow`);
-  }
-  await waitPast(expiresAt);
+  expect(updated).toStrictEqual(f.promoted);
+  await waitPast(deadline);
   return f;
 }
 

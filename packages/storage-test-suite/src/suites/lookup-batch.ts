@@ -2,7 +2,7 @@ import type { StoredCredential } from "@credkit/core";
 import { describe, expect, it } from "vitest";
 import type { SuiteContext } from "../context.js";
 import { makeRecord, randomClientId, randomLookupHash } from "../fixtures.js";
-import { shortTtlMs, waitPast } from "../wait.js";
+import { beforeLapse, waitPast } from "../wait.js";
 
 /** The records of the batch fixture: three live ones of one client, one of another, one expired. */
 interface BatchFixture {
@@ -24,22 +24,26 @@ export function lookupBatchTests(ctx: SuiteContext): void {
   describe("findByLookups", () => {
     let f: BatchFixture;
     const store = ctx.useStore(async (created) => {
-      const clientId = randomClientId();
-      const expiresAt = Date.now() + shortTtlMs;
-      f = {
-        clientId,
-        live: [
-          makeRecord({ clientId }),
-          makeRecord({ clientId, temporary: true, expiresAt: Date.now() + 3_600_000 }),
-          makeRecord({ clientId }),
-        ],
-        stranger: makeRecord(),
-        expired: makeRecord({ clientId, temporary: true, expiresAt }),
-      };
-      await Promise.all([...f.live, f.stranger, f.expired].map((record) => created.create(record)));
+      const { value, deadline } = await beforeLapse("Setting up the batch fixture", async (expiresAt) => {
+        const clientId = randomClientId();
+        const fixture: BatchFixture = {
+          clientId,
+          live: [
+            makeRecord({ clientId }),
+            makeRecord({ clientId, temporary: true, expiresAt: Date.now() + 3_600_000 }),
+            makeRecord({ clientId }),
+          ],
+          stranger: makeRecord(),
+          expired: makeRecord({ clientId, temporary: true, expiresAt }),
+        };
+        const all = [...fixture.live, fixture.stranger, fixture.expired];
+        await Promise.all(all.map((record) => created.create(record)));
+        return { fixture, live: await created.findByLookups(clientId, [fixture.expired.lookupHash ?? ""]) };
+      });
+      f = value.fixture;
       // Without proof that it was found while live, "expired is null" below would pass vacuously.
-      expect(await created.findByLookups(clientId, [f.expired.lookupHash ?? ""])).toStrictEqual([f.expired]);
-      await waitPast(expiresAt);
+      expect(value.live).toStrictEqual([f.expired]);
+      await waitPast(deadline);
     });
     const hashOf = (record: StoredCredential) => record.lookupHash ?? "";
 

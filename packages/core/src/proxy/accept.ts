@@ -1,0 +1,39 @@
+import type { StoredCredential } from "../record.js";
+import { isLifetimeOver } from "../records/lifetime.js";
+import type { Found } from "./find-records.js";
+
+/** Why a request did not verify. Never carries secret material. */
+export type VerifyFailureReason = "NO_CREDENTIAL" | "INVALID" | "EXPIRED" | "DENIED" | "JWKS_UNAVAILABLE";
+
+/**
+ * A verification's outcome inside core: the record that passed (never handed out: the public API
+ * builds a view or reads the id it needs), whether a fail-open jwtVerify let it through unverified,
+ * and whether this pass spent a single-use credential.
+ */
+export type Verified =
+  | { ok: true; record: StoredCredential; degraded: boolean; consumed: boolean }
+  | { ok: false; reason: VerifyFailureReason };
+
+const INVALID: Verified = { ok: false, reason: "INVALID" };
+const DENIED: Verified = { ok: false, reason: "DENIED" };
+const EXPIRED: Verified = { ok: false, reason: "EXPIRED" };
+
+/**
+ * What every matched credential must still pass: a permanent proxy credential within its lifetime
+ * whose rule is allow. Runs on near-cache hits too, so a cached verdict is refused at `expiresAt`
+ * (`now` is epoch milliseconds). A single-use one is spent by its first successful use, atomically in
+ * the store: of concurrent users, across processes, exactly one wins (the others are INVALID).
+ */
+export function accept(
+  { record, store }: Found,
+  degraded: boolean,
+  now: number,
+): Verified | Promise<Verified> {
+  if (record.credentialType !== "proxy" || record.temporary) return INVALID;
+  if (isLifetimeOver(record, now)) return EXPIRED;
+  if (record.defaultRuleEffect === "deny") return DENIED;
+  if (!record.singleUse) return { ok: true, record, degraded, consumed: false };
+  return store
+    .consume(record.clientId, record.credentialId)
+    .then((won): Verified => (won ? { ok: true, record, degraded, consumed: true } : INVALID));
+}

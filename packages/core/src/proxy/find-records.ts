@@ -1,0 +1,99 @@
+import type { StoredCredential } from "../record.js";
+import { isExpired, liveReader } from "../records/store-rules.js";
+import type { RegionRouter } from "../regions.js";
+import type { CredentialStore } from "../storage.js";
+import type { NearCache } from "./near-cache.js";
+
+/** A record a presented value led to, and the store that holds it. */
+export interface Found {
+  record: StoredCredential;
+  store: CredentialStore;
+}
+
+/** Options of {@link createRecordFinder}. */
+export interface RecordFinderOptions {
+  router: RegionRouter;
+  /** Epoch milliseconds, for the expiry rule. */
+  now: () => number;
+  /** Verdicts kept in process (see `near-cache.ts`); absent or disabled: every lookup asks the stores. */
+  nearCache?: NearCache | undefined;
+}
+
+/**
+ * For each presented value (given as its lookup hashes under every key, active first), the live record
+ * holding one of them, or null. `fresh` skips the near cache (a second round must ask the stores).
+ */
+export type FindRecords = (
+  clientId: string,
+  hashesOfValues: readonly (readonly string[])[],
+  fresh?: boolean,
+) => Promise<(Found | null)[]>;
+
+/** The verifier's lookup concern: the near cache first, then every store in one round trip each. */
+export function createRecordFinder(options: RecordFinderOptions): FindRecords {
+  const { router } = options;
+
+  /**
+   * Each store gets every hash in one `findByLookups` call (one round trip, however many values); the
+   * stores are asked at once.
+   */
+  async function findInStores(
+    clientId: string,
+    hashesOfValues: readonly (readonly string[])[],
+  ): Promise<(Found | null)[]> {
+    const flat = hashesOfValues.flat();
+    const stores = router.stores;
+    // The usual case is one store: skip Promise.all's cost.
+    const answers =
+      stores.length === 1
+        ? [await liveReader((stores[0] as (typeof stores)[number]).store).findByLookups(clientId, flat)]
+        : await Promise.all(stores.map(({ store }) => liveReader(store).findByLookups(clientId, flat)));
+    const now = options.now();
+    const found: (Found | null)[] = hashesOfValues.map(() => null);
+    let at = 0;
+    for (const [index, hashes] of hashesOfValues.entries()) {
+      // A value's first live match wins, active key's hash first, then store by store.
+      for (let h = 0; h < hashes.length; h++, at++) {
+        for (const [s, records] of answers.entries()) {
+          const record = records[at] ?? null;
+          // Expiry is checked here, after the lookup's own await (see `liveReader`): the hot path.
+          if (record && !found[index] && !isExpired(record, now))
+            found[index] = { record, store: (stores[s] as (typeof stores)[number]).store };
+        }
+      }
+    }
+    return found;
+  }
+
+  const cache = options.nearCache?.enabled ? options.nearCache : undefined;
+  if (!cache) return (clientId, hashesOfValues) => findInStores(clientId, hashesOfValues);
+
+  /**
+   * The fast path: verdicts from the near cache, the stores asked only for values it lacks. Cache keys
+   * are the presented value's keyed lookup hash under the active key (never the value).
+   */
+  return async (clientId, hashesOfValues, fresh = false) => {
+    const readAt = cache.generation(clientId);
+    const found: (Found | null)[] = [];
+    const missing: { index: number; key: string }[] = [];
+    for (const [index, hashes] of hashesOfValues.entries()) {
+      const key = `${clientId}\n${hashes[0]}`;
+      const hit = fresh ? undefined : cache.get(key);
+      if (hit === undefined) {
+        found.push(null);
+        missing.push({ index, key });
+      } else found.push(hit);
+    }
+    if (missing.length === 0) return found;
+    const read = await findInStores(
+      clientId,
+      missing.map(({ index }) => hashesOfValues[index] as readonly string[]),
+    );
+    for (const [i, { index, key }] of missing.entries()) {
+      const result = read[i] ?? null;
+      found[index] = result;
+      cache.set(key, clientId, result, readAt);
+    }
+    return found;
+  };
+}

@@ -1,0 +1,265 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type AuditSink,
+  type AuthzRefusal,
+  authorizationFailedEvent,
+  authzHeaders,
+  authzRefusalBody,
+  authzRefusals,
+  type CredentialService,
+  isCredkitError,
+  type ProxyVerdict,
+  presentedBasicUsername,
+  reservedAnswerHeaders,
+} from "@credkit/core";
+import { type AuthzRoute, parseAuthzPath } from "./authz-route.js";
+import { tokenLookup, type UserToken } from "./token-auth.js";
+
+/** What an `/authz` answer was, told to {@link AuthzHandlerOptions.onAnswer} (ids only, never a secret). */
+export interface AuthzAnswerEvent {
+  status: number;
+  /** `ALLOWED`, a refusal reason, or what was wrong with the request (`NOT_FOUND`, `VALIDATION_ERROR`, `TOO_MANY_HEADERS`). */
+  reason: string;
+  /** Set when the answer is a refusal (`{allowed:false, reason}`). */
+  refusal: AuthzRefusal | undefined;
+  /** The route's client and target; null off the route. */
+  route: AuthzRoute | null;
+  /** The proxy credential that matched (allowed answers). */
+  credentialId: string | undefined;
+  /** The user of the proxy's token, once known. */
+  userId: string | undefined;
+  /** The caller's address, when the throttle asked for it (else undefined: compute it if needed). */
+  caller: string | undefined;
+}
+
+/**
+ * Per-caller throttling of failed attempts, keyed by {@link AuthzHandlerOptions.callerOf} and by the
+ * identity a request presents (`{clientId}\n{Basic username}`, the one identity readable without its
+ * secret; null when it presents none).
+ */
+export interface AuthzThrottle {
+  /** Seconds this caller must wait; 0 lets it through. Asked before any token check or store lookup. */
+  retryAfter(caller: string, identity: string | null): number;
+  /**
+   * Counts a failed attempt: an unknown proxy token (the address's alone: the end client's credential
+   * was not checked), or a 401 verdict (the address's and the identity's).
+   */
+  failed(caller: string, identity?: string | null): void;
+}
+
+/** Options of {@link createAuthzHandler}. */
+export interface AuthzHandlerOptions {
+  service: CredentialService;
+  /** The accepted tokens; a proxy's `X-Credkit-Token` must be one with scope `authz` (the service checks). */
+  tokens: readonly UserToken[];
+  /** Told of every answer after it is written (metrics, logs); must be cheap and must not throw. */
+  onAnswer?: (answer: AuthzAnswerEvent, req: IncomingMessage) => void;
+  /** Told of what went wrong behind an INTERNAL or TARGET_UNAVAILABLE answer (log its code, not its text). */
+  onError?: (error: unknown) => void;
+  /**
+   * Records `authorization.failed` for a configured token lacking access (a misconfigured gateway), as
+   * the management API does for its 403. Missing or unknown tokens are not audited: anyone can send
+   * those, and a line per request would let them fill the log (count them through `onAnswer`).
+   */
+  audit?: AuditSink;
+  /** Per-caller throttling of failed attempts; absent = off. */
+  throttle?: AuthzThrottle;
+  /** The caller's address for the throttle. Default: the socket's peer address. */
+  callerOf?: (req: IncomingMessage) => string;
+}
+
+/** At most 200 headers (Node itself answers 431 past 16 KiB of them, with `maxHeaderSize`). */
+const MAX_HEADERS = 200;
+const TOKEN = authzHeaders.token.toLowerCase();
+const RESERVED = new Set(reservedAnswerHeaders);
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const json = (status: number, body: string): Answer => ({
+  status,
+  headers: {
+    "Cache-Control": "no-store",
+    "Content-Type": "application/json",
+    // A length, not chunks: the proxy can then skip the body and keep the connection.
+    "Content-Length": String(Buffer.byteLength(body)),
+  },
+  body,
+});
+
+const NOT_FOUND = json(
+  404,
+  JSON.stringify({ message: "Use /authz/{clientId}[/{targetCredentialId}]", code: "NOT_FOUND" }),
+);
+const TOO_MANY_HEADERS = json(
+  431,
+  JSON.stringify({ message: `At most ${MAX_HEADERS} headers`, code: "VALIDATION_ERROR" }),
+);
+
+/** A refusal: `{allowed:false, reason}` with the status, challenge and Retry-After the contract gives it. */
+function refusal(reason: AuthzRefusal, retryAfterSeconds?: number): Answer {
+  const contract: { status: number; challenge?: string } = authzRefusals[reason];
+  const answer = json(contract.status, authzRefusalBody(reason));
+  if (contract.challenge) answer.headers["WWW-Authenticate"] = contract.challenge;
+  if (retryAfterSeconds !== undefined) answer.headers["Retry-After"] = String(retryAfterSeconds);
+  else if (contract.status === 503) answer.headers["Retry-After"] = "1";
+  return answer;
+}
+
+/**
+ * The allowed answer: the credential id, and the target's headers verbatim and query form-encoded. No
+ * body: nginx reads none from an auth subrequest, and keeps its connection to credkit alive only when
+ * there is none to skip (with a body, every request would open a new connection).
+ */
+function allowed(verdict: Extract<ProxyVerdict, { allowed: true }>): Answer {
+  const headers: Record<string, string> = {};
+  if (verdict.degraded) headers[authzHeaders.degraded] = "true";
+  const { target } = verdict;
+  if (target) {
+    for (const name in target.headers)
+      if (!RESERVED.has(name.toLowerCase())) headers[name] = target.headers[name] as string;
+    for (const _ in target.query) {
+      headers[authzHeaders.targetQuery] = new URLSearchParams(target.query).toString();
+      break;
+    }
+  }
+  headers[authzHeaders.credentialId] = verdict.credentialId;
+  headers["Cache-Control"] = "no-store";
+  headers["Content-Length"] = "0";
+  return { status: 200, headers, body: "" };
+}
+
+const peer = (req: IncomingMessage) => req.socket.remoteAddress ?? "";
+
+/**
+ * The `/authz` handler (`ANY /authz/{clientId}[/{targetCredentialId}]`) as a plain `node:http` request
+ * listener: a thin shell over `service.authorizeProxyRequest`, which decides. It reads the route and
+ * the proxy's `X-Credkit-Token`, asks, and maps the verdict to a status and headers (the contract in
+ * `@credkit/core`'s `authzHeaders`/`authzRefusals`). The request body is never read. Serve it on a
+ * port of its own, apart from the management API:
+ *
+ * @example
+ * createServer({ keepAliveTimeout: 65_000 }, createAuthzHandler({ service, tokens })).listen(8081, "127.0.0.1");
+ */
+export function createAuthzHandler(
+  options: AuthzHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const { service, onAnswer, audit, throttle } = options;
+  const lookup = tokenLookup(options.tokens);
+  const onError = options.onError ?? (() => {});
+  const callerOf = options.callerOf ?? peer;
+
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: Answer,
+    route: AuthzRoute | null,
+    reason: string,
+    refused?: AuthzRefusal,
+    userId?: string,
+    caller?: string,
+  ): void {
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    onAnswer?.(
+      {
+        status: answer.status,
+        reason,
+        refusal: refused,
+        route,
+        credentialId: answer.headers[authzHeaders.credentialId],
+        userId,
+        caller,
+      },
+      req,
+    );
+  }
+
+  function refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: AuthzRoute | null,
+    reason: AuthzRefusal,
+    caller: string | undefined,
+    userId?: string,
+    retryAfterSeconds?: number,
+  ): void {
+    send(req, res, refusal(reason, retryAfterSeconds), route, reason, reason, userId, caller);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The body is never read, but Node drains what is left of it to reuse the connection, for as long as
+    // the sender streams: a request with a body gets its answer and then the connection is closed.
+    if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")
+      res.setHeader("Connection", "close");
+    const route = parseAuthzPath(req.url ?? "");
+    if (route === null) {
+      send(req, res, NOT_FOUND, null, "NOT_FOUND");
+      return;
+    }
+    if (req.rawHeaders.length > MAX_HEADERS * 2) {
+      res.setHeader("Connection", "close");
+      send(req, res, TOO_MANY_HEADERS, route, "TOO_MANY_HEADERS");
+      return;
+    }
+    // A caller over its failure limit is answered before any token check or store lookup. The identity
+    // a request presents is read only when the throttle is on, and only from its Basic credentials.
+    const caller = throttle ? callerOf(req) : undefined;
+    const username = throttle ? presentedBasicUsername(req.headers) : null;
+    const identity = username === null ? null : `${route.clientId}\n${username}`;
+    const wait = throttle ? throttle.retryAfter(caller as string, identity) : 0;
+    if (wait > 0) {
+      refuse(req, res, route, "RATE_LIMITED", caller, undefined, wait);
+      return;
+    }
+    const headers = req.headers;
+    const token = headers[TOKEN];
+    // The proxy's own token is never mistaken for (or looked up as) the end client's credential.
+    delete headers[TOKEN];
+    const actor = typeof token === "string" && token !== "" ? lookup(token.trim()) : null;
+    if (actor === null) {
+      // A flood of random tokens is counted per address (summarised), not audited per request. The
+      // end client's credential was not checked: the failure is its address's, not its identity's.
+      refuse(req, res, route, "PROXY_TOKEN_INVALID", caller);
+      throttle?.failed(caller as string);
+      return;
+    }
+    let verdict: ProxyVerdict;
+    try {
+      verdict = await service.authorizeProxyRequest(
+        actor,
+        route.clientId,
+        { headers },
+        route.targetCredentialId,
+      );
+    } catch (error) {
+      // A malformed client id is the caller's mistake (400 naming it), not a refusal.
+      if (!isCredkitError(error, "VALIDATION_ERROR")) throw error;
+      const body = JSON.stringify({ message: error.message, code: error.code, errors: error.errors });
+      send(req, res, json(400, body), route, "VALIDATION_ERROR", undefined, actor.userId, caller);
+      return;
+    }
+    if (verdict.allowed) {
+      send(req, res, allowed(verdict), route, "ALLOWED", undefined, actor.userId, caller);
+      return;
+    }
+    if (verdict.cause !== undefined) onError(verdict.cause);
+    refuse(req, res, route, verdict.reason, caller, actor.userId);
+    // Only a configured token gets a FORBIDDEN: a misconfigured gateway, worth an audit line each.
+    if (verdict.reason === "FORBIDDEN")
+      audit?.record(
+        authorizationFailedEvent("FORBIDDEN", { clientId: route.clientId, userId: actor.userId }),
+      );
+    else if (authzRefusals[verdict.reason].status === 401) throttle?.failed(caller as string, identity);
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      onError(error);
+      if (!res.headersSent) refuse(req, res, null, "INTERNAL", undefined);
+    });
+  };
+}
