@@ -13,6 +13,7 @@ import type {
   VerifyRequest,
   VerifyResult,
 } from "./types.js";
+import type { CreatedWebhook, CreateWebhookInput, FailedDelivery, Webhook } from "./webhooks.js";
 
 /** Options of {@link createCredkitClient}. */
 export interface CredkitClientOptions {
@@ -67,6 +68,7 @@ export interface UpdateOptions extends CallOptions {
 const segment = encodeURIComponent;
 const collection = (clientId: string) => `/clients/${segment(clientId)}/credentials`;
 const item = (clientId: string, credentialId: string) => `${collection(clientId)}/${segment(credentialId)}`;
+const webhooks = (clientId: string) => `/clients/${segment(clientId)}/webhooks`;
 
 function firstCredential(res: Response, body: CredentialResponse): CredentialResult {
   const credential = body.credentials[0];
@@ -214,6 +216,46 @@ export function createCredkitClient(options: CredkitClientOptions) {
     /** Reports that the upstream refused the token, so the next resolve fetches a new one. */
     async invalidate(clientId: string, credentialId: string, callOptions?: CallOptions): Promise<void> {
       await call({ method: "POST", path: `${item(clientId, credentialId)}/invalidate` }, callOptions);
+    },
+
+    /** A client's webhooks (never their signing secrets). */
+    async listWebhooks(clientId: string, callOptions?: CallOptions): Promise<Webhook[]> {
+      return (await call<{ webhooks: Webhook[] }>({ method: "GET", path: webhooks(clientId) }, callOptions))
+        .webhooks;
+    },
+
+    /**
+     * Subscribes a URL to event types. The answer's `signingSecret` is shown this one time: keep it to
+     * verify deliveries with {@link verifyWebhook}.
+     */
+    async createWebhook(
+      clientId: string,
+      body: CreateWebhookInput,
+      callOptions?: CallOptions,
+    ): Promise<CreatedWebhook> {
+      const answer = await call<{ webhooks: CreatedWebhook[] }>(
+        { method: "POST", path: webhooks(clientId), body },
+        callOptions,
+      );
+      const created = answer.webhooks[0];
+      if (!created)
+        throw new CredkitApiError(201, { code: "INVALID_RESPONSE", message: "The answer has no webhook" });
+      return created;
+    },
+
+    /** Deletes a webhook (its queued deliveries are dropped). */
+    async deleteWebhook(clientId: string, webhookId: string, callOptions?: CallOptions): Promise<void> {
+      await call({ method: "DELETE", path: `${webhooks(clientId)}/${segment(webhookId)}` }, callOptions);
+    },
+
+    /** The deliveries to a webhook that were given up on, most recent first. */
+    async failedDeliveries(
+      clientId: string,
+      webhookId: string,
+      callOptions?: CallOptions,
+    ): Promise<FailedDelivery[]> {
+      const path = `${webhooks(clientId)}/${segment(webhookId)}/failed-deliveries`;
+      return (await call<{ deliveries: FailedDelivery[] }>({ method: "GET", path }, callOptions)).deliveries;
     },
 
     /**

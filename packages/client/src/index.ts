@@ -23,3 +23,14 @@ export type {
   VerifyRequest,
   VerifyResult,
 } from "./types.js";
+export {
+  type CreatedWebhook,
+  type CreateWebhookInput,
+  type FailedDelivery,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type Webhook,
+  type WebhookEvent,
+  type WebhookEventType,
+  WebhookVerificationError,
+} from "./webhooks.js";

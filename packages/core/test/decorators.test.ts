@@ -80,7 +80,8 @@ describe("withAudit", () => {
           : { credentialId: "id", clientId: "acme" },
     );
     const audited = withAudit(stub as unknown as CredentialService, { record: (e) => events.push(e) });
-    const reads = ["get", "health", "list"];
+    // Reads, and the expiry sweep (its events are the lifecycle events, not audit lines).
+    const reads = ["get", "health", "list", "sweepExpiries"];
     for (const method of methodsOf(service)) {
       const before = events.length;
       await (audited as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]?.(

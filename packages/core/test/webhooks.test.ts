@@ -210,6 +210,28 @@ describe("webhooks", () => {
     });
   });
 
+  it("fails a delivery whose signing secret cannot be opened, after its attempts, instead of retrying forever", async () => {
+    const { service, outbox, receiver, clientId } = await setup({
+      maxAttempts: 2,
+      baseDelayMs: 10,
+      maxDelayMs: 20,
+    });
+    await outbox.saveWebhook({
+      clientId,
+      webhookId: "wh_sealed_elsewhere",
+      url: receiver.url,
+      eventTypes: ["credential.created"],
+      secret: "ck1.gone.AAAA.AAAA.AAAA",
+      userId: "alice",
+      createdAt: new Date().toISOString(),
+    });
+    await service.create(admin, clientId, proxyKey(`sk-${randomUUID()}`));
+    await expect
+      .poll(() => outbox.listFailed(clientId, "wh_sealed_elsewhere", 10))
+      .toEqual([expect.objectContaining({ attempts: 2, lastError: "secret_unavailable" })]);
+    expect(receiver.received).toEqual([]);
+  });
+
   it("waits exponentially longer between attempts, with jitter in the upper half, up to the cap", () => {
     const schedule = DEFAULT_RETRY_SCHEDULE;
     expect([1, 2, 3, 4].map((n) => retryDelayMs(schedule, n, () => 0))).toEqual([2500, 5000, 10_000, 20_000]);

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AuditSink,
@@ -149,6 +150,17 @@ export function createAuthzHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, onAnswer, audit, throttle } = options;
   const lookup = tokenLookup(options.tokens);
+  // A gateway sends the same token on every subrequest: the last token that matched is recognised by a
+  // constant-time comparison (a fraction of a microsecond) before the keyed hash (about 2 µs) is paid.
+  let last: { bytes: Buffer; actor: NonNullable<ReturnType<typeof lookup>> } | null = null;
+  function authenticate(token: string) {
+    const bytes = Buffer.from(token, "utf8");
+    if (last !== null && bytes.length === last.bytes.length && timingSafeEqual(bytes, last.bytes))
+      return last.actor;
+    const actor = lookup(token);
+    if (actor !== null) last = { bytes, actor };
+    return actor;
+  }
   const onError = options.onError ?? (() => {});
   const callerOf = options.callerOf ?? peer;
 
@@ -219,7 +231,7 @@ export function createAuthzHandler(
     const token = headers[TOKEN];
     // The proxy's own token is never mistaken for (or looked up as) the end client's credential.
     delete headers[TOKEN];
-    const actor = typeof token === "string" && token !== "" ? lookup(token.trim()) : null;
+    const actor = typeof token === "string" && token !== "" ? authenticate(token.trim()) : null;
     if (actor === null) {
       // A flood of random tokens is counted per address (summarised), not audited per request. The
       // end client's credential was not checked: the failure is its address's, not its identity's.

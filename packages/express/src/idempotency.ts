@@ -1,5 +1,11 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
-import { CredkitError, type IdempotencyEntry, type IdempotencyStore, invalid } from "@credkit/core";
+import {
+  BoundedMap,
+  CredkitError,
+  type IdempotencyEntry,
+  type IdempotencyStore,
+  invalid,
+} from "@credkit/core";
 
 /**
  * How idempotency state is protected at rest: fingerprints and keys are keyed hashes (a body holds a
@@ -44,21 +50,21 @@ export function processIdempotencyProtection(): IdempotencyProtection {
  * whatever callers send.
  */
 export function memoryIdempotencyStore(now: () => number = Date.now, maxEntries = 100_000): IdempotencyStore {
-  const entries = new Map<string, { entry: IdempotencyEntry; owner?: string; expiresAt: number }>();
+  const entries = new BoundedMap<string, { entry: IdempotencyEntry; owner?: string; expiresAt: number }>(
+    maxEntries,
+  );
   // Every write moves its key to the end; the sweep drops lapsed entries from the front and stops at
   // the first live one (claims expire sooner than completed entries, so a few lapsed ones may wait for
   // a later sweep: an expired entry is never answered, only kept a little longer).
   const sweep = () => {
     const at = now();
-    for (const [key, held] of entries) {
+    for (const [key, held] of entries.entries()) {
       if (held.expiresAt > at) break;
       entries.delete(key);
     }
   };
   const put = (key: string, held: { entry: IdempotencyEntry; owner?: string; expiresAt: number }) => {
-    entries.delete(key);
     entries.set(key, held);
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
   };
   const holds = (key: string, owner: string) => {
     const held = entries.get(key);

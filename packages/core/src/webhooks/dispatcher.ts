@@ -61,7 +61,14 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
   /** POSTs the event to the webhook; null when the receiver answered 2xx, else the failure's class. */
   async function attempt(webhook: StoredWebhook, entry: OutboxEntry): Promise<string | null> {
-    const secret = keyring.decrypt(webhook.secret, webhookSecretIdentity(webhook));
+    let secret: string;
+    try {
+      secret = keyring.decrypt(webhook.secret, webhookSecretIdentity(webhook));
+    } catch {
+      // Sealed under a key the keyring no longer has (or damaged): an attempt that failed, so the
+      // entry is retried and finally failed, never claimed again and again without end.
+      return "secret_unavailable";
+    }
     const body = JSON.stringify(entry.event);
     const headers = standardWebhookHeaders(secret, entry.event.id, Math.floor(now() / 1000), body);
     try {

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { valueAtPath } from "../src/target/custom-token.js";
+import { grantFrom, secondsFrom } from "../src/target/token-endpoint.js";
+
+// How a token endpoint's answer is read, value by value (issue 26): lifetimes, the access and refresh
+// tokens, and the dot paths of customToken. Each bound at and past it; what is not usable is refused
+// or ignored, never stored.
+describe("secondsFrom", () => {
+  it("takes a positive finite number, or a numeric string as some servers send", () => {
+    expect(secondsFrom(3600)).toBe(3600);
+    expect(secondsFrom(0.5)).toBe(0.5);
+    expect(secondsFrom("120")).toBe(120);
+    expect(secondsFrom(" 120 ")).toBe(120);
+  });
+
+  it.each([
+    0,
+    -1,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    "",
+    "  ",
+    "0",
+    "-5",
+    "soon",
+    "Infinity",
+    null,
+    true,
+    {},
+  ])("ignores %s", (value) => {
+    expect(secondsFrom(value)).toBeUndefined();
+  });
+});
+
+describe("grantFrom", () => {
+  it("reads the access token, its lifetime and a refresh token", () => {
+    expect(grantFrom({ access_token: "at", expires_in: 60, refresh_token: "rt" })).toEqual({
+      accessToken: "at",
+      expiresInSeconds: 60,
+      refreshToken: "rt",
+    });
+  });
+
+  it("leaves out a lifetime or a refresh token that is not usable", () => {
+    expect(grantFrom({ access_token: "at", expires_in: 0, refresh_token: "" })).toEqual({
+      accessToken: "at",
+    });
+    expect(grantFrom({ access_token: "at", expires_in: "x", refresh_token: 5 })).toEqual({
+      accessToken: "at",
+    });
+    expect(grantFrom({ access_token: "at" })).toEqual({ accessToken: "at" });
+  });
+
+  it.each([undefined, "", 5, "line\r\nX-Injected: 1", "tab\tok\u0100"])(
+    "refuses the access token %j with UPSTREAM_ERROR",
+    (accessToken) => {
+      expect(() => grantFrom({ access_token: accessToken })).toThrow(
+        expect.objectContaining({ code: "UPSTREAM_ERROR" }),
+      );
+    },
+  );
+
+  it("takes an access token of any header-safe characters", () => {
+    expect(grantFrom({ access_token: "a b\tc~\u00ff" }).accessToken).toBe("a b\tc~\u00ff");
+  });
+});
+
+describe("valueAtPath", () => {
+  const body = { data: { token: "t", items: [{ value: "v" }], empty: null } };
+
+  it("follows object keys and array indexes", () => {
+    expect(valueAtPath(body, "data.token")).toBe("t");
+    expect(valueAtPath(body, "data.items.0.value")).toBe("v");
+    expect(valueAtPath(body, "data")).toBe(body.data);
+  });
+
+  it("is undefined past a missing key, a null or a primitive", () => {
+    expect(valueAtPath(body, "data.missing")).toBeUndefined();
+    expect(valueAtPath(body, "data.empty.x")).toBeUndefined();
+    expect(valueAtPath(body, "data.token.length")).toBeUndefined();
+    expect(valueAtPath(null, "data")).toBeUndefined();
+    expect(valueAtPath(body, "data.items.1")).toBeUndefined();
+  });
+
+  it("reads own keys only, never the prototype's", () => {
+    expect(valueAtPath({}, "constructor")).toBeUndefined();
+    expect(valueAtPath({}, "__proto__")).toBeUndefined();
+    expect(valueAtPath({ a: {} }, "a.toString")).toBeUndefined();
+  });
+});
