@@ -69,6 +69,8 @@ const row = (bench: string, subject: string, l: Load, vs?: { base: Load; target:
   "p50 ms": l.p50,
   "p99 ms": l.p99,
   ...(vs ? ratio(l.rps, vs.base.rps, vs.target) : {}),
+  // CPU per request is steadier than throughput on a shared machine: the baseline's over the subject's.
+  ...(vs ? { "CPU vs baseline": `${(vs.base.cpuUs / Math.max(1, l.cpuUs)).toFixed(2)}×` } : {}),
 });
 
 /** The median of `rounds` loads, by throughput (its CPU figure from the same round). */

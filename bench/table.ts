@@ -5,6 +5,8 @@ export interface Row {
   "ops/s": number;
   /** CPU of the serving process per request (µs), where measured. */
   "CPU µs/req"?: number;
+  /** The baseline's CPU per request over the subject's (1× = as cheap as the baseline). */
+  "CPU vs baseline"?: string;
   "p50 ms"?: number;
   "p99 ms"?: number;
   "vs baseline"?: string;

@@ -74,7 +74,10 @@ function withDefault<T>(
   };
 }
 
-/** A variable left unset unless given: the package taking the option applies its own default. */
+/**
+ * A variable left out of its section unless given: the package taking the option applies its own
+ * default, or a rule of `loadConfig` says what unset means (a generated token, no fixed key).
+ */
 function optional<T>(
   name: string,
   parse: Parser<T>,

@@ -208,7 +208,14 @@ describe("reading the table", () => {
       CREDKIT_DEFAULT_REGION: "eu-west-1",
     });
     expect(config.router).toEqual({ bodyLimit: "1mb", idempotency: { ttlMs: 120_000, inProgressMs: 6000 } });
-    expect(config.service).toEqual({ defaultRegion: "eu-west-1", jwks: { cooldownMs: 0 }, nearCache: {} });
+    expect(config.service).toMatchObject({
+      defaultRegion: "eu-west-1",
+      jwks: { cooldownMs: 0 },
+      nearCache: {},
+    });
+    // Nothing the variables did not set: the packages' own defaults stay in force.
+    expect(config.service.nearCache).toEqual({});
+    expect(config.service).not.toHaveProperty("pendingAuthorizationTtlMs");
   });
 
   it("keeps an idempotency claim at least as long as the request timeout", () => {

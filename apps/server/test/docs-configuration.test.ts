@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { withRenderedConfigTable } from "../src/config-doc.js";
+import { storageSchema } from "../src/config-schema.js";
 import { tableRows } from "../src/config-table.js";
 
 const src = new URL("../src/", import.meta.url);
@@ -73,6 +74,14 @@ describe("docs/configuration.md and the configuration table", () => {
     for (const row of rows) {
       expect(row.cells[0], `${row.file}: ${row.name}`).toBe(table.get(row.name)?.defaultDoc);
     }
+  });
+
+  it("names every field a region map entry takes, as the schema that checks them does", async () => {
+    const text = await readFile(new URL("configuration.md", docs), "utf8");
+    const section = text.slice(text.indexOf("### Region maps"), text.indexOf("### One start line per store"));
+    const fields = storageSchema.options.flatMap((option) => Object.keys(option.shape));
+    expect(fields).toEqual(expect.arrayContaining(["url", "sentinels", "waitTimeoutMs", "createTable"]));
+    expect(fields.filter((field) => !section.includes(`\`${field}\``))).toEqual([]);
   });
 
   it("links a row only to a document that describes the variable", async () => {

@@ -48,7 +48,7 @@ describe("grantFrom", () => {
     expect(grantFrom({ access_token: "at", expires_in: "x", refresh_token: 5 })).toEqual({
       accessToken: "at",
     });
-    expect(grantFrom({ access_token: "at" })).toEqual({ accessToken: "at" });
+    expect(grantFrom({ access_token: "at" })).toStrictEqual({ accessToken: "at" });
   });
 
   it.each([undefined, "", 5, "line\r\nX-Injected: 1", "tab\tok\u0100"])(
