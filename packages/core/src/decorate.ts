@@ -23,7 +23,7 @@ export type Around<T> = <K extends MethodName<T>>(
  * A copy of `target` whose every method runs through `around`, with every argument forwarded as an
  * array: a decorator built on it cannot drop a method or an argument, and a method or parameter added
  * to the interface later flows through untouched. Non-function properties (`name`, `regions`) are
- * copied. Each method is wrapped once, up front (a Proxy would build a closure on every call).
+ * copied, symbol-keyed ones too (a store's mark that its rules hold stays with it). Each method is wrapped once, up front (a Proxy would build a closure on every call).
  */
 export function decorate<T extends object>(target: T, around: Around<T>): T {
   const decorated: Record<string, unknown> = {};
@@ -45,5 +45,7 @@ export function decorate<T extends object>(target: T, around: Around<T>): T {
     }
     source = Object.getPrototypeOf(source) as object | null;
   }
+  for (const key of Object.getOwnPropertySymbols(target))
+    (decorated as Record<symbol, unknown>)[key] = (target as Record<symbol, unknown>)[key];
   return decorated as T;
 }

@@ -125,17 +125,24 @@ export {
   type RuleEffect,
   type StoredCredential,
 } from "./record.js";
+export {
+  assertDefinedStore,
+  type DefineStoreOptions,
+  type DriverListOptions,
+  type DriverPage,
+  type DriverScanOptions,
+  defineCredentialStore,
+  type StoreDriver,
+} from "./records/define-store.js";
 export { DEFAULT_EXPIRY_LEAD_TIMES_MS, type ExpirySweepResult } from "./records/expiry-events.js";
 export { DEFAULT_EXPIRED_RETENTION_MS } from "./records/lifetime.js";
+export { invalidCursor, MAX_CURSOR_LENGTH, type StorePosition } from "./records/store-cursor.js";
 export {
   assertLeaseTtl,
   assertPageLimit,
   assertVersionStep,
-  invalidCursor,
   isExpired,
-  MAX_CURSOR_LENGTH,
   MAX_PAGE_SIZE,
-  withStoreRules,
 } from "./records/store-rules.js";
 export { awsRegions, createRegionRouter, mapStores, type RegionMap, type RegionRouter } from "./regions.js";
 export type { ReencryptionCounts, ReencryptionFailure } from "./rotation/progress.js";
@@ -212,7 +219,13 @@ export {
   type UpdateOptions,
 } from "./service.js";
 export type { IdempotencyClaim, IdempotencyEntry, IdempotencyStore, SharedCounter } from "./shared-state.js";
-export type { CredentialStore, ListOptions, Page, ScanOptions } from "./storage.js";
+export {
+  type CredentialStore,
+  type ListOptions,
+  type Page,
+  type ScanOptions,
+  STORE_RULES,
+} from "./storage.js";
 export type { AuthorizationCallback } from "./target/complete-authorization.js";
 export type { TargetTokenOptions } from "./target/context.js";
 export { TOKEN_STATE_PURPOSE, tokenStateIdentity } from "./target/token-state.js";

@@ -1,4 +1,4 @@
-import { invalid } from "./schemas/parse.js";
+import { decodeCursor, encodeCursor, invalidCursor } from "./records/store-cursor.js";
 
 /** Position of a list walk over several stores: which store, and that store's own cursor. */
 export interface ListPosition {
@@ -6,28 +6,26 @@ export interface ListPosition {
   cursor: string | null;
 }
 
-/** Encodes a position as an opaque base64url cursor. */
+// The service's walk is one more kind of the one cursor codec: ["walk", storeIndex, storeCursor?].
+const kind = "walk";
+
+/** Encodes a position as an opaque cursor (the store's own cursor inside it). */
 export function encodeListCursor(position: ListPosition): string {
-  return Buffer.from(JSON.stringify([position.store, position.cursor])).toString("base64url");
+  const store = String(position.store);
+  return encodeCursor(kind, position.cursor === null ? [store] : [store, position.cursor]);
 }
 
-/** Decodes a cursor made by {@link encodeListCursor}; VALIDATION_ERROR on anything else. */
+/** Decodes a cursor made by {@link encodeListCursor}; the one cursor error on anything else. */
 export function decodeListCursor(cursor: string, storeCount: number): ListPosition {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2) {
-      const [store, inner] = value as [unknown, unknown];
-      if (
-        Number.isInteger(store) &&
-        (store as number) >= 0 &&
-        (store as number) < storeCount &&
-        (inner === null || typeof inner === "string")
-      ) {
-        return { store: store as number, cursor: inner };
-      }
-    }
-  } catch {
-    // fall through: any undecodable cursor is the caller's error, reported below
-  }
-  throw invalid([{ path: "cursor", message: "is not a cursor this server returned" }]);
+  const [store, inner, ...rest] = decodeCursor(kind, cursor);
+  const index = Number(store);
+  if (
+    store !== String(index) ||
+    !Number.isInteger(index) ||
+    index < 0 ||
+    index >= storeCount ||
+    rest.length > 0
+  )
+    throw invalidCursor();
+  return { store: index, cursor: inner ?? null };
 }

@@ -20,11 +20,12 @@ import { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
 import { createProxyVerifier, type ProxyRequest, type Verified, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
+import { assertDefinedStore } from "./records/define-store.js";
 import { createExpirySweep, type ExpirySweepResult, expiryLeadTimes } from "./records/expiry-events.js";
 import { DEFAULT_EXPIRED_RETENTION_MS, isLifetimeOver } from "./records/lifetime.js";
 import { notFound } from "./records/not-found.js";
 import { createRecords, type Records } from "./records/records.js";
-import { assertPageLimit, MAX_PAGE_SIZE, withRulesOnEveryStore } from "./records/store-rules.js";
+import { assertPageLimit, MAX_PAGE_SIZE } from "./records/store-rules.js";
 import { createRegionRouter, type RegionMap, type RegionRouter, servedRegionsInBrief } from "./regions.js";
 import type {
   CreateCredentialInput,
@@ -355,12 +356,14 @@ async function deleteReported(parts: ServiceParts, actor: Actor, clientId: strin
   );
 }
 
-/** The stores (each wrapped by the shared store rules), the record layer and the target context. */
+/** The stores, the record layer and the target context. */
 function serviceParts(options: CredentialServiceOptions, publisher: EventPublisher): ServiceParts {
   const now = options.now ?? Date.now;
-  // Every store announces its writes to the near cache, and the shared rules hold around it all.
+  // The shared store rules were applied when each store was built; one built otherwise is refused.
+  for (const store of Object.values(options.regions)) assertDefinedStore(store);
+  // Every store announces its writes to the near cache.
   const near = withNearCache(options.regions, options.nearCache, now);
-  const router = createRegionRouter(withRulesOnEveryStore(near.regions, now));
+  const router = createRegionRouter(near.regions);
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
   const expiredRetentionMs = options.expiredRetentionMs ?? DEFAULT_EXPIRED_RETENTION_MS;
   if (!Number.isSafeInteger(expiredRetentionMs) || expiredRetentionMs < 0) {
@@ -369,7 +372,7 @@ function serviceParts(options: CredentialServiceOptions, publisher: EventPublish
       "expiredRetentionMs must be a whole number of milliseconds, 0 or more",
     );
   }
-  const records = createRecords({ router, keyring: options.keyring, now, expiredRetentionMs });
+  const records = createRecords({ router, keyring: options.keyring, expiredRetentionMs });
   const target = createTargetContext({
     records,
     fetch: options.outboundFetch ?? createOutboundFetch({ policy: createAddressPolicy() }),

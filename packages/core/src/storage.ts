@@ -1,5 +1,11 @@
 import type { StoredCredential } from "./record.js";
 
+/**
+ * The mark of a store built by `defineCredentialStore`, which applies the shared store rules. A
+ * registered symbol, so a store built by another copy of core carries the same mark.
+ */
+export const STORE_RULES: unique symbol = Symbol.for("@credkit/core.storeRules");
+
 /** Options of {@link CredentialStore.list}. */
 export interface ListOptions {
   /** At most this many items are returned (1..1000). */
@@ -23,8 +29,11 @@ export interface ScanOptions {
 }
 
 /**
- * The storage contract every adapter implements (memory, Redis, DynamoDB). Every method is required and
- * async. Stores hold only encrypted records: they never see plaintext and never decrypt.
+ * The storage contract every store keeps (memory, Redis, DynamoDB, custom ones). Every method is required
+ * and async. Stores hold only encrypted records: they never see plaintext and never decrypt. A store is
+ * built by `defineCredentialStore` from a `StoreDriver`, which applies the rules below that every store
+ * shares (expiry of reads, page size, version step, lease TTL, cursors), so a driver implements only
+ * what its backend does.
  *
  * Shared rules:
  * - Times are epoch milliseconds (`expiresAt`, `now`) or milliseconds (`ttlMs`).
@@ -36,6 +45,9 @@ export interface ScanOptions {
  *   multi-key write below is atomic, on a cluster too.
  */
 export interface CredentialStore {
+  /** Set by `defineCredentialStore`: the shared store rules hold for this store. */
+  readonly [STORE_RULES]: true;
+
   /** Short backend name for errors and metrics, e.g. `memory`, `redis`, `dynamodb`. */
   readonly name: string;
 

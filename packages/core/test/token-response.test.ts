@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { valueAtPath } from "../src/target/custom-token.js";
+import type { OutboundFetch } from "../src/outbound/outbound-fetch.js";
+import type { SecretOf } from "../src/schemas/secrets.js";
+import { fetchCustomToken, valueAtPath } from "../src/target/custom-token.js";
 import { grantFrom, secondsFrom } from "../src/target/token-endpoint.js";
 
 // How a token endpoint's answer is read, value by value (issue 26): lifetimes, the access and refresh
@@ -86,5 +88,67 @@ describe("valueAtPath", () => {
     expect(valueAtPath({}, "constructor")).toBeUndefined();
     expect(valueAtPath({}, "__proto__")).toBeUndefined();
     expect(valueAtPath({ a: {} }, "a.toString")).toBeUndefined();
+  });
+});
+
+describe("fetchCustomToken", () => {
+  const secret = (extra: Record<string, unknown> = {}) =>
+    ({
+      tokenUrl: "https://issuer.example/token",
+      method: "POST",
+      tokenPath: "access_token",
+      headerName: "Authorization",
+      headerPrefix: "Bearer ",
+      ...extra,
+    }) as SecretOf<"customToken">;
+  /** A fetch answering `status` with `body`, recording the request it was given. */
+  const answering = (status: number, body: unknown) => {
+    const seen: { headers: Record<string, string>; body?: string }[] = [];
+    const fetch: OutboundFetch = async (_url, init) => {
+      seen.push({ headers: init?.headers as Record<string, string>, body: init?.body as string | undefined });
+      return new Response(JSON.stringify(body), { status });
+    };
+    return { fetch, seen };
+  };
+
+  it("accepts a 2xx status up to 299, and refuses 300 and up", async () => {
+    for (const status of [200, 299])
+      await expect(
+        fetchCustomToken(answering(status, { access_token: "t" }).fetch, secret()),
+      ).resolves.toStrictEqual({
+        accessToken: "t",
+      });
+    for (const status of [300, 404]) {
+      await expect(
+        fetchCustomToken(answering(status, { access_token: "t" }).fetch, secret()),
+      ).rejects.toMatchObject({
+        code: "UPSTREAM_ERROR",
+      });
+    }
+  });
+
+  it("refuses an empty token", async () => {
+    await expect(
+      fetchCustomToken(answering(200, { access_token: "" }).fetch, secret()),
+    ).rejects.toMatchObject({
+      code: "UPSTREAM_ERROR",
+    });
+  });
+
+  it("sends an object body as JSON unless a content type is set, in any letter case; a string body as is", async () => {
+    const json = answering(200, { access_token: "t" });
+    await fetchCustomToken(json.fetch, secret({ body: { a: 1 } }));
+    expect(json.seen[0]?.headers["content-type"]).toBe("application/json");
+    expect(json.seen[0]?.body).toBe('{"a":1}');
+    const typed = answering(200, { access_token: "t" });
+    await fetchCustomToken(typed.fetch, secret({ body: { a: 1 }, headers: { "Content-Type": "text/x" } }));
+    expect(typed.seen[0]?.headers["content-type"]).toBeUndefined();
+    const text = answering(200, { access_token: "t" });
+    await fetchCustomToken(text.fetch, secret({ body: "a=1" }));
+    expect(text.seen[0]?.headers["content-type"]).toBeUndefined();
+    expect(text.seen[0]?.body).toBe("a=1");
+    const get = answering(200, { access_token: "t" });
+    await fetchCustomToken(get.fetch, secret({ method: "GET", body: "ignored" }));
+    expect(get.seen[0]?.body).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { invalid, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from "@credkit/core";
+import { invalid, invalidCursor, MAX_PAGE_SIZE } from "@credkit/core";
 
 /**
  * Reads a list flag (`includeTemporary`, `includeExpired`): `true`/`false` in any letter case (Python
@@ -18,11 +18,11 @@ export function parseLimit(value: unknown): number | undefined {
   throw invalid([{ path: "limit", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }]);
 }
 
-/** Reads `cursor` or undefined. */
+/** Reads `cursor` or undefined; core's cursor codec judges it (length, form: one rule, one error). */
 export function parseCursor(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === "string" && value.length > 0 && value.length <= MAX_CURSOR_LENGTH) return value;
-  throw invalid([{ path: "cursor", message: "must be the nextCursor of a previous page" }]);
+  if (typeof value === "string") return value;
+  throw invalidCursor(); // a repeated ?cursor= arrives as an array
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { StoredCredential } from "@credkit/core";
-import { CredkitError } from "@credkit/core";
+import { CredkitError, isExpired } from "@credkit/core";
 import { lookupKey, recordKey, ttlAttribute } from "./keys.js";
 
 /** An item in the SDK's attribute-value form. */
@@ -68,10 +68,13 @@ export function lookupHashOf(item: Item): string | null {
   return item.lookupHash?.S ?? null;
 }
 
-/** True when the item holds a record that is live at `now` (no `expiresAt`, or one in the future). */
+/**
+ * True when the item holds a record that is live at `now` (core's `isExpired`), for the writes that
+ * read an item before their conditional request (remove, update); reads leave expiry to core.
+ */
 export function isLive(item: Item, now: number): boolean {
   const expiresAt = item.expiresAt?.N;
-  return expiresAt === undefined || Number(expiresAt) > now;
+  return !isExpired({ expiresAt: expiresAt === undefined ? null : Number(expiresAt) }, now);
 }
 
 function corruptItem(cause?: unknown): CredkitError {

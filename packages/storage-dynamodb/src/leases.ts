@@ -1,5 +1,5 @@
 import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { assertLeaseTtl, storageUnavailable } from "@credkit/core";
+import { storageUnavailable } from "@credkit/core";
 import { type StoreContext, storeName } from "./context.js";
 import { condition, num, str } from "./expression.js";
 import { ttlSeconds } from "./item-codec.js";
@@ -21,7 +21,7 @@ export async function acquireLease(
   ttlMs: number,
 ): Promise<boolean> {
   const now = ctx.now();
-  const expiresAt = now + positive(ttlMs);
+  const expiresAt = now + ttlMs;
   return answered(
     await attemptWrite(
       ctx.client.send(
@@ -62,9 +62,4 @@ function answered(result: WriteResult<unknown>): boolean {
   if (result.kind === "ok") return true;
   if (result.kind === "condition") return false;
   throw storageUnavailable(storeName, result.error);
-}
-
-function positive(ttlMs: number): number {
-  assertLeaseTtl(ttlMs);
-  return ttlMs;
 }

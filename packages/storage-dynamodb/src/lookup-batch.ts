@@ -5,7 +5,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { type StoredCredential, storageUnavailable } from "@credkit/core";
 import { raceBackoff, type StoreContext, storeName } from "./context.js";
-import { type Item, isLive, recordOf } from "./item-codec.js";
+import { type Item, recordOf } from "./item-codec.js";
 import { lookupKey } from "./keys.js";
 import { guard } from "./sdk-errors.js";
 
@@ -27,12 +27,10 @@ export async function findRecordsByLookups(
   lookupHashes: readonly string[],
 ): Promise<(StoredCredential | null)[]> {
   const distinct = [...new Set(lookupHashes)];
-  if (distinct.length === 0) return [];
   const batches: string[][] = [];
   for (let i = 0; i < distinct.length; i += maxKeysPerBatch)
     batches.push(distinct.slice(i, i + maxKeysPerBatch));
   const items = (await Promise.all(batches.map((hashes) => readBatch(ctx, clientId, hashes)))).flat();
-  const now = ctx.now();
   const byHash = new Map<string, Item>();
   for (const item of items) {
     const sk = item.sk?.S;
@@ -40,7 +38,8 @@ export async function findRecordsByLookups(
   }
   return lookupHashes.map((hash) => {
     const item = byHash.get(lookupKey(clientId, hash).sk.S);
-    if (item === undefined || !isLive(item, now)) return null;
+    // Expired items are dropped by core's defineCredentialStore, by the store's clock.
+    if (item === undefined) return null;
     const record = recordOf(item);
     // Belt and braces, as findByLookup: the item must describe a record of this client with this hash.
     return record.clientId === clientId && record.lookupHash === hash ? record : null;

@@ -1,11 +1,11 @@
 import { GetItemCommand, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
-import type { ListOptions, Page, ScanOptions, StoredCredential } from "@credkit/core";
-import { assertPageLimit } from "@credkit/core";
+import type { DriverListOptions, DriverPage, DriverScanOptions, StoredCredential } from "@credkit/core";
+import { invalidCursor } from "@credkit/core";
 import type { StoreContext } from "./context.js";
-import { decodeCursor, encodeCursor, invalidCursor } from "./cursor.js";
 import { namesIn, num, str, valuesIn } from "./expression.js";
-import { type Item, isLive, recordOf } from "./item-codec.js";
+import { type Item, recordOf } from "./item-codec.js";
 import { lookupKey, recordKey, recordPrefix } from "./keys.js";
+import { positionOf, startKeyOf } from "./position.js";
 import { guard } from "./sdk-errors.js";
 
 // Expired items linger until DynamoDB's TTL sweeper (which may take days) removes them.
@@ -26,7 +26,7 @@ export async function getRecord(
       }),
     ),
   );
-  return liveRecord(output.Item, ctx.now());
+  return recordOrNull(output.Item);
 }
 
 /** `findByLookup`: one strongly consistent GetItem of the lookup item, which holds a copy of the record. */
@@ -44,7 +44,7 @@ export async function findRecordByLookup(
       }),
     ),
   );
-  const record = liveRecord(output.Item, ctx.now());
+  const record = recordOrNull(output.Item);
   // Belt and braces: a lookup item must describe a record of this client with this very hash.
   return record !== null && record.clientId === clientId && record.lookupHash === lookupHash ? record : null;
 }
@@ -54,8 +54,12 @@ export async function findRecordByLookup(
  * which is ascending credential id order. `Limit` caps the items DynamoDB reads before the filter drops
  * expired (and, unless asked, temporary) ones, so a page may be short, even empty, with a cursor.
  */
-export async function listRecords(ctx: StoreContext, clientId: string, options: ListOptions): Promise<Page> {
-  const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+export async function listRecords(
+  ctx: StoreContext,
+  clientId: string,
+  options: DriverListOptions,
+): Promise<DriverPage> {
+  const startKey = options.after === undefined ? undefined : startKeyOf(options.after);
   if (startKey !== undefined && (startKey.pk.S !== clientId || !startKey.sk.S.startsWith(recordPrefix))) {
     throw invalidCursor();
   }
@@ -78,20 +82,20 @@ export async function listRecords(ctx: StoreContext, clientId: string, options: 
           keyCondition,
           filter,
         ),
-        Limit: pageLimit(options.limit),
+        Limit: options.limit,
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
       }),
     ),
   );
-  return { items: (output.Items ?? []).map(recordOf), cursor: encodeCursor(output.LastEvaluatedKey) };
+  return { items: (output.Items ?? []).map(recordOf), next: positionOf(output.LastEvaluatedKey) };
 }
 
 /**
  * `scan`: one strongly consistent table Scan per page, keeping live record items (lookup copies and
  * leases are skipped). The cursor is DynamoDB's own position, so it survives restarts.
  */
-export async function scanRecords(ctx: StoreContext, options: ScanOptions): Promise<Page> {
+export async function scanRecords(ctx: StoreContext, options: DriverScanOptions): Promise<DriverPage> {
   const filter = `begins_with(#sk, :prefix) AND ${liveFilter}`;
   const output = await guard(
     ctx.client.send(
@@ -100,21 +104,16 @@ export async function scanRecords(ctx: StoreContext, options: ScanOptions): Prom
         FilterExpression: filter,
         ExpressionAttributeNames: namesIn(filter),
         ExpressionAttributeValues: valuesIn({ ":prefix": str(recordPrefix), ":now": num(ctx.now()) }, filter),
-        Limit: pageLimit(options.limit),
-        ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+        Limit: options.limit,
+        ExclusiveStartKey: options.after === undefined ? undefined : startKeyOf(options.after),
         ConsistentRead: true,
       }),
     ),
   );
-  return { items: (output.Items ?? []).map(recordOf), cursor: encodeCursor(output.LastEvaluatedKey) };
+  return { items: (output.Items ?? []).map(recordOf), next: positionOf(output.LastEvaluatedKey) };
 }
 
-function liveRecord(item: Item | undefined, now: number): StoredCredential | null {
-  return item === undefined || !isLive(item, now) ? null : recordOf(item);
-}
-
-// DynamoDB rejects a Limit below 1 with a ValidationException, which would read as an outage.
-function pageLimit(limit: number): number {
-  assertPageLimit(limit);
-  return limit;
+// Expired items are dropped by core's defineCredentialStore, by the store's clock.
+function recordOrNull(item: Item | undefined): StoredCredential | null {
+  return item === undefined ? null : recordOf(item);
 }

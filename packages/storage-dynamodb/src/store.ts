@@ -1,6 +1,5 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import type { CredentialStore } from "@credkit/core";
-import { CredkitError } from "@credkit/core";
+import { CredkitError, defineCredentialStore, type StoreDriver } from "@credkit/core";
 import { confirmAnswer, withConsumedCapacity } from "./answer-shape.js";
 import { type DynamoDbStoreConfig, defaultMaxRaceRetries } from "./config.js";
 import { type StoreContext, storeName } from "./context.js";
@@ -16,8 +15,10 @@ import { updateRecord } from "./update.js";
 const pingKey = { pk: { S: "credkit#ping" }, sk: { S: "ping" } };
 
 /**
- * A {@link CredentialStore} on one DynamoDB table (single-table design, see the README for the item
- * layout and the request count of every operation). The client is injected and never destroyed.
+ * A `CredentialStore` on one DynamoDB table (single-table design, see the README for the item
+ * layout and the request count of every operation). The client is injected and never destroyed. Built
+ * by core's `defineCredentialStore`, which applies the rules every store shares; conditions and filters
+ * restate only the expiry rule, where a write or a page must agree with it.
  */
 export function dynamoDbStore(config: DynamoDbStoreConfig) {
   if (config.tableName.length < 3) {
@@ -29,7 +30,7 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
     now: config.now ?? Date.now,
     maxRaceRetries: config.maxRaceRetries ?? defaultMaxRaceRetries,
   };
-  return {
+  const driver = {
     name: storeName,
     create: (record) => createRecord(ctx, record),
     get: (clientId, credentialId) => getRecord(ctx, clientId, credentialId),
@@ -54,5 +55,6 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
     },
     // Nothing to release: no timers, and the client belongs to the caller.
     async close() {},
-  } satisfies CredentialStore;
+  } satisfies StoreDriver;
+  return defineCredentialStore(driver, { now: ctx.now });
 }

@@ -1,6 +1,6 @@
 import { PutItemCommand, type TransactWriteItem, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import type { StoredCredential } from "@credkit/core";
-import { assertVersionStep, storageUnavailable } from "@credkit/core";
+import { storageUnavailable } from "@credkit/core";
 import { lookupTaken, versionConflict } from "./conflicts.js";
 import { raceBackoff, type StoreContext, storeName } from "./context.js";
 import { condition, liveCondition, num, str } from "./expression.js";
@@ -39,7 +39,6 @@ export async function updateRecord(
   expectedVersion: number,
   previousLookupHash?: string | null,
 ): Promise<StoredCredential | null> {
-  assertVersionStep(next, expectedVersion);
   const moves = previousLookupHash !== undefined && previousLookupHash !== next.lookupHash;
   for (let attempt = 0; ; attempt++) {
     const first: Step = moves

@@ -1,16 +1,15 @@
 import {
-  assertLeaseTtl,
-  assertPageLimit,
-  assertVersionStep,
-  type CredentialStore,
   CredkitError,
+  type DriverListOptions,
+  type DriverPage,
+  type DriverScanOptions,
+  defineCredentialStore,
+  invalidCursor,
   isExpired,
-  type ListOptions,
-  type Page,
-  type ScanOptions,
+  type StoreDriver,
   type StoredCredential,
+  type StorePosition,
 } from "@credkit/core";
-import { decodeCursor, encodeCursor } from "./cursor.js";
 import { SortedKeys } from "./sorted-keys.js";
 
 /** Configuration of {@link memoryStore}. */
@@ -37,12 +36,14 @@ interface Lease {
 const copy = (record: StoredCredential): StoredCredential => ({ ...record });
 
 /**
- * An in-process {@link CredentialStore} over Maps: the embedded default, and the reference the other
+ * An in-process `CredentialStore` over Maps: the embedded default, and the reference the other
  * adapters are compared with. Every method runs synchronously to completion before its promise settles,
  * so each one is atomic within this process (and this store is not shared across processes). Records
  * are copied in and out (a spread: every field is a primitive), so callers can never mutate what is
  * stored (the conformance suite pins it). Expired records (`expiresAt <= now`, core's `isExpired`) are treated
- * as absent and removed when an operation comes across them; there is no timer.
+ * as absent and removed when an operation comes across them; there is no timer. Built by core's
+ * `defineCredentialStore`, which applies the rules every store shares (page size, version step, lease
+ * TTL, cursors, nothing expired returned).
  */
 export function memoryStore(config: MemoryStoreConfig = {}) {
   const now = config.clock ?? Date.now;
@@ -113,7 +114,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
     return found;
   }
 
-  const store = {
+  const driver = {
     name: "memory",
 
     async create(record: StoredCredential): Promise<void> {
@@ -134,23 +135,21 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       return record && copy(record);
     },
 
-    async list(clientId: string, options: ListOptions): Promise<Page> {
-      assertPageLimit(options.limit);
-      const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, 1)[0];
+    async list(clientId: string, options: DriverListOptions): Promise<DriverPage> {
+      const [after] = positionOf(options.after, 1);
       const client = clients.get(clientId);
-      if (!client) return { items: [], cursor: null };
+      if (!client) return { items: [], next: null };
       const keep = options.includeTemporary ? () => true : (record: StoredCredential) => !record.temporary;
       const found = pageOf(clientId, client, after, options.limit, keep);
       const items = found.slice(0, options.limit).map((record) => copy(record));
       const last = items.at(-1);
       return {
         items,
-        cursor: found.length > options.limit && last ? encodeCursor([last.credentialId]) : null,
+        next: found.length > options.limit && last ? [last.credentialId] : null,
       };
     },
 
     async update(next: StoredCredential, expectedVersion: number): Promise<StoredCredential | null> {
-      assertVersionStep(next, expectedVersion);
       const current = live(next.clientId, next.credentialId);
       if (!current) return null;
       if (current.version !== expectedVersion) {
@@ -175,7 +174,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
     },
 
     async delete(clientId: string, credentialId: string): Promise<boolean> {
-      return (await store.consume(clientId, credentialId)) !== null;
+      return (await driver.consume(clientId, credentialId)) !== null;
     },
 
     async consume(clientId: string, credentialId: string): Promise<StoredCredential | null> {
@@ -203,10 +202,8 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       });
     },
 
-    async scan(options: ScanOptions): Promise<Page> {
-      assertPageLimit(options.limit);
-      const [afterClient, afterId] =
-        options.cursor === undefined ? [undefined, undefined] : decodeCursor(options.cursor, 2);
+    async scan(options: DriverScanOptions): Promise<DriverPage> {
+      const [afterClient, afterId] = positionOf(options.after, 2);
       const found: StoredCredential[] = [];
       // Resume inside the cursor's client first (if it still exists), then walk the clients after it.
       const resumed = afterClient === undefined ? undefined : clients.get(afterClient);
@@ -223,13 +220,11 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       const last = items.at(-1);
       return {
         items,
-        cursor:
-          found.length > options.limit && last ? encodeCursor([last.clientId, last.credentialId]) : null,
+        next: found.length > options.limit && last ? [last.clientId, last.credentialId] : null,
       };
     },
 
     async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
-      assertLeaseTtl(ttlMs);
       const held = leases.get(name);
       if (held && held.expiresAt > now() && held.owner !== owner) return false;
       leases.set(name, { owner, expiresAt: now() + ttlMs });
@@ -247,7 +242,14 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
 
     // Nothing to release: no timers, no connections. The data stays, as an injected client's would.
     async close(): Promise<void> {},
-  } satisfies CredentialStore;
+  } satisfies StoreDriver;
 
-  return store;
+  return defineCredentialStore(driver, { now });
+}
+
+/** The `length` strings of a position this store returned (none for a first page). */
+function positionOf(after: StorePosition | undefined, length: number): (string | undefined)[] {
+  if (after === undefined) return [];
+  if (after.length !== length) throw invalidCursor();
+  return [...after];
 }

@@ -1,4 +1,4 @@
-import { CredkitError, isExpired, type StoredCredential } from "@credkit/core";
+import { CredkitError, type StoredCredential } from "@credkit/core";
 
 /** The Lua arguments describing a record: what the scripts read besides the opaque JSON. */
 export function recordArgs(record: StoredCredential): {
@@ -14,11 +14,6 @@ export function recordArgs(record: StoredCredential): {
     lookupHash: record.lookupHash ?? "",
     temporary: record.temporary ? "1" : "0",
   };
-}
-
-/** True while `record` may be returned: core's one expiry rule (`expiresAt <= now` is expired). */
-export function isLive(record: StoredCredential, now: number): boolean {
-  return !isExpired(record, now);
 }
 
 /** Parses a stored record JSON; a corrupt value is an internal error, never silently skipped. */

@@ -1,13 +1,12 @@
 import {
-  assertLeaseTtl,
-  assertPageLimit,
-  assertVersionStep,
   type CredentialStore,
   CredkitError,
-  type ListOptions,
-  type Page,
-  type ScanOptions,
+  type DriverPage,
+  defineCredentialStore,
+  invalidCursor,
+  type StoreDriver,
   type StoredCredential,
+  type StorePosition,
 } from "@credkit/core";
 import type { Cluster } from "ioredis";
 import { clientRegistry } from "./client-registry.js";
@@ -17,10 +16,9 @@ import {
   defaultWaitTimeoutMs,
   type RedisStoreConfig,
 } from "./config.js";
-import { decodeListCursor, decodeScanCursor, encodeCursor } from "./cursor.js";
 import { guardRedis } from "./guard.js";
 import { defaultKeyPrefix, redisKeys } from "./keys.js";
-import { isLive, parseRecord, recordArgs } from "./record-codec.js";
+import { parseRecord, recordArgs } from "./record-codec.js";
 import { type ReplicaWait, runScript, runScriptAndWait } from "./run-script.js";
 import {
   acquireLeaseScript,
@@ -46,6 +44,8 @@ export type RedisStore = CredentialStore & { readonly name: "redis" };
  * Creates a {@link CredentialStore} on an injected ioredis client (standalone or Cluster). Every key of
  * one client shares the hash tag `{c:<base64url clientId>}` and every multi-key write is one Lua script, so
  * each operation is atomic on a cluster too. The store never reads env vars and never closes the client.
+ * Built by core's `defineCredentialStore`, which applies the rules every store shares; the scripts
+ * restate only the expiry rule, where an atomic write must agree with it.
  */
 export function redisStore(config: RedisStoreConfig): RedisStore {
   const { client } = config;
@@ -88,7 +88,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
       [after === null ? "-" : `(${after}`, limit, includeTemporary ? "1" : "0", at],
     );
     const [jsons, last, more] = listReply(reply);
-    return { items: jsons.map(parseRecord).filter((r) => isLive(r, at)), last, more };
+    return { items: jsons.map(parseRecord), last, more };
   }
 
   // Client ids after `after` in byte order, a batch at a time: one round trip serves many scan steps.
@@ -97,7 +97,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
     return client.zrangebylex(keys.clients(), start, "+", "LIMIT", 0, maxScanSteps);
   }
 
-  const store = {
+  const driver = {
     name: storeName,
 
     create: (record) =>
@@ -131,23 +131,18 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
     get: (clientId, credentialId) =>
       guarded(async () => {
         const json = await client.hget(keys.record(clientId, credentialId), "r");
-        if (json === null) return null;
-        const record = parseRecord(json);
-        return isLive(record, now()) ? record : null;
+        return json === null ? null : parseRecord(json);
       }),
 
-    list: (clientId, options: ListOptions) =>
-      guarded(async (): Promise<Page> => {
-        const limit = checkLimit(options.limit);
-        const after = options.cursor === undefined ? null : decodeListCursor(options.cursor).a;
-        const page = await listPage(clientId, after, limit, options.includeTemporary === true);
-        const cursor = page.more && page.last !== null ? encodeCursor("list", { a: page.last }) : null;
-        return { items: page.items, cursor };
+    list: (clientId, options) =>
+      guarded(async (): Promise<DriverPage> => {
+        const [after = null] = positionOf(options.after, 1, 1);
+        const page = await listPage(clientId, after, options.limit, options.includeTemporary);
+        return { items: page.items, next: page.more && page.last !== null ? [page.last] : null };
       }),
 
     update: (next, expectedVersion) =>
       guarded(async () => {
-        assertVersionStep(next, expectedVersion);
         const args = recordArgs(next);
         const reply = await runScriptAndWait(
           client,
@@ -191,37 +186,28 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
           [keys.ids(clientId), keys.lookup(clientId, lookupHash)],
           [lookupHash, now()],
         );
-        if (isNil(json)) return null;
-        const record = parseRecord(json);
-        return isLive(record, now()) ? record : null;
+        return isNil(json) ? null : parseRecord(json);
       }),
 
     findByLookups: (clientId, lookupHashes) =>
-      lookupHashes.length === 0
-        ? Promise.resolve([])
-        : guarded(async () => {
-            const jsons = (await runScript(
-              client,
-              findByLookupsScript,
-              [keys.ids(clientId)],
-              [now(), ...lookupHashes],
-            )) as unknown[];
-            const at = now();
-            return lookupHashes.map((_, i) => {
-              const json = jsons[i];
-              if (isNil(json)) return null;
-              const record = parseRecord(json as string);
-              return isLive(record, at) ? record : null;
-            });
-          }),
+      guarded(async () => {
+        const jsons = (await runScript(
+          client,
+          findByLookupsScript,
+          [keys.ids(clientId)],
+          [now(), ...lookupHashes],
+        )) as unknown[];
+        return lookupHashes.map((_, i) => (isNil(jsons[i]) ? null : parseRecord(jsons[i])));
+      }),
 
-    scan: (options: ScanOptions) =>
-      guarded(async (): Promise<Page> => {
-        const limit = checkLimit(options.limit);
-        const start = options.cursor === undefined ? null : decodeScanCursor(options.cursor);
+    scan: (options) =>
+      guarded(async (): Promise<DriverPage> => {
+        const { limit } = options;
+        // A scan position is [client] (from its first id) or [client, last id returned].
+        const start = options.after === undefined ? null : positionOf(options.after, 1, 2);
         const queue = start === null ? await clientsAfter(null) : [];
-        let clientId = start === null ? (queue.shift() ?? null) : start.c;
-        let after = start?.a ?? null;
+        let clientId = start === null ? (queue.shift() ?? null) : (start[0] as string);
+        let after = start?.[1] ?? null;
         const items: StoredCredential[] = [];
         for (let step = 1; clientId !== null; step++) {
           const page = await listPage(clientId, after, limit - items.length, true);
@@ -235,13 +221,13 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
           }
           if (items.length >= limit || step >= maxScanSteps) break;
         }
-        return { items, cursor: clientId === null ? null : encodeCursor("scan", { c: clientId, a: after }) };
+        return { items, next: clientId === null ? null : after === null ? [clientId] : [clientId, after] };
       }),
 
     acquireLease: (name, owner, ttlMs) =>
       guarded(
         async () =>
-          (await runScript(client, acquireLeaseScript, [keys.lease(name)], [owner, checkTtl(ttlMs)])) === 1,
+          (await runScript(client, acquireLeaseScript, [keys.lease(name)], [owner, wholeMs(ttlMs)])) === 1,
       ),
 
     releaseLease: (name, owner) =>
@@ -257,8 +243,8 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
 
     // The store owns no timers or connections: the injected client is its caller's to close.
     close: async () => {},
-  } satisfies CredentialStore;
-  return store;
+  } satisfies StoreDriver;
+  return defineCredentialStore(driver, { now });
 }
 
 // Checked once at construction: a bad value is the embedder's configuration error, not an outage.
@@ -274,15 +260,16 @@ function replicaWait(config: RedisStoreConfig): ReplicaWait {
   return { replicas, timeoutMs };
 }
 
-function checkLimit(limit: number): number {
-  assertPageLimit(limit);
-  return limit;
+// PX takes whole milliseconds; rounding up never shortens a lease.
+function wholeMs(ttlMs: number): number {
+  return Math.ceil(ttlMs);
 }
 
-function checkTtl(ttlMs: number): number {
-  assertLeaseTtl(ttlMs);
-  // PX takes whole milliseconds; rounding up never shortens a lease.
-  return Math.ceil(ttlMs);
+/** A position this store returned, of `min` to `max` strings; core's cursor error otherwise. */
+function positionOf(after: StorePosition | undefined, min: number, max: number): string[] {
+  if (after === undefined) return [];
+  if (after.length < min || after.length > max) throw invalidCursor();
+  return [...after];
 }
 
 // Lua `false` is a nil reply from Redis; ioredis-mock passes it through as `false`.

@@ -1,20 +1,23 @@
-// A third-party store written against the published contract only (the JSDoc of CredentialStore): one
-// array of records and one of leases, scanned linearly. Small, not fast; it exists to run the suite.
+// A third-party store written against the published contract only (the JSDoc of CredentialStore and
+// StoreDriver): one array of records and one of leases, scanned linearly. Small, not fast; it exists
+// to run the suite. Core's defineCredentialStore adds what every store shares: page sizes, version
+// steps, lease TTLs, cursors, and never returning an expired record.
 import {
-  assertPageLimit,
-  assertVersionStep,
-  type CredentialStore,
   CredkitError,
-  type ListOptions,
-  type Page,
-  type ScanOptions,
+  type DriverPage,
+  defineCredentialStore,
+  invalidCursor,
+  isExpired,
+  type StoreDriver,
   type StoredCredential,
+  type StorePosition,
 } from "@credkit/core";
 
 export function notebookStore(now: () => number = Date.now) {
   let records: StoredCredential[] = [];
   const leases = new Map<string, { owner: string; until: number }>();
-  const live = (r: StoredCredential) => r.expiresAt === null || r.expiresAt > now();
+  // Writes must agree with the expiry rule too: an expired record frees its id and lookup hash.
+  const live = (r: StoredCredential) => !isExpired(r, now());
   const find = (clientId: string, credentialId: string) =>
     records.find((r) => r.clientId === clientId && r.credentialId === credentialId && live(r));
   const holder = (clientId: string, hash: string) =>
@@ -22,33 +25,21 @@ export function notebookStore(now: () => number = Date.now) {
   const drop = (r: StoredCredential) => {
     records = records.filter((x) => !(x.clientId === r.clientId && x.credentialId === r.credentialId));
   };
-  const page = (sorted: StoredCredential[], key: (r: StoredCredential) => string, o: ScanOptions): Page => {
-    assertPageLimit(o.limit); // the shared rules come from core: 1..1000, VALIDATION_ERROR otherwise
-    let after = "";
-    if (o.cursor !== undefined) {
-      // A cursor is JSON this store wrote: a truncated or foreign one does not parse to its shape.
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(Buffer.from(o.cursor, "base64url").toString("utf8"));
-      } catch {
-        parsed = null;
-      }
-      const key = (parsed as { after?: unknown } | null)?.after;
-      if (typeof key !== "string") throw new CredkitError("VALIDATION_ERROR", "Invalid cursor");
-      after = key;
-    }
+  // A position is what this store chose to resume after: here one sort key.
+  const page = (
+    sorted: StoredCredential[],
+    key: (r: StoredCredential) => string,
+    limit: number,
+    position: StorePosition | undefined,
+  ): DriverPage => {
+    if (position !== undefined && position.length !== 1) throw invalidCursor();
+    const after = position?.[0] ?? "";
     const rest = sorted.filter((r) => key(r) > after).sort((a, b) => (key(a) < key(b) ? -1 : 1));
-    const items = rest.slice(0, o.limit).map((r) => structuredClone(r));
+    const items = rest.slice(0, limit).map((r) => structuredClone(r));
     const last = items.at(-1);
-    return {
-      items,
-      cursor:
-        rest.length > o.limit && last
-          ? Buffer.from(JSON.stringify({ after: key(last) })).toString("base64url")
-          : null,
-    };
+    return { items, next: rest.length > limit && last ? [key(last)] : null };
   };
-  return {
+  const driver = {
     name: "notebook",
     async create(record) {
       if (find(record.clientId, record.credentialId)) throw new CredkitError("CONFLICT", "The id exists");
@@ -63,14 +54,13 @@ export function notebookStore(now: () => number = Date.now) {
       const found = find(clientId, credentialId);
       return found ? structuredClone(found) : null;
     },
-    async list(clientId, options: ListOptions) {
+    async list(clientId, options) {
       const mine = records.filter(
         (r) => r.clientId === clientId && live(r) && (options.includeTemporary || !r.temporary),
       );
-      return page(mine, (r) => r.credentialId, options);
+      return page(mine, (r) => r.credentialId, options.limit, options.after);
     },
     async update(next, expectedVersion) {
-      assertVersionStep(next, expectedVersion);
       const current = find(next.clientId, next.credentialId);
       if (!current) return null;
       if (current.version !== expectedVersion)
@@ -106,10 +96,10 @@ export function notebookStore(now: () => number = Date.now) {
       });
     },
     async scan(options) {
-      return page(records.filter(live), (r) => `${r.clientId}\u0000${r.credentialId}`, options);
+      const key = (r: StoredCredential) => `${r.clientId}\u0000${r.credentialId}`;
+      return page(records.filter(live), key, options.limit, options.after);
     },
     async acquireLease(name, owner, ttlMs) {
-      if (!(ttlMs > 0)) throw new CredkitError("VALIDATION_ERROR", "ttlMs must be positive");
       const held = leases.get(name);
       if (held !== undefined && held.until > now() && held.owner !== owner) return false;
       leases.set(name, { owner, until: now() + ttlMs });
@@ -123,5 +113,6 @@ export function notebookStore(now: () => number = Date.now) {
     },
     async ping() {},
     async close() {},
-  } satisfies CredentialStore;
+  } satisfies StoreDriver;
+  return defineCredentialStore(driver, { now });
 }

@@ -1,5 +1,4 @@
 import type { StoredCredential } from "../record.js";
-import { isExpired, liveReader } from "../records/store-rules.js";
 import type { RegionRouter } from "../regions.js";
 import type { CredentialStore } from "../storage.js";
 import type { NearCache } from "./near-cache.js";
@@ -13,8 +12,6 @@ export interface Found {
 /** Options of {@link createRecordFinder}. */
 export interface RecordFinderOptions {
   router: RegionRouter;
-  /** Epoch milliseconds, for the expiry rule. */
-  now: () => number;
   /** Verdicts kept in process (see `near-cache.ts`); absent or disabled: every lookup asks the stores. */
   nearCache?: NearCache | undefined;
 }
@@ -46,9 +43,8 @@ export function createRecordFinder(options: RecordFinderOptions): FindRecords {
     // The usual case is one store: skip Promise.all's cost.
     const answers =
       stores.length === 1
-        ? [await liveReader((stores[0] as (typeof stores)[number]).store).findByLookups(clientId, flat)]
-        : await Promise.all(stores.map(({ store }) => liveReader(store).findByLookups(clientId, flat)));
-    const now = options.now();
+        ? [await (stores[0] as (typeof stores)[number]).store.findByLookups(clientId, flat)]
+        : await Promise.all(stores.map(({ store }) => store.findByLookups(clientId, flat)));
     const found: (Found | null)[] = hashesOfValues.map(() => null);
     let at = 0;
     for (const [index, hashes] of hashesOfValues.entries()) {
@@ -56,8 +52,8 @@ export function createRecordFinder(options: RecordFinderOptions): FindRecords {
       for (let h = 0; h < hashes.length; h++, at++) {
         for (const [s, records] of answers.entries()) {
           const record = records[at] ?? null;
-          // Expiry is checked here, after the lookup's own await (see `liveReader`): the hot path.
-          if (record && !found[index] && !isExpired(record, now))
+          // Expired records never come back from a store (defineCredentialStore): no check here.
+          if (record && !found[index])
             found[index] = { record, store: (stores[s] as (typeof stores)[number]).store };
         }
       }

@@ -56,7 +56,7 @@ export interface ProxyVerifierOptions {
  */
 export function createProxyVerifier(options: ProxyVerifierOptions) {
   const { keyring } = options;
-  const find = createRecordFinder({ router: options.router, now: options.now, nearCache: options.nearCache });
+  const find = createRecordFinder({ router: options.router, nearCache: options.nearCache });
   const jwt = createJwtCheck({ jwt: options.jwt, open: options.open });
 
   return async function verify(clientId: string, request: ProxyRequest): Promise<Verified> {

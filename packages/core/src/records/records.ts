@@ -10,7 +10,6 @@ import { openTokenState, type TokenState } from "../target/token-state.js";
 import { retainedUntil } from "./lifetime.js";
 import { duplicateLookup, notFound } from "./not-found.js";
 import { createOpenedCache } from "./opened-cache.js";
-import { isExpired, liveReader } from "./store-rules.js";
 
 /** A record's secret with its type told by its auth type: narrow on `authType`, no casts. */
 export type OpenedSecret = { [A in AuthType]: { authType: A; secret: SecretOf<A> } }[AuthType];
@@ -64,20 +63,19 @@ export interface Records {
 export function createRecords(options: {
   router: RegionRouter;
   keyring: Keyring;
-  now: () => number;
   /** How long an expired credential is kept before its store deletes it (see `lifetime.ts`). */
   expiredRetentionMs: number;
 }): Records {
-  const { router, keyring, now, expiredRetentionMs } = options;
+  const { router, keyring, expiredRetentionMs } = options;
   const opened = createOpenedCache();
   return {
     router,
     keyring,
     async load(clientId, credentialId) {
       const store = router.storeForId(credentialId);
-      // The resolve hot path: expiry checked here, after the read's own await (see `liveReader`).
-      const record = store ? await liveReader(store).get(clientId, credentialId) : null;
-      if (!store || !record || isExpired(record, now())) throw notFound(credentialId);
+      // Expired records never come back from a store (defineCredentialStore): no check here.
+      const record = store ? await store.get(clientId, credentialId) : null;
+      if (!store || !record) throw notFound(credentialId);
       return { store, record };
     },
     open: (record) =>

@@ -18,22 +18,37 @@ describe("redis store cursors", () => {
     );
   });
 
+  // Core's one codec: `["list" | "scan", ...position]`, base64url. What this store adds is the shape of
+  // its positions: one id for a list, a client and at most one id for a scan.
+  const made = (...parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString("base64url");
+
   it.each([
     ["garbage", "not a cursor!"],
     ["base64 of non-JSON", Buffer.from("{oops").toString("base64url")],
-    ["JSON of the wrong shape", Buffer.from(JSON.stringify({ v: 1, k: "list", a: 5 })).toString("base64url")],
-    [
-      "a scan cursor",
-      Buffer.from(JSON.stringify({ v: 1, k: "scan", c: "x", a: null })).toString("base64url"),
-    ],
-  ])("rejects %s with VALIDATION_ERROR", async (_, cursor) => {
+    ["a list position without an id", made("list")],
+    ["a list position of two ids", made("list", "a", "b")],
+    ["a scan cursor", made("scan", "x")],
+  ])("rejects %s in list with VALIDATION_ERROR naming the cursor", async (_, cursor) => {
     const { store } = mockStore();
-    await expect(store.list("any", { limit: 5, cursor })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+    await expect(store.list("any", { limit: 5, cursor })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      errors: [{ path: "cursor" }],
+    });
+  });
+
+  it.each([
+    ["a scan position without a client", made("scan")],
+    ["a scan position of three strings", made("scan", "c", "a", "b")],
+  ])("rejects %s in scan with VALIDATION_ERROR naming the cursor", async (_, cursor) => {
+    const { store } = mockStore();
+    await expect(store.scan({ limit: 5, cursor })).rejects.toMatchObject({ errors: [{ path: "cursor" }] });
   });
 
   it("rejects a list cursor given to scan", async () => {
     const { store } = mockStore();
-    const cursor = Buffer.from(JSON.stringify({ v: 1, k: "list", a: "x" })).toString("base64url");
+    const clientId = "cursor-client";
+    for (let i = 0; i < 2; i++) await store.create(makeRecord({ clientId }));
+    const cursor = (await store.list(clientId, { limit: 1 })).cursor as string;
     await expect(store.scan({ limit: 5, cursor })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
   });
 

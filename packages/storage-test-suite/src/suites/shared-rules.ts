@@ -5,8 +5,8 @@ import { expectCredkitError } from "../expect-error.js";
 import { makeRecord, nextVersion, randomClientId } from "../fixtures.js";
 
 /**
- * The rules every store shares (defined once in `@credkit/core`: `isExpired`, `assertPageLimit`,
- * `assertVersionStep`, `invalidCursor`), pinned so a store that bends one fails here: a page size
+ * The rules every store shares (applied once by `@credkit/core`'s `defineCredentialStore`, which every
+ * store is built through), pinned on the finished store so a store that bends one fails here: a page size
  * out of range is refused (never clamped), an unreadable cursor is refused (never a restart), a version
  * step other than one is refused (never stored), and a record handed out is the caller's copy.
  */

@@ -1,0 +1,156 @@
+import { CredkitError, isCredkitError } from "../errors.js";
+import type { StoredCredential } from "../record.js";
+import { type CredentialStore, type Page, STORE_RULES } from "../storage.js";
+import { decodeCursor, encodeCursor, invalidCursor, type StorePosition } from "./store-cursor.js";
+import { assertLeaseTtl, assertPageLimit, assertVersionStep, isExpired } from "./store-rules.js";
+
+/** What a driver's `list` is asked: a checked page size and the decoded position to resume after. */
+export interface DriverListOptions {
+  /** An integer from 1 to 1000 (checked before the driver is called). */
+  limit: number;
+  /** The position the driver returned as `next` on the previous page; undefined for the first page. */
+  after: StorePosition | undefined;
+  /** Include temporary (pending) records that have not expired. */
+  includeTemporary: boolean;
+}
+
+/** What a driver's `scan` is asked: a checked page size and the decoded position to resume after. */
+export interface DriverScanOptions {
+  /** An integer from 1 to 1000 (checked before the driver is called). */
+  limit: number;
+  /** The position the driver returned as `next` on the previous page; undefined for the first page. */
+  after: StorePosition | undefined;
+}
+
+/** A driver's page: the records and where the next page starts (null: nothing after this page). */
+export interface DriverPage {
+  items: StoredCredential[];
+  next: StorePosition | null;
+}
+
+/**
+ * What a storage backend implements to become a {@link CredentialStore}: the store's methods with
+ * their contracts (see {@link CredentialStore}), minus what every store shares, which
+ * {@link defineCredentialStore} adds. A driver pages by positions (arrays of strings it chooses, such as
+ * the last id it returned); the factory turns them into cursors and back. When a position it is given
+ * has the wrong shape for it, it throws {@link invalidCursor} (any other exception while resuming is
+ * reported as that error too).
+ */
+export interface StoreDriver extends Omit<CredentialStore, "list" | "scan" | typeof STORE_RULES> {
+  list(clientId: string, options: DriverListOptions): Promise<DriverPage>;
+  scan(options: DriverScanOptions): Promise<DriverPage>;
+}
+
+/** Options of {@link defineCredentialStore}. */
+export interface DefineStoreOptions {
+  /** The clock expiry is judged by, in epoch milliseconds: the backend's own. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Builds a {@link CredentialStore} from a driver, with the rules every store shares applied here, once:
+ * nothing expired (`expiresAt <= now`, by `options.now`) is ever returned by any read; a page size
+ * outside 1..1000, an update whose version step is not one and a lease TTL that is not positive are
+ * refused before the driver is asked; cursors are credkit's one format (longest 4096 characters), a
+ * cursor it did not make is a VALIDATION_ERROR naming `cursor` (never a restart from the beginning); an
+ * empty `findByLookups` answers `[]` without the driver; a driver's synchronous throw becomes a
+ * rejection. The service accepts only stores built here (a CONFIGURATION_ERROR says so otherwise), so
+ * the rules hold for custom stores too, without a wrapper around a finished store.
+ */
+export function defineCredentialStore<D extends StoreDriver>(
+  driver: D,
+  options: DefineStoreOptions = {},
+): CredentialStore & { readonly name: D["name"] } {
+  const now = options.now ?? Date.now;
+  const alive = (record: StoredCredential | null) =>
+    record !== null && isExpired(record, now()) ? null : record;
+  const page = (
+    kind: string,
+    cursor: string | undefined,
+    read: (after?: StorePosition) => Promise<DriverPage>,
+  ) =>
+    settle(() => read(cursor === undefined ? undefined : decodeCursor(kind, cursor))).then(
+      (found): Page => {
+        const at = now();
+        const items = found.items.filter((item) => !isExpired(item, at));
+        return { items, cursor: found.next === null ? null : encodeCursor(kind, found.next) };
+      },
+      (error: unknown) => {
+        throw cursor === undefined ? error : cursorError(error);
+      },
+    );
+  return {
+    [STORE_RULES]: true,
+    name: driver.name,
+    create: (record) => settle(() => driver.create(record)),
+    // The hot reads: one `.then` is the whole cost of the rule (the resolve and verify benchmarks).
+    get: (clientId, credentialId) => settle(() => driver.get(clientId, credentialId)).then(alive),
+    findByLookup: (clientId, lookupHash) =>
+      settle(() => driver.findByLookup(clientId, lookupHash)).then(alive),
+    findByLookups: (clientId, lookupHashes) =>
+      lookupHashes.length === 0
+        ? Promise.resolve([])
+        : settle(() => driver.findByLookups(clientId, lookupHashes)).then((records) => records.map(alive)),
+    list: (clientId, { limit, cursor, includeTemporary }) =>
+      settle(() => assertPageLimit(limit)).then(() =>
+        page("list", cursor, (after) =>
+          driver.list(clientId, { limit, after, includeTemporary: includeTemporary === true }),
+        ),
+      ),
+    scan: ({ limit, cursor }) =>
+      settle(() => assertPageLimit(limit)).then(() =>
+        page("scan", cursor, (after) => driver.scan({ limit, after })),
+      ),
+    update: (next, expectedVersion, previousLookupHash) =>
+      settle(() => {
+        assertVersionStep(next, expectedVersion);
+        return driver.update(next, expectedVersion, previousLookupHash);
+      }).then(alive),
+    delete: (clientId, credentialId) => settle(() => driver.delete(clientId, credentialId)),
+    consume: (clientId, credentialId) => settle(() => driver.consume(clientId, credentialId)).then(alive),
+    acquireLease: (name, owner, ttlMs) =>
+      settle(() => {
+        assertLeaseTtl(ttlMs);
+        return driver.acquireLease(name, owner, ttlMs);
+      }),
+    releaseLease: (name, owner) => settle(() => driver.releaseLease(name, owner)),
+    ping: () => settle(() => driver.ping()),
+    close: () => settle(() => driver.close()),
+  };
+}
+
+/**
+ * CONFIGURATION_ERROR unless `store` was built by {@link defineCredentialStore} (by this copy of core or
+ * another: the mark is a registered symbol), so a store that would skip the shared rules is refused at
+ * start rather than trusted.
+ */
+export function assertDefinedStore(store: CredentialStore): void {
+  if ((store as Partial<CredentialStore> | undefined)?.[STORE_RULES] !== true) {
+    const name = typeof store?.name === "string" ? ` "${store.name}"` : "";
+    throw new CredkitError(
+      "CONFIGURATION_ERROR",
+      `The store${name} was not built with defineCredentialStore, so the shared store rules would not hold`,
+    );
+  }
+}
+
+// Every store method is async: a driver's synchronous throw (or a rule's) is a rejection, never a throw.
+function settle<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * A driver's error while resuming from a cursor: its own VALIDATION_ERROR naming `cursor` stays, and so
+ * do its other CredkitErrors (STORAGE_UNAVAILABLE, ...); any other failure (a bare exception from a
+ * driver choking on a position) is the one cursor error.
+ */
+function cursorError(error: unknown): unknown {
+  if (isCredkitError(error) && error.code !== "VALIDATION_ERROR") return error;
+  if (isCredkitError(error, "VALIDATION_ERROR") && error.errors?.some((e) => e.path === "cursor"))
+    return error;
+  return invalidCursor(error);
+}
