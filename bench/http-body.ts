@@ -1,5 +1,7 @@
+import type { CreateCredentialInput } from "@credkit/core";
+
 /** The body every benchmarked create sends: a target credential, so creates never collide on a lookup hash. */
-export const createBody = {
+export const createBody: CreateCredentialInput = {
   credentialName: "bench",
   credentialType: "target",
   authType: "bearer",

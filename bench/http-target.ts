@@ -66,7 +66,7 @@ async function handlerNode() {
 function bareStore() {
   const key = randomBytes(32);
   const map = new Map<string, { view: Record<string, unknown>; sealed: Buffer }>();
-  const create = (body: { credentialName: string; secret: unknown }) => {
+  const create = (body: { credentialName: string; secret?: unknown }) => {
     const id = `us-east-1.${randomBytes(16).toString("base64url")}`;
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", key, iv);

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   type Actor,
+  type CreateCredentialInput,
   type CredentialStore,
   createCredentialService,
   createKeyring,
@@ -25,7 +26,7 @@ const admin: Actor = { userId: "bench", clientIds: "*", scopes: [] };
 const token = "scaling-bench-token-0123456789";
 const clientId = "bench-client";
 const presented = { "x-api-key": `key-${"x".repeat(28)}`, "user-agent": "bench", accept: "*/*" };
-const createBody = {
+const createBody: CreateCredentialInput = {
   credentialName: "bench",
   credentialType: "proxy",
   authType: "apiKey",

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import {
   type Actor,
+  type CreateCredentialInput,
   createAddressPolicy,
   createCredentialService,
   createKeyring,
@@ -38,7 +39,7 @@ async function apiKeyRows(): Promise<Row[]> {
   const one = service();
   const many = service();
   const secret = (i: number) => ({ keyName: "X-Api-Key", keyValue: `key-${i}-${"x".repeat(24)}` });
-  const body = (i: number) => ({
+  const body = (i: number): CreateCredentialInput => ({
     credentialName: `k${i}`,
     credentialType: "proxy",
     authType: "apiKey",

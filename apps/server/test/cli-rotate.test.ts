@@ -3,12 +3,15 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type AuthTypeOf,
   type CredentialService,
   createCredentialService,
   createKeyring,
+  type SecretInputOf,
   type StoredCredential,
 } from "@credkit/core";
 import { redisClientOptions, redisStore } from "@credkit/storage-redis";
+import { proxy as proxyBody } from "@credkit/test-support";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type CliRun, killLeftovers, runCli, startCli, startRedis, startServer } from "./child-processes.js";
@@ -68,13 +71,8 @@ async function seed(service: CredentialService, clients: number, targets: number
   for (let i = 0; i < clients; i++) {
     const clientId = `client-${i}-${randomUUID().slice(0, 6)}`;
     const region = i % 2 ? "us-east-1" : "eu-west-1";
-    const proxy = (authType: string, secret: unknown) => ({
-      credentialName: authType,
-      credentialType: "proxy",
-      authType,
-      region,
-      secret,
-    });
+    const proxy = <A extends AuthTypeOf<"proxy">>(authType: A, secret: SecretInputOf<A>) =>
+      proxyBody(authType, secret, { credentialName: authType, region });
     await service.create(
       admin,
       clientId,

@@ -161,8 +161,10 @@ export {
 export { needsReencryption, resealRecord } from "./rotation/reseal-record.js";
 export { type SealedKeyIdsOptions, unknownSealedKeyIds } from "./rotation/sealed-key-ids.js";
 export {
+  type AuthTypeOf,
   anySecret,
   type CreateCredentialInput,
+  type CreateCredentialInputOf,
   createCredentialBody,
   documentedBody,
   type PublicCredential,

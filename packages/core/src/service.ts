@@ -27,7 +27,12 @@ import { notFound } from "./records/not-found.js";
 import { createRecords, type Records } from "./records/records.js";
 import { assertPageLimit, MAX_PAGE_SIZE } from "./records/store-rules.js";
 import { createRegionRouter, type RegionMap, type RegionRouter, servedRegionsInBrief } from "./regions.js";
-import type { PublicCredential, TargetAuth } from "./schemas/bodies.js";
+import type {
+  CreateCredentialInput,
+  PublicCredential,
+  TargetAuth,
+  UpdateCredentialInput,
+} from "./schemas/bodies.js";
 import type { Secret } from "./schemas/secrets.js";
 import {
   assertIfMatch,
@@ -157,13 +162,13 @@ export interface CredentialService {
    */
   readonly events: CredentialEvents;
   list(actor: Actor, clientId: string, options?: ListCredentialsOptions): Promise<CredentialPage>;
-  create(actor: Actor, clientId: string, body: unknown): Promise<CredentialWithAuthorization>;
+  create(actor: Actor, clientId: string, body: CreateCredentialInput): Promise<CredentialWithAuthorization>;
   get(actor: Actor, clientId: string, credentialId: string): Promise<PublicCredential>;
   update(
     actor: Actor,
     clientId: string,
     credentialId: string,
-    body: unknown,
+    body: UpdateCredentialInput,
     options?: UpdateOptions,
   ): Promise<CredentialWithAuthorization>;
   delete(actor: Actor, clientId: string, credentialId: string): Promise<void>;

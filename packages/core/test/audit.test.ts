@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "@credkit/test-support";
+import { memoryStore, unchecked } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
   type AuditEvent,
@@ -34,7 +34,7 @@ describe("audit trail", () => {
       singleUse: true,
       secret: { keyName: "X-Key", keyValue: SECRET },
     });
-    await expect(service.create(actor, clientId, { credentialName: "bad" })).rejects.toThrow();
+    await expect(service.create(actor, clientId, unchecked({ credentialName: "bad" }))).rejects.toThrow();
     await service.update(actor, clientId, created.credentialId, { credentialName: "renamed" });
     await expect(
       service.update(actor, clientId, created.credentialId, { credentialName: "x" }, { ifMatch: 1 }),

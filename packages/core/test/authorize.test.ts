@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "@credkit/test-support";
+import { type CreateExtras, memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
   type Actor,
   type AuditEvent,
+  type CreateCredentialInput,
   type CredentialStore,
   CredkitError,
   createCredentialService,
@@ -28,14 +29,14 @@ function setup(store: CredentialStore = memoryStore()) {
 }
 
 const key = () => `key-${randomBytes(12).toString("hex")}`;
-const apiKey = (keyValue: string, extra: Record<string, unknown> = {}) => ({
+const apiKey = (keyValue: string, extra: CreateExtras = {}): CreateCredentialInput => ({
   credentialName: "in",
   credentialType: "proxy",
   authType: "apiKey",
   secret: { keyName: "X-Api-Key", keyValue },
   ...extra,
 });
-const bearerTarget = (token: string, extra: Record<string, unknown> = {}) => ({
+const bearerTarget = (token: string, extra: CreateExtras = {}): CreateCredentialInput => ({
   credentialName: "out",
   credentialType: "target",
   authType: "bearer",

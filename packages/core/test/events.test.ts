@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { admin, memoryStore, testKeyring } from "@credkit/test-support";
+import { admin, type CreateExtras, memoryStore, testKeyring, unchecked } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
   type AnyCredkitEvent,
+  type CreateCredentialInput,
   createCredentialService,
   type EventSink,
   eventTypes,
@@ -23,7 +24,7 @@ function setup(sink?: EventSink) {
 }
 
 /** A proxy apiKey body with a fresh secret value (remembered by the caller for the leak scan). */
-const proxyKey = (keyValue: string, extra: Record<string, unknown> = {}) => ({
+const proxyKey = (keyValue: string, extra: CreateExtras = {}): CreateCredentialInput => ({
   credentialName: "partner key",
   credentialType: "proxy",
   authType: "apiKey",
@@ -96,7 +97,7 @@ describe("service.events", () => {
 
   it("emits nothing for a refused change, a failed verification or a lost race", async () => {
     const { service, seen, clientId } = setup();
-    await expect(service.create(admin, clientId, { credentialName: "" })).rejects.toMatchObject({
+    await expect(service.create(admin, clientId, unchecked({ credentialName: "" }))).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
     });
     const key = `sk-${randomUUID()}`;

@@ -3,6 +3,7 @@ import { admin, memoryStore, testClock, testKeyring } from "@credkit/test-suppor
 import { describe, expect, it } from "vitest";
 import {
   type AnyCredkitEvent,
+  type CreateCredentialInput,
   type CredentialServiceOptions,
   createCredentialService,
   type EventSink,
@@ -37,7 +38,7 @@ function twoProcesses(options: Partial<CredentialServiceOptions> = {}) {
   return { clock, store, services, events, sweepAll, clientId: `c-${randomUUID()}` };
 }
 
-const keyBody = (expiresAt: number, keyValue = `secret-${randomUUID()}`) => ({
+const keyBody = (expiresAt: number, keyValue = `secret-${randomUUID()}`): CreateCredentialInput => ({
   credentialName: "expiring",
   credentialType: "proxy",
   authType: "apiKey",

@@ -1,16 +1,18 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:net";
-import { memoryStore } from "@credkit/test-support";
+import { type CreateExtras, memoryStore } from "@credkit/test-support";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Actor,
+  type CreateCredentialInput,
   createAddressPolicy,
   createCredentialService,
   createKeyring,
   createOutboundFetch,
   type OutboundFetch,
+  type SecretInputOf,
 } from "../src/index.js";
 
 const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
@@ -55,7 +57,10 @@ function setup(jwks: { cooldownMs?: number } = {}, allowLoopback = true) {
   return { service, fetches, clientId: `c-${randomUUID()}` };
 }
 
-const jwtVerify = (secret: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+const jwtVerify = (
+  secret: Partial<SecretInputOf<"jwtVerify">>,
+  extra: CreateExtras = {},
+): CreateCredentialInput => ({
   credentialName: "issuer",
   credentialType: "proxy",
   authType: "jwtVerify",

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   admin,
   authorizeAtMock,
+  type CreateExtras,
   type MockOAuth,
   memoryStore,
   startMockOAuth,
@@ -9,13 +10,16 @@ import {
   targetService,
   testClock,
   testKeyring,
+  unchecked,
 } from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  type CreateCredentialInput,
   type CredentialServiceOptions,
   createCredentialService,
   DEFAULT_EXPIRED_RETENTION_MS,
   type StoredCredential,
+  type UpdateCredentialInput,
 } from "../src/index.js";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -40,7 +44,7 @@ function clocked(options: Partial<CredentialServiceOptions> = {}) {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const keyValue = () => `key-${randomUUID()}`;
-const proxyKey = (value: string, extra: Record<string, unknown> = {}) => ({
+const proxyKey = (value: string, extra: CreateExtras = {}): CreateCredentialInput => ({
   credentialName: "expiring key",
   credentialType: "proxy",
   authType: "apiKey",
@@ -208,7 +212,8 @@ describe("credential lifetimes (expiresAt)", () => {
     const { service, clock, clientId } = clocked();
     const bad = value(clock.now());
     await expect(
-      service.create(admin, clientId, proxyKey(keyValue(), { expiresAt: bad })),
+      // A number is what the types refuse: sent as unchecked JSON, as over HTTP.
+      service.create(admin, clientId, unchecked({ ...proxyKey(keyValue()), expiresAt: bad })),
     ).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
       errors: [expect.objectContaining({ path: "expiresAt" })],
@@ -216,7 +221,7 @@ describe("credential lifetimes (expiresAt)", () => {
     expect((await service.list(admin, clientId, { includeExpired: true })).credentials).toEqual([]);
     const created = await service.create(admin, clientId, proxyKey(keyValue()));
     await expect(
-      service.update(admin, clientId, created.credentialId, { expiresAt: bad }),
+      service.update(admin, clientId, created.credentialId, { expiresAt: bad } as UpdateCredentialInput),
     ).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
       errors: [expect.objectContaining({ path: "expiresAt" })],

@@ -7,6 +7,7 @@ import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
   type Actor,
+  type CreateCredentialInput,
   type CredentialStore,
   createCredentialService,
   createKeyring,
@@ -47,7 +48,7 @@ function twoProcesses(channel?: () => InvalidationChannel) {
 type Process = ReturnType<typeof twoProcesses>["a"];
 const verify = (p: Process, clientId: string, key: string) =>
   p.service.verifyProxyRequest(admin, clientId, { headers: { "x-api-key": key } });
-const apiKey = (keyValue: string) => ({
+const apiKey = (keyValue: string): CreateCredentialInput => ({
   credentialName: "k",
   credentialType: "proxy",
   authType: "apiKey",

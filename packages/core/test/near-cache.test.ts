@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "@credkit/test-support";
+import { type CreateExtras, memoryStore } from "@credkit/test-support";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import {
   type Actor,
   apiKeyLookupValue,
+  type CreateCredentialInput,
   type CredentialStore,
   createCredentialService,
   createKeyring,
@@ -99,7 +100,7 @@ function twoProcesses(options: { channel?: InvalidationChannel; keyring?: typeof
   };
 }
 
-const apiKey = (keyValue: string, extra: Record<string, unknown> = {}) => ({
+const apiKey = (keyValue: string, extra: CreateExtras = {}): CreateCredentialInput => ({
   credentialName: "k",
   credentialType: "proxy",
   authType: "apiKey",

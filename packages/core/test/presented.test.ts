@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "@credkit/test-support";
+import { memoryStore, proxy } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { type Actor, createCredentialService, createKeyring } from "../src/index.js";
+import {
+  type Actor,
+  type AuthTypeOf,
+  createCredentialService,
+  createKeyring,
+  type SecretInputOf,
+} from "../src/index.js";
 import {
   MAX_API_KEY_HEADERS,
   presentedBasicUsername,
@@ -27,8 +33,8 @@ async function setup() {
     defaultRegion: "eu-west-1",
   });
   const clientId = `c-${randomUUID()}`;
-  const create = (authType: string, secret: unknown) =>
-    service.create(admin, clientId, { credentialName: authType, credentialType: "proxy", authType, secret });
+  const create = <A extends AuthTypeOf<"proxy">>(authType: A, secret: SecretInputOf<A>) =>
+    service.create(admin, clientId, proxy(authType, secret, { credentialName: authType }));
   await create("bearer", { token: TOKEN });
   await create("basicAuth", { username: USER, password: PASSWORD });
   await create("apiKey", { keyName: "X-Api-Key", keyValue: KEY });

@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "@credkit/test-support";
+import { memoryStore, proxy as proxyBody } from "@credkit/test-support";
 import { SignJWT } from "jose";
 import {
   type Actor,
+  type AuthTypeOf,
+  type CreateCredentialInput,
   type CredentialService,
   type CredentialStore,
   createCredentialService,
@@ -10,6 +12,7 @@ import {
   type Keyring,
   type MasterKey,
   type RegionMap,
+  type SecretInputOf,
   type StoredCredential,
 } from "../src/index.js";
 
@@ -37,19 +40,15 @@ const ISSUER = "https://issuer.rotation.example";
 
 /** A presented request and the create body of the proxy credential that accepts it. */
 export interface ProxyFixture {
-  body: Record<string, unknown>;
+  body: CreateCredentialInput;
   headers: () => Promise<Record<string, string>>;
 }
 
 /** One proxy credential of each keyed-lookup auth type (and jwtVerify), with the headers each accepts. */
-export function proxyFixtures(tag: string): ProxyFixture[] {
+export function proxyFixtures(tag: string): [ProxyFixture, ProxyFixture, ProxyFixture, ProxyFixture] {
   const basic = Buffer.from(`svc-${tag}:pw-long-enough-${tag}`).toString("base64");
-  const proxy = (authType: string, secret: unknown) => ({
-    credentialName: `${authType}-${tag}`,
-    credentialType: "proxy",
-    authType,
-    secret,
-  });
+  const proxy = <A extends AuthTypeOf<"proxy">>(authType: A, secret: SecretInputOf<A>) =>
+    proxyBody(authType, secret, { credentialName: `${authType}-${tag}` });
   return [
     {
       body: proxy("apiKey", { keyName: "X-Api-Key", keyValue: `key-long-enough-${tag}` }),
@@ -82,7 +81,7 @@ export function proxyFixtures(tag: string): ProxyFixture[] {
 }
 
 /** Target credentials: sealed secrets without a lookup hash. */
-export function targetBodies(tag: string): Record<string, unknown>[] {
+export function targetBodies(tag: string): [CreateCredentialInput, CreateCredentialInput] {
   return [
     {
       credentialName: `t-bearer-${tag}`,

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "@credkit/test-support";
+import { memoryStore, unchecked } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
   type Actor,
+  type CreateCredentialInput,
   type CredentialStore,
   createCredentialService,
   createKeyring,
@@ -40,7 +41,7 @@ function setup() {
   return { service, eu, us, clientId: `c-${randomUUID()}` };
 }
 
-const apiKeyBody = (keyValue = `secret-${randomUUID()}`) => ({
+const apiKeyBody = (keyValue = `secret-${randomUUID()}`): CreateCredentialInput => ({
   credentialName: "partner key",
   credentialType: "proxy",
   authType: "apiKey",
@@ -246,11 +247,12 @@ describe("credential service", () => {
   it("checks the create body against the proxy/target matrix", async () => {
     const { service, clientId } = setup();
     await expect(
-      service.create(admin, clientId, {
-        ...apiKeyBody(),
-        authType: "custom",
-        secret: { headers: { a: "b" } },
-      }),
+      // What the types refuse (custom is a target type), sent as unchecked JSON: refused at run time too.
+      service.create(
+        admin,
+        clientId,
+        unchecked({ ...apiKeyBody(), authType: "custom", secret: { headers: { a: "b" } } }),
+      ),
     ).rejects.toMatchObject({
       errors: [{ path: "authType", message: expect.stringContaining("not allowed for proxy") }],
     });
@@ -263,12 +265,16 @@ describe("credential service", () => {
       }),
     ).resolves.toMatchObject({ credentialAuthType: "none" });
     await expect(
-      service.create(admin, clientId, {
-        credentialName: "n",
-        credentialType: "target",
-        authType: "bearer",
-        region: "eu-west-1",
-      }),
+      service.create(
+        admin,
+        clientId,
+        unchecked({
+          credentialName: "n",
+          credentialType: "target",
+          authType: "bearer",
+          region: "eu-west-1",
+        }),
+      ),
     ).rejects.toMatchObject({ errors: [{ path: "secret", message: "is required" }] });
   });
 

@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { type Actor, createCredentialService, createKeyring, isExpired } from "../src/index.js";
+import {
+  type Actor,
+  type CreateCredentialInput,
+  createCredentialService,
+  createKeyring,
+  isExpired,
+} from "../src/index.js";
 
 // The expiry rule itself; defineCredentialStore's use of it (and of the other rules) is in
 // define-store.test.ts.
@@ -19,7 +25,7 @@ describe("the expiry rule", () => {
 
 describe("proxy secret uniqueness across several stores", () => {
   const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
-  const body = (keyValue: string, region: string) => ({
+  const body = (keyValue: string, region: string): CreateCredentialInput => ({
     credentialName: "k",
     credentialType: "proxy",
     authType: "apiKey",

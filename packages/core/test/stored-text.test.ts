@@ -1,7 +1,14 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "@credkit/test-support";
+import { memoryStore, proxy as proxyBody, target as targetBody } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { type Actor, createCredentialService, createKeyring } from "../src/index.js";
+import {
+  type Actor,
+  type AuthTypeOf,
+  type CreateCredentialInput,
+  createCredentialService,
+  createKeyring,
+  type SecretInputOf,
+} from "../src/index.js";
 
 // Issue 20: text that is not text, weak proxy secrets and reserved key names are refused at the door,
 // with a 400 (VALIDATION_ERROR) naming the field, and nothing is written.
@@ -20,19 +27,10 @@ function setup(options: { minProxySecretLength?: number } = {}) {
   return { service, clientId: `c-${randomUUID()}` };
 }
 
-const proxy = (authType: string, secret: unknown, extra: Record<string, unknown> = {}) => ({
-  credentialName: "partner",
-  credentialType: "proxy",
-  authType,
-  secret,
-  ...extra,
-});
-const target = (authType: string, secret: unknown) => ({
-  credentialName: "upstream",
-  credentialType: "target",
-  authType,
-  secret,
-});
+const proxy = <A extends AuthTypeOf<"proxy">>(authType: A, secret: SecretInputOf<A>) =>
+  proxyBody(authType, secret, { credentialName: "partner" });
+const target = <A extends AuthTypeOf<"target">>(authType: A, secret: SecretInputOf<A>) =>
+  targetBody(authType, secret, { credentialName: "upstream" });
 const LONG = "k".repeat(16);
 
 /** The field errors of a refused call (failing the test when it was not refused). */
@@ -91,7 +89,7 @@ describe("stored text (issue 20 item 4)", () => {
   it("refuses them in every stored secret string, naming the field", async () => {
     const { service, clientId } = setup();
     const z = "\u200B";
-    const cases: [unknown, string][] = [
+    const cases: [CreateCredentialInput, string][] = [
       [target("custom", { headers: { "X-A": "v" }, query: { [`k${z}`]: "v" } }), `secret.query.k${z}`],
       [target("custom", { headers: { "X-A": "v" }, query: { k: `v${z}` } }), "secret.query.k"],
       [target("customToken", { tokenUrl: "https://t.example/token", tokenPath: `a${z}` }), "secret.tokenPath"],
@@ -119,7 +117,7 @@ describe("proxy secrets worth their name (issue 20 item 2)", () => {
   it("refuses a proxy secret under 16 characters, naming the presented field", async () => {
     const { service, clientId } = setup();
     const short = "k".repeat(15);
-    const cases: [unknown, string][] = [
+    const cases: [CreateCredentialInput, string][] = [
       [proxy("apiKey", { keyName: "X-Api-Key", keyValue: "ab" }), "secret.keyValue"],
       [proxy("apiKey", { keyName: "X-Api-Key", keyValue: short }), "secret.keyValue"],
       [proxy("bearer", { token: short }), "secret.token"],

@@ -4,24 +4,25 @@ import { systemActor } from "../src/index.js";
 
 describe("resolveTargetAuth: static target credentials", () => {
   it.each([
-    ["apiKey", { keyName: "X-Api-Key", keyValue: "k-123" }, { headers: { "X-Api-Key": "k-123" }, query: {} }],
-    ["bearer", { token: "b-123" }, { headers: { Authorization: "Bearer b-123" }, query: {} }],
-    ["jwt", { token: "aa.bb.cc" }, { headers: { Authorization: "Bearer aa.bb.cc" }, query: {} }],
     [
-      "basicAuth",
-      { username: "ann", password: "p:ss wörd" },
+      target("apiKey", { keyName: "X-Api-Key", keyValue: "k-123" }),
+      { headers: { "X-Api-Key": "k-123" }, query: {} },
+    ],
+    [target("bearer", { token: "b-123" }), { headers: { Authorization: "Bearer b-123" }, query: {} }],
+    [target("jwt", { token: "aa.bb.cc" }), { headers: { Authorization: "Bearer aa.bb.cc" }, query: {} }],
+    [
+      target("basicAuth", { username: "ann", password: "p:ss wörd" }),
       { headers: { Authorization: `Basic ${Buffer.from("ann:p:ss wörd").toString("base64")}` }, query: {} },
     ],
     [
-      "custom",
-      { headers: { "X-One": "1", "X-Two": "2" }, query: { api_key: "q-1" } },
+      target("custom", { headers: { "X-One": "1", "X-Two": "2" }, query: { api_key: "q-1" } }),
       { headers: { "X-One": "1", "X-Two": "2" }, query: { api_key: "q-1" } },
     ],
-    ["custom", { headers: { "X-One": "1" } }, { headers: { "X-One": "1" }, query: {} }],
-    ["none", {}, { headers: {}, query: {} }],
-  ])("%s → its headers and query", async (authType, secret, expected) => {
+    [target("custom", { headers: { "X-One": "1" } }), { headers: { "X-One": "1" }, query: {} }],
+    [target("none", {}), { headers: {}, query: {} }],
+  ])("static target %# → its headers and query", async (body, expected) => {
     const { service, clientId } = targetService();
-    const created = await service.create(admin, clientId, target(authType, secret));
+    const created = await service.create(admin, clientId, body);
     expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual(expected);
     // The result is a fresh object: mutating it changes nothing for the next caller.
     const first = await service.resolveTargetAuth(admin, clientId, created.credentialId);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { memoryStore } from "@credkit/test-support";
+import { memoryStore, proxy } from "@credkit/test-support";
 import { describe, expect, it, vi } from "vitest";
 import {
   type Actor,
@@ -24,13 +24,6 @@ function setup(options: { store?: CredentialStore; keyring?: Keyring } = {}) {
   return { service, store, keyring, clientId: `c-${randomUUID()}` };
 }
 
-const proxy = (authType: string, secret: unknown, extra: Record<string, unknown> = {}) => ({
-  credentialName: authType,
-  credentialType: "proxy",
-  authType,
-  secret,
-  ...extra,
-});
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 

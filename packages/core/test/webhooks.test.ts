@@ -9,6 +9,7 @@ import {
 } from "@credkit/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  type CreateCredentialInput,
   createAddressPolicy,
   createCredentialService,
   createOutboundFetch,
@@ -57,7 +58,7 @@ async function setup(
   return { service, webhooks, outbox, receiver, dispatcher, clientId: `c-${randomUUID()}` };
 }
 
-const proxyKey = (keyValue: string) => ({
+const proxyKey = (keyValue: string): CreateCredentialInput => ({
   credentialName: "partner key",
   credentialType: "proxy",
   authType: "apiKey",
@@ -82,7 +83,7 @@ describe("webhooks", () => {
     const secrets = [`sk-${randomUUID()}`, `sk-${randomUUID()}`];
     const credential = await service.create(admin, clientId, proxyKey(secrets[0] as string));
     await service.update(admin, clientId, credential.credentialId, {
-      secret: { keyName: "X-Api-Key", keyValue: secrets[1] },
+      secret: { keyName: "X-Api-Key", keyValue: secrets[1] as string },
     });
     await service.delete(admin, clientId, credential.credentialId);
     await receiver.waitFor(3);

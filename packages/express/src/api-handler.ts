@@ -4,6 +4,7 @@ import {
   type Actor,
   type AuditSink,
   authorizationFailedEvent,
+  type CreateCredentialInput,
   type CredentialService,
   CredkitError,
   type IdempotencyStore,
@@ -217,9 +218,11 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     },
     async createCredential({ req, res, actor, params, body }) {
       const clientId = params.clientId as string;
+      // JSON nobody has checked yet: the service validates it (a 400 naming the field) before any write.
+      const input = body as CreateCredentialInput;
       const key = req.headers["idempotency-key"];
       if (typeof key !== "string") {
-        sendCredential(res, 201, await service.create(actor, clientId, body));
+        sendCredential(res, 201, await service.create(actor, clientId, input));
         return;
       }
       // Scoped to the client and the authenticated caller: its token, raw or `Bearer` alike (only
@@ -229,7 +232,7 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
         key,
         scope: `${actor.userId}\n${tokenFromHeader(req.headers.authorization) ?? ""}\n${clientId}`,
         body,
-        create: () => service.create(actor, clientId, body),
+        create: () => service.create(actor, clientId, input),
         replay: (credentialId) => service.get(actor, clientId, credentialId),
       });
       if (replayed) res.setHeader("Idempotent-Replayed", "true");

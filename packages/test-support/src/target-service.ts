@@ -1,6 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import {
   type Actor,
+  type AuthTypeOf,
+  type CreateCredentialInput,
+  type CreateCredentialInputOf,
   type CredentialServiceOptions,
   type CredentialStore,
   createAddressPolicy,
@@ -8,6 +11,7 @@ import {
   createKeyring,
   createOutboundFetch,
   type Keyring,
+  type SecretInputOf,
   type TargetTokenOptions,
 } from "@credkit/core";
 import { memoryStore } from "@credkit/storage-memory";
@@ -53,14 +57,47 @@ export function targetService(
   return { service, store, keyring, clientId: `c-${randomUUID()}` };
 }
 
-/** A create body for a target credential. */
-export const target = (authType: string, secret: unknown, extra: Record<string, unknown> = {}) => ({
-  credentialName: `${authType} target`,
-  credentialType: "target",
-  authType,
-  secret,
-  ...extra,
-});
+/** Fields a test may add to a create body besides its type and secret. */
+export type CreateExtras = Partial<
+  Omit<CreateCredentialInputOf<"none">, "credentialType" | "authType" | "secret">
+>;
+
+/** A create body for a target credential, its secret typed by its auth type. */
+export function target<A extends AuthTypeOf<"target">>(
+  authType: A,
+  secret: SecretInputOf<A>,
+  extra: CreateExtras = {},
+): CreateCredentialInput {
+  // The generic A cannot be matched to its member of the union by the compiler; the parameters are.
+  return {
+    credentialName: `${authType} target`,
+    credentialType: "target",
+    authType,
+    secret,
+    ...extra,
+  } as CreateCredentialInput;
+}
+
+/** A create body for a proxy credential, its secret typed by its auth type. */
+export function proxy<A extends AuthTypeOf<"proxy">>(
+  authType: A,
+  secret: SecretInputOf<A>,
+  extra: CreateExtras = {},
+): CreateCredentialInput {
+  return {
+    credentialName: `${authType} proxy`,
+    credentialType: "proxy",
+    authType,
+    secret,
+    ...extra,
+  } as CreateCredentialInput;
+}
+
+/**
+ * A create body as it arrives over HTTP: JSON nobody has checked, for the tests of what the service
+ * refuses at run time (the REST router hands the service `req.body` the same way).
+ */
+export const unchecked = (body: unknown): CreateCredentialInput => body as CreateCredentialInput;
 
 /** A controllable clock starting now. */
 export function testClock(start = Date.now()) {

@@ -1,8 +1,14 @@
 import * as z from "zod";
 import { clientIdPattern, regionPattern } from "../ids.js";
-import { type AuthType, authTypes, credentialStatuses, credentialTypes } from "../record.js";
+import {
+  type AuthType,
+  authTypes,
+  type CredentialType,
+  credentialStatuses,
+  credentialTypes,
+} from "../record.js";
 import { NO_CONTROL_CHARACTERS, text } from "./fields.js";
-import { secretSchemas } from "./secrets.js";
+import { type allowedAuthTypes, secretSchemas } from "./secrets.js";
 
 const credentialName = text
   .trim()
@@ -111,8 +117,22 @@ type CreateBodyInput = z.input<typeof createCredentialBody>;
  * same name describes the same JSON body.
  */
 export type CreateCredentialInput = {
-  [A in AuthType]: Omit<CreateBodyInput, "authType" | "secret"> & { authType: A; secret?: SecretInputOf<A> };
+  [A in AuthType]: Omit<CreateBodyInput, "credentialType" | "authType" | "secret"> & {
+    credentialType: CredentialTypesOf<A>;
+    authType: A;
+  } & (A extends "none" ? { secret?: SecretInputOf<A> } : { secret: SecretInputOf<A> });
 }[AuthType];
+
+/** The create body of one auth type (`CreateCredentialInputOf<"apiKey">`). */
+export type CreateCredentialInputOf<A extends AuthType> = Extract<CreateCredentialInput, { authType: A }>;
+
+/** The auth types a credential type allows, as a type (`allowedAuthTypes` at run time). */
+export type AuthTypeOf<C extends CredentialType> = (typeof allowedAuthTypes)[C][number];
+
+/** The credential types an auth type is allowed for (`jwtVerify`: proxy only; `oauth2`: target only). */
+type CredentialTypesOf<A extends AuthType> = {
+  [C in CredentialType]: A extends (typeof allowedAuthTypes)[C][number] ? C : never;
+}[CredentialType];
 
 /** A partial update as an embedder writes it; `secret` must fit the credential's (immutable) auth type. */
 export type UpdateCredentialInput = Omit<z.input<typeof updateCredentialBody>, "secret"> & {
