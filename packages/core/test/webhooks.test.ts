@@ -182,6 +182,8 @@ describe("webhooks", () => {
     const cases: [unknown, string][] = [
       [{ eventTypes: ["credential.created"] }, "url"],
       [{ url: "ftp://example.com/x", eventTypes: ["credential.created"] }, "url"],
+      [{ url: "https://user:pass@example.com/x", eventTypes: ["credential.created"] }, "url"],
+      [{ url: "https://token@example.com/x", eventTypes: ["credential.created"] }, "url"],
       [{ url: "https://example.com/x", eventTypes: [] }, "eventTypes"],
       [{ url: "https://example.com/x", eventTypes: ["credential.exploded"] }, "eventTypes.0"],
       [{ url: "https://example.com/x", eventTypes: ["credential.created"], secret: "mine" }, "body"],
@@ -195,7 +197,7 @@ describe("webhooks", () => {
     }
     for (let i = 0; i < 20; i++) {
       await webhooks.create(admin, clientId, {
-        url: `https://example.com/${i}`,
+        url: `https://example.com/${i}?from=a@b`, // an @ outside the authority is no password
         eventTypes: ["credential.created"],
       });
     }

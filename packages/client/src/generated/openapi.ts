@@ -2049,7 +2049,7 @@ export interface operations {
         "application/json": {
           /**
            * Format: uri
-           * @description Where events are POSTed. Must pass the outbound address policy (no loopback, private or link-local address unless allowed)
+           * @description Where events are POSTed. Must pass the outbound address policy (no loopback, private or link-local address unless allowed) and carry no user name or password
            */
           url: string;
           /** @description The event types delivered to this URL */

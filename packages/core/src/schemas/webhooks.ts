@@ -7,9 +7,13 @@ export const MAX_WEBHOOKS_PER_CLIENT = 20;
 
 /** Body of `POST /clients/{clientId}/webhooks`. */
 export const createWebhookBody = z.strictObject({
-  url: outboundUrl.describe(
-    "Where events are POSTed. Must pass the outbound address policy (no loopback, private or link-local address unless allowed)",
-  ),
+  // The URL is shown in every list and log line: a password in it would be a secret echoed. Receivers
+  // authenticate deliveries by the signature instead.
+  url: outboundUrl
+    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), "must not carry a user name or password")
+    .describe(
+      "Where events are POSTed. Must pass the outbound address policy (no loopback, private or link-local address unless allowed) and carry no user name or password",
+    ),
   eventTypes: z
     .array(z.enum(eventTypes))
     .min(1, "must name at least one event type")
