@@ -18,7 +18,7 @@ import { createCredkitTable, dynamoDbStore } from "@credkit/storage-dynamodb";
 import { memoryStore } from "@credkit/storage-memory";
 import { redisStore } from "@credkit/storage-redis";
 import { type StoreConformanceOptions, storeConformanceSuite } from "@credkit/storage-test-suite";
-import type { Router } from "express";
+import type { Express } from "express";
 import { notebookStore } from "./custom-store.js";
 
 const master = generateMasterKey();
@@ -33,11 +33,13 @@ const service: CredentialService = createCredentialService({
 const caller: AuthenticatedActor = { userId: "u", clientIds: ["acme"], scopes: [] };
 const actor: Actor = caller;
 const options: CredkitRouterOptions = { service, authenticate: async () => caller, notFound: false };
-const routers: Router[] = [createCredkitRouter(options), createHealthRouter(service)];
+// The router is one Express middleware and the health handler a plain node:http one: Express mounts both.
+declare const app: Express;
+app.use("/api", createCredkitRouter(options));
+app.use(createHealthRouter(service));
 const suite: StoreConformanceOptions = { makeStore: () => memoryStore() };
 export const used = [
   actor,
-  routers,
   suite,
   storeConformanceSuite,
   redisStore,
