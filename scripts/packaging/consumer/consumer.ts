@@ -38,11 +38,4 @@ declare const app: Express;
 app.use("/api", createCredkitRouter(options));
 app.use(createHealthRouter(service));
 const suite: StoreConformanceOptions = { makeStore: () => memoryStore() };
-export const used = [
-  actor,
-  suite,
-  storeConformanceSuite,
-  redisStore,
-  dynamoDbStore,
-  createCredkitTable,
-];
+export const used = [actor, suite, storeConformanceSuite, redisStore, dynamoDbStore, createCredkitTable];
