@@ -1,16 +1,9 @@
 import type { operations } from "./generated/openapi.js";
 
-/** The event types credkit sends (see docs/events.md). */
-export type WebhookEventType =
-  | "credential.created"
-  | "credential.updated"
-  | "credential.deleted"
-  | "credential.consumed"
-  | "credential.expiring"
-  | "credential.expired"
-  | "oauth.authorized"
-  | "oauth.refresh_failed"
-  | "oauth.refresh_recovered";
+/** The event types credkit sends (see docs/events.md): the list a webhook subscribes to, from the API document. */
+export type WebhookEventType = NonNullable<
+  operations["createWebhook"]["requestBody"]
+>["content"]["application/json"]["eventTypes"][number];
 
 /** A verified webhook event: ids and metadata, never secret material. */
 export interface WebhookEvent {
