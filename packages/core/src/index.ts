@@ -173,6 +173,7 @@ export {
   type TargetAuth,
   targetAuthResponse,
   type UpdateCredentialInput,
+  type UpdateCredentialInputOf,
   updateCredentialBody,
   verifyRequestBody,
   verifyResponse,
