@@ -1,6 +1,6 @@
 import { admin, authorizeAtMock, memoryStore, targetService, testClock } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import type { CredentialStore, StoredCredential } from "../src/index.js";
+import type { CredentialStore, Keyring, StoredCredential } from "../src/index.js";
 import { sealState, useMockOAuth } from "./oauth-fixture.js";
 
 // The lease holder's side of the shared token (issue 26): what it does with token state it cannot
