@@ -108,9 +108,11 @@ export interface CredentialServiceOptions {
   events?: Pick<EventBusOptions, "sink" | "onListenerError">;
   /**
    * `credential.expiring` lead times before a credential's `expiresAt`, in milliseconds (default 7 days
-   * and 1 day). The events are emitted by {@link CredentialService.sweepExpiries}.
+   * and 1 day). The events are emitted by {@link CredentialService.sweepExpiries}; `sweepEveryMs`
+   * (default 60000) is how long one process's walk of a store keeps every other process off it: set it
+   * to the period the sweep is called at.
    */
-  expiryEvents?: { leadTimesMs?: readonly number[] };
+  expiryEvents?: { leadTimesMs?: readonly number[]; sweepEveryMs?: number | undefined };
 }
 
 /**
@@ -332,6 +334,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       now: parts.now,
       expiredRetentionMs: parts.expiredRetentionMs,
       leadTimesMs: expiryLeadTimes(options.expiryEvents?.leadTimesMs),
+      sweepEveryMs: options.expiryEvents?.sweepEveryMs,
     }),
   };
 }
