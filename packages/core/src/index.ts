@@ -180,6 +180,7 @@ export {
   type TargetAuth,
   targetAuthResponse,
   type UpdateCredentialInput,
+  type UpdateCredentialInputOf,
   updateCredentialBody,
   verifyRequestBody,
   verifyResponse,
