@@ -102,6 +102,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
         outboundFetch,
         nearCache: nearCache.cache,
         events: { sink: webhooks.sink },
+        // One process walks a store per period (a store lease); the others skip it.
+        expiryEvents: { ...config.service.expiryEvents, sweepEveryMs: config.expiry.sweepMs },
       }),
     ),
     audit,
@@ -187,8 +189,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     res.status(404).json({ message: "No such endpoint", code: "NOT_FOUND" });
   });
 
-  // Expiry events: every process walks the stores on a timer (one walk at a time); each event is
-  // emitted once across them all (see CredentialService.sweepExpiries).
+  // Expiry events: every process asks on a timer (one walk at a time); each store is walked by one
+  // process per period and each event emitted once across them all (see CredentialService.sweepExpiries).
   let sweeping = false;
   const expirySweeps = setInterval(() => {
     if (sweeping) return;
