@@ -21,14 +21,13 @@ import { describeError } from "./describe-error.js";
 import { quietLogger } from "./quiet-logger.js";
 import { progressLine } from "./rotate-progress.js";
 import {
+  DEFAULT_STATE_FILE,
   type RotateStateFile,
   readRotateState,
   removeRotateState,
   writeRotateState,
 } from "./rotate-state.js";
 
-/** Where `credkit rotate` keeps its progress unless `--state` names another file. */
-export const DEFAULT_STATE_FILE = ".credkit-rotate-state.json";
 // Progress lines at most this often (plus one per store and a last one): a page can take a millisecond.
 const PRINT_INTERVAL_MS = 1000;
 

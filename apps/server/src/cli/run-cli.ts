@@ -1,9 +1,8 @@
 import { isCredkitError } from "@credkit/core";
-import { checkConfig } from "./check-config.js";
 import { type CliContext, exitCodes } from "./cli-context.js";
 import { describeError } from "./describe-error.js";
 import { keygen } from "./keygen.js";
-import { DEFAULT_STATE_FILE, rotate } from "./rotate.js";
+import { DEFAULT_STATE_FILE } from "./rotate-state.js";
 
 /** The CLI's help text. */
 export const usage = `Usage: credkit <command> [options]
@@ -35,13 +34,14 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
         return keygen(context, rest);
       case "check-config":
         if (rest.length > 0) return badUsage(context, `check-config takes no arguments`);
-        return await checkConfig(context);
+        // Loaded when asked for: they import the stores and their SDKs, which keygen and help do not need.
+        return await (await import("./check-config.js")).checkConfig(context);
       case "rotate":
         if (rest.includes("--help")) {
           context.out(usage);
           return exitCodes.ok;
         }
-        return await rotate(rest, context);
+        return await (await import("./rotate.js")).rotate(rest, context);
       case undefined:
       case "help":
       case "--help":
