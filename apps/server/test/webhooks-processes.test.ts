@@ -128,6 +128,7 @@ function accepted(hook: WebhookReceiver, secret: string) {
   return payloads.filter((_, i) => (hook.received[i]?.status ?? 500) < 300);
 }
 
+// Two server processes and a JVM on a loaded 2-core machine: each case gets two minutes.
 describe.each([
   ["Redis", redisBackend()],
   ["DynamoDB", dynamoDbBackend()],
@@ -144,7 +145,8 @@ describe.each([
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
     CREDKIT_WEBHOOK_RETRY_BASE_MS: "200",
-    CREDKIT_WEBHOOK_POLL_MS: "50",
+    // Each process also starts a pass at once after its own change; the poll is for the other's.
+    CREDKIT_WEBHOOK_POLL_MS: "250",
   });
 
   it("two processes deliver each event exactly once, signed, with no secret in any payload", async () => {
@@ -195,7 +197,7 @@ describe.each([
     const listed = await api(1)("GET", "/api/clients/acme/webhooks");
     expect(JSON.stringify(listed.body)).not.toContain(signingSecret);
     await Promise.all(servers.map((s) => s.stop()));
-  });
+  }, 120_000);
 
   it("an event whose process is SIGKILLed before delivering is delivered by the next process, once", async () => {
     const prefix = `whk-${randomBytes(4).toString("hex")}`;
@@ -241,5 +243,5 @@ describe.each([
     expect(hook.received.map((r) => r.status)).toEqual([503, 200]);
     expect(new Set(hook.received.map((r) => r.headers["webhook-id"]))).toEqual(new Set([payloads[0]?.id]));
     await second.stop();
-  });
+  }, 120_000);
 });

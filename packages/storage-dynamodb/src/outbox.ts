@@ -1,14 +1,7 @@
 import {
-  type AttributeValue,
-  BatchWriteItemCommand,
-  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  ScanCommand,
   type TransactWriteItem,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
@@ -16,13 +9,14 @@ import {
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
   type OutboxEntry,
-  type StoredWebhook,
   storageUnavailable,
 } from "@credkit/core";
 import { storeName } from "./context.js";
 import { condition, namesIn, num, str, valuesIn } from "./expression.js";
-import { failedPartitionPrefix, type ItemKey, outboxIndexPartition, webhookPartitionPrefix } from "./keys.js";
+import { outboxIndexPartition } from "./keys.js";
 import { byQueue, enqueueWrites, queueContentKey, queueIndexKey, update } from "./outbox-queues.js";
+import { keysOf, outboxTable, parseData } from "./outbox-table.js";
+import { failedPartition, webhookRegistry } from "./outbox-webhooks.js";
 import { attemptWrite, guard } from "./sdk-errors.js";
 
 /** Configuration of {@link dynamoDbEventOutbox}. */
@@ -35,17 +29,9 @@ export interface DynamoDbEventOutboxConfig {
 
 // A transaction holds at most 100 items; an enqueue writes two per queue.
 const QUEUES_PER_TRANSACTION = 50;
-const BATCH_WRITE_MAX = 25;
 const CLAIMS_AT_ONCE = 4;
 // Ties among failed entries of one millisecond sort by this process's order of settling them.
 let failedSequence = 0;
-
-const webhookKey = (clientId: string, webhookId: string): ItemKey => ({
-  pk: { S: `${webhookPartitionPrefix}${clientId}` },
-  sk: { S: `${webhookPartitionPrefix}${webhookId}` },
-});
-const failedPartition = (clientId: string, webhookId: string) =>
-  `${failedPartitionPrefix}${clientId}/${webhookId}`;
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
 /**
@@ -69,66 +55,8 @@ export function dynamoDbEventOutbox(config: DynamoDbEventOutboxConfig): EventOut
     throw new CredkitError("CONFIGURATION_ERROR", "A DynamoDB table name needs at least 3 characters");
   }
 
-  async function transact(items: TransactWriteItem[]): Promise<boolean> {
-    const result = await attemptWrite(client.send(new TransactWriteItemsCommand({ TransactItems: items })));
-    if (result.kind === "ok") return true;
-    if (result.kind === "cancelled") return false;
-    throw storageUnavailable(storeName, result.error);
-  }
-
-  /** Every item of a partition (keys only, or `data`), in sort-key order or reversed. */
-  async function query(
-    pk: string,
-    options: {
-      forward?: boolean;
-      limit?: number;
-      projection?: string;
-      filter?: string;
-      values?: Record<string, AttributeValue>;
-    } = {},
-  ): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    const keyCondition = "#pk = :pk";
-    const values = { ":pk": str(pk), ...options.values };
-    do {
-      const page = await guard(
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: keyCondition,
-            ...(options.filter ? { FilterExpression: options.filter } : {}),
-            ...(options.projection ? { ProjectionExpression: options.projection } : {}),
-            ExpressionAttributeNames: namesIn(keyCondition, options.filter, options.projection),
-            ExpressionAttributeValues: valuesIn(values, keyCondition, options.filter),
-            ConsistentRead: true,
-            ScanIndexForward: options.forward ?? true,
-            ...(options.limit ? { Limit: options.limit - items.length } : {}),
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined && (options.limit === undefined || items.length < options.limit));
-    return items;
-  }
-
-  async function deleteKeys(keys: ItemKey[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += BATCH_WRITE_MAX) {
-      let requests = keys.slice(i, i + BATCH_WRITE_MAX).map((Key) => ({ DeleteRequest: { Key } }));
-      while (requests.length > 0) {
-        const output = await guard(
-          client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } })),
-        );
-        requests = (output.UnprocessedItems?.[tableName] ?? []) as typeof requests;
-      }
-    }
-  }
-
-  const keysOf = (items: Record<string, AttributeValue>[]): ItemKey[] =>
-    items.map((item) => ({ pk: { S: item.pk?.S ?? "" }, sk: { S: item.sk?.S ?? "" } }));
-  const parseData = <T>(item: Record<string, AttributeValue>) => JSON.parse(item.data?.S ?? "null") as T;
+  const table = outboxTable(client, tableName);
+  const { transact, query, deleteKeys } = table;
 
   /** Drops a queue whose last entry left (both items), unless an enqueue came in meanwhile. */
   async function dropIfEmpty(queue: string): Promise<void> {
@@ -191,96 +119,7 @@ export function dynamoDbEventOutbox(config: DynamoDbEventOutboxConfig): EventOut
 
   return {
     name: "dynamodb",
-    async saveWebhook(webhook) {
-      const result = await attemptWrite(
-        client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: { ...webhookKey(webhook.clientId, webhook.webhookId), data: str(JSON.stringify(webhook)) },
-            ...condition("attribute_not_exists(#pk)", {}),
-          }),
-        ),
-      );
-      if (result.kind === "condition")
-        throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
-      if (result.kind !== "ok") throw storageUnavailable(storeName, result.error);
-    },
-    async listWebhooks(clientId) {
-      return (await query(`${webhookPartitionPrefix}${clientId}`))
-        .map((item) => parseData<StoredWebhook>(item))
-        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.webhookId.localeCompare(b.webhookId));
-    },
-    async getWebhook(clientId, webhookId) {
-      const output = await guard(
-        client.send(
-          new GetItemCommand({
-            TableName: tableName,
-            Key: webhookKey(clientId, webhookId),
-            ConsistentRead: true,
-          }),
-        ),
-      );
-      return output.Item ? parseData<StoredWebhook>(output.Item) : null;
-    },
-    async listAllWebhooks() {
-      const all: StoredWebhook[] = [];
-      let start: Record<string, AttributeValue> | undefined;
-      const filter = "begins_with(#pk, :prefix) AND begins_with(#sk, :prefix)";
-      do {
-        const page = await guard(
-          client.send(
-            new ScanCommand({
-              TableName: tableName,
-              FilterExpression: filter,
-              ExpressionAttributeNames: namesIn(filter),
-              ExpressionAttributeValues: { ":prefix": str(webhookPartitionPrefix) },
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const item of page.Items ?? []) all.push(parseData<StoredWebhook>(item));
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined);
-      return all;
-    },
-    async replaceWebhookSecret(clientId, webhookId, expectedSecret, secret) {
-      const key = webhookKey(clientId, webhookId);
-      const output = await guard(
-        client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true })),
-      );
-      const stored = output.Item?.data?.S;
-      if (stored === undefined) return false;
-      const webhook = JSON.parse(stored) as StoredWebhook;
-      if (webhook.secret !== expectedSecret) return false;
-      const result = await attemptWrite(
-        client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: { ...key, data: str(JSON.stringify({ ...webhook, secret })) },
-            // Unchanged since it was read: a concurrent delete or replacement wins.
-            ...condition("#data = :stored", { ":stored": str(stored) }),
-          }),
-        ),
-      );
-      if (result.kind === "ok") return true;
-      if (result.kind === "condition") return false;
-      throw storageUnavailable(storeName, result.error);
-    },
-    async deleteWebhook(clientId, webhookId) {
-      const output = await guard(
-        client.send(
-          new DeleteItemCommand({
-            TableName: tableName,
-            Key: webhookKey(clientId, webhookId),
-            ReturnValues: "ALL_OLD",
-          }),
-        ),
-      );
-      if (!output.Attributes) return false;
-      await deleteKeys(keysOf(await query(failedPartition(clientId, webhookId), { projection: "#pk, #sk" })));
-      return true;
-    },
+    ...webhookRegistry(table),
     async enqueue(entries) {
       const queues = [...byQueue(entries)];
       // Atomic up to 50 queues (one transaction); a larger fan-out is written in several.
