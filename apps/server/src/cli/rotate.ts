@@ -13,7 +13,7 @@ import {
 import { loadConfig } from "../config.js";
 import { isDurable, type StorageConfig } from "../config-schema.js";
 import { keyringFor } from "../keys.js";
-import { announcingWrites } from "../near-cache.js";
+import { announceWrites } from "../near-cache.js";
 import { describeStorage, regionList } from "../store-groups.js";
 import { openStores } from "../stores.js";
 import { openOutbox } from "../webhooks.js";
@@ -123,8 +123,8 @@ export async function rotate(args: readonly string[], context: CliContext): Prom
   });
   try {
     // Re-encryption updates every record: the servers' near caches hear of each one.
-    const regions = announcingWrites(opened.regions, opened.redis);
-    const stores = createRegionRouter(regions).stores;
+    announceWrites(opened.regions, opened.redis);
+    const stores = createRegionRouter(opened.regions).stores;
     context.err(
       `rotate: re-encrypting under key ${keyring.activeKeyId} in ${stores.length} store(s): ${stores
         .map(({ regions }) => regionList(regions))
@@ -163,7 +163,7 @@ export async function rotate(args: readonly string[], context: CliContext): Prom
     let result: Awaited<ReturnType<typeof reencryptRegions>>;
     try {
       result = await reencryptRegions({
-        regions,
+        regions: opened.regions,
         keyring,
         state: resume?.job ?? null,
         batchSize,
