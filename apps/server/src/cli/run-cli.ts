@@ -14,7 +14,8 @@ Commands:
   check-config    validate the configuration (the server's environment) and ping every store;
                   one line per store, exit 0 when all are usable, 1 otherwise
   rotate          re-encrypt every record of every configured Redis/DynamoDB region under the active
-                  key of CREDKIT_KEYRING and recompute lookup hashes; resumable, the server keeps serving
+                  key of CREDKIT_KEYRING and recompute lookup hashes, then re-seal webhook secrets;
+                  resumable, the server keeps serving
     --state <file>        progress file, read to resume and removed when done (default ${DEFAULT_STATE_FILE})
     --batch-size <n>      records per scan page, 1-1000 (default 100)
     --concurrency <n>     records re-encrypted at once, 1-256 (default 8)
