@@ -73,6 +73,14 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       `store ${storeLine(group)}`,
     );
   }
+  // Which key new secrets are sealed under: the first thing to compare when two processes disagree.
+  // Key ids are not secret (every sealed record carries its own).
+  logger.info(
+    { activeKeyId: keyring.activeKeyId, keyIds: keyring.keyIds, ephemeral },
+    ephemeral
+      ? `keyring: a key generated for this process ("${keyring.activeKeyId}")`
+      : `keyring: active key "${keyring.activeKeyId}" of ${keyring.keyIds.length}`,
+  );
   const regions = mapStores(stores.regions, (store) => metrics.store(store));
   const nearCache = openNearCache(
     config.service.nearCache,
@@ -102,6 +110,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
         outboundFetch,
         nearCache: nearCache.cache,
         events: { sink: webhooks.sink },
+        // One process walks a store per period (a store lease); the others skip it.
+        expiryEvents: { ...config.service.expiryEvents, sweepEveryMs: config.expiry.sweepMs },
       }),
     ),
     audit,
@@ -187,8 +197,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     res.status(404).json({ message: "No such endpoint", code: "NOT_FOUND" });
   });
 
-  // Expiry events: every process walks the stores on a timer (one walk at a time); each event is
-  // emitted once across them all (see CredentialService.sweepExpiries).
+  // Expiry events: every process asks on a timer (one walk at a time); each store is walked by one
+  // process per period and each event emitted once across them all (see CredentialService.sweepExpiries).
   let sweeping = false;
   const expirySweeps = setInterval(() => {
     if (sweeping) return;

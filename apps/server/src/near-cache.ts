@@ -1,11 +1,11 @@
 import {
+  addStoreHooks,
   createNearCache,
   defaultNearCacheTtlMs,
-  mapStores,
+  type Invalidation,
   type NearCache,
   type NearCacheOptions,
   type RegionMap,
-  withInvalidation,
 } from "@credkit/core";
 import { publishInvalidation, redisInvalidationChannel } from "@credkit/storage-redis";
 import type { Cluster, Redis } from "ioredis";
@@ -86,10 +86,14 @@ export function openNearCache(
 }
 
 /**
- * The region map with every write announced over Redis pub/sub, for jobs that write without a service
- * (the key rotation CLI): the servers' near caches drop what the job changed. Unchanged without Redis.
+ * Announces every write of `regions`' stores over Redis pub/sub, for jobs that write without a service
+ * (the key rotation CLI): the servers' near caches drop what the job changed. Nothing without Redis.
  */
-export function announcingWrites(regions: RegionMap, redis: Redis | Cluster | null): RegionMap {
-  if (!redis) return regions;
-  return mapStores(regions, (store) => withInvalidation(store, (event) => publishInvalidation(redis, event)));
+export function announceWrites(regions: RegionMap, redis: Redis | Cluster | null): void {
+  if (!redis) return;
+  const hooks = {
+    write: ({ clientId, credentialId }: Invalidation) =>
+      publishInvalidation(redis, { clientId, credentialId }),
+  };
+  for (const store of new Set(Object.values(regions))) addStoreHooks(store, hooks);
 }

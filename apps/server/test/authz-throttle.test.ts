@@ -260,6 +260,51 @@ describe("the per-caller throttle on /authz (in process)", () => {
   });
 });
 
+describe("callerThrottle's idle state (valid callers skip reading their address while it holds)", () => {
+  it("is idle until an address or identity is held back, and again once the blocks lapsed and were swept", async () => {
+    let clock = 1_000_000;
+    const throttle = callerThrottle({
+      failuresPerMinute: 2,
+      counter: memoryCounter(() => clock),
+      keyOf: (bucket) => bucket,
+      logger: createLogger("silent"),
+      now: () => clock,
+    });
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    expect(throttle.idle()).toBe(true);
+    throttle.failed("192.0.2.1");
+    await settle();
+    // One failure, under the limit: nobody is held back yet.
+    expect(throttle.idle()).toBe(true);
+    throttle.failed("192.0.2.1", "acme\nalice");
+    throttle.failed("192.0.2.3", "acme\nalice");
+    await settle();
+    expect(throttle.idle()).toBe(false);
+    expect(throttle.retryAfter("192.0.2.1", null)).toBeGreaterThan(0);
+    // The identity is under attack: an address that failed on it waits, one that never failed passes.
+    expect(throttle.retryAfter("192.0.2.3", "acme\nalice")).toBeGreaterThan(0);
+    expect(throttle.retryAfter("192.0.2.2", "acme\nalice")).toBe(0);
+    clock += 61_000;
+    // Lapsed but not swept yet: not idle (safe: the listener then asks retryAfter, which says 0).
+    expect(throttle.idle()).toBe(false);
+    expect(throttle.retryAfter("192.0.2.1", null)).toBe(0);
+    throttle.stop(); // sweeps what lapsed (the summary timer does it every interval)
+    expect(throttle.idle()).toBe(true);
+  });
+
+  it("is always idle when off (limit 0)", () => {
+    const throttle = callerThrottle({
+      failuresPerMinute: 0,
+      counter: memoryCounter(),
+      keyOf: (bucket) => bucket,
+      logger: createLogger("silent"),
+    });
+    throttle.failed("192.0.2.1");
+    expect(throttle.idle()).toBe(true);
+    throttle.stop();
+  });
+});
+
 describe("the throttle shared through a real Redis", () => {
   it("stops a guesser that moves to another process after at most one more failure there", async () => {
     const redis = await startRedis();

@@ -210,6 +210,18 @@ async function underFault(
   const lost = await lostWrites(call, load);
   // A request in flight when the fault struck may fail too: it ended after the fault began.
   const late = load.errors.filter((e) => e.endedAt < faultAt || e.startedAt > recoveredAt);
+  // A loaded machine can stall the whole set for a second or more after the switch (seen at load 18:
+  // every Sentinel reported a replica and the new primary down). That is a second fault the test did
+  // not make, and credkit must refuse through it too (503: the write is not confirmed); the Sentinels'
+  // own `+sdown` reports of a member other than the faulted one tell it apart from a slow switch.
+  // Only a 503 around such a report is excused: from the report's down-after (1 s) plus a second before
+  // it, to a second after the last one.
+  const toEpoch = Date.now() - performance.now();
+  const stalls = (await sentinel.downReports(recoveredAt + toEpoch)).filter((r) => r.port !== oldPrimary);
+  const inStall = (e: Answer) =>
+    e.status === 503 &&
+    stalls.some((r) => e.endedAt + toEpoch >= r.at - 2000 && e.startedAt + toEpoch <= r.at + 1000);
+  const unexplained = late.filter((e) => !inStall(e));
   const figures = {
     scenario: label,
     acknowledged: {
@@ -219,7 +231,8 @@ async function underFault(
       denies: load.acked.denies.length,
     },
     lost,
-    errorsWhileSwitching: load.errors.length,
+    errorsWhileSwitching: load.errors.length - late.length,
+    errorsInLaterStall: late.length - unexplained.length,
     errorStatuses: [...new Set(load.errors.map((e) => e.status))],
     recoverMs: Math.round(firstWriteAt - faultAt),
     switchedMs: Math.round(recoveredAt - faultAt),
@@ -228,8 +241,13 @@ async function underFault(
   };
   console.log(`sentinel failover: ${JSON.stringify(figures)}`);
   expect(lost).toEqual({ creates: 0, consumes: 0, doublePasses: 0, deletes: 0, denies: 0 });
+  if (stalls.length > 0) {
+    console.log(
+      `sentinel failover (${label}): stalled after the switch:\n${stalls.map((r) => r.line).join("\n")}`,
+    );
+  }
   expect(
-    late.map((e) => ({
+    unexplained.map((e) => ({
       status: e.status,
       code: e.body.code,
       message: e.body.message,

@@ -119,13 +119,15 @@ async function passes(i: number, clientId: string, key: string): Promise<boolean
     const res = await fetch(`${authz[i % 2]}/authz/${clientId}`, {
       headers: { "X-Credkit-Token": gateway, "X-Api-Key": key },
     });
-    await res.arrayBuffer();
+    const text = await res.text();
     // A refusal must be a verdict (401/403), never a throttle or an outage that would hide a pass.
-    expect([200, 401, 403]).toContain(res.status);
+    expect([200, 401, 403], `/authz on process ${i % 2} answered ${res.status} ${text}`).toContain(
+      res.status,
+    );
     return res.status === 200;
   }
   const res = await api(i)("POST", `/api/clients/${clientId}/verify`, { headers: { "x-api-key": key } });
-  expect(res.status).toBe(200);
+  expect(res.status, `/verify on process ${i % 2} answered ${res.status} ${res.text}`).toBe(200);
   return res.body.allowed === true;
 }
 

@@ -52,6 +52,21 @@ describe("a start that cannot work is refused", () => {
     }
   }, 60_000);
 
+  it("exits 1 naming the busy data-plane port and CREDKIT_AUTHZ_PORT", async () => {
+    const holder = createServer();
+    const port = await listening(holder);
+    try {
+      const output = await refusedStart({ CREDKIT_AUTHZ_PORT: String(port) });
+      expect(output).toContain("exited with 1");
+      expect(output).toContain(`127.0.0.1 port ${port} is already in use (EADDRINUSE)`);
+      expect(output).toContain("set CREDKIT_AUTHZ_PORT");
+      expect(output).not.toContain("credkit authz listening");
+      expect(output).not.toContain("credkit listening");
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 60_000);
+
   it("refuses a keyring lacking the key id the stored records were sealed with, in the server and check-config", async () => {
     const key = randomBytes(32).toString("base64");
     const prefix = `refusals-${randomUUID().slice(0, 8)}:`;

@@ -4,12 +4,13 @@ import { authzHeaders } from "./generated/authz-contract.js";
 import { type CallOptions, json, type RequestSpec, send, type Transport } from "./http.js";
 import { type RetryOptions, retryPolicy } from "./retry.js";
 import type {
+  AuthType,
   CreateCredentialInput,
   Credential,
   CredentialPage,
   CredentialResponse,
   TargetAuth,
-  UpdateCredentialInput,
+  UpdateCredentialInputOf,
   VerifyRequest,
   VerifyResult,
 } from "./types.js";
@@ -174,11 +175,14 @@ export function createCredkitClient(options: CredkitClientOptions) {
         .credential;
     },
 
-    /** A partial update; with `ifMatch` a compare-and-set (CredkitApiError 412 when the version moved). */
-    updateCredential(
+    /**
+     * A partial update; with `ifMatch` a compare-and-set (CredkitApiError 412 when the version moved).
+     * A body naming its `authType` (or a call naming `A`) has its `secret` checked against that type.
+     */
+    updateCredential<A extends AuthType = AuthType>(
       clientId: string,
       credentialId: string,
-      body: UpdateCredentialInput,
+      body: UpdateCredentialInputOf<A>,
       { ifMatch, ...rest }: UpdateOptions = {},
     ) {
       return withResponse(

@@ -13,13 +13,19 @@ export type { components, operations, paths } from "./generated/openapi.js";
 export type { CallOptions } from "./http.js";
 export type { RetryOptions } from "./retry.js";
 export type {
+  AuthType,
+  AuthTypeOf,
   CreateCredentialInput,
+  CreateCredentialInputOf,
   Credential,
   CredentialPage,
   CredentialResponse,
+  CredentialType,
   ErrorBody,
+  SecretInputOf,
   TargetAuth,
   UpdateCredentialInput,
+  UpdateCredentialInputOf,
   VerifyRequest,
   VerifyResult,
 } from "./types.js";

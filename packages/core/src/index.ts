@@ -95,7 +95,6 @@ export {
 export type { VerifyFailureReason } from "./proxy/accept.js";
 export { DEFAULT_JWKS_COOLDOWN_MS, type JwtOutcome } from "./proxy/jwt-verifier.js";
 export {
-  type AnnouncedWrite,
   type CachedFind,
   createNearCache,
   DEFAULT_NEAR_CACHE_MAX_ENTRIES,
@@ -108,8 +107,8 @@ export {
   type NearCacheOptions,
   type NearCacheStats,
   type ReadStamp,
-  withInvalidation,
 } from "./proxy/near-cache.js";
+export { announceWritesTo } from "./proxy/near-cache-wiring.js";
 export { type IncomingHeaders, presentedBasicUsername } from "./proxy/presented.js";
 export { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
 export type { ProxyRequest, VerifyResult } from "./proxy/verify.js";
@@ -137,6 +136,14 @@ export {
 export { DEFAULT_EXPIRY_LEAD_TIMES_MS, type ExpirySweepResult } from "./records/expiry-events.js";
 export { DEFAULT_EXPIRED_RETENTION_MS } from "./records/lifetime.js";
 export { invalidCursor, MAX_CURSOR_LENGTH, type StorePosition } from "./records/store-cursor.js";
+export {
+  addStoreHooks,
+  type CredentialWrite,
+  type CredentialWriteKind,
+  type StoreHooks,
+  type StoreOperation,
+  type StoreOperationEvent,
+} from "./records/store-hooks.js";
 export {
   assertLeaseTtl,
   assertPageLimit,
@@ -173,6 +180,7 @@ export {
   type TargetAuth,
   targetAuthResponse,
   type UpdateCredentialInput,
+  type UpdateCredentialInputOf,
   updateCredentialBody,
   verifyRequestBody,
   verifyResponse,
@@ -243,6 +251,7 @@ export {
   type StoredWebhook,
 } from "./webhooks/outbox.js";
 export { outboxEventSink } from "./webhooks/outbox-sink.js";
+export { resealWebhooks } from "./webhooks/reseal-webhooks.js";
 export { DEFAULT_RETRY_SCHEDULE, type RetrySchedule, retryDelayMs } from "./webhooks/retry-schedule.js";
 export { newSigningSecret, standardWebhookHeaders } from "./webhooks/signing.js";
 export {

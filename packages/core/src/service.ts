@@ -108,9 +108,11 @@ export interface CredentialServiceOptions {
   events?: Pick<EventBusOptions, "sink" | "onListenerError">;
   /**
    * `credential.expiring` lead times before a credential's `expiresAt`, in milliseconds (default 7 days
-   * and 1 day). The events are emitted by {@link CredentialService.sweepExpiries}.
+   * and 1 day). The events are emitted by {@link CredentialService.sweepExpiries}; `sweepEveryMs`
+   * (default 60000) is how long one process's walk of a store keeps every other process off it: set it
+   * to the period the sweep is called at.
    */
-  expiryEvents?: { leadTimesMs?: readonly number[] };
+  expiryEvents?: { leadTimesMs?: readonly number[]; sweepEveryMs?: number | undefined };
 }
 
 /**
@@ -332,6 +334,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       now: parts.now,
       expiredRetentionMs: parts.expiredRetentionMs,
       leadTimesMs: expiryLeadTimes(options.expiryEvents?.leadTimesMs),
+      sweepEveryMs: options.expiryEvents?.sweepEveryMs,
     }),
   };
 }
@@ -361,9 +364,9 @@ function serviceParts(options: CredentialServiceOptions, publisher: EventPublish
   const now = options.now ?? Date.now;
   // The shared store rules were applied when each store was built; one built otherwise is refused.
   for (const store of Object.values(options.regions)) assertDefinedStore(store);
-  // Every store announces its writes to the near cache.
-  const near = withNearCache(options.regions, options.nearCache, now);
-  const router = createRegionRouter(near.regions);
+  // Every store announces its writes to the near cache (the stores call it: see `addStoreHooks`).
+  const nearCache = withNearCache(options.regions, options.nearCache, now);
+  const router = createRegionRouter(options.regions);
   if (options.defaultRegion !== undefined) router.storeForRegion(options.defaultRegion);
   const expiredRetentionMs = options.expiredRetentionMs ?? DEFAULT_EXPIRED_RETENTION_MS;
   if (!Number.isSafeInteger(expiredRetentionMs) || expiredRetentionMs < 0) {
@@ -387,7 +390,7 @@ function serviceParts(options: CredentialServiceOptions, publisher: EventPublish
     now,
     pendingTtlMs: options.pendingAuthorizationTtlMs ?? DEFAULT_PENDING_AUTHORIZATION_TTL_MS,
     defaultRegion: options.defaultRegion,
-    nearCache: near.cache,
+    nearCache,
     minProxySecretLength: options.minProxySecretLength ?? DEFAULT_MIN_PROXY_SECRET_LENGTH,
     publisher,
     expiredRetentionMs,

@@ -1,4 +1,5 @@
 import type { StoredCredential } from "./record.js";
+import type { STORE_HOOKS, StoreHookLists } from "./records/store-hooks.js";
 
 /**
  * The mark of a store built by `defineCredentialStore`, which applies the shared store rules. A
@@ -47,6 +48,9 @@ export interface ScanOptions {
 export interface CredentialStore {
   /** Set by `defineCredentialStore`: the shared store rules hold for this store. */
   readonly [STORE_RULES]: true;
+
+  /** Set by `defineCredentialStore`: the hooks the store calls (add them with `addStoreHooks`). */
+  readonly [STORE_HOOKS]?: StoreHookLists;
 
   /** Short backend name for errors and metrics, e.g. `memory`, `redis`, `dynamodb`. */
   readonly name: string;

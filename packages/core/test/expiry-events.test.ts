@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   type AnyCredkitEvent,
   type CreateCredentialInput,
+  type CredentialService,
   type CredentialServiceOptions,
   createCredentialService,
   type EventSink,
@@ -131,6 +132,42 @@ describe("credential.expiring / credential.expired", () => {
     expect(stored.filter((e) => e.type === "credential.expired")).toHaveLength(1);
   });
 
+  it("walks each store once per period across processes; another takes over when the walker stops", async () => {
+    const { clock, services } = twoProcesses({ expiryEvents: { sweepEveryMs: 60_000 } });
+    const [first, second] = services as [CredentialService, CredentialService];
+    const walked = async () =>
+      (await Promise.all(services.map((s) => s.sweepExpiries()))).map((r) => r.storesWalked);
+    const [a, b] = await walked();
+    expect((a ?? 0) + (b ?? 0)).toBe(1);
+    const walker = a === 1 ? first : second;
+    const other = walker === first ? second : first;
+    clock.advance(59_999);
+    expect((await other.sweepExpiries()).storesWalked).toBe(0);
+    expect((await walker.sweepExpiries()).storesWalked).toBe(1); // the holder walks again, renewing
+    // The walker stops (dies): a period later the other process walks the store.
+    clock.advance(59_999);
+    expect((await other.sweepExpiries()).storesWalked).toBe(0);
+    clock.advance(1);
+    expect((await other.sweepExpiries()).storesWalked).toBe(1);
+    expect((await walker.sweepExpiries()).storesWalked).toBe(0);
+  });
+
+  it("lets another process walk at once after a walk that failed", async () => {
+    let down = false;
+    const sink: EventSink = {
+      async publish() {
+        if (down) throw new Error("outbox down");
+      },
+    };
+    const { clock, services, clientId } = twoProcesses({ events: { sink } });
+    const [first, second] = services as [CredentialService, CredentialService];
+    await first.create(admin, clientId, keyBody(clock.now() + 1000));
+    clock.advance(1000);
+    down = true;
+    await expect(first.sweepExpiries()).rejects.toThrow("outbox down");
+    await expect(second.sweepExpiries()).rejects.toThrow("outbox down"); // it walked: the lease was free
+  });
+
   it("does nothing while nobody listens", async () => {
     const clock = testClock();
     const service = createCredentialService({
@@ -141,10 +178,10 @@ describe("credential.expiring / credential.expired", () => {
     });
     await service.create(admin, "acme", keyBody(clock.now() + 1000));
     clock.advance(1000);
-    expect(await service.sweepExpiries()).toEqual({ expiring: 0, expired: 0 });
+    expect(await service.sweepExpiries()).toEqual({ expiring: 0, expired: 0, storesWalked: 0 });
     const events: string[] = [];
     service.events.subscribe("*", (event) => events.push(event.type));
-    expect(await service.sweepExpiries()).toEqual({ expiring: 0, expired: 1 });
+    expect(await service.sweepExpiries()).toEqual({ expiring: 0, expired: 1, storesWalked: 1 });
     expect(events).toEqual(["credential.expired"]);
   });
 

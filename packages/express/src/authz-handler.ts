@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  type Actor,
   type AuditSink,
   type AuthzRefusal,
   authorizationFailedEvent,
@@ -39,6 +40,11 @@ export interface AuthzAnswerEvent {
  * secret; null when it presents none).
  */
 export interface AuthzThrottle {
+  /**
+   * True while no caller or identity is held back: {@link AuthzThrottle.retryAfter} would answer 0 to
+   * everyone, so a request need not have its caller's address or identity read before it is decided.
+   */
+  idle(): boolean;
   /** Seconds this caller must wait; 0 lets it through. Asked before any token check or store lookup. */
   retryAfter(caller: string, identity: string | null): number;
   /**
@@ -135,6 +141,12 @@ function allowed(verdict: Extract<ProxyVerdict, { allowed: true }>): Answer {
 
 const peer = (req: IncomingMessage) => req.socket.remoteAddress ?? "";
 
+/** The identity a request presents to the throttle: `{clientId}\n{Basic username}`, or null. */
+function identityOf(req: IncomingMessage, route: AuthzRoute): string | null {
+  const username = presentedBasicUsername(req.headers);
+  return username === null ? null : `${route.clientId}\n${username}`;
+}
+
 /**
  * The `/authz` handler (`ANY /authz/{clientId}[/{targetCredentialId}]`) as a plain `node:http` request
  * listener: a thin shell over `service.authorizeProxyRequest`, which decides. It reads the route and
@@ -152,14 +164,33 @@ export function createAuthzHandler(
   const lookup = tokenLookup(options.tokens);
   // A gateway sends the same token on every subrequest: the last token that matched is recognised by a
   // constant-time comparison (a fraction of a microsecond) before the keyed hash (about 2 µs) is paid.
-  let last: { bytes: Buffer; actor: NonNullable<ReturnType<typeof lookup>> } | null = null;
-  function authenticate(token: string) {
-    const bytes = Buffer.from(token, "utf8");
-    if (last !== null && bytes.length === last.bytes.length && timingSafeEqual(bytes, last.bytes))
-      return last.actor;
+  // The presented token is written into a buffer kept for it (no allocation per request). Only a token
+  // of the same length in characters is compared: a shorter or longer UTF-8 prefix can then never fill
+  // the buffer exactly, so a match means the whole token is the remembered one.
+  let last: { token: string; bytes: Buffer; scratch: Buffer; actor: Actor } | null = null;
+  function authenticate(token: string): Actor | null {
+    if (last !== null && token.length === last.token.length) {
+      const written = last.scratch.write(token, "utf8");
+      if (written === last.bytes.length && timingSafeEqual(last.scratch, last.bytes)) return last.actor;
+    }
     const actor = lookup(token);
-    if (actor !== null) last = { bytes, actor };
+    if (actor !== null) {
+      const bytes = Buffer.from(token, "utf8");
+      last = { token, bytes, scratch: Buffer.alloc(bytes.length), actor };
+    }
     return actor;
+  }
+  // A gateway also asks for the same path on every subrequest: the last parse is reused (frozen, as it
+  // is handed to every answer's event).
+  let lastUrl: string | undefined;
+  let lastRoute: AuthzRoute | null = null;
+  function routeOf(url: string): AuthzRoute | null {
+    if (url !== lastUrl) {
+      const route = parseAuthzPath(url);
+      lastRoute = route === null ? null : Object.freeze(route);
+      lastUrl = url;
+    }
+    return lastRoute;
   }
   const onError = options.onError ?? (() => {});
   const callerOf = options.callerOf ?? peer;
@@ -207,7 +238,7 @@ export function createAuthzHandler(
     // the sender streams: a request with a body gets its answer and then the connection is closed.
     if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")
       res.setHeader("Connection", "close");
-    const route = parseAuthzPath(req.url ?? "");
+    const route = routeOf(req.url ?? "");
     if (route === null) {
       send(req, res, NOT_FOUND, null, "NOT_FOUND");
       return;
@@ -217,24 +248,27 @@ export function createAuthzHandler(
       send(req, res, TOO_MANY_HEADERS, route, "TOO_MANY_HEADERS");
       return;
     }
-    // A caller over its failure limit is answered before any token check or store lookup. The identity
-    // a request presents is read only when the throttle is on, and only from its Basic credentials.
-    const caller = throttle ? callerOf(req) : undefined;
-    const username = throttle ? presentedBasicUsername(req.headers) : null;
-    const identity = username === null ? null : `${route.clientId}\n${username}`;
-    const wait = throttle ? throttle.retryAfter(caller as string, identity) : 0;
-    if (wait > 0) {
-      refuse(req, res, route, "RATE_LIMITED", caller, undefined, wait);
-      return;
+    // A caller over its failure limit is answered before any token check or store lookup. Its address
+    // and identity (read only from Basic credentials) are read only while someone is held back, else
+    // once a failure is to be counted: a valid caller of a quiet throttle pays nothing for it.
+    let caller: string | undefined;
+    if (throttle && !throttle.idle()) {
+      caller = callerOf(req);
+      const wait = throttle.retryAfter(caller, identityOf(req, route));
+      if (wait > 0) {
+        refuse(req, res, route, "RATE_LIMITED", caller, undefined, wait);
+        return;
+      }
     }
     const headers = req.headers;
     const token = headers[TOKEN];
-    // The proxy's own token is never mistaken for (or looked up as) the end client's credential.
-    delete headers[TOKEN];
+    // The proxy's own token stays in the headers: core never reads an `X-Credkit-*` header as the end
+    // client's credential (and deleting it would slow every later read of the object).
     const actor = typeof token === "string" && token !== "" ? authenticate(token.trim()) : null;
     if (actor === null) {
       // A flood of random tokens is counted per address (summarised), not audited per request. The
       // end client's credential was not checked: the failure is its address's, not its identity's.
+      if (throttle) caller ??= callerOf(req);
       refuse(req, res, route, "PROXY_TOKEN_INVALID", caller);
       throttle?.failed(caller as string);
       return;
@@ -259,13 +293,15 @@ export function createAuthzHandler(
       return;
     }
     if (verdict.cause !== undefined) onError(verdict.cause);
+    const counted = throttle !== undefined && authzRefusals[verdict.reason].status === 401;
+    if (counted) caller ??= callerOf(req);
     refuse(req, res, route, verdict.reason, caller, actor.userId);
     // Only a configured token gets a FORBIDDEN: a misconfigured gateway, worth an audit line each.
     if (verdict.reason === "FORBIDDEN")
       audit?.record(
         authorizationFailedEvent("FORBIDDEN", { clientId: route.clientId, userId: actor.userId }),
       );
-    else if (authzRefusals[verdict.reason].status === 401) throttle?.failed(caller as string, identity);
+    else if (counted) throttle.failed(caller as string, identityOf(req, route));
   }
 
   return (req, res) => {

@@ -124,6 +124,35 @@ describe("createAuthzHandler on an embedding service's own port", () => {
     ]);
   });
 
+  it("recognises the remembered gateway token only when it is that very token, and each path as itself", async () => {
+    const plain = () => ask(`/authz/${clientId}`, { "X-Api-Key": key });
+    expect((await plain()).status).toBe(200); // remembered now
+    // Same length in characters, other bytes: one ASCII character changed; a Latin-1 character whose
+    // UTF-8 form is one byte longer; and one that fills the remembered length exactly before the end.
+    const lastChar = GATEWAY.at(-1) === "a" ? "b" : "a";
+    for (const token of [
+      `${GATEWAY.slice(0, -1)}${lastChar}`,
+      `${GATEWAY.slice(0, -1)}é`,
+      `${GATEWAY.slice(0, -2)}éx`,
+      GATEWAY.slice(0, -1),
+      `${GATEWAY}x`,
+    ]) {
+      const res = await ask(`/authz/${clientId}`, { "X-Api-Key": key }, token);
+      expect([token, res.status]).toEqual([token, 401]);
+      expect(await res.json()).toMatchObject({ allowed: false, reason: "PROXY_TOKEN_INVALID" });
+      // The refusals did not make it forget (or replace) the token that matched.
+      expect((await plain()).status).toBe(200);
+    }
+    // Paths asked in turn: each answer is its own path's (the last parse is reused only for the same URL).
+    for (let i = 0; i < 2; i++) {
+      const withTarget = await ask(`/authz/${clientId}/${targetId}`, { "X-Api-Key": key });
+      expect(withTarget.headers.get("x-upstream-key")).toBe(upstream);
+      const without = await plain();
+      expect([without.status, without.headers.get("x-upstream-key")]).toEqual([200, null]);
+      expect((await ask("/authz/someone-else", { "X-Api-Key": key })).status).toBe(403);
+    }
+  });
+
   it("answers 400 naming clientId for a malformed one (the longest, with a CR LF), 404 off the route", async () => {
     for (const bad of ["_x", "a%0D%0AX-Evil:1", "a".repeat(129)]) {
       const res = await ask(`/authz/${bad}`, { "X-Api-Key": key });

@@ -6,6 +6,7 @@ import { dumpTable, localClient, randomTableName } from "./local-client.js";
 const client = localClient();
 const tableName = randomTableName();
 let table: Promise<void> | undefined;
+const processClients: ReturnType<typeof localClient>[] = [];
 
 storeConformanceSuite("dynamodb", {
   async makeStore() {
@@ -19,6 +20,14 @@ storeConformanceSuite("dynamodb", {
     await table;
     return dynamoDbStore({ client, tableName, now });
   },
+  // Another process's store: a client of its own on the same table.
+  async makeSharedStoreAt(now) {
+    table ??= createCredkitTable(client, tableName);
+    await table;
+    const own = localClient();
+    processClients.push(own);
+    return dynamoDbStore({ client: own, tableName, now });
+  },
   // A client of a closed port that tries once: every request fails to connect.
   makeFailingStore: () =>
     dynamoDbStore({
@@ -29,5 +38,6 @@ storeConformanceSuite("dynamodb", {
   async cleanup() {
     await client.send(new DeleteTableCommand({ TableName: tableName }));
     client.destroy();
+    for (const own of processClients) own.destroy();
   },
 });

@@ -14,8 +14,16 @@ async function readRaw(store: CredentialStore): Promise<string> {
   return JSON.stringify(items);
 }
 
+const shared = new Map<() => number, CredentialStore>();
+
 storeConformanceSuite("memory", {
   makeStore: () => memoryStore(),
   makeStoreAt: (clock) => memoryStore({ clock }),
+  // Processes of one deployment share one memory store only in one process: the same store per clock.
+  makeSharedStoreAt: (clock) => {
+    const store = shared.get(clock) ?? memoryStore({ clock });
+    shared.set(clock, store);
+    return store;
+  },
   readRaw,
 });

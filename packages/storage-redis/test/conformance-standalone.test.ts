@@ -9,6 +9,7 @@ const keyPrefix = randomKeyPrefix();
 storeConformanceSuite("redis (standalone redis-server)", {
   makeStore: () => redisStore({ client, keyPrefix }),
   makeStoreAt: (now) => redisStore({ client, keyPrefix, now }),
+  makeSharedStoreAt: (now) => redisStore({ client, keyPrefix, now }),
   makeFailingStore: unreachableStore,
   readRaw: () => dumpKeys(client, keyPrefix),
   cleanup: async () => {

@@ -6,6 +6,7 @@ import { consumeTests } from "./suites/consume.js";
 import { createTests } from "./suites/create.js";
 import { deleteTests } from "./suites/delete.js";
 import { expiryTests } from "./suites/expiry.js";
+import { expiryEventTests } from "./suites/expiry-events.js";
 import { getTests } from "./suites/get.js";
 import { leaseTests } from "./suites/lease.js";
 import { lifetimeTests } from "./suites/lifetime.js";
@@ -36,6 +37,12 @@ export interface StoreConformanceOptions<S extends CredentialStore = CredentialS
    * boundary test: `expiresAt <= now` is expired for every method.
    */
   makeStoreAt?: (clock: () => number) => Promise<S> | S;
+  /**
+   * Makes a store whose clock is `clock`, on the same backend and keyspace as every other store it
+   * makes, as another process of one deployment would open it (memory: the same store). Enables the
+   * expiry-events test across processes: each `credential.expiring`/`.expired` once, whoever sweeps.
+   */
+  makeSharedStoreAt?: (clock: () => number) => Promise<S> | S;
   /**
    * Makes a store whose backend fails every request (a client pointed at a closed port, a stopped
    * server). Enables the failure test: every method rejects with STORAGE_UNAVAILABLE, never null.
@@ -73,6 +80,7 @@ export function storeConformanceSuite<S extends CredentialStore>(
     pingTests(ctx);
     sharedRuleTests(ctx);
     if (options.makeStoreAt) expiryBoundaryTests(options.makeStoreAt);
+    if (options.makeSharedStoreAt) expiryEventTests(options.makeSharedStoreAt);
     if (options.makeFailingStore) failureTests(options.makeFailingStore);
     if (options.readRaw) atRestTests(ctx, options.readRaw);
   });

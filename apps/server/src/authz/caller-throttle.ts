@@ -20,6 +20,8 @@ export interface CallerThrottleOptions {
 
 /** Per-caller throttling of the data plane's failed attempts (see {@link callerThrottle}). */
 export interface CallerThrottle {
+  /** True while no address or identity is held back (see {@link CallerThrottle.retryAfter}): 0 for everyone. */
+  idle(): boolean;
   /**
    * Seconds the caller must wait (answer 429 before any lookup), else 0: its address is over its
    * limit, or the `identity` it presents is (see {@link callerThrottle}) and the address failed too.
@@ -47,6 +49,15 @@ class Until {
     this.until.delete(key);
     if (this.until.size >= MAX_REMEMBERED) this.until.delete(this.until.keys().next().value as string);
     this.until.set(key, until);
+  }
+
+  get size(): number {
+    return this.until.size;
+  }
+
+  /** Drops every lapsed entry (one that is never read again would otherwise stay). */
+  purge(now: number): void {
+    for (const [key, until] of this.until) if (until <= now) this.until.delete(key);
   }
 
   /** Milliseconds left for `key`, or 0 (a lapsed entry is dropped). */
@@ -92,6 +103,9 @@ export function callerThrottle(options: CallerThrottleOptions): CallerThrottle {
   let uncounted = 0;
 
   const flush = () => {
+    // A block that lapsed unread would keep `idle()` false, and every request reading its address.
+    blocked.purge(now());
+    underAttack.purge(now());
     // One failure was already logged when it happened; more are summed here.
     if (uncounted > 1)
       logger.warn(
@@ -118,6 +132,8 @@ export function callerThrottle(options: CallerThrottleOptions): CallerThrottle {
   }
 
   return {
+    // Two sizes read: while nobody is held back, the listener skips reading the caller's address.
+    idle: () => limit <= 0 || (blocked.size === 0 && underAttack.size === 0),
     retryAfter(address, identity) {
       if (limit <= 0) return 0;
       const t = now();

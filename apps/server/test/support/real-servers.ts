@@ -124,6 +124,24 @@ export async function startRedisSentinel() {
     },
     /** `INFO replication` of one data server. */
     info: (port: string) => cli(port, "info", "replication"),
+    /**
+     * What the Sentinels reported subjectively down (`+sdown`) at or after `sinceMs` (epoch ms), each
+     * with the port of what was down: a member that stopped answering for `down-after-milliseconds`.
+     * Redis logs local time, which `Date.parse` reads as local time too.
+     */
+    async downReports(sinceMs: number): Promise<{ at: number; port: string; line: string }[]> {
+      const reports: { at: number; port: string; line: string }[] = [];
+      for (const entry of (await readdir(dir)).filter((d) => d.startsWith("sentinel-"))) {
+        const log = await readFile(join(dir, entry, "redis.log"), "utf8").catch(() => "");
+        for (const line of log.split("\n")) {
+          // `12:X 07 Dec 2026 12:03:58.273 # +sdown slave 127.0.0.1:38913 127.0.0.1 38913 @ credkit …`
+          const found = /^\d+:X (\d+ \w+ \d+ [\d:.]+) # \+sdown \w+ \S+ \S+ (\d+)/.exec(line);
+          const at = found ? Date.parse(found[1] as string) : Number.NaN;
+          if (found && at >= sinceMs) reports.push({ at, port: found[2] as string, line });
+        }
+      }
+      return reports;
+    },
     /** What each Sentinel and data server logged last, and each data server's role: for a failure message. */
     async diagnose(lines = 25): Promise<string> {
       const parts: string[] = [];

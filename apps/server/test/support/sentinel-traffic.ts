@@ -41,19 +41,27 @@ export function caller(server: ServerProcess) {
   };
 }
 
-/** A credkit server on the Sentinel set, waiting for 1 replica (the default with Sentinel). */
-export async function serverOn(sentinel: Sentinel): Promise<ServerProcess> {
-  return startServer({
+/** The server's environment on the Sentinel set, with a fresh key `sentinel-key` (the CLI takes it too). */
+export function sentinelEnv(sentinel: Sentinel): Record<string, string> {
+  return {
     CREDKIT_STORAGE: "redis",
     CREDKIT_REDIS_SENTINELS: sentinel.sentinels,
     CREDKIT_REDIS_SENTINEL_NAME: sentinel.name,
     CREDKIT_REGIONS: "eu-west-1",
-    CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+    CREDKIT_KEYRING: JSON.stringify([{ id: "sentinel-key", key: randomBytes(32).toString("base64") }]),
     CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
     CREDKIT_RATE_LIMIT_PER_MINUTE: "0",
     // Warnings only (the store's reconnects), kept for the failure message; no line per request.
     LOG_LEVEL: "warn",
-  });
+  };
+}
+
+/** A credkit server on the Sentinel set, waiting for 1 replica (the default with Sentinel). */
+export async function serverOn(
+  sentinel: Sentinel,
+  env: Record<string, string> = sentinelEnv(sentinel),
+): Promise<ServerProcess> {
+  return startServer(env);
 }
 
 /** A create body for a proxy apiKey credential with a fresh random value. */

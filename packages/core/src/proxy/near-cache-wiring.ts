@@ -1,12 +1,11 @@
-import { mapStores, type RegionMap } from "../regions.js";
+import { addStoreHooks, type CredentialWrite, type StoreHooks } from "../records/store-hooks.js";
+import type { RegionMap } from "../regions.js";
+import type { CredentialStore } from "../storage.js";
 import {
-  type AnnouncedWrite,
   createNearCache,
   defaultNearCacheTtlMs,
-  type Invalidation,
   type NearCache,
   type NearCacheOptions,
-  withInvalidation,
 } from "./near-cache.js";
 
 /** True for a built cache (as opposed to its options). */
@@ -15,15 +14,15 @@ function isNearCache(value: NearCacheOptions | NearCache): value is NearCache {
 }
 
 /**
- * The service's near cache and its region map with every store announcing its writes: this process's
- * cache drops the client's verdicts at once (read your own writes), and the channel, when there is one,
- * tells the other processes. Stores shared by several regions stay shared (one wrapper each).
+ * The service's near cache, listening to every write of its stores: this process's cache drops the
+ * client's verdicts at once (read your own writes), and the channel, when there is one, tells the
+ * other processes. The one place a near cache hears of writes (see {@link announceWritesTo}).
  */
 export function withNearCache(
   regions: RegionMap,
   option: NearCacheOptions | NearCache | undefined,
   now: () => number,
-): { regions: RegionMap; cache: NearCache } {
+): NearCache {
   const stores = [...new Set(Object.values(regions))];
   const cache =
     option !== undefined && isNearCache(option)
@@ -33,13 +32,31 @@ export function withNearCache(
           ttlMs: option?.ttlMs ?? defaultNearCacheTtlMs(stores),
           now,
         });
-  if (!cache.enabled && !cache.channel) return { regions, cache };
-  return {
-    regions: mapStores(regions, (store) =>
-      withInvalidation(store, (event, write) => announceWrite(cache, event, write, now)),
-    ),
-    cache,
-  };
+  announceWritesTo(cache, stores, now);
+  return cache;
+}
+
+// One listener per cache, shared by every store it hears: adding it to a store twice adds it once.
+const listeners = new WeakMap<NearCache, StoreHooks>();
+
+/**
+ * Makes every write of `stores` reach `cache` (and its channel): the store calls the listener after
+ * each write and returns once it settled (see {@link announceWrite}). A cache that is off and has no
+ * channel hears nothing (nothing to drop, nobody to tell). A job that writes without a service (the key
+ * rotation CLI) passes a cache with `ttlMs: 0` and a channel: the servers' caches drop what it changed.
+ */
+export function announceWritesTo(
+  cache: NearCache,
+  stores: readonly CredentialStore[],
+  now: () => number,
+): void {
+  if (!cache.enabled && !cache.channel) return;
+  let hooks = listeners.get(cache);
+  if (!hooks) {
+    hooks = { write: (write) => announceWrite(cache, write, now) };
+    listeners.set(cache, hooks);
+  }
+  for (const store of new Set(stores)) addStoreHooks(store, hooks);
 }
 
 /**
@@ -48,8 +65,8 @@ export function withNearCache(
  * only make a credential pass sooner, consumes remove a single-use record (never cached), and a target
  * credential never passes verification (its type is immutable): those are announced without waiting.
  */
-function revokes(write: AnnouncedWrite): boolean {
-  return write.method === "delete" || (write.method === "update" && write.record?.credentialType === "proxy");
+function revokes(write: CredentialWrite): boolean {
+  return write.kind === "delete" || (write.kind === "update" && write.record?.credentialType === "proxy");
 }
 
 /**
@@ -62,13 +79,9 @@ function revokes(write: AnnouncedWrite): boolean {
  * their read). Without a channel, only a switch to single use waits the bound out (a single use must be
  * spent once, whatever the store); deletes, denies and new secrets are refused within the bound.
  */
-async function announceWrite(
-  cache: NearCache,
-  event: Invalidation,
-  write: AnnouncedWrite,
-  now: () => number,
-): Promise<void> {
+async function announceWrite(cache: NearCache, write: CredentialWrite, now: () => number): Promise<void> {
   const started = now();
+  const event = { clientId: write.clientId, credentialId: write.credentialId };
   cache.invalidate(event);
   const { channel, ttlMs } = cache;
   // A write that threw is announced but not waited for: its caller gets an error, not a promise.
@@ -85,7 +98,7 @@ async function announceWrite(
   try {
     confirmed = (await channel.publish(event, ttlMs)) === true;
   } finally {
-    // A rejected publish still waits: the write happened, and the failure goes on to `onError`.
+    // A rejected publish still waits: the write happened (the store does not fail it for this).
     if (!confirmed) await waitUntil(started + ttlMs, now);
   }
 }

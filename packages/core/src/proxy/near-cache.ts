@@ -1,5 +1,4 @@
 import { BoundedMap } from "../bounded-map.js";
-import { decorate } from "../decorate.js";
 import type { StoredCredential } from "../record.js";
 import type { CredentialStore } from "../storage.js";
 
@@ -256,61 +255,4 @@ export function createNearCache(
     );
   }
   return cache;
-}
-
-/** The write an invalidation announces: its method, and the record written by `create`/`update`. */
-export interface AnnouncedWrite {
-  method: "create" | "update" | "delete" | "consume";
-  /** The record given to `create` or `update`; null for `delete` and `consume` (they take ids). */
-  record: StoredCredential | null;
-  /** False when the write threw: it may have applied, but its caller is not told it succeeded. */
-  succeeded: boolean;
-}
-
-const WRITES = new Set(["create", "update", "delete", "consume"]);
-
-/** The record a write touched: `create`/`update` take a record, `delete`/`consume` take its ids. */
-function touched(method: AnnouncedWrite["method"], args: unknown[]): [Invalidation, StoredCredential | null] {
-  if (method === "create" || method === "update") {
-    const record = args[0] as StoredCredential;
-    return [{ clientId: record.clientId, credentialId: record.credentialId }, record];
-  }
-  return [{ clientId: args[0] as string, credentialId: args[1] as string }, null];
-}
-
-/**
- * A store that calls `announce` after every successful write (create, update, delete, consume), and
- * forwards every method and argument unchanged otherwise (built on {@link decorate}). The write
- * returns once `announce` has settled. A write that failed announces too: it may have applied before
- * the error reached us. `announce` failures do not fail the write (it happened); they are passed to
- * `onError`.
- */
-export function withInvalidation(
-  store: CredentialStore,
-  announce: (event: Invalidation, write: AnnouncedWrite) => Promise<void> | void,
-  onError: (error: unknown) => void = () => undefined,
-): CredentialStore {
-  const announceSafely = async (event: Invalidation, write: AnnouncedWrite) => {
-    try {
-      await announce(event, write);
-    } catch (error) {
-      onError(error);
-    }
-  };
-  return decorate(store, (method, args, invoke) => {
-    if (!WRITES.has(method)) return invoke(args);
-    const write = method as AnnouncedWrite["method"];
-    const [event, record] = touched(write, args as unknown[]);
-    const announced = async () => {
-      let succeeded = false;
-      try {
-        const result = await invoke(args);
-        succeeded = true;
-        return result;
-      } finally {
-        await announceSafely(event, { method: write, record, succeeded });
-      }
-    };
-    return announced() as ReturnType<typeof invoke>;
-  });
 }

@@ -2,6 +2,13 @@ import { CredkitError, isCredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
 import { type CredentialStore, type Page, STORE_RULES } from "../storage.js";
 import { decodeCursor, encodeCursor, invalidCursor, type StorePosition } from "./store-cursor.js";
+import {
+  type CredentialWrite,
+  createStoreHookLists,
+  STORE_HOOKS,
+  type StoreHookLists,
+  type StoreOperation,
+} from "./store-hooks.js";
 import { assertLeaseTtl, assertPageLimit, assertVersionStep, isExpired } from "./store-rules.js";
 
 /** What a driver's `list` is asked: a checked page size and the decoded position to resume after. */
@@ -36,7 +43,8 @@ export interface DriverPage {
  * has the wrong shape for it, it throws {@link invalidCursor} (any other exception while resuming is
  * reported as that error too).
  */
-export interface StoreDriver extends Omit<CredentialStore, "list" | "scan" | typeof STORE_RULES> {
+export interface StoreDriver
+  extends Omit<CredentialStore, "list" | "scan" | typeof STORE_RULES | typeof STORE_HOOKS> {
   list(clientId: string, options: DriverListOptions): Promise<DriverPage>;
   scan(options: DriverScanOptions): Promise<DriverPage>;
 }
@@ -56,6 +64,10 @@ export interface DefineStoreOptions {
  * empty `findByLookups` answers `[]` without the driver; a driver's synchronous throw becomes a
  * rejection. The service accepts only stores built here (a CONFIGURATION_ERROR says so otherwise), so
  * the rules hold for custom stores too, without a wrapper around a finished store.
+ *
+ * The store also calls the hooks added to it with `addStoreHooks`: every write (create, update,
+ * delete, consume) is announced after the backend answered, whoever wrote, and every operation is
+ * reported with its duration. Without hooks this costs one length check per call.
  */
 export function defineCredentialStore<D extends StoreDriver>(
   driver: D,
@@ -79,44 +91,167 @@ export function defineCredentialStore<D extends StoreDriver>(
         throw cursor === undefined ? error : cursorError(error);
       },
     );
+  const hooks = createStoreHookLists();
+  const name = driver.name;
+  // Each operation runs through `observed`, each write through `announced` too: the one place store
+  // hooks are called, so a method added later is announced and timed like the others.
+  const observed = <T>(operation: StoreOperation, run: () => T | Promise<T>): Promise<T> =>
+    hooks.observers.length === 0 ? settle(run) : timed(hooks, name, operation, run);
+  const announced = <T>(
+    operation: CredentialWrite["kind"],
+    run: () => T | Promise<T>,
+    write: (result: T | undefined, succeeded: boolean) => CredentialWrite,
+  ): Promise<T> => {
+    const done = observed(operation, run);
+    if (hooks.writers.length === 0) return done;
+    return done.then(
+      async (result) => {
+        await announce(hooks, write(result, true));
+        return result;
+      },
+      async (error: unknown) => {
+        await announce(hooks, write(undefined, false));
+        throw error;
+      },
+    );
+  };
   return {
     [STORE_RULES]: true,
-    name: driver.name,
-    create: (record) => settle(() => driver.create(record)),
+    [STORE_HOOKS]: hooks,
+    name,
+    create: (record) =>
+      announced(
+        "create",
+        () => driver.create(record),
+        (_, succeeded) => ({
+          ...written("create", record, succeeded),
+          version: succeeded ? record.version : null,
+        }),
+      ),
     // The hot reads: one `.then` is the whole cost of the rule (the resolve and verify benchmarks).
-    get: (clientId, credentialId) => settle(() => driver.get(clientId, credentialId)).then(alive),
+    get: (clientId, credentialId) => observed("get", () => driver.get(clientId, credentialId)).then(alive),
     findByLookup: (clientId, lookupHash) =>
-      settle(() => driver.findByLookup(clientId, lookupHash)).then(alive),
+      observed("findByLookup", () => driver.findByLookup(clientId, lookupHash)).then(alive),
     findByLookups: (clientId, lookupHashes) =>
       lookupHashes.length === 0
         ? Promise.resolve([])
-        : settle(() => driver.findByLookups(clientId, lookupHashes)).then((records) => records.map(alive)),
+        : observed("findByLookups", () => driver.findByLookups(clientId, lookupHashes)).then((records) =>
+            records.map(alive),
+          ),
     list: (clientId, { limit, cursor, includeTemporary }) =>
       settle(() => assertPageLimit(limit)).then(() =>
         page("list", cursor, (after) =>
-          driver.list(clientId, { limit, after, includeTemporary: includeTemporary === true }),
+          observed("list", () =>
+            driver.list(clientId, { limit, after, includeTemporary: includeTemporary === true }),
+          ),
         ),
       ),
     scan: ({ limit, cursor }) =>
       settle(() => assertPageLimit(limit)).then(() =>
-        page("scan", cursor, (after) => driver.scan({ limit, after })),
+        page("scan", cursor, (after) => observed("scan", () => driver.scan({ limit, after }))),
       ),
     update: (next, expectedVersion, previousLookupHash) =>
-      settle(() => {
-        assertVersionStep(next, expectedVersion);
-        return driver.update(next, expectedVersion, previousLookupHash);
-      }).then(alive),
-    delete: (clientId, credentialId) => settle(() => driver.delete(clientId, credentialId)),
-    consume: (clientId, credentialId) => settle(() => driver.consume(clientId, credentialId)).then(alive),
-    acquireLease: (name, owner, ttlMs) =>
-      settle(() => {
+      announced(
+        "update",
+        () => {
+          assertVersionStep(next, expectedVersion);
+          return driver.update(next, expectedVersion, previousLookupHash);
+        },
+        (saved, succeeded) => ({
+          ...written("update", next, succeeded),
+          version: succeeded && saved ? saved.version : null,
+        }),
+      ).then(alive),
+    delete: (clientId, credentialId) =>
+      announced(
+        "delete",
+        () => driver.delete(clientId, credentialId),
+        (_, succeeded) => ({
+          kind: "delete",
+          clientId,
+          credentialId,
+          version: null,
+          record: null,
+          succeeded,
+        }),
+      ),
+    consume: (clientId, credentialId) =>
+      announced(
+        "consume",
+        () => driver.consume(clientId, credentialId),
+        (won, succeeded) => ({
+          kind: "consume",
+          clientId,
+          credentialId,
+          version: won?.version ?? null,
+          record: null,
+          succeeded,
+        }),
+      ).then(alive),
+    acquireLease: (lease, owner, ttlMs) =>
+      observed("acquireLease", () => {
         assertLeaseTtl(ttlMs);
-        return driver.acquireLease(name, owner, ttlMs);
+        return driver.acquireLease(lease, owner, ttlMs);
       }),
-    releaseLease: (name, owner) => settle(() => driver.releaseLease(name, owner)),
-    ping: () => settle(() => driver.ping()),
+    releaseLease: (lease, owner) => observed("releaseLease", () => driver.releaseLease(lease, owner)),
+    ping: () => observed("ping", () => driver.ping()),
     close: () => settle(() => driver.close()),
   };
+}
+
+/** The announcement of a `create` or `update` of `record` (its version is set by the caller). */
+function written(
+  kind: "create" | "update",
+  record: StoredCredential,
+  succeeded: boolean,
+): Omit<CredentialWrite, "version"> {
+  return { kind, clientId: record.clientId, credentialId: record.credentialId, record, succeeded };
+}
+
+/** Calls every write hook and waits for all of them; a hook's failure never fails the write. */
+async function announce(hooks: StoreHookLists, write: CredentialWrite): Promise<void> {
+  await Promise.all(
+    hooks.writers.map(async (hook) => {
+      try {
+        await hook.write?.(write);
+      } catch {
+        // The write happened: the hook reports its own failures (see StoreHooks.write).
+      }
+    }),
+  );
+}
+
+/** Runs one operation and reports it, with its duration and failure code, to every operation hook. */
+function timed<T>(
+  hooks: StoreHookLists,
+  store: string,
+  operation: StoreOperation,
+  run: () => T | Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  const report = (errorCode?: string) => {
+    const seconds = (performance.now() - started) / 1000;
+    const event =
+      errorCode === undefined ? { store, operation, seconds } : { store, operation, seconds, errorCode };
+    for (const hook of hooks.observers) {
+      try {
+        hook.operation?.(event);
+      } catch {
+        // A metrics hook never changes what the operation answers.
+      }
+    }
+  };
+  return settle(run).then(
+    (result) => {
+      report();
+      return result;
+    },
+    (error: unknown) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      report(typeof code === "string" ? code : "UNKNOWN");
+      throw error;
+    },
+  );
 }
 
 /**

@@ -17,6 +17,10 @@ const CLAIM_MS = 60_000;
 const SCAN_PAGE = 500;
 // Markers this process knows are taken (until when), so a sweep skips them without asking the store.
 const MAX_KNOWN_TAKEN = 100_000;
+/** The default spacing of two walks of one store across every process (the server's sweep period). */
+export const DEFAULT_SWEEP_EVERY_MS = 60_000;
+/** The store lease whose holder walks that store; the others skip it. */
+export const EXPIRY_SWEEP_LEASE = "expiry-sweep";
 
 /**
  * The lead times, checked: at most 10, each a whole number of milliseconds above 0 (CONFIGURATION_ERROR
@@ -37,6 +41,8 @@ export function expiryLeadTimes(leadTimesMs: readonly number[] | undefined): rea
 export interface ExpirySweepResult {
   expiring: number;
   expired: number;
+  /** Stores this process walked; the others were being walked, or were walked lately, by another process. */
+  storesWalked: number;
 }
 
 /** The event a credential is due, if any: the most urgent threshold it has reached. */
@@ -63,6 +69,13 @@ function dueEvent(
  * record is gone; the process that loses the claim emits nothing. A process that dies between claim and
  * emit lets the claim lapse and a later sweep emits (at least once). Renewing a credential (a new
  * `expiresAt`) names new markers, so its warnings come again.
+ *
+ * Each store is walked by **one process per `sweepEveryMs`**, not by every process: a walk starts by
+ * taking the store's `expiry-sweep` lease for `sweepEveryMs` (renewed page by page, so a long walk keeps
+ * it); a process that finds it held by another skips that store. The holder keeps it after its walk, so
+ * the same process walks it next time while it lives; when it dies, the lease lapses and another takes
+ * over, at most one period later. A walk that fails releases it at once. The markers still make each
+ * event once when two walks overlap (a lapsed lease, a clock step).
  */
 export function createExpirySweep(options: {
   router: RegionRouter;
@@ -70,8 +83,11 @@ export function createExpirySweep(options: {
   now: () => number;
   expiredRetentionMs: number;
   leadTimesMs: readonly number[];
+  /** How long a walk of a store keeps the other processes off it. Default {@link DEFAULT_SWEEP_EVERY_MS}. */
+  sweepEveryMs?: number | undefined;
 }) {
   const { router, publisher, now, leadTimesMs } = options;
+  const sweepEveryMs = options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS;
   const taken = new Map<string, number>();
   const owner = randomUUID();
 
@@ -105,24 +121,39 @@ export function createExpirySweep(options: {
     taken.set(marker, until);
   }
 
-  /** Walks every store once and emits the events that are due. */
+  /** Walks one store (this process holds its sweep lease) and emits the events that are due. */
+  async function walk(store: CredentialStore, result: ExpirySweepResult): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await store.scan({ limit: SCAN_PAGE, ...(cursor === undefined ? {} : { cursor }) });
+      const at = now();
+      for (const record of page.items) {
+        const due = dueEvent(record, at, leadTimesMs);
+        if (due && (await emitOnce(store, record, due.leadMs))) {
+          if (due.leadMs === null) result.expired++;
+          else result.expiring++;
+        }
+      }
+      cursor = page.cursor ?? undefined;
+      // Renewed page by page: a walk longer than a period is not joined by a second walker.
+      if (cursor !== undefined) await store.acquireLease(EXPIRY_SWEEP_LEASE, owner, sweepEveryMs);
+    } while (cursor !== undefined);
+  }
+
+  /** Walks every store this process may walk now, and emits the events that are due. */
   return async function sweepExpiries(): Promise<ExpirySweepResult> {
-    const result: ExpirySweepResult = { expiring: 0, expired: 0 };
+    const result: ExpirySweepResult = { expiring: 0, expired: 0, storesWalked: 0 };
     if (!publisher.active) return result; // nobody listens: nothing to tell, nothing to mark
     for (const { store } of router.stores) {
-      let cursor: string | undefined;
-      do {
-        const page = await store.scan({ limit: SCAN_PAGE, ...(cursor === undefined ? {} : { cursor }) });
-        const at = now();
-        for (const record of page.items) {
-          const due = dueEvent(record, at, leadTimesMs);
-          if (due && (await emitOnce(store, record, due.leadMs))) {
-            if (due.leadMs === null) result.expired++;
-            else result.expiring++;
-          }
-        }
-        cursor = page.cursor ?? undefined;
-      } while (cursor !== undefined);
+      if (!(await store.acquireLease(EXPIRY_SWEEP_LEASE, owner, sweepEveryMs))) continue;
+      result.storesWalked++;
+      try {
+        await walk(store, result);
+      } catch (error) {
+        // Walk again soon, here or elsewhere, rather than a period later.
+        await store.releaseLease(EXPIRY_SWEEP_LEASE, owner).catch(() => false);
+        throw error;
+      }
     }
     return result;
   };

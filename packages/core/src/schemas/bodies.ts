@@ -134,10 +134,20 @@ type CredentialTypesOf<A extends AuthType> = {
   [C in CredentialType]: A extends (typeof allowedAuthTypes)[C][number] ? C : never;
 }[CredentialType];
 
-/** A partial update as an embedder writes it; `secret` must fit the credential's (immutable) auth type. */
-export type UpdateCredentialInput = Omit<z.input<typeof updateCredentialBody>, "secret"> & {
-  secret?: SecretInputOf<AuthType>;
+/**
+ * A partial update of a credential of auth type `A`: its `secret`, when sent, has that type's shape
+ * (`authType` is immutable; only the current value is accepted).
+ */
+export type UpdateCredentialInputOf<A extends AuthType> = Omit<
+  z.input<typeof updateCredentialBody>,
+  "authType" | "secret"
+> & {
+  authType?: A;
+  secret?: SecretInputOf<A>;
 };
+
+/** A partial update as an embedder writes it; `secret` must fit the credential's (immutable) auth type. */
+export type UpdateCredentialInput = UpdateCredentialInputOf<AuthType>;
 
 /**
  * Body of `POST /clients/{clientId}/verify`: the headers of the incoming request to check. Any ordinary
