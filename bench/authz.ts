@@ -100,15 +100,22 @@ async function interleaved(
   });
 }
 
-const row = (bench: string, subject: string, load: Load, extra: Partial<Row> = {}): Row => ({
+/**
+ * A subject's row; with a `baseline`, its throughput ratio (against `target` when given) and its auth
+ * service's CPU per request as a ratio too (baseline's over the subject's: 1× is as cheap).
+ */
+const row = (bench: string, subject: string, load: Load, baseline?: Load, target?: number): Row => ({
   bench,
   subject,
   "ops/s": load.rps,
   "p50 ms": load.p50,
   "p99 ms": load.p99,
-  ...extra,
-  // Throughput on a shared machine swings with the neighbours' load; CPU per request does not.
-  ...(Number.isNaN(load.authCpuUs) ? {} : { "auth CPU µs/req": Math.round(load.authCpuUs * 10) / 10 }),
+  // Throughput on a shared machine swings with the neighbours' load; CPU per request much less.
+  ...(Number.isNaN(load.authCpuUs) ? {} : { "CPU µs/req": Math.round(load.authCpuUs * 10) / 10 }),
+  ...(baseline === undefined ? {} : ratio(load.rps, baseline.rps, target)),
+  ...(baseline === undefined || Number.isNaN(load.authCpuUs) || Number.isNaN(baseline.authCpuUs)
+    ? {}
+    : { "CPU vs baseline": `${(baseline.authCpuUs / load.authCpuUs).toFixed(2)}×` }),
 });
 
 /** Both comparisons of the data plane; prints one table. */
@@ -170,17 +177,12 @@ export async function benchAuthz(seconds = 3, rounds = 3): Promise<Row[]> {
     const through = "nginx auth_request → upstream";
     const rows: Row[] = [
       row(direct, "bare node:http (HMAC-SHA256 + Map)", bareDirect),
-      row(direct, "credkit authz listener", credkitDirect, ratio(credkitDirect.rps, bareDirect.rps, 0.8)),
-      row(direct, "credkit authz listener, throttle off", credkitUnthrottled),
-      {
-        bench: direct,
-        subject: "throttle on vs off (valid caller)",
-        "ops/s": credkitDirect.rps,
-        ...ratio(credkitDirect.rps, credkitUnthrottled.rps),
-      },
+      row(direct, "credkit authz listener", credkitDirect, bareDirect, 0.8),
+      row(direct, "credkit authz listener, throttle off", credkitUnthrottled, bareDirect),
+      row(direct, "throttle on vs off (valid caller)", credkitDirect, credkitUnthrottled),
       row(through, "nginx → upstream, no auth", nginxAlone),
-      row(through, "nginx → bare auth → upstream", nginxBare, ratio(nginxBare.rps, nginxAlone.rps)),
-      row(through, "nginx → credkit → upstream", nginxCredkit, ratio(nginxCredkit.rps, nginxBare.rps, 0.9)),
+      row(through, "nginx → bare auth → upstream", nginxBare, nginxAlone),
+      row(through, "nginx → credkit → upstream", nginxCredkit, nginxBare, 0.9),
       {
         bench: through,
         subject: "credkit vs nginx alone",

@@ -98,6 +98,57 @@ async function pair(
   return { subject: medianLoad(mine), baseline: medianLoad(theirs) };
 }
 
+/** One endpoint measured on a group's two processes: [op, bench, baseline's label, subject's label]. */
+type Run = readonly ["get" | "create", string, string, string];
+
+/** Two processes started together, a subject and its baseline, measured on each of `runs`. */
+interface Group {
+  baseline: Subject;
+  subject: Subject;
+  /** Credentials put in each side's bench client before measuring: [baseline, subject]. */
+  prefill?: readonly [number, number];
+  target: number;
+  runs: readonly Run[];
+}
+
+/** GET one credential and POST create on a credkit subject against a bare host doing the same work. */
+const getAndCreate = (bareHost: string, credkit: string): readonly Run[] => [
+  ["get", "GET one credential", `bare ${bareHost} + Map`, credkit],
+  ["create", "POST create", `bare ${bareHost} + JSON + AES-GCM + Map`, credkit],
+];
+
+/** The comparisons, group by group; only one group's two servers run at a time. */
+const groups: readonly Group[] = [
+  {
+    baseline: "express-bare",
+    subject: "server",
+    target: 0.9,
+    runs: getAndCreate("Express 5", "credkit server (Express, memory)"),
+  },
+  {
+    baseline: "node-bare",
+    subject: "handler-node",
+    target: 0.8,
+    runs: getAndCreate("node:http", "credkit handler on node:http"),
+  },
+  {
+    // Fresh clients (the rounds above filled the first ones). ≤ 1.2× apart: the full client keeps at
+    // least 1/1.2 of the small one's throughput.
+    baseline: "handler-node",
+    subject: "handler-node",
+    prefill: [1, 100_000],
+    target: 0.83,
+    runs: [
+      [
+        "create",
+        "POST create, handler on node:http",
+        "client of 1 credential",
+        "client of 100,000 credentials",
+      ],
+    ],
+  },
+];
+
 /**
  * The management API against bare baselines, side by side in one run (memory store, rate limit off,
  * 50 connections), CPU per request beside throughput: GET and POST create through the bundled server vs
@@ -105,63 +156,30 @@ async function pair(
  * node:http handler (≥ 0.8×); create in a client holding 100,000 credentials vs one (≤ 1.2× apart).
  */
 export async function benchHttp(seconds = 3, rounds = 3): Promise<Row[]> {
-  const started: Started[] = [];
-  const up = async (subject: Subject, prefill = 1) => {
-    const s = await start(subject, prefill);
-    started.push(s);
-    return s;
-  };
-  try {
-    const expressBare = await up("express-bare");
-    const server = await up("server");
-    const getVsExpress = await pair(server, expressBare, "get", seconds, rounds);
-    const createVsExpress = await pair(server, expressBare, "create", seconds, rounds);
-    for (const s of started.splice(0)) s.child.kill();
-    const nodeBare = await up("node-bare");
-    const handler = await up("handler-node");
-    const getVsNode = await pair(handler, nodeBare, "get", seconds, rounds);
-    const createVsNode = await pair(handler, nodeBare, "create", seconds, rounds);
-    for (const s of started.splice(0)) s.child.kill();
-    // A fresh small client: the rounds above filled the first one.
-    const small = await up("handler-node");
-    const full = await up("handler-node", 100_000);
-    const scale = await pair(full, small, "create", seconds, rounds);
-    const rows: Row[] = [
-      row("GET one credential", "bare Express 5 + Map", getVsExpress.baseline),
-      row("GET one credential", "credkit server (Express, memory)", getVsExpress.subject, {
-        base: getVsExpress.baseline,
-        target: 0.9,
-      }),
-      row("POST create", "bare Express 5 + JSON + AES-GCM + Map", createVsExpress.baseline),
-      row("POST create", "credkit server (Express, memory)", createVsExpress.subject, {
-        base: createVsExpress.baseline,
-        target: 0.9,
-      }),
-      row("GET one credential", "bare node:http + Map", getVsNode.baseline),
-      row("GET one credential", "credkit handler on node:http", getVsNode.subject, {
-        base: getVsNode.baseline,
-        target: 0.8,
-      }),
-      row("POST create", "bare node:http + JSON + AES-GCM + Map", createVsNode.baseline),
-      row("POST create", "credkit handler on node:http", createVsNode.subject, {
-        base: createVsNode.baseline,
-        target: 0.8,
-      }),
-      row("POST create, handler on node:http", "client of 1 credential", scale.baseline),
-      // ≤ 1.2× apart: the full client keeps at least 1/1.2 of the small one's throughput.
-      row("POST create, handler on node:http", "client of 100,000 credentials", scale.subject, {
-        base: scale.baseline,
-        target: 0.83,
-      }),
-    ];
-    printTable(
-      `HTTP: credkit vs bare Express 5 and bare node:http (50 connections, median of ${rounds} alternating ${seconds} s rounds)`,
-      rows,
-    );
-    return rows;
-  } finally {
-    for (const s of started) s.child.kill();
+  const rows: Row[] = [];
+  for (const group of groups) {
+    const [baselinePrefill, subjectPrefill] = group.prefill ?? [1, 1];
+    const started: Started[] = [];
+    try {
+      started.push(await start(group.baseline, baselinePrefill));
+      started.push(await start(group.subject, subjectPrefill));
+      const [baseline, subject] = started as [Started, Started];
+      for (const [op, bench, baselineLabel, subjectLabel] of group.runs) {
+        const measured = await pair(subject, baseline, op, seconds, rounds);
+        rows.push(
+          row(bench, baselineLabel, measured.baseline),
+          row(bench, subjectLabel, measured.subject, { base: measured.baseline, target: group.target }),
+        );
+      }
+    } finally {
+      for (const s of started) s.child.kill();
+    }
   }
+  printTable(
+    `HTTP: credkit vs bare Express 5 and bare node:http (50 connections, median of ${rounds} alternating ${seconds} s rounds)`,
+    rows,
+  );
+  return rows;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url))

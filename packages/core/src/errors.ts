@@ -40,6 +40,8 @@ export interface CredkitErrorOptions {
   cause?: unknown;
   /** Seconds the caller should wait before retrying (STORAGE_UNAVAILABLE, RATE_LIMITED). */
   retryAfterSeconds?: number;
+  /** For UPSTREAM_ERROR: the class of the failure, see {@link CredkitError.upstreamClass}. */
+  upstreamClass?: string;
 }
 
 /** The base (and only) error class of credkit. */
@@ -48,12 +50,20 @@ export class CredkitError extends Error {
   readonly code: ErrorCode;
   readonly errors: FieldError[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  /**
+   * For UPSTREAM_ERROR: what kind of failure it was, never the upstream's body: `http_4xx`/`http_5xx`,
+   * the OAuth `error` code the endpoint sent, `invalid_response`, `timeout` or `network`
+   * (`oauth.refresh_failed` reports it as its `errorClass`). Set where the failure is raised, so nothing
+   * reads it back from the message's wording.
+   */
+  readonly upstreamClass: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: CredkitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.upstreamClass = options.upstreamClass;
   }
 }
 

@@ -3,14 +3,16 @@ import { unverifiableProxySecret } from "./proxy/presented.js";
 import { weakProxySecret } from "./proxy/secret-strength.js";
 import type { CredentialType, StoredCredential } from "./record.js";
 import { createCredentialBody, updateCredentialBody } from "./schemas/bodies.js";
-import { invalid, parseOrThrow } from "./schemas/parse.js";
+import { invalid, parseOrThrow, parseWalked } from "./schemas/parse.js";
 import { allowedAuthTypes, type Secret, secretSchemas } from "./schemas/secrets.js";
 
 // The service's checks of what a caller sends (create and update bodies, If-Match), beside service.ts.
 
 /**
  * The secret's shape for its auth type; for a proxy credential, also one that can ever verify and is
- * at least `minProxySecretLength` characters long where a caller presents it.
+ * at least `minProxySecretLength` characters long where a caller presents it. `secret` is part of a
+ * body {@link parseCreateBody} or {@link parseUpdateBody} has walked (bounds, `__proto__` keys): only
+ * its schema runs here.
  */
 export function parseSecret(
   authType: keyof typeof secretSchemas,
@@ -20,7 +22,7 @@ export function parseSecret(
 ): Secret {
   if (secret === undefined && authType !== "none")
     throw invalid([{ path: "secret", message: "is required" }]);
-  const parsed = parseOrThrow(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
+  const parsed = parseWalked(secretSchemas[authType], secret ?? {}, ["secret"]) as Secret;
   if (credentialType === "proxy") {
     const errors = [
       unverifiableProxySecret(authType, parsed),

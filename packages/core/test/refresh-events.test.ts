@@ -1,22 +1,49 @@
-import {
-  admin,
-  type MockOAuth,
-  memoryStore,
-  startMockOAuth,
-  target,
-  targetService,
-  testKeyring,
-} from "@credkit/test-support";
+import { once } from "node:events";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { admin, memoryStore, targetService, testKeyring } from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AnyCredkitEvent } from "../src/index.js";
-import { CredkitError } from "../src/index.js";
+import type { AnyCredkitEvent, SecretOf } from "../src/index.js";
+import { CredkitError, createAddressPolicy, createOutboundFetch } from "../src/index.js";
+import {
+  type ClientCredentialsSecret,
+  fetchClientCredentialsToken,
+} from "../src/target/client-credentials.js";
+import { fetchCustomToken } from "../src/target/custom-token.js";
 import { upstreamErrorClass } from "../src/target/refresh-events.js";
+import { requestToken } from "../src/target/token-endpoint.js";
+import { useMockOAuth } from "./oauth-fixture.js";
 
-let oauth: MockOAuth;
+const mock = useMockOAuth();
+
+/** A token endpoint answering each path its own way, the failures `upstreamErrorClass` names. */
+const answers: Record<string, (res: ServerResponse) => void> = {
+  "/500": (res) => res.writeHead(500).end("<html>down</html>"),
+  "/503": (res) => res.writeHead(503, { "content-type": "application/json" }).end('{"access_token":"LEAK"}'),
+  "/404": (res) => res.writeHead(404).end(),
+  "/304": (res) => res.writeHead(304).end(),
+  "/401-invalid-client": (res) => res.writeHead(401).end('{"error":"invalid_client"}'),
+  "/400-invalid-grant": (res) => res.writeHead(400).end('{"error":"invalid_grant"}'),
+  "/400-odd-code": (res) => res.writeHead(400).end('{"error":"Nope!"}'),
+  "/200-not-json": (res) => res.writeHead(200).end("LEAK not json"),
+  "/200-no-token": (res) => res.writeHead(200).end('{"token_type":"Bearer"}'),
+  "/200-large": (res) => res.writeHead(200).end(`{"access_token":"${"x".repeat(2048)}"}`),
+  "/hang": () => undefined,
+  "/reset": (res) => {
+    // The answer starts, then the connection drops: a failure after a response, not a refusal.
+    res.writeHead(200, { "content-length": "100" }).write("{", () => res.socket?.destroy());
+  },
+};
+const endpoint = { base: "", server: createServer((req, res) => answers[req.url ?? ""]?.(res)) };
 beforeAll(async () => {
-  oauth = await startMockOAuth();
+  endpoint.server.listen(0, "127.0.0.1");
+  await once(endpoint.server, "listening");
+  endpoint.base = `http://127.0.0.1:${(endpoint.server.address() as AddressInfo).port}`;
 });
-afterAll(() => oauth.stop());
+afterAll(() => {
+  endpoint.server.closeAllConnections();
+  endpoint.server.close();
+});
 
 const CLIENT_SECRET = "cs-refresh-events-very-secret";
 
@@ -34,16 +61,11 @@ describe("oauth.refresh_failed / oauth.refresh_recovered", () => {
     const created = await a.service.create(
       admin,
       clientId,
-      target("oauth2", {
-        grantType: "client_credentials",
-        tokenUrl: oauth.tokenUrl,
-        clientId: "svc",
-        clientSecret: CLIENT_SECRET,
-      }),
+      mock.clientCredentials({ clientSecret: CLIENT_SECRET }),
     );
     const id = created.credentialId;
     const issued: string[] = [];
-    const stopNaming = oauth.onTokenResponse((response) => {
+    const stopNaming = mock.server.onTokenResponse((response) => {
       const token = `tok-${issued.length + 1}-abcdefgh`;
       issued.push(token);
       (response.body as Record<string, unknown>).access_token = token;
@@ -51,7 +73,7 @@ describe("oauth.refresh_failed / oauth.refresh_recovered", () => {
     await a.service.resolveTargetAuth(admin, clientId, id);
     expect(seen).toEqual([]);
 
-    const stopFailing = oauth.onTokenResponse((response) => {
+    const stopFailing = mock.server.onTokenResponse((response) => {
       response.statusCode = 503;
       response.body = { error: "temporarily_unavailable", error_description: "upstream body detail" };
     }, true);
@@ -79,21 +101,54 @@ describe("oauth.refresh_failed / oauth.refresh_recovered", () => {
       expect(text).not.toContain(secret);
   });
 
-  it("classifies failures without the upstream's body", () => {
-    const upstream = (message: string) => new CredkitError("UPSTREAM_ERROR", message);
-    expect(upstreamErrorClass(upstream("The token endpoint answered 500"))).toBe("http_5xx");
-    expect(upstreamErrorClass(upstream("The token endpoint answered 401 (invalid_client)"))).toBe(
-      "invalid_client",
+  it("classifies each failure where it is raised, never from its wording nor the upstream's body", async () => {
+    const upstream = createOutboundFetch({
+      policy: createAddressPolicy(["127.0.0.1"]),
+      timeoutMs: 1000,
+      maxResponseBytes: 1024,
+    });
+    const url = (path: string) => `${endpoint.base}${path}`;
+    const classOf = (request: Promise<unknown>) =>
+      request.then(
+        () => "no failure",
+        (error: unknown) => upstreamErrorClass(error),
+      );
+    const token = (path: string) => requestToken(upstream, url(path), {}, { method: "none", clientId: "c" });
+    const custom = (path: string, tokenPath = "access_token") =>
+      fetchCustomToken(upstream, {
+        tokenUrl: url(path),
+        method: "POST",
+        tokenPath,
+      } as SecretOf<"customToken">);
+
+    expect(await classOf(token("/500"))).toBe("http_5xx");
+    expect(await classOf(token("/404"))).toBe("http_4xx");
+    expect(await classOf(token("/304"))).toBe("http_3xx");
+    expect(await classOf(token("/401-invalid-client"))).toBe("invalid_client");
+    // A code that is not a standard OAuth one is not echoed: the status class stands for it.
+    expect(await classOf(token("/400-odd-code"))).toBe("http_4xx");
+    expect(await classOf(token("/200-not-json"))).toBe("invalid_response");
+    expect(await classOf(token("/200-no-token"))).toBe("invalid_response");
+    expect(await classOf(token("/200-large"))).toBe("invalid_response");
+    expect(await classOf(token("/hang"))).toBe("timeout");
+    expect(await classOf(token("/reset"))).toBe("network");
+    const refusing = createOutboundFetch({ policy: createAddressPolicy() });
+    expect(await classOf(requestToken(refusing, url("/500"), {}, { method: "none", clientId: "c" }))).toBe(
+      "refused",
     );
-    expect(upstreamErrorClass(upstream("The token endpoint answered 404"))).toBe("http_4xx");
-    expect(upstreamErrorClass(upstream("The token endpoint answered 200 with a body that is not JSON"))).toBe(
-      "invalid_response",
+    const clientCredentials = mock.clientCredentials().secret as ClientCredentialsSecret;
+    expect(
+      await classOf(
+        fetchClientCredentialsToken(upstream, { ...clientCredentials, tokenUrl: url("/400-invalid-grant") }),
+      ),
+    ).toBe("invalid_grant");
+    expect(await classOf(custom("/503"))).toBe("http_5xx");
+    expect(await classOf(custom("/200-no-token", "data.token"))).toBe("invalid_response");
+    expect(await classOf(custom("/200-not-json"))).toBe("invalid_response");
+    // What credkit did not raise as an upstream failure carries no class: network.
+    expect(upstreamErrorClass(new Error("The token endpoint answered 401 (invalid_client)"))).toBe("network");
+    expect(upstreamErrorClass(new CredkitError("UPSTREAM_ERROR", "answered 500 (invalid_client)"))).toBe(
+      "network",
     );
-    expect(upstreamErrorClass(upstream("The token endpoint answered without a usable access_token"))).toBe(
-      "invalid_response",
-    );
-    expect(upstreamErrorClass(new CredkitError("OUTBOUND_REFUSED", "refused"))).toBe("refused");
-    expect(upstreamErrorClass(upstream("Outbound request to x timed out after 5000 ms"))).toBe("timeout");
-    expect(upstreamErrorClass(upstream("socket hang up"))).toBe("network");
   });
 });

@@ -319,4 +319,40 @@ describe("proxy secret uniqueness beyond one store and one key", () => {
       }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
   });
+
+  it("refuses it when one of several places holds it, and takes it when none does", async () => {
+    // Two regions while a rotation runs: the secret is looked for under both keys in the other store
+    // and under the older key in the destination; one holder among those places is a conflict.
+    const eu = memoryStore();
+    const us = memoryStore();
+    const regions = { "eu-west-1": eu, "us-east-1": us };
+    const { clientId } = setup();
+    await createCredentialService({ regions, keyring }).create(
+      admin,
+      clientId,
+      apiKeyBody("held-in-one-place"),
+    );
+    const rotating = createCredentialService({
+      regions,
+      keyring: createKeyring({
+        activeKeyId: "k2",
+        keys: [
+          { id: "k2", key: randomBytes(32) },
+          { id: "k1", key: k1 },
+        ],
+      }),
+    });
+    const elsewhere = { ...apiKeyBody("held-in-one-place"), region: "us-east-1" };
+    await expect(rotating.create(admin, clientId, elsewhere)).rejects.toMatchObject({ code: "CONFLICT" });
+    const free = await rotating.create(admin, clientId, {
+      ...apiKeyBody("free-everywhere-0"),
+      region: "us-east-1",
+    });
+    // The record's own hash is no conflict: an update that keeps its secret goes through.
+    await expect(
+      rotating.update(admin, clientId, free.credentialId, {
+        secret: { keyName: "X-Api-Key", keyValue: "free-everywhere-0" },
+      }),
+    ).resolves.toMatchObject({ credentialId: free.credentialId });
+  });
 });

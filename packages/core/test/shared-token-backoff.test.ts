@@ -1,13 +1,7 @@
-import {
-  admin,
-  type MockOAuth,
-  memoryStore,
-  startMockOAuth,
-  target,
-  targetService,
-} from "@credkit/test-support";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { admin, memoryStore, targetService } from "@credkit/test-support";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CredentialStore } from "../src/index.js";
+import { useMockOAuth } from "./oauth-fixture.js";
 
 // The waiter's backoff between polls of the record, pinned exactly without waiting for it: the pauses
 // it asks for are recorded (and return at once), and the jitter is fixed. A backoff that shrinks,
@@ -20,11 +14,7 @@ vi.mock("node:timers/promises", async (original) => ({
   },
 }));
 
-let oauth: MockOAuth;
-beforeAll(async () => {
-  oauth = await startMockOAuth();
-});
-afterAll(() => oauth.stop());
+const mock = useMockOAuth();
 afterEach(() => {
   vi.restoreAllMocks();
   pauses.length = 0;
@@ -41,16 +31,7 @@ describe("waiting for the lease holder", () => {
       acquireLease: async (name, owner, ttlMs) => ++refusals > 8 && shared.acquireLease(name, owner, ttlMs),
     };
     const { service, clientId } = targetService({ store });
-    const created = await service.create(
-      admin,
-      clientId,
-      target("oauth2", {
-        grantType: "client_credentials",
-        tokenUrl: oauth.tokenUrl,
-        clientId: "svc",
-        clientSecret: "cs-0123456789abcdef",
-      }),
-    );
+    const created = await service.create(admin, clientId, mock.clientCredentials());
     const auth = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(auth.headers.Authorization).toMatch(/^Bearer /);
     // 10, 20, 40, 80, 160, then the 200 ms cap, each plus half of itself (Math.random() = 0.5).

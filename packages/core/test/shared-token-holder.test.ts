@@ -1,51 +1,15 @@
-import {
-  admin,
-  authorizeAtMock,
-  type MockOAuth,
-  memoryStore,
-  startMockOAuth,
-  target,
-  targetService,
-  testClock,
-} from "@credkit/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type CredentialStore,
-  type Keyring,
-  type StoredCredential,
-  tokenStateIdentity,
-} from "../src/index.js";
+import { admin, authorizeAtMock, memoryStore, targetService, testClock } from "@credkit/test-support";
+import { describe, expect, it } from "vitest";
+import type { CredentialStore, Keyring, StoredCredential } from "../src/index.js";
+import { sealState, useMockOAuth } from "./oauth-fixture.js";
 
 // The lease holder's side of the shared token (issue 26): what it does with token state it cannot
 // open, with a record that cannot resolve, and when other writers keep changing the token under it.
 // Each case is one a mutant of shared-token.ts let through: the result differs, or the token server
 // is asked when it must not be.
-let oauth: MockOAuth;
-beforeAll(async () => {
-  oauth = await startMockOAuth();
-});
-afterAll(() => oauth.stop());
+const mock = useMockOAuth();
 
-const clientCredentials = () =>
-  target("oauth2", {
-    grantType: "client_credentials",
-    tokenUrl: oauth.tokenUrl,
-    clientId: "svc",
-    clientSecret: "cs-0123456789abcdef",
-  });
-const authorizationCode = () =>
-  target("oauth2", {
-    grantType: "authorization_code",
-    authorizationUrl: oauth.authorizeUrl,
-    tokenUrl: oauth.tokenUrl,
-    clientId: "web-app",
-    clientSecret: "web-secret-123",
-    redirectUri: "https://credkit.example/api/oauth2/callback",
-  });
-
-/** Token state sealed for `record` as the service seals it. */
-const sealState = (keyring: Keyring, record: StoredCredential, state: unknown) =>
-  keyring.encrypt(JSON.stringify(state), tokenStateIdentity(record));
+const { clientCredentials, authorizationCode } = mock;
 
 /** Replaces the stored record by `change(record)`, as another writer would (version bumped). */
 async function rewrite(
@@ -84,46 +48,53 @@ function contested(
 }
 
 describe("token state the holder cannot open", () => {
-  it.each([
-    ["damaged", "ck1.k1.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA"],
-    ["sealed under a key that is gone", "ck1.gone.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA"],
-  ])("counts as no token for client_credentials (%s): a new one is fetched", async (_case, envelope) => {
-    const { service, store, clientId } = targetService();
-    const created = await service.create(admin, clientId, clientCredentials());
-    await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    await rewrite(store, clientId, created.credentialId, (r) => ({ ...r, tokenState: envelope }));
-    const before = oauth.tokenRequests();
-    const auth = await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(auth.headers.Authorization).toMatch(/^Bearer /);
-    expect(oauth.tokenRequests() - before).toBe(1);
-  });
+  // Three ways a token state cannot be read: damaged, sealed under a key that is gone, and opening to
+  // something that is not JSON (written by a faulty writer holding the key).
+  const unreadable: [string, (keyring: Keyring, record: StoredCredential) => string][] = [
+    ["damaged", () => "ck1.k1.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA"],
+    ["sealed under a key that is gone", () => "ck1.gone.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA"],
+    ["not JSON once opened", (keyring, record) => sealState(keyring, record, "not JSON: SECRET-PLAINTEXT")],
+  ];
 
-  it("is an error, for every kind, when it opens but is not token state (only a lost key means no token)", async () => {
-    const { service, store, keyring, clientId } = targetService();
-    const created = await service.create(admin, clientId, clientCredentials());
-    await rewrite(store, clientId, created.credentialId, (r) => ({
-      ...r,
-      tokenState: keyring.encrypt("not JSON", tokenStateIdentity(r)),
-    }));
-    const before = oauth.tokenRequests();
-    await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toThrow();
-    expect(oauth.tokenRequests() - before).toBe(0);
-  });
+  it.each(unreadable)(
+    "counts as no token for client_credentials (%s): a new one is fetched",
+    async (_case, stateFor) => {
+      const { service, store, keyring, clientId } = targetService();
+      const created = await service.create(admin, clientId, clientCredentials());
+      await service.resolveTargetAuth(admin, clientId, created.credentialId);
+      await rewrite(store, clientId, created.credentialId, (r) => ({
+        ...r,
+        tokenState: stateFor(keyring, r),
+      }));
+      const before = mock.server.tokenRequests();
+      const auth = await service.resolveTargetAuth(admin, clientId, created.credentialId);
+      expect(auth.headers.Authorization).toMatch(/^Bearer /);
+      expect(mock.server.tokenRequests() - before).toBe(1);
+    },
+  );
 
-  it("is an error for authorization_code, whose refresh token cannot be fetched again", async () => {
-    const { service, store, clientId } = targetService();
-    const created = await service.create(admin, clientId, authorizationCode());
-    await service.completeAuthorization(await authorizeAtMock(created.authorizationUrl ?? ""));
-    await rewrite(store, clientId, created.credentialId, (r) => ({
-      ...r,
-      tokenState: "ck1.k1.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
-    }));
-    const before = oauth.tokenRequests();
-    await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toMatchObject({
-      code: "DECRYPTION_FAILED",
-    });
-    expect(oauth.tokenRequests() - before).toBe(0);
-  });
+  it.each(unreadable)(
+    "is a credkit error for authorization_code, whose refresh token cannot be fetched again (%s)",
+    async (_case, stateFor) => {
+      const { service, store, keyring, clientId } = targetService();
+      const created = await service.create(admin, clientId, authorizationCode());
+      await service.completeAuthorization(await authorizeAtMock(created.authorizationUrl ?? ""));
+      await rewrite(store, clientId, created.credentialId, (r) => ({
+        ...r,
+        tokenState: stateFor(keyring, r),
+      }));
+      const before = mock.server.tokenRequests();
+      const failure = await service.resolveTargetAuth(admin, clientId, created.credentialId).catch((e) => e);
+      expect(failure).toMatchObject({
+        name: "CredkitError",
+        code: _case === "sealed under a key that is gone" ? "UNKNOWN_KEY" : "DECRYPTION_FAILED",
+      });
+      // The JSON parser's message quotes what it read: neither it nor a cause carrying it is kept.
+      expect(failure.message).not.toContain("SECRET-PLAINTEXT");
+      expect(failure.cause === undefined || !String(failure.cause).includes("SECRET-PLAINTEXT")).toBe(true);
+      expect(mock.server.tokenRequests() - before).toBe(0);
+    },
+  );
 });
 
 describe("records that do not resolve", () => {
@@ -164,12 +135,12 @@ describe("records that do not resolve", () => {
       credentialStatus: "pending_authorization",
       credentialTemporary: false,
     });
-    const before = oauth.tokenRequests();
+    const before = mock.server.tokenRequests();
     await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toMatchObject({
       code: "REAUTHORIZATION_REQUIRED",
       message: expect.stringMatching(/waiting for authorization/),
     });
-    expect(oauth.tokenRequests() - before).toBe(0);
+    expect(mock.server.tokenRequests() - before).toBe(0);
     expect((await store.get(clientId, created.credentialId))?.status).toBe("pending_authorization");
     // The end user can still complete it.
     await expect(
@@ -181,16 +152,16 @@ describe("records that do not resolve", () => {
     const clock = testClock();
     const { service, clientId } = targetService({ now: clock.now, store: memoryStore({ clock: clock.now }) });
     const created = await service.create(admin, clientId, authorizationCode());
-    oauth.onTokenResponse((response) => {
+    mock.server.onTokenResponse((response) => {
       delete (response.body as Record<string, unknown>).refresh_token;
     });
     await service.completeAuthorization(await authorizeAtMock(created.authorizationUrl ?? ""));
     clock.advance(3600_000); // the access token is stale
-    const before = oauth.tokenRequests();
+    const before = mock.server.tokenRequests();
     await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toMatchObject({
       code: "REAUTHORIZATION_REQUIRED",
     });
-    expect(oauth.tokenRequests() - before).toBe(0);
+    expect(mock.server.tokenRequests() - before).toBe(0);
     expect((await service.get(admin, clientId, created.credentialId)).credentialStatus).toBe(
       "needs_reauthorization",
     );
@@ -211,14 +182,14 @@ describe("a token changing under the holder", () => {
     );
     const { service } = targetService({ store, keyring: setup.keyring });
     const created = await setup.service.create(admin, setup.clientId, clientCredentials());
-    const before = oauth.tokenRequests();
+    const before = mock.server.tokenRequests();
     await expect(
       service.resolveTargetAuth(admin, setup.clientId, created.credentialId),
     ).rejects.toMatchObject({
       code: "UPSTREAM_ERROR",
       message: expect.stringMatching(/kept changing/),
     });
-    expect(oauth.tokenRequests() - before).toBe(3);
+    expect(mock.server.tokenRequests() - before).toBe(3);
   });
 
   it("uses another holder's fresh token written while its own refresh was refused", async () => {
@@ -244,7 +215,7 @@ describe("a token changing under the holder", () => {
       () => interfere,
     );
     const { service } = targetService({ store, keyring: setup.keyring, now: clock.now });
-    oauth.onTokenResponse((response) => {
+    mock.server.onTokenResponse((response) => {
       response.statusCode = 400;
       response.body = { error: "invalid_grant" };
     });

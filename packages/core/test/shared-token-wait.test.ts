@@ -1,32 +1,15 @@
-import {
-  admin,
-  type MockOAuth,
-  memoryStore,
-  startMockOAuth,
-  target,
-  targetService,
-  testKeyring,
-} from "@credkit/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { admin, memoryStore, targetService, testKeyring } from "@credkit/test-support";
+import { describe, expect, it } from "vitest";
 import type { CredentialStore } from "../src/index.js";
 import { isFresh } from "../src/target/token-cache.js";
+import { useMockOAuth } from "./oauth-fixture.js";
 
 // The waiting side of the shared token: a process that finds another holding the refresh lease polls
 // the record and uses the token the holder writes, takes the lease over when it is freed, and gives
 // up after twice the lease TTL. Also the freshness rule to the millisecond.
-let oauth: MockOAuth;
-beforeAll(async () => {
-  oauth = await startMockOAuth();
-});
-afterAll(() => oauth.stop());
+const mock = useMockOAuth();
 
-const clientCredentials = () =>
-  target("oauth2", {
-    grantType: "client_credentials",
-    tokenUrl: oauth.tokenUrl,
-    clientId: "svc",
-    clientSecret: "cs-0123456789abcdef",
-  });
+const { clientCredentials } = mock;
 const leaseOf = (clientId: string, credentialId: string) => `target-token:${clientId}:${credentialId}`;
 
 /** A store that reports each refused lease (a waiter entering its poll loop). */
@@ -56,14 +39,14 @@ describe("waiting for another process's token", () => {
     const created = await waiter.service.create(admin, clientId, clientCredentials());
     // Another process holds the lease...
     expect(await shared.acquireLease(leaseOf(clientId, created.credentialId), "other", 60_000)).toBe(true);
-    const before = oauth.tokenRequests();
+    const before = mock.server.tokenRequests();
     const waiting = waiter.service.resolveTargetAuth(admin, clientId, created.credentialId);
     await firstRefusal;
     // ...and writes the token (a holder over the same records, its lease taken for it).
     const holder = targetService({ store: { ...shared, acquireLease: async () => true }, keyring });
     const written = await holder.service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(await waiting).toEqual(written);
-    expect(oauth.tokenRequests() - before).toBe(1);
+    expect(mock.server.tokenRequests() - before).toBe(1);
   });
 
   it("takes the lease over when it is freed, and fetches the token itself", async () => {
@@ -74,12 +57,12 @@ describe("waiting for another process's token", () => {
     const created = await waiter.service.create(admin, clientId, clientCredentials());
     const lease = leaseOf(clientId, created.credentialId);
     expect(await shared.acquireLease(lease, "other", 60_000)).toBe(true);
-    const before = oauth.tokenRequests();
+    const before = mock.server.tokenRequests();
     const waiting = waiter.service.resolveTargetAuth(admin, clientId, created.credentialId);
     await firstRefusal;
     expect(await shared.releaseLease(lease, "other")).toBe(true);
     expect((await waiting).headers.Authorization).toMatch(/^Bearer /);
-    expect(oauth.tokenRequests() - before).toBe(1);
+    expect(mock.server.tokenRequests() - before).toBe(1);
     // It released the lease it took.
     expect(await shared.acquireLease(lease, "next", 60_000)).toBe(true);
   });
@@ -90,14 +73,14 @@ describe("waiting for another process's token", () => {
     const clientId = waiter.clientId;
     const created = await waiter.service.create(admin, clientId, clientCredentials());
     expect(await shared.acquireLease(leaseOf(clientId, created.credentialId), "other", 60_000)).toBe(true);
-    const before = oauth.tokenRequests();
+    const before = mock.server.tokenRequests();
     await expect(
       waiter.service.resolveTargetAuth(admin, clientId, created.credentialId),
     ).rejects.toMatchObject({
       code: "UPSTREAM_ERROR",
       message: expect.stringMatching(/Timed out waiting/),
     });
-    expect(oauth.tokenRequests() - before).toBe(0);
+    expect(mock.server.tokenRequests() - before).toBe(0);
   });
 
   it("stops waiting when the credential is deleted meanwhile", async () => {

@@ -2,43 +2,18 @@ import { createHash } from "node:crypto";
 import {
   admin,
   authorizeAtMock,
-  type MockOAuth,
   memoryStore,
-  startMockOAuth,
-  target,
   targetService,
   testClock,
   testKeyring,
 } from "@credkit/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type CredentialStore,
-  type Keyring,
-  type StoredCredential,
-  tokenStateIdentity,
-} from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type CredentialStore, type StoredCredential, tokenStateIdentity } from "../src/index.js";
+import { REDIRECT, stateOf, useMockOAuth } from "./oauth-fixture.js";
 
-let oauth: MockOAuth;
-beforeAll(async () => {
-  oauth = await startMockOAuth();
-});
-afterAll(() => oauth.stop());
+const mock = useMockOAuth();
 
-const REDIRECT = "https://credkit.example/api/oauth2/callback";
-const authorizationCode = (extra: Record<string, unknown> = {}) =>
-  target("oauth2", {
-    grantType: "authorization_code",
-    authorizationUrl: `${oauth.authorizeUrl}?prompt=consent`,
-    tokenUrl: oauth.tokenUrl,
-    clientId: "web-app",
-    clientSecret: "web-secret-123",
-    scopes: ["openid", "offline_access"],
-    redirectUri: REDIRECT,
-    ...extra,
-  });
-
-const stateOf = (keyring: Keyring, record: StoredCredential | null) =>
-  JSON.parse(keyring.decrypt(record?.tokenState ?? "", tokenStateIdentity(record as StoredCredential)));
+const { authorizationCode } = mock;
 
 /** A shared clock for the service and its memory store, so pending credentials expire on cue. */
 function clocked(pendingAuthorizationTtlMs?: number) {
@@ -69,7 +44,7 @@ describe("oauth2 authorization_code: starting", () => {
       credentialExpiresAt: new Date(clock.now() + 600_000).toISOString(),
     });
     const url = new URL(created.authorizationUrl ?? "");
-    expect(url.origin + url.pathname).toBe(oauth.authorizeUrl);
+    expect(url.origin + url.pathname).toBe(mock.server.authorizeUrl);
     const params = Object.fromEntries(url.searchParams);
     expect(params).toMatchObject({
       prompt: "consent",
@@ -116,7 +91,7 @@ describe("oauth2 authorization_code: starting", () => {
     expect(url.searchParams.has("code_challenge")).toBe(false);
     const { code, state } = await authorizeAtMock(url.href);
     await setup.service.completeAuthorization({ state, code });
-    expect(oauth.seen.at(-1)?.body.code_verifier).toBeUndefined();
+    expect(mock.server.seen.at(-1)?.body.code_verifier).toBeUndefined();
   });
 });
 
@@ -124,7 +99,7 @@ describe("oauth2 authorization_code: the callback", () => {
   it("exchanges the code with the verifier, stores the tokens encrypted and makes the credential permanent", async () => {
     const setup = clocked();
     const { created, completed, code } = await authorized(setup);
-    const exchange = oauth.seen.at(-1);
+    const exchange = mock.server.seen.at(-1);
     expect(exchange?.body).toMatchObject({ grant_type: "authorization_code", code, redirect_uri: REDIRECT });
     expect(exchange?.body.code_verifier).toMatch(/^[\w-]{43}$/); // the mock checked it against the challenge
     expect(exchange?.authorization).toBe(`Basic ${Buffer.from("web-app:web-secret-123").toString("base64")}`);
@@ -151,13 +126,13 @@ describe("oauth2 authorization_code: the callback", () => {
     const setup = clocked();
     const { created, state, code } = await authorized(setup);
     const before = await setup.store.get(setup.clientId, created.credentialId);
-    const requests = oauth.tokenRequests();
+    const requests = mock.server.tokenRequests();
     await expect(setup.service.completeAuthorization({ state, code })).rejects.toMatchObject({
       code: "AUTHORIZATION_FAILED",
       message: expect.stringMatching(/Unknown, expired or already used/),
     });
     expect(await setup.store.get(setup.clientId, created.credentialId)).toEqual(before);
-    expect(oauth.tokenRequests()).toBe(requests);
+    expect(mock.server.tokenRequests()).toBe(requests);
   });
 
   it("refuses forged states without a token request, changing nothing", async () => {
@@ -177,7 +152,7 @@ describe("oauth2 authorization_code: the callback", () => {
       "",
     ];
     const before = await setup.store.get(setup.clientId, created.credentialId);
-    const requests = oauth.tokenRequests();
+    const requests = mock.server.tokenRequests();
     for (const value of forged) {
       await expect(
         setup.service.completeAuthorization({ state: value, code: "some-code" }),
@@ -185,7 +160,7 @@ describe("oauth2 authorization_code: the callback", () => {
         code: "AUTHORIZATION_FAILED",
       });
     }
-    expect(oauth.tokenRequests()).toBe(requests);
+    expect(mock.server.tokenRequests()).toBe(requests);
     expect(await setup.store.get(setup.clientId, created.credentialId)).toEqual(before);
     // The genuine state still works afterwards.
     const { code } = await authorizeAtMock(created.authorizationUrl ?? "");
@@ -211,21 +186,21 @@ describe("oauth2 authorization_code: the callback", () => {
     const setup = clocked();
     const created = await setup.service.create(admin, setup.clientId, authorizationCode());
     const { code, state } = await authorizeAtMock(created.authorizationUrl ?? "");
-    const requests = oauth.tokenRequests();
+    const requests = mock.server.tokenRequests();
     const results = await Promise.allSettled(
       Array.from({ length: 5 }, () => setup.service.completeAuthorization({ state, code })),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const failed of results.filter((r) => r.status === "rejected"))
       expect(failed.reason).toMatchObject({ code: "AUTHORIZATION_FAILED" });
-    expect(oauth.tokenRequests() - requests).toBe(1);
+    expect(mock.server.tokenRequests() - requests).toBe(1);
   });
 
   it("keeps the credential pending when the server refuses the code, so the user can retry", async () => {
     const setup = clocked();
     const created = await setup.service.create(admin, setup.clientId, authorizationCode());
     const { code, state } = await authorizeAtMock(created.authorizationUrl ?? "");
-    oauth.onTokenResponse((response) => {
+    mock.server.onTokenResponse((response) => {
       response.statusCode = 400;
       response.body = { error: "invalid_grant" };
     });
@@ -250,16 +225,16 @@ describe("oauth2 authorization_code: refresh", () => {
     const read = async () =>
       stateOf(setup.keyring, await setup.store.get(setup.clientId, created.credentialId));
     const first = await read();
-    const requests = oauth.tokenRequests();
+    const requests = mock.server.tokenRequests();
 
     setup.clock.advance(3600_000 - 30_000 - 1);
     await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
-    expect(oauth.tokenRequests()).toBe(requests);
+    expect(mock.server.tokenRequests()).toBe(requests);
 
     setup.clock.advance(2);
     const refreshed = await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
-    expect(oauth.tokenRequests() - requests).toBe(1);
-    expect(oauth.seen.at(-1)?.body).toMatchObject({
+    expect(mock.server.tokenRequests() - requests).toBe(1);
+    expect(mock.server.seen.at(-1)?.body).toMatchObject({
       grant_type: "refresh_token",
       refresh_token: first.refreshToken,
     });
@@ -272,12 +247,12 @@ describe("oauth2 authorization_code: refresh", () => {
     ).not.toContain(first.refreshToken);
 
     // The next refresh presents the rotated token; a server that does not rotate leaves it in place.
-    oauth.onTokenResponse((response) => {
+    mock.server.onTokenResponse((response) => {
       delete (response.body as Record<string, unknown>).refresh_token;
     });
     setup.clock.advance(3600_000);
     await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
-    expect(oauth.seen.at(-1)?.body.refresh_token).toBe(second.refreshToken);
+    expect(mock.server.seen.at(-1)?.body.refresh_token).toBe(second.refreshToken);
     expect((await read()).refreshToken).toBe(second.refreshToken);
   });
 
@@ -314,7 +289,7 @@ describe("oauth2 authorization_code: refresh", () => {
     const { created } = await authorized(setup);
     const first = stateOf(keyring, await store.get(setup.clientId, created.credentialId));
     let rotated = "";
-    oauth.onTokenResponse((response) => {
+    mock.server.onTokenResponse((response) => {
       rotated = String((response.body as Record<string, unknown>).refresh_token);
     });
     interfere = true;
@@ -331,7 +306,7 @@ describe("oauth2 authorization_code: refresh", () => {
   it("marks the credential needs_reauthorization on invalid_grant and stops asking", async () => {
     const setup = clocked();
     const { created } = await authorized(setup);
-    oauth.onTokenResponse((response) => {
+    mock.server.onTokenResponse((response) => {
       response.statusCode = 400;
       response.body = { error: "invalid_grant", error_description: "refresh token revoked" };
     });
@@ -345,13 +320,13 @@ describe("oauth2 authorization_code: refresh", () => {
     const view = await setup.service.get(admin, setup.clientId, created.credentialId);
     expect(view.credentialStatus).toBe("needs_reauthorization");
     expect((await setup.store.get(setup.clientId, created.credentialId))?.tokenState).toBeNull();
-    const requests = oauth.tokenRequests();
+    const requests = mock.server.tokenRequests();
     await expect(
       setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId),
     ).rejects.toMatchObject({
       code: "REAUTHORIZATION_REQUIRED",
     });
-    expect(oauth.tokenRequests()).toBe(requests);
+    expect(mock.server.tokenRequests()).toBe(requests);
 
     // Updating the secret starts a new authorization; completing it makes the credential active again.
     const restarted = await setup.service.update(admin, setup.clientId, created.credentialId, {
@@ -380,7 +355,7 @@ describe("oauth2 authorization_code: refresh", () => {
     const kept = stateOf(setup.keyring, await setup.store.get(setup.clientId, created.credentialId));
     expect(kept).toEqual({ refreshToken: before.refreshToken });
     await setup.service.resolveTargetAuth(admin, setup.clientId, created.credentialId);
-    expect(oauth.seen.at(-1)?.body).toMatchObject({
+    expect(mock.server.seen.at(-1)?.body).toMatchObject({
       grant_type: "refresh_token",
       refresh_token: before.refreshToken,
     });

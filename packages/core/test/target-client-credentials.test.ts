@@ -1,36 +1,18 @@
-import {
-  admin,
-  type MockOAuth,
-  memoryStore,
-  startMockOAuth,
-  target,
-  targetService,
-  testClock,
-  testKeyring,
-} from "@credkit/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CredentialStore, tokenStateIdentity } from "../src/index.js";
+import { admin, memoryStore, targetService, testClock, testKeyring } from "@credkit/test-support";
+import { describe, expect, it } from "vitest";
+import type { CredentialStore } from "../src/index.js";
+import { stateOf, useMockOAuth } from "./oauth-fixture.js";
 
-let oauth: MockOAuth;
-beforeAll(async () => {
-  oauth = await startMockOAuth();
-});
-afterAll(() => oauth.stop());
+const mock = useMockOAuth();
 
 const CLIENT_SECRET = "cs-Zq7-very-secret";
 const clientCredentials = (extra: Record<string, unknown> = {}) =>
-  target("oauth2", {
-    grantType: "client_credentials",
-    tokenUrl: oauth.tokenUrl,
-    clientId: "svc client",
-    clientSecret: CLIENT_SECRET,
-    ...extra,
-  });
+  mock.clientCredentials({ clientId: "svc client", clientSecret: CLIENT_SECRET, ...extra });
 
 /** Numbers every token the mock issues until `stop()` (`<prefix>-1`, `<prefix>-2`, ...). */
 function numberTokens(prefix: string) {
   let issued = 0;
-  const stop = oauth.onTokenResponse((response) => {
+  const stop = mock.server.onTokenResponse((response) => {
     (response.body as Record<string, unknown>).access_token = `${prefix}-${++issued}`;
   }, true);
   return { issued: () => issued, stop };
@@ -44,11 +26,11 @@ describe("oauth2 client_credentials", () => {
       clientId,
       clientCredentials({ scopes: ["read", "write"], audience: "https://api.example" }),
     );
-    const before = oauth.seen.length;
+    const before = mock.server.seen.length;
     const auth = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(auth.query).toEqual({});
     expect(auth.headers.Authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
-    const request = oauth.seen[before];
+    const request = mock.server.seen[before];
     // RFC 6749 §2.3.1: id and secret are form-encoded (the space in the id becomes "+") before Basic.
     expect(request?.authorization).toBe(
       `Basic ${Buffer.from(`svc+client:${CLIENT_SECRET}`).toString("base64")}`,
@@ -67,10 +49,10 @@ describe("oauth2 client_credentials", () => {
       clientId,
       clientCredentials({ tokenEndpointAuthMethod: "client_secret_post" }),
     );
-    const before = oauth.seen.length;
+    const before = mock.server.seen.length;
     await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(oauth.seen[before]?.authorization).toBeUndefined();
-    expect(oauth.seen[before]?.body).toEqual({
+    expect(mock.server.seen[before]?.authorization).toBeUndefined();
+    expect(mock.server.seen[before]?.body).toEqual({
       grant_type: "client_credentials",
       client_id: "svc client",
       client_secret: CLIENT_SECRET,
@@ -81,29 +63,27 @@ describe("oauth2 client_credentials", () => {
     const clock = testClock();
     const { service, store, keyring, clientId } = targetService({ now: clock.now });
     const created = await service.create(admin, clientId, clientCredentials());
-    const start = oauth.tokenRequests();
+    const start = mock.server.tokenRequests();
     const first = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual(first);
-    expect(oauth.tokenRequests() - start).toBe(1);
+    expect(mock.server.tokenRequests() - start).toBe(1);
 
     const token = (first.headers.Authorization ?? "").slice("Bearer ".length);
     const record = await store.get(clientId, created.credentialId);
     expect(record?.tokenState).toMatch(/^ck1\.k1\./);
     expect(record?.tokenState).not.toContain(token.slice(0, 40));
     expect(JSON.stringify(record)).not.toContain(token);
-    expect(
-      JSON.parse(keyring.decrypt(record?.tokenState ?? "", tokenStateIdentity(record as never))).access.token,
-    ).toBe(token);
+    expect(stateOf(keyring, record).access.token).toBe(token);
     const view = await service.get(admin, clientId, created.credentialId);
     expect(JSON.stringify(view)).not.toContain(token);
     expect(view.credentialUpdatedAt).toBe(created.credentialUpdatedAt); // token writes are not user changes
 
     clock.advance(3600_000 - 30_000 - 1);
     await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(oauth.tokenRequests() - start).toBe(1);
+    expect(mock.server.tokenRequests() - start).toBe(1);
     clock.advance(2);
     const renewed = await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(oauth.tokenRequests() - start).toBe(2);
+    expect(mock.server.tokenRequests() - start).toBe(2);
     expect(renewed.headers.Authorization).toMatch(/^Bearer /);
   });
 
@@ -111,31 +91,31 @@ describe("oauth2 client_credentials", () => {
     const clock = testClock();
     const { service, clientId } = targetService({ now: clock.now, tokens: { defaultTokenTtlMs: 120_000 } });
     const created = await service.create(admin, clientId, clientCredentials());
-    oauth.onTokenResponse((response) => {
+    mock.server.onTokenResponse((response) => {
       delete (response.body as Record<string, unknown>).expires_in;
     });
-    const start = oauth.tokenRequests();
+    const start = mock.server.tokenRequests();
     await service.resolveTargetAuth(admin, clientId, created.credentialId);
     clock.advance(120_000 - 30_000 - 1);
     await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(oauth.tokenRequests() - start).toBe(1);
+    expect(mock.server.tokenRequests() - start).toBe(1);
     clock.advance(2);
     await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(oauth.tokenRequests() - start).toBe(2);
+    expect(mock.server.tokenRequests() - start).toBe(2);
   });
 
   it("keeps a very short-lived token for half its life instead of refetching on every call", async () => {
     const clock = testClock();
     const { service, clientId } = targetService({ now: clock.now });
     const created = await service.create(admin, clientId, clientCredentials());
-    oauth.onTokenResponse((response) => {
+    mock.server.onTokenResponse((response) => {
       (response.body as Record<string, unknown>).expires_in = 10;
     });
-    const start = oauth.tokenRequests();
+    const start = mock.server.tokenRequests();
     await service.resolveTargetAuth(admin, clientId, created.credentialId);
     clock.advance(4_999);
     await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(oauth.tokenRequests() - start).toBe(1);
+    expect(mock.server.tokenRequests() - start).toBe(1);
   });
 
   it("makes exactly one token request for 20 concurrent resolutions", async () => {
@@ -150,29 +130,29 @@ describe("oauth2 client_credentials", () => {
     };
     const { service, clientId } = targetService({ store });
     const created = await service.create(admin, clientId, clientCredentials());
-    oauth.setTokenDelay(() => 100);
+    mock.server.setTokenDelay(() => 100);
     try {
-      const start = oauth.tokenRequests();
+      const start = mock.server.tokenRequests();
       const results = await Promise.all(
         Array.from({ length: 20 }, () => service.resolveTargetAuth(admin, clientId, created.credentialId)),
       );
-      expect(oauth.tokenRequests() - start).toBe(1);
+      expect(mock.server.tokenRequests() - start).toBe(1);
       expect(new Set(results.map((r) => r.headers.Authorization)).size).toBe(1);
       expect(leaseAttempts).toBe(1); // the in-process single flight: one caller went to the store's lease
     } finally {
-      oauth.setTokenDelay(() => 0);
+      mock.server.setTokenDelay(() => 0);
     }
   });
 
   it("fetches a new token after invalidateTargetToken, and after a secret update", async () => {
     const { service, store, clientId } = targetService();
     const created = await service.create(admin, clientId, clientCredentials());
-    const start = oauth.tokenRequests();
+    const start = mock.server.tokenRequests();
     const first = await service.resolveTargetAuth(admin, clientId, created.credentialId);
     await service.invalidateTargetToken(admin, clientId, created.credentialId);
     expect((await store.get(clientId, created.credentialId))?.tokenState).toBeNull();
     const second = await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(oauth.tokenRequests() - start).toBe(2);
+    expect(mock.server.tokenRequests() - start).toBe(2);
     expect(second.headers.Authorization).toMatch(/^Bearer /);
     expect(await service.resolveTargetAuth(admin, clientId, created.credentialId)).toEqual(second);
     expect(first).toBeDefined();
@@ -180,15 +160,17 @@ describe("oauth2 client_credentials", () => {
     await service.update(admin, clientId, created.credentialId, {
       secret: {
         grantType: "client_credentials",
-        tokenUrl: oauth.tokenUrl,
+        tokenUrl: mock.server.tokenUrl,
         clientId: "other",
         clientSecret: "s2",
       },
     });
     expect((await store.get(clientId, created.credentialId))?.tokenState).toBeNull();
     await service.resolveTargetAuth(admin, clientId, created.credentialId);
-    expect(oauth.tokenRequests() - start).toBe(3);
-    expect(oauth.seen.at(-1)?.authorization).toBe(`Basic ${Buffer.from("other:s2").toString("base64")}`);
+    expect(mock.server.tokenRequests() - start).toBe(3);
+    expect(mock.server.seen.at(-1)?.authorization).toBe(
+      `Basic ${Buffer.from("other:s2").toString("base64")}`,
+    );
   });
 
   it("consumes a single-use oauth2 credential once its token is in hand", async () => {
@@ -210,11 +192,11 @@ describe("token requests are outbound requests", () => {
   it("refuses a token URL on loopback unless the host is allowed", async () => {
     const { service, clientId } = targetService({ allowHosts: [] });
     const created = await service.create(admin, clientId, clientCredentials());
-    const start = oauth.tokenRequests();
+    const start = mock.server.tokenRequests();
     await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toMatchObject({
       code: "OUTBOUND_REFUSED",
     });
-    expect(oauth.tokenRequests() - start).toBe(0);
+    expect(mock.server.tokenRequests() - start).toBe(0);
   });
 
   it("refuses a token response larger than the size limit", async () => {
@@ -244,7 +226,7 @@ describe("token requests are outbound requests", () => {
       [200, { access_token: "LEAKED-ACCESS-TOKEN\r\nX-Injected: 1" }],
     ];
     for (const [status, body] of failures) {
-      oauth.onTokenResponse((response) => {
+      mock.server.onTokenResponse((response) => {
         response.statusCode = status;
         response.body = body;
       });
@@ -282,27 +264,25 @@ describe("cross-process token refresh (two services over one store)", () => {
     const created = await a.service.create(admin, clientId, clientCredentials());
     const numbered = numberTokens("fenced");
     // A's request is held past A's lease; B's arrives after the lease lapsed and is answered at once.
-    const base = oauth.tokenRequests();
-    oauth.setTokenDelay((n) => (n === base + 1 ? 600 : 0));
+    const base = mock.server.tokenRequests();
+    mock.server.setTokenDelay((n) => (n === base + 1 ? 600 : 0));
     try {
       const slow = a.service.resolveTargetAuth(admin, clientId, created.credentialId);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const fast = await b.service.resolveTargetAuth(admin, clientId, created.credentialId);
       const late = await slow;
-      expect(oauth.tokenRequests() - base).toBe(2);
+      expect(mock.server.tokenRequests() - base).toBe(2);
       expect(fast.headers.Authorization).toBe("Bearer fenced-1");
       // A got fenced-2 from the server but found a newer token stored: it uses that one, never writes its own.
       expect(late).toEqual(fast);
       const record = await store.get(clientId, created.credentialId);
       expect(record?.version).toBe(2);
-      const state = JSON.parse(
-        keyring.decrypt(record?.tokenState ?? "", tokenStateIdentity(record as never)),
-      );
+      const state = stateOf(keyring, record);
       expect(state.access.token).toBe("fenced-1");
       expect(releases).toEqual([true, false]); // B released its lease; A's had lapsed and was not its to free
       expect(numbered.issued()).toBe(2);
     } finally {
-      oauth.setTokenDelay(() => 0);
+      mock.server.setTokenDelay(() => 0);
       numbered.stop();
     }
   });

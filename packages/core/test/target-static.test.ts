@@ -1,6 +1,7 @@
 import { admin, target, targetService } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { systemActor } from "../src/index.js";
+import { recordIdentity } from "../src/crypto/envelope.js";
+import { type StoredCredential, systemActor } from "../src/index.js";
 
 describe("resolveTargetAuth: static target credentials", () => {
   it.each([
@@ -158,5 +159,26 @@ describe("resolveTargetAuth and invalidateTargetToken: the caller", () => {
       ok: false,
       reason: "NO_CREDENTIAL",
     });
+  });
+});
+
+describe("a stored secret that opens but is not JSON", () => {
+  it("is DECRYPTION_FAILED, not the parser's error, and never quotes the plaintext", async () => {
+    const { service, store, keyring, clientId } = targetService();
+    const created = await service.create(admin, clientId, target("bearer", { token: "b-123" }));
+    const record = (await store.get(clientId, created.credentialId)) as StoredCredential;
+    await store.update(
+      {
+        ...record,
+        secret: keyring.encrypt("SECRET-PLAINTEXT, not JSON", recordIdentity(record)),
+        version: record.version + 1,
+      },
+      record.version,
+      record.lookupHash,
+    );
+    const failure = await service.resolveTargetAuth(admin, clientId, created.credentialId).catch((e) => e);
+    expect(failure).toMatchObject({ name: "CredkitError", code: "DECRYPTION_FAILED" });
+    expect(failure.cause).toBeUndefined();
+    expect(failure.message).not.toContain("SECRET-PLAINTEXT");
   });
 });

@@ -27,7 +27,7 @@ import { sendHtml, sendJson } from "./json-response.js";
 import { callbackAnswer, parseCallbackQuery, renderCallbackPage } from "./oauth-callback.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type Operation, operations } from "./operations.js";
-import { limitInBytes, readJsonBody } from "./request-body.js";
+import { assertJsonBounds, limitInBytes, readUnwalkedJsonBody } from "./request-body.js";
 import { parseCursor, parseIfMatch, parseLimit, parseListFlag } from "./request-params.js";
 import { compileRoutes } from "./route-table.js";
 import { type Authenticate, defaultUnauthorizedMessage, tokenFromHeader } from "./token-auth.js";
@@ -225,6 +225,8 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
         sendCredential(res, 201, await service.create(actor, clientId, input));
         return;
       }
+      // The fingerprint recurses into the body before the service's parse walks it: bounded first.
+      assertJsonBounds(body);
       // Scoped to the client and the authenticated caller: its token, raw or `Bearer` alike (only
       // keyed hashes of the scope are kept, never the token).
       const { replayed, result } = await idempotentCreate({
@@ -341,7 +343,8 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
       actor = typeof requestId === "string" ? { ...found, requestId } : found;
       if (locals) locals.actor = actor;
     }
-    const body = op.body ? await readJsonBody(req, maxBody) : undefined;
+    // Not walked here: each operation's parse (core's `parseOrThrow`) walks it once, bounds included.
+    const body = op.body ? await readUnwalkedJsonBody(req, maxBody) : undefined;
     await runs[op.operationId]({
       req,
       res,

@@ -82,46 +82,63 @@ function readAll(stream: Readable, max: number): Promise<Buffer> {
  * The JSON body of a request, read once with every check in one place: 415 for a body that is not JSON
  * (or not UTF-8, or compressed in an unknown way), 413 past `max` bytes (the declared length before any
  * byte is read), 400 for bytes that are not valid UTF-8 (a parser would store U+FFFD instead) or not
- * strict JSON (an object or array, as body-parser's strict mode), and the depth and size bounds before
- * anything recursive (fingerprints, zod, stringify) sees it. `undefined` when no body was sent.
+ * strict JSON (an object or array, as body-parser's strict mode), and the JSON bounds (depth, size,
+ * no `__proto__` key) before anything recursive sees it. `undefined` when no body was sent.
  *
  * A body the host app parsed already (`express.json()` mounted first) is taken as parsed and held to
  * the same limit: its declared length, or the size of what was parsed when it came chunked.
  */
 export async function readJsonBody(req: IncomingMessage, max: number): Promise<unknown> {
+  const body = await readUnwalkedJsonBody(req, max);
+  assertJsonBounds(body);
+  return body;
+}
+
+/**
+ * {@link readJsonBody} without the walk over the parsed value, for the credential handler: each of its
+ * operations hands the body to core's `parseOrThrow`, whose one walk holds it to the same bounds before
+ * zod or anything else recurses into it, so the handler does not walk it a second time.
+ */
+export async function readUnwalkedJsonBody(req: IncomingMessage, max: number): Promise<unknown> {
   const declared = Number(req.headers["content-length"] ?? 0);
   const hasBody = req.headers["transfer-encoding"] !== undefined || declared > 0;
   if (hasBody && !isJsonRequest(req)) {
     throw unsupported("Send the body as JSON with Content-Type: application/json");
   }
   const host = req as IncomingMessage & ParsedByHost;
-  let body: unknown;
   if (host._body === true || req.readableEnded) {
-    body = host.body;
-    const size =
-      Number.isFinite(declared) && declared > 0
-        ? declared
-        : Buffer.byteLength(JSON.stringify(body ?? null) ?? "");
-    if (size > max) throw tooLarge();
-  } else {
-    if (!hasBody) return undefined;
-    if (declared > max) throw tooLarge();
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1];
-    if (charset !== undefined && !/^utf-?8$/i.test(charset))
-      throw unsupported("The request body must be UTF-8 JSON");
-    const bytes = await readAll(decodedStream(req), max);
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      throw invalid([{ path: "body", message: "must be valid UTF-8" }]);
+    const body = host.body;
+    if (Number.isFinite(declared) && declared > 0) {
+      if (declared > max) throw tooLarge();
+      return body;
     }
-    body = parseStrictJson(text);
+    // Came chunked: its size is measured by stringifying it, which recurses, so it is bounded first.
+    assertJsonBounds(body);
+    if (Buffer.byteLength(JSON.stringify(body ?? null) ?? "") > max) throw tooLarge();
+    return body;
   }
-  // Depth and size are bounded before anything recursive (fingerprints, zod, stringify) sees the body.
-  const tooBig = checkJsonBounds(body);
-  if (tooBig) throw invalid([tooBig]);
-  return body;
+  if (!hasBody) return undefined;
+  if (declared > max) throw tooLarge();
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset))
+    throw unsupported("The request body must be UTF-8 JSON");
+  const bytes = await readAll(decodedStream(req), max);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw invalid([{ path: "body", message: "must be valid UTF-8" }]);
+  }
+  return parseStrictJson(text);
+}
+
+/**
+ * VALIDATION_ERROR unless `body` is within the JSON bounds (depth, size, no `__proto__` key): before the
+ * handler's own recursion over a body (a size by stringify, an idempotency fingerprint).
+ */
+export function assertJsonBounds(body: unknown): void {
+  const refused = checkJsonBounds(body);
+  if (refused) throw invalid([refused]);
 }
 
 /** JSON.parse of an object or array only (an empty body reads as `{}`), as body-parser's strict mode. */

@@ -141,3 +141,16 @@ export function openEnvelope(key: KeyObject, envelope: string, identity: RecordI
     );
   }
 }
+
+/**
+ * Parses the plaintext of an envelope that holds JSON (a record's secret, its token state). A value that
+ * opens but is not JSON cannot be read any more than a damaged envelope: DECRYPTION_FAILED, like it. The
+ * parser's error is not kept as the cause: its message quotes the plaintext, a secret.
+ */
+export function parseOpenedJson(plaintext: string): unknown {
+  try {
+    return JSON.parse(plaintext);
+  } catch {
+    throw new CredkitError("DECRYPTION_FAILED", "The stored secret opened, but does not hold JSON");
+  }
+}

@@ -76,6 +76,8 @@ export function createEventBus(options: EventBusOptions = {}): {
         return listeners.size > 0 || options.sink !== undefined;
       },
       async emit(type, data) {
+        // Nobody to tell: no id drawn, no time formatted (a create without listeners or webhooks).
+        if (!options.sink && listeners.size === 0) return;
         const event = {
           id: newEventId(),
           type,

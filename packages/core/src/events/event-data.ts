@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "../crypto/random-pool.js";
 import type { PublicCredential } from "../schemas/bodies.js";
 import type { CredentialEventData } from "./event-types.js";
 
 /** A new event id: `evt_` + 128 random bits in base64url. */
 export function newEventId(): string {
-  return `evt_${randomBytes(16).toString("base64url")}`;
+  return `evt_${pooledRandomBytes(16).toString("base64url")}`;
 }
 
 /**

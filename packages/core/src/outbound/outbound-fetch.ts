@@ -77,7 +77,11 @@ function readBody(response: IncomingMessage, maxBytes: number): Promise<Buffer> 
       size += chunk.length;
       if (size > maxBytes) {
         response.destroy();
-        reject(new CredkitError("UPSTREAM_ERROR", `Outbound response is larger than ${maxBytes} bytes`));
+        reject(
+          new CredkitError("UPSTREAM_ERROR", `Outbound response is larger than ${maxBytes} bytes`, {
+            upstreamClass: "invalid_response",
+          }),
+        );
         return;
       }
       chunks.push(chunk);
@@ -154,7 +158,10 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       for (let hop = 0; ; hop++) {
         const result = await once(url, init, deadline);
         if (!(result instanceof URL)) return result;
-        if (hop >= maxRedirects) throw new CredkitError("UPSTREAM_ERROR", "Too many outbound redirects");
+        if (hop >= maxRedirects)
+          throw new CredkitError("UPSTREAM_ERROR", "Too many outbound redirects", {
+            upstreamClass: "network",
+          });
         url = result;
       }
     } catch (error) {
@@ -164,7 +171,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       throw new CredkitError(
         "UPSTREAM_ERROR",
         timedOut ? `Outbound request to ${url.host} timed out` : `Outbound request to ${url.host} failed`,
-        { cause: error },
+        { cause: error, upstreamClass: timedOut ? "timeout" : "network" },
       );
     }
   };

@@ -38,25 +38,28 @@ export function createRecordFinder(options: RecordFinderOptions): FindRecords {
     clientId: string,
     hashesOfValues: readonly (readonly string[])[],
   ): Promise<(Found | null)[]> {
-    const flat = hashesOfValues.flat();
+    // The usual request presents one value (one hash with one key): it is sent as it is, not copied.
+    const flat =
+      hashesOfValues.length === 1 ? (hashesOfValues[0] as readonly string[]) : hashesOfValues.flat();
     const stores = router.stores;
     // The usual case is one store: skip Promise.all's cost.
     const answers =
       stores.length === 1
         ? [await (stores[0] as (typeof stores)[number]).store.findByLookups(clientId, flat)]
         : await Promise.all(stores.map(({ store }) => store.findByLookups(clientId, flat)));
-    const found: (Found | null)[] = hashesOfValues.map(() => null);
+    const found: (Found | null)[] = [];
     let at = 0;
-    for (const [index, hashes] of hashesOfValues.entries()) {
+    for (const hashes of hashesOfValues) {
       // A value's first live match wins, active key's hash first, then store by store.
+      let match: Found | null = null;
       for (let h = 0; h < hashes.length; h++, at++) {
-        for (const [s, records] of answers.entries()) {
-          const record = records[at] ?? null;
+        for (let s = 0; s < answers.length && match === null; s++) {
+          const record = (answers[s] as (StoredCredential | null)[])[at] ?? null;
           // Expired records never come back from a store (defineCredentialStore): no check here.
-          if (record && !found[index])
-            found[index] = { record, store: (stores[s] as (typeof stores)[number]).store };
+          if (record) match = { record, store: (stores[s] as (typeof stores)[number]).store };
         }
       }
+      found.push(match);
     }
     return found;
   }

@@ -18,16 +18,17 @@ export function checkClaims(
   const skew = config.clockSkewSeconds ?? 0;
   if (payload.iss !== config.issuer) return "INVALID";
   const wanted = typeof config.audience === "string" ? [config.audience] : config.audience;
-  const presented =
-    typeof payload.aud === "string" ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
-  if (!presented.some((aud) => wanted.includes(aud))) return "INVALID";
+  // One audience or a list of them; a value of another type (a number, a nested list) equals no string.
+  const presented = [payload.aud].flat();
+  if (!wanted.some((aud) => presented.includes(aud))) return "INVALID";
   if (config.subject !== undefined && payload.sub !== config.subject) return "INVALID";
   for (const claim of ["exp", "nbf", "iat"] as const) {
     const value = payload[claim];
-    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) return "INVALID";
+    if (value !== undefined && !Number.isFinite(value)) return "INVALID"; // a numeric string is not finite
   }
-  if (payload.nbf !== undefined && payload.nbf > now + skew) return "INVALID";
-  if (payload.iat !== undefined && payload.iat > now + skew) return "INVALID";
+  // An absent nbf or iat bounds nothing.
+  if ((payload.nbf ?? Number.NEGATIVE_INFINITY) > now + skew) return "INVALID";
+  if ((payload.iat ?? Number.NEGATIVE_INFINITY) > now + skew) return "INVALID";
   if (payload.exp === undefined) return config.allowMissingExp === true ? null : "INVALID";
   return payload.exp <= now - skew ? "EXPIRED" : null;
 }

@@ -42,6 +42,8 @@ const MAX_VALUE_LENGTH = 8192;
 /** The Authorization header and the candidate API-key headers of a request, read in one pass. */
 export interface ReadHeaders {
   authorization: string | null;
+  /** The token of an `Authorization: Bearer` header (see {@link bearerToken}), read once here. */
+  bearer: string | null;
   /** `[lower-cased name, value]` of every header that may carry an API key, likely names first. */
   apiKeys: [string, string][];
 }
@@ -76,7 +78,9 @@ export function readHeaders(headers: IncomingHeaders): ReadHeaders {
     // Stryker disable next-line ConditionalExpression,EqualityOperator: the slice below bounds the result too; this bounds the work
     if (list.length < MAX_API_KEY_HEADERS) list.push([name, value]);
   }
-  return { authorization, apiKeys: [...likely, ...others].slice(0, MAX_API_KEY_HEADERS) };
+  // The usual request has no candidate outside the likely names: no copy is made then.
+  const apiKeys = others.length === 0 ? likely : likely.concat(others).slice(0, MAX_API_KEY_HEADERS);
+  return { authorization, bearer: bearerToken(authorization), apiKeys };
 }
 
 /**
@@ -135,9 +139,8 @@ export function presentedBasicUsername(headers: IncomingHeaders): string | null 
  * What the request presents, most specific first: the Authorization header (Bearer or Basic), then
  * every other header that may carry an API key (named by the credential's `keyName`).
  */
-export function presentedCredentials({ authorization, apiKeys }: ReadHeaders): Presented[] {
+export function presentedCredentials({ authorization, bearer: token, apiKeys }: ReadHeaders): Presented[] {
   const found: Presented[] = [];
-  const token = bearerToken(authorization);
   if (token !== null) found.push({ kind: "bearer", lookupValue: bearerLookupValue(token) });
   const basic = basicCredentials(authorization);
   if (basic) found.push({ kind: "basic", lookupValue: basicLookupValue(basic.username, basic.password) });

@@ -9,13 +9,7 @@ import { createRecordFinder, type Found } from "./find-records.js";
 import { createJwtCheck, unverifiedIssuer } from "./jwt-check.js";
 import type { JwtVerifier } from "./jwt-verifier.js";
 import type { NearCache } from "./near-cache.js";
-import {
-  bearerToken,
-  type IncomingHeaders,
-  type Presented,
-  presentedCredentials,
-  readHeaders,
-} from "./presented.js";
+import { type IncomingHeaders, type Presented, presentedCredentials, readHeaders } from "./presented.js";
 
 export type { Verified, VerifyFailureReason } from "./accept.js";
 
@@ -35,6 +29,25 @@ const kindAccepts: Record<Presented["kind"], readonly AuthType[]> = {
   apiKey: ["apiKey"],
 };
 const NO_CREDENTIAL: Verified = { ok: false, reason: "NO_CREDENTIAL" };
+
+/**
+ * The credential the lookups lead to: an exact match of a presented value first (of a type that value
+ * can be), else the bearer token issuer's jwtVerify (looked up last, after the presented values).
+ */
+function chooseFound(
+  presented: readonly Presented[],
+  issuer: string | null,
+  found: readonly (Found | null)[],
+): { found: Found; jwt: boolean } | null {
+  for (let index = 0; index < presented.length; index++) {
+    const match = found[index];
+    if (match && kindAccepts[(presented[index] as Presented).kind].includes(match.record.authType))
+      return { found: match, jwt: false };
+  }
+  const byIssuer = issuer === null ? null : found[presented.length];
+  if (byIssuer && byIssuer.record.authType === "jwtVerify") return { found: byIssuer, jwt: true };
+  return null;
+}
 
 /** Options of {@link createProxyVerifier}. */
 export interface ProxyVerifierOptions {
@@ -62,34 +75,24 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   return async function verify(clientId: string, request: ProxyRequest): Promise<Verified> {
     const headers = readHeaders(request.headers);
     const presented = presentedCredentials(headers);
-    const token = bearerToken(headers.authorization);
+    const token = headers.bearer;
     const issuer = token === null ? null : unverifiedIssuer(token);
-    const values = presented.map((p) => p.lookupValue);
-    if (issuer !== null) values.push(jwtIssuerLookupValue(issuer));
-    if (values.length === 0) return NO_CREDENTIAL;
+    if (presented.length === 0 && issuer === null) return NO_CREDENTIAL;
     const early = token !== null && issuer !== null ? jwt.speculate(clientId, issuer, token) : undefined;
-    /** The credential the lookups lead to: an exact match first, else the token issuer's jwtVerify. */
-    const choose = (found: (Found | null)[]): { found: Found; jwt: boolean } | null => {
-      for (const [index, p] of presented.entries()) {
-        const match = found[index];
-        if (match && kindAccepts[p.kind].includes(match.record.authType)) return { found: match, jwt: false };
-      }
-      const byIssuer = issuer === null ? null : found[presented.length];
-      if (token !== null && byIssuer && byIssuer.record.authType === "jwtVerify")
-        return { found: byIssuer, jwt: true };
-      return null;
-    };
     // Exact matches and the jwtVerify issuer are looked up together: one round trip.
     // Each value's keyed hashes are computed once and serve the cache, the stores and a second round.
-    const hashes = values.map((value) => keyring.lookupHashes(value));
-    let chosen = choose(await find(clientId, hashes));
+    const hashes: string[][] = [];
+    for (const p of presented) hashes.push(keyring.lookupHashes(p.lookupValue));
+    if (issuer !== null) hashes.push(keyring.lookupHashes(jwtIssuerLookupValue(issuer)));
+    let chosen = chooseFound(presented, issuer, await find(clientId, hashes));
     // While keys rotate, re-encryption moves a record's lookup entry from its old-key hash to its
     // active-key hash in one atomic write, which can land between the lookups of one round (the active
     // hash read just before it, the old one just after), so both miss. The move only goes one way:
     // looking once more finds it. Only a miss with several keys in the keyring pays this second round,
     // and it asks the stores, not the near cache: the first round may have cached that very miss
     // before the re-encryption's invalidation arrived (the fresh answer replaces it).
-    if (chosen === null && keyring.keyIds.length > 1) chosen = choose(await find(clientId, hashes, true));
+    if (chosen === null && keyring.keyIds.length > 1)
+      chosen = chooseFound(presented, issuer, await find(clientId, hashes, true));
     if (early && !chosen?.jwt) jwt.forget(clientId, issuer as string);
     if (chosen === null) return NO_CREDENTIAL;
     if (!chosen.jwt) return accept(chosen.found, false, options.now());

@@ -1,4 +1,4 @@
-import { recordIdentity } from "../crypto/envelope.js";
+import { parseOpenedJson, recordIdentity } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { isCredkitError } from "../errors.js";
 import { lookupValueOf } from "../lookup.js";
@@ -81,7 +81,7 @@ export function createRecords(options: {
     open: (record) =>
       opened.get(record.secret, record, "secret", () => ({
         authType: record.authType,
-        secret: JSON.parse(keyring.decrypt(record.secret, recordIdentity(record))),
+        secret: parseOpenedJson(keyring.decrypt(record.secret, recordIdentity(record))),
       })) as OpenedSecret,
     openState: (record) =>
       record.tokenState

@@ -1,3 +1,4 @@
+import { parseOpenedJson } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { CredkitError } from "../errors.js";
 import { lookupValueOf } from "../lookup.js";
@@ -44,7 +45,7 @@ export function resealRecord(record: StoredCredential, keyring: Keyring): Stored
     next[field.name] = keyring.encrypt(plaintext, identity);
   }
   // The lookup value is derived from the secret exactly as the service derives it when it seals one.
-  const secret: unknown = secretPlaintext === null ? {} : JSON.parse(secretPlaintext);
+  const secret: unknown = secretPlaintext === null ? {} : parseOpenedJson(secretPlaintext);
   const lookupValue = lookupValueOf(record.credentialType, record.authType, secret);
   next.lookupHash = lookupValue === null ? null : keyring.lookupHash(lookupValue);
   return next;

@@ -26,6 +26,7 @@ export async function fetchClientCredentialsToken(
     throw new CredkitError(
       "UPSTREAM_ERROR",
       "The token endpoint refused the client credentials (invalid_grant)",
+      { upstreamClass: INVALID_GRANT },
     );
   }
   return grant;

@@ -2,7 +2,7 @@ import { CredkitError } from "../errors.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
 import { isHeaderValue } from "../schemas/fields.js";
 import type { SecretOf } from "../schemas/secrets.js";
-import { jsonBody, secondsFrom, type TokenGrant } from "./token-endpoint.js";
+import { httpClass, invalidResponse, jsonBody, secondsFrom, type TokenGrant } from "./token-endpoint.js";
 
 /** The value at a dot path (`data.token`, `items.0.value`) of parsed JSON, or undefined. */
 export function valueAtPath(value: unknown, path: string): unknown {
@@ -37,15 +37,14 @@ export async function fetchCustomToken(
   });
   if (response.status < 200 || response.status > 299) {
     await response.body?.cancel();
-    throw new CredkitError("UPSTREAM_ERROR", `The token endpoint answered ${response.status}`);
+    throw new CredkitError("UPSTREAM_ERROR", `The token endpoint answered ${response.status}`, {
+      upstreamClass: httpClass(response.status),
+    });
   }
   const parsed = await jsonBody(response, "token endpoint");
   const token = valueAtPath(parsed, secret.tokenPath);
   if (typeof token !== "string" || token === "" || !isHeaderValue(token)) {
-    throw new CredkitError(
-      "UPSTREAM_ERROR",
-      `The token endpoint's answer has no usable token at "${secret.tokenPath}"`,
-    );
+    throw invalidResponse(`The token endpoint's answer has no usable token at "${secret.tokenPath}"`);
   }
   const grant: TokenGrant = { accessToken: token };
   const expiresIn =

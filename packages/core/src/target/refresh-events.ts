@@ -8,19 +8,13 @@ import { sealTokenState, type TokenState } from "./token-state.js";
 import { writeOver } from "./token-write.js";
 
 /**
- * The class of a token endpoint failure, from the error credkit raised for it (whose message names the
- * status and the OAuth error code, never the body): the OAuth `error` code when the endpoint sent a
- * standard one, else `http_4xx`/`http_5xx`, `invalid_response`, `refused`, `timeout` or `network`.
+ * The class of a token endpoint failure: `refused` when the outbound policy refused it, else the
+ * `upstreamClass` the failure was raised with (the OAuth `error` code, `http_4xx`/`http_5xx`,
+ * `invalid_response`, `timeout`, `network`); `network` for an error raised without one.
  */
 export function upstreamErrorClass(error: unknown): string {
   if (isCredkitError(error, "OUTBOUND_REFUSED")) return "refused";
-  const message = error instanceof Error ? error.message : "";
-  const answered = /answered (\d{3})(?: \(([a-z_]{1,64})\))?/.exec(message);
-  if (answered?.[2] && !/ not JSON/.test(message)) return answered[2];
-  if (/not JSON|usable access_token|larger than/.test(message)) return "invalid_response";
-  if (answered?.[1]) return `http_${answered[1][0]}xx`;
-  if (/timed? ?out|abort/i.test(message)) return "timeout";
-  return "network";
+  return (isCredkitError(error) && error.upstreamClass) || "network";
 }
 
 /** Only oauth2 credentials report refresh transitions (`oauth.*` events). */

@@ -36,15 +36,19 @@ export function secondsFrom(value: unknown): number | undefined {
   return typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
+/** The upstream class of an HTTP status that is not the success expected: `http_4xx`, `http_5xx`, ... */
+export const httpClass = (status: number) => `http_${Math.floor(status / 100)}xx`;
+
+/** An UPSTREAM_ERROR for an answer that is not the JSON a token endpoint sends (`invalid_response`). */
+export const invalidResponse = (message: string) =>
+  new CredkitError("UPSTREAM_ERROR", message, { upstreamClass: "invalid_response" });
+
 /** Reads a JSON body; a non-JSON answer is an UPSTREAM_ERROR that never quotes the body. */
 export async function jsonBody(response: Response, what: string): Promise<unknown> {
   try {
     return await response.json();
   } catch {
-    throw new CredkitError(
-      "UPSTREAM_ERROR",
-      `The ${what} answered ${response.status} with a body that is not JSON`,
-    );
+    throw invalidResponse(`The ${what} answered ${response.status} with a body that is not JSON`);
   }
 }
 
@@ -84,6 +88,7 @@ export async function requestToken(
     throw new CredkitError(
       "UPSTREAM_ERROR",
       `The token endpoint answered ${response.status}${code ? ` (${code})` : ""}`,
+      { upstreamClass: code ?? httpClass(response.status) },
     );
   }
   return grantFrom(fields);
@@ -93,7 +98,7 @@ export async function requestToken(
 export function grantFrom(fields: Record<string, unknown>): TokenGrant {
   const accessToken = fields.access_token;
   if (typeof accessToken !== "string" || accessToken === "" || !isHeaderValue(accessToken)) {
-    throw new CredkitError("UPSTREAM_ERROR", "The token endpoint answered without a usable access_token");
+    throw invalidResponse("The token endpoint answered without a usable access_token");
   }
   const grant: TokenGrant = { accessToken };
   const expiresIn = secondsFrom(fields.expires_in);

@@ -1,4 +1,4 @@
-import { type RecordIdentity, recordIdentity } from "../crypto/envelope.js";
+import { parseOpenedJson, type RecordIdentity, recordIdentity } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { StoredCredential } from "../record.js";
 
@@ -52,8 +52,11 @@ export function sealTokenState(keyring: Keyring, record: StoredCredential, state
   return keyring.encrypt(JSON.stringify(state), tokenStateIdentity(record));
 }
 
-/** Opens a record's token state (`{}` when it has none). Throws DECRYPTION_FAILED / UNKNOWN_KEY. */
+/**
+ * Opens a record's token state (`{}` when it has none). Throws UNKNOWN_KEY, or DECRYPTION_FAILED when
+ * it is damaged or does not hold JSON.
+ */
 export function openTokenState(keyring: Keyring, record: StoredCredential): TokenState {
   if (!record.tokenState) return {};
-  return JSON.parse(keyring.decrypt(record.tokenState, tokenStateIdentity(record))) as TokenState;
+  return parseOpenedJson(keyring.decrypt(record.tokenState, tokenStateIdentity(record))) as TokenState;
 }
