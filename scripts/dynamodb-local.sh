@@ -58,8 +58,9 @@ cmd_fetch() {
   # shellcheck disable=SC2064
   trap "rm -rf '$tmp'" EXIT
   log "fetching amplify-dynamodb-simulator@$SIMULATOR_VERSION (DynamoDB Local) into $CACHE_DIR"
-  (cd "$tmp" && npm pack "amplify-dynamodb-simulator@$SIMULATOR_VERSION" --silent >/dev/null) ||
-    die "npm pack amplify-dynamodb-simulator@$SIMULATOR_VERSION failed"
+  # Bounded, as every network step of the test run: an unreachable registry fails here, saying so.
+  (cd "$tmp" && timeout 300 npm pack "amplify-dynamodb-simulator@$SIMULATOR_VERSION" --silent >/dev/null) ||
+    die "npm pack amplify-dynamodb-simulator@$SIMULATOR_VERSION failed or took over 5 min (it needs the npm registry once; the jar is cached in $CACHE_DIR afterwards)"
   tar -xzf "$tmp"/amplify-dynamodb-simulator-*.tgz -C "$tmp" package/emulator
   [[ -f "$tmp/package/emulator/DynamoDBLocal.jar" ]] || die "the package has no emulator/DynamoDBLocal.jar"
   echo "$SIMULATOR_VERSION" >"$tmp/package/emulator/.version"

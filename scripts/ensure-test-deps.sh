@@ -25,13 +25,16 @@ if ((${#missing[@]} > 0)); then
   fi
   echo "Installing ${missing[*]} with apt-get ..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
+  # Network steps are bounded: a mirror that does not answer fails here, saying so, instead of hanging.
+  timeout 600 apt-get update -qq >/dev/null ||
+    { echo "apt-get update failed or took over 10 min: are the Debian mirrors reachable?" >&2; exit 1; }
   # policy-rc.d keeps the packages from starting a system-wide redis on 6379 or nginx on 80: tests start their own.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  timeout 1200 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    { echo "apt-get install ${missing[*]} failed or took over 20 min" >&2; exit 1; }
 fi
 
 bash "$ROOT/scripts/dynamodb-local.sh" fetch >&2

@@ -71,6 +71,14 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       `store ${storeLine(group)}`,
     );
   }
+  // Which key new secrets are sealed under: the first thing to compare when two processes disagree.
+  // Key ids are not secret (every sealed record carries its own).
+  logger.info(
+    { activeKeyId: keyring.activeKeyId, keyIds: keyring.keyIds, ephemeral },
+    ephemeral
+      ? `keyring: a key generated for this process ("${keyring.activeKeyId}")`
+      : `keyring: active key "${keyring.activeKeyId}" of ${keyring.keyIds.length}`,
+  );
   metrics.observeStores(Object.values(stores.regions));
   const nearCache = openNearCache(
     config.service.nearCache,

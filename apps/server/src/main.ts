@@ -58,6 +58,18 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.http.port;
+  // Both ports bound before either banner: "listening" is never printed by a process about to exit
+  // because its second port is taken.
+  if (credkit.authz && config.authz.port !== undefined) {
+    const { port: wanted, host: authzHost } = config.authz;
+    const authzPort = await credkit.authz
+      .listen(wanted, authzHost)
+      .catch((error: unknown) =>
+        Promise.reject(listenFailure(error, "CREDKIT_AUTHZ_PORT", wanted, authzHost)),
+      );
+    logger.info({ port: authzPort, host: authzHost }, "credkit authz listening");
+    process.stderr.write(`credkit authz listening on http://${authzHost}:${authzPort}/authz/\n`);
+  }
   logger.info({ port, regions: credkit.service.regions.length }, "credkit listening");
   // Lines for a person go to stderr: stdout carries only JSON log lines, for whatever parses them.
   if (credkit.generatedToken) {
@@ -70,16 +82,6 @@ async function main(): Promise<void> {
   process.stderr.write(
     `credkit listening on http://${bannerHost(config.http.host)}:${port} (API under /api, docs at /api/docs)\n`,
   );
-  if (credkit.authz && config.authz.port !== undefined) {
-    const { port: wanted, host: authzHost } = config.authz;
-    const authzPort = await credkit.authz
-      .listen(wanted, authzHost)
-      .catch((error: unknown) =>
-        Promise.reject(listenFailure(error, "CREDKIT_AUTHZ_PORT", wanted, authzHost)),
-      );
-    logger.info({ port: authzPort, host: authzHost }, "credkit authz listening");
-    process.stderr.write(`credkit authz listening on http://${authzHost}:${authzPort}/authz/\n`);
-  }
 }
 
 /** The host a browser can reach the API at: the bound address when one was set (not "localhost"). */

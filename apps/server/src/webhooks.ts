@@ -10,6 +10,7 @@ import {
   type WebhookDispatcher,
   type WebhookService,
 } from "@credkit/core";
+import { dynamoDbEventOutbox } from "@credkit/storage-dynamodb";
 import { memoryEventOutbox } from "@credkit/storage-memory";
 import { redisEventOutbox } from "@credkit/storage-redis";
 import type { Logger } from "pino";
@@ -25,10 +26,10 @@ export interface ServerWebhooks {
 }
 
 /**
- * Opens the webhook outbox where the other shared state lives: the first Redis store's server (so
- * every process shares it, and entries survive a crash), else process memory (a DynamoDB-only or
- * memory deployment: delivery survives receivers' outages, not a crash of this process; said once in
- * the log). Every process runs a dispatcher; the outbox hands each entry to one of them at a time.
+ * Opens the webhook outbox where the other shared state lives: the first Redis store's server, else
+ * the first DynamoDB store's table (either way every process shares it, and entries survive a crash),
+ * else process memory (a memory-only deployment: delivery survives receivers' outages, not a crash of
+ * this process; said once in the log). Every process runs a dispatcher; the outbox hands each entry to one of them at a time.
  */
 export function openWebhooks(options: {
   stores: OpenedStores;
@@ -39,16 +40,11 @@ export function openWebhooks(options: {
   delivery: { maxAttempts: number; baseDelayMs: number; pollMs: number };
 }): ServerWebhooks {
   const { stores, keyring, logger } = options;
-  const outbox = stores.redis
-    ? redisEventOutbox({
-        client: stores.redis,
-        ...(stores.redisKeyPrefix ? { keyPrefix: stores.redisKeyPrefix } : {}),
-      })
-    : memoryEventOutbox();
-  if (!stores.redis) {
+  const outbox = openOutbox(stores);
+  if (outbox.name === "memory") {
     logger.info(
       { outbox: "memory" },
-      "webhook outbox in process memory: deliveries pending at a crash are lost (use a Redis store to keep them)",
+      "webhook outbox in process memory: deliveries pending at a crash are lost (use a Redis or DynamoDB store to keep them)",
     );
   }
   const dispatcher = createWebhookDispatcher({
@@ -71,4 +67,16 @@ export function openWebhooks(options: {
     dispatcher,
     close: () => dispatcher.stop(),
   };
+}
+
+/** The outbox of {@link openWebhooks} (and of `credkit rotate`): Redis, else DynamoDB, else memory. */
+export function openOutbox(stores: OpenedStores): EventOutbox {
+  if (stores.redis) {
+    return redisEventOutbox({
+      client: stores.redis,
+      ...(stores.redisKeyPrefix ? { keyPrefix: stores.redisKeyPrefix } : {}),
+    });
+  }
+  if (stores.dynamodb) return dynamoDbEventOutbox(stores.dynamodb);
+  return memoryEventOutbox();
 }

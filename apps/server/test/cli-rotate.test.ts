@@ -9,8 +9,10 @@ import {
   createKeyring,
   type SecretInputOf,
   type StoredCredential,
+  type StoredWebhook,
+  webhookSecretIdentity,
 } from "@credkit/core";
-import { redisClientOptions, redisStore } from "@credkit/storage-redis";
+import { redisClientOptions, redisEventOutbox, redisStore } from "@credkit/storage-redis";
 import { proxy as proxyBody } from "@credkit/test-support";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -160,6 +162,18 @@ describe("credkit rotate on a real Redis", () => {
     const proxies = await seed(service(oldKey), 4, 300);
     const total = proxies.length + 300;
     await verifyAll(service(oldKey), proxies);
+    // A webhook whose signing secret is sealed under the old key, in the outbox the server uses.
+    const outbox = redisEventOutbox({ client, keyPrefix: prefix });
+    const signing = `whsec_${randomBytes(32).toString("base64")}`;
+    const webhookIds = { clientId: "hooked", webhookId: `wh_${randomUUID()}` };
+    await outbox.saveWebhook({
+      ...webhookIds,
+      url: "https://receiver.example/hook",
+      eventTypes: ["credential.created"],
+      secret: keyringOf(oldKey).encrypt(signing, webhookSecretIdentity(webhookIds)),
+      userId: "ops",
+      createdAt: new Date().toISOString(),
+    });
     expect(await rawDump(prefix)).toContain(oldKey.id);
 
     // Step 3 of the runbook: the server runs with the new key active and the old one still present.
@@ -203,6 +217,7 @@ describe("credkit rotate on a real Redis", () => {
         reencrypted: total,
         skipped: 0,
         failed: 0,
+        webhooks: { scanned: 1, reencrypted: 1, skipped: 0, failed: 0 },
       });
       expect(rotate.stderr()).toMatch(/scanned \(100%\) · .* records\/s · ETA/);
       expect(rotate.stderr()).toContain(`rotate: done. Every record is under key ${newKey.id}`);
@@ -224,6 +239,9 @@ describe("credkit rotate on a real Redis", () => {
       if (record.lookupHash !== null) expect(record.lookupHash.startsWith(`${newKey.id}.`)).toBe(true);
       expect(record.version).toBe(2);
     }
+    // The webhook's secret too: the same secret, sealed under the new key.
+    const resealed = (await outbox.getWebhook("hooked", webhookIds.webhookId)) as StoredWebhook;
+    expect(keyringOf(newKey).decrypt(resealed.secret, webhookSecretIdentity(webhookIds))).toBe(signing);
     // The old key can be dropped: a keyring holding only the new key verifies and reads everything.
     await verifyAll(service(newKey), proxies);
     const onlyNew = service(newKey);

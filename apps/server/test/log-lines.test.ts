@@ -5,7 +5,7 @@ import { logAuditSink } from "../src/audit-log.js";
 import { createLogger, fixedFieldLogger } from "../src/logger.js";
 
 /** A logger writing into an array of parsed lines. */
-function captured() {
+function captured(options: Parameters<typeof createLogger>[2] = {}) {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -13,7 +13,7 @@ function captured() {
       done();
     },
   });
-  return { logger: createLogger("info", sink), lines };
+  return { logger: createLogger("info", sink, options), lines };
 }
 
 describe("log lines", () => {
@@ -25,6 +25,14 @@ describe("log lines", () => {
     expect(lines[0]).toMatchObject({ body: { secret: "[redacted]" }, service: "credkit", level: "info" });
     expect(lines[1]).toMatchObject({ status: 200, service: "credkit", level: "info", msg: "request" });
     expect(String(lines[1]?.time)).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("has pino's numeric levels and epoch times with CREDKIT_LOG_FORMAT=pino, for pino's own tools", async () => {
+    const { logger, lines } = captured({ format: "pino", worker: 2 });
+    logger.warn("numbers");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines[0]).toMatchObject({ level: 40, worker: 2, msg: "numbers" });
+    expect(lines[0]?.time).toEqual(expect.any(Number));
   });
 
   it("writes an audit event's named fields only, whatever else the object carries", async () => {

@@ -16,11 +16,13 @@ afterAll(async () => {
 
 describe("the server's logs", () => {
   it("are JSON lines with level names, ISO times and the worker on every line; probes at debug", async () => {
+    const key = randomBytes(32).toString("base64");
     const server = await startServer({
+      HOST: "127.0.0.1",
       CREDKIT_STORAGE: "redis",
       CREDKIT_REDIS_URL: redis.url,
       CREDKIT_REGIONS: "eu-west-1",
-      CREDKIT_MASTER_KEY: randomBytes(32).toString("base64"),
+      CREDKIT_KEYRING: JSON.stringify([{ id: "logs-key-1", key }]),
       CREDKIT_USER_TOKENS: JSON.stringify([
         { token: "logs-token-0123456789", userId: "ops", clientIds: "*" },
       ]),
@@ -53,5 +55,21 @@ describe("the server's logs", () => {
     expect(lines.some((l) => l.worker === "primary")).toBe(true);
     expect(lines.find((l) => l.msg === "request")).toMatchObject({ status: 401, worker: expect.any(Number) });
     expect(lines.filter((l) => l.route === "/healthz" || l.route === "/readyz")).toEqual([]);
+    // The banner names the address it is bound to, not "localhost".
+    expect(server.output()).toMatch(/credkit listening on http:\/\/127\.0\.0\.1:\d+ /);
+    // At start, each worker names its store (where, which regions) and the key it seals under.
+    const workerIds = new Set(lines.filter((l) => typeof l.worker === "number").map((l) => l.worker));
+    expect(workerIds.size).toBe(2);
+    for (const worker of workerIds) {
+      const own = lines.filter((l) => l.worker === worker);
+      expect(own.find((l) => String(l.msg).startsWith("store redis "))).toMatchObject({
+        regions: ["eu-west-1"],
+      });
+      expect(own.find((l) => String(l.msg).startsWith("keyring: "))).toMatchObject({
+        msg: 'keyring: active key "logs-key-1" of 1',
+        activeKeyId: "logs-key-1",
+      });
+    }
+    expect(server.output()).not.toContain(key);
   }, 90_000);
 });

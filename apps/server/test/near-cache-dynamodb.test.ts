@@ -60,11 +60,23 @@ describe("near cache on DynamoDB (time bound only)", () => {
     const askedAt = performance.now();
     const stale = await verifyOn(b);
     if (askedAt - cachedBy < BOUND_MS / 2) expect(stale).toBe(true);
-    while (await verifyOn(b)) {
-      if (performance.now() - cachedBy > BOUND_MS + 2000) break;
+    // Until B refuses: the verdict lives the bound from the start of the read that cached it, so any
+    // request sent after cachedBy + bound is refused however long the machine takes to answer it.
+    let lastPassSentAt = stale ? askedAt : cachedBy;
+    let refusedAt = Number.NaN;
+    for (;;) {
+      const sentAt = performance.now();
+      if (!(await verifyOn(b))) {
+        refusedAt = performance.now();
+        break;
+      }
+      lastPassSentAt = sentAt;
+      expect(sentAt - cachedBy, "B still passes long after the bound").toBeLessThan(BOUND_MS + 10_000);
     }
-    // Refused once the bound passed (plus the one verification that observes it).
-    expect(performance.now() - cachedBy).toBeLessThanOrEqual(BOUND_MS + 500);
+    console.log(
+      `dynamodb revocation on the other process: last pass sent ${Math.round(lastPassSentAt - cachedBy)} ms, refused ${Math.round(refusedAt - cachedBy)} ms after the verdict was cached (bound ${BOUND_MS} ms)`,
+    );
+    expect(lastPassSentAt - cachedBy).toBeLessThanOrEqual(BOUND_MS);
   });
 
   it("a switch to single use answers after the bound: exactly one pass from its 200 on, 3 rounds", async () => {

@@ -79,22 +79,34 @@ describe("idempotency and rate limits shared on DynamoDB alone", () => {
     expect(list.body.credentials).toHaveLength(1);
   });
 
-  it(`of 200 concurrent requests across both processes, a limit of ${LIMIT} allows exactly ${LIMIT}`, async () => {
+  it(`of 200 concurrent requests across both processes, a limit of ${LIMIT} allows at most ${LIMIT}, exactly when none fails`, async () => {
     // Plain fetches with room to answer: 200 at once may queue for a while on a busy machine.
+    const failures = new Set<string>();
     const statuses = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const res = await fetch(`${(i % 2 === 0 ? a : b).url}/api/clients/shared-rate/credentials`, {
           headers: { Authorization: rateToken },
           signal: AbortSignal.timeout(60_000),
         });
-        await res.arrayBuffer();
+        const text = await res.text();
+        if (res.status !== 200 && res.status !== 429) failures.add(`${res.status} ${text}`);
         return res.status;
       }),
     );
-    expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
-    // The rest refused; on a saturated machine a hit that could not reach the table is a 503, which
-    // refuses too (never a free pass) and, not counted, cannot take an allowance from anyone.
+    const counts = Object.fromEntries(
+      [200, 429, 503].map((c) => [c, statuses.filter((s) => s === c).length]),
+    );
+    console.log(
+      `dynamodb rate limit, 200 requests across two processes, limit ${LIMIT}: ${JSON.stringify(counts)} ${[...failures].join("; ")}`,
+    );
+    // The rest refused; on a saturated machine a request can fail (503: DynamoDB Local accepted no
+    // connection within 3 s, seen for 120 of 200 at load 20), which refuses too (never a free pass).
+    // One that counted and then failed (its read of the list, or the increment's lost answer) used its
+    // allowance: each failure may cost one, so exactly the limit holds only when none failed.
     expect(statuses.filter((s) => s !== 200 && s !== 429 && s !== 503)).toEqual([]);
+    expect(counts[200]).toBeLessThanOrEqual(LIMIT);
+    expect(counts[200]).toBeGreaterThanOrEqual(LIMIT - (counts[503] as number));
+    if (counts[503] === 0) expect(counts[200]).toBe(LIMIT);
   }, 90_000);
 
   it("a process SIGKILLed during creates leaves every key usable within the in-progress bound", async () => {

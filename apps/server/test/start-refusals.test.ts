@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./child-processes.js";
 import { apiClient } from "./support/api-client.js";
 import { dynamoDbLocalEnv, startRedis } from "./support/real-servers.js";
+import { printedLine, runbookText } from "./support/runbook.js";
 import { killServers, startServer } from "./support/server-process.js";
 
 // The silent failures of a misconfigured start: each must stop the process with a message naming the
-// cause and what to set, instead of a server that starts and then fails every request (or none).
+// cause and what to set, instead of a server that starts and then fails every request (or none). The
+// operator runbook (docs/operations.md) must quote each message as it is printed.
 const token = "start-refusals-token-0123456789";
 const tokens = JSON.stringify([{ token, userId: "ops", clientIds: "*" }]);
 let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -47,6 +49,24 @@ describe("a start that cannot work is refused", () => {
       expect(output).toContain(`127.0.0.1 port ${port} is already in use (EADDRINUSE)`);
       expect(output).toContain("set PORT");
       expect(output).not.toContain("credkit listening");
+      // The runbook's example is for port 3000.
+      const line = printedLine(output, "is already in use").replace(`port ${port}`, "port 3000");
+      expect(runbookText()).toContain(line.slice(line.indexOf("credkit: ")));
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 60_000);
+
+  it("exits 1 naming the busy data-plane port and CREDKIT_AUTHZ_PORT", async () => {
+    const holder = createServer();
+    const port = await listening(holder);
+    try {
+      const output = await refusedStart({ CREDKIT_AUTHZ_PORT: String(port) });
+      expect(output).toContain("exited with 1");
+      expect(output).toContain(`127.0.0.1 port ${port} is already in use (EADDRINUSE)`);
+      expect(output).toContain("set CREDKIT_AUTHZ_PORT");
+      expect(output).not.toContain("credkit authz listening");
+      expect(output).not.toContain("credkit listening");
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
@@ -82,6 +102,8 @@ describe("a start that cannot work is refused", () => {
     const output = await refusedStart(mismatched);
     expect(output).toContain("exited with 2");
     expect(output).toContain('sealed with key id(s) "prod-1", which the keyring lacks');
+    const line = printedLine(output, "which the keyring lacks");
+    expect(runbookText()).toContain(line.slice(line.indexOf("credkit: "), line.indexOf('(it holds "') + 11));
     expect(output).toContain("CREDKIT_KEYRING");
     expect(output).not.toContain(key);
 
@@ -114,6 +136,10 @@ describe("a start that cannot work is refused", () => {
       const output = await refusedStart(env);
       expect(output).toContain("exited with 2");
       expect(output).toContain("not as DynamoDB does");
+      const line = printedLine(output, "not as DynamoDB does");
+      expect(runbookText()).toContain(
+        line.slice(line.indexOf("the endpoint answered"), line.indexOf(":", line.indexOf("(no "))),
+      );
       expect(output).toContain("CREDKIT_DYNAMODB_ENDPOINT");
       const checked = await runCli(["check-config"], env);
       expect(checked.code).toBe(1);

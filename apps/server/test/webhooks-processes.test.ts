@@ -1,41 +1,112 @@
 import { randomBytes } from "node:crypto";
+import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { startWebhookReceiver, type WebhookReceiver } from "@credkit/test-support";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "./support/api-client.js";
-import { startRedis } from "./support/real-servers.js";
+import { dynamoDbLocalEnv, startDynamoDbLocal, startRedis } from "./support/real-servers.js";
 import { killServers, type ServerProcess, startServer, waitFor } from "./support/server-process.js";
 
 const token = "webhook-process-token-0123456789";
-let redis: Awaited<ReturnType<typeof startRedis>>;
-let raw: Redis;
 const receivers: WebhookReceiver[] = [];
 
-beforeAll(async () => {
-  redis = await startRedis();
-  raw = new Redis(redis.url);
-});
-afterAll(async () => {
-  killServers();
-  raw?.disconnect();
-  await Promise.all(receivers.map((r) => r.stop()));
-  await redis?.stop();
-});
+/**
+ * A shared store the server processes keep their outbox in, and a raw look at that outbox: whether it
+ * is empty (nothing more can be delivered) and how many attempts its first queue's head has had.
+ */
+interface OutboxBackend {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The variables of a server on this backend, isolated by `tag` (a key prefix, a table). */
+  env(tag: string): Record<string, string>;
+  empty(tag: string): Promise<boolean>;
+  headAttempts(tag: string): Promise<number | null>;
+}
 
-/** A server on the shared Redis under its own key prefix, allowed to reach the loopback receivers. */
-function env(keyPrefix: string, masterKey: string) {
+function redisBackend(): OutboxBackend {
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  let raw: Redis | undefined;
+  const connection = () => raw as Redis;
   return {
-    CREDKIT_STORAGE: "redis",
-    CREDKIT_REDIS_URL: redis.url,
-    CREDKIT_REDIS_KEY_PREFIX: keyPrefix,
-    CREDKIT_REGIONS: "*",
-    CREDKIT_MASTER_KEY: masterKey,
-    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
-    CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
-    CREDKIT_WEBHOOK_RETRY_BASE_MS: "200",
-    CREDKIT_WEBHOOK_POLL_MS: "50",
+    async start() {
+      redis = await startRedis();
+      raw = new Redis(redis.url);
+    },
+    async stop() {
+      raw?.disconnect();
+      await redis?.stop();
+    },
+    env: (tag) => ({
+      CREDKIT_STORAGE: "redis",
+      CREDKIT_REDIS_URL: redis?.url ?? "",
+      CREDKIT_REDIS_KEY_PREFIX: `${tag}:`,
+    }),
+    empty: async (tag) => (await connection().zcard(`${tag}:{events}:due`)) === 0,
+    async headAttempts(tag) {
+      const queues = await connection().zrange(`${tag}:{events}:due`, "0", "-1");
+      const head = queues[0] ? await connection().lindex(`${tag}:{events}:q:${queues[0]}`, 0) : null;
+      return head === null ? null : (JSON.parse(head) as { attempts: number }).attempts;
+    },
   };
 }
+
+function dynamoDbBackend(): OutboxBackend {
+  let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
+  let client: DynamoDBClient | undefined;
+  const table = (tag: string) => `credkit-${tag}`;
+  /** The queue index items of the outbox (one partition, `outbox`). */
+  const queues = async (tag: string) =>
+    (
+      await (client as DynamoDBClient).send(
+        new QueryCommand({
+          TableName: table(tag),
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": { S: "outbox" } },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? [];
+  return {
+    async start() {
+      dynamo = await startDynamoDbLocal();
+      client = new DynamoDBClient({
+        region: "us-east-1",
+        endpoint: dynamo.endpoint,
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      });
+    },
+    async stop() {
+      client?.destroy();
+      await dynamo?.stop();
+    },
+    env: (tag) => ({
+      ...dynamoDbLocalEnv,
+      CREDKIT_STORAGE: "dynamodb",
+      CREDKIT_DYNAMODB_TABLE: table(tag),
+      CREDKIT_DYNAMODB_ENDPOINT: dynamo?.endpoint ?? "",
+      CREDKIT_DYNAMODB_CREATE_TABLE: "true",
+    }),
+    empty: async (tag) => (await queues(tag)).length === 0,
+    async headAttempts(tag) {
+      const queue = (await queues(tag))[0]?.sk?.S?.slice("queue#".length);
+      if (queue === undefined) return null;
+      const content = await (client as DynamoDBClient).send(
+        new GetItemCommand({
+          TableName: table(tag),
+          Key: { pk: { S: `outbox-queue#${queue}` }, sk: { S: "queue" } },
+          ConsistentRead: true,
+        }),
+      );
+      const head = content.Item?.entries?.L?.[0]?.S;
+      return head === undefined ? null : (JSON.parse(head) as { attempts: number }).attempts;
+    },
+  };
+}
+
+afterAll(async () => {
+  killServers();
+  await Promise.all(receivers.map((r) => r.stop()));
+});
 
 async function receiver() {
   const started = await startWebhookReceiver();
@@ -57,9 +128,29 @@ function accepted(hook: WebhookReceiver, secret: string) {
   return payloads.filter((_, i) => (hook.received[i]?.status ?? 500) < 300);
 }
 
-describe("webhooks across server processes on one Redis", () => {
+// Two server processes and a JVM on a loaded 2-core machine: each case gets two minutes.
+describe.each([
+  ["Redis", redisBackend()],
+  ["DynamoDB", dynamoDbBackend()],
+] as const)("webhooks across server processes on one %s", (_name, backend) => {
+  // DynamoDB Local's JVM can take most of a minute to answer on a loaded machine.
+  beforeAll(() => backend.start(), 180_000);
+  afterAll(() => backend.stop());
+
+  /** A server on the shared backend, isolated by `tag`, allowed to reach the loopback receivers. */
+  const env = (tag: string, masterKey: string) => ({
+    ...backend.env(tag),
+    CREDKIT_REGIONS: "*",
+    CREDKIT_MASTER_KEY: masterKey,
+    CREDKIT_USER_TOKENS: JSON.stringify([{ token, userId: "ops", clientIds: "*" }]),
+    CREDKIT_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
+    CREDKIT_WEBHOOK_RETRY_BASE_MS: "200",
+    // Each process also starts a pass at once after its own change; the poll is for the other's.
+    CREDKIT_WEBHOOK_POLL_MS: "250",
+  });
+
   it("two processes deliver each event exactly once, signed, with no secret in any payload", async () => {
-    const prefix = `wh2-${randomBytes(4).toString("hex")}:`;
+    const prefix = `wh2-${randomBytes(4).toString("hex")}`;
     const shared = env(prefix, randomBytes(32).toString("base64"));
     const servers = await Promise.all([startServer(shared), startServer(shared)]);
     const api = (i: number) => apiClient((servers[i % 2] as ServerProcess).url, token);
@@ -84,7 +175,7 @@ describe("webhooks across server processes on one Redis", () => {
     }
     await hook.waitFor(16);
     // Once the outbox is empty nothing more can come: the count is final.
-    await waitFor(async () => (await raw.zcard(`${prefix}{events}:due`)) === 0, 20_000, "an empty outbox");
+    await waitFor(() => backend.empty(prefix), 20_000, "an empty outbox");
     const payloads = accepted(hook, signingSecret);
     expect(hook.received).toHaveLength(16);
     expect(new Set(payloads.map((p) => p.id)).size).toBe(16);
@@ -106,10 +197,10 @@ describe("webhooks across server processes on one Redis", () => {
     const listed = await api(1)("GET", "/api/clients/acme/webhooks");
     expect(JSON.stringify(listed.body)).not.toContain(signingSecret);
     await Promise.all(servers.map((s) => s.stop()));
-  });
+  }, 120_000);
 
   it("an event whose process is SIGKILLed before delivering is delivered by the next process, once", async () => {
-    const prefix = `whk-${randomBytes(4).toString("hex")}:`;
+    const prefix = `whk-${randomBytes(4).toString("hex")}`;
     // The retry waits 1.5-3 s: the crash comes well before the first process could try again.
     const shared = {
       ...env(prefix, randomBytes(32).toString("base64")),
@@ -133,11 +224,7 @@ describe("webhooks across server processes on one Redis", () => {
     // The first attempt was refused and recorded as such (the retry is due later): now the crash.
     await hook.waitFor(1);
     await waitFor(
-      async () => {
-        const queues = await raw.zrange(`${prefix}{events}:due`, "0", "-1");
-        const head = queues[0] ? await raw.lindex(`${prefix}{events}:q:${queues[0]}`, 0) : null;
-        return head !== null && (JSON.parse(head) as { attempts: number }).attempts === 1;
-      },
+      async () => (await backend.headAttempts(prefix)) === 1,
       10_000,
       "the refused attempt to be recorded",
     );
@@ -146,7 +233,7 @@ describe("webhooks across server processes on one Redis", () => {
     up = true;
     const second = await startServer(shared);
     await hook.waitFor(2);
-    await waitFor(async () => (await raw.zcard(`${prefix}{events}:due`)) === 0, 20_000, "an empty outbox");
+    await waitFor(() => backend.empty(prefix), 20_000, "an empty outbox");
     const payloads = accepted(hook, signingSecret);
     expect(payloads).toHaveLength(1);
     expect(payloads[0]).toMatchObject({
@@ -156,5 +243,5 @@ describe("webhooks across server processes on one Redis", () => {
     expect(hook.received.map((r) => r.status)).toEqual([503, 200]);
     expect(new Set(hook.received.map((r) => r.headers["webhook-id"]))).toEqual(new Set([payloads[0]?.id]));
     await second.stop();
-  });
+  }, 120_000);
 });

@@ -250,6 +250,7 @@ export {
   type StoredWebhook,
 } from "./webhooks/outbox.js";
 export { outboxEventSink } from "./webhooks/outbox-sink.js";
+export { resealWebhooks } from "./webhooks/reseal-webhooks.js";
 export { DEFAULT_RETRY_SCHEDULE, type RetrySchedule, retryDelayMs } from "./webhooks/retry-schedule.js";
 export { newSigningSecret, standardWebhookHeaders } from "./webhooks/signing.js";
 export {

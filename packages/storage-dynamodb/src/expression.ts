@@ -13,6 +13,11 @@ const attributeNames: Record<string, string> = {
   "#owner": "owner",
   "#ttl": "ttl",
   "#n": "count",
+  "#data": "data",
+  "#due": "due",
+  "#entries": "entries",
+  "#ids": "ids",
+  "#pending": "pending",
 };
 
 /** `ExpressionAttributeNames` for exactly the `#names` the expressions use (DynamoDB rejects unused ones). */

@@ -19,6 +19,22 @@ export const leaseSortKey = "lease";
 export const idempotencyPartitionPrefix = "idempotency#";
 /** Partition-key prefix of rate-limit counter items (see {@link idempotencyPartitionPrefix}). */
 export const counterPartitionPrefix = "counter#";
+/**
+ * Partition-key prefixes of the event outbox (see `dynamoDbEventOutbox`): a client's webhooks
+ * (`webhook#<clientId>`, sort key `webhook#<webhookId>`), the content of one delivery queue
+ * (`outbox-queue#<queue>`, sort key `queue`), a webhook's failed deliveries
+ * (`outbox-failed#<clientId>/<webhookId>`, sort key `<failedAt>#<seq>#<deliveryId>`), and the one
+ * partition `outbox` whose items (sort key `queue#<queue>`) index the queues that hold entries. No
+ * client partition uses these sort keys, so no client id can collide with them.
+ */
+export const webhookPartitionPrefix = "webhook#";
+/** Partition-key prefix of delivery-queue content items (see {@link webhookPartitionPrefix}). */
+export const queuePartitionPrefix = "outbox-queue#";
+/** Partition-key prefix of failed-delivery items (see {@link webhookPartitionPrefix}). */
+export const failedPartitionPrefix = "outbox-failed#";
+/** The partition of the queue index items (see {@link webhookPartitionPrefix}). */
+export const outboxIndexPartition = "outbox";
+
 /** Name of the TTL attribute (epoch seconds) the table must have enabled. */
 export const ttlAttribute = "ttl";
 

@@ -40,6 +40,15 @@ export function memoryEventOutbox(): EventOutbox {
       const found = webhooks.get(clientId)?.get(webhookId);
       return found ? copy(found) : null;
     },
+    async listAllWebhooks() {
+      return [...webhooks.values()].flatMap((mine) => [...mine.values()].map(copy));
+    },
+    async replaceWebhookSecret(clientId, webhookId, expectedSecret, secret) {
+      const found = webhooks.get(clientId)?.get(webhookId);
+      if (found?.secret !== expectedSecret) return false;
+      found.secret = secret;
+      return true;
+    },
     async deleteWebhook(clientId, webhookId) {
       const deleted = webhooks.get(clientId)?.delete(webhookId) ?? false;
       if (deleted) failed.delete(failedKey(clientId, webhookId));

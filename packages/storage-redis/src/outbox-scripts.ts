@@ -74,3 +74,20 @@ if redis.call('LLEN', qk) > 0 then redis.call('ZADD', KEYS[1], 0, q) else redis.
 return 1
 `,
 );
+
+/**
+ * KEYS[2]: a client's webhook hash. ARGV: webhookId, the expected sealed secret, the new one. 1 when
+ * replaced, 0 when the webhook is gone or its secret is another.
+ */
+export const replaceSecretScript = script(
+  "outbox-replace-secret",
+  `
+local json = redis.call('HGET', KEYS[2], ARGV[1])
+if not json then return 0 end
+local webhook = cjson.decode(json)
+if webhook.secret ~= ARGV[2] then return 0 end
+webhook.secret = ARGV[3]
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(webhook))
+return 1
+`,
+);

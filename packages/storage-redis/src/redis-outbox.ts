@@ -8,7 +8,7 @@ import {
 import { defaultTimeoutMs } from "./config.js";
 import { guardRedis } from "./guard.js";
 import { defaultKeyPrefix } from "./keys.js";
-import { claimScript, enqueueScript, settleScript } from "./outbox-scripts.js";
+import { claimScript, enqueueScript, replaceSecretScript, settleScript } from "./outbox-scripts.js";
 import { type RedisClient, runScript } from "./run-script.js";
 
 /** Configuration of {@link redisEventOutbox}. */
@@ -26,7 +26,7 @@ export interface RedisEventOutboxConfig {
  * (as durable as the Redis server's own persistence), and many processes share it, each entry going
  * to one of them at a time (Lua scripts claim and settle atomically). Every key carries the hash tag
  * `{events}` (`P{events}:due`, `P{events}:q:<queue>`, `P{events}:lease:<queue>`,
- * `P{events}:wh:<clientId>`, `P{events}:failed:<clientId>/<webhookId>`), so the scripts are atomic on
+ * `P{events}:wh:<clientId>`, `P{events}:wh-clients`, `P{events}:failed:<clientId>/<webhookId>`), so the scripts are atomic on
  * a Redis Cluster too (the outbox lives on one slot).
  */
 export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
@@ -39,6 +39,8 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
   const base = `${prefix}{events}:`;
   const due = `${base}due`;
   const webhooksKey = (clientId: string) => `${base}wh:${clientId}`;
+  // The clients that have (or had) a webhook: what the key-rotation job walks.
+  const clientsKey = `${base}wh-clients`;
   const failedSuffix = (clientId: string, webhookId: string) => `${clientId}/${webhookId}`;
   const guard = <T>(op: () => Promise<T>) => guardRedis("redis outbox", op, timeoutMs);
   const parse = <T>(json: string) => JSON.parse(json) as T;
@@ -53,7 +55,26 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
           JSON.stringify(webhook),
         );
         if (added !== 1) throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
+        await client.sadd(clientsKey, webhook.clientId);
       }),
+    listAllWebhooks: () =>
+      guard(async () => {
+        const all: StoredWebhook[] = [];
+        for (const clientId of await client.smembers(clientsKey)) {
+          all.push(...(await client.hvals(webhooksKey(clientId))).map((json) => parse<StoredWebhook>(json)));
+        }
+        return all;
+      }),
+    replaceWebhookSecret: (clientId, webhookId, expectedSecret, secret) =>
+      guard(
+        async () =>
+          (await runScript(
+            client,
+            replaceSecretScript,
+            [due, webhooksKey(clientId)],
+            [webhookId, expectedSecret, secret],
+          )) === 1,
+      ),
     listWebhooks: (clientId) =>
       guard(async () =>
         (await client.hvals(webhooksKey(clientId)))

@@ -73,6 +73,25 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toEqual([second.webhookId]);
     });
 
+    it("lists every client's webhooks, and replaces a sealed secret only while it is the expected one", async () => {
+      const outbox = await options.makeOutbox();
+      const [a, b] = [`c-${randomUUID()}`, `c-${randomUUID()}`];
+      const mine = [webhook(a), webhook(a), webhook(b)];
+      for (const w of mine) await outbox.saveWebhook(w);
+      const ids = (await outbox.listAllWebhooks()).map((w) => w.webhookId);
+      expect(ids).toEqual(expect.arrayContaining(mine.map((w) => w.webhookId)));
+      const [first] = mine as [StoredWebhook];
+      expect(await outbox.replaceWebhookSecret(a, first.webhookId, "ck1.other", "ck1.new")).toBe(false);
+      expect((await outbox.getWebhook(a, first.webhookId))?.secret).toBe(first.secret);
+      expect(await outbox.replaceWebhookSecret(a, first.webhookId, first.secret, "ck1.new")).toBe(true);
+      expect(await outbox.getWebhook(a, first.webhookId)).toEqual({ ...first, secret: "ck1.new" });
+      expect(await outbox.replaceWebhookSecret(a, first.webhookId, first.secret, "ck1.newer")).toBe(false);
+      expect(await outbox.replaceWebhookSecret(b, first.webhookId, "ck1.new", "ck1.newer")).toBe(false);
+      await outbox.deleteWebhook(a, first.webhookId);
+      expect(await outbox.replaceWebhookSecret(a, first.webhookId, "ck1.new", "ck1.newer")).toBe(false);
+      expect((await outbox.listAllWebhooks()).map((w) => w.webhookId)).not.toContain(first.webhookId);
+    });
+
     it("hands out one queue's entries one at a time, in order; other queues in parallel", async () => {
       const outbox = await options.makeOutbox();
       const clientId = `c-${randomUUID()}`;

@@ -2,6 +2,9 @@ import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import type { ReencryptionState } from "@credkit/core";
 import { CredkitError } from "@credkit/core";
 
+/** Where `credkit rotate` keeps its progress unless `--state` names another file. */
+export const DEFAULT_STATE_FILE = ".credkit-rotate-state.json";
+
 /** What `credkit rotate` saves after every page: the job's state, plus what the ETA needs. */
 export interface RotateStateFile {
   /** Format version of this file. */

@@ -8,6 +8,7 @@ import {
   MAX_PAGE_SIZE,
   type ReencryptionCounts,
   reencryptRegions,
+  resealWebhooks,
 } from "@credkit/core";
 import { loadConfig } from "../config.js";
 import { isDurable, type StorageConfig } from "../config-schema.js";
@@ -15,20 +16,20 @@ import { keyringFor } from "../keys.js";
 import { announceWrites } from "../near-cache.js";
 import { describeStorage, regionList } from "../store-groups.js";
 import { openStores } from "../stores.js";
+import { openOutbox } from "../webhooks.js";
 import { integerOption, parseCliArgs } from "./cli-args.js";
 import { type CliContext, exitCodes } from "./cli-context.js";
 import { describeError } from "./describe-error.js";
 import { quietLogger } from "./quiet-logger.js";
 import { progressLine } from "./rotate-progress.js";
 import {
+  DEFAULT_STATE_FILE,
   type RotateStateFile,
   readRotateState,
   removeRotateState,
   writeRotateState,
 } from "./rotate-state.js";
 
-/** Where `credkit rotate` keeps its progress unless `--state` names another file. */
-export const DEFAULT_STATE_FILE = ".credkit-rotate-state.json";
 // Progress lines at most this often (plus one per store and a last one): a page can take a millisecond.
 const PRINT_INTERVAL_MS = 1000;
 
@@ -188,10 +189,31 @@ export async function rotate(args: readonly string[], context: CliContext): Prom
       );
       return exitCodes.interrupted;
     }
+    // Webhook signing secrets are sealed like records' secrets: re-sealed after them (a handful per
+    // client, in the outbox of the same stores the server uses; a rerun skips what is done).
+    const webhooks = await resealWebhooks({
+      outbox: openOutbox(opened),
+      keyring,
+      onFailure: (failure) =>
+        context.err(
+          `rotate could not re-seal client ${failure.clientId} webhook ${failure.credentialId}: ${failure.code}: ${failure.message}`,
+        ),
+    }).catch((error: unknown) => Promise.reject(stopped(error, progressSaved)));
     await removeRotateState(statePath);
     context.out(
-      JSON.stringify({ activeKeyId: keyring.activeKeyId, ...counts, seconds: (Date.now() - started) / 1000 }),
+      JSON.stringify({
+        activeKeyId: keyring.activeKeyId,
+        ...counts,
+        webhooks,
+        seconds: (Date.now() - started) / 1000,
+      }),
     );
+    if (webhooks.failed > 0) {
+      context.err(
+        `rotate: ${webhooks.failed} webhook secret(s) could not be re-sealed (listed above). Keep their old key in CREDKIT_KEYRING, or delete and re-create those webhooks.`,
+      );
+      return exitCodes.failed;
+    }
     if (counts.failed > 0) {
       context.err(
         `rotate: ${counts.failed} record(s) could not be re-encrypted (listed above). They still need their old key: keep it in CREDKIT_KEYRING until they are fixed or deleted, then run rotate again.`,

@@ -1,9 +1,8 @@
 import { isCredkitError } from "@credkit/core";
-import { checkConfig } from "./check-config.js";
 import { type CliContext, exitCodes } from "./cli-context.js";
 import { describeError } from "./describe-error.js";
 import { keygen } from "./keygen.js";
-import { DEFAULT_STATE_FILE, rotate } from "./rotate.js";
+import { DEFAULT_STATE_FILE } from "./rotate-state.js";
 
 /** The CLI's help text. */
 export const usage = `Usage: credkit <command> [options]
@@ -15,7 +14,8 @@ Commands:
   check-config    validate the configuration (the server's environment) and ping every store;
                   one line per store, exit 0 when all are usable, 1 otherwise
   rotate          re-encrypt every record of every configured Redis/DynamoDB region under the active
-                  key of CREDKIT_KEYRING and recompute lookup hashes; resumable, the server keeps serving
+                  key of CREDKIT_KEYRING and recompute lookup hashes, then re-seal webhook secrets;
+                  resumable, the server keeps serving
     --state <file>        progress file, read to resume and removed when done (default ${DEFAULT_STATE_FILE})
     --batch-size <n>      records per scan page, 1-1000 (default 100)
     --concurrency <n>     records re-encrypted at once, 1-256 (default 8)
@@ -35,13 +35,14 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
         return keygen(context, rest);
       case "check-config":
         if (rest.length > 0) return badUsage(context, `check-config takes no arguments`);
-        return await checkConfig(context);
+        // Loaded when asked for: they import the stores and their SDKs, which keygen and help do not need.
+        return await (await import("./check-config.js")).checkConfig(context);
       case "rotate":
         if (rest.includes("--help")) {
           context.out(usage);
           return exitCodes.ok;
         }
-        return await rotate(rest, context);
+        return await (await import("./rotate.js")).rotate(rest, context);
       case undefined:
       case "help":
       case "--help":

@@ -3,6 +3,7 @@ export { createWebhookDispatcher } from "./dispatcher.js";
 export type { EventOutbox, OutboxEntry, Settlement, StoredWebhook } from "./outbox.js";
 export { FAILED_KEPT_PER_WEBHOOK } from "./outbox.js";
 export { outboxEventSink } from "./outbox-sink.js";
+export { resealWebhooks } from "./reseal-webhooks.js";
 export type { RetrySchedule } from "./retry-schedule.js";
 export { DEFAULT_RETRY_SCHEDULE, retryDelayMs } from "./retry-schedule.js";
 export { newSigningSecret, standardWebhookHeaders } from "./signing.js";

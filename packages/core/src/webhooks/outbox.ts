@@ -62,6 +62,19 @@ export interface EventOutbox {
   listWebhooks(clientId: string): Promise<StoredWebhook[]>;
   /** One webhook, or null. */
   getWebhook(clientId: string, webhookId: string): Promise<StoredWebhook | null>;
+  /** Every webhook of every client, in no particular order (for the key-rotation job). */
+  listAllWebhooks(): Promise<StoredWebhook[]>;
+  /**
+   * Replaces a webhook's sealed signing secret with `secret` (the same secret sealed anew), only while
+   * the stored one is still `expectedSecret`: false, nothing written, when it changed or the webhook is
+   * gone.
+   */
+  replaceWebhookSecret(
+    clientId: string,
+    webhookId: string,
+    expectedSecret: string,
+    secret: string,
+  ): Promise<boolean>;
   /** Deletes a webhook (its queued entries are dropped when they come up). True if it existed. */
   deleteWebhook(clientId: string, webhookId: string): Promise<boolean>;
   /** Appends every entry at the tail of its queue, all in one atomic step. */

@@ -1,0 +1,209 @@
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  type TransactWriteItem,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  CredkitError,
+  type EventOutbox,
+  FAILED_KEPT_PER_WEBHOOK,
+  type OutboxEntry,
+  storageUnavailable,
+} from "@credkit/core";
+import { storeName } from "./context.js";
+import { condition, namesIn, num, str, valuesIn } from "./expression.js";
+import { outboxIndexPartition } from "./keys.js";
+import { byQueue, enqueueWrites, queueContentKey, queueIndexKey, update } from "./outbox-queues.js";
+import { keysOf, outboxTable, parseData } from "./outbox-table.js";
+import { failedPartition, webhookRegistry } from "./outbox-webhooks.js";
+import { attemptWrite, guard } from "./sdk-errors.js";
+
+/** Configuration of {@link dynamoDbEventOutbox}. */
+export interface DynamoDbEventOutboxConfig {
+  /** The client (the store's, with its retries), owned by the caller. */
+  client: DynamoDBClient;
+  /** The credkit table (the store's): the outbox adds items, no table. */
+  tableName: string;
+}
+
+// A transaction holds at most 100 items; an enqueue writes two per queue.
+const QUEUES_PER_TRANSACTION = 50;
+const CLAIMS_AT_ONCE = 4;
+// Ties among failed entries of one millisecond sort by this process's order of settling them.
+let failedSequence = 0;
+const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+/**
+ * The event outbox and webhook registry in the credkit DynamoDB table (no table of its own), shared by
+ * every process using the table; entries survive a crash of any of them. Items (see the README):
+ * - a webhook: `{pk: webhook#<clientId>, sk: webhook#<webhookId>, data}`;
+ * - a queue's content: `{pk: outbox-queue#<queue>, sk: queue, entries, ids}`, head first. Appends are
+ *   `list_append` on that one item, so the queue's order is the order DynamoDB applied the appends;
+ * - a queue's index item, in the one `outbox` partition: `{sk: queue#<queue>, due, owner?, pending}`.
+ *   A claim reads the due index items (one Query) and takes each with a conditional update (`due <=
+ *   now`, moving `due` to the lease's end and naming the owner): of concurrent claimers one wins;
+ * - a failed delivery: `{pk: outbox-failed#<clientId>/<webhookId>, sk: <failedAt>#<seq>#<deliveryId>, data}`.
+ * Enqueue, settle (head removed or replaced, index updated, failed item written) are transactions, so
+ * the index always counts what the content holds. One queue holds what fits in one item (400 KB: some
+ * hundreds of events of one credential for one receiver waiting at once); an enqueue past that fails
+ * with STORAGE_UNAVAILABLE.
+ */
+export function dynamoDbEventOutbox(config: DynamoDbEventOutboxConfig): EventOutbox {
+  const { client, tableName } = config;
+  if (tableName.length < 3) {
+    throw new CredkitError("CONFIGURATION_ERROR", "A DynamoDB table name needs at least 3 characters");
+  }
+
+  const table = outboxTable(client, tableName);
+  const { transact, query, deleteKeys } = table;
+
+  /** Drops a queue whose last entry left (both items), unless an enqueue came in meanwhile. */
+  async function dropIfEmpty(queue: string): Promise<void> {
+    await transact([
+      {
+        Delete: {
+          TableName: tableName,
+          Key: queueIndexKey(queue),
+          ...condition("#pending = :zero", { ":zero": num(0) }),
+        },
+      },
+      {
+        Delete: {
+          TableName: tableName,
+          Key: queueContentKey(queue),
+          ...condition("size(#ids) = :zero", { ":zero": num(0) }),
+        },
+      },
+    ]);
+  }
+
+  /** Takes one due queue for `owner`; its head, or null when another owner took it first or it is empty. */
+  async function claimQueue(
+    queue: string,
+    owner: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<OutboxEntry | null> {
+    const values = { ":now": num(now), ":till": num(now + leaseMs), ":owner": str(owner) };
+    const expression = "SET #due = :till, #owner = :owner";
+    const due = "#due <= :now";
+    const taken = await attemptWrite(
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: queueIndexKey(queue),
+          UpdateExpression: expression,
+          ConditionExpression: due,
+          ExpressionAttributeNames: namesIn(expression, due),
+          ExpressionAttributeValues: valuesIn(values, expression, due),
+        }),
+      ),
+    );
+    if (taken.kind !== "ok") {
+      if (taken.kind === "condition") return null;
+      throw storageUnavailable(storeName, taken.error);
+    }
+    const content = await guard(
+      client.send(
+        new GetItemCommand({ TableName: tableName, Key: queueContentKey(queue), ConsistentRead: true }),
+      ),
+    );
+    const head = content.Item?.entries?.L?.[0]?.S;
+    if (head === undefined) {
+      await dropIfEmpty(queue);
+      return null;
+    }
+    return JSON.parse(head) as OutboxEntry;
+  }
+
+  return {
+    name: "dynamodb",
+    ...webhookRegistry(table),
+    async enqueue(entries) {
+      const queues = [...byQueue(entries)];
+      // Atomic up to 50 queues (one transaction); a larger fan-out is written in several.
+      for (let i = 0; i < queues.length; i += QUEUES_PER_TRANSACTION) {
+        const writes = queues
+          .slice(i, i + QUEUES_PER_TRANSACTION)
+          .flatMap(([queue, list]) => enqueueWrites(tableName, queue, list));
+        if (!(await transact(writes))) {
+          throw storageUnavailable(storeName, new Error("The outbox enqueue transaction was cancelled"));
+        }
+      }
+    },
+    async claim(owner, now, leaseMs, limit) {
+      const due = await query(outboxIndexPartition, {
+        filter: "#due <= :now",
+        values: { ":now": num(now) },
+        projection: "#sk",
+      });
+      const queues = due.slice(0, limit).map((item) => (item.sk?.S ?? "").slice("queue#".length));
+      const heads: OutboxEntry[] = [];
+      // A few at a time: each is a conditional write and a read, and a burst of sockets is what a
+      // loaded table (or DynamoDB Local) times out on.
+      for (let i = 0; i < queues.length; i += CLAIMS_AT_ONCE) {
+        const taken = await Promise.all(
+          queues.slice(i, i + CLAIMS_AT_ONCE).map((queue) => claimQueue(queue, owner, now, leaseMs)),
+        );
+        for (const head of taken) if (head !== null) heads.push(head);
+      }
+      return heads;
+    },
+    async settle(entry, owner, settlement) {
+      const attempted = { ...entry, attempts: entry.attempts + 1 };
+      const values = {
+        ":owner": str(owner),
+        ":id": str(entry.deliveryId),
+        ":zero": num(0),
+        ":minus": num(-1),
+      };
+      const held = "#owner = :owner";
+      const isHead = "#ids[0] = :id";
+      const writes: TransactWriteItem[] = [];
+      if (settlement.outcome === "retry") {
+        const next = { ...attempted, nextAttemptAt: settlement.nextAttemptAt, lastError: settlement.error };
+        const v = { ...values, ":next": num(settlement.nextAttemptAt), ":json": str(JSON.stringify(next)) };
+        writes.push(
+          update(tableName, queueIndexKey(entry.queue), "SET #due = :next REMOVE #owner", v, held),
+          update(tableName, queueContentKey(entry.queue), "SET #entries[0] = :json", v, isHead),
+        );
+        return transact(writes);
+      }
+      writes.push(
+        update(
+          tableName,
+          queueIndexKey(entry.queue),
+          "SET #due = :zero REMOVE #owner ADD #pending :minus",
+          values,
+          held,
+        ),
+        update(tableName, queueContentKey(entry.queue), "REMOVE #entries[0], #ids[0]", values, isHead),
+      );
+      const partition = failedPartition(entry.clientId, entry.webhookId);
+      if (settlement.outcome === "failed") {
+        const failed = { ...attempted, lastError: settlement.error, failedAt: settlement.failedAt };
+        const sk = `${pad(Date.parse(settlement.failedAt), 15)}#${pad(failedSequence++, 12)}#${entry.deliveryId}`;
+        writes.push({
+          Put: {
+            TableName: tableName,
+            Item: { pk: str(partition), sk: str(sk), data: str(JSON.stringify(failed)) },
+          },
+        });
+      }
+      if (!(await transact(writes))) return false;
+      await dropIfEmpty(entry.queue);
+      if (settlement.outcome === "failed") {
+        // Keep the newest FAILED_KEPT_PER_WEBHOOK: the rest, oldest, go.
+        const kept = await query(partition, { forward: false, projection: "#pk, #sk" });
+        if (kept.length > FAILED_KEPT_PER_WEBHOOK)
+          await deleteKeys(keysOf(kept.slice(FAILED_KEPT_PER_WEBHOOK)));
+      }
+      return true;
+    },
+    async listFailed(clientId, webhookId, limit) {
+      const items = await query(failedPartition(clientId, webhookId), { forward: false, limit });
+      return items.map((item) => parseData<OutboxEntry>(item));
+    },
+  } satisfies EventOutbox;
+}
