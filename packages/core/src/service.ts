@@ -296,7 +296,11 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   // Every verification that spent a single-use credential says so, whoever asked (verify or authorize).
   const verify: typeof verifyUnreported = (clientId, request) =>
     publisher.active
-      ? verifyUnreported(clientId, request).then((verified) => reportConsumed(publisher, verified))
+      ? // Only a spent single use has something to report: every other verdict resolves without the
+        // extra ticks of a promise returned from `then`.
+        verifyUnreported(clientId, request).then((verified) =>
+          verified.ok && verified.consumed ? reportConsumed(publisher, verified) : verified,
+        )
       : verifyUnreported(clientId, request);
   const dataPlane = { verify, resolve: resolveTargetAuth };
   const hooks = options.hooks ?? {};
@@ -404,9 +408,11 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 }
 
 /** A single-use credential that passed was spent by that verification: `credential.consumed`. */
-async function reportConsumed(publisher: EventPublisher, verified: Verified): Promise<Verified> {
-  if (verified.ok && verified.consumed)
-    await publisher.emit("credential.consumed", credentialEventData(toPublicCredential(verified.record)));
+async function reportConsumed(
+  publisher: EventPublisher,
+  verified: Extract<Verified, { ok: true }>,
+): Promise<Verified> {
+  await publisher.emit("credential.consumed", credentialEventData(toPublicCredential(verified.record)));
   return verified;
 }
 
