@@ -13,7 +13,7 @@ import {
 } from "@credkit/express";
 import express, { type Express } from "express";
 import type { Logger } from "pino";
-import { logAuditSink } from "./audit-log.js";
+import { logAuditSink, requestAuditSlots } from "./audit-log.js";
 import { trustedProxies } from "./authz/caller-address.js";
 import { callerThrottle } from "./authz/caller-throttle.js";
 import { type AuthzListener, createAuthzListener } from "./authz/listener.js";
@@ -87,7 +87,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     metrics.registry,
     logger,
   );
-  const audit = logAuditSink(logger);
+  // A mutation's audit event rides on its request's log line: one line per request.
+  const auditSlots = requestAuditSlots();
+  const audit = logAuditSink(logger, auditSlots);
   // Webhook URLs meet the same address policy as token and JWKS endpoints.
   const policy = createAddressPolicy(config.outbound.allowHosts);
   const outboundFetch = metrics.outbound(createOutboundFetch({ policy }));
@@ -150,8 +152,8 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   // Whose X-Forwarded-For is believed (req.ip); none by default, so the socket's peer is the source.
   app.set("trust proxy", config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false);
   app.set("etag", false);
-  // One `finish` listener per request serves the log line and the metrics.
-  app.use(requestContext(logger, [metrics.observeRequest]));
+  // One listener per request serves the log line (with its audit event) and the metrics.
+  app.use(requestContext(logger, [metrics.observeRequest], auditSlots));
   app.use(securityHeaders());
   // No layer at all when no origin is allowed (the default): it would only read a header per request.
   if (config.http.corsOrigins.length > 0) app.use(cors(config.http.corsOrigins));

@@ -1,22 +1,29 @@
 import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
+import { type RequestAuditSlots, writeAuditLine } from "../audit-log.js";
 import { fixedFieldLogger } from "../logger.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Health probes and metric scrapes: logged at debug unless they fail (5xx). */
 const QUIET_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
 
-/** Told about every answered request (metrics, audit), from the one `finish` listener. */
+/** Told about every answered request (metrics), from the one listener of its end. */
 export type RequestObserver = (req: Request, res: Response, seconds: number) => void;
 
 /**
  * Gives every request an id (the caller's `X-Request-Id` when it is a plain token, else a new UUID),
  * returns it in `X-Request-Id`, and writes one structured log line per request when it ends: method,
  * route pattern, status, duration and who — never headers, bodies or query strings, which may carry
- * secrets. `/healthz`, `/readyz` and `/metrics` answered below 500 are logged at debug.
+ * secrets — and the request's audit event when it recorded one (see {@link RequestAuditSlots}).
+ * `/healthz`, `/readyz` and `/metrics` answered below 500 are logged at debug. A request whose
+ * connection closed before its answer was sent writes no request line, only its audit event's.
  */
-export function requestContext(logger: Logger, observers: readonly RequestObserver[] = []): RequestHandler {
+export function requestContext(
+  logger: Logger,
+  observers: readonly RequestObserver[] = [],
+  slots?: RequestAuditSlots,
+): RequestHandler {
   // The line holds fixed fields only (no headers, bodies, query strings): no redaction pass needed.
   const lines = fixedFieldLogger(logger);
   return (req, res, next) => {
@@ -25,12 +32,22 @@ export function requestContext(logger: Logger, observers: readonly RequestObserv
     const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     res.locals.requestId = requestId;
     res.setHeader("X-Request-Id", requestId);
-    res.on("finish", () => {
+    const slot = slots ? slots.open(requestId) : null;
+    // "close" follows "finish" when the answer was sent, and comes alone when the connection went
+    // first: one listener serves the line, the metrics and the release of the audit slot.
+    res.once("close", () => {
+      if (slots) slots.close(requestId);
+      const audit = slot?.audit;
+      if (!res.writableFinished) {
+        if (audit) writeAuditLine(lines, audit);
+        return;
+      }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const actor = res.locals.actor as { userId?: string } | undefined;
       const route = routeOf(req);
       // Probes and scrapes arrive every few seconds: at info they would drown the lines that matter.
-      lines[QUIET_ROUTES.has(route) && res.statusCode < 500 ? "debug" : "info"](
+      const quiet = QUIET_ROUTES.has(route) && res.statusCode < 500 && !audit;
+      lines[quiet ? "debug" : "info"](
         {
           requestId,
           method: req.method,
@@ -38,6 +55,7 @@ export function requestContext(logger: Logger, observers: readonly RequestObserv
           status: res.statusCode,
           ms: seconds * 1000,
           ...(actor?.userId ? { userId: actor.userId } : {}),
+          ...(audit ? { audit } : {}),
         },
         "request",
       );
