@@ -87,6 +87,23 @@ describe("the Authorization header", () => {
     expect(await verify({ authorization: [] })).toBe(false);
     expect(await verify({ authorization: "" })).toBe(false);
   });
+
+  it("is ignored when a /verify body holds it under two letter cases (which one a backend reads is anyone's guess)", async () => {
+    const { verify } = await setup();
+    // Each order: the one credkit would have checked is valid, the other is what a backend may read.
+    expect(await verify({ authorization: `Bearer ${TOKEN}`, Authorization: "Bearer forged" })).toBe(false);
+    expect(await verify({ Authorization: "Bearer forged", authorization: `Bearer ${TOKEN}` })).toBe(false);
+    const basic = `Basic ${b64(`${USER}:${PASSWORD}`)}`;
+    expect(await verify({ AUTHORIZATION: basic, authorization: `Basic ${b64("root:x")}` })).toBe(false);
+    // Another scheme is an API key candidate: ambiguous too, so not looked up either.
+    expect(readHeaders({ authorization: "Token a", Authorization: "Token b" })).toEqual({
+      authorization: null,
+      bearer: null,
+      apiKeys: [],
+    });
+    // An empty one under another case is no second value: the other is read.
+    expect(await verify({ authorization: `Bearer ${TOKEN}`, AUTHORIZATION: "" })).toBe(true);
+  });
 });
 
 describe("edge cases of the header reading", () => {
@@ -123,6 +140,18 @@ describe("edge cases of the header reading", () => {
       code: "VALIDATION_ERROR",
       errors: [expect.objectContaining({ path: "secret.keyName" })],
     });
+  });
+
+  it("refuses __proto__ as a keyName: Node drops that header and a /verify body may not hold it", async () => {
+    const { create, verify } = await setup();
+    for (const keyName of ["__proto__", "__PROTO__"])
+      await expect(create("apiKey", { keyName, keyValue: KEY }), keyName).rejects.toMatchObject({
+        code: "VALIDATION_ERROR",
+        errors: [expect.objectContaining({ path: "secret.keyName" })],
+      });
+    // Other names of Object.prototype are ordinary headers, presented and read like any other.
+    await create("apiKey", { keyName: "constructor", keyValue: `${KEY}-c` });
+    expect(await verify({ constructor: `${KEY}-c` })).toBe(true);
   });
 });
 
@@ -217,6 +246,10 @@ describe("presentedBasicUsername", () => {
     expect(presentedBasicUsername({ "x-api-key-abc": `Basic ${b64("eve:p")}` })).toBeNull();
     // An empty duplicate under another letter case does not hide the one the verifier reads.
     expect(presentedBasicUsername({ authorization: `Basic ${b64("u:p")}`, AUTHORIZATION: "" })).toBe("u");
+    // Two values under two letter cases are ambiguous too: the verifier reads neither.
+    expect(
+      presentedBasicUsername({ authorization: `Basic ${b64("a:p")}`, Authorization: `Basic ${b64("b:p")}` }),
+    ).toBeNull();
   });
 });
 

@@ -19,6 +19,9 @@ const notJson = () =>
   new CredkitError("VALIDATION_ERROR", "The request body is not valid JSON", {
     errors: [{ path: "body", message: "must be valid JSON" }],
   });
+/** A body that could not be read whole (a broken gzip stream, a client gone): the field is the body. */
+const unreadable = (message: string, what: string) =>
+  new CredkitError("VALIDATION_ERROR", message, { errors: [{ path: "body", message: what }] });
 const unsupported = (message: string) => new CredkitError("UNSUPPORTED_MEDIA_TYPE", message);
 
 /** One decoder for every body: `decode` without `stream` starts afresh each call; fatal refuses bad bytes. */
@@ -69,8 +72,8 @@ function readAll(stream: Readable, max: number): Promise<Buffer> {
     };
     const onEnd = () => done(null);
     // A broken gzip stream or a client that went away: the body cannot be read, and nothing was done.
-    const onError = () => done(new CredkitError("VALIDATION_ERROR", "The request body could not be read"));
-    const onClose = () => done(new CredkitError("VALIDATION_ERROR", "The request body was not sent whole"));
+    const onError = () => done(unreadable("The request body could not be read", "could not be read"));
+    const onClose = () => done(unreadable("The request body was not sent whole", "was not sent whole"));
     stream.on("data", onData);
     stream.once("end", onEnd);
     stream.once("error", onError);

@@ -61,6 +61,7 @@ function single(value: string | readonly string[] | undefined): string | undefin
  */
 export function readHeaders(headers: IncomingHeaders): ReadHeaders {
   let authorization: string | null = null;
+  let ambiguous = false;
   const likely: [string, string][] = [];
   const others: [string, string][] = [];
   for (const rawName in headers) {
@@ -70,6 +71,12 @@ export function readHeaders(headers: IncomingHeaders): ReadHeaders {
     const name = rawName.toLowerCase();
     // Authorization carries Bearer or Basic credentials; only another scheme can be an API key.
     if (name === "authorization") {
+      // A second value under another letter case (a /verify body can hold both) is as ambiguous as a
+      // repeated header: which one the backend reads is anyone's guess, so neither is checked.
+      if (authorization !== null) {
+        ambiguous = true;
+        continue;
+      }
       authorization = value;
       if (/^(bearer|basic)\s/i.test(value)) continue;
     }
@@ -80,6 +87,12 @@ export function readHeaders(headers: IncomingHeaders): ReadHeaders {
   }
   // The usual request has no candidate outside the likely names: no copy is made then.
   const apiKeys = others.length === 0 ? likely : likely.concat(others).slice(0, MAX_API_KEY_HEADERS);
+  if (ambiguous)
+    return {
+      authorization: null,
+      bearer: null,
+      apiKeys: apiKeys.filter(([name]) => name !== "authorization"),
+    };
   return { authorization, bearer: bearerToken(authorization), apiKeys };
 }
 
@@ -90,7 +103,13 @@ export function readHeaders(headers: IncomingHeaders): ReadHeaders {
 export function unverifiableProxySecret(authType: string, secret: unknown): FieldError | null {
   if (authType !== "apiKey") return null;
   const name = String((secret as { keyName?: unknown }).keyName).toLowerCase();
-  if (name === "authorization" || notApiKeyHeaders.has(name) || notApiKeyPrefixes.test(name)) {
+  // `__proto__`: Node drops a header of that name, and a /verify body may not hold the key (JSON bounds).
+  if (
+    name === "authorization" ||
+    name === "__proto__" ||
+    notApiKeyHeaders.has(name) ||
+    notApiKeyPrefixes.test(name)
+  ) {
     return {
       path: "secret.keyName",
       message:
@@ -124,12 +143,15 @@ function basicCredentials(authorization: string | null): { username: string; pas
  * type passwords into username fields).
  */
 export function presentedBasicUsername(headers: IncomingHeaders): string | null {
-  // Only the Authorization header, as `readHeaders` takes it (any case, the last one, a single value):
+  // Only the Authorization header, as `readHeaders` takes it (any case, a single value; none when two cases hold one each):
   // this runs before every lookup, so it does not read the other headers.
   let authorization: string | undefined;
   for (const name in headers) {
     if (name.length !== 13 || name.toLowerCase() !== "authorization") continue;
-    authorization = single(headers[name]) ?? authorization;
+    const value = single(headers[name]);
+    // Two values under two letter cases: ambiguous, so the verifier reads neither (see readHeaders).
+    if (value !== undefined && authorization !== undefined) return null;
+    authorization = value ?? authorization;
   }
   // Stryker disable next-line ConditionalExpression: basicCredentials finds no pair in a missing header either
   return authorization === undefined ? null : (basicCredentials(authorization)?.username ?? null);
