@@ -9,6 +9,7 @@ import {
   authzRefusalBody,
   authzRefusals,
   type CredentialService,
+  type IncomingHeaders,
   isCredkitError,
   type ProxyVerdict,
   presentedBasicUsername,
@@ -142,9 +143,31 @@ function allowed(verdict: Extract<ProxyVerdict, { allowed: true }>): Answer {
 const peer = (req: IncomingMessage) => req.socket.remoteAddress ?? "";
 
 /** The identity a request presents to the throttle: `{clientId}\n{Basic username}`, or null. */
-function identityOf(req: IncomingMessage, route: AuthzRoute): string | null {
-  const username = presentedBasicUsername(req.headers);
+function identityOf(headers: IncomingHeaders, route: AuthzRoute): string | null {
+  const username = presentedBasicUsername(headers);
   return username === null ? null : `${route.clientId}\n${username}`;
+}
+
+/**
+ * Whether the request sent Authorization more than once. Node keeps the first in `req.headers` and
+ * drops the others, but the gateway forwards them all, and which one the backend reads is anyone's
+ * guess (some take the last): such a request must not be verified on the first alone. One pass over
+ * the raw names, bounded by the header limit checked before; a length compare skips almost all.
+ */
+function authorizationRepeated(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length !== 13 || name.toLowerCase() !== "authorization") continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+
+/** The headers with every Authorization value as one list: core ignores a header sent several times. */
+function withAmbiguousAuthorization(req: IncomingMessage): IncomingHeaders {
+  return { ...req.headers, authorization: req.headersDistinct.authorization };
 }
 
 /**
@@ -254,13 +277,15 @@ export function createAuthzHandler(
     let caller: string | undefined;
     if (throttle && !throttle.idle()) {
       caller = callerOf(req);
-      const wait = throttle.retryAfter(caller, identityOf(req, route));
+      const wait = throttle.retryAfter(caller, identityOf(req.headers, route));
       if (wait > 0) {
         refuse(req, res, route, "RATE_LIMITED", caller, undefined, wait);
         return;
       }
     }
-    const headers = req.headers;
+    const headers: IncomingHeaders = authorizationRepeated(req.rawHeaders)
+      ? withAmbiguousAuthorization(req)
+      : req.headers;
     const token = headers[TOKEN];
     // The proxy's own token stays in the headers: core never reads an `X-Credkit-*` header as the end
     // client's credential (and deleting it would slow every later read of the object).
@@ -301,7 +326,7 @@ export function createAuthzHandler(
       audit?.record(
         authorizationFailedEvent("FORBIDDEN", { clientId: route.clientId, userId: actor.userId }),
       );
-    else if (counted) throttle.failed(caller as string, identityOf(req, route));
+    else if (counted) throttle.failed(caller as string, identityOf(headers, route));
   }
 
   return (req, res) => {
