@@ -36,14 +36,18 @@ export async function reportRefreshFailure(
   if (!reports(record) || state.refreshFailing) return;
   if (!isCredkitError(error, "UPSTREAM_ERROR") && !isCredkitError(error, "OUTBOUND_REFUSED")) return;
   const errorClass = upstreamErrorClass(error);
-  const marked = await writeOver(ctx, store, record, (r) => ({
-    ...r,
-    tokenState: sealTokenState(ctx.keyring, r, {
-      ...state,
-      refreshFailing: { since: ctx.now(), errorClass },
-    }),
-    // Stryker disable next-line ArrowFunction: null or undefined, both mean "not marked"
-  })).catch(() => null);
+  let marked: StoredCredential | null = null;
+  try {
+    marked = await writeOver(ctx, store, record, (r) => ({
+      ...r,
+      tokenState: sealTokenState(ctx.keyring, r, {
+        ...state,
+        refreshFailing: { since: ctx.now(), errorClass },
+      }),
+    }));
+  } catch {
+    // Not marked now: the next failure writes the mark.
+  }
   if (marked) await emitFailed(ctx, marked, errorClass);
 }
 
