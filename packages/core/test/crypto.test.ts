@@ -5,7 +5,9 @@ import {
   decodeMasterKey,
   generateMasterKey,
   keyIdFor,
+  loadKeyring,
   type RecordIdentity,
+  staticKeySource,
 } from "../src/index.js";
 
 const identity: RecordIdentity = {
@@ -146,5 +148,36 @@ describe("keyring", () => {
     expect(keyIdFor(decoded)).toBe(id);
     expect(() => decodeMasterKey(randomBytes(31).toString("base64"))).toThrow(/31 bytes/);
     expect(() => decodeMasterKey("not base64!")).toThrow(/not base64/);
+  });
+
+  it("refuses every bad key set as CONFIGURATION_ERROR", () => {
+    const refusals = [
+      () => createKeyring({ activeKeyId: "a", keys: [{ id: "a", key: randomBytes(16) }] }),
+      () => createKeyring({ activeKeyId: "a.b", keys: [{ id: "a.b", key: randomBytes(32) }] }),
+      () => createKeyring({ activeKeyId: "a", keys: [k1, { ...k1 }] }),
+      () => createKeyring({ activeKeyId: "zz", keys: [k1] }),
+      () => createKeyring({ activeKeyId: "k1", keys: [] }),
+      () => decodeMasterKey(randomBytes(31).toString("base64")),
+      () => decodeMasterKey("not base64!"),
+      // One character outside the alphabet before valid base64 of 32 bytes: not base64 either.
+      () => decodeMasterKey(`*${randomBytes(32).toString("base64")}`),
+    ];
+    for (const refusal of refusals)
+      expect(refusal).toThrow(expect.objectContaining({ code: "CONFIGURATION_ERROR" }));
+    expect(() => decodeMasterKey("%%")).toThrow("the master key is not base64");
+    expect(() => decodeMasterKey("%%", "CREDKIT_MASTER_KEY")).toThrow("CREDKIT_MASTER_KEY is not base64");
+  });
+
+  it("decodes a key in either base64 alphabet, around white space (as read from a file)", () => {
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => 250 - i)); // bytes that need + / - _
+    expect(Buffer.from(decodeMasterKey(`  ${key.toString("base64")}\n`))).toEqual(key);
+    expect(Buffer.from(decodeMasterKey(key.toString("base64url")))).toEqual(key);
+  });
+
+  it("lists its key ids active first, and loads from a key source", async () => {
+    expect(createKeyring({ activeKeyId: "k2", keys: [k1, k2] }).keyIds).toEqual(["k2", "k1"]);
+    const loaded = await loadKeyring(staticKeySource({ activeKeyId: "k1", keys: [k1, k2] }));
+    expect(loaded.keyIds).toEqual(["k1", "k2"]);
+    expect(loaded.decrypt(loaded.encrypt("x", identity), identity)).toBe("x");
   });
 });

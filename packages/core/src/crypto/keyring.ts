@@ -98,8 +98,9 @@ export function createKeyring(material: KeyringMaterial): Keyring {
     }
     return key;
   };
+  // A string is hashed as UTF-8 (update's default for strings; pinned by the known-answer tests).
   const hash = (key: DerivedKey, value: string) =>
-    `${key.id}.${createHmac("sha256", key.lookup).update(value, "utf8").digest("base64url")}`;
+    `${key.id}.${createHmac("sha256", key.lookup).update(value).digest("base64url")}`;
 
   return {
     activeKeyId: active.id,
@@ -133,7 +134,8 @@ export function decodeMasterKey(encoded: string, label = "the master key"): Uint
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
     throw new CredkitError("CONFIGURATION_ERROR", `${label} is not base64`);
   }
-  const key = Buffer.from(trimmed, trimmed.includes("-") || trimmed.includes("_") ? "base64url" : "base64");
+  // Node's base64 decoder reads the base64url alphabet too: one decoder for both spellings.
+  const key = Buffer.from(trimmed, "base64");
   if (key.length !== KEY_BYTES) {
     throw new CredkitError(
       "CONFIGURATION_ERROR",
