@@ -98,6 +98,30 @@ describe("memoryStore", () => {
     expect(second.cursor).toBeNull();
   });
 
+  it("ends a scan whose last page is exactly full with a null cursor", async () => {
+    const store = memoryStore();
+    for (let i = 0; i < 4; i++) await store.create(makeRecord());
+    const first = await store.scan({ limit: 2 });
+    expect(first.cursor).not.toBeNull();
+    const second = await store.scan({ limit: 2, cursor: first.cursor ?? undefined });
+    expect(second.items).toHaveLength(2);
+    expect(second.cursor).toBeNull();
+  });
+
+  it("refuses a release at the lease's expiry instant, and allows one a millisecond before", async () => {
+    let now = 10_000;
+    const store = memoryStore({ clock: () => now });
+    for (const [owner, at, released] of [
+      ["a", 99, true],
+      ["b", 100, false],
+    ] as const) {
+      now = 10_000;
+      expect(await store.acquireLease(`lease-${owner}`, owner, 100)).toBe(true);
+      now += at;
+      expect(await store.releaseLease(`lease-${owner}`, owner)).toBe(released);
+    }
+  });
+
   it("resumes a scan whose cursor's client has since gone", async () => {
     const store = memoryStore();
     const records = Array.from({ length: 3 }, () => makeRecord());

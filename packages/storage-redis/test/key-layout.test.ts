@@ -57,6 +57,33 @@ describe.each(targets)("redis key layout at rest (%s)", (_kind, makeClient) => {
     expect(await client.pttl(keys.record(record.clientId, record.credentialId))).toBe(-1);
   });
 
+  it("trusts a lookup entry only while its record still holds that hash, in every script", async () => {
+    // The scripts keep lookup entries exact, so a stale one (pointing at a record that holds another
+    // hash) is planted here by hand: each script's check of the record's own hash must hold alone, not
+    // only behind the cleanup that normally removes such an entry.
+    const owner = makeRecord();
+    const other = makeRecord({ clientId: owner.clientId });
+    await Promise.all([store.create(owner), store.create(other)]);
+    const plant = async () => {
+      const hash = makeRecord().lookupHash ?? "";
+      await client.set(keys.lookup(owner.clientId, hash), owner.credentialId);
+      return hash;
+    };
+    const stale = await plant();
+    expect(await store.findByLookup(owner.clientId, stale)).toBeNull();
+    expect(await store.findByLookups(owner.clientId, [stale, owner.lookupHash ?? ""])).toStrictEqual([
+      null,
+      owner,
+    ]);
+    const taker = makeRecord({ clientId: owner.clientId, lookupHash: stale });
+    await store.create(taker);
+    expect(await store.findByLookup(owner.clientId, stale)).toStrictEqual(taker);
+    const moved = { ...other, version: 2, lookupHash: await plant() };
+    expect(await store.update(moved, 1)).toStrictEqual(moved);
+    expect(await store.findByLookup(owner.clientId, moved.lookupHash)).toStrictEqual(moved);
+    expect(await store.findByLookup(owner.clientId, owner.lookupHash ?? "")).toStrictEqual(owner);
+  });
+
   it("keeps a client whose id holds braces on one hash tag and round trips it", async () => {
     const record = makeRecord({ clientId: "}{ client {with} braces ✓ }" });
     await store.create(record);

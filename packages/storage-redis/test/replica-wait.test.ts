@@ -64,5 +64,11 @@ describe("waitReplicas / waitTimeoutMs", () => {
         /waitTimeoutMs/,
       );
     }
+    // The bounds themselves are allowed.
+    for (const waitReplicas of [0, 16]) {
+      for (const waitTimeoutMs of [1, 60_000]) {
+        expect(redisStore({ client: standalone, waitReplicas, waitTimeoutMs }).name).toBe("redis");
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { StoredCredential } from "@credkit/core";
 import { describe, expect, it } from "vitest";
 import type { SuiteContext } from "../context.js";
-import { makeRecord, randomClientId } from "../fixtures.js";
+import { makeRecord, randomClientId, randomCredentialId } from "../fixtures.js";
 import { idsOf, sortedIds, walkList } from "../walk.js";
 
 /** list: order, pagination, temporary filtering and per-client isolation. */
@@ -28,6 +28,17 @@ export function listTests(ctx: SuiteContext): void {
       for (const item of walk.items) {
         expect(item).toStrictEqual(records.find((record) => record.credentialId === item.credentialId));
       }
+    });
+
+    it("starts a first page before every id, whatever character the ids begin with", async () => {
+      // Ids are opaque to a store: a first page starts before anything, not after some letter.
+      const clientId = randomClientId();
+      const records = ["-", "0", "A", "Z", "_", "a", "~"].map((first) =>
+        makeRecord({ clientId, credentialId: `${first}${randomCredentialId()}` }),
+      );
+      await createAll(records);
+      const walk = await walkList(store(), clientId, { limit: 3 });
+      expect(idsOf(walk.items)).toStrictEqual(sortedIds(idsOf(records)));
     });
 
     it("pages with limit: every record exactly once, in order, no page over limit", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SuiteContext } from "../context.js";
 import { makeRecord, randomClientId } from "../fixtures.js";
-import { walkScan } from "../walk.js";
+import { idsOf, walkScan } from "../walk.js";
 
 /** scan: walks every record of every client, for re-encryption. */
 export function scanTests(ctx: SuiteContext): void {
@@ -39,6 +39,40 @@ export function scanTests(ctx: SuiteContext): void {
         for (const record of records) expect(ids.has(record.credentialId), `limit ${limit}`).toBe(true);
         expect(walk.pages.length).toBeGreaterThanOrEqual(Math.ceil(records.length / limit));
       }
+    });
+
+    it("walks on past a client whose records were all removed after the cursor was taken", async () => {
+      // Six records of one client lie together in every store's scan order, so a page of five ends on
+      // one of them; that client is then emptied before the walk resumes from a cursor inside it.
+      const gone = randomClientId();
+      const goneRecords = Array.from({ length: 6 }, () => makeRecord({ clientId: gone }));
+      const others = Array.from({ length: 3 }, () => makeRecord());
+      for (const record of [...goneRecords, ...others]) await store().create(record);
+      const seen = new Set<string>();
+      let emptied = false;
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 10_000; pages++) {
+        const page = await store().scan({ limit: 5, cursor });
+        for (const item of page.items) seen.add(item.credentialId);
+        if (page.cursor === null) break;
+        cursor = page.cursor;
+        if (!emptied && page.items.at(-1)?.clientId === gone) {
+          for (const record of goneRecords) await store().delete(gone, record.credentialId);
+          emptied = true;
+        }
+      }
+      expect(emptied).toBe(true);
+      for (const record of others) expect(seen.has(record.credentialId)).toBe(true);
+    });
+
+    it("starts a first page before every client, whatever character the client ids begin with", async () => {
+      // Client ids are opaque to a store: a walk starts before anything, not after some letter.
+      const records = ["-", "0", "A", "Z", "_"].map((first) =>
+        makeRecord({ clientId: `${first}${randomClientId()}` }),
+      );
+      await Promise.all(records.map((record) => store().create(record)));
+      const ids = new Set(idsOf((await walkScan(store(), 50)).items));
+      for (const record of records) expect(ids.has(record.credentialId), record.clientId).toBe(true);
     });
 
     it("does not return deleted or consumed records", async () => {

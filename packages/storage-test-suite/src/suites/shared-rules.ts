@@ -47,6 +47,26 @@ export function sharedRuleTests(ctx: SuiteContext): void {
       }
     });
 
+    it("refuses a well-formed cursor whose position it never made (too few or too many parts)", async () => {
+      // The cursor format is core's (base64url of [kind, ...position]), so anyone can forge one; the
+      // position inside is the store's, and a store must refuse one it could not have returned.
+      const { clientId } = await clientWith(3);
+      const forge = (cursor: string, position: string[]) => {
+        const [kind] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string];
+        return Buffer.from(JSON.stringify([kind, ...position]), "utf8").toString("base64url");
+      };
+      const listed = (await store().list(clientId, { limit: 1 })).cursor as string;
+      const scanned = (await store().scan({ limit: 1 })).cursor as string;
+      for (const position of [[], [clientId, "a", "b"], ["a", "b", "c", "d", "e"]]) {
+        const cursor = forge(listed, position);
+        await expectCredkitError(store().list(clientId, { limit: 1, cursor }), "VALIDATION_ERROR");
+        await expectCredkitError(
+          store().scan({ limit: 1, cursor: forge(scanned, position) }),
+          "VALIDATION_ERROR",
+        );
+      }
+    });
+
     it("refuses a version step other than one with VALIDATION_ERROR and stores nothing", async () => {
       const record = makeRecord();
       await store().create(record);
