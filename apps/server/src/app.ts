@@ -4,8 +4,6 @@ import {
   createAddressPolicy,
   createCredentialService,
   createOutboundFetch,
-  mapStores,
-  withAudit,
 } from "@credkit/core";
 import {
   createCredkitRouter,
@@ -81,7 +79,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       ? `keyring: a key generated for this process ("${keyring.activeKeyId}")`
       : `keyring: active key "${keyring.activeKeyId}" of ${keyring.keyIds.length}`,
   );
-  const regions = mapStores(stores.regions, (store) => metrics.store(store));
+  metrics.observeStores(Object.values(stores.regions));
   const nearCache = openNearCache(
     config.service.nearCache,
     stores.regions,
@@ -103,21 +101,18 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     logger,
     delivery: config.webhooks,
   });
-  const service = withAudit(
-    metrics.service(
-      createCredentialService({
-        ...config.service,
-        regions,
-        keyring,
-        outboundFetch,
-        nearCache: nearCache.cache,
-        events: { sink: webhooks.sink },
-        // One process walks a store per period (a store lease); the others skip it.
-        expiryEvents: { ...config.service.expiryEvents, sweepEveryMs: config.expiry.sweepMs },
-      }),
-    ),
-    audit,
-  );
+  const service = createCredentialService({
+    ...config.service,
+    regions: stores.regions,
+    keyring,
+    outboundFetch,
+    nearCache: nearCache.cache,
+    events: { sink: webhooks.sink },
+    // One process walks a store per period (a store lease); the others skip it.
+    expiryEvents: { ...config.service.expiryEvents, sweepEveryMs: config.expiry.sweepMs },
+    // Audit lines and verification counts are hooks the service calls with typed events.
+    hooks: { audit: (event) => audit.record(event), verification: metrics.verification },
+  });
 
   let generatedToken: string | null = null;
   let tokens: UserToken[];

@@ -280,6 +280,11 @@ export const configTable = {
         see: "[lifetimes](api.md#lifetimes-expiresat)",
       }),
     },
+    auditDataPlaneResolves: optional("CREDKIT_AUDIT_DATA_PLANE_RESOLVES", boolean, {
+      defaultDoc: "`false`",
+      doc: "`true`/`1` audits each target `/authz` resolves (a line per request); spent single uses always are",
+      see: "[operations](operations.md)",
+    }),
     minProxySecretLength: optional("CREDKIT_MIN_PROXY_SECRET_LENGTH", integer(1, 1024), {
       defaultDoc: `\`${DEFAULT_MIN_PROXY_SECRET_LENGTH}\``,
       doc: "fewest characters of a proxy apiKey, bearer, jwt or basic secret",

@@ -1,5 +1,11 @@
 import cluster from "node:cluster";
-import { type CredentialService, type CredentialStore, decorate, type OutboundFetch } from "@credkit/core";
+import {
+  addStoreHooks,
+  type CredentialStore,
+  type OutboundFetch,
+  type StoreOperationEvent,
+  type VerificationEvent,
+} from "@credkit/core";
 import type { Request, RequestHandler, Response } from "express";
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { routeOf } from "./http/request-context.js";
@@ -70,41 +76,22 @@ export function createMetrics() {
     },
 
     /**
-     * A store whose every operation is timed, and counted when it fails. Built on `decorate`, so every
-     * method and argument is forwarded (an update's `previousLookupHash` included).
+     * Times every operation of `stores` and counts the failures, by the stores' own operation hook
+     * (each distinct store once; a method added to the store later is timed with no change here).
      */
-    store(store: CredentialStore): CredentialStore {
-      return decorate(store, (operation, args, invoke) => {
-        if (operation === "close") return invoke(args);
-        const labels = { store: store.name, operation };
-        const started = process.hrtime.bigint();
-        const observe = () => storeLatency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-        return (invoke(args) as Promise<unknown>).then(
-          (result) => {
-            observe();
-            return result;
-          },
-          (error: unknown) => {
-            const code = (error as { code?: unknown }).code;
-            storeErrors.inc({ ...labels, code: typeof code === "string" ? code : "UNKNOWN" });
-            observe();
-            throw error;
-          },
-        ) as ReturnType<typeof invoke>;
-      });
+    observeStores(stores: Iterable<CredentialStore>): void {
+      const hooks = {
+        operation({ store, operation, seconds, errorCode }: StoreOperationEvent) {
+          storeLatency.observe({ store, operation }, seconds);
+          if (errorCode !== undefined) storeErrors.inc({ store, operation, code: errorCode });
+        },
+      };
+      for (const store of new Set(stores)) addStoreHooks(store, hooks);
     },
 
-    /** The service with verification outcomes counted; every other call forwarded untouched. */
-    service(service: CredentialService): CredentialService {
-      return decorate(service, (method, args, invoke) => {
-        if (method !== "verifyProxyRequest") return invoke(args);
-        return (invoke(args) as ReturnType<CredentialService["verifyProxyRequest"]>).then((result) => {
-          verifications.inc({
-            outcome: result.ok ? (result.degraded ? "degraded" : "allowed") : result.reason,
-          });
-          return result;
-        }) as ReturnType<typeof invoke>;
-      });
+    /** Counts one answer of `verifyProxyRequest` by outcome (the service's `verification` hook). */
+    verification(event: VerificationEvent): void {
+      verifications.inc({ outcome: event.outcome });
     },
 
     /** An outbound fetch with its outcomes counted; every argument is forwarded as given. */

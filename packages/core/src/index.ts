@@ -16,7 +16,6 @@ export {
   type AuditEvent,
   type AuditSink,
   authorizationFailedEvent,
-  withAudit,
 } from "./audit.js";
 export type { ProxyAllowed, ProxyRefusalReason, ProxyRefused, ProxyVerdict } from "./authz/authorize.js";
 export {
@@ -41,7 +40,6 @@ export {
   type MasterKey,
   staticKeySource,
 } from "./crypto/keyring.js";
-export { type Around, decorate, type MethodName } from "./decorate.js";
 export {
   CredkitError,
   type CredkitErrorOptions,
@@ -226,6 +224,7 @@ export {
   type StoreHealth,
   type UpdateOptions,
 } from "./service.js";
+export type { ServiceHooks, VerificationEvent } from "./service-hooks.js";
 export type { IdempotencyClaim, IdempotencyEntry, IdempotencyStore, SharedCounter } from "./shared-state.js";
 export {
   type CredentialStore,

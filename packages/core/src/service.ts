@@ -1,4 +1,5 @@
 import { assertClientAccess, assertMayWriteCredentials, assertSecretAccess } from "./access.js";
+import { type AuditBase, auditDataPlane, auditedActor, createAuditor } from "./audit.js";
 import { authorizeProxyRequest, type ProxyVerdict } from "./authz/authorize.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { CredkitError } from "./errors.js";
@@ -34,6 +35,7 @@ import type {
   UpdateCredentialInput,
 } from "./schemas/bodies.js";
 import type { Secret } from "./schemas/secrets.js";
+import type { ServiceHooks } from "./service-hooks.js";
 import {
   assertIfMatch,
   assertImmutableKept,
@@ -113,6 +115,16 @@ export interface CredentialServiceOptions {
    * to the period the sweep is called at.
    */
   expiryEvents?: { leadTimesMs?: readonly number[]; sweepEveryMs?: number | undefined };
+  /**
+   * Typed events for audit and metrics (see {@link ServiceHooks}): the service calls them where things
+   * happen, so no wrapper around the service is needed and a new method cannot slip past them.
+   */
+  hooks?: ServiceHooks;
+  /**
+   * Audit every target resolution of the data plane (`authorizeProxyRequest` with a target), not only
+   * the single-use credentials it spends. Default false: an audit event per proxied request is opt-in.
+   */
+  auditDataPlaneResolves?: boolean;
 }
 
 /**
@@ -291,46 +303,98 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         )
       : verifyUnreported(clientId, request);
   const dataPlane = { verify, resolve: resolveTargetAuth };
+  const hooks = options.hooks ?? {};
+  // Built once: without an audit hook every call below runs as is, and no event is ever built.
+  const audit = createAuditor(hooks.audit?.bind(hooks), parts.now);
+  const audited = <T>(
+    base: () => AuditBase,
+    run: () => Promise<T>,
+    learned?: (result: T) => Partial<AuditBase>,
+  ): Promise<T> => (audit ? audit.around(base(), run(), learned) : run());
+  const auditResolves = options.auditDataPlaneResolves === true;
+  const authorize: CredentialService["authorizeProxyRequest"] = audit
+    ? (actor, clientId, request, targetCredentialId) =>
+        authorizeProxyRequest(dataPlane, actor, clientId, request, targetCredentialId).then((verdict) => {
+          auditDataPlane(audit, actor, clientId, verdict, targetCredentialId, auditResolves);
+          return verdict;
+        })
+    : (actor, clientId, request, targetCredentialId) =>
+        authorizeProxyRequest(dataPlane, actor, clientId, request, targetCredentialId);
   return {
     regions: router.regions,
     events,
     async verifyProxyRequest(actor, clientId, request) {
       assertClientAccess(actor, clientId);
       const verified = await verify(clientId, request);
+      hooks.verification?.(
+        verified.ok
+          ? {
+              clientId,
+              outcome: verified.degraded ? "degraded" : "allowed",
+              credentialId: verified.record.credentialId,
+            }
+          : { clientId, outcome: verified.reason },
+      );
       if (!verified.ok) return verified;
+      if (verified.consumed) {
+        audit?.record({
+          action: "credential.consume",
+          outcome: "success",
+          ...auditedActor(actor),
+          clientId,
+          credentialId: verified.record.credentialId,
+        });
+      }
       const credential = toPublicCredential(verified.record);
       return verified.degraded ? { ok: true, credential, degraded: true } : { ok: true, credential };
     },
-    authorizeProxyRequest: (actor, clientId, request, targetCredentialId) =>
-      authorizeProxyRequest(dataPlane, actor, clientId, request, targetCredentialId),
-    // Hot path: the check runs first, then the call's own promise is returned as is (no extra hop).
-    resolveTargetAuth(actor, clientId, credentialId) {
-      const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
-      return denied ?? resolveTargetAuth(clientId, credentialId);
-    },
-    invalidateTargetToken(actor, clientId, credentialId) {
-      const denied = refusal(() => assertSecretAccess(actor, clientId, "resolve"));
-      return denied ?? invalidateTargetToken(clientId, credentialId);
-    },
-    async completeAuthorization(callback) {
-      const completed = await completeAuthorization(target, callback);
-      await publisher.emit("oauth.authorized", credentialEventData(completed));
-      return completed;
-    },
+    authorizeProxyRequest: authorize,
+    // The access check runs first, then the call's own promise is returned as is (no extra hop).
+    resolveTargetAuth: (actor, clientId, credentialId) =>
+      audited(
+        () => ({ action: "credential.resolve", ...auditedActor(actor), clientId, credentialId }),
+        () =>
+          refusal(() => assertSecretAccess(actor, clientId, "resolve")) ??
+          resolveTargetAuth(clientId, credentialId),
+      ),
+    invalidateTargetToken: (actor, clientId, credentialId) =>
+      audited(
+        () => ({ action: "credential.invalidate", ...auditedActor(actor), clientId, credentialId }),
+        () =>
+          refusal(() => assertSecretAccess(actor, clientId, "resolve")) ??
+          invalidateTargetToken(clientId, credentialId),
+      ),
+    completeAuthorization: (callback, context) =>
+      audited(
+        () => ({ action: "oauth.complete", ...auditedActor(context) }),
+        async () => {
+          const completed = await completeAuthorization(target, callback);
+          await publisher.emit("oauth.authorized", credentialEventData(completed));
+          return completed;
+        },
+        (completed) => ({ clientId: completed.clientId, credentialId: completed.credentialId }),
+      ),
     list: (actor, clientId, listOptions = {}) => listCredentials(parts, actor, clientId, listOptions),
-    create: (actor, clientId, body) => createCredential(parts, actor, clientId, body),
+    create: (actor, clientId, body) =>
+      audited(
+        () => ({ action: "credential.create", ...auditedActor(actor), clientId }),
+        () => createCredential(parts, actor, clientId, body),
+        (created) => ({ credentialId: created.credentialId }),
+      ),
     async get(actor, clientId, credentialId) {
       assertClientAccess(actor, clientId);
       return toPublicCredential((await records.load(clientId, credentialId)).record);
     },
     update: (actor, clientId, credentialId, body, updateOptions = {}) =>
-      updateCredential(parts, actor, clientId, credentialId, body, updateOptions),
-    async delete(actor, clientId, credentialId) {
-      assertClientAccess(actor, clientId);
-      if (publisher.active) return deleteReported(parts, actor, clientId, credentialId);
-      const store = router.storeForId(credentialId);
-      if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
-    },
+      audited(
+        () => ({ action: "credential.update", ...auditedActor(actor), clientId, credentialId }),
+        () => updateCredential(parts, actor, clientId, credentialId, body, updateOptions),
+      ),
+    delete: (actor, clientId, credentialId) =>
+      audited(
+        () => ({ action: "credential.delete", ...auditedActor(actor), clientId, credentialId }),
+        () => deleteCredential(parts, actor, clientId, credentialId),
+      ),
     health: () => storeHealth(router),
     sweepExpiries: createExpirySweep({
       router,
@@ -350,6 +414,14 @@ async function reportConsumed(
 ): Promise<Verified> {
   await publisher.emit("credential.consumed", credentialEventData(toPublicCredential(verified.record)));
   return verified;
+}
+
+/** Deletes one credential (read first when someone listens to lifecycle events). */
+async function deleteCredential(parts: ServiceParts, actor: Actor, clientId: string, credentialId: string) {
+  assertClientAccess(actor, clientId);
+  if (parts.publisher.active) return deleteReported(parts, actor, clientId, credentialId);
+  const store = parts.router.storeForId(credentialId);
+  if (!store || !(await store.delete(clientId, credentialId))) throw notFound(credentialId);
 }
 
 /**

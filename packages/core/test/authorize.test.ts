@@ -10,7 +10,6 @@ import {
   createCredentialService,
   createKeyring,
   systemActor,
-  withAudit,
 } from "../src/index.js";
 
 // authorizeProxyRequest, the data plane's one decision, over a real memory store: scope and access,
@@ -19,12 +18,15 @@ const admin: Actor = { userId: "alice", clientIds: "*", scopes: ["resolve"] };
 const gateway: Actor = { userId: "gw", clientIds: "*", scopes: ["authz"] };
 const keyring = createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] });
 
-function setup(store: CredentialStore = memoryStore()) {
+function setup(store: CredentialStore = memoryStore(), auditDataPlaneResolves = false) {
   const events: AuditEvent[] = [];
-  const service = withAudit(
-    createCredentialService({ regions: { "eu-west-1": store }, keyring, defaultRegion: "eu-west-1" }),
-    { record: (event) => events.push(event) },
-  );
+  const service = createCredentialService({
+    regions: { "eu-west-1": store },
+    keyring,
+    defaultRegion: "eu-west-1",
+    hooks: { audit: (event) => events.push(event) },
+    auditDataPlaneResolves,
+  });
   return { service, events, clientId: `c-${randomUUID()}` };
 }
 
@@ -94,8 +96,35 @@ describe("authorizeProxyRequest", () => {
     }
   });
 
+  it("audits a plain pass with nothing, and target resolutions only when asked to", async () => {
+    const quiet = setup();
+    const value = key();
+    await quiet.service.create(admin, quiet.clientId, apiKey(value));
+    const target = await quiet.service.create(admin, quiet.clientId, bearerTarget(key()));
+    const headers = { "x-api-key": value };
+    const before = quiet.events.length;
+    for (const named of [null, target.credentialId]) {
+      expect(
+        await quiet.service.authorizeProxyRequest(gateway, quiet.clientId, { headers }, named),
+      ).toMatchObject({ allowed: true });
+    }
+    expect(quiet.events.length).toBe(before);
+
+    const told = setup(memoryStore(), true);
+    await told.service.create(admin, told.clientId, apiKey(value));
+    const toldTarget = await told.service.create(admin, told.clientId, bearerTarget(key()));
+    await told.service.authorizeProxyRequest(gateway, told.clientId, { headers }, toldTarget.credentialId);
+    expect(told.events.at(-1)).toMatchObject({
+      action: "credential.resolve",
+      outcome: "success",
+      userId: "gw",
+      clientId: told.clientId,
+      credentialId: toldTarget.credentialId,
+    });
+  });
+
   it("spends a single-use proxy credential even when the target then fails, and says so", async () => {
-    const { service, clientId, events } = setup();
+    const { service, clientId, events } = setup(memoryStore(), true);
     const value = key();
     const proxy = await service.create(admin, clientId, apiKey(value, { singleUse: true }));
     const headers = { "x-api-key": value };

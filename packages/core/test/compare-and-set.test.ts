@@ -1,16 +1,19 @@
 import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { type CredentialStore, decorate } from "../src/index.js";
+import type { CredentialStore } from "../src/index.js";
 import { compareAndSet } from "../src/records/compare-and-set.js";
 import { storedRecord } from "./stored-record.js";
 
 /** The store, with every update's arguments recorded. */
 function watched(store: CredentialStore) {
   const updates: unknown[][] = [];
-  const wrapped = decorate(store, (method, args, invoke) => {
-    if (method === "update") updates.push([...args]);
-    return invoke(args);
-  });
+  const wrapped: CredentialStore = {
+    ...store,
+    update: (...args) => {
+      updates.push([...args]);
+      return store.update(...args);
+    },
+  };
   return { store: wrapped, updates };
 }
 
@@ -47,9 +50,7 @@ describe("compareAndSet, the one write loop", () => {
     await store.update({ ...base, name: "other", version: 2 }, 1);
     expect(await compareAndSet(store, base, (c) => c, { retryOver: () => false })).toBeNull();
     const stale = { ...base, version: 1 };
-    const alwaysStale = decorate(store, (method, args, invoke) =>
-      method === "get" ? (Promise.resolve(stale) as ReturnType<typeof invoke>) : invoke(args),
-    );
+    const alwaysStale: CredentialStore = { ...store, get: () => Promise.resolve(stale) };
     await expect(compareAndSet(alwaysStale, stale, (c) => c, { attempts: 3 })).rejects.toMatchObject({
       code: "VERSION_CONFLICT",
     });

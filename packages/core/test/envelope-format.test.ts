@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { parseOpenedJson } from "../src/crypto/envelope.js";
 import {
   createKeyring,
   decodeMasterKey,
@@ -138,5 +139,25 @@ describe("GCM tag and IV lengths", () => {
     expect(() => keyring().decrypt(withPart(SEALED, 4, wrong.toString("base64url")), identity)).toThrow(
       /failed authentication/,
     );
+  });
+});
+
+describe("parseOpenedJson", () => {
+  it("parses what an envelope holds, and calls anything else DECRYPTION_FAILED without quoting it", () => {
+    expect(parseOpenedJson('{"keyValue":"k"}')).toEqual({ keyValue: "k" });
+    expect(parseOpenedJson("[]")).toEqual([]);
+    for (const text of ["", "SECRET-PLAINTEXT", '{"keyValue":"SECRET-PLAINTEXT"']) {
+      const failure = (() => {
+        try {
+          parseOpenedJson(text);
+        } catch (error) {
+          return error as Error & { code?: string };
+        }
+        return null;
+      })();
+      expect(failure).toMatchObject({ name: "CredkitError", code: "DECRYPTION_FAILED" });
+      expect(failure?.message).not.toContain("SECRET-PLAINTEXT");
+      expect(failure?.cause).toBeUndefined();
+    }
   });
 });

@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { admin, memoryStore, targetService, testKeyring } from "@credkit/test-support";
+import { admin, memoryStore, target, targetService, testClock, testKeyring } from "@credkit/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AnyCredkitEvent, SecretOf } from "../src/index.js";
+import type { AnyCredkitEvent, CredentialStore, SecretOf, StoredCredential } from "../src/index.js";
 import { CredkitError, createAddressPolicy, createOutboundFetch } from "../src/index.js";
 import {
   type ClientCredentialsSecret,
@@ -12,7 +12,7 @@ import {
 import { fetchCustomToken } from "../src/target/custom-token.js";
 import { upstreamErrorClass } from "../src/target/refresh-events.js";
 import { requestToken } from "../src/target/token-endpoint.js";
-import { useMockOAuth } from "./oauth-fixture.js";
+import { stateOf, useMockOAuth } from "./oauth-fixture.js";
 
 const mock = useMockOAuth();
 
@@ -99,6 +99,77 @@ describe("oauth.refresh_failed / oauth.refresh_recovered", () => {
     const text = JSON.stringify(seen);
     for (const secret of [CLIENT_SECRET, ...issued, "upstream body detail"])
       expect(text).not.toContain(secret);
+  });
+
+  it("reports only an oauth2 token endpoint's failure, and marks it with its time and class", async () => {
+    const clock = testClock();
+    const { service, store, keyring, clientId } = targetService({ now: clock.now });
+    const seen: AnyCredkitEvent[] = [];
+    service.events.subscribe(["oauth.refresh_failed"], (e) => seen.push(e));
+    // A customToken endpoint failing is no oauth event.
+    const custom = await service.create(
+      admin,
+      clientId,
+      target("customToken", { tokenUrl: `${endpoint.base}/503` }),
+    );
+    await expect(service.resolveTargetAuth(admin, clientId, custom.credentialId)).rejects.toMatchObject({
+      code: "UPSTREAM_ERROR",
+    });
+    // Nor is a failure that is not the endpoint's: a secret that cannot be opened.
+    const damaged = await service.create(
+      admin,
+      clientId,
+      mock.clientCredentials({ tokenUrl: `${endpoint.base}/503` }),
+    );
+    const record = (await store.get(clientId, damaged.credentialId)) as StoredCredential;
+    await store.update(
+      {
+        ...record,
+        secret: "ck1.k1.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+        version: record.version + 1,
+      },
+      record.version,
+      record.lookupHash,
+    );
+    await expect(service.resolveTargetAuth(admin, clientId, damaged.credentialId)).rejects.toMatchObject({
+      code: "DECRYPTION_FAILED",
+    });
+    expect(seen).toEqual([]);
+    // A policy refusal is the endpoint's failure too: class "refused", kept with the credential.
+    const refused = await service.create(
+      admin,
+      clientId,
+      mock.clientCredentials({ tokenUrl: "http://10.255.255.1/token" }),
+    );
+    await expect(service.resolveTargetAuth(admin, clientId, refused.credentialId)).rejects.toMatchObject({
+      code: "OUTBOUND_REFUSED",
+    });
+    expect(seen.map((e) => [e.type, (e.data as { errorClass?: string }).errorClass])).toEqual([
+      ["oauth.refresh_failed", "refused"],
+    ]);
+    const marked = (await store.get(clientId, refused.credentialId)) as StoredCredential;
+    expect(stateOf(keyring, marked).refreshFailing).toEqual({ since: clock.now(), errorClass: "refused" });
+  });
+
+  it("throws the endpoint's error and reports nothing when the mark cannot be written", async () => {
+    const shared = memoryStore();
+    const store: CredentialStore = {
+      ...shared,
+      update: () => Promise.reject(new CredkitError("STORAGE_UNAVAILABLE", "down")),
+    };
+    const { service, clientId } = targetService({ store });
+    const seen: AnyCredkitEvent[] = [];
+    service.events.subscribe(["oauth.refresh_failed"], (e) => seen.push(e));
+    const created = await service.create(
+      admin,
+      clientId,
+      mock.clientCredentials({ tokenUrl: `${endpoint.base}/503` }),
+    );
+    await expect(service.resolveTargetAuth(admin, clientId, created.credentialId)).rejects.toMatchObject({
+      code: "UPSTREAM_ERROR",
+      upstreamClass: "http_5xx",
+    });
+    expect(seen).toEqual([]);
   });
 
   it("classifies each failure where it is raised, never from its wording nor the upstream's body", async () => {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { OutboundFetch } from "../src/outbound/outbound-fetch.js";
 import type { SecretOf } from "../src/schemas/secrets.js";
+import {
+  type ClientCredentialsSecret,
+  fetchClientCredentialsToken,
+} from "../src/target/client-credentials.js";
 import { fetchCustomToken, valueAtPath } from "../src/target/custom-token.js";
-import { grantFrom, secondsFrom } from "../src/target/token-endpoint.js";
+import { grantFrom, requestToken, secondsFrom } from "../src/target/token-endpoint.js";
 
 // How a token endpoint's answer is read, value by value (issue 26): lifetimes, the access and refresh
 // tokens, and the dot paths of customToken. Each bound at and past it; what is not usable is refused
@@ -150,5 +154,100 @@ describe("fetchCustomToken", () => {
     const get = answering(200, { access_token: "t" });
     await fetchCustomToken(get.fetch, secret({ method: "GET", body: "ignored" }));
     expect(get.seen[0]?.body).toBeUndefined();
+  });
+
+  it("asks for JSON, and sends a POST without a body with no content type", async () => {
+    const bare = answering(200, { access_token: "t" });
+    await fetchCustomToken(bare.fetch, secret());
+    expect(bare.seen[0]?.headers).toStrictEqual({ accept: "application/json" });
+    expect(bare.seen[0]?.body).toBeUndefined();
+  });
+
+  it("refuses an answer with no body (304) as UPSTREAM_ERROR, and names a body that is not JSON", async () => {
+    const empty: OutboundFetch = async () => new Response(null, { status: 304 });
+    await expect(fetchCustomToken(empty, secret())).rejects.toMatchObject({
+      code: "UPSTREAM_ERROR",
+      upstreamClass: "http_3xx",
+    });
+    const html: OutboundFetch = async () => new Response("<html>", { status: 200 });
+    await expect(fetchCustomToken(html, secret())).rejects.toMatchObject({
+      message: "The token endpoint answered 200 with a body that is not JSON",
+      upstreamClass: "invalid_response",
+    });
+  });
+});
+
+describe("requestToken", () => {
+  /** A fetch answering `status` with `body` (JSON unless a string), recording the requests. */
+  const answering = (status: number, body: unknown) => {
+    const seen: { headers: Record<string, string>; body: URLSearchParams }[] = [];
+    const fetch: OutboundFetch = async (_url, init) => {
+      seen.push({
+        headers: init?.headers as Record<string, string>,
+        body: new URLSearchParams(init?.body as string),
+      });
+      return new Response(typeof body === "string" ? body : JSON.stringify(body), { status });
+    };
+    return { fetch, seen };
+  };
+  const URL_ = "https://issuer.example/token";
+
+  it("posts a form asking for JSON; a public client sends its id and no secret", async () => {
+    const { fetch, seen } = answering(200, { access_token: "t" });
+    await requestToken(fetch, URL_, { grant_type: "client_credentials" }, { method: "none", clientId: "c" });
+    expect(seen[0]?.headers).toStrictEqual({
+      accept: "application/json",
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(Object.fromEntries(seen[0]?.body ?? [])).toStrictEqual({
+      grant_type: "client_credentials",
+      client_id: "c",
+    });
+  });
+
+  it("returns invalid_grant when the endpoint refuses the grant, for a string code only", async () => {
+    const none = { method: "none", clientId: "c" } as const;
+    expect(await requestToken(answering(400, { error: "invalid_grant" }).fetch, URL_, {}, none)).toBe(
+      "invalid_grant",
+    );
+    // An array that would print as "invalid_grant" is no OAuth error code: the status stands for it.
+    await expect(
+      requestToken(answering(400, { error: ["invalid_grant"] }).fetch, URL_, {}, none),
+    ).rejects.toMatchObject({ code: "UPSTREAM_ERROR", upstreamClass: "http_4xx" });
+  });
+
+  it("names a 200 whose body is not JSON as such (another status with such a body is its status class)", async () => {
+    const none = { method: "none", clientId: "c" } as const;
+    await expect(requestToken(answering(200, "<html>").fetch, URL_, {}, none)).rejects.toMatchObject({
+      message: "The token endpoint answered 200 with a body that is not JSON",
+      upstreamClass: "invalid_response",
+    });
+    await expect(requestToken(answering(502, "<html>").fetch, URL_, {}, none)).rejects.toMatchObject({
+      message: "The token endpoint answered 502",
+      upstreamClass: "http_5xx",
+    });
+  });
+});
+
+describe("fetchClientCredentialsToken", () => {
+  it("sends a scope only when the credential names at least one", async () => {
+    const bodies: URLSearchParams[] = [];
+    const fetch: OutboundFetch = async (_url, init) => {
+      bodies.push(new URLSearchParams(init?.body as string));
+      return new Response(JSON.stringify({ access_token: "t" }), { status: 200 });
+    };
+    const secret = (scopes?: string[]) =>
+      ({
+        grantType: "client_credentials",
+        tokenUrl: "https://issuer.example/token",
+        clientId: "c",
+        clientSecret: "s",
+        tokenEndpointAuthMethod: "client_secret_basic",
+        ...(scopes ? { scopes } : {}),
+      }) as ClientCredentialsSecret;
+    await fetchClientCredentialsToken(fetch, secret());
+    await fetchClientCredentialsToken(fetch, secret([]));
+    await fetchClientCredentialsToken(fetch, secret(["a"]));
+    expect(bodies.map((b) => b.get("scope"))).toEqual([null, null, "a"]);
   });
 });
