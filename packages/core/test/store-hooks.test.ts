@@ -26,6 +26,12 @@ function recorded(store: CredentialStore = memoryStore()) {
   return { store, writes, remove };
 }
 
+/** A service over `store` alone, and a fresh client id. */
+const serviceOver = (store: CredentialStore) => ({
+  service: createCredentialService({ regions: { "eu-west-1": store }, keyring, defaultRegion: "eu-west-1" }),
+  clientId: `c-${randomUUID()}`,
+});
+
 const brief = ({ kind, clientId, credentialId, version, succeeded }: CredentialWrite) => ({
   kind,
   clientId,
@@ -37,12 +43,7 @@ const brief = ({ kind, clientId, credentialId, version, succeeded }: CredentialW
 describe("store hooks", () => {
   it("announce every write of the store, whoever wrote, with its ids, kind and version", async () => {
     const { store, writes } = recorded();
-    const service = createCredentialService({
-      regions: { "eu-west-1": store },
-      keyring,
-      defaultRegion: "eu-west-1",
-    });
-    const clientId = `c-${randomUUID()}`;
+    const { service, clientId } = serviceOver(store);
     const created = await service.create(admin, clientId, apiKey(true));
     await service.update(admin, clientId, created.credentialId, { credentialName: "renamed" });
     expect(
@@ -73,12 +74,7 @@ describe("store hooks", () => {
 
   it("announce a write that failed, and wait for the hook before the write returns", async () => {
     const { store, writes } = recorded();
-    const service = createCredentialService({
-      regions: { "eu-west-1": store },
-      keyring,
-      defaultRegion: "eu-west-1",
-    });
-    const clientId = `c-${randomUUID()}`;
+    const { service, clientId } = serviceOver(store);
     const created = await service.create(admin, clientId, target("none", {}));
     const stored = await store.get(clientId, created.credentialId);
     if (!stored) throw new Error("not stored");
@@ -107,12 +103,7 @@ describe("store hooks", () => {
       },
     });
     const { writes, remove } = recorded(store);
-    const service = createCredentialService({
-      regions: { "eu-west-1": store },
-      keyring,
-      defaultRegion: "eu-west-1",
-    });
-    const clientId = `c-${randomUUID()}`;
+    const { service, clientId } = serviceOver(store);
     const created = await service.create(admin, clientId, target("none", {}));
     expect(await service.get(admin, clientId, created.credentialId)).toEqual(created);
     expect(writes).toHaveLength(1);

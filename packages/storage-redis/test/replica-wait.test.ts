@@ -58,10 +58,16 @@ describe("waitReplicas / waitTimeoutMs", () => {
   it("are checked when the store is built, naming the option", () => {
     for (const bad of [-1, 17, 1.5, Number.NaN]) {
       expect(() => redisStore({ client: standalone, waitReplicas: bad })).toThrow(/waitReplicas/);
+      expect(() => redisStore({ client: standalone, waitReplicas: bad })).toThrow(
+        expect.objectContaining({ code: "CONFIGURATION_ERROR" }),
+      );
     }
     for (const bad of [0, -5, 60_001, 2.5, Number.POSITIVE_INFINITY]) {
       expect(() => redisStore({ client: standalone, waitReplicas: 1, waitTimeoutMs: bad })).toThrow(
         /waitTimeoutMs/,
+      );
+      expect(() => redisStore({ client: standalone, waitReplicas: 1, waitTimeoutMs: bad })).toThrow(
+        expect.objectContaining({ code: "CONFIGURATION_ERROR" }),
       );
     }
     // The bounds themselves are allowed.

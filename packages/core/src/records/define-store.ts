@@ -94,7 +94,7 @@ export function defineCredentialStore<D extends StoreDriver>(
   const hooks = createStoreHookLists();
   const name = driver.name;
   // Each operation runs through `observed`, each write through `announced` too: the one place store
-  // hooks are called, so a method added later is announced and timed like the others.
+  // hooks are called, so the hooks' users (metrics, the near cache) never name a store method.
   const observed = <T>(operation: StoreOperation, run: () => T | Promise<T>): Promise<T> =>
     hooks.observers.length === 0 ? settle(run) : timed(hooks, name, operation, run);
   const announced = <T>(

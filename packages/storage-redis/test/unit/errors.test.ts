@@ -26,6 +26,24 @@ describe("redis store error handling", () => {
     expect(evalSpy).not.toHaveBeenCalled();
   });
 
+  it("reports a script reply it cannot read as STORAGE_UNAVAILABLE, never as an answer", async () => {
+    // Only a broken server or script answers these; each must fail the call, not pass for a result.
+    const record = makeRecord();
+    const next = { ...record, version: 2 };
+    type Store = ReturnType<typeof mockStore>["store"];
+    const calls: [unknown, (store: Store) => Promise<unknown>][] = [
+      [7, (store) => store.create(record)],
+      [[7], (store) => store.update(next, 1)],
+      ["OK", (store) => store.list(record.clientId, { limit: 5 })],
+      [[1], (store) => store.list(record.clientId, { limit: 5 })],
+    ];
+    for (const [reply, call] of calls) {
+      const { client, store } = mockStore();
+      vi.spyOn(client, "evalsha").mockResolvedValue(reply as never);
+      await expect(call(store), JSON.stringify(reply)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    }
+  });
+
   it("loads a script with EVAL on NOSCRIPT, then runs it by SHA", async () => {
     const { client, store } = mockStore();
     // A fresh mock has an empty script cache (ioredis-mock has no SCRIPT FLUSH).
