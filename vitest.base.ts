@@ -8,6 +8,7 @@ const { CREDKIT_TEST_FILES } = process.env;
 export function packageTests(
   overrides: {
     testTimeout?: number;
+    hookTimeout?: number;
     globalSetup?: string[];
     setupFiles?: string[];
     fileParallelism?: boolean;
@@ -19,7 +20,7 @@ export function packageTests(
     test: {
       include: CREDKIT_TEST_FILES ? CREDKIT_TEST_FILES.split(",") : ["test/**/*.test.ts", "src/**/*.test.ts"],
       testTimeout: overrides.testTimeout ?? 15_000,
-      hookTimeout: 30_000,
+      hookTimeout: overrides.hookTimeout ?? 30_000,
       ...(overrides.globalSetup ? { globalSetup: overrides.globalSetup } : {}),
       ...(overrides.setupFiles ? { setupFiles: overrides.setupFiles } : {}),
       ...(overrides.fileParallelism === undefined ? {} : { fileParallelism: overrides.fileParallelism }),
