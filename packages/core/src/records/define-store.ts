@@ -166,27 +166,13 @@ export function defineCredentialStore<D extends StoreDriver>(
       announced(
         "delete",
         () => driver.delete(clientId, credentialId),
-        (_, succeeded) => ({
-          kind: "delete",
-          clientId,
-          credentialId,
-          version: null,
-          record: null,
-          succeeded,
-        }),
+        (_, succeeded) => removed("delete", clientId, credentialId, null, succeeded),
       ),
     consume: (clientId, credentialId) =>
       announced(
         "consume",
         () => driver.consume(clientId, credentialId),
-        (won, succeeded) => ({
-          kind: "consume",
-          clientId,
-          credentialId,
-          version: won?.version ?? null,
-          record: null,
-          succeeded,
-        }),
+        (won, succeeded) => removed("consume", clientId, credentialId, won?.version ?? null, succeeded),
       ).then(alive),
     acquireLease: (lease, owner, ttlMs) =>
       observed("acquireLease", () => {
@@ -206,6 +192,17 @@ function written(
   succeeded: boolean,
 ): Omit<CredentialWrite, "version"> {
   return { kind, clientId: record.clientId, credentialId: record.credentialId, record, succeeded };
+}
+
+/** The announcement of a delete or consume: the record is gone, so only its ids (and a spent use's version). */
+function removed(
+  kind: "delete" | "consume",
+  clientId: string,
+  credentialId: string,
+  version: number | null,
+  succeeded: boolean,
+): CredentialWrite {
+  return { kind, clientId, credentialId, version, record: null, succeeded };
 }
 
 /** Calls every write hook and waits for all of them; a hook's failure never fails the write. */
