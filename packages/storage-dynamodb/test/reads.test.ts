@@ -58,10 +58,10 @@ describe("dynamodb reads", () => {
     // Only a corrupted or hand-edited table holds such items; the store must not hand out a record
     // (and its secret) under a client or hash it does not belong to.
     const { clientId } = makeRecord();
-    const foreign = makeRecord();
-    const otherHash = makeRecord({ clientId });
-    // Fresh random hashes, which the records above do not hold.
+    // Fresh random hashes: one a record of another client holds, one no record holds.
     const plantedHashes = [makeRecord().lookupHash ?? "", makeRecord().lookupHash ?? ""];
+    const foreign = makeRecord({ lookupHash: plantedHashes[0] ?? "" });
+    const otherHash = makeRecord({ clientId });
     const planted = [foreign, otherHash].map((record, i) => ({
       ...lookupItem({ ...record, lookupHash: record.lookupHash ?? "" }),
       ...lookupKey(clientId, plantedHashes[i] ?? ""),
