@@ -110,6 +110,20 @@ describe("secret schemas", () => {
     );
     expect(errors[0]).toEqual({ path: "secret.tokenUrl", message: "must be an absolute http(s) URL" });
   });
+
+  it("refuses port 0 in any spelling, and takes every real port", () => {
+    for (const tokenUrl of ["http://auth.example:0/token", "https://auth.example:000/token"]) {
+      const errors = fieldErrors(() => parseOrThrow(secretSchemas.customToken, { tokenUrl }, ["secret"]));
+      expect(errors[0]).toEqual({ path: "secret.tokenUrl", message: "must not name port 0" });
+    }
+    for (const tokenUrl of [
+      "http://auth.example:1/token",
+      "https://auth.example:65535/token",
+      "https://auth.example/t",
+    ]) {
+      expect(() => parseOrThrow(secretSchemas.customToken, { tokenUrl })).not.toThrow();
+    }
+  });
 });
 
 describe("create body", () => {

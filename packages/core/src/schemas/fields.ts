@@ -56,11 +56,13 @@ export const headerValue = text
   .max(8192)
   .regex(HEADER_VALUE_CHARACTERS, HEADER_VALUE_MESSAGE);
 
-/** A URL credkit will call (token and JWKS endpoints): http(s) only. */
+/** A URL credkit will call (token and JWKS endpoints, webhooks): http(s) only. */
 export const outboundUrl = z
   .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
   .max(2048)
-  .refine(isSafeText, SAFE_TEXT_MESSAGE);
+  .refine(isSafeText, SAFE_TEXT_MESSAGE)
+  // The URL parser accepts port 0, where no connection can go: refused at input, not at every call.
+  .refine((url) => new URL(url).port !== "0", "must not name port 0");
 
 /** No control characters (CR, LF, NUL, ESC, DEL, C1): they forge log lines and terminal output. */
 export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
