@@ -149,7 +149,7 @@ export {
   isExpired,
   MAX_PAGE_SIZE,
 } from "./records/store-rules.js";
-export { awsRegions, createRegionRouter, mapStores, type RegionMap, type RegionRouter } from "./regions.js";
+export { awsRegions, createRegionRouter, type RegionMap, type RegionRouter } from "./regions.js";
 export type { ReencryptionCounts, ReencryptionFailure } from "./rotation/progress.js";
 export {
   initialReencryptionState,
