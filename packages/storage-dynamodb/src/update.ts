@@ -88,7 +88,7 @@ async function fastPath(
       events,
     );
     if (result.kind === "ok") return { kind: "done", value: next };
-    // Stryker disable next-line ConditionalExpression: a PutItem is never cancelled (attemptWrite gives it ok, condition or a throw)
+    // Stryker disable next-line ConditionalExpression: a lone PutItem is never cancelled, and putWithEvents answers its transaction's failed condition as `condition`: only a race with another transaction is cancelled (next line)
     if (result.kind === "condition") return judge(result.item, next, expectedVersion, now);
     if (isRace(result.reasons)) return { kind: "retry", cause: result.error };
     throw storageUnavailable(storeName, result.error);
