@@ -64,6 +64,7 @@ describe("accept", () => {
       record,
       degraded: true,
       consumed: true,
+      event: null, // nobody listens: no event drafted
     });
     expect(await accept({ record, store: once }, false, NOW)).toEqual({ ok: false, reason: "INVALID" });
     expect(asked).toBe(2);
