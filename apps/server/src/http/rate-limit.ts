@@ -156,7 +156,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
       pass(req, res, next, hit);
       return;
     }
-    actor
+    // Any thenable, not only a Promise: `Promise.resolve` takes it in as `await` would.
+    Promise.resolve(actor)
       .then((found) => hitOf(req, kind, found))
       .then(
         (later) => pass(req, res, next, later),

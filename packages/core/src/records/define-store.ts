@@ -129,10 +129,10 @@ export function defineCredentialStore<D extends StoreDriver>(
     [STORE_RULES]: true,
     [STORE_HOOKS]: hooks,
     name,
-    create: (record) =>
+    create: (record, events) =>
       announced(
         "create",
-        () => driver.create(record),
+        () => driver.create(record, events),
         (_, succeeded) => ({
           ...written("create", record, succeeded),
           version: succeeded ? record.version : null,
@@ -158,28 +158,28 @@ export function defineCredentialStore<D extends StoreDriver>(
       settle(() => assertPageLimit(limit)).then(() =>
         page("scan", cursor, (after) => observed("scan", () => driver.scan({ limit, after }))),
       ),
-    update: (next, expectedVersion, previousLookupHash) =>
+    update: (next, expectedVersion, previousLookupHash, events) =>
       announced(
         "update",
         () => {
           assertVersionStep(next, expectedVersion);
-          return driver.update(next, expectedVersion, previousLookupHash);
+          return driver.update(next, expectedVersion, previousLookupHash, events);
         },
         (saved, succeeded) => ({
           ...written("update", next, succeeded),
           version: succeeded && saved ? saved.version : null,
         }),
       ).then(alive),
-    delete: (clientId, credentialId) =>
+    delete: (clientId, credentialId, events) =>
       announced(
         "delete",
-        () => driver.delete(clientId, credentialId),
+        () => driver.delete(clientId, credentialId, events),
         (_, succeeded) => removed("delete", clientId, credentialId, null, succeeded),
       ),
-    consume: (clientId, credentialId) =>
+    consume: (clientId, credentialId, events) =>
       announced(
         "consume",
-        () => driver.consume(clientId, credentialId),
+        () => driver.consume(clientId, credentialId, events),
         (won, succeeded) => removed("consume", clientId, credentialId, won?.version ?? null, succeeded),
       ).then(alive),
     acquireLease: (lease, owner, ttlMs) =>
@@ -188,6 +188,15 @@ export function defineCredentialStore<D extends StoreDriver>(
         return driver.acquireLease(lease, owner, ttlMs);
       }),
     releaseLease: (lease, owner) => observed("releaseLease", () => driver.releaseLease(lease, owner)),
+    pendingEvents: (limit) =>
+      observed("pendingEvents", () => {
+        assertPageLimit(limit);
+        return driver.pendingEvents(limit);
+      }),
+    removePendingEvents: (events) =>
+      events.length === 0
+        ? Promise.resolve()
+        : observed("removePendingEvents", () => driver.removePendingEvents(events)),
     ping: () => observed("ping", () => driver.ping()),
     close: () => settle(() => driver.close()),
   };
