@@ -5,6 +5,7 @@ import {
   CredkitError,
   defineCredentialStore,
 } from "../src/index.js";
+import { encodeCursor } from "../src/records/store-cursor.js";
 import { laxDriver } from "./lax-driver.js";
 import { storedRecord } from "./stored-record.js";
 
@@ -35,6 +36,8 @@ describe("defineCredentialStore: what the driver is asked", () => {
     for (const record of records) await store.create(record);
     const first = await store.scan({ limit: 1 });
     expect(first.items).toStrictEqual([records[0]]);
+    // A scan cursor is the codec's, of kind "scan" (a known answer: list cursors say "list").
+    expect(first.cursor).toBe(encodeCursor("scan", [records[0]?.credentialId as string]));
     const second = await store.scan({ limit: 1, cursor: first.cursor as string });
     expect(driver.calls.at(-1)?.args).toStrictEqual([{ limit: 1, after: [records[0]?.credentialId] }]);
     expect(second).toStrictEqual({ items: [records[1]], cursor: null });
