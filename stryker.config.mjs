@@ -2,6 +2,7 @@
 // One target per run, chosen by STRYKER_TARGET; STRYKER_MUTATE (comma-separated globs) narrows a run to
 // some files. Runs are incremental: results are kept in .cache/stryker/<target>.json (gitignored), so a
 // rerun only tests the mutants whose code or covering tests changed.
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
@@ -14,6 +15,7 @@ const targets = {
     "packages/core/src/outbound/**/*.ts",
     "packages/core/src/records/**/*.ts",
     "packages/core/src/access.ts",
+    "packages/core/src/authz/**/*.ts",
     "packages/core/src/schemas/**/*.ts",
     "packages/core/src/target/**/*.ts",
   ],
@@ -28,7 +30,11 @@ const target = STRYKER_TARGET ?? "core";
 if (!(target in targets)) throw new Error(`STRYKER_TARGET must be one of ${Object.keys(targets).join(", ")}`);
 const only = STRYKER_MUTATE?.split(",").filter(Boolean);
 // A run over some files keeps its own incremental results: it must not replace the whole target's.
-const resultsName = only ? `${target}.${only.join("+").replace(/[^A-Za-z0-9.-]+/g, "_")}` : target;
+// A long list of files is shortened with a hash of the whole list (file names are limited to 255 bytes).
+const onlyName = only?.join("+").replace(/[^A-Za-z0-9.-]+/g, "_");
+const resultsName = onlyName
+  ? `${target}.${onlyName.length <= 160 ? onlyName : `${onlyName.slice(0, 120)}-${createHash("sha256").update(onlyName).digest("hex").slice(0, 16)}`}`
+  : target;
 const dir = `packages/${target}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -1,10 +1,11 @@
 // A child process for `bench/authz.ts`, so the load generator never shares a process with it:
 //   credkit  <token> <key>  the credkit server's authz listener (memory store, one apiKey credential)
 //   credkit-unthrottled <token> <key>  the same with the per-caller throttle off (its cost, side by side)
-//   bare     <token> <key>  a bare node:http auth server giving the same verdict: HMAC-SHA256 + Map
+//   bare     <token> <key>  a bare node:http auth server giving the same verdict: the token compared
+//                           in constant time, the key by HMAC-SHA256 + Map
 //   upstream                a bare node:http upstream answering 200
 // Each sends `{ port }` to its parent once listening.
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -39,16 +40,25 @@ async function credkit(throttled: boolean): Promise<number> {
   return app.authz.listen(0, "127.0.0.1");
 }
 
-/** The verdict at its barest: the proxy token and the API key each found by a keyed hash in a Map. */
+/**
+ * The verdict at its barest: the proxy token compared in constant time with the one it knows (as
+ * credkit recognises its gateway's last token: hashing it on every request would be work credkit does
+ * not do), and the API key found by a keyed hash in a Map.
+ */
 async function bare(): Promise<number> {
   const hmacKey = randomBytes(32);
   const hash = (value: string) => createHmac("sha256", hmacKey).update(value).digest("base64url");
-  const tokens = new Map([[hash(token), { clientIds: [clientId] }]]);
+  const known = Buffer.from(token);
+  const presented = Buffer.alloc(known.length);
+  const isToken = (value: string) =>
+    Buffer.byteLength(value) === known.length &&
+    presented.write(value) === known.length &&
+    timingSafeEqual(presented, known);
   const keys = new Map([[hash(`x-api-key\n${key}`), { credentialId: "bench-credential" }]]);
   const server = createServer((req, res) => {
     const proxy = req.headers["x-credkit-token"];
     const apiKey = req.headers["x-api-key"];
-    const allowed = typeof proxy === "string" && tokens.has(hash(proxy));
+    const allowed = typeof proxy === "string" && isToken(proxy);
     const found = allowed && typeof apiKey === "string" ? keys.get(hash(`x-api-key\n${apiKey}`)) : undefined;
     if (!found) {
       const body = '{"allowed":false,"reason":"NO_CREDENTIAL"}';

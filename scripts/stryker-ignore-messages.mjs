@@ -1,6 +1,7 @@
 // A Stryker ignorer: error-message text is not mutated (issue 26, docs/development.md). A mutant that
 // only changes what an error says is no security bug; the codes, field paths and statuses callers act
-// on are still mutated and tested. The plugin object is written out (not made with
+// on are still mutated and tested. A zod schema's `.describe("...")` text is not mutated either: only the
+// OpenAPI document shows it (documentation, checked where that document is). The plugin object is written out (not made with
 // @stryker-mutator/api's declareValuePlugin) so it loads without that package being resolvable here.
 
 /** True for `new CredkitError(code, message, ...)` and `new Error(message)`. */
@@ -29,6 +30,19 @@ function isZodMessage(path) {
 
 const isText = (path) => path.isStringLiteral() || path.isTemplateLiteral();
 
+/** True for a zod schema's documentation: `.describe("text")`, which only the OpenAPI document shows. */
+function isSchemaDescription(path) {
+  const call = path.parentPath;
+  if (!call?.isCallExpression() || call.node.arguments.length !== 1 || call.node.arguments[0] !== path.node)
+    return false;
+  const callee = call.node.callee;
+  return (
+    callee.type === "MemberExpression" &&
+    callee.property.type === "Identifier" &&
+    callee.property.name === "describe"
+  );
+}
+
 export const strykerPlugins = [
   {
     kind: "Ignore",
@@ -49,6 +63,7 @@ export const strykerPlugins = [
           if ((key.type === "Identifier" ? key.name : key.value) === "message") return "error-message text";
         }
         if (isZodMessage(path)) return "error-message text";
+        if (isSchemaDescription(path)) return "schema description text";
         return undefined;
       },
     },

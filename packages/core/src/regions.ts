@@ -65,24 +65,6 @@ export function createRegionRouter(map: RegionMap): RegionRouter {
   };
 }
 
-/**
- * The region map with every distinct store replaced by `wrap(store)`, called once per store: regions
- * that share a store keep sharing one wrapper, so a list still asks each store once.
- */
-export function mapStores(regions: RegionMap, wrap: (store: CredentialStore) => CredentialStore): RegionMap {
-  const wrapped = new Map<CredentialStore, CredentialStore>();
-  return Object.fromEntries(
-    Object.entries(regions).map(([region, store]) => {
-      let mapped = wrapped.get(store);
-      if (mapped === undefined) {
-        mapped = wrap(store);
-        wrapped.set(store, mapped);
-      }
-      return [region, mapped];
-    }),
-  );
-}
-
 /** Regions a message lists in full; past this many it counts them and the field error lists them. */
 const LISTED_INLINE = 5;
 

@@ -10,9 +10,11 @@ import {
 } from "../src/index.js";
 import {
   MAX_API_KEY_HEADERS,
+  MAX_REMEMBERED_NAMES,
   presentedBasicUsername,
   presentedCredentials,
   readHeaders,
+  rememberedNames,
   unverifiableProxySecret,
 } from "../src/proxy/presented.js";
 
@@ -269,6 +271,25 @@ describe("readHeaders and presentedCredentials", () => {
     expect(
       presentedCredentials(readHeaders({ authorization: `Bearer ${TOKEN}` })).map((p) => p.kind),
     ).toEqual(["bearer"]);
+  });
+
+  it("read every name alike once the names they remember are at their bound, which holds", () => {
+    for (let i = 0; i <= MAX_REMEMBERED_NAMES; i++) readHeaders({ [`X-Made-Up-${i}`]: "v" });
+    expect(rememberedNames()).toBe(MAX_REMEMBERED_NAMES);
+    const late = {
+      "X-Late-Key": "a",
+      "User-Agent": "b",
+      "X-Forwarded-For": "c",
+      Authorization: "Token z",
+      "X-Other": "d",
+    };
+    expect(readHeaders(late).apiKeys).toEqual([
+      ["x-late-key", "a"],
+      ["authorization", "Token z"],
+      ["x-other", "d"],
+    ]);
+    expect(readHeaders({ AUTHORIZATION: `Bearer ${TOKEN}` }).bearer).toBe(TOKEN);
+    expect(rememberedNames()).toBe(MAX_REMEMBERED_NAMES);
   });
 
   it("judge only apiKey secrets' header names unverifiable", () => {

@@ -125,10 +125,16 @@ function localsOf(res: ServerResponse): Record<string, unknown> | undefined {
 function sendCredential(
   res: ServerResponse,
   status: number,
-  { authorizationUrl, ...credential }: { credentialVersion: number; authorizationUrl?: string },
+  answer: { credentialVersion: number; authorizationUrl?: string },
 ) {
-  res.setHeader("ETag", `"${credential.credentialVersion}"`);
+  res.setHeader("ETag", `"${answer.credentialVersion}"`);
+  // The usual answer is the view as it came: no copy of it per request.
+  if (answer.authorizationUrl === undefined) {
+    sendJson(res, status, { credentials: [answer], message: "Success" });
+    return;
+  }
   // An authorization-code flow's URL sits beside the credential, not in it: it is not part of its view.
+  const { authorizationUrl, ...credential } = answer;
   sendJson(res, status, {
     credentials: [credential],
     message: "Success",
@@ -335,7 +341,12 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
       actor = NOBODY;
     } else {
       // Authentication comes first, so an anonymous caller learns nothing from body parsing errors.
-      const found = await options.authenticate(req);
+      // A synchronous authenticator (the token one) is not awaited: no extra tick per request.
+      const answered = options.authenticate(req);
+      const found: Actor | null =
+        typeof (answered as { then?: unknown } | null)?.then === "function"
+          ? await answered
+          : (answered as Actor | null);
       if (!found) throw new CredkitError("UNAUTHORIZED", unauthorizedMessage);
       // A request id the host app set (the bundled server does) follows the actor into audit events.
       const locals = localsOf(res);

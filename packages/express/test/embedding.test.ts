@@ -199,6 +199,30 @@ describe("the router inside a host app", () => {
     await request(app).get("/api/clients/acme/credentials").set("Cookie", "session=ops").expect(200);
   });
 
+  it("waits for an authenticate that answers later, a bare thenable too: its null is a 401", async () => {
+    const service = createCredentialService({
+      regions: { "eu-west-1": memoryStore() },
+      keyring: createKeyring({ activeKeyId: "k1", keys: [{ id: "k1", key: randomBytes(32) }] }),
+    });
+    const app = express();
+    // Not a Promise, only a `then`: taken for an actor as it is, it would let the request in.
+    const later = (actor: { userId: string; clientIds: "*" } | null) =>
+      // biome-ignore lint/suspicious/noThenProperty: a thenable that is no Promise, on purpose
+      ({ then: (resolve: (value: typeof actor) => void) => resolve(actor) }) as unknown as Promise<
+        typeof actor
+      >;
+    app.use(
+      "/api",
+      createCredkitRouter({
+        service,
+        authenticate: (req) =>
+          later(req.headers.cookie === "session=ops" ? { userId: "ops", clientIds: "*" } : null),
+      }),
+    );
+    await request(app).get("/api/clients/acme/credentials").expect(401);
+    await request(app).get("/api/clients/acme/credentials").set("Cookie", "session=ops").expect(200);
+  });
+
   it("serves /healthz and /readyz from createHealthRouter", async () => {
     const { app } = hostApp({ hostParsesJson: true });
     expect((await request(app).get("/healthz").expect(200)).body).toEqual({ status: "ok" });

@@ -50,6 +50,7 @@ export function ttlSeconds(expiresAtMs: number): number {
 /** The record held in an item (record or lookup), or throws when the item is not one this store wrote. */
 export function recordOf(item: Item): StoredCredential {
   const data = item.data?.S;
+  // Stryker disable next-line ConditionalExpression: JSON.parse(undefined) throws too, the same STORAGE_UNAVAILABLE
   if (data === undefined) throw corruptItem();
   try {
     return JSON.parse(data) as StoredCredential;
@@ -60,7 +61,10 @@ export function recordOf(item: Item): StoredCredential {
 
 /** The stored version of an item, read from the indexed attribute conditions compare. */
 export function versionOf(item: Item): number {
-  return Number(item.version?.N);
+  const version = item.version?.N;
+  // Without one, a compare-and-set would read NaN and answer VERSION_CONFLICT for a record it cannot read.
+  if (version === undefined) throw corruptItem();
+  return Number(version);
 }
 
 /** The stored lookup hash of an item, or null. */
@@ -74,6 +78,7 @@ export function lookupHashOf(item: Item): string | null {
  */
 export function isLive(item: Item, now: number): boolean {
   const expiresAt = item.expiresAt?.N;
+  // Stryker disable next-line ConditionalExpression: Number(undefined) is NaN, which isExpired reads as never expiring, as null
   return !isExpired({ expiresAt: expiresAt === undefined ? null : Number(expiresAt) }, now);
 }
 

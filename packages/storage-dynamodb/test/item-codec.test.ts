@@ -1,7 +1,7 @@
 import { makeRecord } from "@credkit/storage-test-suite";
 import { describe, expect, it } from "vitest";
 import { namesIn, valuesIn } from "../src/expression.js";
-import { isLive, lookupItem, recordItem, recordOf, ttlSeconds } from "../src/item-codec.js";
+import { isLive, lookupItem, recordItem, recordOf, ttlSeconds, versionOf } from "../src/item-codec.js";
 
 describe("item layout", () => {
   it("keeps the whole record as JSON in `data`, beside the attributes conditions read", () => {
@@ -59,9 +59,14 @@ describe("item layout", () => {
     expect(() => recordOf({ pk: { S: "x" } })).toThrow(
       expect.objectContaining({ code: "STORAGE_UNAVAILABLE" }),
     );
+    // The parse error is kept as the cause, for the operator who has to find the damaged item.
     expect(() => recordOf({ data: { S: "{" } })).toThrow(
-      expect.objectContaining({ code: "STORAGE_UNAVAILABLE" }),
+      expect.objectContaining({ code: "STORAGE_UNAVAILABLE", cause: expect.any(SyntaxError) }),
     );
+    // A compare-and-set against an item without a version must not read it as "another version".
+    const { version: _version, ...unversioned } = recordItem(makeRecord({ version: 3 }));
+    expect(versionOf(recordItem(makeRecord({ version: 3 })))).toBe(3);
+    expect(() => versionOf(unversioned)).toThrow(expect.objectContaining({ code: "STORAGE_UNAVAILABLE" }));
   });
 });
 

@@ -1,4 +1,4 @@
-import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -8,6 +8,7 @@ import {
   dynamoDbStore,
   sharedStateClientConfig,
 } from "../src/index.js";
+import { idempotencyItemKey } from "../src/keys.js";
 import { dumpTable, localClient, randomTableName } from "./local-client.js";
 import { logRequests } from "./request-log.js";
 
@@ -43,7 +44,7 @@ describe("dynamodb shared state (idempotency, counters)", () => {
     expect(await idempotency.claim(key, claim("fp", "a"))).toBeNull();
     expect(log).toEqual(["PutItem"]);
     log.length = 0;
-    expect(await idempotency.claim(key, claim("fp", "b"))).toEqual({ fingerprint: "fp" });
+    expect(await idempotency.claim(key, claim("fp", "b"))).toStrictEqual({ fingerprint: "fp" });
     expect(log).toEqual(["PutItem"]);
     expect(
       await idempotency.complete(
@@ -58,6 +59,35 @@ describe("dynamodb shared state (idempotency, counters)", () => {
       credentialId: "r.1",
       sealedExtra: "s",
     });
+  });
+
+  it("answers a claim or completion the SDK sent again after a lost answer as the success it was", async () => {
+    const key = fresh();
+    expect(await idempotency.claim(key, claim("fp", "a"))).toBeNull();
+    // The same owner finds its own claim in the way: it holds the key.
+    expect(await idempotency.claim(key, claim("fp", "a"))).toBeNull();
+    const entry = { fingerprint: "fp", credentialId: "r.1" };
+    expect(await idempotency.complete(key, "a", entry, 60_000)).toBe(true);
+    // Its own completion in the way (same fingerprint and credential, no owner left): done.
+    expect(await idempotency.complete(key, "a", entry, 60_000)).toBe(true);
+    // Anything else in the way means the claim was lost.
+    expect(await idempotency.complete(key, "a", { ...entry, credentialId: "r.2" }, 60_000)).toBe(false);
+    expect(await idempotency.complete(key, "a", { ...entry, fingerprint: "fp2" }, 60_000)).toBe(false);
+    expect(await idempotency.complete(fresh(), "a", entry, 60_000)).toBe(false);
+  });
+
+  it("gives claims and completions the TTL of their own expiry, in seconds rounded up", async () => {
+    const key = fresh();
+    const ttlOf = async () => {
+      const { Item } = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: idempotencyItemKey(key), ConsistentRead: true }),
+      );
+      return [Item?.expiresAt?.N, Item?.ttl?.N];
+    };
+    expect(await idempotency.claim(key, claim("fp", "a", 2_500))).toBeNull();
+    expect(await ttlOf()).toEqual([String(clock + 2_500), String(Math.ceil((clock + 2_500) / 1000))]);
+    expect(await idempotency.complete(key, "a", { fingerprint: "fp" }, 60_500)).toBe(true);
+    expect(await ttlOf()).toEqual([String(clock + 60_500), String(Math.ceil((clock + 60_500) / 1000))]);
   });
 
   it("of concurrent claimers exactly one holds the key", async () => {

@@ -1,7 +1,7 @@
 import { isIPv6 } from "node:net";
 import { CredkitError, storageUnavailable } from "@credkit/core";
-import { type Authenticate, sendError, tokenFromHeader } from "@credkit/express";
-import type { Request, RequestHandler, Response } from "express";
+import { type Authenticate, type AuthenticatedActor, sendError, tokenFromHeader } from "@credkit/express";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { apiRoutePattern } from "./request-context.js";
 import type { SharedCounter } from "./shared-counter.js";
@@ -35,6 +35,18 @@ export interface RateLimitOptions {
 }
 
 type RouteClass = "public" | "dataPlane" | "management";
+
+/** True for an answer of `authenticate` still to come (a promise, or any thenable). */
+function isPending(answer: ReturnType<Authenticate>): answer is Promise<AuthenticatedActor | null> {
+  return typeof (answer as { then?: unknown } | null)?.then === "function";
+}
+
+/** What one request is counted against: a bucket of a counter, and its limit per minute. */
+interface Hit {
+  counter: SharedCounter;
+  bucket: string;
+  limit: number;
+}
 
 const PUBLIC = /^\/(oauth2\/callback|docs|openapi\.json)\/?$/;
 const DATA_PLANE = /^\/clients\/[^/]+\/(verify|credentials\/[^/]+\/(resolve|invalidate))\/?$/;
@@ -72,7 +84,27 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
   const windowMs = 60_000;
   const { limits } = options;
 
-  async function over(res: Response, counter: SharedCounter, bucket: string, limit: number) {
+  /** The count a request is held to, or null when no limit applies to it (its class's limit is off). */
+  function hitOf(req: Request, kind: RouteClass, actor: AuthenticatedActor | null): Hit | null {
+    if (kind === "public") {
+      if (limits.publicPerMinute <= 0) return null;
+      const bucket = `public\n${req.path}\n${sourceAddress(req)}`;
+      return { counter: options.publicCounter, bucket, limit: limits.publicPerMinute };
+    }
+    if (!actor) {
+      if (limits.authFailuresPerMinute <= 0) return null;
+      const bucket = `auth-failure\n${sourceAddress(req)}`;
+      return { counter: options.counter, bucket, limit: limits.authFailuresPerMinute };
+    }
+    const perMinute = kind === "dataPlane" ? limits.dataPlanePerMinute : limits.perMinute;
+    if (perMinute <= 0) return null;
+    // Authenticated, so the token is one of the configured ones: raw or `Bearer`, one caller.
+    const bucket = `${kind}\n${tokenFromHeader(req.headers.authorization)}`;
+    return { counter: options.counter, bucket, limit: perMinute };
+  }
+
+  /** True when the request was answered (429), else false: the limit's headers are set either way. */
+  async function over(res: Response, { counter, bucket, limit }: Hit): Promise<boolean> {
     const { count, resetMs } = await counter.hit(options.keyOf(bucket), windowMs);
     // The request timeout may have answered while the counter was slow: nothing more to say.
     if (res.headersSent) return true;
@@ -84,37 +116,52 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     return true;
   }
 
-  async function limit(req: Request, res: Response): Promise<boolean> {
-    const kind = routeClass(req);
-    if (kind === "public") {
-      if (limits.publicPerMinute <= 0) return false;
-      const bucket = `public\n${req.path}\n${sourceAddress(req)}`;
-      return over(res, options.publicCounter, bucket, limits.publicPerMinute);
-    }
-    const actor = await options.authenticate(req);
-    if (!actor) {
-      if (limits.authFailuresPerMinute <= 0) return false;
-      return over(res, options.counter, `auth-failure\n${sourceAddress(req)}`, limits.authFailuresPerMinute);
-    }
-    const perMinute = kind === "dataPlane" ? limits.dataPlanePerMinute : limits.perMinute;
-    if (perMinute <= 0) return false;
-    // Authenticated, so the token is one of the configured ones: raw or `Bearer`, one caller.
-    return over(res, options.counter, `${kind}\n${tokenFromHeader(req.headers.authorization)}`, perMinute);
+  function failed(req: Request, res: Response, error: unknown): void {
+    options.logger.warn({ err: error }, "rate limiter backend unavailable");
+    options.onBackendError?.(error);
+    // Answered before routing: name the route the request was for, not `unmatched`.
+    res.locals.route = apiRoutePattern(req.baseUrl, req.path);
+    // Answering twice would throw outside any handler and take the process down.
+    if (!res.headersSent) sendError(res, storageUnavailable("rate limit", error));
   }
 
-  return (req, res, next) => {
-    limit(req, res).then(
+  // A request no limit counts (a limit turned off) goes on at once: no promise, no extra tick.
+  function pass(req: Request, res: Response, next: NextFunction, hit: Hit | null): void {
+    if (!hit) {
+      next();
+      return;
+    }
+    over(res, hit).then(
       (answered) => {
         if (!answered) next();
       },
-      (error: unknown) => {
-        options.logger.warn({ err: error }, "rate limiter backend unavailable");
-        options.onBackendError?.(error);
-        // Answered before routing: name the route the request was for, not `unmatched`.
-        res.locals.route = apiRoutePattern(req.baseUrl, req.path);
-        // Answering twice would throw outside any handler and take the process down.
-        if (!res.headersSent) sendError(res, storageUnavailable("rate limit", error));
-      },
+      (error: unknown) => failed(req, res, error),
     );
+  }
+
+  return (req, res, next) => {
+    let kind: RouteClass;
+    let actor: ReturnType<Authenticate> = null;
+    let hit: Hit | null;
+    try {
+      kind = routeClass(req);
+      if (kind !== "public") actor = options.authenticate(req);
+      // The token authenticator answers at once (no promise, no extra tick); a host's own may not.
+      hit = isPending(actor) ? null : hitOf(req, kind, actor);
+    } catch (error) {
+      failed(req, res, error);
+      return;
+    }
+    if (!isPending(actor)) {
+      pass(req, res, next, hit);
+      return;
+    }
+    // Any thenable, not only a Promise: `Promise.resolve` takes it in as `await` would.
+    Promise.resolve(actor)
+      .then((found) => hitOf(req, kind, found))
+      .then(
+        (later) => pass(req, res, next, later),
+        (error: unknown) => failed(req, res, error),
+      );
   };
 }

@@ -34,7 +34,7 @@ export function createRecordFinder(options: RecordFinderOptions): FindRecords {
    * Each store gets every hash in one `findByLookups` call (one round trip, however many values); the
    * stores are asked at once.
    */
-  async function findInStores(
+  function findInStores(
     clientId: string,
     hashesOfValues: readonly (readonly string[])[],
   ): Promise<(Found | null)[]> {
@@ -42,11 +42,22 @@ export function createRecordFinder(options: RecordFinderOptions): FindRecords {
     const flat =
       hashesOfValues.length === 1 ? (hashesOfValues[0] as readonly string[]) : hashesOfValues.flat();
     const stores = router.stores;
-    // The usual case is one store: skip Promise.all's cost.
-    const answers =
-      stores.length === 1
-        ? [await (stores[0] as (typeof stores)[number]).store.findByLookups(clientId, flat)]
-        : await Promise.all(stores.map(({ store }) => store.findByLookups(clientId, flat)));
+    // The usual case is one store: its answer is read as it comes, without Promise.all's cost.
+    if (stores.length === 1)
+      return (stores[0] as (typeof stores)[number]).store
+        .findByLookups(clientId, flat)
+        .then((answer) => matches(hashesOfValues, [answer]));
+    return Promise.all(stores.map(({ store }) => store.findByLookups(clientId, flat))).then((answers) =>
+      matches(hashesOfValues, answers),
+    );
+  }
+
+  /** Each value's first live match in the stores' answers (`answers[s][i]`: store s, flat hash i). */
+  function matches(
+    hashesOfValues: readonly (readonly string[])[],
+    answers: readonly (readonly (StoredCredential | null)[])[],
+  ): (Found | null)[] {
+    const stores = router.stores;
     const found: (Found | null)[] = [];
     let at = 0;
     for (const hashes of hashesOfValues) {
@@ -65,7 +76,7 @@ export function createRecordFinder(options: RecordFinderOptions): FindRecords {
   }
 
   const cache = options.nearCache?.enabled ? options.nearCache : undefined;
-  if (!cache) return (clientId, hashesOfValues) => findInStores(clientId, hashesOfValues);
+  if (!cache) return findInStores;
 
   /**
    * The fast path: verdicts from the near cache, the stores asked only for values it lacks. Cache keys

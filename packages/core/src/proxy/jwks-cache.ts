@@ -62,7 +62,8 @@ export function createJwksCache(options: JwksCacheOptions) {
         ? error
         : new JwksUnavailableError("JWKS fetch failed", { cause: error });
     }
-    const keys = (body as { keys?: unknown }).keys;
+    // Any JSON may come back (`null` included): only an object with a `keys` array is a key set.
+    const keys = (body as { keys?: unknown } | null)?.keys;
     if (!Array.isArray(keys)) throw new JwksUnavailableError("The JWKS response is not a key set");
     const kept = keys.filter((k): k is JWK => typeof k === "object" && k !== null).slice(0, MAX_JWKS_KEYS);
     const set: KeySet = {

@@ -1,5 +1,5 @@
 import type { FieldError } from "../errors.js";
-import { apiKeyLookupValue, basicLookupValue, bearerLookupValue } from "../lookup.js";
+import { basicLookupValue, bearerLookupValue, lowerCaseApiKeyLookupValue } from "../lookup.js";
 
 /** Incoming request headers: any letter case, values as Node gives them. */
 export type IncomingHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -54,6 +54,45 @@ function single(value: string | readonly string[] | undefined): string | undefin
   return one !== undefined && one !== "" && one.length <= MAX_VALUE_LENGTH ? one : undefined;
 }
 
+/** What a header name is to the verifier: the Authorization header, never a key, or a candidate. */
+type NameKind = "authorization" | "skipped" | "likely" | "other";
+
+/** A header name as the verifier reads it: lower-cased, and what it is. */
+interface NameReading {
+  name: string;
+  kind: NameKind;
+}
+
+/** What the lower-cased header `name` is: the lists above, applied in one place. */
+function kindOf(name: string): NameKind {
+  if (name === "authorization") return "authorization";
+  if (notApiKeyHeaders.has(name) || notApiKeyPrefixes.test(name)) return "skipped";
+  return likelyApiKeyName.test(name) ? "likely" : "other";
+}
+
+// The same few header names arrive on every request: each is lower-cased and matched against the lists
+// once, not per request (two patterns and a set lookup per header were a tenth of an apiKey
+// verification: bench/verify.ts). Names past the bound are read as before, never remembered, so names
+// a caller makes up cannot grow memory, nor push out the names already remembered.
+export const MAX_REMEMBERED_NAMES = 1024;
+const readings = new Map<string, NameReading>();
+
+/** How many header names are remembered (for the test of the bound). */
+export function rememberedNames(): number {
+  return readings.size;
+}
+
+/** The reading of header `rawName` (any letter case), remembered while there is room. */
+function readingOf(rawName: string): NameReading {
+  let reading = readings.get(rawName);
+  if (reading === undefined) {
+    const name = rawName.toLowerCase();
+    reading = { name, kind: kindOf(name) };
+    if (readings.size < MAX_REMEMBERED_NAMES) readings.set(rawName, reading);
+  }
+  return reading;
+}
+
 /**
  * Reads the headers (names in any letter case) once. The work is bounded, not the request: what is
  * over the bounds (long names or values, repeated headers, candidates past {@link MAX_API_KEY_HEADERS})
@@ -68,9 +107,10 @@ export function readHeaders(headers: IncomingHeaders): ReadHeaders {
     if (rawName.length > MAX_NAME_LENGTH) continue;
     const value = single(headers[rawName]);
     if (value === undefined) continue;
-    const name = rawName.toLowerCase();
+    const { name, kind } = readingOf(rawName);
+    if (kind === "skipped") continue;
     // Authorization carries Bearer or Basic credentials; only another scheme can be an API key.
-    if (name === "authorization") {
+    if (kind === "authorization") {
       // A second value under another letter case (a /verify body can hold both) is as ambiguous as a
       // repeated header: which one the backend reads is anyone's guess, so neither is checked.
       if (authorization !== null) {
@@ -80,8 +120,7 @@ export function readHeaders(headers: IncomingHeaders): ReadHeaders {
       authorization = value;
       if (/^(bearer|basic)\s/i.test(value)) continue;
     }
-    if (notApiKeyHeaders.has(name) || notApiKeyPrefixes.test(name)) continue;
-    const list = likelyApiKeyName.test(name) ? likely : others;
+    const list = kind === "other" ? others : likely;
     // Stryker disable next-line ConditionalExpression,EqualityOperator: the slice below bounds the result too; this bounds the work
     if (list.length < MAX_API_KEY_HEADERS) list.push([name, value]);
   }
@@ -167,6 +206,6 @@ export function presentedCredentials({ authorization, bearer: token, apiKeys }: 
   const basic = basicCredentials(authorization);
   if (basic) found.push({ kind: "basic", lookupValue: basicLookupValue(basic.username, basic.password) });
   for (const [name, value] of apiKeys)
-    found.push({ kind: "apiKey", lookupValue: apiKeyLookupValue(name, value) });
+    found.push({ kind: "apiKey", lookupValue: lowerCaseApiKeyLookupValue(name, value) });
   return found;
 }

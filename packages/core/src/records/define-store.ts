@@ -76,6 +76,16 @@ export function defineCredentialStore<D extends StoreDriver>(
   const now = options.now ?? Date.now;
   const alive = (record: StoredCredential | null) =>
     record !== null && isExpired(record, now()) ? null : record;
+  // The verifier's read: the driver's own answer is kept unless a record in it has expired (the usual
+  // case), one clock read for the batch (a copy per answer was an eighth of an apiKey verification).
+  const allAlive = (records: (StoredCredential | null)[]): (StoredCredential | null)[] => {
+    const at = now();
+    for (const record of records) {
+      if (record !== null && isExpired(record, at))
+        return records.map((each) => (each !== null && isExpired(each, at) ? null : each));
+    }
+    return records;
+  };
   const page = (
     kind: string,
     cursor: string | undefined,
@@ -121,10 +131,10 @@ export function defineCredentialStore<D extends StoreDriver>(
     [STORE_RULES]: true,
     [STORE_HOOKS]: hooks,
     name,
-    create: (record) =>
+    create: (record, events) =>
       announced(
         "create",
-        () => driver.create(record),
+        () => driver.create(record, events),
         (_, succeeded) => ({
           ...written("create", record, succeeded),
           version: succeeded ? record.version : null,
@@ -137,9 +147,7 @@ export function defineCredentialStore<D extends StoreDriver>(
     findByLookups: (clientId, lookupHashes) =>
       lookupHashes.length === 0
         ? Promise.resolve([])
-        : observed("findByLookups", () => driver.findByLookups(clientId, lookupHashes)).then((records) =>
-            records.map(alive),
-          ),
+        : observed("findByLookups", () => driver.findByLookups(clientId, lookupHashes)).then(allAlive),
     list: (clientId, { limit, cursor, includeTemporary }) =>
       settle(() => assertPageLimit(limit)).then(() =>
         page("list", cursor, (after) =>
@@ -152,28 +160,28 @@ export function defineCredentialStore<D extends StoreDriver>(
       settle(() => assertPageLimit(limit)).then(() =>
         page("scan", cursor, (after) => observed("scan", () => driver.scan({ limit, after }))),
       ),
-    update: (next, expectedVersion, previousLookupHash) =>
+    update: (next, expectedVersion, previousLookupHash, events) =>
       announced(
         "update",
         () => {
           assertVersionStep(next, expectedVersion);
-          return driver.update(next, expectedVersion, previousLookupHash);
+          return driver.update(next, expectedVersion, previousLookupHash, events);
         },
         (saved, succeeded) => ({
           ...written("update", next, succeeded),
           version: succeeded && saved ? saved.version : null,
         }),
       ).then(alive),
-    delete: (clientId, credentialId) =>
+    delete: (clientId, credentialId, events) =>
       announced(
         "delete",
-        () => driver.delete(clientId, credentialId),
+        () => driver.delete(clientId, credentialId, events),
         (_, succeeded) => removed("delete", clientId, credentialId, null, succeeded),
       ),
-    consume: (clientId, credentialId) =>
+    consume: (clientId, credentialId, events) =>
       announced(
         "consume",
-        () => driver.consume(clientId, credentialId),
+        () => driver.consume(clientId, credentialId, events),
         (won, succeeded) => removed("consume", clientId, credentialId, won?.version ?? null, succeeded),
       ).then(alive),
     acquireLease: (lease, owner, ttlMs) =>
@@ -182,6 +190,15 @@ export function defineCredentialStore<D extends StoreDriver>(
         return driver.acquireLease(lease, owner, ttlMs);
       }),
     releaseLease: (lease, owner) => observed("releaseLease", () => driver.releaseLease(lease, owner)),
+    pendingEvents: (limit) =>
+      observed("pendingEvents", () => {
+        assertPageLimit(limit);
+        return driver.pendingEvents(limit);
+      }),
+    removePendingEvents: (events) =>
+      events.length === 0
+        ? Promise.resolve()
+        : observed("removePendingEvents", () => driver.removePendingEvents(events)),
     ping: () => observed("ping", () => driver.ping()),
     close: () => settle(() => driver.close()),
   };

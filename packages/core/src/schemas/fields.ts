@@ -62,7 +62,9 @@ export const outboundUrl = z
   .max(2048)
   .refine(isSafeText, SAFE_TEXT_MESSAGE)
   // The URL parser accepts port 0, where no connection can go: refused at input, not at every call.
-  .refine((url) => new URL(url).port !== "0", "must not name port 0");
+  // zod runs this check on a value the URL check refused too: one that does not parse is refused there
+  // already (a `new URL` of it would throw, a 500 for bad input).
+  .refine((url) => !URL.canParse(url) || new URL(url).port !== "0", "must not name port 0");
 
 /** No control characters (CR, LF, NUL, ESC, DEL, C1): they forge log lines and terminal output. */
 export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;

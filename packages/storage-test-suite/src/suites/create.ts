@@ -45,6 +45,15 @@ export function createTests(ctx: SuiteContext): void {
       expect(await store().findByLookup(first.clientId, first.lookupHash ?? "")).toStrictEqual(first);
     });
 
+    it("rejects an existing credential id with CONFLICT when neither record has a lookup hash", async () => {
+      // Target credentials have no lookup hash: a store may write them by another path than proxy ones.
+      const first = makeRecord({ credentialType: "target", lookupHash: null });
+      await store().create(first);
+      const duplicate = { ...first, name: "dup" };
+      await expectCredkitError(store().create(duplicate), "CONFLICT");
+      expect(await store().get(first.clientId, first.credentialId)).toStrictEqual(first);
+    });
+
     it("rejects a lookup hash another live record of the client holds with CONFLICT", async () => {
       const first = makeRecord();
       await store().create(first);
