@@ -44,6 +44,7 @@ function chooseFound(
     if (match && kindAccepts[(presented[index] as Presented).kind].includes(match.record.authType))
       return { found: match, jwt: false };
   }
+  // Stryker disable next-line ConditionalExpression: without an issuer nothing was looked up at that index (undefined)
   const byIssuer = issuer === null ? null : found[presented.length];
   if (byIssuer && byIssuer.record.authType === "jwtVerify") return { found: byIssuer, jwt: true };
   return null;
