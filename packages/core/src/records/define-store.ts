@@ -106,6 +106,7 @@ export function defineCredentialStore<D extends StoreDriver>(
   // Each operation runs through `observed`, each write through `announced` too: the one place store
   // hooks are called, so the hooks' users (metrics, the near cache) never name a store method.
   const observed = <T>(operation: StoreOperation, run: () => T | Promise<T>): Promise<T> =>
+    // Stryker disable next-line ConditionalExpression: timed() with no observers reports to nobody (a cost, not a result)
     hooks.observers.length === 0 ? settle(run) : timed(hooks, name, operation, run);
   const announced = <T>(
     operation: CredentialWrite["kind"],
@@ -113,6 +114,7 @@ export function defineCredentialStore<D extends StoreDriver>(
     write: (result: T | undefined, succeeded: boolean) => CredentialWrite,
   ): Promise<T> => {
     const done = observed(operation, run);
+    // Stryker disable next-line ConditionalExpression: announcing to no writers is an extra tick, not a result
     if (hooks.writers.length === 0) return done;
     return done.then(
       async (result) => {
@@ -227,6 +229,7 @@ async function announce(hooks: StoreHookLists, write: CredentialWrite): Promise<
   await Promise.all(
     hooks.writers.map(async (hook) => {
       try {
+        // Stryker disable next-line OptionalChaining: only hooks with `write` are in `writers` (addStoreHooks)
         await hook.write?.(write);
       } catch {
         // The write happened: the hook reports its own failures (see StoreHooks.write).
@@ -249,6 +252,7 @@ function timed<T>(
       errorCode === undefined ? { store, operation, seconds } : { store, operation, seconds, errorCode };
     for (const hook of hooks.observers) {
       try {
+        // Stryker disable next-line OptionalChaining: only hooks with `operation` are in `observers` (addStoreHooks)
         hook.operation?.(event);
       } catch {
         // A metrics hook never changes what the operation answers.
