@@ -113,6 +113,9 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     // Audit lines and verification counts are hooks the service calls with typed events.
     hooks: { audit: (event) => audit.record(event), verification: metrics.verification },
   });
+  // A write that stored an event starts a dispatcher pass at once (its relay moves the event to the
+  // outbox); the poll is for the events of other processes, and of one that died.
+  service.events.subscribe("*", () => webhooks.dispatcher.wake());
 
   let generatedToken: string | null = null;
   let tokens: UserToken[];

@@ -30,6 +30,11 @@ export interface ServerWebhooks {
  * the first DynamoDB store's table (either way every process shares it, and entries survive a crash),
  * else process memory (a memory-only deployment: delivery survives receivers' outages, not a crash of
  * this process; said once in the log). Every process runs a dispatcher; the outbox hands each entry to one of them at a time.
+ *
+ * Credential writes store their events in their own store, in the write's atomic step; each pass of
+ * the dispatcher first relays those events from every store into the outbox (one process per store at
+ * a time), so an event whose process died right after its write is delivered by the next pass of any
+ * process.
  */
 export function openWebhooks(options: {
   stores: OpenedStores;
@@ -49,6 +54,7 @@ export function openWebhooks(options: {
   }
   const dispatcher = createWebhookDispatcher({
     outbox,
+    stores: Object.values(stores.regions),
     keyring,
     fetch: options.fetch,
     retry: { maxAttempts: options.delivery.maxAttempts, baseDelayMs: options.delivery.baseDelayMs },

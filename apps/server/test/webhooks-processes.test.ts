@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
 import { startWebhookReceiver, type WebhookReceiver } from "@credkit/test-support";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,9 +27,21 @@ interface OutboxBackend {
   env(tag: string): Record<string, string>;
   empty(tag: string): Promise<boolean>;
   headAttempts(tag: string): Promise<number | null>;
+  /** How many events the store holds with their changes, not yet relayed to the outbox. */
+  pendingEvents(tag: string): Promise<number>;
+  /**
+   * Takes the event relay's store lease for the test (as a process that froze would hold it), so no
+   * server process can move a stored event to the outbox until {@link OutboxBackend.thaw}.
+   */
+  freezeRelay(tag: string): Promise<void>;
+  thaw(tag: string): Promise<void>;
 }
 
+// The store lease of core's event relay (EVENT_RELAY_LEASE), as each store keeps it.
+const relayLease = "event-relay";
+
 function redisBackend(): OutboxBackend {
+  const leaseKey = (tag: string) => `${tag}:{lease:${Buffer.from(relayLease).toString("base64url")}}`;
   let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
   let raw: Redis | undefined;
   const connection = () => raw as Redis;
@@ -47,10 +65,24 @@ function redisBackend(): OutboxBackend {
       const head = queues[0] ? await connection().lindex(`${tag}:{events}:q:${queues[0]}`, 0) : null;
       return head === null ? null : (JSON.parse(head) as { attempts: number }).attempts;
     },
+    async pendingEvents(tag) {
+      let count = 0;
+      for (const clientId of await connection().zrange(`${tag}:{events}:pending-clients`, "0", "-1")) {
+        count += await connection().llen(`${tag}:{c:${Buffer.from(clientId).toString("base64url")}}:events`);
+      }
+      return count;
+    },
+    async freezeRelay(tag) {
+      await connection().set(leaseKey(tag), "frozen-by-test", "PX", 120_000);
+    },
+    async thaw(tag) {
+      await connection().del(leaseKey(tag));
+    },
   };
 }
 
 function dynamoDbBackend(): OutboxBackend {
+  const leaseItemKey = { pk: { S: `lease#${relayLease}` }, sk: { S: "lease" } };
   let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
   let client: DynamoDBClient | undefined;
   const table = (tag: string) => `credkit-${tag}`;
@@ -99,6 +131,36 @@ function dynamoDbBackend(): OutboxBackend {
       );
       const head = content.Item?.entries?.L?.[0]?.S;
       return head === undefined ? null : (JSON.parse(head) as { attempts: number }).attempts;
+    },
+    async pendingEvents(tag) {
+      const found = await (client as DynamoDBClient).send(
+        new QueryCommand({
+          TableName: table(tag),
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": { S: "events-pending" } },
+          ConsistentRead: true,
+        }),
+      );
+      return found.Items?.length ?? 0;
+    },
+    async freezeRelay(tag) {
+      const until = Date.now() + 120_000;
+      await (client as DynamoDBClient).send(
+        new PutItemCommand({
+          TableName: table(tag),
+          Item: {
+            ...leaseItemKey,
+            owner: { S: "frozen-by-test" },
+            expiresAt: { N: String(until) },
+            ttl: { N: String(Math.ceil(until / 1000)) },
+          },
+        }),
+      );
+    },
+    async thaw(tag) {
+      await (client as DynamoDBClient).send(
+        new DeleteItemCommand({ TableName: table(tag), Key: leaseItemKey }),
+      );
     },
   };
 }
@@ -242,6 +304,47 @@ describe.each([
     });
     expect(hook.received.map((r) => r.status)).toEqual([503, 200]);
     expect(new Set(hook.received.map((r) => r.headers["webhook-id"]))).toEqual(new Set([payloads[0]?.id]));
+    await second.stop();
+  }, 120_000);
+
+  it("a change acknowledged by a process SIGKILLed before any outbox write is delivered once after restart", async () => {
+    const prefix = `whf-${randomBytes(4).toString("hex")}`;
+    const shared = env(prefix, randomBytes(32).toString("base64"));
+    const first = await startServer(shared);
+    const hook = await receiver();
+    const created = await apiClient(first.url, token)("POST", "/api/clients/acme/webhooks", {
+      url: hook.url,
+      eventTypes: ["credential.created"],
+    });
+    const { signingSecret } = created.body.webhooks[0];
+    // No process may move a stored event to the outbox: the change is acknowledged, then the process
+    // dies, and no write after the change's own could have happened.
+    await backend.freezeRelay(prefix);
+    const credential = await apiClient(first.url, token)(
+      "POST",
+      "/api/clients/acme/credentials",
+      apiKey(randomBytes(16).toString("hex")),
+    );
+    expect(credential.status).toBe(201);
+    // The event came with the change, in the same atomic write; the outbox has nothing yet.
+    expect(await backend.pendingEvents(prefix)).toBe(1);
+    expect(await backend.empty(prefix)).toBe(true);
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    expect(hook.received).toHaveLength(0);
+
+    await backend.thaw(prefix);
+    const second = await startServer(shared);
+    await hook.waitFor(1);
+    await waitFor(async () => (await backend.pendingEvents(prefix)) === 0, 20_000, "an empty event log");
+    await waitFor(() => backend.empty(prefix), 20_000, "an empty outbox");
+    const payloads = accepted(hook, signingSecret);
+    expect(payloads).toHaveLength(1);
+    expect(hook.received).toHaveLength(1);
+    expect(payloads[0]).toMatchObject({
+      type: "credential.created",
+      data: { credentialId: credential.body.credentials[0].credentialId },
+    });
     await second.stop();
   }, 120_000);
 });

@@ -230,8 +230,10 @@ export {
   type CredentialStore,
   type ListOptions,
   type Page,
+  type PendingEvent,
   type ScanOptions,
   STORE_RULES,
+  type WriteEvents,
 } from "./storage.js";
 export type { AuthorizationCallback } from "./target/complete-authorization.js";
 export type { TargetTokenOptions } from "./target/context.js";
@@ -242,6 +244,12 @@ export {
   type WebhookDispatcher,
   type WebhookDispatcherOptions,
 } from "./webhooks/dispatcher.js";
+export {
+  createEventRelay,
+  EVENT_RELAY_LEASE,
+  type EventRelay,
+  type EventRelayOptions,
+} from "./webhooks/event-relay.js";
 export {
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,

@@ -10,6 +10,7 @@ import {
   type EventPublisher,
 } from "./events/event-bus.js";
 import { credentialEventData } from "./events/event-data.js";
+import type { AnyCredkitEvent } from "./events/event-types.js";
 import { newCredentialId } from "./ids.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
@@ -18,7 +19,7 @@ import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import type { NearCache, NearCacheOptions } from "./proxy/near-cache.js";
 import { withNearCache } from "./proxy/near-cache-wiring.js";
 import { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
-import { createProxyVerifier, type ProxyRequest, type Verified, type VerifyResult } from "./proxy/verify.js";
+import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
 import { assertDefinedStore } from "./records/define-store.js";
@@ -285,6 +286,11 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     open: records.open,
     now: parts.now,
     nearCache: parts.nearCache,
+    // A spent single use is stored with its `credential.consumed` event, in the consume itself.
+    spendEvent: (record) => {
+      const event = publisher.draft("credential.consumed", credentialEventData(toPublicCredential(record)));
+      return { event, carried: publisher.carried(event) };
+    },
     jwt: createJwtVerifier({
       fetch: outboundFetch,
       now: parts.now,
@@ -298,9 +304,10 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     publisher.active
       ? // Only a spent single use has something to report: every other verdict resolves without the
         // extra ticks of a promise returned from `then`.
-        verifyUnreported(clientId, request).then((verified) =>
-          verified.ok && verified.consumed ? reportConsumed(publisher, verified) : verified,
-        )
+        verifyUnreported(clientId, request).then((verified) => {
+          if (verified.ok && verified.consumed) publisher.tell(verified.event ?? null);
+          return verified;
+        })
       : verifyUnreported(clientId, request);
   const dataPlane = { verify, resolve: resolveTargetAuth };
   const hooks = options.hooks ?? {};
@@ -407,15 +414,6 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   };
 }
 
-/** A single-use credential that passed was spent by that verification: `credential.consumed`. */
-async function reportConsumed(
-  publisher: EventPublisher,
-  verified: Extract<Verified, { ok: true }>,
-): Promise<Verified> {
-  await publisher.emit("credential.consumed", credentialEventData(toPublicCredential(verified.record)));
-  return verified;
-}
-
 /** Deletes one credential (read first when someone listens to lifecycle events). */
 async function deleteCredential(parts: ServiceParts, actor: Actor, clientId: string, credentialId: string) {
   assertClientAccess(actor, clientId);
@@ -430,11 +428,13 @@ async function deleteCredential(parts: ServiceParts, actor: Actor, clientId: str
  */
 async function deleteReported(parts: ServiceParts, actor: Actor, clientId: string, credentialId: string) {
   const { store, record } = await parts.records.load(clientId, credentialId);
-  if (!(await store.delete(clientId, credentialId))) throw notFound(credentialId);
-  await parts.publisher.emit(
+  const { publisher } = parts;
+  const event = publisher.draft(
     "credential.deleted",
     credentialEventData(toPublicCredential(record), actor.userId),
   );
+  if (!(await store.delete(clientId, credentialId, publisher.carried(event)))) throw notFound(credentialId);
+  publisher.tell(event);
 }
 
 /** The stores, the record layer and the target context. */
@@ -608,9 +608,11 @@ async function createCredential(
     true,
   );
   await parts.records.assertLookupFree(record, secret, store);
-  await parts.records.insert(store, record);
   const created = withAuthorization(record, started);
-  await parts.publisher.emit("credential.created", credentialEventData(created, actor.userId));
+  // The event is stored by the insert itself, in the same atomic step (see WriteEvents).
+  const event = parts.publisher.draft("credential.created", credentialEventData(created, actor.userId));
+  await parts.records.insert(store, record, parts.publisher.carried(event));
+  parts.publisher.tell(event);
   return created;
 }
 
@@ -632,32 +634,46 @@ async function updateCredential(
   const lifetimeEndsAt = parseExpiresAt(input.expiresAt, parts.now());
   const { store, record } = await parts.records.load(clientId, credentialId);
   let started: { authorizationUrl: string } | null = null;
-  const saved = await compareAndSet(store, record, async (current) => {
-    assertImmutableKept(input, current);
-    assertIfMatch(options.ifMatch, current);
-    const kept = lifetimeEndsAt === undefined ? current : withLifetime(parts, current, lifetimeEndsAt);
-    const renamed: StoredCredential = {
-      ...kept,
-      name: input.credentialName ?? current.name,
-      defaultRuleEffect: input.credentialDefaultRuleEffect ?? current.defaultRuleEffect,
-      singleUse: input.singleUse ?? current.singleUse,
-      updatedAt: new Date(parts.now()).toISOString(),
-    };
-    if (input.secret === undefined) return renamed;
-    // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
-    const secret = parseSecret(
-      current.authType,
-      input.secret,
-      current.credentialType,
-      parts.minProxySecretLength,
+  let event: AnyCredkitEvent | null = null;
+  // Drafted for each attempt's record, so the stored event names the version the write produced.
+  const events = (next: StoredCredential) => {
+    event = parts.publisher.draft(
+      "credential.updated",
+      credentialEventData(toPublicCredential(next), actor.userId),
     );
-    const next = withSecret(parts, renamed, secret, false);
-    await parts.records.assertLookupFree(next.record, secret, store);
-    started = next.started;
-    return next.record;
-  });
+    return parts.publisher.carried(event);
+  };
+  const saved = await compareAndSet(
+    store,
+    record,
+    async (current) => {
+      assertImmutableKept(input, current);
+      assertIfMatch(options.ifMatch, current);
+      const kept = lifetimeEndsAt === undefined ? current : withLifetime(parts, current, lifetimeEndsAt);
+      const renamed: StoredCredential = {
+        ...kept,
+        name: input.credentialName ?? current.name,
+        defaultRuleEffect: input.credentialDefaultRuleEffect ?? current.defaultRuleEffect,
+        singleUse: input.singleUse ?? current.singleUse,
+        updatedAt: new Date(parts.now()).toISOString(),
+      };
+      if (input.secret === undefined) return renamed;
+      // A new secret drops the cached tokens; an authorization-code one starts a new authorization.
+      const secret = parseSecret(
+        current.authType,
+        input.secret,
+        current.credentialType,
+        parts.minProxySecretLength,
+      );
+      const next = withSecret(parts, renamed, secret, false);
+      await parts.records.assertLookupFree(next.record, secret, store);
+      started = next.started;
+      return next.record;
+    },
+    { events },
+  );
   const updated = withAuthorization(saved as StoredCredential, started);
-  await parts.publisher.emit("credential.updated", credentialEventData(updated, actor.userId));
+  parts.publisher.tell(event);
   return updated;
 }
 

@@ -1,3 +1,4 @@
+import type { AnyCredkitEvent } from "./events/event-types.js";
 import type { StoredCredential } from "./record.js";
 import type { STORE_HOOKS, StoreHookLists } from "./records/store-hooks.js";
 
@@ -21,6 +22,22 @@ export interface ListOptions {
 export interface Page {
   items: StoredCredential[];
   cursor: string | null;
+}
+
+/**
+ * The lifecycle events a write appends to its store's pending-event log, in the same atomic step as the
+ * change (one Lua script, one DynamoDB transaction, one synchronous step in memory): an acknowledged
+ * change always has its event stored. Appended only when the write applies (a create that conflicts, an
+ * update that loses its compare-and-set, a delete or consume that finds nothing append nothing).
+ * Empty or absent: the write costs what it did without events.
+ */
+export type WriteEvents = readonly AnyCredkitEvent[];
+
+/** One event waiting in a store's pending-event log, with the store's own handle to remove it by. */
+export interface PendingEvent {
+  /** Opaque to callers: what {@link CredentialStore.removePendingEvents} needs to remove this entry. */
+  handle: string;
+  event: AnyCredkitEvent;
 }
 
 /** Options of {@link CredentialStore.scan}. */
@@ -60,7 +77,7 @@ export interface CredentialStore {
    * Throws `CONFLICT` when the credential id exists, or when another live record of the same client
    * holds the same `lookupHash`; nothing is written then.
    */
-  create(record: StoredCredential): Promise<void>;
+  create(record: StoredCredential, events?: WriteEvents): Promise<void>;
 
   /** The record, or null when absent or expired. Reads see every write that completed before them. */
   get(clientId: string, credentialId: string): Promise<StoredCredential | null>;
@@ -89,17 +106,18 @@ export interface CredentialStore {
     next: StoredCredential,
     expectedVersion: number,
     previousLookupHash?: string | null,
+    events?: WriteEvents,
   ): Promise<StoredCredential | null>;
 
   /** Deletes the record and its lookup entry atomically. True if it existed (and had not expired). */
-  delete(clientId: string, credentialId: string): Promise<boolean>;
+  delete(clientId: string, credentialId: string, events?: WriteEvents): Promise<boolean>;
 
   /**
    * Atomic get-and-delete (single-use credentials): returns the record and removes it and its lookup
    * entry in one step. Of N concurrent callers, across processes, exactly one receives the record; the
    * others receive null.
    */
-  consume(clientId: string, credentialId: string): Promise<StoredCredential | null>;
+  consume(clientId: string, credentialId: string, events?: WriteEvents): Promise<StoredCredential | null>;
 
   /** The live record of `clientId` whose `lookupHash` equals `lookupHash`, or null. One read. */
   findByLookup(clientId: string, lookupHash: string): Promise<StoredCredential | null>;
@@ -135,6 +153,14 @@ export interface CredentialStore {
   /** Releases the lease only if `owner` still holds it: an expired holder can never free another's. */
   releaseLease(name: string, owner: string): Promise<boolean>;
 
+  /**
+   * Up to `limit` events of the pending-event log (see {@link WriteEvents}), oldest first; events of one
+   * credential always in the order their writes applied. Reading removes nothing: the event relay
+   * removes what it has handed on with {@link CredentialStore.removePendingEvents}.
+   */
+  pendingEvents(limit: number): Promise<PendingEvent[]>;
+  /** Removes these entries from the pending-event log (entries already gone are ignored). */
+  removePendingEvents(events: readonly PendingEvent[]): Promise<void>;
   /** Resolves when the backend answers; throws `STORAGE_UNAVAILABLE` otherwise. */
   ping(): Promise<void>;
 

@@ -24,7 +24,9 @@ describe("compareAndSet, the one write loop", () => {
     await store.create(base);
     const saved = await compareAndSet(store, base, (current) => ({ ...current, name: "renamed" }));
     expect(saved).toMatchObject({ name: "renamed", version: 2 });
-    expect(updates).toStrictEqual([[{ ...base, name: "renamed", version: 2 }, 1, base.lookupHash]]);
+    expect(updates).toStrictEqual([
+      [{ ...base, name: "renamed", version: 2 }, 1, base.lookupHash, undefined],
+    ]);
   });
 
   it("after losing a race, applies the change again over what the other writer stored", async () => {

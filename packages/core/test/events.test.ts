@@ -5,18 +5,16 @@ import {
   type AnyCredkitEvent,
   type CreateCredentialInput,
   createCredentialService,
-  type EventSink,
   eventTypes,
   isEventType,
 } from "../src/index.js";
 
-/** A service over a memory store whose every event is collected, in process and through a sink. */
-function setup(sink?: EventSink) {
+/** A service over a memory store whose every event is collected in process. */
+function setup() {
   const service = createCredentialService({
     regions: { "eu-west-1": memoryStore() },
     keyring: testKeyring(),
     defaultRegion: "eu-west-1",
-    ...(sink ? { events: { sink } } : {}),
   });
   const seen: AnyCredkitEvent[] = [];
   const unsubscribe = service.events.subscribe("*", (event) => seen.push(event));
@@ -132,25 +130,35 @@ describe("service.events", () => {
     expect(deletes).toEqual([created.credentialId]);
   });
 
-  it("stores the event in the sink before listeners hear of it; a failing sink fails the call", async () => {
-    const order: string[] = [];
-    const sink: EventSink = {
-      async publish(events) {
-        order.push(...events.map((e) => `sink:${e.type}`));
-      },
-    };
-    const { service, clientId } = setup(sink);
-    service.events.subscribe("*", (event) => order.push(`listener:${event.type}`));
-    await service.create(admin, clientId, proxyKey(`sk-${randomUUID()}`));
-    expect(order).toEqual(["sink:credential.created", "listener:credential.created"]);
-
-    const broken = setup({
-      publish: () => Promise.reject(Object.assign(new Error("down"), { code: "STORAGE_UNAVAILABLE" })),
+  it("stores a change's event with the change itself, before listeners hear of it; a refused change stores and tells nothing", async () => {
+    const published: AnyCredkitEvent[] = [];
+    const store = memoryStore();
+    const service = createCredentialService({
+      regions: { "eu-west-1": store },
+      keyring: testKeyring(),
+      defaultRegion: "eu-west-1",
+      events: { sink: { publish: async (events) => void published.push(...events) } },
     });
-    await expect(
-      broken.service.create(admin, broken.clientId, proxyKey(`sk-${randomUUID()}`)),
-    ).rejects.toThrow("down");
-    expect(broken.seen).toEqual([]);
+    const clientId = `c-${randomUUID()}`;
+    const heard: { event: AnyCredkitEvent; pending: Promise<unknown> }[] = [];
+    service.events.subscribe("*", (event) =>
+      heard.push({ event, pending: store.pendingEvents(1000).then((p) => p.map((e) => e.event)) }),
+    );
+    const value = `sk-${randomUUID()}`;
+    await service.create(admin, clientId, proxyKey(value));
+    expect(heard).toHaveLength(1);
+    const [first] = heard;
+    // When the listener heard of it, the store already held the event: it came with the write.
+    expect(await first?.pending).toEqual([first?.event]);
+    // The sink is for events no write carries (expiry, OAuth refresh outcomes); the relay moves these.
+    expect(published).toEqual([]);
+
+    // The same secret again: CONFLICT, so no record, no stored event, nothing heard.
+    await expect(service.create(admin, clientId, proxyKey(value))).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    expect(heard).toHaveLength(1);
+    expect((await store.pendingEvents(1000)).map((e) => e.event)).toEqual([first?.event]);
   });
 
   it("names every event type once", () => {

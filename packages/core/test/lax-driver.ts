@@ -56,6 +56,13 @@ export function laxDriver(): StoreDriver & { calls: { method: string; args: unkn
       records.delete(key(clientId, credentialId));
       return record;
     },
+    async pendingEvents(limit) {
+      log("pendingEvents", [limit]);
+      return [];
+    },
+    async removePendingEvents(events) {
+      log("removePendingEvents", [events]);
+    },
     async findByLookup(clientId, lookupHash) {
       log("findByLookup", [clientId, lookupHash]);
       return sorted(clientId).find((r) => r.lookupHash === lookupHash) ?? null;

@@ -79,14 +79,16 @@ function processStore(shared: CredentialStore): CredentialStore {
   };
   return defineCredentialStore({
     name: shared.name,
-    create: (record) => shared.create(record),
+    create: (record, events) => shared.create(record, events),
     get: (clientId, credentialId) => shared.get(clientId, credentialId),
     list: (clientId, { limit, after, includeTemporary }) =>
       paged(shared.list(clientId, { limit, cursor: after?.[0], includeTemporary })),
     scan: ({ limit, after }) => paged(shared.scan({ limit, cursor: after?.[0] })),
-    update: (next, expected, previous) => shared.update(next, expected, previous),
-    delete: (clientId, credentialId) => shared.delete(clientId, credentialId),
-    consume: (clientId, credentialId) => shared.consume(clientId, credentialId),
+    update: (next, expected, previous, events) => shared.update(next, expected, previous, events),
+    delete: (clientId, credentialId, events) => shared.delete(clientId, credentialId, events),
+    consume: (clientId, credentialId, events) => shared.consume(clientId, credentialId, events),
+    pendingEvents: (limit) => shared.pendingEvents(limit),
+    removePendingEvents: (events) => shared.removePendingEvents(events),
     findByLookup: (clientId, hash) => shared.findByLookup(clientId, hash),
     findByLookups: (clientId, hashes) => shared.findByLookups(clientId, hashes),
     acquireLease: (name, owner, ttlMs) => shared.acquireLease(name, owner, ttlMs),

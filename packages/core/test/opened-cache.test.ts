@@ -23,25 +23,21 @@ describe("createOpenedCache", () => {
   });
 
   it("never serves an entry to another field, client or credential (each alone), and opens for it", () => {
-    const cache = createOpenedCache();
-    const { open, calls } = opener();
-    cache.get("env", owner, "secret", open);
     const others = [
       [owner, "tokenState"],
       [{ ...owner, clientId: "other" }, "secret"],
       [{ ...owner, credentialId: "eu-west-1.b" }, "secret"],
     ] as const;
     for (const [who, field] of others) {
-      const before = calls();
-      expect(
-        cache.get("env", who, field, open),
-        `${who.clientId}/${who.credentialId}/${field}`,
-      ).toStrictEqual({
-        opened: before + 1,
-      });
+      // A fresh cache holding the envelope for `owner`'s secret: only one of the three differs.
+      const cache = createOpenedCache();
+      const { open, calls } = opener();
+      cache.get("env", owner, "secret", open);
+      const label = `${who.clientId}/${who.credentialId}/${field}`;
+      expect(cache.get("env", who, field, open), label).toStrictEqual({ opened: 2 });
       // It was opened and kept for that owner and field: the next ask of the same is a hit.
-      expect(cache.get("env", who, field, open)).toStrictEqual({ opened: before + 1 });
-      expect(calls()).toBe(before + 1);
+      expect(cache.get("env", who, field, open), label).toStrictEqual({ opened: 2 });
+      expect(calls()).toBe(2);
     }
   });
 

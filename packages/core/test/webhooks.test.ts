@@ -37,8 +37,10 @@ async function setup(
   const outbox: EventOutbox = memoryEventOutbox();
   const keyring = testKeyring();
   const policy = createAddressPolicy(allowHosts);
+  const store = memoryStore();
   const dispatcher = createWebhookDispatcher({
     outbox,
+    stores: [store],
     keyring,
     fetch: createOutboundFetch({ policy, timeoutMs: 2000 }),
     retry,
@@ -47,11 +49,13 @@ async function setup(
   dispatcher.start();
   stops.push(() => dispatcher.stop());
   const service = createCredentialService({
-    regions: { "eu-west-1": memoryStore() },
+    regions: { "eu-west-1": store },
     keyring,
     defaultRegion: "eu-west-1",
     events: { sink: outboxEventSink(outbox, () => dispatcher.wake()) },
   });
+  // A write stores its event in its store; this starts the pass that relays and delivers it.
+  service.events.subscribe("*", () => dispatcher.wake());
   const webhooks = createWebhookService({ outbox, keyring, policy });
   const receiver = await startWebhookReceiver();
   receivers.push(receiver);

@@ -46,11 +46,14 @@ export function dynamoDbCounter(config: DynamoDbSharedStateConfig) {
         const counted = await update(key, increment, inWindow, { ":one": num(1), ":now": num(now) });
         if (counted.kind === "ok") {
           const item = counted.output.Attributes;
+          // Stryker disable OptionalChaining: ReturnValues ALL_NEW always returns the item just updated
           return {
             count: Number(item?.count?.N),
             resetMs: Math.max(0, Number(item?.expiresAt?.N) - now),
           };
+          // Stryker restore OptionalChaining
         }
+        // Stryker disable next-line ConditionalExpression: an UpdateItem is never cancelled (attemptWrite gives it ok, condition or a throw)
         if (counted.kind !== "condition") throw storageUnavailable(storeName, counted.error);
         const end = now + windowMs;
         const restarted = await update(key, restart, vacantCondition, {

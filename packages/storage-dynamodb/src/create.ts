@@ -1,21 +1,26 @@
 import { PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import type { StoredCredential } from "@credkit/core";
+import type { StoredCredential, WriteEvents } from "@credkit/core";
 import { storageUnavailable } from "@credkit/core";
 import { confirmAnswer, withConsumedCapacity } from "./answer-shape.js";
 import { idTaken, lookupTaken } from "./conflicts.js";
 import { raceBackoff, type StoreContext, storeName } from "./context.js";
 import { condition, num, vacantCondition } from "./expression.js";
 import { type Item, lookupItem, recordItem } from "./item-codec.js";
+import { eventItems } from "./pending-events.js";
 import { attemptWrite, isRace, onlyConditionsFailed, reasonCode } from "./sdk-errors.js";
 
 /**
- * `create`: one request. A conditional PutItem without a lookup hash; with one, a TransactWriteItems of
- * the record and its lookup item, each conditioned on its key being vacant (absent, or holding an
- * expired record that DynamoDB's TTL sweeper has not removed yet).
+ * `create`: one request. A conditional PutItem without a lookup hash or events; otherwise a
+ * TransactWriteItems of the record, its lookup item (each conditioned on its key being vacant: absent,
+ * or holding an expired record that DynamoDB's TTL sweeper has not removed yet) and its events.
  */
-export async function createRecord(ctx: StoreContext, record: StoredCredential): Promise<void> {
+export async function createRecord(
+  ctx: StoreContext,
+  record: StoredCredential,
+  events?: WriteEvents,
+): Promise<void> {
   const { lookupHash } = record;
-  if (lookupHash === null) return createAlone(ctx, record);
+  if (lookupHash === null && (!events || events.length === 0)) return createAlone(ctx, record);
   for (let attempt = 0; ; attempt++) {
     const vacant = condition(vacantCondition, { ":now": num(ctx.now()) });
     const put = (Item: Item) => ({ Put: { TableName: ctx.tableName, Item, ...vacant } });
@@ -24,7 +29,11 @@ export async function createRecord(ctx: StoreContext, record: StoredCredential):
     const result = await attemptWrite(
       ctx.client.send(
         new TransactWriteItemsCommand({
-          TransactItems: [put(recordItem(record)), put(lookupItem({ ...record, lookupHash }))],
+          TransactItems: [
+            put(recordItem(record)),
+            ...(lookupHash === null ? [] : [put(lookupItem({ ...record, lookupHash }))]),
+            ...eventItems(ctx, events),
+          ],
           ...withConsumedCapacity,
         }),
       ),

@@ -35,6 +35,15 @@ export const failedPartitionPrefix = "outbox-failed#";
 /** The partition of the queue index items (see {@link webhookPartitionPrefix}). */
 export const outboxIndexPartition = "outbox";
 
+/**
+ * The partition of the pending-event log: the events each credential write stores in its own
+ * transaction (sort key `event#<ISO timestamp>#<eventId>`), removed once relayed to the outbox. The sort
+ * key prefix `event#` is used by no client partition, so a client with this id cannot collide.
+ */
+export const pendingEventsPartition = "events-pending";
+/** Sort-key prefix of pending-event items (see {@link pendingEventsPartition}). */
+export const pendingEventPrefix = "event#";
+
 /** Name of the TTL attribute (epoch seconds) the table must have enabled. */
 export const ttlAttribute = "ttl";
 

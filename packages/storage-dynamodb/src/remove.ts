@@ -1,15 +1,17 @@
 import {
   DeleteItemCommand,
+  GetItemCommand,
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { StoredCredential } from "@credkit/core";
+import type { StoredCredential, WriteEvents } from "@credkit/core";
 import { storageUnavailable } from "@credkit/core";
 import { raceBackoff, type StoreContext, storeName } from "./context.js";
 import { condition, liveCondition, num, str } from "./expression.js";
 import { type Item, isLive, lookupHashOf, recordOf, versionOf } from "./item-codec.js";
 import { lookupKey, recordKey } from "./keys.js";
-import { attemptWrite, isRace, onlyConditionsFailed, reasonCode } from "./sdk-errors.js";
+import { eventItems } from "./pending-events.js";
+import { attemptWrite, guard, isRace, onlyConditionsFailed, reasonCode } from "./sdk-errors.js";
 
 /**
  * Removes a live record and its lookup item atomically and returns the record, or null when there was
@@ -20,16 +22,37 @@ import { attemptWrite, isRace, onlyConditionsFailed, reasonCode } from "./sdk-er
  * no cost, and a TransactWriteItems deletes the record — conditioned on the version just read — and its
  * lookup item (2 requests). Conditional deletes make "exactly one of N concurrent consumers wins"
  * DynamoDB's guarantee: the losers' conditions fail on the missing item and they get null.
+ *
+ * With events to store, a transaction returns no old item on success, so the record is read first (a
+ * strongly consistent GetItem) and removed by the transaction, conditioned on the version read, with
+ * its lookup item and its events: 2 requests.
  */
 export async function removeRecord(
   ctx: StoreContext,
   clientId: string,
   credentialId: string,
+  events?: WriteEvents,
 ): Promise<StoredCredential | null> {
   let lastRace: unknown;
   for (let attempt = 0; attempt <= ctx.maxRaceRetries; attempt++) {
     if (attempt > 0) await raceBackoff(attempt - 1);
     const now = ctx.now();
+    if (events && events.length > 0) {
+      const read = await guard(
+        ctx.client.send(
+          new GetItemCommand({
+            TableName: ctx.tableName,
+            Key: recordKey(clientId, credentialId),
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      if (read.Item === undefined || !isLive(read.Item, now)) return null;
+      const outcome = await removeWithLookup(ctx, clientId, credentialId, read.Item, now, events);
+      if (outcome.kind === "done") return outcome.value;
+      lastRace = outcome.cause;
+      continue;
+    }
     const first = await attemptWrite(
       ctx.client.send(
         new DeleteItemCommand({
@@ -46,7 +69,7 @@ export async function removeRecord(
     if (first.kind === "cancelled") throw storageUnavailable(storeName, first.error);
     const old = first.item;
     if (old === undefined || !isLive(old, now)) return null;
-    const outcome = await removeWithLookup(ctx, clientId, credentialId, old, now);
+    const outcome = await removeWithLookup(ctx, clientId, credentialId, old, now, undefined);
     if (outcome.kind === "done") return outcome.value;
     lastRace = outcome.cause;
   }
@@ -61,6 +84,7 @@ async function removeWithLookup(
   credentialId: string,
   old: Item,
   now: number,
+  events: WriteEvents | undefined,
 ): Promise<Outcome> {
   const hash = lookupHashOf(old);
   const items: TransactWriteItem[] = [
@@ -87,6 +111,7 @@ async function removeWithLookup(
       },
     });
   }
+  items.push(...eventItems(ctx, events));
   const result = await attemptWrite(ctx.client.send(new TransactWriteItemsCommand({ TransactItems: items })));
   if (result.kind === "ok") return { kind: "done", value: recordOf(old) };
   // Stryker disable next-line ConditionalExpression,StringLiteral: a transaction never fails as a single condition (attemptWrite gives it ok, cancelled or a throw)
@@ -102,7 +127,7 @@ async function removeWithLookup(
     }
     const withoutLookup = { ...old };
     delete withoutLookup.lookupHash;
-    return removeWithLookup(ctx, clientId, credentialId, withoutLookup, now);
+    return removeWithLookup(ctx, clientId, credentialId, withoutLookup, now, events);
   }
   if (isRace(reasons)) return { kind: "retry", cause: result.error };
   throw storageUnavailable(storeName, result.error);

@@ -6,6 +6,7 @@ import { type StoreContext, storeName } from "./context.js";
 import { createRecord } from "./create.js";
 import { acquireLease, releaseLease } from "./leases.js";
 import { findRecordsByLookups } from "./lookup-batch.js";
+import { readPendingEvents, removePendingEvents } from "./pending-events.js";
 import { findRecordByLookup, getRecord, listRecords, scanRecords } from "./reads.js";
 import { removeRecord } from "./remove.js";
 import { guard } from "./sdk-errors.js";
@@ -32,13 +33,16 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
   };
   const driver = {
     name: storeName,
-    create: (record) => createRecord(ctx, record),
+    create: (record, events) => createRecord(ctx, record, events),
     get: (clientId, credentialId) => getRecord(ctx, clientId, credentialId),
     list: (clientId, options) => listRecords(ctx, clientId, options),
-    update: (next, expectedVersion, previousLookupHash?) =>
-      updateRecord(ctx, next, expectedVersion, previousLookupHash),
-    delete: async (clientId, credentialId) => (await removeRecord(ctx, clientId, credentialId)) !== null,
-    consume: (clientId, credentialId) => removeRecord(ctx, clientId, credentialId),
+    update: (next, expectedVersion, previousLookupHash?, events?) =>
+      updateRecord(ctx, next, expectedVersion, previousLookupHash, events),
+    delete: async (clientId, credentialId, events) =>
+      (await removeRecord(ctx, clientId, credentialId, events)) !== null,
+    consume: (clientId, credentialId, events) => removeRecord(ctx, clientId, credentialId, events),
+    pendingEvents: (limit) => readPendingEvents(ctx, limit),
+    removePendingEvents: (events) => removePendingEvents(ctx, events),
     findByLookup: (clientId, lookupHash) => findRecordByLookup(ctx, clientId, lookupHash),
     findByLookups: (clientId, lookupHashes) => findRecordsByLookups(ctx, clientId, lookupHashes),
     scan: (options) => scanRecords(ctx, options),

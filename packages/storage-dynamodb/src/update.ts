@@ -1,11 +1,12 @@
-import { PutItemCommand, type TransactWriteItem, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import type { StoredCredential } from "@credkit/core";
+import { type TransactWriteItem, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import type { StoredCredential, WriteEvents } from "@credkit/core";
 import { storageUnavailable } from "@credkit/core";
 import { lookupTaken, versionConflict } from "./conflicts.js";
 import { raceBackoff, type StoreContext, storeName } from "./context.js";
 import { condition, liveCondition, num, str } from "./expression.js";
 import { type Item, isLive, lookupHashOf, lookupItem, recordItem, versionOf } from "./item-codec.js";
 import { lookupKey } from "./keys.js";
+import { eventItems, putWithEvents } from "./pending-events.js";
 import {
   attemptWrite,
   isRace,
@@ -31,21 +32,23 @@ type Step = Answer | { kind: "slow"; oldHash: string | null };
  * answers "absent/expired" (null) and "other version" (VERSION_CONFLICT) at no extra cost. Only when
  * the lookup hash really moved does a second request follow: one transaction that writes the record
  * (still conditioned on the version), deletes the old lookup item and claims the new one.
- * So an update is 1 request, or 2 when the lookup hash changes.
+ * So an update is 1 request, or 2 when the lookup hash changes. The events it carries are Put items of
+ * the same transaction (a lone PutItem becomes a transaction of the put and its events): still 1 request.
  */
 export async function updateRecord(
   ctx: StoreContext,
   next: StoredCredential,
   expectedVersion: number,
   previousLookupHash?: string | null,
+  events?: WriteEvents,
 ): Promise<StoredCredential | null> {
   const moves = previousLookupHash !== undefined && previousLookupHash !== next.lookupHash;
   for (let attempt = 0; ; attempt++) {
     const first: Step = moves
       ? { kind: "slow", oldHash: previousLookupHash }
-      : await fastPath(ctx, next, expectedVersion);
+      : await fastPath(ctx, next, expectedVersion, events);
     const answer =
-      first.kind === "slow" ? await slowPath(ctx, next, expectedVersion, first.oldHash, true) : first;
+      first.kind === "slow" ? await slowPath(ctx, next, expectedVersion, first.oldHash, true, events) : first;
     if (answer.kind === "done") return answer.value;
     if (attempt >= ctx.maxRaceRetries) throw storageUnavailable(storeName, answer.cause);
     await raceBackoff(attempt);
@@ -64,24 +67,30 @@ function judge(item: Item | undefined, next: StoredCredential, expectedVersion: 
   return { kind: "slow", oldHash: lookupHashOf(item) };
 }
 
-async function fastPath(ctx: StoreContext, next: StoredCredential, expectedVersion: number): Promise<Step> {
+async function fastPath(
+  ctx: StoreContext,
+  next: StoredCredential,
+  expectedVersion: number,
+  events: WriteEvents | undefined,
+): Promise<Step> {
   const now = ctx.now();
   const values = { ":now": num(now), ":expected": num(expectedVersion) };
   const { lookupHash } = next;
   if (lookupHash === null) {
-    const result = await attemptWrite(
-      ctx.client.send(
-        new PutItemCommand({
-          TableName: ctx.tableName,
-          Item: recordItem(next),
-          ...condition(`${liveCondition} AND #v = :expected AND attribute_not_exists(#lh)`, values),
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      ),
+    const result = await putWithEvents(
+      ctx,
+      {
+        TableName: ctx.tableName,
+        Item: recordItem(next),
+        ...condition(`${liveCondition} AND #v = :expected AND attribute_not_exists(#lh)`, values),
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+      events,
     );
     if (result.kind === "ok") return { kind: "done", value: next };
-    // Stryker disable next-line ConditionalExpression: a PutItem is never cancelled (attemptWrite gives it ok, condition or a throw)
+    // Stryker disable next-line ConditionalExpression: a lone PutItem is never cancelled, and putWithEvents answers its transaction's failed condition as `condition`: only a race with another transaction is cancelled (next line)
     if (result.kind === "condition") return judge(result.item, next, expectedVersion, now);
+    if (isRace(result.reasons)) return { kind: "retry", cause: result.error };
     throw storageUnavailable(storeName, result.error);
   }
   const result = await attemptWrite(
@@ -107,6 +116,7 @@ async function fastPath(ctx: StoreContext, next: StoredCredential, expectedVersi
               ...condition("attribute_not_exists(#pk) OR #cid = :id", { ":id": str(next.credentialId) }),
             },
           },
+          ...eventItems(ctx, events),
         ],
       }),
     ),
@@ -131,6 +141,7 @@ async function slowPath(
   expectedVersion: number,
   oldHash: string | null,
   deleteOldLookup: boolean,
+  events: WriteEvents | undefined,
 ): Promise<Answer> {
   const now = ctx.now();
   const id = str(next.credentialId);
@@ -171,6 +182,7 @@ async function slowPath(
       },
     });
   }
+  items.push(...eventItems(ctx, events));
   const result = await attemptWrite(ctx.client.send(new TransactWriteItemsCommand({ TransactItems: items })));
   if (result.kind === "ok") return { kind: "done", value: next };
   // Stryker disable next-line ConditionalExpression: a transaction never fails as a single condition (attemptWrite gives it ok, cancelled or a throw)
@@ -184,7 +196,7 @@ async function slowPath(
       // The old lookup item went to another record (it could only after this one's expiry passed on
       // some clock): it is not ours to delete, so write without touching it.
       if (reasonCode(reasons, oldIndex) === "ConditionalCheckFailed" && oldIndex >= 0) {
-        return slowPath(ctx, next, expectedVersion, oldHash, false);
+        return slowPath(ctx, next, expectedVersion, oldHash, false, events);
       }
       throw lookupTaken();
     });

@@ -74,6 +74,21 @@ describe("dynamodb shared state (idempotency, counters)", () => {
     expect(await idempotency.complete(key, "a", { ...entry, credentialId: "r.2" }, 60_000)).toBe(false);
     expect(await idempotency.complete(key, "a", { ...entry, fingerprint: "fp2" }, 60_000)).toBe(false);
     expect(await idempotency.complete(fresh(), "a", entry, 60_000)).toBe(false);
+    // The same without a credential id (a create that stored nothing to point at).
+    const bare = fresh();
+    expect(await idempotency.claim(bare, claim("fp", "a"))).toBeNull();
+    expect(await idempotency.complete(bare, "a", { fingerprint: "fp" }, 60_000)).toBe(true);
+    expect(await idempotency.complete(bare, "a", { fingerprint: "fp" }, 60_000)).toBe(true);
+  });
+
+  it("a lost claim cannot be completed even with the fingerprint of the claim now in the way", async () => {
+    const key = fresh();
+    expect(await idempotency.claim(key, claim("fp", "slow", 1_000))).toBeNull();
+    clock += 1_000;
+    expect(await idempotency.claim(key, claim("fp", "other", 1_000))).toBeNull();
+    // Same fingerprint, no credential id on either side: only the owner tells the claim from a completion.
+    expect(await idempotency.complete(key, "slow", { fingerprint: "fp" }, 60_000)).toBe(false);
+    expect(await idempotency.claim(key, claim("fp", "third"))).toStrictEqual({ fingerprint: "fp" });
   });
 
   it("gives claims and completions the TTL of their own expiry, in seconds rounded up", async () => {

@@ -6,9 +6,11 @@ import {
   defineCredentialStore,
   invalidCursor,
   isExpired,
+  type PendingEvent,
   type StoreDriver,
   type StoredCredential,
   type StorePosition,
+  type WriteEvents,
 } from "@credkit/core";
 import { SortedKeys } from "./sorted-keys.js";
 
@@ -50,6 +52,16 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
   const clients = new Map<string, ClientRecords>();
   const clientIds = new SortedKeys();
   const leases = new Map<string, Lease>();
+  // The pending-event log, by handle in append order (a Map keeps insertion order).
+  const pending = new Map<string, PendingEvent>();
+  let appended = 0;
+  // Called in the same synchronous step as the write it reports: nothing can run between the two.
+  const log = (events: WriteEvents | undefined) => {
+    for (const event of events ?? []) {
+      const handle = String(++appended);
+      pending.set(handle, { handle, event });
+    }
+  };
 
   const expired = (record: StoredCredential) => isExpired(record, now());
 
@@ -122,7 +134,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
   const driver = {
     name: "memory",
 
-    async create(record: StoredCredential): Promise<void> {
+    async create(record: StoredCredential, events?: WriteEvents): Promise<void> {
       if (live(record.clientId, record.credentialId)) {
         throw new CredkitError("CONFLICT", "A credential with this id already exists");
       }
@@ -135,6 +147,7 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       client.ids.add(record.credentialId);
       // Stryker disable next-line ConditionalExpression: an entry under a null hash is never read
       if (record.lookupHash !== null) client.lookups.set(record.lookupHash, record.credentialId);
+      log(events);
     },
 
     async get(clientId: string, credentialId: string): Promise<StoredCredential | null> {
@@ -156,7 +169,12 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       };
     },
 
-    async update(next: StoredCredential, expectedVersion: number): Promise<StoredCredential | null> {
+    async update(
+      next: StoredCredential,
+      expectedVersion: number,
+      _previousLookupHash?: string | null,
+      events?: WriteEvents,
+    ): Promise<StoredCredential | null> {
       const current = live(next.clientId, next.credentialId);
       if (!current) return null;
       if (current.version !== expectedVersion) {
@@ -181,18 +199,24 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       client.records.set(next.credentialId, copy(next));
       // Stryker disable next-line ConditionalExpression: an entry under a null hash is never read
       if (next.lookupHash !== null) client.lookups.set(next.lookupHash, next.credentialId);
+      log(events);
       return copy(next);
     },
 
-    async delete(clientId: string, credentialId: string): Promise<boolean> {
-      return (await driver.consume(clientId, credentialId)) !== null;
+    async delete(clientId: string, credentialId: string, events?: WriteEvents): Promise<boolean> {
+      return (await driver.consume(clientId, credentialId, events)) !== null;
     },
 
-    async consume(clientId: string, credentialId: string): Promise<StoredCredential | null> {
+    async consume(
+      clientId: string,
+      credentialId: string,
+      events?: WriteEvents,
+    ): Promise<StoredCredential | null> {
       const record = live(clientId, credentialId);
       const client = clients.get(clientId);
       if (!record || !client) return null;
       remove(clientId, client, record);
+      log(events);
       // Removed from the store, so the caller may own this object outright.
       return record;
     },
@@ -253,6 +277,19 @@ export function memoryStore(config: MemoryStoreConfig = {}) {
       if (!held || held.owner !== owner || held.expiresAt <= now()) return false;
       leases.delete(name);
       return true;
+    },
+
+    async pendingEvents(limit: number): Promise<PendingEvent[]> {
+      const out: PendingEvent[] = [];
+      for (const entry of pending.values()) {
+        if (out.length >= limit) break;
+        out.push(entry);
+      }
+      return out;
+    },
+
+    async removePendingEvents(events: readonly PendingEvent[]): Promise<void> {
+      for (const { handle } of events) pending.delete(handle);
     },
 
     async ping(): Promise<void> {},

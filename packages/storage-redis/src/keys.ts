@@ -16,6 +16,17 @@ export interface RedisKeys {
   record(clientId: string, credentialId: string): string;
   /** `P{tag}:lookup:<hash>`: string holding the credential id that owns the lookup hash. */
   lookup(clientId: string, lookupHash: string): string;
+  /**
+   * `P{tag}:events`: list of the client's pending events (JSON), appended by the script of the write they
+   * report (same slot: atomic on a cluster too), removed once relayed to the outbox.
+   */
+  events(clientId: string): string;
+  /**
+   * `P{events}:pending-clients`: sorted set of the clients whose event list may hold events; the score
+   * is bumped by every write that appends one (so a relay drops a client only if nothing was appended
+   * since it read the list).
+   */
+  pendingClients(): string;
   /** `Pclients`: sorted set of every client id ever written; deliberately without a hash tag. */
   clients(): string;
   /** `P{lease:<base64url name>}`: string holding the owner token, with a PX expiry. */
@@ -39,6 +50,8 @@ export function redisKeys(keyPrefix: string = defaultKeyPrefix): RedisKeys {
     ids: (clientId) => `${base(clientId)}${idsSuffix}`,
     record: (clientId, credentialId) => `${base(clientId)}cred:${credentialId}`,
     lookup: (clientId, lookupHash) => `${base(clientId)}lookup:${lookupHash}`,
+    events: (clientId) => `${base(clientId)}events`,
+    pendingClients: () => `${keyPrefix}{events}:pending-clients`,
     clients: () => `${keyPrefix}clients`,
     lease: (name) => `${keyPrefix}{lease:${Buffer.from(name).toString("base64url")}}`,
   };

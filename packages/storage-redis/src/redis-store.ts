@@ -7,6 +7,7 @@ import {
   type StoreDriver,
   type StoredCredential,
   type StorePosition,
+  type WriteEvents,
 } from "@credkit/core";
 import type { Cluster } from "ioredis";
 import { clientRegistry } from "./client-registry.js";
@@ -18,6 +19,7 @@ import {
 } from "./config.js";
 import { guardRedis } from "./guard.js";
 import { defaultKeyPrefix, redisKeys } from "./keys.js";
+import { redisPendingEvents } from "./pending-events.js";
 import { parseRecord, recordArgs } from "./record-codec.js";
 import { type ReplicaWait, runScript, runScriptAndWait } from "./run-script.js";
 import {
@@ -53,6 +55,7 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
   const timeoutMs = config.timeoutMs ?? defaultTimeoutMs;
   const now = config.now ?? Date.now;
   const wait = replicaWait(config);
+  const pending = redisPendingEvents(client, keys);
   const registry = clientRegistry(client, keys.clients(), config.registryMemoryMs ?? defaultRegistryMemoryMs);
 
   // Every call goes through here (see guardRedis): ioredis failures and the backstop timeout become
@@ -63,13 +66,19 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
     return [keys.ids(clientId), keys.record(clientId, credentialId)];
   }
 
-  async function take(clientId: string, credentialId: string): Promise<StoredCredential | null> {
-    const json = await runScriptAndWait(
-      client,
-      takeScript,
-      clientKeys(clientId, credentialId),
-      [credentialId, now()],
-      wait,
+  async function take(
+    clientId: string,
+    credentialId: string,
+    events: WriteEvents | undefined,
+  ): Promise<StoredCredential | null> {
+    const json = await pending.indexed(clientId, events, () =>
+      runScriptAndWait(
+        client,
+        takeScript,
+        clientKeys(clientId, credentialId),
+        [credentialId, now(), ...pending.args(clientId, events)],
+        wait,
+      ),
     );
     return isNil(json) ? null : parseRecord(json);
   }
@@ -100,26 +109,29 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
   const driver = {
     name: storeName,
 
-    create: (record) =>
+    create: (record, events) =>
       guarded(async () => {
         const args = recordArgs(record);
         // Registered before the record exists, and never removed: the set can only over-report, which
         // costs scan an empty step, while the reverse order could hide a record from re-encryption.
         await registry.register(record.clientId);
-        const code = await runScriptAndWait(
-          client,
-          createScript,
-          clientKeys(record.clientId, record.credentialId),
-          [
-            record.credentialId,
-            args.json,
-            record.version,
-            args.expiresAt,
-            args.lookupHash,
-            args.temporary,
-            now(),
-          ],
-          wait,
+        const code = await pending.indexed(record.clientId, events, () =>
+          runScriptAndWait(
+            client,
+            createScript,
+            clientKeys(record.clientId, record.credentialId),
+            [
+              record.credentialId,
+              args.json,
+              record.version,
+              args.expiresAt,
+              args.lookupHash,
+              args.temporary,
+              now(),
+              ...pending.args(record.clientId, events),
+            ],
+            wait,
+          ),
         );
         if (code === 1) throw new CredkitError("CONFLICT", "A credential with this id already exists");
         if (code === 2) {
@@ -142,24 +154,27 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
         return { items: page.items, next: page.more && page.last !== null ? [page.last] : null };
       }),
 
-    update: (next, expectedVersion) =>
+    update: (next, expectedVersion, _previousLookupHash, events) =>
       guarded(async () => {
         const args = recordArgs(next);
-        const reply = await runScriptAndWait(
-          client,
-          updateScript,
-          clientKeys(next.clientId, next.credentialId),
-          [
-            next.credentialId,
-            args.json,
-            expectedVersion,
-            next.version,
-            args.expiresAt,
-            args.lookupHash,
-            args.temporary,
-            now(),
-          ],
-          wait,
+        const reply = await pending.indexed(next.clientId, events, () =>
+          runScriptAndWait(
+            client,
+            updateScript,
+            clientKeys(next.clientId, next.credentialId),
+            [
+              next.credentialId,
+              args.json,
+              expectedVersion,
+              next.version,
+              args.expiresAt,
+              args.lookupHash,
+              args.temporary,
+              now(),
+              ...pending.args(next.clientId, events),
+            ],
+            wait,
+          ),
         );
         // The script always answers a table: any other reply fails here (not iterable) or as an unknown code.
         const [code, storedVersion] = reply as unknown[];
@@ -176,9 +191,14 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
         throw new Error(`Unexpected reply from the update script: ${String(code)}`);
       }),
 
-    delete: (clientId, credentialId) => guarded(async () => (await take(clientId, credentialId)) !== null),
+    delete: (clientId, credentialId, events) =>
+      guarded(async () => (await take(clientId, credentialId, events)) !== null),
 
-    consume: (clientId, credentialId) => guarded(() => take(clientId, credentialId)),
+    consume: (clientId, credentialId, events) => guarded(() => take(clientId, credentialId, events)),
+
+    pendingEvents: (limit) => guarded(() => pending.read(limit)),
+
+    removePendingEvents: (events) => guarded(() => pending.remove(events)),
 
     findByLookup: (clientId, lookupHash) =>
       guarded(async () => {

@@ -44,6 +44,14 @@ local function lookupHeldByOther(hash, id, now)
   local other = hmget(recordKey(owner), 'v', 'x', 'h')
   return other[1] and live(other[2], now) and other[3] == hash
 end
+-- The events a write carries: ARGV[from] is the pending-clients key ('' on a cluster, where it lives in
+-- another slot and the caller bumps it around the script), ARGV[from + 1] the client id, the rest the
+-- events' JSON. Appended in the write's own script: an applied write always has its events stored.
+local function logEvents(from)
+  if #ARGV < from + 2 then return end
+  for i = from + 2, #ARGV do redis.call('RPUSH', base .. 'events', ARGV[i]) end
+  if ARGV[from] ~= '' then redis.call('ZINCRBY', ARGV[from], 1, ARGV[from + 1]) end
+end
 local function write(key, id, json, version, expiresAt, hash, temporary, replace)
   -- A replaced record may hold fields (x, h, t) and a TTL the new one lacks: start from nothing.
   if replace then redis.call('DEL', key) end
@@ -62,7 +70,8 @@ end
 `;
 
 /**
- * create. KEYS: ids, record. ARGV: id, json, version, expiresAt|'', lookupHash|'', temporary '1'|'0', now.
+ * create. KEYS: ids, record. ARGV: id, json, version, expiresAt|'', lookupHash|'', temporary '1'|'0', now,
+ * then the events (see logEvents).
  * Returns 0 = created, 1 = the id exists, 2 = the lookup hash belongs to another live record.
  */
 export const createScript = script(
@@ -78,13 +87,14 @@ if cur[1] then
 end
 if ARGV[5] ~= '' and lookupHeldByOther(ARGV[5], id, now) then return 2 end
 write(KEYS[2], id, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], false)
+logEvents(8)
 return 0
 `,
 );
 
 /**
  * Compare-and-set update. KEYS: ids, record. ARGV: id, json, expectedVersion, nextVersion,
- * expiresAt|'', lookupHash|'', temporary, now.
+ * expiresAt|'', lookupHash|'', temporary, now, then the events (see logEvents).
  * Returns {0} = absent or expired, {1} = written, {2, storedVersion} = version conflict,
  * {3} = the new lookup hash belongs to another live record.
  */
@@ -98,12 +108,14 @@ if cur[1] ~= ARGV[3] then return {2, cur[1]} end
 if ARGV[6] ~= '' and ARGV[6] ~= cur[3] and lookupHeldByOther(ARGV[6], id, now) then return {3} end
 if cur[3] and cur[3] ~= ARGV[6] then dropLookup(cur[3], id) end
 write(KEYS[2], id, ARGV[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7], true)
+logEvents(9)
 return {1}
 `,
 );
 
 /**
- * delete / consume. KEYS: ids, record. ARGV: id, now. Removes the record, its index entry and its
+ * delete / consume. KEYS: ids, record. ARGV: id, now, then the events (see logEvents), appended only
+ * when a live record was removed. Removes the record, its index entry and its
  * lookup entry; returns the record JSON when it existed and was live, else false (nil).
  */
 export const takeScript = script(
@@ -115,7 +127,10 @@ redis.call('ZREM', KEYS[1], id)
 if not cur[1] then return false end
 dropLookup(cur[3], id)
 redis.call('DEL', KEYS[2])
-if live(cur[2], now) then return cur[1] end
+if live(cur[2], now) then
+  logEvents(3)
+  return cur[1]
+end
 return false
 `,
 );
@@ -206,6 +221,21 @@ export const releaseLeaseScript = leaseScript(
   `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`,
+);
+
+/**
+ * Drops a client from the pending-clients set, only while its score is still the one the relay read:
+ * a write that appended an event since has bumped it. KEYS: pending-clients. ARGV: client id, score.
+ */
+export const dropPendingClientScript = leaseScript(
+  "dropPendingClient",
+  `
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('ZREM', KEYS[1], ARGV[1])
   return 1
 end
 return 0

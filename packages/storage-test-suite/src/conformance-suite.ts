@@ -13,6 +13,7 @@ import { lifetimeTests } from "./suites/lifetime.js";
 import { listTests } from "./suites/list.js";
 import { lookupTests } from "./suites/lookup.js";
 import { lookupBatchTests } from "./suites/lookup-batch.js";
+import { pendingEventTests } from "./suites/pending-events.js";
 import { pingTests } from "./suites/ping.js";
 import { scanTests } from "./suites/scan.js";
 import { expiryBoundaryTests, failureTests, sharedRuleTests } from "./suites/shared-rules.js";
@@ -77,6 +78,7 @@ export function storeConformanceSuite<S extends CredentialStore>(
     lifetimeTests(ctx);
     scanTests(ctx);
     leaseTests(ctx);
+    pendingEventTests(ctx);
     pingTests(ctx);
     sharedRuleTests(ctx);
     if (options.makeStoreAt) expiryBoundaryTests(options.makeStoreAt);

@@ -11,11 +11,19 @@ import {
   type StoreDriver,
   type StoredCredential,
   type StorePosition,
+  type WriteEvents,
 } from "@credkit/core";
 
 export function notebookStore(now: () => number = Date.now) {
   let records: StoredCredential[] = [];
   const leases = new Map<string, { owner: string; until: number }>();
+  // The pending-event log: a write appends its events in the same step as the change (here: the same
+  // synchronous block; a networked store: the same script or transaction).
+  let pending: { handle: string; event: WriteEvents[number] }[] = [];
+  let appended = 0;
+  const log = (events: WriteEvents | undefined) => {
+    for (const event of events ?? []) pending.push({ handle: String(++appended), event });
+  };
   // Writes must agree with the expiry rule too: an expired record frees its id and lookup hash.
   const live = (r: StoredCredential) => !isExpired(r, now());
   const find = (clientId: string, credentialId: string) =>
@@ -41,7 +49,7 @@ export function notebookStore(now: () => number = Date.now) {
   };
   const driver = {
     name: "notebook",
-    async create(record) {
+    async create(record, events) {
       if (find(record.clientId, record.credentialId)) throw new CredkitError("CONFLICT", "The id exists");
       if (record.lookupHash !== null && holder(record.clientId, record.lookupHash))
         throw new CredkitError("CONFLICT", "The lookup hash is taken");
@@ -49,6 +57,7 @@ export function notebookStore(now: () => number = Date.now) {
         (r) => !(r.clientId === record.clientId && r.credentialId === record.credentialId),
       );
       records.push(structuredClone(record));
+      log(events);
     },
     async get(clientId, credentialId) {
       const found = find(clientId, credentialId);
@@ -60,7 +69,7 @@ export function notebookStore(now: () => number = Date.now) {
       );
       return page(mine, (r) => r.credentialId, options.limit, options.after);
     },
-    async update(next, expectedVersion) {
+    async update(next, expectedVersion, _previousLookupHash, events) {
       const current = find(next.clientId, next.credentialId);
       if (!current) return null;
       if (current.version !== expectedVersion)
@@ -70,18 +79,30 @@ export function notebookStore(now: () => number = Date.now) {
         throw new CredkitError("CONFLICT", "The lookup hash is taken");
       drop(current);
       records.push(structuredClone(next));
+      log(events);
       return structuredClone(next);
     },
-    async delete(clientId, credentialId) {
+    async delete(clientId, credentialId, events) {
       const found = find(clientId, credentialId);
-      if (found) drop(found);
+      if (found) {
+        drop(found);
+        log(events);
+      }
       return found !== undefined;
     },
-    async consume(clientId, credentialId) {
+    async consume(clientId, credentialId, events) {
       const found = find(clientId, credentialId);
       if (!found) return null;
       drop(found);
+      log(events);
       return found;
+    },
+    async pendingEvents(limit) {
+      return pending.slice(0, limit);
+    },
+    async removePendingEvents(events) {
+      const gone = new Set(events.map((e) => e.handle));
+      pending = pending.filter((e) => !gone.has(e.handle));
     },
     async findByLookup(clientId, lookupHash) {
       const found = holder(clientId, lookupHash);

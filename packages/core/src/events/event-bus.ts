@@ -1,3 +1,4 @@
+import type { WriteEvents } from "../storage.js";
 import { newEventId } from "./event-data.js";
 import type { AnyCredkitEvent, CredkitEvent, EventDataMap, EventType } from "./event-types.js";
 
@@ -40,8 +41,25 @@ export interface EventBusOptions {
 export interface EventPublisher {
   /** True when someone may receive events: a listener is subscribed or a sink is set. */
   readonly active: boolean;
-  /** Builds the event (id, timestamp), stores it in the sink, then tells the listeners. */
+  /**
+   * Builds the event (id, timestamp), stores it in the sink, then tells the listeners: for events no
+   * credential write carries (expiry warnings, OAuth refresh outcomes).
+   */
   emit<T extends EventType>(type: T, data: EventDataMap[T]): Promise<void>;
+  /**
+   * The event a credential write is about to report, built before the write (null when nobody
+   * listens): the write carries it (see {@link EventPublisher.carried}), and {@link EventPublisher.tell}
+   * tells the listeners once the write applied.
+   */
+  draft<T extends EventType>(type: T, data: EventDataMap[T]): AnyCredkitEvent | null;
+  /**
+   * What a store write appends to its pending-event log for `event`: the event when a durable sink
+   * (the webhook outbox) is set, so the change and its event are stored in one atomic step; nothing
+   * otherwise (in-process listeners only need {@link EventPublisher.tell}).
+   */
+  carried(event: AnyCredkitEvent | null): WriteEvents | undefined;
+  /** Tells the in-process listeners about a drafted event whose write applied (null: nothing). */
+  tell(event: AnyCredkitEvent | null): void;
 }
 
 /** The in-process bus: the service emits, listeners subscribe, the sink keeps events for webhooks. */
@@ -61,6 +79,16 @@ export function createEventBus(options: EventBusOptions = {}): {
       }
     }
   };
+  const draft = <T extends EventType>(type: T, data: EventDataMap[T]): AnyCredkitEvent | null =>
+    // Nobody to tell: no id drawn, no time formatted (a create without listeners or webhooks).
+    !options.sink && listeners.size === 0
+      ? null
+      : ({
+          id: newEventId(),
+          type,
+          timestamp: new Date(now()).toISOString(),
+          data,
+        } as CredkitEvent as AnyCredkitEvent);
   return {
     events: {
       subscribe(types, listener) {
@@ -76,16 +104,15 @@ export function createEventBus(options: EventBusOptions = {}): {
         return listeners.size > 0 || options.sink !== undefined;
       },
       async emit(type, data) {
-        // Nobody to tell: no id drawn, no time formatted (a create without listeners or webhooks).
-        if (!options.sink && listeners.size === 0) return;
-        const event = {
-          id: newEventId(),
-          type,
-          timestamp: new Date(now()).toISOString(),
-          data,
-        } as CredkitEvent as AnyCredkitEvent;
+        const event = draft(type, data);
+        if (event === null) return;
         if (options.sink) await options.sink.publish([event]);
         notify(event);
+      },
+      draft,
+      carried: (event) => (event !== null && options.sink ? [event] : undefined),
+      tell(event) {
+        if (event !== null) notify(event);
       },
     },
   };

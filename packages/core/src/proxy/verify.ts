@@ -4,7 +4,7 @@ import type { AuthType } from "../record.js";
 import type { Records } from "../records/records.js";
 import type { RegionRouter } from "../regions.js";
 import type { PublicCredential } from "../schemas/bodies.js";
-import { accept, type Verified, type VerifyFailureReason } from "./accept.js";
+import { accept, type SpendEvent, type Verified, type VerifyFailureReason } from "./accept.js";
 import { createRecordFinder, type Found } from "./find-records.js";
 import { createJwtCheck, unverifiedIssuer } from "./jwt-check.js";
 import type { JwtVerifier } from "./jwt-verifier.js";
@@ -44,6 +44,7 @@ function chooseFound(
     if (match && kindAccepts[(presented[index] as Presented).kind].includes(match.record.authType))
       return { found: match, jwt: false };
   }
+  // Stryker disable next-line ConditionalExpression: without an issuer nothing was looked up at that index (undefined)
   const byIssuer = issuer === null ? null : found[presented.length];
   if (byIssuer && byIssuer.record.authType === "jwtVerify") return { found: byIssuer, jwt: true };
   return null;
@@ -60,6 +61,8 @@ export interface ProxyVerifierOptions {
   now: () => number;
   /** Verdicts kept in process (see `near-cache.ts`); absent or disabled: every lookup asks the stores. */
   nearCache?: NearCache;
+  /** The event a spent single use is stored with (absent: none). */
+  spendEvent?: SpendEvent;
 }
 
 /**
@@ -95,16 +98,16 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
       chosen = chooseFound(presented, issuer, await find(clientId, hashes, true));
     if (early && !chosen?.jwt) jwt.forget(clientId, issuer as string);
     if (chosen === null) return NO_CREDENTIAL;
-    if (!chosen.jwt) return accept(chosen.found, false, options.now());
+    if (!chosen.jwt) return accept(chosen.found, false, options.now(), options.spendEvent);
     const { outcome, failPolicy } = await jwt.check(
       chosen.found.record,
       token as string,
       issuer as string,
       early,
     );
-    if (outcome === "VALID") return accept(chosen.found, false, options.now());
+    if (outcome === "VALID") return accept(chosen.found, false, options.now(), options.spendEvent);
     if (outcome === "JWKS_UNAVAILABLE" && failPolicy === "fail-open")
-      return accept(chosen.found, true, options.now());
+      return accept(chosen.found, true, options.now(), options.spendEvent);
     return { ok: false, reason: outcome };
   };
 }

@@ -1,6 +1,6 @@
 import { isCredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
-import type { CredentialStore } from "../storage.js";
+import type { CredentialStore, WriteEvents } from "../storage.js";
 import { duplicateLookup, notFound } from "./not-found.js";
 
 // Rounds of "re-read, apply again" after a write lost to a concurrent one.
@@ -15,6 +15,8 @@ export interface CompareAndSetOptions {
    * written and null returned (a token write whose token another holder replaced).
    */
   retryOver?: (latest: StoredCredential) => boolean;
+  /** The events the write of `next` carries (see `WriteEvents`), asked again for each attempt. */
+  events?: (next: StoredCredential) => WriteEvents | undefined;
 }
 
 /**
@@ -41,10 +43,12 @@ export async function compareAndSet(
     const next = await change(current);
     if (next === null) return null;
     try {
+      const versioned = { ...next, version: current.version + 1 };
       const saved = await store.update(
-        { ...next, version: current.version + 1 },
+        versioned,
         current.version,
         current.lookupHash,
+        options.events?.(versioned),
       );
       if (!saved) throw notFound(base.credentialId);
       return saved;

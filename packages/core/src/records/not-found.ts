@@ -16,5 +16,5 @@ export function duplicateLookup(record: StoredCredential, cause?: unknown): Cred
     record.authType === "jwtVerify"
       ? "This client already has a jwtVerify credential for this issuer"
       : "This client already has a proxy credential with the same secret";
-  return new CredkitError("CONFLICT", message, cause === undefined ? {} : { cause });
+  return new CredkitError("CONFLICT", message, { cause }); // CredkitError drops an undefined cause
 }

@@ -5,7 +5,7 @@ import { lookupValueOf } from "../lookup.js";
 import type { AuthType, StoredCredential } from "../record.js";
 import type { RegionRouter } from "../regions.js";
 import type { SecretOf } from "../schemas/secrets.js";
-import type { CredentialStore } from "../storage.js";
+import type { CredentialStore, WriteEvents } from "../storage.js";
 import { openTokenState, type TokenState } from "../target/token-state.js";
 import { retainedUntil } from "./lifetime.js";
 import { duplicateLookup, notFound } from "./not-found.js";
@@ -50,8 +50,11 @@ export interface Records {
     secret: OpenedSecret["secret"],
     destination: CredentialStore,
   ): Promise<void>;
-  /** Inserts a new record; CONFLICT (naming the duplicate) when its id or lookup hash is taken. */
-  insert(store: CredentialStore, record: StoredCredential): Promise<void>;
+  /**
+   * Inserts a new record, with the events the insert stores in the same step; CONFLICT (naming the
+   * duplicate) when its id or lookup hash is taken.
+   */
+  insert(store: CredentialStore, record: StoredCredential, events?: WriteEvents): Promise<void>;
   /**
    * The `expiresAt` at rest of a record that is not pending: its lifetime's end plus the
    * expired-retention grace, or null (kept forever) when it has no lifetime.
@@ -108,9 +111,9 @@ export function createRecords(options: {
         throw duplicateLookup(record);
       }
     },
-    async insert(store, record) {
+    async insert(store, record, events) {
       try {
-        await store.create(record);
+        await store.create(record, events);
       } catch (error) {
         if (isCredkitError(error, "CONFLICT") && record.lookupHash !== null)
           throw duplicateLookup(record, error);

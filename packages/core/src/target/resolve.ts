@@ -21,9 +21,11 @@ async function consume(
   store: CredentialStore,
   record: StoredCredential,
 ): Promise<StoredCredential> {
-  const won = await store.consume(record.clientId, record.credentialId);
+  // The event is stored by the consume itself, in the same atomic step (see WriteEvents).
+  const event = ctx.publisher.draft("credential.consumed", credentialEventData(toPublicCredential(record)));
+  const won = await store.consume(record.clientId, record.credentialId, ctx.publisher.carried(event));
   if (!won) throw notFound(record.credentialId);
-  await ctx.publisher.emit("credential.consumed", credentialEventData(toPublicCredential(won)));
+  ctx.publisher.tell(event);
   return won;
 }
 

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Keyring } from "../crypto/keyring.js";
 import { isCredkitError } from "../errors.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+import type { CredentialStore } from "../storage.js";
+import { createEventRelay } from "./event-relay.js";
 import type { EventOutbox, OutboxEntry, Settlement, StoredWebhook } from "./outbox.js";
+import { outboxEventSink } from "./outbox-sink.js";
 import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule, retryDelayMs } from "./retry-schedule.js";
 import { standardWebhookHeaders } from "./signing.js";
 import { webhookSecretIdentity } from "./webhook-service.js";
@@ -21,6 +24,13 @@ export interface WebhookDispatcherOptions {
   /** Queues delivered at the same time per poll. Default 16. */
   batchSize?: number;
   now?: () => number;
+  /**
+   * The credential stores whose pending events this dispatcher relays into `outbox` at the start of
+   * every pass (see `createEventRelay`): the stores of the service whose events it delivers (credential
+   * writes store their events there, in the write's own atomic step). A failure is retried at the next
+   * pass.
+   */
+  stores?: readonly CredentialStore[];
   /** Told about each failed attempt (for logs and metrics): the class of failure, never a body. */
   onAttemptFailed?: (entry: OutboxEntry, error: string) => void;
 }
@@ -54,6 +64,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const pollMs = options.pollMs ?? 1000;
   const batchSize = options.batchSize ?? 16;
   const owner = randomUUID();
+  const relay =
+    options.stores && options.stores.length > 0
+      ? createEventRelay({ stores: [...new Set(options.stores)], sink: outboxEventSink(outbox), owner })
+      : null;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | null = null;
   let again = false;
@@ -103,6 +117,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   }
 
   async function pass(): Promise<number> {
+    // The events changes stored in their own stores go to the outbox first: this pass delivers them.
+    await relay?.runOnce().catch(() => 0);
     const claimed = await outbox.claim(owner, now(), leaseMs, batchSize);
     // Different queues in parallel; one queue never has two entries out (only heads are claimed).
     await Promise.all(claimed.map((entry) => deliver(entry).catch(() => undefined)));

@@ -1,5 +1,11 @@
 export type { WebhookDispatcher, WebhookDispatcherOptions } from "./dispatcher.js";
 export { createWebhookDispatcher } from "./dispatcher.js";
+export {
+  createEventRelay,
+  EVENT_RELAY_LEASE,
+  type EventRelay,
+  type EventRelayOptions,
+} from "./event-relay.js";
 export type { EventOutbox, OutboxEntry, Settlement, StoredWebhook } from "./outbox.js";
 export { FAILED_KEPT_PER_WEBHOOK } from "./outbox.js";
 export { outboxEventSink } from "./outbox-sink.js";
