@@ -30,10 +30,11 @@ const target = STRYKER_TARGET ?? "core";
 if (!(target in targets)) throw new Error(`STRYKER_TARGET must be one of ${Object.keys(targets).join(", ")}`);
 const only = STRYKER_MUTATE?.split(",").filter(Boolean);
 // A run over some files keeps its own incremental results: it must not replace the whole target's.
-// A long list of files is shortened with a hash of the whole list (file names are limited to 255 bytes).
+// A long list of files is shortened with a hash of the whole list (file names are limited to 255 bytes;
+// names that fit keep their old form, so earlier incremental results stay found).
 const onlyName = only?.join("+").replace(/[^A-Za-z0-9.-]+/g, "_");
 const resultsName = onlyName
-  ? `${target}.${onlyName.length <= 160 ? onlyName : `${onlyName.slice(0, 120)}-${createHash("sha256").update(onlyName).digest("hex").slice(0, 16)}`}`
+  ? `${target}.${onlyName.length <= 200 ? onlyName : `${onlyName.slice(0, 160)}-${createHash("sha256").update(onlyName).digest("hex").slice(0, 16)}`}`
   : target;
 const dir = `packages/${target}`;
 

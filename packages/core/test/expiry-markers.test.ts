@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { admin, memoryStore, testClock, testKeyring } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
-  type AnyCredkitEvent,
   addStoreHooks,
   type CreateCredentialInput,
   type CredentialServiceOptions,

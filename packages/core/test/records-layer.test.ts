@@ -11,6 +11,7 @@ import {
 } from "../src/index.js";
 import { createRecords } from "../src/records/records.js";
 import { createRegionRouter } from "../src/regions.js";
+import { sealTokenState } from "../src/target/token-state.js";
 import { storedRecord } from "./stored-record.js";
 
 // The record layer alone, over real memory stores: load, open, seal, insert and the proxy-secret
@@ -68,6 +69,11 @@ describe("the record layer", () => {
     expect(target.lookupHash).toBeNull();
     expect(records.open(target)).toStrictEqual({ authType: "custom", secret: { headers: { a: "b" } } });
     expect(records.openState(target)).toStrictEqual({});
+    // A token state is opened once per envelope, as the secret is, and apart from it.
+    const state = { refreshToken: "rt-records-layer" };
+    const withState = { ...target, tokenState: sealTokenState(oneKey, target, state) };
+    expect(records.openState(withState)).toStrictEqual(state);
+    expect(records.openState(withState)).toBe(records.openState(withState));
     expect(records.retainedUntil({ lifetimeEndsAt: 5 })).toBe(1005);
     expect(records.retainedUntil({ lifetimeEndsAt: null })).toBeNull();
   });
@@ -116,6 +122,15 @@ describe("the record layer", () => {
     await expect(rotated.assertLookupFree(holder, SECRET, eu)).resolves.toBeUndefined();
     const stranger = storedRecord({ clientId: `c-${randomUUID()}` });
     await expect(rotated.assertLookupFree(stranger, SECRET, us)).resolves.toBeUndefined();
+  });
+
+  it("refuses a secret one store holds under an older key, with that store alone", async () => {
+    const store = memoryStore();
+    const holder = sealed(layer({ "eu-west-1": store }));
+    await store.create(holder);
+    const rotated = layer({ "eu-west-1": store }, createKeyring({ activeKeyId: "k2", keys: [k2, k1] }));
+    const twin = storedRecord({ clientId: holder.clientId });
+    await expect(rotated.assertLookupFree(twin, SECRET, store)).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("inserts a record, turning a store's CONFLICT into the duplicate-secret one only for a proxy secret", async () => {

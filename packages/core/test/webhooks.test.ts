@@ -10,6 +10,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type CreateCredentialInput,
+  CredkitError,
   createAddressPolicy,
   createCredentialService,
   createOutboundFetch,
@@ -153,6 +154,66 @@ describe("webhooks", () => {
         }),
       ]);
     expect(receiver.received).toHaveLength(3);
+  });
+
+  it("classes a failed attempt by the error's code and name, never its message", async () => {
+    const outbox = memoryEventOutbox();
+    const keyring = testKeyring();
+    const policy = createAddressPolicy(["127.0.0.1"]);
+    const webhooks = createWebhookService({ outbox, keyring, policy });
+    const clientId = `c-${randomUUID()}`;
+    const hook = await webhooks.create(admin, clientId, {
+      url: "http://127.0.0.1:9/hook",
+      eventTypes: ["credential.created"],
+    });
+    const failures: [string, unknown][] = [
+      ["timeout", new CredkitError("UPSTREAM_ERROR", "no answer in time", { upstreamClass: "timeout" })],
+      ["timeout", new DOMException("The operation was aborted due to timeout", "TimeoutError")],
+      ["timeout", new DOMException("stopped", "AbortError")],
+      // A message that merely mentions aborting or timing out is not a timeout.
+      ["network", new Error("connection reset while the timer was aborted; timed out? no")],
+      [
+        "network",
+        new CredkitError("UPSTREAM_ERROR", "Outbound request failed", { upstreamClass: "network" }),
+      ],
+    ];
+    for (const [expected, error] of failures) {
+      const dispatcher = createWebhookDispatcher({
+        outbox,
+        keyring,
+        fetch: () => Promise.reject(error),
+        retry: { maxAttempts: 1 },
+      });
+      const credentialId = `eu-west-1.${randomUUID()}`;
+      await outbox.enqueue([
+        {
+          deliveryId: `dlv_${randomUUID()}`,
+          clientId,
+          webhookId: hook.webhookId,
+          queue: `${hook.webhookId}/${credentialId}`,
+          event: {
+            id: `evt_${randomUUID()}`,
+            type: "credential.created",
+            timestamp: new Date().toISOString(),
+            data: {
+              clientId,
+              credentialId,
+              credentialName: "n",
+              credentialType: "proxy",
+              credentialAuthType: "apiKey",
+              credentialRegion: "eu-west-1",
+              credentialVersion: 1,
+              credentialExpiresAt: null,
+            },
+          },
+          attempts: 0,
+          nextAttemptAt: 0,
+        },
+      ]);
+      expect(await dispatcher.runOnce()).toBe(1);
+      const [latest] = await outbox.listFailed(clientId, hook.webhookId, 1);
+      expect([latest?.event.data.credentialId, latest?.lastError]).toEqual([credentialId, expected]);
+    }
   });
 
   it("refuses URLs the outbound policy refuses, at creation for addresses and at delivery for names", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SortedKeys } from "../src/sorted-keys.js";
+import { randomHeight, SortedKeys } from "../src/sorted-keys.js";
 
 /** A deterministic sequence of keys, so a failure replays. */
 function* keys(seed: number, count: number): Generator<string> {
@@ -74,5 +74,24 @@ describe("SortedKeys", () => {
     expect([...set.from(undefined)]).toEqual([]);
     set.add("x");
     expect([...set.from(undefined)]).toEqual(["x"]);
+  });
+});
+
+describe("randomHeight", () => {
+  /** A random source that answers `values` in turn. */
+  const flips = (...values: number[]) => {
+    let i = 0;
+    return () => values[i++] ?? 0.99;
+  };
+
+  it("grows one level per coin flip under one half, and stops at the first flip at or over it", () => {
+    expect(randomHeight(flips(0.5))).toBe(1);
+    expect(randomHeight(flips(0.99))).toBe(1);
+    expect(randomHeight(flips(0.49, 0.5))).toBe(2);
+    expect(randomHeight(flips(0, 0.1, 0.2, 0.7))).toBe(4);
+  });
+
+  it("never passes 24 levels, however the coins fall", () => {
+    expect(randomHeight(() => 0)).toBe(24);
   });
 });

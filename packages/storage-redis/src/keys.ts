@@ -42,7 +42,8 @@ export function redisKeys(keyPrefix: string = defaultKeyPrefix): RedisKeys {
     // A brace in the prefix would become the hash tag of every key and put all clients on one slot.
     throw new CredkitError("CONFIGURATION_ERROR", "The Redis keyPrefix must not contain '{' or '}'");
   }
-  const tag = (clientId: string) => `c:${Buffer.from(clientId, "utf8").toString("base64url")}`;
+  // Buffer.from reads a string as UTF-8 by default.
+  const tag = (clientId: string) => `c:${Buffer.from(clientId).toString("base64url")}`;
   const base = (clientId: string) => `${keyPrefix}{${tag(clientId)}}:`;
   return {
     tag,
@@ -52,6 +53,6 @@ export function redisKeys(keyPrefix: string = defaultKeyPrefix): RedisKeys {
     events: (clientId) => `${base(clientId)}events`,
     pendingClients: () => `${keyPrefix}{events}:pending-clients`,
     clients: () => `${keyPrefix}clients`,
-    lease: (name) => `${keyPrefix}{lease:${Buffer.from(name, "utf8").toString("base64url")}}`,
+    lease: (name) => `${keyPrefix}{lease:${Buffer.from(name).toString("base64url")}}`,
   };
 }

@@ -176,7 +176,8 @@ export function redisStore(config: RedisStoreConfig): RedisStore {
             wait,
           ),
         );
-        const [code, storedVersion] = Array.isArray(reply) ? reply : [reply];
+        // The script always answers a table: any other reply fails here (not iterable) or as an unknown code.
+        const [code, storedVersion] = reply as unknown[];
         if (code === 0) return null;
         if (code === 1) return next;
         if (code === 2) {

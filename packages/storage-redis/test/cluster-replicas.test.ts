@@ -87,3 +87,36 @@ describe("waitReplicas on a Redis Cluster with replicas", () => {
     }
   });
 });
+
+/** The pid of the node on `port`, from the state directory of the cluster this file started. */
+async function pidOf(port: number): Promise<number> {
+  return Number((await readFile(join(stateDir, `node-${port}`, "redis.pid"), "utf8")).trim());
+}
+
+/** How many PINGs the node has run (`INFO commandstats`). */
+async function pingsOf(node: Redis): Promise<number> {
+  return Number(/cmdstat_ping:calls=(\d+)/.exec(await node.info("commandstats"))?.[1] ?? 0);
+}
+
+describe("ping on a Redis Cluster", () => {
+  it("asks every master, so one that does not answer makes the store not ready", async () => {
+    await client.ping();
+    const store = redisStore({ client, keyPrefix: randomKeyPrefix(), timeoutMs: 300 });
+    const masters = client.nodes("master");
+    expect(masters).toHaveLength(3);
+    // Each master runs one more PING per store ping (nothing else pings this file's cluster).
+    const before = await Promise.all(masters.map(pingsOf));
+    await store.ping();
+    expect(await Promise.all(masters.map(pingsOf))).toEqual(before.map((count) => count + 1));
+
+    // A frozen master (well under cluster-node-timeout, so no failover starts) fails the ping.
+    const pid = await pidOf(Number(masters[2]?.options.port));
+    process.kill(pid, "SIGSTOP");
+    try {
+      await expect(store.ping()).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    await store.ping();
+  });
+});

@@ -1,7 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { Invalidation, InvalidationListener } from "@credkit/core";
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { redisClientOptions, redisInvalidationChannel } from "../src/index.js";
 import { clusterClient, randomKeyPrefix, standaloneClient } from "./clients.js";
 
@@ -37,6 +37,17 @@ function recorder() {
       wake();
     });
   return { listener, events, until };
+}
+
+/** A channel on the standalone server with one recording listener subscribed (undone after the test). */
+async function subscribedOnStandalone() {
+  const channel = randomKeyPrefix();
+  const client = standaloneClient();
+  const subscriber = standaloneClient();
+  cleanups.push(() => client.disconnect());
+  const heard = recorder();
+  cleanups.push(await redisInvalidationChannel({ client, subscriber, channel }).subscribe(heard.listener));
+  return { channel, client, subscriber, heard };
 }
 
 describe.each([
@@ -94,14 +105,46 @@ describe.each([
   });
 });
 
-describe("redisInvalidationChannel when the subscription fails", () => {
-  it("resets its listeners when the connection is killed, and resubscribes", async () => {
+describe("redisInvalidationChannel message handling (standalone)", () => {
+  it("ignores messages it cannot read and messages of other channels on the same connection", async () => {
+    const { channel, client, subscriber, heard } = await subscribedOnStandalone();
+    // The embedder's own subscription on the same connection: its messages are none of the channel's.
+    await subscriber.subscribe(`${channel}other`);
+    await client.publish(`${channel}other`, "acme\nfrom-another-channel");
+    await client.publish(channel, "no-newline");
+    await client.publish(channel, "\nno-client");
+    await client.publish(channel, "acme\n");
+    await heard.until((events) => events.some((e) => "clientId" in e));
+    expect(heard.events.filter((e) => "clientId" in e)).toEqual([{ clientId: "acme", credentialId: "" }]);
+  });
+
+  it("asks for no confirmation when it is not subscribed or asked for none, and answers false at once", async () => {
     const channel = randomKeyPrefix();
     const client = standaloneClient();
     const subscriber = standaloneClient();
     cleanups.push(() => client.disconnect());
+    cleanups.push(() => subscriber.disconnect());
+    const listenerConnection = standaloneClient();
+    cleanups.push(() => listenerConnection.disconnect());
+    const messages: string[] = [];
+    listenerConnection.on("message", (_channel: string, message: string) => messages.push(message));
+    await listenerConnection.subscribe(channel);
+    const unsubscribed = redisInvalidationChannel({ client, subscriber, channel });
+    // Not subscribed: no confirmation can reach it, so it publishes a plain message.
+    expect(await unsubscribed.publish({ clientId: "acme", credentialId: "one" }, 5000)).toBe(false);
     const heard = recorder();
-    cleanups.push(await redisInvalidationChannel({ client, subscriber, channel }).subscribe(heard.listener));
+    const subscribed = redisInvalidationChannel({ client, subscriber: standaloneClient(), channel });
+    cleanups.push(await subscribed.subscribe(heard.listener));
+    expect(await subscribed.publish({ clientId: "acme", credentialId: "two" }, 0)).toBe(false);
+    await heard.until((events) => events.some((e) => "credentialId" in e && e.credentialId === "two"));
+    // The other connection hears both in publish order, neither asking for confirmation.
+    await vi.waitFor(() => expect(messages).toEqual(["acme\none", "acme\ntwo"]));
+  });
+});
+
+describe("redisInvalidationChannel when the subscription fails", () => {
+  it("resets its listeners when the connection is killed, and resubscribes", async () => {
+    const { channel, client, heard } = await subscribedOnStandalone();
     await heard.until((events) => events.some((e) => "reset" in e && e.reset));
     const before = heard.events.length;
     const admin = standaloneClient();

@@ -44,6 +44,21 @@ describe.each([
     expect(await waiting.get(clientId, first.credentialId)).toBeNull();
   });
 
+  it("loads a flushed script with EVAL in the same pipeline as WAIT: the write lands, unconfirmed", async () => {
+    const keyPrefix = randomKeyPrefix();
+    const plain = redisStore({ client, keyPrefix });
+    const waiting = redisStore({ client, keyPrefix, waitReplicas: 1, waitTimeoutMs: 20 });
+    const one = record(`c-${randomUUID()}`);
+    // Every node forgets its scripts (as after a restart): EVALSHA answers NOSCRIPT.
+    const nodes = "nodes" in client ? client.nodes("master") : [client];
+    await Promise.all(nodes.map((node) => node.script("FLUSH")));
+    const error = await waiting.create(one).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    // Refused for want of a replica, not for the missing script: the record is on the primary.
+    expect(String((error as Error).message)).toContain("replicas");
+    expect(await plain.get(one.clientId, one.credentialId)).toMatchObject({ version: 1 });
+  });
+
   it("sends no WAIT with waitReplicas 0", async () => {
     const store = redisStore({ client, keyPrefix: randomKeyPrefix(), waitReplicas: 0 });
     const one = record(`c-${randomUUID()}`);

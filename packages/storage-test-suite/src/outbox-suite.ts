@@ -48,6 +48,17 @@ function entry(clientId: string, webhookId: string, credentialId: string, n: num
   };
 }
 
+/** Two entries enqueued in one queue of a fresh client, first before second. */
+async function twoInOneQueue(outbox: EventOutbox) {
+  const clientId = `c-${randomUUID()}`;
+  const [first, second] = [1, 2].map((n) => entry(clientId, "wh_1", "cred-a", n)) as [
+    OutboxEntry,
+    OutboxEntry,
+  ];
+  await outbox.enqueue([first, second]);
+  return { outbox, clientId, first, second };
+}
+
 /**
  * The contract every `EventOutbox` must keep (webhook registry, queues in order, leases, settlement),
  * run by each adapter against its real backend.
@@ -133,13 +144,7 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
     });
 
     it("keeps a retried head first until it is due, counting attempts; failed entries are listed, newest first", async () => {
-      const outbox = await options.makeOutbox();
-      const clientId = `c-${randomUUID()}`;
-      const [first, second] = [1, 2].map((n) => entry(clientId, "wh_1", "cred-a", n)) as [
-        OutboxEntry,
-        OutboxEntry,
-      ];
-      await outbox.enqueue([first, second]);
+      const { outbox, clientId, first, second } = await twoInOneQueue(await options.makeOutbox());
       const [claimed] = await outbox.claim("o", 1_000, 5_000, 10);
       expect(
         await outbox.settle(claimed as OutboxEntry, "o", {
@@ -168,6 +173,63 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       expect(failed[0]?.event).toEqual(second.event);
       expect(await outbox.listFailed(clientId, "wh_1", 1)).toHaveLength(1);
       expect(await outbox.listFailed(clientId, "wh_other", 10)).toEqual([]);
+    });
+
+    it("settles only the head its owner claimed: never an unclaimed entry, never a head settled before", async () => {
+      const { outbox, clientId, first, second } = await twoInOneQueue(await options.makeOutbox());
+      // Never claimed: no lease to hold.
+      expect(await outbox.settle(first, "o", { outcome: "delivered" })).toBe(false);
+      const [retried] = await outbox.claim("o", 1_000, 5_000, 10);
+      const retry = { outcome: "retry", nextAttemptAt: 1_000, error: "http_503" } as const;
+      expect(await outbox.settle(retried as OutboxEntry, "o", retry)).toBe(true);
+      // A settled claim is spent: the retried head must be claimed again before it is settled again.
+      expect(await outbox.settle(retried as OutboxEntry, "o", { outcome: "delivered" })).toBe(false);
+      const [claimed] = await outbox.claim("o", 1_000, 5_000, 10);
+      expect(claimed?.deliveryId).toBe(first.deliveryId);
+      expect(await outbox.settle(claimed as OutboxEntry, "o", { outcome: "delivered" })).toBe(true);
+      const [next] = await outbox.claim("o", 1_001, 5_000, 10);
+      expect(next?.deliveryId).toBe(second.deliveryId);
+      // The same owner holds the queue again, but the first entry is no longer its head.
+      expect(await outbox.settle(claimed as OutboxEntry, "o", { outcome: "delivered" })).toBe(false);
+      expect(await outbox.settle(next as OutboxEntry, "o", { outcome: "delivered" })).toBe(true);
+      expect(await outbox.claim("o", 100_000, 5_000, 10)).toEqual([]);
+      // Delivered entries are not failures.
+      expect(await outbox.listFailed(clientId, "wh_1", 10)).toEqual([]);
+    });
+
+    it("claims at most `limit` queues, and an entry added behind a retried head does not make it due sooner", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      const heads = [1, 2, 3].map((n) => entry(clientId, "wh_1", `cred-${n}`, 1));
+      await outbox.enqueue(heads);
+      const claimed = await outbox.claim("o", 1_000, 5_000, 2);
+      expect(claimed).toHaveLength(2);
+      const [retried] = claimed as [OutboxEntry];
+      await outbox.settle(retried, "o", { outcome: "retry", nextAttemptAt: 50_000, error: "http_503" });
+      await outbox.enqueue([{ ...entry(clientId, "wh_1", "x", 2), queue: retried.queue, nextAttemptAt: 0 }]);
+      // The other two queues are leased until 6,000; the retried one waits for 50,000 whatever came behind it.
+      expect(await outbox.claim("o", 6_000, 5_000, 10)).toHaveLength(2);
+      expect((await outbox.claim("o", 49_999, 5_000, 10)).map((e) => e.queue)).not.toContain(retried.queue);
+      expect((await outbox.claim("o", 50_000, 5_000, 10)).map((e) => e.deliveryId)).toContain(
+        retried.deliveryId,
+      );
+    });
+
+    it("forgets a deleted webhook's failed entries; unknown clients have no webhook to replace or delete", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      const hook = webhook(clientId);
+      await outbox.saveWebhook(hook);
+      await outbox.enqueue([entry(clientId, hook.webhookId, "cred-a", 1)]);
+      const [claimed] = await outbox.claim("o", 1_000, 5_000, 10);
+      const failedAt = new Date(1_000).toISOString();
+      await outbox.settle(claimed as OutboxEntry, "o", { outcome: "failed", error: "http_410", failedAt });
+      expect(await outbox.listFailed(clientId, hook.webhookId, 10)).toHaveLength(1);
+      expect(await outbox.deleteWebhook(clientId, hook.webhookId)).toBe(true);
+      expect(await outbox.listFailed(clientId, hook.webhookId, 10)).toEqual([]);
+      const stranger = `other-${clientId}`;
+      expect(await outbox.replaceWebhookSecret(stranger, hook.webhookId, hook.secret, "ck1.new")).toBe(false);
+      expect(await outbox.deleteWebhook(stranger, hook.webhookId)).toBe(false);
     });
 
     it("gives each due head to exactly one of many owners claiming at once", async () => {

@@ -50,8 +50,11 @@ export interface WebhookDispatcher {
 /** The class of a failed attempt, never the receiver's body: `http_<status>`, `timeout`, `refused`, `network`. */
 function failureClass(error: unknown): string {
   if (isCredkitError(error, "OUTBOUND_REFUSED")) return "refused";
-  const message = error instanceof Error ? error.message : "";
-  if (/timed? ?out|abort/i.test(message)) return "timeout";
+  // The outbound fetch classes its own failures (`upstreamClass`); a fetch injected by an embedder may
+  // throw the platform's abort errors. Read from the error's code and name, never its message.
+  if (isCredkitError(error, "UPSTREAM_ERROR") && error.upstreamClass === "timeout") return "timeout";
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === "TimeoutError" || name === "AbortError") return "timeout";
   return "network";
 }
 

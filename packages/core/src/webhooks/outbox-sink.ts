@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "../crypto/random-pool.js";
 import type { EventSink } from "../events/event-bus.js";
 import type { EventOutbox, OutboxEntry } from "./outbox.js";
 
@@ -22,7 +22,7 @@ export function outboxEventSink(outbox: EventOutbox, onEnqueued?: () => void): E
         for (const webhook of webhooks) {
           if (!webhook.eventTypes.includes(event.type)) continue;
           entries.push({
-            deliveryId: `dlv_${randomBytes(16).toString("base64url")}`,
+            deliveryId: `dlv_${pooledRandomBytes(16).toString("base64url")}`,
             clientId,
             webhookId: webhook.webhookId,
             queue: `${webhook.webhookId}/${credentialId}`,

@@ -34,6 +34,7 @@ describe("redis store error handling", () => {
     const calls: [unknown, (store: Store) => Promise<unknown>][] = [
       [7, (store) => store.create(record)],
       [[7], (store) => store.update(next, 1)],
+      [1, (store) => store.update(next, 1)],
       ["OK", (store) => store.list(record.clientId, { limit: 5 })],
       [[1], (store) => store.list(record.clientId, { limit: 5 })],
     ];

@@ -32,4 +32,9 @@ describe("guardRedis", () => {
     expect(isCredkitError(error, "STORAGE_UNAVAILABLE")).toBe(true);
     expect(String((error as Error).cause)).toContain("No answer from Redis within 1 ms");
   });
+
+  it("sets no timer with timeoutMs 0: a slow answer still arrives", async () => {
+    const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve("late"), 20));
+    await expect(guardRedis("rate limit", slow, 0)).resolves.toBe("late");
+  });
 });
