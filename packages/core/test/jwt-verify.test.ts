@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { type CreateExtras, memoryStore } from "@credkit/test-support";
-import { SignJWT, UnsecuredJWT } from "jose";
+import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -259,8 +259,12 @@ describe("fail-open while keys are cached (issue 10)", () => {
     down = true;
     return { service, clientId };
   }
+  // One attacker key for every forgery: an RSA key pair per token took seconds on a loaded machine
+  // (a test timed out at 15 s under load 22) and a fresh key proves nothing more.
+  let attackerKey: ReturnType<typeof generateKeyPair> | undefined;
   const forged = async (claims: Claims, kid = "attacker-kid") => {
-    const { privateKey } = await import("jose").then((j) => j.generateKeyPair("RS256"));
+    attackerKey ??= generateKeyPair("RS256");
+    const { privateKey } = await attackerKey;
     return new SignJWT({ aud: "api", sub: "user-1", ...claims })
       .setProtectedHeader({ alg: "RS256", kid })
       .setIssuer(issuerUrl)

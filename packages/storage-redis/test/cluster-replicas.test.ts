@@ -57,7 +57,9 @@ describe("waitReplicas on a Redis Cluster with replicas", () => {
   it("waits on the node owning the client's slot: its frozen replica refuses that client alone", async () => {
     await client.ping();
     const keyPrefix = randomKeyPrefix();
-    const store = redisStore({ client, keyPrefix, waitReplicas: 1, waitTimeoutMs: 100 });
+    // A live replica must confirm within the wait even on a loaded machine (100 ms failed once under
+    // load); the frozen one costs the full wait per write, twice.
+    const store = redisStore({ client, keyPrefix, waitReplicas: 1, waitTimeoutMs: 1000 });
     const stalled = `c-${randomUUID()}`;
     const stalledMaster = await ownerPort(keyPrefix, stalled);
     let healthy = `c-${randomUUID()}`;
