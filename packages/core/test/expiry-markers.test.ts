@@ -5,6 +5,7 @@ import {
   addStoreHooks,
   type CreateCredentialInput,
   type CredentialServiceOptions,
+  type CredentialStore,
   createCredentialService,
 } from "../src/index.js";
 import { storedRecord } from "./stored-record.js";
@@ -14,6 +15,22 @@ import { storedRecord } from "./stored-record.js";
 // renewal page by page. expiry-events.test.ts has the events as subscribers see them.
 const DAY = 24 * 60 * 60 * 1000;
 const RETENTION = 10 * DAY;
+
+/** A service (one process) over `store`, on the clock `now`. */
+function serviceOver(
+  store: CredentialStore,
+  now: () => number,
+  options: Partial<CredentialServiceOptions> = {},
+) {
+  return createCredentialService({
+    regions: { "eu-west-1": store },
+    keyring: testKeyring(),
+    defaultRegion: "eu-west-1",
+    now,
+    expiredRetentionMs: RETENTION,
+    ...options,
+  });
+}
 
 /** One service over a memory store on a test clock, its events, and the store's lease calls counted. */
 function sweeper(options: Partial<CredentialServiceOptions> = {}) {
@@ -25,14 +42,7 @@ function sweeper(options: Partial<CredentialServiceOptions> = {}) {
       if (operation === "acquireLease") leaseCalls++;
     },
   });
-  const service = createCredentialService({
-    regions: { "eu-west-1": store },
-    keyring: testKeyring(),
-    defaultRegion: "eu-west-1",
-    now: clock.now,
-    expiredRetentionMs: RETENTION,
-    ...options,
-  });
+  const service = serviceOver(store, clock.now, options);
   const events: string[] = [];
   service.events.subscribe(["credential.expiring", "credential.expired"], (event) =>
     events.push(event.type === "credential.expiring" ? `expiring ${event.data.leadSeconds}` : event.type),
@@ -114,13 +124,7 @@ describe("expiry markers", () => {
 
   it("a marker another process emitted is not claimed again once that process stops walking", async () => {
     const { clock, store, service, events, clientId } = sweeper();
-    const other = createCredentialService({
-      regions: { "eu-west-1": store },
-      keyring: testKeyring(),
-      defaultRegion: "eu-west-1",
-      now: clock.now,
-      expiredRetentionMs: RETENTION,
-    });
+    const other = serviceOver(store, clock.now);
     const otherEvents: string[] = [];
     other.events.subscribe("*", (event) => otherEvents.push(event.type));
     await service.create(admin, clientId, keyBody(clock.now() + 1000));
