@@ -8,6 +8,7 @@ import {
 } from "@credkit/storage-dynamodb";
 import { memoryStore } from "@credkit/storage-memory";
 import {
+  reconnectAfterFailover,
   redisClientOptions,
   redisClusterOptions,
   redisSentinelOptions,
@@ -114,6 +115,8 @@ export async function openStore(storage: StorageConfig, logger: Logger): Promise
     }
     case "redis": {
       const client = redisClient(storage);
+      // A Sentinel client can end by itself when a failover is announced mid-reconnect: connect it again.
+      const stopReconnecting = storage.sentinels ? reconnectAfterFailover(client as Redis) : () => {};
       // ioredis reports every failed reconnect; one line per state change is enough (and never the URL,
       // which may carry a password).
       let down = false;
@@ -139,6 +142,7 @@ export async function openStore(storage: StorageConfig, logger: Logger): Promise
         ...(storage.keyPrefix ? { redisKeyPrefix: storage.keyPrefix } : {}),
         async close() {
           await store.close();
+          stopReconnecting();
           client.disconnect();
         },
       };

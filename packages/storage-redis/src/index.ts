@@ -21,3 +21,4 @@ export { defaultKeyPrefix, type RedisKeys, redisKeys } from "./keys.js";
 export { type RedisEventOutboxConfig, redisEventOutbox } from "./redis-outbox.js";
 export { type RedisStore, redisStore } from "./redis-store.js";
 export type { RedisClient } from "./run-script.js";
+export { reconnectAfterFailover } from "./sentinel-reconnect.js";
