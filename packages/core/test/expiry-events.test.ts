@@ -186,14 +186,16 @@ describe("credential.expiring / credential.expired", () => {
   });
 
   it("refuses lead times that are not whole milliseconds above 0, or too many", () => {
-    for (const leadTimesMs of [[0], [-1], [1.5], [Number.NaN], Array.from({ length: 11 }, (_, i) => i + 1)]) {
-      expect(() =>
+    const refusals = [[0], [-1], [1.5], [Number.NaN], [1000, 0], Array.from({ length: 11 }, (_, i) => i + 1)];
+    for (const leadTimesMs of refusals) {
+      const create = () =>
         createCredentialService({
           regions: { "eu-west-1": memoryStore() },
           keyring: testKeyring(),
           expiryEvents: { leadTimesMs },
-        }),
-      ).toThrow(/leadTimesMs/);
+        });
+      expect(create, String(leadTimesMs)).toThrow(/leadTimesMs/);
+      expect(create, String(leadTimesMs)).toThrow(expect.objectContaining({ code: "CONFIGURATION_ERROR" }));
     }
   });
 });
