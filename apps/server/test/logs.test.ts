@@ -40,7 +40,19 @@ describe("the server's logs", () => {
         .split("\n")
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>);
-    await waitFor(async () => parsed().some((l) => l.msg === "request"), 10_000, "the request line");
+    // Both workers have started (each logs its store line) before the stop: the request line alone comes
+    // from whichever worker answered, and a loaded machine can leave the other one still starting.
+    await waitFor(
+      async () => {
+        const lines = parsed();
+        const started = new Set(
+          lines.filter((l) => String(l.msg).startsWith("store redis ")).map((l) => l.worker),
+        );
+        return lines.some((l) => l.msg === "request") && started.size === 2;
+      },
+      30_000,
+      "the request line and both workers' start lines",
+    );
     expect(await server.stop()).toBe(0);
 
     const lines = parsed();
