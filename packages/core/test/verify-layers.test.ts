@@ -85,6 +85,31 @@ describe("the verifier's checks on what the stores answer", () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("with several keys, looks a second time only after a miss", async () => {
+    const clientId = `c-${randomUUID()}`;
+    const twoKeys = createKeyring({
+      activeKeyId: "k2",
+      keys: [
+        { id: "k1", key: randomBytes(32) },
+        { id: "k2", key: randomBytes(32) },
+      ],
+    });
+    const { store, calls } = answering((hashes) =>
+      hashes.map(() => storedRecord({ clientId, authType: "bearer" })),
+    );
+    const service = createCredentialService({
+      regions: { "eu-west-1": store },
+      keyring: twoKeys,
+      defaultRegion: "eu-west-1",
+    });
+    expect(
+      await service.verifyProxyRequest(admin, clientId, {
+        headers: { authorization: "Bearer opaque-token-0123" },
+      }),
+    ).toMatchObject({ ok: true });
+    expect(calls).toHaveLength(1);
+  });
+
   it("finds a credential held by any region's store, the first store's answer first", async () => {
     const clientId = `c-${randomUUID()}`;
     const first = storedRecord({ clientId, authType: "bearer" });
