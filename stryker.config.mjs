@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 
 /** What each target mutates: the security-critical code of core, and the adapters' own logic. */
-const targets = {
+export const targets = {
   core: [
     "packages/core/src/crypto/**/*.ts",
     "packages/core/src/proxy/**/*.ts",
@@ -25,7 +25,14 @@ const targets = {
 };
 
 // The run's knobs, set by scripts/mutation.sh (or by hand): which target, which files, how many runners.
-const { STRYKER_TARGET, STRYKER_MUTATE, STRYKER_CONCURRENCY, STRYKER_NO_CHECKER } = process.env;
+const {
+  STRYKER_TARGET,
+  STRYKER_MUTATE,
+  STRYKER_CONCURRENCY,
+  STRYKER_NO_CHECKER,
+  STRYKER_INCREMENTAL_FILE,
+  STRYKER_FORCE,
+} = process.env;
 const target = STRYKER_TARGET ?? "core";
 if (!(target in targets)) throw new Error(`STRYKER_TARGET must be one of ${Object.keys(targets).join(", ")}`);
 const only = STRYKER_MUTATE?.split(",").filter(Boolean);
@@ -58,7 +65,10 @@ export default {
   coverageAnalysis: "perTest",
   concurrency: Number(STRYKER_CONCURRENCY ?? 1),
   incremental: true,
-  incrementalFile: `.cache/stryker/${resultsName}.json`,
+  // Every mutant again, the incremental results ignored (scripts/mutation-results.mjs --force).
+  force: STRYKER_FORCE === "1",
+  // scripts/mutation-results.mjs reruns a recorded group over its own file under mutation/.
+  incrementalFile: STRYKER_INCREMENTAL_FILE ?? `.cache/stryker/${resultsName}.json`,
   // In place, not in a sandbox copy: a copy's workspace packages (@credkit/test-support, the conformance
   // suite) resolve through node_modules to the original tree, so a test would mix two copies of core.
   // Stryker restores the files when it ends (Ctrl-C included); after a hard kill, `git checkout` them.

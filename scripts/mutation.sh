@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing (issue 26; docs/development.md): `pnpm test:mutation [target...] [-- file...]`.
-#   targets: core storage-memory storage-redis storage-dynamodb (default: all four, one after another)
+#   no argument: the recorded groups under mutation/, rerun where they changed (scripts/mutation-results.mjs)
+#   targets: core storage-memory storage-redis storage-dynamodb (all of a target's files: hours)
 #   files:   only these source files (one target), e.g. `pnpm test:mutation core -- packages/core/src/access.ts`
 # Runs are incremental (.cache/stryker/, gitignored): a rerun tests only mutants whose code or covering
 # tests changed. Stryker mutates the files in place and restores them when it ends (Ctrl-C included);
@@ -8,6 +9,7 @@
 # number of test runners, STRYKER_NO_CHECKER=1 skips the TypeScript checker (faster, more noise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ $# -gt 0 ] || exec node scripts/mutation-results.mjs
 
 targets=()
 files=()
@@ -18,7 +20,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown target: $1 (core, storage-memory, storage-redis, storage-dynamodb)" >&2; exit 2 ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(core storage-memory storage-redis storage-dynamodb)
+if [ ${#targets[@]} -eq 0 ]; then
+  echo "name a target before the files" >&2
+  exit 2
+fi
 if [ ${#files[@]} -gt 0 ] && [ ${#targets[@]} -ne 1 ]; then
   echo "name one target when naming files" >&2
   exit 2
