@@ -48,7 +48,7 @@ describe("dynamodb item layout at rest", () => {
       clientId: "client-w",
       webhookId: "wh_1",
       url: "https://receiver.example/hook",
-      eventTypes: ["credential.created"],
+      eventTypes: ["credential.created" as const],
       secret: "ck1.sealed",
       userId: "alice",
       createdAt: new Date().toISOString(),
