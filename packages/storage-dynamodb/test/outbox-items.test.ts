@@ -175,18 +175,21 @@ describe("dynamodb event outbox items", () => {
     expect(reads.filter((read) => read.input.ConsistentRead !== true)).toStrictEqual([]);
   });
 
-  it("fails an enqueue DynamoDB cancels with STORAGE_UNAVAILABLE: an event is never dropped silently", async () => {
+  it("fails an enqueue DynamoDB keeps cancelling with STORAGE_UNAVAILABLE: an event is never dropped silently", async () => {
     const cancelling = localClient();
-    const { outbox } = await fresh(cancelling);
-    failAttempts(cancelling, 1, () =>
+    const { tableName, outbox } = await fresh(cancelling);
+    // Every transaction cancelled, the queue-by-queue retries included.
+    failAttempts(cancelling, 1_000, () =>
       Object.assign(new Error("Transaction cancelled"), {
         name: "TransactionCanceledException",
         CancellationReasons: [{ Code: "TransactionConflict" }, { Code: "None" }],
       }),
     );
     await expect(outbox.enqueue([entry(1)])).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
-    expect(await outbox.claim("o", 1_000, 5_000, 10)).toStrictEqual([]);
     cancelling.destroy();
+    const reader = dynamoDbEventOutbox({ client, tableName });
+    expect(await reader.claim("o", 1_000, 5_000, 10)).toStrictEqual([]);
+    expect(await reader.listFailed("client-o", "wh_1", 10)).toStrictEqual([]);
   });
 
   it("orders webhooks created in the same millisecond by id, as the Redis outbox does", async () => {
