@@ -26,9 +26,9 @@ import { attemptWrite, guard, isRace, onlyConditionsFailed, reasonCode } from ".
  * With events to store, a transaction returns no old item on success, so the record is read first (a
  * strongly consistent GetItem) and removed by the transaction, conditioned on the version read, with
  * its lookup item and its events: 2 requests. When the caller gives the record it just read (`read`:
- * the service reads it for the event's payload), that read stands in for the GetItem on the first
- * attempt: 1 request. The transaction's version condition makes it exactly the record removed; if it
- * changed in between, the condition fails and the next attempt reads it again.
+ * the service reads it for the event's payload), one transaction conditioned on that read's version is
+ * tried first, instead of the GetItem: 1 request. If the record changed in between, that condition
+ * fails and the store goes on as without `read` (a stale read costs one request, not a race retry).
  */
 export async function removeRecord(
   ctx: StoreContext,
@@ -37,13 +37,19 @@ export async function removeRecord(
   events?: WriteEvents,
   read?: StoredCredential,
 ): Promise<StoredCredential | null> {
+  if (events && events.length > 0 && read !== undefined) {
+    const now = ctx.now();
+    const old = recordItem(read);
+    if (!isLive(old, now)) return null;
+    const outcome = await removeWithLookup(ctx, clientId, credentialId, old, now, events);
+    if (outcome.kind === "done") return outcome.value;
+  }
   let lastRace: unknown;
   for (let attempt = 0; attempt <= ctx.maxRaceRetries; attempt++) {
     if (attempt > 0) await raceBackoff(attempt - 1);
     const now = ctx.now();
     if (events && events.length > 0) {
-      const old =
-        attempt === 0 && read !== undefined ? recordItem(read) : await readItem(ctx, clientId, credentialId);
+      const old = await readItem(ctx, clientId, credentialId);
       if (old === undefined || !isLive(old, now)) return null;
       const outcome = await removeWithLookup(ctx, clientId, credentialId, old, now, events);
       if (outcome.kind === "done") return outcome.value;
