@@ -116,9 +116,9 @@ export function createJwksCache(options: JwksCacheOptions) {
     attempts.set(uri, options.now());
     try {
       return await load(uri);
-    } catch (error) {
-      if (error instanceof JwksUnavailableError) return cached;
-      throw error;
+    } catch {
+      // A download fails only with JwksUnavailableError (it wraps whatever the fetch threw).
+      return cached;
     }
   }
 
@@ -155,13 +155,15 @@ export function createJwksCache(options: JwksCacheOptions) {
           jwk = select(set, header);
         }
         if (!jwk) throw new errors.JWKSNoMatchingKey();
-        const cacheKey = `${jwk.kid ?? ""}|${header.alg}`;
-        const imported = set.imported;
-        let key = imported.get(cacheKey);
+        // A key without a kid is chosen only when it alone fits a kid-less header's alg, so its
+        // "undefined" never meets another key's kid under that alg.
+        const cacheKey = `${jwk.kid}|${header.alg}`;
+        let key = set.imported.get(cacheKey);
         if (!key) {
+          // A key that fails to import is remembered failing: importing is deterministic, and a
+          // rotated set arrives with its own imports.
           key = importJWK(jwk, header.alg);
-          key.catch(() => imported.delete(cacheKey)); // a key that fails to import is not remembered
-          imported.set(cacheKey, key);
+          set.imported.set(cacheKey, key);
         }
         return key;
       };
