@@ -64,6 +64,9 @@ describe("the JWKS cache's memory bound", () => {
   });
 });
 
+// The accounting on a small bound (the real one is shown above): sets of a few kilobytes, not megabytes.
+const BOUND = 30_000;
+
 /** The characters one key set of `keySet(1, padding)` costs the bound (its keys' JSON). */
 const sizeOf = (padding: number) => JSON.stringify(keySet(1, padding).keys).length;
 /** The padding that makes one set cost exactly `chars`. */
@@ -88,6 +91,7 @@ function boundSetup(paddings: Record<string, number>, timing = { cooldownMs: 60_
     },
     ...timing,
     now: () => clock.now,
+    maxChars: BOUND,
   });
   const ask = (uri: string, kid = "k0") =>
     cache
@@ -101,11 +105,11 @@ function boundSetup(paddings: Record<string, number>, timing = { cooldownMs: 60_
 }
 
 describe("the JWKS cache's accounting of its bound", () => {
-  it("keeps key sets that add up to MAX_JWKS_CACHE_CHARS exactly, and drops the oldest one character past it", async () => {
-    const half = Math.floor(MAX_JWKS_CACHE_CHARS / 2);
+  it("keeps key sets that add up to the bound exactly, and drops the oldest one character past it", async () => {
+    const half = Math.floor(BOUND / 2);
     const { ask, fetches } = boundSetup({
       a: paddingFor(half),
-      b: paddingFor(MAX_JWKS_CACHE_CHARS - half),
+      b: paddingFor(BOUND - half),
       c: paddingFor(sizeOf(0) + 1),
     });
     expect(await ask("a")).toBe("key");
@@ -120,7 +124,7 @@ describe("the JWKS cache's accounting of its bound", () => {
   });
 
   it("drops only as many of the oldest sets as it takes to fit", async () => {
-    const third = paddingFor(Math.floor(MAX_JWKS_CACHE_CHARS / 3) + 10);
+    const third = paddingFor(Math.floor(BOUND / 3) + 10);
     const { ask, fetches } = boundSetup({ a: third, b: third, c: third });
     for (const uri of ["a", "b", "c"]) expect(await ask(uri)).toBe("key");
     // a went to make room for c; b and c fit beside each other and stay.
@@ -134,7 +138,7 @@ describe("the JWKS cache's accounting of its bound", () => {
 
   it("counts a refreshed set once: its old copy's characters are given back", async () => {
     const { ask, fetches, clock } = boundSetup(
-      { a: paddingFor(4_000_000), b: paddingFor(3_000_000) },
+      { a: paddingFor(15_000), b: paddingFor(12_000) },
       { cooldownMs: 10, maxAgeMs: 600_000 },
     );
     expect(await ask("b")).toBe("key");
@@ -142,20 +146,20 @@ describe("the JWKS cache's accounting of its bound", () => {
     clock.now += 10; // an unknown kid past the cooldown: a is fetched again
     expect(await ask("a", "new")).toBe("JWKSNoMatchingKey");
     expect(fetches("a")).toBe(2);
-    // 7 million characters are cached, not 11 million: b was not dropped.
+    // 27,000 characters are cached, not 42,000: b was not dropped.
     expect(await ask("b")).toBe("key");
     expect(fetches("b")).toBe(1);
   });
 
   it("keeps a set larger than the whole bound while it is the newest", async () => {
-    const { ask, fetches } = boundSetup({ huge: paddingFor(MAX_JWKS_CACHE_CHARS + 1) });
+    const { ask, fetches } = boundSetup({ huge: paddingFor(BOUND + 1) });
     expect(await ask("huge")).toBe("key");
     expect(await ask("huge")).toBe("key");
     expect(fetches("huge")).toBe(1);
   });
 
   it("counts a set refreshed while another was used as the most recently used", async () => {
-    const third = paddingFor(Math.floor(MAX_JWKS_CACHE_CHARS / 3) + 10);
+    const third = paddingFor(Math.floor(BOUND / 3) + 10);
     const { ask, fetches, clock, held, holding } = boundSetup(
       { a: third, b: third, c: third },
       { cooldownMs: 10, maxAgeMs: 600_000 },
@@ -179,7 +183,7 @@ describe("the JWKS cache's accounting of its bound", () => {
   });
 
   it("forgets a dropped set's resolver and its last refresh attempt with it", async () => {
-    const big = paddingFor(5_000_000);
+    const big = paddingFor(20_000);
     const { cache, ask, fetches, clock } = boundSetup(
       { a: big, b: big },
       { cooldownMs: 1_000, maxAgeMs: 10 },
