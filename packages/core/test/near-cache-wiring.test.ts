@@ -183,6 +183,25 @@ describe("when a write returns", () => {
     expect(published.at(-1)).toEqual([{ clientId, credentialId }, undefined]);
   });
 
+  it("a cache shared by two services over one store hears each write once", async () => {
+    const { ch, published } = channel(true);
+    const cache = createNearCache({ ttlMs: TTL, channel: ch });
+    const store = memoryStore();
+    const services = [1, 2].map(() =>
+      createCredentialService({
+        regions: { "eu-west-1": store },
+        keyring,
+        defaultRegion: "eu-west-1",
+        nearCache: cache,
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    const clientId = `c-${randomUUID()}`;
+    const { credentialId } = await (services[0] as (typeof services)[number]).create(admin, clientId, key());
+    expect(published).toEqual([[{ clientId, credentialId }, undefined]]);
+    expect(cache.stats.invalidations).toBe(1);
+  });
+
   it("a cache that is off and has no channel hears no write", async () => {
     const cache = createNearCache({ ttlMs: 0 });
     const service = createCredentialService({
