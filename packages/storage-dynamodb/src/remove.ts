@@ -8,7 +8,7 @@ import type { StoredCredential, WriteEvents } from "@credkit/core";
 import { storageUnavailable } from "@credkit/core";
 import { raceBackoff, type StoreContext, storeName } from "./context.js";
 import { condition, liveCondition, num, str } from "./expression.js";
-import { type Item, isLive, lookupHashOf, recordOf, versionOf } from "./item-codec.js";
+import { type Item, isLive, lookupHashOf, recordItem, recordOf, versionOf } from "./item-codec.js";
 import { lookupKey, recordKey } from "./keys.js";
 import { eventItems } from "./pending-events.js";
 import { attemptWrite, guard, isRace, onlyConditionsFailed, reasonCode } from "./sdk-errors.js";
@@ -25,30 +25,27 @@ import { attemptWrite, guard, isRace, onlyConditionsFailed, reasonCode } from ".
  *
  * With events to store, a transaction returns no old item on success, so the record is read first (a
  * strongly consistent GetItem) and removed by the transaction, conditioned on the version read, with
- * its lookup item and its events: 2 requests.
+ * its lookup item and its events: 2 requests. When the caller gives the record it just read (`read`:
+ * the service reads it for the event's payload), that read stands in for the GetItem on the first
+ * attempt: 1 request. The transaction's version condition makes it exactly the record removed; if it
+ * changed in between, the condition fails and the next attempt reads it again.
  */
 export async function removeRecord(
   ctx: StoreContext,
   clientId: string,
   credentialId: string,
   events?: WriteEvents,
+  read?: StoredCredential,
 ): Promise<StoredCredential | null> {
   let lastRace: unknown;
   for (let attempt = 0; attempt <= ctx.maxRaceRetries; attempt++) {
     if (attempt > 0) await raceBackoff(attempt - 1);
     const now = ctx.now();
     if (events && events.length > 0) {
-      const read = await guard(
-        ctx.client.send(
-          new GetItemCommand({
-            TableName: ctx.tableName,
-            Key: recordKey(clientId, credentialId),
-            ConsistentRead: true,
-          }),
-        ),
-      );
-      if (read.Item === undefined || !isLive(read.Item, now)) return null;
-      const outcome = await removeWithLookup(ctx, clientId, credentialId, read.Item, now, events);
+      const old =
+        attempt === 0 && read !== undefined ? recordItem(read) : await readItem(ctx, clientId, credentialId);
+      if (old === undefined || !isLive(old, now)) return null;
+      const outcome = await removeWithLookup(ctx, clientId, credentialId, old, now, events);
       if (outcome.kind === "done") return outcome.value;
       lastRace = outcome.cause;
       continue;
@@ -74,6 +71,24 @@ export async function removeRecord(
     lastRace = outcome.cause;
   }
   throw storageUnavailable(storeName, lastRace);
+}
+
+/** The record's item, strongly consistent (it must see the last write), or undefined when absent. */
+async function readItem(
+  ctx: StoreContext,
+  clientId: string,
+  credentialId: string,
+): Promise<Item | undefined> {
+  const answer = await guard(
+    ctx.client.send(
+      new GetItemCommand({
+        TableName: ctx.tableName,
+        Key: recordKey(clientId, credentialId),
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return answer.Item;
 }
 
 type Outcome = { kind: "done"; value: StoredCredential | null } | { kind: "retry"; cause: unknown };

@@ -2,7 +2,9 @@ import {
   CredkitError,
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
   type OutboxEntry,
+  queueFull,
   type StoredWebhook,
 } from "@credkit/core";
 import { defaultTimeoutMs } from "./config.js";
@@ -95,8 +97,20 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     enqueue: (entries) =>
       guard(async () => {
         if (entries.length === 0) return;
-        const args = entries.flatMap((e) => [e.queue, JSON.stringify(e), e.nextAttemptAt]);
-        await runScript(client, enqueueScript, [due], args);
+        const failedAt = new Date().toISOString();
+        const args = entries.flatMap((e) => [
+          e.queue,
+          JSON.stringify(e),
+          e.nextAttemptAt,
+          JSON.stringify(queueFull(e, failedAt)),
+          failedSuffix(e.clientId, e.webhookId),
+        ]);
+        await runScript(
+          client,
+          enqueueScript,
+          [due],
+          [MAX_ENTRIES_PER_QUEUE, FAILED_KEPT_PER_WEBHOOK, ...args],
+        );
       }),
     claim: (owner, now, leaseMs, limit) =>
       guard(async () => {
