@@ -1,6 +1,5 @@
 import {
   DeleteItemCommand,
-  GetItemCommand,
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -11,7 +10,8 @@ import { condition, liveCondition, num, str } from "./expression.js";
 import { type Item, isLive, lookupHashOf, recordItem, recordOf, versionOf } from "./item-codec.js";
 import { lookupKey, recordKey } from "./keys.js";
 import { eventItems } from "./pending-events.js";
-import { attemptWrite, guard, isRace, onlyConditionsFailed, reasonCode } from "./sdk-errors.js";
+import { readRecordItem } from "./reads.js";
+import { attemptWrite, isRace, onlyConditionsFailed, reasonCode } from "./sdk-errors.js";
 
 /**
  * Removes a live record and its lookup item atomically and returns the record, or null when there was
@@ -49,7 +49,7 @@ export async function removeRecord(
     if (attempt > 0) await raceBackoff(attempt - 1);
     const now = ctx.now();
     if (events && events.length > 0) {
-      const old = await readItem(ctx, clientId, credentialId);
+      const old = await readRecordItem(ctx, clientId, credentialId);
       if (old === undefined || !isLive(old, now)) return null;
       const outcome = await removeWithLookup(ctx, clientId, credentialId, old, now, events);
       if (outcome.kind === "done") return outcome.value;
@@ -77,24 +77,6 @@ export async function removeRecord(
     lastRace = outcome.cause;
   }
   throw storageUnavailable(storeName, lastRace);
-}
-
-/** The record's item, strongly consistent (it must see the last write), or undefined when absent. */
-async function readItem(
-  ctx: StoreContext,
-  clientId: string,
-  credentialId: string,
-): Promise<Item | undefined> {
-  const answer = await guard(
-    ctx.client.send(
-      new GetItemCommand({
-        TableName: ctx.tableName,
-        Key: recordKey(clientId, credentialId),
-        ConsistentRead: true,
-      }),
-    ),
-  );
-  return answer.Item;
 }
 
 type Outcome = { kind: "done"; value: StoredCredential | null } | { kind: "retry"; cause: unknown };
