@@ -125,6 +125,24 @@ describe("request count per operation", () => {
     expect(
       await requestsOf(() => store.delete(stale.clientId, stale.credentialId, deleted(), stale)),
     ).toStrictEqual(["TransactWriteItems", "GetItem", "TransactWriteItems"]);
+    // That is not a lost race: a store that retries none still removes the record.
+    const strict = dynamoDbStore({ client, tableName, maxRaceRetries: 0 });
+    const changed = makeRecord();
+    await strict.create(changed);
+    await strict.update({ ...changed, version: 2, name: "renamed" }, 1, changed.lookupHash);
+    expect(await strict.delete(changed.clientId, changed.credentialId, deleted(), changed)).toBe(true);
+    expect(await strict.get(changed.clientId, changed.credentialId)).toBeNull();
+    // A record read just before it expired: expired by the store's clock now, so nothing is sent.
+    let now = Date.now();
+    const clocked = dynamoDbStore({ client, tableName, now: () => now });
+    const lapsing = makeRecord({ temporary: true, expiresAt: now + 1000 });
+    await clocked.create(lapsing);
+    now += 1000;
+    expect(
+      await requestsOf(async () =>
+        expect(await clocked.delete(lapsing.clientId, lapsing.credentialId, deleted(), lapsing)).toBe(false),
+      ),
+    ).toStrictEqual([]);
   });
 
   it("consume = 1 DeleteItem without a lookup hash; 2 requests with one", async () => {

@@ -122,6 +122,17 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       );
     });
 
+    it("lists a client's webhooks oldest first, whatever their ids", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      // Saved in the order they were created, with ids that sort the other way.
+      const hooks = ["wh_c", "wh_b", "wh_a"].map((webhookId, i) =>
+        webhook(clientId, { webhookId, createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }),
+      );
+      for (const hook of hooks) await outbox.saveWebhook(hook);
+      expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toEqual(["wh_c", "wh_b", "wh_a"]);
+    });
+
     it("lists every client's webhooks, and replaces a sealed secret only while it is the expected one", async () => {
       const outbox = await options.makeOutbox();
       const [a, b] = [`c-${randomUUID()}`, `c-${randomUUID()}`];
@@ -268,6 +279,17 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       const stranger = `other-${clientId}`;
       expect(await outbox.replaceWebhookSecret(stranger, hook.webhookId, hook.secret, "ck1.new")).toBe(false);
       expect(await outbox.deleteWebhook(stranger, hook.webhookId)).toBe(false);
+    });
+
+    it("fills a claim's `limit` with due queues only: leased ones never take their places", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      // Named to come first in any order by name: a store that picked before it filtered would stop at them.
+      await outbox.enqueue([1, 2, 3].map((n) => entry(clientId, "wh_1", `a-cred-${n}`, 1)));
+      expect(await outbox.claim("o", 1_000, 5_000, 3)).toHaveLength(3);
+      const due = entry(clientId, "wh_1", "z-cred", 1);
+      await outbox.enqueue([due]);
+      expect((await outbox.claim("o", 2_000, 5_000, 1)).map((e) => e.deliveryId)).toEqual([due.deliveryId]);
     });
 
     it("holds at most MAX_ENTRIES_PER_QUEUE entries a queue: each one past it is failed at once (queue_full), other queues unaffected", async () => {
