@@ -3,6 +3,7 @@ import {
   type AnyCredkitEvent,
   type EventOutbox,
   MAX_ENTRIES_PER_QUEUE,
+  MAX_WEBHOOKS_PER_CLIENT,
   type OutboxEntry,
   QUEUE_FULL,
   type StoredWebhook,
@@ -89,6 +90,36 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       expect(await outbox.deleteWebhook(clientId, first.webhookId)).toBe(true);
       expect(await outbox.deleteWebhook(clientId, first.webhookId)).toBe(false);
       expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toEqual([second.webhookId]);
+    });
+
+    it("saves at most MAX_WEBHOOKS_PER_CLIENT webhooks a client, however many saves race; a delete frees a place", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      const other = `c-${randomUUID()}`;
+      await outbox.saveWebhook(webhook(other));
+      const racing = Array.from({ length: MAX_WEBHOOKS_PER_CLIENT + 5 }, () => webhook(clientId));
+      const results = await Promise.allSettled(racing.map((hook) => outbox.saveWebhook(hook)));
+      const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason);
+      expect(refused).toHaveLength(5);
+      for (const reason of refused) {
+        expect(reason).toMatchObject({
+          code: "CONFLICT",
+          message: expect.stringContaining(`${MAX_WEBHOOKS_PER_CLIENT} webhooks`),
+        });
+      }
+      const saved = await outbox.listWebhooks(clientId);
+      expect(saved).toHaveLength(MAX_WEBHOOKS_PER_CLIENT);
+      await expect(outbox.saveWebhook(webhook(clientId))).rejects.toMatchObject({ code: "CONFLICT" });
+      // Another client's bound is its own.
+      expect(await outbox.listWebhooks(other)).toHaveLength(1);
+      await outbox.saveWebhook(webhook(other));
+      expect(await outbox.deleteWebhook(clientId, (saved[0] as StoredWebhook).webhookId)).toBe(true);
+      expect(await outbox.deleteWebhook(clientId, (saved[0] as StoredWebhook).webhookId)).toBe(false);
+      await outbox.saveWebhook(webhook(clientId));
+      expect(await outbox.listWebhooks(clientId)).toHaveLength(MAX_WEBHOOKS_PER_CLIENT);
+      expect((await outbox.listAllWebhooks()).filter((w) => w.clientId === clientId)).toHaveLength(
+        MAX_WEBHOOKS_PER_CLIENT,
+      );
     });
 
     it("lists a client's webhooks oldest first, whatever their ids", async () => {
