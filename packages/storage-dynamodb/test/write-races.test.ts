@@ -1,0 +1,158 @@
+import { DeleteTableCommand, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { AnyCredkitEvent, StoredCredential } from "@credkit/core";
+import { makeRecord } from "@credkit/storage-test-suite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCredkitTable, dynamoDbStore } from "../src/index.js";
+import { lookupItem, recordItem } from "../src/item-codec.js";
+import { localClient, randomTableName } from "./local-client.js";
+import { logRequests } from "./request-log.js";
+
+/**
+ * Runs `action` once, just before the client's first `command` request (`TransactWriteItems`, ...): how
+ * another process's write lands between the two requests of a write. DynamoDB Local serialises
+ * requests, so such a race never happens there by itself.
+ */
+function beforeFirst(client: DynamoDBClient, command: string, action: () => Promise<unknown>): void {
+  let done = false;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!done && context.commandName === `${command}Command`) {
+        done = true;
+        await action();
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "credkitBeforeFirst" },
+  );
+}
+
+/** An event of `record`, as the service drafts one before the write that carries it. */
+function eventOf(record: StoredCredential): AnyCredkitEvent {
+  return {
+    id: `evt_${record.credentialId}`,
+    type: "credential.deleted",
+    timestamp: new Date().toISOString(),
+    data: {
+      clientId: record.clientId,
+      credentialId: record.credentialId,
+      credentialName: record.name,
+      credentialType: record.credentialType,
+      credentialAuthType: record.authType,
+      credentialRegion: record.region,
+      credentialVersion: record.version,
+      credentialExpiresAt: null,
+    },
+  };
+}
+
+// Writes of two requests (update when the lookup hash moves, delete and consume of a record with a
+// lookup hash or with events) meeting another process's write between them, and lookup items that
+// another record took over (after this one expired on some clock): each planted here.
+describe("dynamodb two-request writes under races", () => {
+  const setup = localClient();
+  const tableName = randomTableName();
+  const other = dynamoDbStore({ client: setup, tableName });
+  const clients: DynamoDBClient[] = [setup];
+  /** A store on a client of its own that runs `between` before its first `command`, and its request log. */
+  function storeWith(command?: string, between?: () => Promise<unknown>) {
+    const client = localClient();
+    clients.push(client);
+    const log = logRequests(client);
+    if (command && between) beforeFirst(client, command, between);
+    return { store: dynamoDbStore({ client, tableName }), log };
+  }
+  /** Makes the lookup item of `hash` hold `holder`, a record of the same client, as a takeover leaves it. */
+  const plantLookup = (holder: StoredCredential, hash: string) =>
+    setup.send(
+      new PutItemCommand({ TableName: tableName, Item: lookupItem({ ...holder, lookupHash: hash }) }),
+    );
+  const moved = (record: StoredCredential) => ({
+    ...record,
+    version: record.version + 1,
+    lookupHash: makeRecord().lookupHash,
+  });
+
+  beforeAll(() => createCredkitTable(setup, tableName));
+  afterAll(async () => {
+    await setup.send(new DeleteTableCommand({ TableName: tableName }));
+    for (const client of clients) client.destroy();
+  });
+
+  it("moves a lookup hash without deleting an old lookup item another record took over", async () => {
+    for (const hint of [true, false]) {
+      const record = makeRecord();
+      const oldHash = record.lookupHash as string;
+      await other.create(record);
+      const holder = makeRecord({ clientId: record.clientId, lookupHash: oldHash });
+      await plantLookup(holder, oldHash);
+      const { store, log } = storeWith();
+      const next = moved(record);
+      expect(await store.update(next, 1, hint ? oldHash : undefined)).toStrictEqual(next);
+      // Without the hint the first request assumes the hash stays and finds it moved.
+      const first = hint ? [] : ["TransactWriteItems"];
+      expect(log).toStrictEqual([...first, "TransactWriteItems", "TransactWriteItems"]);
+      expect(await other.findByLookup(record.clientId, oldHash)).toStrictEqual(holder);
+      expect(await other.findByLookup(record.clientId, next.lookupHash as string)).toStrictEqual(next);
+      expect(await other.get(record.clientId, record.credentialId)).toStrictEqual(next);
+    }
+  });
+
+  it("deletes a record without deleting its lookup item another record took over", async () => {
+    const record = makeRecord();
+    const hash = record.lookupHash as string;
+    await other.create(record);
+    const holder = makeRecord({ clientId: record.clientId, lookupHash: hash });
+    await plantLookup(holder, hash);
+    const { store, log } = storeWith();
+    expect(await store.consume(record.clientId, record.credentialId)).toStrictEqual(record);
+    expect(log).toStrictEqual(["DeleteItem", "TransactWriteItems", "TransactWriteItems"]);
+    expect(await other.get(record.clientId, record.credentialId)).toBeNull();
+    expect(await other.findByLookup(record.clientId, hash)).toStrictEqual(holder);
+  });
+
+  it("starts a delete over when the record was updated between its two requests, and removes the new version", async () => {
+    for (const events of [false, true]) {
+      const record = makeRecord();
+      await other.create(record);
+      const renamed = { ...record, version: 2, name: "renamed between" };
+      const { store, log } = storeWith("TransactWriteItems", () => other.update(renamed, 1));
+      const removed = await store.consume(
+        record.clientId,
+        record.credentialId,
+        events ? [eventOf(record)] : [],
+      );
+      expect(removed).toStrictEqual(renamed);
+      const read = events ? "GetItem" : "DeleteItem";
+      expect(log).toStrictEqual([read, "TransactWriteItems", read, "TransactWriteItems"]);
+      expect(await other.get(record.clientId, record.credentialId)).toBeNull();
+      expect(await other.findByLookup(record.clientId, record.lookupHash as string)).toBeNull();
+    }
+  });
+
+  it("answers null at once when the record was removed or expired between a delete's two requests", async () => {
+    const expire = (record: StoredCredential) =>
+      setup.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: recordItem({ ...record, temporary: true, expiresAt: Date.now() - 1_000 }),
+        }),
+      );
+    for (const between of [
+      (record: StoredCredential) => other.delete(record.clientId, record.credentialId),
+      expire,
+    ]) {
+      for (const events of [false, true]) {
+        const record = makeRecord();
+        await other.create(record);
+        const { store, log } = storeWith("TransactWriteItems", () => between(record));
+        const removed = await store.consume(
+          record.clientId,
+          record.credentialId,
+          events ? [eventOf(record)] : [],
+        );
+        expect(removed).toBeNull();
+        expect(log).toStrictEqual([events ? "GetItem" : "DeleteItem", "TransactWriteItems"]);
+      }
+    }
+  });
+});
