@@ -125,6 +125,24 @@ describe("dynamodb pending-event log", () => {
     expect((await store.pendingEvents(10)).map((entry) => entry.event)).toStrictEqual([event]);
   });
 
+  it("reads the record a delete with events removes strongly consistently, and stores nothing for one absent or expired", async () => {
+    const { tableName } = await fresh();
+    let clock = Date.now();
+    const store = dynamoDbStore({ client, tableName, now: () => clock });
+    const expiring = makeRecord({ temporary: true, expiresAt: clock + 60_000 });
+    await store.create(expiring);
+    const event = eventOf(expiring, "2026-01-01T00:00:00.000Z");
+    clock += 60_000;
+    inputs.length = 0;
+    expect(await store.consume(expiring.clientId, expiring.credentialId, [event])).toBeNull();
+    expect(await store.delete(expiring.clientId, "absent", [event])).toBe(false);
+    expect(inputs.map(([operation, input]) => [operation, input.ConsistentRead])).toStrictEqual([
+      ["GetItem", true],
+      ["GetItem", true],
+    ]);
+    expect(await rawLog(tableName)).toStrictEqual([]);
+  });
+
   it("removes exactly the entries given, each with one DeleteItem sent together", async () => {
     const { tableName, store } = await fresh();
     const record = makeRecord({ lookupHash: null });

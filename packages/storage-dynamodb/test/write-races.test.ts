@@ -4,7 +4,7 @@ import { makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
 import { lookupItem, recordItem } from "../src/item-codec.js";
-import { localClient, randomTableName } from "./local-client.js";
+import { dumpTable, localClient, randomTableName } from "./local-client.js";
 import { logRequests } from "./request-log.js";
 
 /**
@@ -95,6 +95,64 @@ describe("dynamodb two-request writes under races", () => {
       expect(await other.findByLookup(record.clientId, next.lookupHash as string)).toStrictEqual(next);
       expect(await other.get(record.clientId, record.credentialId)).toStrictEqual(next);
     }
+  });
+
+  it("answers a moving update's stale version and absent record from its one transaction", async () => {
+    const record = makeRecord();
+    await other.create(record);
+    const { store, log } = storeWith();
+    await expect(store.update({ ...moved(record), version: 3 }, 2, record.lookupHash)).rejects.toMatchObject({
+      code: "VERSION_CONFLICT",
+    });
+    const absent = makeRecord({ clientId: record.clientId });
+    expect(await store.update(moved(absent), 1, absent.lookupHash)).toBeNull();
+    expect(log).toStrictEqual(["TransactWriteItems", "TransactWriteItems"]);
+    expect(await other.get(record.clientId, record.credentialId)).toStrictEqual(record);
+  });
+
+  it("refuses a moved lookup hash another record holds with CONFLICT in one transaction", async () => {
+    const holder = makeRecord();
+    await other.create(holder);
+    // With the previous hash given, and for a record that had none.
+    for (const lookupHash of [makeRecord().lookupHash, null]) {
+      const record = makeRecord({ clientId: holder.clientId, lookupHash });
+      await other.create(record);
+      const { store, log } = storeWith();
+      const next = { ...record, version: 2, lookupHash: holder.lookupHash };
+      await expect(store.update(next, 1, lookupHash)).rejects.toMatchObject({ code: "CONFLICT" });
+      expect(log).toStrictEqual(["TransactWriteItems"]);
+      expect(await other.get(record.clientId, record.credentialId)).toStrictEqual(record);
+    }
+  });
+
+  it("checks a previous hash that names the new one instead of trusting it", async () => {
+    const record = makeRecord();
+    await other.create(record);
+    const next = moved(record);
+    expect(await other.update(next, 1, next.lookupHash)).toStrictEqual(next);
+    // The old lookup item is gone, not left to answer the replaced secret.
+    expect(await other.findByLookup(record.clientId, record.lookupHash as string)).toBeNull();
+    expect(await other.findByLookup(record.clientId, next.lookupHash as string)).toStrictEqual(next);
+  });
+
+  it("refuses a rename whose lookup item another record holds: CONFLICT", async () => {
+    const record = makeRecord();
+    await other.create(record);
+    const holder = makeRecord({ clientId: record.clientId, lookupHash: record.lookupHash });
+    await plantLookup(holder, record.lookupHash as string);
+    await expect(other.update({ ...record, version: 2, name: "renamed" }, 1)).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+  });
+
+  it("leaves no lookup item behind when an update drops the lookup hash", async () => {
+    const record = makeRecord();
+    await other.create(record);
+    const next = { ...record, version: 2, lookupHash: null };
+    expect(await other.update(next, 1, record.lookupHash)).toStrictEqual(next);
+    const table = await dumpTable(setup, tableName);
+    const mine = table.split("\n").filter((line) => line.includes(record.clientId));
+    expect(mine.map((line) => JSON.parse(line).sk.S)).toStrictEqual([`cred#${record.credentialId}`]);
   });
 
   it("deletes a record without deleting its lookup item another record took over", async () => {
