@@ -3,7 +3,7 @@ import type { AnyCredkitEvent, StoredCredential } from "@credkit/core";
 import { makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
-import { localClient, randomTableName } from "./local-client.js";
+import { localClient, patientClientConfig, randomTableName } from "./local-client.js";
 import { logRequests } from "./request-log.js";
 
 /** An event of `record` stamped `timestamp`, as the service drafts one before the write that carries it. */
@@ -28,7 +28,7 @@ function eventOf(record: StoredCredential, timestamp: string, id = `evt_${makeRe
 // The pending-event log as DynamoDB holds it: items of one partition, written in the write's own
 // transaction, read with one strongly consistent Query in the order of their sort keys.
 describe("dynamodb pending-event log", () => {
-  const client = localClient();
+  const client = localClient(patientClientConfig);
   // A table per test: the log is one partition per table, so no test sees another's events.
   const tables: string[] = [];
   /** A store on a fresh table, the client's request log and every request's input by operation. */

@@ -2,7 +2,7 @@ import { DeleteTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamod
 import { makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
-import { localClient, randomTableName } from "./local-client.js";
+import { localClient, patientClientConfig, randomTableName } from "./local-client.js";
 import { cancelTransactions } from "./request-log.js";
 
 // How long a write waits before it starts over after a lost race: one short jittered pause per retry,
@@ -10,12 +10,12 @@ import { cancelTransactions } from "./request-log.js";
 // are read from the timers the store sets: the SDK's own timers (connection and request timeouts) are
 // a second or more, a race's backoff tens of milliseconds.
 describe("dynamodb race backoff", () => {
-  const setup = localClient();
+  const setup = localClient(patientClientConfig);
   const tableName = randomTableName();
   const clients: DynamoDBClient[] = [setup];
   /** A store whose client cancels its next `times` transactions as a lost race. */
   function storeLosing(times: number) {
-    const client = localClient();
+    const client = localClient(patientClientConfig);
     clients.push(client);
     cancelTransactions(client, times, "TransactionConflict");
     return dynamoDbStore({ client, tableName });

@@ -4,7 +4,7 @@ import { makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
 import { lookupItem, recordItem } from "../src/item-codec.js";
-import { dumpTable, localClient, randomTableName } from "./local-client.js";
+import { dumpTable, localClient, patientClientConfig, randomTableName } from "./local-client.js";
 import { logRequests } from "./request-log.js";
 
 /**
@@ -49,13 +49,13 @@ function eventOf(record: StoredCredential): AnyCredkitEvent {
 // lookup hash or with events) meeting another process's write between them, and lookup items that
 // another record took over (after this one expired on some clock): each planted here.
 describe("dynamodb two-request writes under races", () => {
-  const setup = localClient();
+  const setup = localClient(patientClientConfig);
   const tableName = randomTableName();
   const other = dynamoDbStore({ client: setup, tableName });
   const clients: DynamoDBClient[] = [setup];
   /** A store on a client of its own that runs `between` before its first `command`, and its request log. */
   function storeWith(command?: string, between?: () => Promise<unknown>) {
-    const client = localClient();
+    const client = localClient(patientClientConfig);
     clients.push(client);
     const log = logRequests(client);
     if (command && between) beforeFirst(client, command, between);
