@@ -253,7 +253,10 @@ export {
 export {
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
   type OutboxEntry,
+  QUEUE_FULL,
+  queueFull,
   type Settlement,
   type StoredWebhook,
 } from "./webhooks/outbox.js";

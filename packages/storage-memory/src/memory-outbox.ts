@@ -2,7 +2,9 @@ import {
   CredkitError,
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
   type OutboxEntry,
+  queueFull,
   type StoredWebhook,
 } from "@credkit/core";
 
@@ -24,6 +26,14 @@ export function memoryEventOutbox(): EventOutbox {
   const leases = new Map<string, string>();
   const failed = new Map<string, OutboxEntry[]>();
   const failedKey = (clientId: string, webhookId: string) => `${clientId}\n${webhookId}`;
+  /** Puts a given-up entry first in its webhook's failed list, which keeps the newest FAILED_KEPT_PER_WEBHOOK. */
+  const addFailed = (entry: OutboxEntry) => {
+    const key = failedKey(entry.clientId, entry.webhookId);
+    const list = failed.get(key) ?? [];
+    list.unshift(entry);
+    list.length = Math.min(list.length, FAILED_KEPT_PER_WEBHOOK);
+    failed.set(key, list);
+  };
 
   return {
     name: "memory",
@@ -57,8 +67,13 @@ export function memoryEventOutbox(): EventOutbox {
       return deleted;
     },
     async enqueue(entries) {
+      const failedAt = new Date().toISOString();
       for (const entry of entries) {
         const queue = queues.get(entry.queue) ?? [];
+        if (queue.length >= MAX_ENTRIES_PER_QUEUE) {
+          addFailed(queueFull(copy(entry), failedAt));
+          continue;
+        }
         queue.push(copy(entry));
         queues.set(entry.queue, queue);
         if (!due.has(entry.queue)) due.set(entry.queue, entry.nextAttemptAt);
@@ -100,16 +115,12 @@ export function memoryEventOutbox(): EventOutbox {
       }
       queue.shift();
       if (settlement.outcome === "failed") {
-        const key = failedKey(entry.clientId, entry.webhookId);
-        const list = failed.get(key) ?? [];
-        list.unshift({
+        addFailed({
           ...head,
           attempts: head.attempts + 1,
           lastError: settlement.error,
           failedAt: settlement.failedAt,
         });
-        list.length = Math.min(list.length, FAILED_KEPT_PER_WEBHOOK);
-        failed.set(key, list);
       }
       // Stryker disable next-line ConditionalExpression,EqualityOperator: memory only: claim drops a due queue that has no head
       if (queue.length > 0) {

@@ -2,10 +2,11 @@ import {
   CredkitError,
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
   type OutboxEntry,
+  queueFull,
   type StoredWebhook,
 } from "@credkit/core";
-import { defaultTimeoutMs } from "./config.js";
 import { guardRedis } from "./guard.js";
 import { defaultKeyPrefix } from "./keys.js";
 import { claimScript, enqueueScript, replaceSecretScript, settleScript } from "./outbox-scripts.js";
@@ -35,7 +36,8 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     throw new CredkitError("CONFIGURATION_ERROR", "The Redis keyPrefix must not contain '{' or '}'");
   }
   const { client } = config;
-  const timeoutMs = config.timeoutMs ?? defaultTimeoutMs;
+  // guardRedis applies the default (5000) to an absent timeoutMs.
+  const { timeoutMs } = config;
   const base = `${prefix}{events}:`;
   const due = `${base}due`;
   const webhooksKey = (clientId: string) => `${base}wh:${clientId}`;
@@ -84,6 +86,7 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     getWebhook: (clientId, webhookId) =>
       guard(async () => {
         const json = await client.hget(webhooksKey(clientId), webhookId);
+        // Stryker disable next-line ConditionalExpression: JSON.parse(null) is null too
         return json === null ? null : parse<StoredWebhook>(json);
       }),
     deleteWebhook: (clientId, webhookId) =>
@@ -95,8 +98,20 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     enqueue: (entries) =>
       guard(async () => {
         if (entries.length === 0) return;
-        const args = entries.flatMap((e) => [e.queue, JSON.stringify(e), e.nextAttemptAt]);
-        await runScript(client, enqueueScript, [due], args);
+        const failedAt = new Date().toISOString();
+        const args = entries.flatMap((e) => [
+          e.queue,
+          JSON.stringify(e),
+          e.nextAttemptAt,
+          JSON.stringify(queueFull(e, failedAt)),
+          failedSuffix(e.clientId, e.webhookId),
+        ]);
+        await runScript(
+          client,
+          enqueueScript,
+          [due],
+          [MAX_ENTRIES_PER_QUEUE, FAILED_KEPT_PER_WEBHOOK, ...args],
+        );
       }),
     claim: (owner, now, leaseMs, limit) =>
       guard(async () => {
@@ -109,7 +124,8 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
         const next =
           settlement.outcome === "retry"
             ? { ...attempted, nextAttemptAt: settlement.nextAttemptAt, lastError: settlement.error }
-            : settlement.outcome === "failed"
+            : // Stryker disable next-line ConditionalExpression: the script never reads a done entry's JSON
+              settlement.outcome === "failed"
               ? { ...attempted, lastError: settlement.error, failedAt: settlement.failedAt }
               : entry;
         const settled = await runScript(
@@ -122,6 +138,7 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
             entry.deliveryId,
             settlement.outcome,
             JSON.stringify(next),
+            // Stryker disable next-line ConditionalExpression: the script reads the due time of a retry only
             settlement.outcome === "retry" ? settlement.nextAttemptAt : 0,
             failedSuffix(entry.clientId, entry.webhookId),
             FAILED_KEPT_PER_WEBHOOK,
