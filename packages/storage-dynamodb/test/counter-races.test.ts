@@ -10,7 +10,7 @@ import { logRequests } from "./request-log.js";
  * test can make another process write between the counter's two requests. DynamoDB Local serialises
  * requests, so two hits never interleave there by themselves.
  */
-function beforeEachUpdate(client: DynamoDBClient, before: (expression: string) => Promise<void>): void {
+function beforeEachUpdate(client: DynamoDBClient, before: (expression: string) => Promise<unknown>): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === "UpdateItemCommand") {
@@ -33,7 +33,7 @@ describe("dynamodb counter races", () => {
   let n = 0;
   const fresh = () => `race${++n}-${Math.random().toString(36).slice(2)}`;
   /** A counter on a client of its own, with the log of its requests. */
-  function counterOn(before?: (key: string, expression: string) => Promise<void>, key = "") {
+  function counterOn(before?: (key: string, expression: string) => Promise<unknown>, key = "") {
     const client = localClient(sharedStateClientConfig);
     clients.push(client);
     const log = logRequests(client);

@@ -1,28 +1,20 @@
-import { DeleteTableCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  DeleteTableCommand,
+  PutItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
 import type { AnyCredkitEvent, StoredCredential } from "@credkit/core";
-import { makeRecord } from "@credkit/storage-test-suite";
+import { makeEvent, makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
 import { localClient, patientClientConfig, randomTableName } from "./local-client.js";
 import { logRequests } from "./request-log.js";
 
-/** An event of `record` stamped `timestamp`, as the service drafts one before the write that carries it. */
-function eventOf(record: StoredCredential, timestamp: string, id = `evt_${makeRecord().credentialId}`) {
-  return {
-    id,
-    type: "credential.updated",
-    timestamp,
-    data: {
-      clientId: record.clientId,
-      credentialId: record.credentialId,
-      credentialName: record.name,
-      credentialType: record.credentialType,
-      credentialAuthType: record.authType,
-      credentialRegion: record.region,
-      credentialVersion: record.version,
-      credentialExpiresAt: null,
-    },
-  } satisfies AnyCredkitEvent;
+/** An event of `record` stamped `timestamp` (and `id`), as the service drafts one before its write. */
+function eventOf(record: StoredCredential, timestamp: string, id?: string): AnyCredkitEvent {
+  const event = makeEvent("credential.updated", record);
+  return { ...event, timestamp, id: id ?? event.id };
 }
 
 // The pending-event log as DynamoDB holds it: items of one partition, written in the write's own
@@ -113,7 +105,7 @@ describe("dynamodb pending-event log", () => {
     const event = eventOf(record, "2026-01-01T00:00:00.000Z");
     await store.create(record, [event]);
     // Not written by this store: an item of the log without an event, and one of another sort key.
-    const planted = [
+    const planted: Record<string, AttributeValue>[] = [
       { sk: { S: "event#2025-12-31T00:00:00.000Z#evt_none" } },
       { sk: { S: "other#2025-12-31T00:00:00.000Z" }, event: { S: JSON.stringify(event) } },
     ];

@@ -1,6 +1,5 @@
 import { DeleteTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { AnyCredkitEvent } from "@credkit/core";
-import { makeRecord } from "@credkit/storage-test-suite";
+import { makeEvent, makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
 import { localClient, randomTableName } from "./local-client.js";
@@ -59,21 +58,7 @@ describe("dynamodb writes that lose a race", () => {
     const record = makeRecord({ lookupHash: null, credentialType: "target", authType: "none" });
     await storeCancelling(0).store.create(record);
     const next = { ...record, name: "renamed", version: 2 };
-    const event = {
-      id: `evt_${record.credentialId}`,
-      type: "credential.updated",
-      timestamp: new Date().toISOString(),
-      data: {
-        clientId: record.clientId,
-        credentialId: record.credentialId,
-        credentialName: next.name,
-        credentialType: record.credentialType,
-        credentialAuthType: record.authType,
-        credentialRegion: record.region,
-        credentialVersion: 2,
-        credentialExpiresAt: null,
-      },
-    } satisfies AnyCredkitEvent;
+    const event = makeEvent("credential.updated", next);
     const won = storeCancelling(1);
     expect(await won.store.update(next, 1, null, [event])).toStrictEqual(next);
     expect(won.log).toEqual(["TransactWriteItems", "TransactWriteItems"]);

@@ -1,6 +1,6 @@
 import { DeleteTableCommand, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import type { AnyCredkitEvent, StoredCredential } from "@credkit/core";
-import { makeRecord } from "@credkit/storage-test-suite";
+import type { StoredCredential } from "@credkit/core";
+import { makeEvent, makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
 import { lookupItem, recordItem } from "../src/item-codec.js";
@@ -24,25 +24,6 @@ function beforeFirst(client: DynamoDBClient, command: string, action: () => Prom
     },
     { step: "initialize", name: "credkitBeforeFirst" },
   );
-}
-
-/** An event of `record`, as the service drafts one before the write that carries it. */
-function eventOf(record: StoredCredential): AnyCredkitEvent {
-  return {
-    id: `evt_${record.credentialId}`,
-    type: "credential.deleted",
-    timestamp: new Date().toISOString(),
-    data: {
-      clientId: record.clientId,
-      credentialId: record.credentialId,
-      credentialName: record.name,
-      credentialType: record.credentialType,
-      credentialAuthType: record.authType,
-      credentialRegion: record.region,
-      credentialVersion: record.version,
-      credentialExpiresAt: null,
-    },
-  };
 }
 
 // Writes of two requests (update when the lookup hash moves, delete and consume of a record with a
@@ -177,7 +158,7 @@ describe("dynamodb two-request writes under races", () => {
       const removed = await store.consume(
         record.clientId,
         record.credentialId,
-        events ? [eventOf(record)] : [],
+        events ? [makeEvent("credential.deleted", record)] : [],
       );
       expect(removed).toStrictEqual(renamed);
       const read = events ? "GetItem" : "DeleteItem";
@@ -206,7 +187,7 @@ describe("dynamodb two-request writes under races", () => {
         const removed = await store.consume(
           record.clientId,
           record.credentialId,
-          events ? [eventOf(record)] : [],
+          events ? [makeEvent("credential.deleted", record)] : [],
         );
         expect(removed).toBeNull();
         expect(log).toStrictEqual([events ? "GetItem" : "DeleteItem", "TransactWriteItems"]);
