@@ -3,6 +3,7 @@ import {
   type AnyCredkitEvent,
   type EventOutbox,
   MAX_ENTRIES_PER_QUEUE,
+  MAX_WEBHOOKS_PER_CLIENT,
   type OutboxEntry,
   QUEUE_FULL,
   type StoredWebhook,
@@ -89,6 +90,47 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       expect(await outbox.deleteWebhook(clientId, first.webhookId)).toBe(true);
       expect(await outbox.deleteWebhook(clientId, first.webhookId)).toBe(false);
       expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toEqual([second.webhookId]);
+    });
+
+    it("saves at most MAX_WEBHOOKS_PER_CLIENT webhooks a client, however many saves race; a delete frees a place", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      const other = `c-${randomUUID()}`;
+      await outbox.saveWebhook(webhook(other));
+      const racing = Array.from({ length: MAX_WEBHOOKS_PER_CLIENT + 5 }, () => webhook(clientId));
+      const results = await Promise.allSettled(racing.map((hook) => outbox.saveWebhook(hook)));
+      const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason);
+      expect(refused).toHaveLength(5);
+      for (const reason of refused) {
+        expect(reason).toMatchObject({
+          code: "CONFLICT",
+          message: expect.stringContaining(`${MAX_WEBHOOKS_PER_CLIENT} webhooks`),
+        });
+      }
+      const saved = await outbox.listWebhooks(clientId);
+      expect(saved).toHaveLength(MAX_WEBHOOKS_PER_CLIENT);
+      await expect(outbox.saveWebhook(webhook(clientId))).rejects.toMatchObject({ code: "CONFLICT" });
+      // Another client's bound is its own.
+      expect(await outbox.listWebhooks(other)).toHaveLength(1);
+      await outbox.saveWebhook(webhook(other));
+      expect(await outbox.deleteWebhook(clientId, (saved[0] as StoredWebhook).webhookId)).toBe(true);
+      expect(await outbox.deleteWebhook(clientId, (saved[0] as StoredWebhook).webhookId)).toBe(false);
+      await outbox.saveWebhook(webhook(clientId));
+      expect(await outbox.listWebhooks(clientId)).toHaveLength(MAX_WEBHOOKS_PER_CLIENT);
+      expect((await outbox.listAllWebhooks()).filter((w) => w.clientId === clientId)).toHaveLength(
+        MAX_WEBHOOKS_PER_CLIENT,
+      );
+    });
+
+    it("lists a client's webhooks oldest first, whatever their ids", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      // Saved in the order they were created, with ids that sort the other way.
+      const hooks = ["wh_c", "wh_b", "wh_a"].map((webhookId, i) =>
+        webhook(clientId, { webhookId, createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }),
+      );
+      for (const hook of hooks) await outbox.saveWebhook(hook);
+      expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toEqual(["wh_c", "wh_b", "wh_a"]);
     });
 
     it("lists every client's webhooks, and replaces a sealed secret only while it is the expected one", async () => {
@@ -237,6 +279,17 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       const stranger = `other-${clientId}`;
       expect(await outbox.replaceWebhookSecret(stranger, hook.webhookId, hook.secret, "ck1.new")).toBe(false);
       expect(await outbox.deleteWebhook(stranger, hook.webhookId)).toBe(false);
+    });
+
+    it("fills a claim's `limit` with due queues only: leased ones never take their places", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      // Named to come first in any order by name: a store that picked before it filtered would stop at them.
+      await outbox.enqueue([1, 2, 3].map((n) => entry(clientId, "wh_1", `a-cred-${n}`, 1)));
+      expect(await outbox.claim("o", 1_000, 5_000, 3)).toHaveLength(3);
+      const due = entry(clientId, "wh_1", "z-cred", 1);
+      await outbox.enqueue([due]);
+      expect((await outbox.claim("o", 2_000, 5_000, 1)).map((e) => e.deliveryId)).toEqual([due.deliveryId]);
     });
 
     it("holds at most MAX_ENTRIES_PER_QUEUE entries a queue: each one past it is failed at once (queue_full), other queues unaffected", async () => {
