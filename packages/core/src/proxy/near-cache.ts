@@ -1,49 +1,3 @@
-function stryNS_9fa48() {
-  var g = typeof globalThis === 'object' && globalThis && globalThis.Math === Math && globalThis || new Function("return this")();
-  var ns = g.__stryker__ || (g.__stryker__ = {});
-  if (ns.activeMutant === undefined && g.process && g.process.env && g.process.env.__STRYKER_ACTIVE_MUTANT__) {
-    ns.activeMutant = g.process.env.__STRYKER_ACTIVE_MUTANT__;
-  }
-  function retrieveNS() {
-    return ns;
-  }
-  stryNS_9fa48 = retrieveNS;
-  return retrieveNS();
-}
-stryNS_9fa48();
-function stryCov_9fa48() {
-  var ns = stryNS_9fa48();
-  var cov = ns.mutantCoverage || (ns.mutantCoverage = {
-    static: {},
-    perTest: {}
-  });
-  function cover() {
-    var c = cov.static;
-    if (ns.currentTestId) {
-      c = cov.perTest[ns.currentTestId] = cov.perTest[ns.currentTestId] || {};
-    }
-    var a = arguments;
-    for (var i = 0; i < a.length; i++) {
-      c[a[i]] = (c[a[i]] || 0) + 1;
-    }
-  }
-  stryCov_9fa48 = cover;
-  cover.apply(null, arguments);
-}
-function stryMutAct_9fa48(id) {
-  var ns = stryNS_9fa48();
-  function isActive(id) {
-    if (ns.activeMutant === id) {
-      if (ns.hitCount !== void 0 && ++ns.hitCount > ns.hitLimit) {
-        throw new Error('Stryker: Hit count limit reached (' + ns.hitCount + ')');
-      }
-      return true;
-    }
-    return false;
-  }
-  stryMutAct_9fa48 = isActive;
-  return isActive(id);
-}
 import { BoundedMap } from "../bounded-map.js";
 import type { StoredCredential } from "../record.js";
 import type { CredentialStore } from "../storage.js";
@@ -123,6 +77,7 @@ export interface CachedFind {
   record: StoredCredential;
   store: CredentialStore;
 }
+
 interface Entry {
   clientId: string;
   found: CachedFind | null;
@@ -177,205 +132,119 @@ export const DEFAULT_NEAR_CACHE_MAX_ENTRIES = 10_000;
 
 /** The default time bound: on when some store is not the in-process memory store. */
 export function defaultNearCacheTtlMs(stores: readonly CredentialStore[]): number {
-  if (stryMutAct_9fa48("55")) {
-    {}
-  } else {
-    stryCov_9fa48("55");
-    return (stryMutAct_9fa48("56") ? stores.every(store => store.name !== "memory") : (stryCov_9fa48("56"), stores.some(stryMutAct_9fa48("57") ? () => undefined : (stryCov_9fa48("57"), store => stryMutAct_9fa48("60") ? store.name === "memory" : stryMutAct_9fa48("59") ? false : stryMutAct_9fa48("58") ? true : (stryCov_9fa48("58", "59", "60"), store.name !== (stryMutAct_9fa48("61") ? "" : (stryCov_9fa48("61"), "memory"))))))) ? DEFAULT_NEAR_CACHE_TTL_MS : 0;
-  }
+  return stores.some((store) => store.name !== "memory") ? DEFAULT_NEAR_CACHE_TTL_MS : 0;
 }
 
 /**
  * Builds the near cache. Its entries live `ttlMs` at most; every invalidation (local write, or one
  * from the channel) drops the client's entries at once.
  */
-export function createNearCache(options: NearCacheOptions & {
-  ttlMs: number;
-  now?: () => number;
-}): NearCache {
-  if (stryMutAct_9fa48("62")) {
-    {}
-  } else {
-    stryCov_9fa48("62");
-    const ttlMs = options.ttlMs;
-    const maxEntries = stryMutAct_9fa48("63") ? options.maxEntries && DEFAULT_NEAR_CACHE_MAX_ENTRIES : (stryCov_9fa48("63"), options.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES);
-    const now = stryMutAct_9fa48("64") ? options.now && Date.now : (stryCov_9fa48("64"), options.now ?? Date.now);
-    const enabled = stryMutAct_9fa48("67") ? ttlMs > 0 || maxEntries > 0 : stryMutAct_9fa48("66") ? false : stryMutAct_9fa48("65") ? true : (stryCov_9fa48("65", "66", "67"), (stryMutAct_9fa48("70") ? ttlMs <= 0 : stryMutAct_9fa48("69") ? ttlMs >= 0 : stryMutAct_9fa48("68") ? true : (stryCov_9fa48("68", "69", "70"), ttlMs > 0)) && (stryMutAct_9fa48("73") ? maxEntries <= 0 : stryMutAct_9fa48("72") ? maxEntries >= 0 : stryMutAct_9fa48("71") ? true : (stryCov_9fa48("71", "72", "73"), maxEntries > 0)));
-    // The oldest verdict goes first when it is full.
-    const entries = new BoundedMap<string, Entry>(stryMutAct_9fa48("74") ? Math.min(1, Math.floor(maxEntries) || 1) : (stryCov_9fa48("74"), Math.max(1, stryMutAct_9fa48("77") ? Math.floor(maxEntries) && 1 : stryMutAct_9fa48("76") ? false : stryMutAct_9fa48("75") ? true : (stryCov_9fa48("75", "76", "77"), Math.floor(maxEntries) || 1))));
-    // Bumped by every invalidation of a client: a verdict read before one is never served, and a store
-    // read that began before one is not cached. An invalidation so costs the same however many verdicts
-    // the client has (they are not looked for: stale ones wait for the bound to push them out).
-    const generations = new Map<string, number>();
-    let epoch = 0;
-    const listeners: ((clientId: string | null) => void)[] = stryMutAct_9fa48("78") ? ["Stryker was here"] : (stryCov_9fa48("78"), []);
-    const stats: NearCacheStats = stryMutAct_9fa48("79") ? {} : (stryCov_9fa48("79"), {
-      hits: 0,
-      misses: 0,
-      invalidations: 0
-    });
-    let unsubscribe: (() => Promise<void>) | null = null;
-    let closed = stryMutAct_9fa48("80") ? true : (stryCov_9fa48("80"), false);
-    // With a channel, verdicts are cached only while it is subscribed: a writer waits for the
-    // confirmation of the processes subscribed when it published, so one that is not must hold nothing.
-    let listening = stryMutAct_9fa48("83") ? options.channel !== undefined : stryMutAct_9fa48("82") ? false : stryMutAct_9fa48("81") ? true : (stryCov_9fa48("81", "82", "83"), options.channel === undefined);
+export function createNearCache(
+  options: NearCacheOptions & { ttlMs: number; now?: () => number },
+): NearCache {
+  const ttlMs = options.ttlMs;
+  const maxEntries = options.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES;
+  const now = options.now ?? Date.now;
+  const enabled = ttlMs > 0 && maxEntries > 0;
+  // The oldest verdict goes first when it is full.
+  const entries = new BoundedMap<string, Entry>(Math.max(1, Math.floor(maxEntries) || 1));
+  // Bumped by every invalidation of a client: a verdict read before one is never served, and a store
+  // read that began before one is not cached. An invalidation so costs the same however many verdicts
+  // the client has (they are not looked for: stale ones wait for the bound to push them out).
+  const generations = new Map<string, number>();
+  let epoch = 0;
+  const listeners: ((clientId: string | null) => void)[] = [];
+  const stats: NearCacheStats = { hits: 0, misses: 0, invalidations: 0 };
+  let unsubscribe: (() => Promise<void>) | null = null;
+  let closed = false;
+  // With a channel, verdicts are cached only while it is subscribed: a writer waits for the
+  // confirmation of the processes subscribed when it published, so one that is not must hold nothing.
+  let listening = options.channel === undefined;
 
-    // Stryker disable next-line ArithmeticOperator: only equality is compared, and each variant keeps (epoch, generation) pairs apart
-    const generationOf = stryMutAct_9fa48("84") ? () => undefined : (stryCov_9fa48("84"), (() => {
-      const generationOf = (clientId: string) => epoch * 2 ** 26 + (stryMutAct_9fa48("87") ? generations.get(clientId) && 0 : (stryCov_9fa48("87"), generations.get(clientId) ?? 0));
-      return generationOf;
-    })());
-    const cache: NearCache = stryMutAct_9fa48("88") ? {} : (stryCov_9fa48("88"), {
-      enabled,
-      ttlMs: enabled ? ttlMs : 0,
-      channel: options.channel,
-      stats,
-      get(key) {
-        if (stryMutAct_9fa48("89")) {
-          {}
-        } else {
-          stryCov_9fa48("89");
-          if (stryMutAct_9fa48("92") ? false : stryMutAct_9fa48("91") ? true : stryMutAct_9fa48("90") ? enabled : (stryCov_9fa48("90", "91", "92"), !enabled)) return undefined;
-          const entry = entries.get(key);
-          if (stryMutAct_9fa48("95") ? (!entry || entry.expiresAt <= now()) && entry.generation !== generationOf(entry.clientId) : stryMutAct_9fa48("94") ? false : stryMutAct_9fa48("93") ? true : (stryCov_9fa48("93", "94", "95"), (stryMutAct_9fa48("97") ? !entry && entry.expiresAt <= now() : stryMutAct_9fa48("96") ? false : (stryCov_9fa48("96", "97"), (stryMutAct_9fa48("98") ? entry : (stryCov_9fa48("98"), !entry)) || (stryMutAct_9fa48("101") ? entry.expiresAt > now() : stryMutAct_9fa48("100") ? entry.expiresAt < now() : stryMutAct_9fa48("99") ? false : (stryCov_9fa48("99", "100", "101"), entry.expiresAt <= now())))) || (stryMutAct_9fa48("103") ? entry.generation === generationOf(entry.clientId) : stryMutAct_9fa48("102") ? false : (stryCov_9fa48("102", "103"), entry.generation !== generationOf(entry.clientId))))) {
-            if (stryMutAct_9fa48("104")) {
-              {}
-            } else {
-              stryCov_9fa48("104");
-              // Stryker disable next-line ConditionalExpression: memory upkeep only; an expired or stale entry is never served and the bounded map drops it
-              if (entry) entries.delete(key);
-              stryMutAct_9fa48("107") ? stats.misses-- : (stryCov_9fa48("107"), stats.misses++);
-              return undefined;
-            }
-          }
-          stryMutAct_9fa48("108") ? stats.hits-- : (stryCov_9fa48("108"), stats.hits++);
-          return entry.found;
-        }
-      },
-      generation(clientId) {
-        if (stryMutAct_9fa48("109")) {
-          {}
-        } else {
-          stryCov_9fa48("109");
-          return stryMutAct_9fa48("110") ? {} : (stryCov_9fa48("110"), {
-            generation: generationOf(clientId),
-            at: now()
-          });
-        }
-      },
-      set(key, clientId, found, readAt) {
-        if (stryMutAct_9fa48("111")) {
-          {}
-        } else {
-          stryCov_9fa48("111");
-          if (stryMutAct_9fa48("114") ? (!enabled || !listening) && found?.record.singleUse : stryMutAct_9fa48("113") ? false : stryMutAct_9fa48("112") ? true : (stryCov_9fa48("112", "113", "114"), (stryMutAct_9fa48("116") ? !enabled && !listening : stryMutAct_9fa48("115") ? false : (stryCov_9fa48("115", "116"), (stryMutAct_9fa48("117") ? enabled : (stryCov_9fa48("117"), !enabled)) || (stryMutAct_9fa48("118") ? listening : (stryCov_9fa48("118"), !listening)))) || (stryMutAct_9fa48("119") ? found.record.singleUse : (stryCov_9fa48("119"), found?.record.singleUse)))) return;
-          if (stryMutAct_9fa48("122") ? generationOf(clientId) === readAt.generation : stryMutAct_9fa48("121") ? false : stryMutAct_9fa48("120") ? true : (stryCov_9fa48("120", "121", "122"), generationOf(clientId) !== readAt.generation)) return;
-          const kept = stryMutAct_9fa48("123") ? found.record : (stryCov_9fa48("123"), found?.record);
-          const record = kept ? stryMutAct_9fa48("124") ? {} : (stryCov_9fa48("124"), {
-            ...kept,
-            secret: (stryMutAct_9fa48("127") ? kept.authType !== "jwtVerify" : stryMutAct_9fa48("126") ? false : stryMutAct_9fa48("125") ? true : (stryCov_9fa48("125", "126", "127"), kept.authType === (stryMutAct_9fa48("128") ? "" : (stryCov_9fa48("128"), "jwtVerify")))) ? kept.secret : stryMutAct_9fa48("129") ? "Stryker was here!" : (stryCov_9fa48("129"), ""),
-            tokenState: null
-          }) : null;
-          entries.set(key, stryMutAct_9fa48("130") ? {} : (stryCov_9fa48("130"), {
-            clientId,
-            // Stryker disable next-line LogicalOperator: `record` is null exactly when `found` is
-            found: (stryMutAct_9fa48("132") ? false : stryMutAct_9fa48("131") ? true : (stryCov_9fa48("131", "132"), found && record)) ? stryMutAct_9fa48("134") ? {} : (stryCov_9fa48("134"), {
-              record,
-              store: found.store
-            }) : null,
-            expiresAt: stryMutAct_9fa48("135") ? Math.max(readAt.at + ttlMs, found?.record.expiresAt ?? Number.POSITIVE_INFINITY) : (stryCov_9fa48("135"), Math.min(stryMutAct_9fa48("136") ? readAt.at - ttlMs : (stryCov_9fa48("136"), readAt.at + ttlMs), stryMutAct_9fa48("137") ? found?.record.expiresAt && Number.POSITIVE_INFINITY : (stryCov_9fa48("137"), (stryMutAct_9fa48("138") ? found.record.expiresAt : (stryCov_9fa48("138"), found?.record.expiresAt)) ?? Number.POSITIVE_INFINITY))),
-            generation: readAt.generation
-          }));
-        }
-      },
-      invalidate({
-        clientId
-      }) {
-        if (stryMutAct_9fa48("139")) {
-          {}
-        } else {
-          stryCov_9fa48("139");
-          // Stryker disable next-line ArithmeticOperator: only equality of generations is compared; any step changes it
-          generations.set(clientId, (stryMutAct_9fa48("141") ? generations.get(clientId) && 0 : (stryCov_9fa48("141"), generations.get(clientId) ?? 0)) + 1);
-          if (stryMutAct_9fa48("145") ? generations.size <= maxEntries * 4 : stryMutAct_9fa48("144") ? generations.size >= maxEntries * 4 : stryMutAct_9fa48("143") ? false : stryMutAct_9fa48("142") ? true : (stryCov_9fa48("142", "143", "144", "145"), generations.size > (stryMutAct_9fa48("146") ? maxEntries / 4 : (stryCov_9fa48("146"), maxEntries * 4)))) {
-            if (stryMutAct_9fa48("147")) {
-              {}
-            } else {
-              stryCov_9fa48("147");
-              // Bounded memory: a new epoch makes every verdict and every read in flight stale, like a clear.
-              generations.clear();
-              // Stryker disable next-line UpdateOperator: only equality is compared; any step changes the epoch
-              epoch++;
-            }
-          }
-          stryMutAct_9fa48("149") ? stats.invalidations-- : (stryCov_9fa48("149"), stats.invalidations++);
-          for (const listener of listeners) listener(clientId);
-        }
-      },
-      clear() {
-        if (stryMutAct_9fa48("150")) {
-          {}
-        } else {
-          stryCov_9fa48("150");
-          entries.clear();
-          generations.clear();
-          // Stryker disable next-line UpdateOperator: only equality is compared; any step changes the epoch
-          epoch++;
-          for (const listener of listeners) listener(null);
-        }
-      },
-      onInvalidate(listener) {
-        if (stryMutAct_9fa48("152")) {
-          {}
-        } else {
-          stryCov_9fa48("152");
-          listeners.push(listener);
-        }
-      },
-      async close() {
-        if (stryMutAct_9fa48("153")) {
-          {}
-        } else {
-          stryCov_9fa48("153");
-          // A subscription still on its way is stopped when it lands (below): closing never waits on it.
-          closed = stryMutAct_9fa48("154") ? false : (stryCov_9fa48("154"), true);
-          const stop = unsubscribe;
-          unsubscribe = null;
-          await (stryMutAct_9fa48("155") ? stop() : (stryCov_9fa48("155"), stop?.()));
-        }
+  // Stryker disable next-line ArithmeticOperator: only equality is compared, and each variant keeps (epoch, generation) pairs apart
+  const generationOf = (clientId: string) => epoch * 2 ** 26 + (generations.get(clientId) ?? 0);
+
+  const cache: NearCache = {
+    enabled,
+    ttlMs: enabled ? ttlMs : 0,
+    channel: options.channel,
+    stats,
+    get(key) {
+      if (!enabled) return undefined;
+      const entry = entries.get(key);
+      if (!entry || entry.expiresAt <= now() || entry.generation !== generationOf(entry.clientId)) {
+        // Stryker disable next-line ConditionalExpression: memory upkeep only; an expired or stale entry is never served and the bounded map drops it
+        if (entry) entries.delete(key);
+        stats.misses++;
+        return undefined;
       }
-    });
-    if (stryMutAct_9fa48("158") ? enabled || options.channel : stryMutAct_9fa48("157") ? false : stryMutAct_9fa48("156") ? true : (stryCov_9fa48("156", "157", "158"), enabled && options.channel)) {
-      if (stryMutAct_9fa48("159")) {
-        {}
-      } else {
-        stryCov_9fa48("159");
-        // Subscribing is asynchronous: until it answers, nothing is cached (`listening` is false).
-        const listen = (connected: boolean) => {
-          if (stryMutAct_9fa48("160")) {
-            {}
-          } else {
-            stryCov_9fa48("160");
-            // The clear also discards reads in flight: one that began before the subscription may be stale.
-            listening = connected;
-            cache.clear();
-          }
-        };
-        void options.channel.subscribe(stryMutAct_9fa48("161") ? {} : (stryCov_9fa48("161"), {
-          invalidate: stryMutAct_9fa48("162") ? () => undefined : (stryCov_9fa48("162"), event => cache.invalidate(event)),
-          reset: listen
-        })).then(stop => {
-          if (stryMutAct_9fa48("163")) {
-            {}
-          } else {
-            stryCov_9fa48("163");
-            if (stryMutAct_9fa48("165") ? false : stryMutAct_9fa48("164") ? true : (stryCov_9fa48("164", "165"), closed)) return stop().catch(() => undefined);
-            unsubscribe = stop;
-            listen(stryMutAct_9fa48("166") ? false : (stryCov_9fa48("166"), true));
-          }
-        }, () => undefined);
+      stats.hits++;
+      return entry.found;
+    },
+    generation(clientId) {
+      return { generation: generationOf(clientId), at: now() };
+    },
+    set(key, clientId, found, readAt) {
+      if (!enabled || !listening || found?.record.singleUse) return;
+      if (generationOf(clientId) !== readAt.generation) return;
+      const kept = found?.record;
+      const record = kept
+        ? { ...kept, secret: kept.authType === "jwtVerify" ? kept.secret : "", tokenState: null }
+        : null;
+      entries.set(key, {
+        clientId,
+        // Stryker disable next-line LogicalOperator: `record` is null exactly when `found` is
+        found: found && record ? { record, store: found.store } : null,
+        expiresAt: Math.min(readAt.at + ttlMs, found?.record.expiresAt ?? Number.POSITIVE_INFINITY),
+        generation: readAt.generation,
+      });
+    },
+    invalidate({ clientId }) {
+      // Stryker disable next-line ArithmeticOperator: only equality of generations is compared; any step changes it
+      generations.set(clientId, (generations.get(clientId) ?? 0) + 1);
+      if (generations.size > maxEntries * 4) {
+        // Bounded memory: a new epoch makes every verdict and every read in flight stale, like a clear.
+        generations.clear();
+        // Stryker disable next-line UpdateOperator: only equality is compared; any step changes the epoch
+        epoch++;
       }
-    }
-    return cache;
+      stats.invalidations++;
+      for (const listener of listeners) listener(clientId);
+    },
+    clear() {
+      entries.clear();
+      generations.clear();
+      // Stryker disable next-line UpdateOperator: only equality is compared; any step changes the epoch
+      epoch++;
+      for (const listener of listeners) listener(null);
+    },
+    onInvalidate(listener) {
+      listeners.push(listener);
+    },
+    async close() {
+      // A subscription still on its way is stopped when it lands (below): closing never waits on it.
+      closed = true;
+      const stop = unsubscribe;
+      unsubscribe = null;
+      await stop?.();
+    },
+  };
+
+  if (enabled && options.channel) {
+    // Subscribing is asynchronous: until it answers, nothing is cached (`listening` is false).
+    const listen = (connected: boolean) => {
+      // The clear also discards reads in flight: one that began before the subscription may be stale.
+      listening = connected;
+      cache.clear();
+    };
+    void options.channel.subscribe({ invalidate: (event) => cache.invalidate(event), reset: listen }).then(
+      (stop) => {
+        if (closed) return stop().catch(() => undefined);
+        unsubscribe = stop;
+        listen(true);
+      },
+      () => undefined,
+    );
   }
+  return cache;
 }
