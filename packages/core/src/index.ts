@@ -259,6 +259,7 @@ export {
   queueFull,
   type Settlement,
   type StoredWebhook,
+  webhookLimitReached,
 } from "./webhooks/outbox.js";
 export { outboxEventSink } from "./webhooks/outbox-sink.js";
 export { resealWebhooks } from "./webhooks/reseal-webhooks.js";

@@ -10,6 +10,7 @@ import {
   dynamoDbStore,
 } from "../src/index.js";
 import { localClient, randomTableName } from "./local-client.js";
+import { storedWebhook } from "./outbox-fixtures.js";
 
 // What lies in the table after one write of every kind, read back with a raw Scan: the item layout
 // the README documents (operators write IAM conditions, queries and clean-ups against it).
@@ -44,16 +45,7 @@ describe("dynamodb item layout at rest", () => {
     await dynamoDbCounter(shared).hit("rate-key", 60_000);
 
     const outbox = dynamoDbEventOutbox({ client, tableName });
-    const webhook = {
-      clientId: "client-w",
-      webhookId: "wh_1",
-      url: "https://receiver.example/hook",
-      eventTypes: ["credential.created" as const],
-      secret: "ck1.sealed",
-      userId: "alice",
-      createdAt: new Date().toISOString(),
-    };
-    await outbox.saveWebhook(webhook);
+    await outbox.saveWebhook(storedWebhook("client-w", "wh_1"));
     const entry = (n: number): OutboxEntry => ({
       deliveryId: `dlv_${n}`,
       clientId: "client-w",

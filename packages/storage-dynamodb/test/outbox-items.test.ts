@@ -8,6 +8,7 @@ import type { AnyCredkitEvent, OutboxEntry } from "@credkit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbEventOutbox } from "../src/index.js";
 import { localClient, randomTableName } from "./local-client.js";
+import { storedWebhook } from "./outbox-fixtures.js";
 import { failAttempts } from "./request-log.js";
 
 // What only the DynamoDB outbox promises, on DynamoDB Local: its items, its requests and its pages
@@ -146,15 +147,7 @@ describe("dynamodb event outbox items", () => {
     const reading = localClient();
     const reads = readInputs(reading);
     const { outbox } = await fresh(reading);
-    const webhook = {
-      clientId: "client-o",
-      webhookId: "wh_1",
-      url: "https://receiver.example/hook",
-      eventTypes: ["credential.created" as const],
-      secret: "ck1.sealed",
-      userId: "alice",
-      createdAt: new Date().toISOString(),
-    };
+    const webhook = storedWebhook("client-o", "wh_1");
     await outbox.saveWebhook(webhook);
     await outbox.listWebhooks("client-o");
     await outbox.listAllWebhooks();
@@ -197,15 +190,7 @@ describe("dynamodb event outbox items", () => {
     const createdAt = "2026-01-01T00:00:00.000Z";
     // By id in the locale's order (`a` before `B`), not the table's byte order (`B` before `a`).
     for (const webhookId of ["wh_B", "wh_a"]) {
-      await outbox.saveWebhook({
-        clientId: "client-o",
-        webhookId,
-        url: "https://receiver.example/hook",
-        eventTypes: ["credential.created" as const],
-        secret: "ck1.sealed",
-        userId: "alice",
-        createdAt,
-      });
+      await outbox.saveWebhook(storedWebhook("client-o", webhookId, createdAt));
     }
     expect((await outbox.listWebhooks("client-o")).map((w) => w.webhookId)).toStrictEqual(["wh_a", "wh_B"]);
   });

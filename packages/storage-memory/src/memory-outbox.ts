@@ -3,9 +3,11 @@ import {
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
   MAX_ENTRIES_PER_QUEUE,
+  MAX_WEBHOOKS_PER_CLIENT,
   type OutboxEntry,
   queueFull,
   type StoredWebhook,
+  webhookLimitReached,
 } from "@credkit/core";
 
 /** A JSON copy: what the outbox hands out can never alias what it keeps (as a real backend's would not). */
@@ -41,6 +43,7 @@ export function memoryEventOutbox(): EventOutbox {
       const mine = webhooks.get(webhook.clientId) ?? new Map<string, StoredWebhook>();
       if (mine.has(webhook.webhookId))
         throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
+      if (mine.size >= MAX_WEBHOOKS_PER_CLIENT) throw webhookLimitReached(webhook.clientId);
       mine.set(webhook.webhookId, copy(webhook));
       webhooks.set(webhook.clientId, mine);
     },

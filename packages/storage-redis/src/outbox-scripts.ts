@@ -88,6 +88,22 @@ return 1
 );
 
 /**
+ * KEYS[2]: a client's webhook hash, KEYS[3]: the set of clients with webhooks. ARGV: webhookId, its
+ * JSON, the most webhooks a client may have, clientId. 1 when saved, 0 when the id exists, -1 when the
+ * client has the most already (counted and saved in one step: concurrent saves cannot pass the bound).
+ */
+export const saveWebhookScript = script(
+  "outbox-save-webhook",
+  `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then return -1 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[4])
+return 1
+`,
+);
+
+/**
  * KEYS[2]: a client's webhook hash. ARGV: webhookId, the expected sealed secret, the new one. 1 when
  * replaced, 0 when the webhook is gone or its secret is another.
  */

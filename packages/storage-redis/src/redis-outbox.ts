@@ -3,13 +3,21 @@ import {
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
   MAX_ENTRIES_PER_QUEUE,
+  MAX_WEBHOOKS_PER_CLIENT,
   type OutboxEntry,
   queueFull,
   type StoredWebhook,
+  webhookLimitReached,
 } from "@credkit/core";
 import { guardRedis } from "./guard.js";
 import { defaultKeyPrefix } from "./keys.js";
-import { claimScript, enqueueScript, replaceSecretScript, settleScript } from "./outbox-scripts.js";
+import {
+  claimScript,
+  enqueueScript,
+  replaceSecretScript,
+  saveWebhookScript,
+  settleScript,
+} from "./outbox-scripts.js";
 import { type RedisClient, runScript } from "./run-script.js";
 
 /** Configuration of {@link redisEventOutbox}. */
@@ -51,13 +59,14 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     name: "redis",
     saveWebhook: (webhook) =>
       guard(async () => {
-        const added = await client.hsetnx(
-          webhooksKey(webhook.clientId),
-          webhook.webhookId,
-          JSON.stringify(webhook),
+        const saved = await runScript(
+          client,
+          saveWebhookScript,
+          [due, webhooksKey(webhook.clientId), clientsKey],
+          [webhook.webhookId, JSON.stringify(webhook), MAX_WEBHOOKS_PER_CLIENT, webhook.clientId],
         );
-        if (added !== 1) throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
-        await client.sadd(clientsKey, webhook.clientId);
+        if (saved === 0) throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
+        if (saved === -1) throw webhookLimitReached(webhook.clientId);
       }),
     listAllWebhooks: () =>
       guard(async () => {

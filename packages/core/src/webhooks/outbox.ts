@@ -1,4 +1,6 @@
+import { CredkitError } from "../errors.js";
 import type { AnyCredkitEvent, EventType } from "../events/event-types.js";
+import { MAX_WEBHOOKS_PER_CLIENT } from "../schemas/webhooks.js";
 
 /** A webhook subscription as it lies at rest: its signing secret is an encrypted envelope. */
 export interface StoredWebhook {
@@ -56,7 +58,11 @@ export type Settlement =
 export interface EventOutbox {
   /** Short backend name, e.g. `memory`, `redis`. */
   readonly name: string;
-  /** Stores a new webhook (CONFLICT when its id exists). */
+  /**
+   * Stores a new webhook: CONFLICT when its id exists, or when its client already has
+   * `MAX_WEBHOOKS_PER_CLIENT` ({@link webhookLimitReached}). The count and the write are one atomic
+   * step: of concurrent saves for one client, never more than the bound succeed.
+   */
   saveWebhook(webhook: StoredWebhook): Promise<void>;
   /** A client's webhooks, oldest first. */
   listWebhooks(clientId: string): Promise<StoredWebhook[]>;
@@ -115,4 +121,12 @@ export const QUEUE_FULL = "queue_full";
 /** The failed form of an entry its full queue did not take: listed with the webhook's failed deliveries. */
 export function queueFull(entry: OutboxEntry, failedAt: string): OutboxEntry {
   return { ...entry, lastError: QUEUE_FULL, failedAt };
+}
+
+/** The CONFLICT of a save past `MAX_WEBHOOKS_PER_CLIENT`, the same from every outbox. */
+export function webhookLimitReached(clientId: string): CredkitError {
+  return new CredkitError(
+    "CONFLICT",
+    `Client "${clientId}" already has ${MAX_WEBHOOKS_PER_CLIENT} webhooks, the most it may have`,
+  );
 }
