@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import { type AddressInfo, getDefaultAutoSelectFamily, setDefaultAutoSelectFamily } from "node:net";
+import { type AddressInfo, getDefaultAutoSelectFamily, isIP, setDefaultAutoSelectFamily } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AddressPolicy, createAddressPolicy, createOutboundFetch } from "../src/index.js";
 
@@ -85,6 +85,7 @@ describe("outbound fetch at its bounds", () => {
     await expect(fetch(`${base}/redirect?hops=3`)).rejects.toMatchObject({
       code: "UPSTREAM_ERROR",
       upstreamClass: "network",
+      message: "Too many outbound redirects",
     });
     const one = createOutboundFetch({ policy: loopback, maxRedirects: 1 });
     expect((await one(`${base}/redirect?hops=0`)).status).toBe(200);
@@ -195,6 +196,8 @@ describe("outbound fetch at its bounds", () => {
     await fetch(`http://localhost:${port}/json`);
     expect(asked).toContainEqual(["localhost", "127.0.0.1", port]);
     expect(asked.every(([host, , p]) => host === "localhost" && p === port)).toBe(true);
+    // A name is never asked about as if it were an address: only what it resolves to is.
+    expect(asked.every(([, address]) => isIP(address) !== 0)).toBe(true);
     // A literal address is checked before anything is sent, on the scheme's default port.
     const refuseAll: AddressPolicy = {
       allows: (hostname, address, p) => {
@@ -245,7 +248,23 @@ describe("outbound fetch at its bounds", () => {
       `http://127.0.0.1:${closedPort}/`,
     ).catch((error) => error);
     expect(refused.message).toBe(failure.message); // the same words: a tenant cannot tell them apart
-    await expect(fetch("ftp://127.0.0.1/")).rejects.toMatchObject({ code: "OUTBOUND_REFUSED" });
+    // The same by name (refused at lookup), and for an IPv6 literal (named without its brackets).
+    const strict = createOutboundFetch({ policy: createAddressPolicy() });
+    const byName = `http://localhost:${closedPort}/`;
+    const namedFailure = await fetch(byName).catch((error) => error);
+    expect((await strict(byName).catch((error) => error)).message).toBe(namedFailure.message);
+    expect(namedFailure.message).toContain("localhost");
+    const v6 = `http://[::1]:${closedPort}/`;
+    const v6Failure = await createOutboundFetch({ policy: createAddressPolicy(["::1"]) })(v6).catch((e) => e);
+    expect(v6Failure).toMatchObject({ code: "OUTBOUND_REFUSED" });
+    expect((await strict(v6).catch((error) => error)).message).toBe(v6Failure.message);
+    expect(v6Failure.message).toContain(" ::1 ");
+    await expect(fetch("ftp://127.0.0.1/")).rejects.toMatchObject({
+      code: "OUTBOUND_REFUSED",
+      message: expect.stringContaining("ftp:"),
+    });
+    // https is spoken over TLS: a plain HTTP server cannot answer it.
+    await expect(fetch(`https://127.0.0.1:${port}/json`)).rejects.toMatchObject({ code: "OUTBOUND_REFUSED" });
   });
 
   it("ends a request at its deadline or at the caller's abort, as a timeout", async () => {
@@ -254,9 +273,17 @@ describe("outbound fetch at its bounds", () => {
       code: "UPSTREAM_ERROR",
       upstreamClass: "timeout",
     });
+    // Node's AbortError carries the signal's reason.
+    await expect(fetch(`${base}/hang`)).rejects.toMatchObject({ cause: { cause: { name: "TimeoutError" } } });
     const caller = new AbortController();
     const pending = createOutboundFetch({ policy: loopback })(`${base}/hang`, { signal: caller.signal });
-    caller.abort();
-    await expect(pending).rejects.toMatchObject({ code: "UPSTREAM_ERROR", upstreamClass: "timeout" });
+    const gone = new Error("caller gone");
+    caller.abort(gone);
+    // Ended by the caller's signal, not by the 5 s default deadline.
+    await expect(pending).rejects.toMatchObject({
+      code: "UPSTREAM_ERROR",
+      upstreamClass: "timeout",
+      cause: { cause: gone },
+    });
   });
 });
