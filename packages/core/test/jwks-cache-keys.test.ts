@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, type JWK } from "jose";
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import type { OutboundFetch } from "../src/outbound/outbound-fetch.js";
 import { createJwksCache, JwksUnavailableError } from "../src/proxy/jwks-cache.js";
@@ -58,6 +58,27 @@ describe("the JWKS cache's key selection", () => {
     expect(await found({ alg: "ES256" })).toBe("key");
   });
 
+  it("takes the only fitting key for a header without a kid, whatever that key's kid", async () => {
+    const keys = [await publicJwk({ kid: "a" }), await publicJwk({ kid: "b", alg: "ES384" })];
+    const { found } = setup(() => Response.json({ keys }));
+    expect(await found({ alg: "ES256" })).toBe("key");
+  });
+
+  it("imports each key apart: another kid, or the same key under another algorithm, is another import", async () => {
+    const a = await publicJwk({ kid: "a" });
+    const b = await publicJwk({ kid: "b" });
+    const { publicKey } = await generateKeyPair("RS256", { extractable: true });
+    const rsa = { ...(await exportJWK(publicKey)), kid: "r" }; // no alg: RS256 and PS256 both fit it
+    const { resolve } = setup(() => Response.json({ keys: [a, b, rsa] }));
+    const keyA = await resolve({ alg: "ES256", kid: "a" });
+    const keyB = await resolve({ alg: "ES256", kid: "b" });
+    expect(keyB).not.toBe(keyA);
+    expect(await resolve({ alg: "ES256", kid: "a" })).toBe(keyA);
+    const pkcs1 = (await resolve({ alg: "RS256", kid: "r" })) as CryptoKey;
+    const pss = (await resolve({ alg: "PS256", kid: "r" })) as CryptoKey;
+    expect([pkcs1.algorithm.name, pss.algorithm.name]).toEqual(["RSASSA-PKCS1-v1_5", "RSA-PSS"]);
+  });
+
   it("imports a key once per kid and algorithm", async () => {
     const key = await publicJwk({ kid: "a" });
     const { resolve } = setup(() => Response.json({ keys: [key] }));
@@ -82,6 +103,16 @@ describe("what the JWKS cache takes for a key set", () => {
   ])("refuses %s as JWKS unavailable", async (_name, answer) => {
     const { resolve } = setup(answer);
     await expect(resolve({ alg: "ES256", kid: "a" })).rejects.toBeInstanceOf(JwksUnavailableError);
+  });
+
+  it("keeps what the fetch failed with as the cause, for the logs", async () => {
+    const refused = new Error("ECONNREFUSED");
+    const { resolve } = setup(() => {
+      throw refused;
+    });
+    const error = await resolve({ alg: "ES256", kid: "a" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    expect((error as Error).cause).toBe(refused);
   });
 
   it("fetches once for callers that ask at the same moment, and again after a failed fetch", async () => {

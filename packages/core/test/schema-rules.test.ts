@@ -279,6 +279,9 @@ describe("webhook body", () => {
     // An `@` after the host (in the path, or a URL carried in the query) names no user.
     for (const url of ["https://h.example/in/a@b", "https://h.example/in?next=https://u@other.example/"])
       expect(webhook({ url }), url).toEqual([]);
+    // Extra slashes the URL parser skips: it reads (and a delivery sends) `user:pw` as the user info.
+    for (const url of ["http:///user:pw@h.example/in", "https:////user@h.example/", "http:///:pw@h.example/"])
+      expect(webhook({ url }), url).toEqual(["url"]);
   });
 
   it("takes one to every event type, each known", () => {
