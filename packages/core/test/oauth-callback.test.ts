@@ -10,6 +10,7 @@ import {
 import { describe, expect, it } from "vitest";
 import {
   type CredentialStore,
+  CredkitError,
   createAddressPolicy,
   createCredentialService,
   createKeyring,
@@ -354,6 +355,76 @@ describe("a genuine state whose credential changed", () => {
       credentialExpiresAt: null,
       credentialVersion: before.version + 2,
       credentialUpdatedAt: new Date(clock.now()).toISOString(),
+    });
+  });
+});
+
+describe("a write that lands during the code exchange", () => {
+  /** A store whose next update first runs `before` (another writer landing just ahead of it). */
+  function racedStore() {
+    const shared = memoryStore();
+    const race: { before: (() => Promise<void>) | null } = { before: null };
+    const store: CredentialStore = {
+      ...shared,
+      async update(next, expected, ...rest) {
+        const before = race.before;
+        race.before = null;
+        if (before) await before();
+        return shared.update(next, expected, ...rest);
+      },
+    };
+    return { shared, store, race };
+  }
+
+  it("refuses a completion once another writer changed the status alone", async () => {
+    const { shared, store, race } = racedStore();
+    const { service, clientId, created, callback } = await pendingSetup({ store });
+    const before = await rawRecord(shared, clientId, created.credentialId);
+    race.before = async () => {
+      await shared.update({ ...before, status: "active", version: before.version + 1 }, before.version);
+    };
+    await expect(service.completeAuthorization(callback)).rejects.toMatchObject({
+      code: "AUTHORIZATION_FAILED",
+    });
+    expect((await rawRecord(shared, clientId, created.credentialId)).version).toBe(before.version + 1);
+  });
+
+  it("refuses a completion over a secret this keyring cannot open, writing nothing", async () => {
+    const { shared, store, race } = racedStore();
+    const { service, clientId, created, callback } = await pendingSetup({ store });
+    const before = await rawRecord(shared, clientId, created.credentialId);
+    const foreign = testKeyring().encrypt("{}", { ...tokenStateIdentity(before), purpose: undefined });
+    race.before = async () => {
+      await shared.update({ ...before, secret: foreign, version: before.version + 1 }, before.version);
+    };
+    await expect(service.completeAuthorization(callback)).rejects.toMatchObject({
+      code: "AUTHORIZATION_FAILED",
+    });
+    const after = await rawRecord(shared, clientId, created.credentialId);
+    expect(after).toMatchObject({
+      version: before.version + 1,
+      status: "pending_authorization",
+      secret: foreign,
+    });
+  });
+
+  it("passes a store failure on as it is: the user's state is not spent by an outage", async () => {
+    const shared = memoryStore();
+    let failNext = false;
+    const store: CredentialStore = {
+      ...shared,
+      async update(...args) {
+        if (failNext) {
+          failNext = false;
+          throw new CredkitError("STORAGE_UNAVAILABLE", "the store is down");
+        }
+        return shared.update(...args);
+      },
+    };
+    const { service, callback } = await pendingSetup({ store });
+    failNext = true;
+    await expect(service.completeAuthorization(callback)).rejects.toMatchObject({
+      code: "STORAGE_UNAVAILABLE",
     });
   });
 });

@@ -1,5 +1,6 @@
-import { admin, proxy, targetService } from "@credkit/test-support";
+import { admin, memoryStore, proxy, targetService, testClock } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
+import type { CredentialStore } from "../src/index.js";
 import { useMockOAuth } from "./oauth-fixture.js";
 
 // resolve.ts' own rules for token credentials: the single flight is per credential, a single use is
@@ -33,6 +34,29 @@ describe("resolveTargetAuth of token credentials", () => {
       mock.server.setTokenDelay(() => 0);
       stop();
     }
+  });
+
+  it("serves a fresh token from the record without a lease; one within the skew takes the lease", async () => {
+    const shared = memoryStore();
+    let leases = 0;
+    const store: CredentialStore = {
+      ...shared,
+      acquireLease: (name, owner, ttlMs) => {
+        leases++;
+        return shared.acquireLease(name, owner, ttlMs);
+      },
+    };
+    const clock = testClock();
+    const { service, clientId } = targetService({ store, now: clock.now, tokens: { refreshSkewMs: 1_000 } });
+    const created = await service.create(admin, clientId, mock.clientCredentials());
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
+    expect(leases).toBe(1);
+    clock.advance(3600_000 - 1_000 - 1); // the mock's tokens last an hour: fresh until 1 s before
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
+    expect(leases).toBe(1);
+    clock.advance(1);
+    await service.resolveTargetAuth(admin, clientId, created.credentialId);
+    expect(leases).toBe(2);
   });
 
   it("spends nothing of a single-use credential whose token request failed", async () => {
