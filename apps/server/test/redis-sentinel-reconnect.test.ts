@@ -1,4 +1,6 @@
-import { redisSentinelOptions } from "@credkit/storage-redis";
+import { randomUUID } from "node:crypto";
+import type { Invalidation } from "@credkit/core";
+import { publishInvalidation, redisInvalidationChannel, redisSentinelOptions } from "@credkit/storage-redis";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -52,6 +54,32 @@ function readyAgain(client: Redis): Promise<void> {
   });
 }
 
+/** A bare client of `set` with the recommended Sentinel options (errors are expected: silenced). */
+function sentinelClient(current: NonNullable<typeof set>): Redis {
+  const client = new Redis({
+    ...redisSentinelOptions(),
+    sentinels: current.sentinels
+      .split(",")
+      .map((s) => ({ host: "127.0.0.1", port: Number(s.split(":")[1]) })),
+    name: current.name,
+  });
+  client.on("error", () => {});
+  cleanups.push(() => client.disconnect());
+  return client;
+}
+
+/** Resolves with the first value `register` hands over; rejects naming `what` if none within 15 s. */
+function heard<T>(what: string, register: (hand: (value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    // Only a failure bound: a resubscription takes some 100 ms; an ended subscriber never gets there.
+    const timer = setTimeout(() => reject(new Error(`${what}: nothing within 15 s`)), 15_000);
+    register((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
 describe("Redis Sentinel: a client interrupted while reconnecting", () => {
   it("ends for good with ioredis alone, and the server's store connects it again and writes", async () => {
     set = await startRedisSentinel();
@@ -59,13 +87,7 @@ describe("Redis Sentinel: a client interrupted while reconnecting", () => {
     const sentinelConfig = { storage: "redis" as const, sentinels, sentinelName: set.name };
 
     // The fault itself, on a bare client with the recommended options: it ends and stays ended.
-    const bare = new Redis({
-      ...redisSentinelOptions(),
-      sentinels: sentinels.map((s) => ({ host: "127.0.0.1", port: Number(s.split(":")[1]) })),
-      name: set.name,
-    });
-    bare.on("error", () => {});
-    cleanups.push(() => bare.disconnect());
+    const bare = sentinelClient(set);
     await bare.ping();
     expect(await interruptReconnect(bare)).toBe("end");
     await expect(bare.ping()).rejects.toThrow("Connection is closed.");
@@ -79,5 +101,46 @@ describe("Redis Sentinel: a client interrupted while reconnecting", () => {
     await readyAgain(client);
     expect(await client.set("reconnect-probe", "1")).toBe("OK");
     expect(await opened.store.get("after-reconnect", "none")).toBeNull();
+  }, 60_000);
+
+  it("the invalidation channel's subscriber ends the same way, comes back, resubscribes and hears what follows", async () => {
+    set = await startRedisSentinel();
+    const client = sentinelClient(set);
+    // What the server (and an embedding service) does: the subscriber is a duplicate of the client.
+    const subscriber = client.duplicate();
+    subscriber.on("error", () => {});
+    const channel = `credkit:test:${randomUUID()}`;
+    const resets: boolean[] = [];
+    const invalidations: Invalidation[] = [];
+    let onReset: (connected: boolean) => void = () => {};
+    let onInvalidate: (event: Invalidation) => void = () => {};
+    const close = await redisInvalidationChannel({ client, subscriber, channel }).subscribe({
+      reset(connected) {
+        resets.push(connected);
+        onReset(connected);
+      },
+      invalidate(event) {
+        invalidations.push(event);
+        onInvalidate(event);
+      },
+    });
+    cleanups.push(close);
+
+    const before = heard<Invalidation>("before", (hand) => (onInvalidate = hand));
+    await publishInvalidation(client, { clientId: "acme", credentialId: "before" }, channel);
+    expect(await before).toStrictEqual({ clientId: "acme", credentialId: "before" });
+
+    // The fault: ioredis ends the subscriber. The channel connects it again and subscribes; the gap is
+    // a reset (verdicts cached before are dropped), then a reset that says invalidations flow again.
+    const back = heard<boolean>("resubscribed", (hand) => (onReset = (connected) => connected && hand(true)));
+    resets.length = 0;
+    expect(await interruptReconnect(subscriber)).toBe("end");
+    await back;
+    expect(resets).toStrictEqual([false, true]);
+
+    const after = heard<Invalidation>("after", (hand) => (onInvalidate = hand));
+    await publishInvalidation(client, { clientId: "acme", credentialId: "after" }, channel);
+    expect(await after).toStrictEqual({ clientId: "acme", credentialId: "after" });
+    expect(invalidations.map((event) => event.credentialId)).toStrictEqual(["before", "after"]);
   }, 60_000);
 });

@@ -253,9 +253,13 @@ export {
 export {
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
   type OutboxEntry,
+  QUEUE_FULL,
+  queueFull,
   type Settlement,
   type StoredWebhook,
+  webhookLimitReached,
 } from "./webhooks/outbox.js";
 export { outboxEventSink } from "./webhooks/outbox-sink.js";
 export { resealWebhooks } from "./webhooks/reseal-webhooks.js";

@@ -433,7 +433,8 @@ async function deleteReported(parts: ServiceParts, actor: Actor, clientId: strin
     "credential.deleted",
     credentialEventData(toPublicCredential(record), actor.userId),
   );
-  if (!(await store.delete(clientId, credentialId, publisher.carried(event)))) throw notFound(credentialId);
+  const removed = await store.delete(clientId, credentialId, publisher.carried(event), record);
+  if (!removed) throw notFound(credentialId);
   publisher.tell(event);
 }
 

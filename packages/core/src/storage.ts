@@ -109,8 +109,21 @@ export interface CredentialStore {
     events?: WriteEvents,
   ): Promise<StoredCredential | null>;
 
-  /** Deletes the record and its lookup entry atomically. True if it existed (and had not expired). */
-  delete(clientId: string, credentialId: string, events?: WriteEvents): Promise<boolean>;
+  /**
+   * Deletes the record and its lookup entry atomically. True if it existed (and had not expired).
+   *
+   * `read` is the record as the caller just read it from this store (the service has, when it reports
+   * the delete). A store that must know the version and lookup hash before it writes may use it instead
+   * of reading again; it is sound because that write only happens if the stored version is still
+   * `read.version`. When the record changed in between, the store removes what is there now, as without
+   * it. Stores that remove in one step ignore it.
+   */
+  delete(
+    clientId: string,
+    credentialId: string,
+    events?: WriteEvents,
+    read?: StoredCredential,
+  ): Promise<boolean>;
 
   /**
    * Atomic get-and-delete (single-use credentials): returns the record and removes it and its lookup

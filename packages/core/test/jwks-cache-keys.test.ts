@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, type JWK } from "jose";
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import type { OutboundFetch } from "../src/outbound/outbound-fetch.js";
 import { createJwksCache, JwksUnavailableError } from "../src/proxy/jwks-cache.js";
@@ -56,6 +56,27 @@ describe("the JWKS cache's key selection", () => {
     const key = await publicJwk();
     const { found } = setup(() => Response.json({ keys: [null, "text", 7, key] }));
     expect(await found({ alg: "ES256" })).toBe("key");
+  });
+
+  it("takes the only fitting key for a header without a kid, whatever that key's kid", async () => {
+    const keys = [await publicJwk({ kid: "a" }), await publicJwk({ kid: "b", alg: "ES384" })];
+    const { found } = setup(() => Response.json({ keys }));
+    expect(await found({ alg: "ES256" })).toBe("key");
+  });
+
+  it("imports each key apart: another kid, or the same key under another algorithm, is another import", async () => {
+    const a = await publicJwk({ kid: "a" });
+    const b = await publicJwk({ kid: "b" });
+    const { publicKey } = await generateKeyPair("RS256", { extractable: true });
+    const rsa = { ...(await exportJWK(publicKey)), kid: "r" }; // no alg: RS256 and PS256 both fit it
+    const { resolve } = setup(() => Response.json({ keys: [a, b, rsa] }));
+    const keyA = await resolve({ alg: "ES256", kid: "a" });
+    const keyB = await resolve({ alg: "ES256", kid: "b" });
+    expect(keyB).not.toBe(keyA);
+    expect(await resolve({ alg: "ES256", kid: "a" })).toBe(keyA);
+    const pkcs1 = (await resolve({ alg: "RS256", kid: "r" })) as CryptoKey;
+    const pss = (await resolve({ alg: "PS256", kid: "r" })) as CryptoKey;
+    expect([pkcs1.algorithm.name, pss.algorithm.name]).toEqual(["RSASSA-PKCS1-v1_5", "RSA-PSS"]);
   });
 
   it("imports a key once per kid and algorithm", async () => {

@@ -4,12 +4,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   type Actor,
   type CreateCredentialInput,
+  CredkitError,
   createCredentialService,
   createKeyring,
   createNearCache,
+  defineCredentialStore,
   type Invalidation,
   type InvalidationChannel,
 } from "../src/index.js";
+import { laxDriver } from "./lax-driver.js";
 
 // When a write returns, to the millisecond of a fake clock: a write that revokes waits out the near
 // cache's bound unless every process confirmed, and nothing else waits (near-cache-revocation.test.ts
@@ -147,5 +150,69 @@ describe("when a write returns", () => {
     const { credentialId } = await p.service.create(admin, p.clientId, key());
     expect(await millisecondsUntilSettled(p.service.delete(admin, p.clientId, credentialId))).toBe(0);
     expect(published.map(([event]) => event.credentialId)).toEqual([credentialId, credentialId]);
+    // Nothing to wait for: no confirmation is asked of the other processes either.
+    expect(published.map(([, confirmWithinMs]) => confirmWithinMs)).toEqual([undefined, undefined]);
+  });
+
+  it("a write that failed is announced, but neither waits nor asks for confirmation", async () => {
+    const { ch, published } = channel(false);
+    const driver = laxDriver();
+    const store = defineCredentialStore({
+      ...driver,
+      delete: async () => {
+        throw new CredkitError("STORAGE_UNAVAILABLE", "the store is down");
+      },
+    });
+    const cache = createNearCache({ ttlMs: TTL, channel: ch });
+    const service = createCredentialService({
+      regions: { "eu-west-1": store },
+      keyring,
+      defaultRegion: "eu-west-1",
+      nearCache: cache,
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    const clientId = `c-${randomUUID()}`;
+    const { credentialId } = await service.create(admin, clientId, key());
+    const deleting = service.delete(admin, clientId, credentialId);
+    const failed = deleting.then(
+      () => "deleted",
+      (error: CredkitError) => error.code,
+    );
+    expect(await millisecondsUntilSettled(failed)).toBe(0);
+    expect(await failed).toBe("STORAGE_UNAVAILABLE");
+    expect(published.at(-1)).toEqual([{ clientId, credentialId }, undefined]);
+  });
+
+  it("a cache shared by two services over one store hears each write once", async () => {
+    const { ch, published } = channel(true);
+    const cache = createNearCache({ ttlMs: TTL, channel: ch });
+    const store = memoryStore();
+    const services = [1, 2].map(() =>
+      createCredentialService({
+        regions: { "eu-west-1": store },
+        keyring,
+        defaultRegion: "eu-west-1",
+        nearCache: cache,
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    const clientId = `c-${randomUUID()}`;
+    const { credentialId } = await (services[0] as (typeof services)[number]).create(admin, clientId, key());
+    expect(published).toEqual([[{ clientId, credentialId }, undefined]]);
+    expect(cache.stats.invalidations).toBe(1);
+  });
+
+  it("a cache that is off and has no channel hears no write", async () => {
+    const cache = createNearCache({ ttlMs: 0 });
+    const service = createCredentialService({
+      regions: { "eu-west-1": memoryStore() },
+      keyring,
+      defaultRegion: "eu-west-1",
+      nearCache: cache,
+    });
+    const clientId = `c-${randomUUID()}`;
+    const { credentialId } = await service.create(admin, clientId, key());
+    await service.delete(admin, clientId, credentialId);
+    expect(cache.stats.invalidations).toBe(0);
   });
 });

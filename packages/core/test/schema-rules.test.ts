@@ -272,6 +272,9 @@ describe("webhook body", () => {
     expect(webhook({ url: "https://h.example/in#a@b" })).toEqual([]);
     for (const url of ["https://user:pw@h.example/in", "HTTPS://user@h.example/", "http://@h.example/"])
       expect(webhook({ url }), url).toEqual(["url"]);
+    // Extra slashes the URL parser skips: it reads (and a delivery sends) `user:pw` as the user info.
+    for (const url of ["http:///user:pw@h.example/in", "https:////user@h.example/", "http:///:pw@h.example/"])
+      expect(webhook({ url }), url).toEqual(["url"]);
   });
 
   it("takes one to every event type, each known", () => {

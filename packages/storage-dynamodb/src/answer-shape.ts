@@ -23,8 +23,8 @@ export function confirmAnswer(
   operation: string,
 ): void {
   const reported = output.ConsumedCapacity;
-  const tables = (Array.isArray(reported) ? reported : reported ? [reported] : []).map((c) => c.TableName);
-  if (tables.includes(ctx.tableName)) return;
+  const entries = Array.isArray(reported) ? reported : [reported];
+  if (entries.some((entry) => entry?.TableName === ctx.tableName)) return;
   const error = new Error(
     `The endpoint answered ${operation} on table "${ctx.tableName}" with success but without DynamoDB's ConsumedCapacity: it is not DynamoDB, and nothing can be assumed stored`,
   );

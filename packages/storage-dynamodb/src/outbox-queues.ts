@@ -1,5 +1,5 @@
 import type { AttributeValue, TransactWriteItem } from "@aws-sdk/client-dynamodb";
-import type { OutboxEntry } from "@credkit/core";
+import { MAX_ENTRIES_PER_QUEUE, type OutboxEntry } from "@credkit/core";
 import { namesIn, num, str, valuesIn } from "./expression.js";
 import { type ItemKey, outboxIndexPartition, queuePartitionPrefix } from "./keys.js";
 
@@ -34,10 +34,12 @@ export function update(
 }
 
 /**
- * The two writes that append `entries` (all of one queue, in order) at its tail: the content item's
- * lists grow by list_append (DynamoDB applies writes to one item one after another, so the order of
- * the queue is the order its appends were applied, whatever the clocks of the writers), and the index
- * item counts them and becomes due at the first entry's time unless it already was.
+ * The two writes that append `entries` (all of one queue, in order, at most `MAX_ENTRIES_PER_QUEUE`)
+ * at its tail: the content item's lists grow by list_append (DynamoDB applies writes to one item one
+ * after another, so the order of the queue is the order its appends were applied, whatever the clocks
+ * of the writers), and the index item counts them and becomes due at the first entry's time unless it
+ * already was. The append is conditioned on the queue having room for all of them
+ * (`MAX_ENTRIES_PER_QUEUE`): a queue past it would outgrow its item, and the write fail every time.
  */
 export function enqueueWrites(
   tableName: string,
@@ -50,6 +52,7 @@ export function enqueueWrites(
     ":empty": { L: [] },
     ":n": num(entries.length),
     ":at": num(entries[0]?.nextAttemptAt ?? 0),
+    ":room": num(MAX_ENTRIES_PER_QUEUE - entries.length),
   };
   return [
     update(
@@ -57,6 +60,7 @@ export function enqueueWrites(
       queueContentKey(queue),
       "SET #entries = list_append(if_not_exists(#entries, :empty), :entries), #ids = list_append(if_not_exists(#ids, :empty), :ids)",
       values,
+      "attribute_not_exists(#ids) OR size(#ids) <= :room",
     ),
     update(tableName, queueIndexKey(queue), "SET #due = if_not_exists(#due, :at) ADD #pending :n", values),
   ];

@@ -80,7 +80,8 @@ export function outboxTable(client: DynamoDBClient, tableName: string): OutboxTa
               ExpressionAttributeNames: namesIn(keyCondition, options.filter, options.projection),
               ExpressionAttributeValues: valuesIn(values, keyCondition, options.filter),
               ConsistentRead: true,
-              ScanIndexForward: options.forward ?? true,
+              // Left out when undefined: DynamoDB's default order, ascending.
+              ScanIndexForward: options.forward,
               ...(options.limit ? { Limit: options.limit - read } : {}),
               ExclusiveStartKey: start,
             }),

@@ -8,7 +8,9 @@ import {
   CredkitError,
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
   type OutboxEntry,
+  queueFull,
   storageUnavailable,
 } from "@credkit/core";
 import { storeName } from "./context.js";
@@ -28,8 +30,11 @@ export interface DynamoDbEventOutboxConfig {
 }
 
 // A transaction holds at most 100 items; an enqueue writes two per queue.
-const QUEUES_PER_TRANSACTION = 50;
+const TRANSACTION_ITEMS = 100;
+const QUEUES_PER_TRANSACTION = TRANSACTION_ITEMS / 2;
 const CLAIMS_AT_ONCE = 4;
+// Reads of a full queue's room before an enqueue gives up (STORAGE_UNAVAILABLE: the relay tries again).
+const BOUNDED_LOOKS = 5;
 // Ties among failed entries of one millisecond sort by this process's order of settling them.
 let failedSequence = 0;
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
@@ -45,9 +50,10 @@ const pad = (n: number, width: number) => String(n).padStart(width, "0");
  *   now`, moving `due` to the lease's end and naming the owner): of concurrent claimers one wins;
  * - a failed delivery: `{pk: outbox-failed#<clientId>/<webhookId>, sk: <failedAt>#<seq>#<deliveryId>, data}`.
  * Enqueue, settle (head removed or replaced, index updated, failed item written) are transactions, so
- * the index always counts what the content holds. One queue holds what fits in one item (400 KB: some
- * hundreds of events of one credential for one receiver waiting at once); an enqueue past that fails
- * with STORAGE_UNAVAILABLE.
+ * the index always counts what the content holds. One queue holds at most `MAX_ENTRIES_PER_QUEUE`
+ * entries, well within one item's 400 KB; an entry past that is written to its webhook's failed list
+ * (`queue_full`) instead, so a receiver that never answers can never make an enqueue fail (which would
+ * hold back the relay of every client's events).
  */
 export function dynamoDbEventOutbox(config: DynamoDbEventOutboxConfig): EventOutbox {
   const { client, tableName } = config;
@@ -57,6 +63,74 @@ export function dynamoDbEventOutbox(config: DynamoDbEventOutboxConfig): EventOut
 
   const table = outboxTable(client, tableName);
   const { transact, query, deleteKeys } = table;
+
+  /** The Put of a given-up entry into its webhook's failed partition, newest last in sort-key order. */
+  function failedPut(failed: OutboxEntry): TransactWriteItem {
+    const failedAt = Date.parse(failed.failedAt ?? "");
+    const sk = `${pad(failedAt, 15)}#${pad(failedSequence++, 12)}#${failed.deliveryId}`;
+    return {
+      Put: {
+        TableName: tableName,
+        Item: {
+          pk: str(failedPartition(failed.clientId, failed.webhookId)),
+          sk: str(sk),
+          data: str(JSON.stringify(failed)),
+        },
+      },
+    };
+  }
+
+  /** Keeps the newest FAILED_KEPT_PER_WEBHOOK failed entries of a webhook: the rest, oldest, go. */
+  async function trimFailed(clientId: string, webhookId: string): Promise<void> {
+    const partition = failedPartition(clientId, webhookId);
+    const kept = await query(partition, { forward: false, projection: "#pk, #sk" });
+    if (kept.length > FAILED_KEPT_PER_WEBHOOK) await deleteKeys(keysOf(kept.slice(FAILED_KEPT_PER_WEBHOOK)));
+  }
+
+  /** How many entries a queue holds now (strongly consistent). */
+  async function queueLength(queue: string): Promise<number> {
+    const content = await guard(
+      client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: queueContentKey(queue),
+          ConsistentRead: true,
+          ProjectionExpression: "#ids",
+          ExpressionAttributeNames: namesIn("#ids"),
+        }),
+      ),
+    );
+    return content.Item?.ids?.L?.length ?? 0;
+  }
+
+  /**
+   * Enqueues one queue's entries up to its bound and writes the rest as failed (`queue_full`): the
+   * append is conditioned on the room read, so a concurrent enqueue that took it makes this look again
+   * (a few times: each look again means another enqueue filled the queue further).
+   */
+  async function enqueueBounded(queue: string, entries: readonly OutboxEntry[]): Promise<void> {
+    for (let look = 0; look < BOUNDED_LOOKS; look++) {
+      const room = Math.max(0, MAX_ENTRIES_PER_QUEUE - (await queueLength(queue)));
+      const failedAt = new Date().toISOString();
+      const taken = entries.slice(0, room);
+      const writes = [
+        ...(taken.length > 0 ? enqueueWrites(tableName, queue, taken) : []),
+        ...entries.slice(room).map((entry) => failedPut(queueFull(entry, failedAt))),
+      ];
+      // The append and the first failures together; failures past one transaction's items after it
+      // (unconditional Puts: a crash between them leaves the relay to write them again).
+      if (!(await transact(writes.slice(0, TRANSACTION_ITEMS)))) continue;
+      for (let i = TRANSACTION_ITEMS; i < writes.length; i += TRANSACTION_ITEMS) {
+        if (!(await transact(writes.slice(i, i + TRANSACTION_ITEMS)))) {
+          throw storageUnavailable(storeName, new Error("The outbox enqueue transaction was cancelled"));
+        }
+      }
+      const first = entries[0];
+      if (taken.length < entries.length && first) await trimFailed(first.clientId, first.webhookId);
+      return;
+    }
+    throw storageUnavailable(storeName, new Error("The outbox enqueue transaction was cancelled"));
+  }
 
   /** Drops a queue whose last entry left (both items), unless an enqueue came in meanwhile. */
   async function dropIfEmpty(queue: string): Promise<void> {
@@ -124,12 +198,13 @@ export function dynamoDbEventOutbox(config: DynamoDbEventOutboxConfig): EventOut
       const queues = [...byQueue(entries)];
       // Atomic up to 50 queues (one transaction); a larger fan-out is written in several.
       for (let i = 0; i < queues.length; i += QUEUES_PER_TRANSACTION) {
-        const writes = queues
-          .slice(i, i + QUEUES_PER_TRANSACTION)
-          .flatMap(([queue, list]) => enqueueWrites(tableName, queue, list));
-        if (!(await transact(writes))) {
-          throw storageUnavailable(storeName, new Error("The outbox enqueue transaction was cancelled"));
-        }
+        const chunk = queues.slice(i, i + QUEUES_PER_TRANSACTION);
+        const fits = chunk.every(([, list]) => list.length <= MAX_ENTRIES_PER_QUEUE);
+        if (fits && (await transact(chunk.flatMap(([queue, list]) => enqueueWrites(tableName, queue, list)))))
+          continue;
+        // A queue without room for its entries cancelled the transaction (its append's condition):
+        // each queue of the chunk on its own, its overflow failed.
+        for (const [queue, list] of chunk) await enqueueBounded(queue, list);
       }
     },
     async claim(owner, now, leaseMs, limit) {
@@ -180,25 +255,12 @@ export function dynamoDbEventOutbox(config: DynamoDbEventOutboxConfig): EventOut
         ),
         update(tableName, queueContentKey(entry.queue), "REMOVE #entries[0], #ids[0]", values, isHead),
       );
-      const partition = failedPartition(entry.clientId, entry.webhookId);
       if (settlement.outcome === "failed") {
-        const failed = { ...attempted, lastError: settlement.error, failedAt: settlement.failedAt };
-        const sk = `${pad(Date.parse(settlement.failedAt), 15)}#${pad(failedSequence++, 12)}#${entry.deliveryId}`;
-        writes.push({
-          Put: {
-            TableName: tableName,
-            Item: { pk: str(partition), sk: str(sk), data: str(JSON.stringify(failed)) },
-          },
-        });
+        writes.push(failedPut({ ...attempted, lastError: settlement.error, failedAt: settlement.failedAt }));
       }
       if (!(await transact(writes))) return false;
       await dropIfEmpty(entry.queue);
-      if (settlement.outcome === "failed") {
-        // Keep the newest FAILED_KEPT_PER_WEBHOOK: the rest, oldest, go.
-        const kept = await query(partition, { forward: false, projection: "#pk, #sk" });
-        if (kept.length > FAILED_KEPT_PER_WEBHOOK)
-          await deleteKeys(keysOf(kept.slice(FAILED_KEPT_PER_WEBHOOK)));
-      }
+      if (settlement.outcome === "failed") await trimFailed(entry.clientId, entry.webhookId);
       return true;
     },
     async listFailed(clientId, webhookId, limit) {

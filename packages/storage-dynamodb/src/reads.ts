@@ -17,6 +17,15 @@ export async function getRecord(
   clientId: string,
   credentialId: string,
 ): Promise<StoredCredential | null> {
+  return recordOrNull(await readRecordItem(ctx, clientId, credentialId));
+}
+
+/** The record's item by one strongly consistent GetItem (it sees every completed write), or undefined. */
+export async function readRecordItem(
+  ctx: StoreContext,
+  clientId: string,
+  credentialId: string,
+): Promise<Item | undefined> {
   const output = await guard(
     ctx.client.send(
       new GetItemCommand({
@@ -26,7 +35,7 @@ export async function getRecord(
       }),
     ),
   );
-  return recordOrNull(output.Item);
+  return output.Item;
 }
 
 /** `findByLookup`: one strongly consistent GetItem of the lookup item, which holds a copy of the record. */

@@ -38,8 +38,8 @@ export function dynamoDbStore(config: DynamoDbStoreConfig) {
     list: (clientId, options) => listRecords(ctx, clientId, options),
     update: (next, expectedVersion, previousLookupHash?, events?) =>
       updateRecord(ctx, next, expectedVersion, previousLookupHash, events),
-    delete: async (clientId, credentialId, events) =>
-      (await removeRecord(ctx, clientId, credentialId, events)) !== null,
+    delete: async (clientId, credentialId, events, read) =>
+      (await removeRecord(ctx, clientId, credentialId, events, read)) !== null,
     consume: (clientId, credentialId, events) => removeRecord(ctx, clientId, credentialId, events),
     pendingEvents: (limit) => readPendingEvents(ctx, limit),
     removePendingEvents: (events) => removePendingEvents(ctx, events),

@@ -1,5 +1,5 @@
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
-import { makeRecord } from "@credkit/storage-test-suite";
+import { makeEvent, makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
 import { localClient, randomTableName } from "./local-client.js";
@@ -103,6 +103,46 @@ describe("request count per operation", () => {
     expect(await requestsOf(() => store.delete(proxy.clientId, proxy.credentialId))).toStrictEqual([
       "DeleteItem",
     ]);
+  });
+
+  it("delete with an event = GetItem + TransactWriteItems; 1 request given the record the caller read", async () => {
+    const proxy = makeRecord();
+    await store.create(proxy);
+    const deleted = () => [makeEvent("credential.deleted", proxy)];
+    // The service has read the record (for the event's payload): the store does not read it again.
+    expect(
+      await requestsOf(() => store.delete(proxy.clientId, proxy.credentialId, deleted(), proxy)),
+    ).toStrictEqual(["TransactWriteItems"]);
+    const other = makeRecord();
+    await store.create(other);
+    expect(await requestsOf(() => store.delete(other.clientId, other.credentialId, deleted()))).toStrictEqual(
+      ["GetItem", "TransactWriteItems"],
+    );
+    // A read an update made stale: the transaction's version condition fails, the store reads again.
+    const stale = makeRecord();
+    await store.create(stale);
+    await store.update({ ...stale, version: 2, name: "renamed" }, 1, stale.lookupHash);
+    expect(
+      await requestsOf(() => store.delete(stale.clientId, stale.credentialId, deleted(), stale)),
+    ).toStrictEqual(["TransactWriteItems", "GetItem", "TransactWriteItems"]);
+    // That is not a lost race: a store that retries none still removes the record.
+    const strict = dynamoDbStore({ client, tableName, maxRaceRetries: 0 });
+    const changed = makeRecord();
+    await strict.create(changed);
+    await strict.update({ ...changed, version: 2, name: "renamed" }, 1, changed.lookupHash);
+    expect(await strict.delete(changed.clientId, changed.credentialId, deleted(), changed)).toBe(true);
+    expect(await strict.get(changed.clientId, changed.credentialId)).toBeNull();
+    // A record read just before it expired: expired by the store's clock now, so nothing is sent.
+    let now = Date.now();
+    const clocked = dynamoDbStore({ client, tableName, now: () => now });
+    const lapsing = makeRecord({ temporary: true, expiresAt: now + 1000 });
+    await clocked.create(lapsing);
+    now += 1000;
+    expect(
+      await requestsOf(async () =>
+        expect(await clocked.delete(lapsing.clientId, lapsing.credentialId, deleted(), lapsing)).toBe(false),
+      ),
+    ).toStrictEqual([]);
   });
 
   it("consume = 1 DeleteItem without a lookup hash; 2 requests with one", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attemptWrite, guard, isRace, onlyConditionsFailed } from "../src/sdk-errors.js";
+import { attemptWrite, guard, isRace, onlyConditionsFailed, reasonCode } from "../src/sdk-errors.js";
 
 const failing = (fields: Record<string, unknown>) =>
   Promise.reject(Object.assign(new Error("refused"), fields));
@@ -51,5 +51,50 @@ describe("SDK error mapping", () => {
         cause: { name },
       });
     }
+  });
+
+  it("keeps the cancellation's old items for the caller while the error carries none", async () => {
+    const reasons = [{ Code: "ConditionalCheckFailed", Item: envelope }];
+    const error = Object.assign(new Error("cancelled"), {
+      name: "TransactionCanceledException",
+      CancellationReasons: reasons,
+    });
+    const result = await attemptWrite(Promise.reject(error));
+    expect(result).toStrictEqual({ kind: "cancelled", reasons, error });
+    expect(error.CancellationReasons).toStrictEqual([{ Code: "ConditionalCheckFailed" }]);
+    const failed = Object.assign(new Error("failed"), { name: "ConditionalCheckFailedException" });
+    expect(await attemptWrite(Promise.reject(failed))).toStrictEqual({
+      kind: "condition",
+      item: undefined,
+      error: failed,
+    });
+    expect(Object.keys(failed)).not.toContain("Item");
+  });
+
+  it("wraps a cancellation without reasons, and a rejection that is no error object, as STORAGE_UNAVAILABLE", async () => {
+    const bare = failing({ name: "TransactionCanceledException" });
+    await expect(attemptWrite(bare)).rejects.toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    for (const thrown of [null, undefined, "ConditionalCheckFailedException", 42]) {
+      // Not a TypeError from reading `.name` off null or undefined.
+      await expect(attemptWrite(Promise.reject(thrown))).rejects.toMatchObject({
+        code: "STORAGE_UNAVAILABLE",
+      });
+    }
+  });
+
+  it("returns a write's output as it is", async () => {
+    const output = { ConsumedCapacity: { TableName: "t" } };
+    expect(await attemptWrite(Promise.resolve(output))).toStrictEqual({ kind: "ok", output });
+    expect(await guard(Promise.resolve(output))).toBe(output);
+  });
+
+  it("reads each item's cancellation code, None where DynamoDB gave none", () => {
+    const reasons = [{ Code: "None" }, { Code: "ConditionalCheckFailed" }, {}];
+    expect([0, 1, 2, 3].map((i) => reasonCode(reasons, i))).toStrictEqual([
+      "None",
+      "ConditionalCheckFailed",
+      "None",
+      "None",
+    ]);
   });
 });

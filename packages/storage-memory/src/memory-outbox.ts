@@ -2,8 +2,12 @@ import {
   CredkitError,
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
+  MAX_WEBHOOKS_PER_CLIENT,
   type OutboxEntry,
+  queueFull,
   type StoredWebhook,
+  webhookLimitReached,
 } from "@credkit/core";
 
 /** A JSON copy: what the outbox hands out can never alias what it keeps (as a real backend's would not). */
@@ -24,6 +28,14 @@ export function memoryEventOutbox(): EventOutbox {
   const leases = new Map<string, string>();
   const failed = new Map<string, OutboxEntry[]>();
   const failedKey = (clientId: string, webhookId: string) => `${clientId}\n${webhookId}`;
+  /** Puts a given-up entry first in its webhook's failed list, which keeps the newest FAILED_KEPT_PER_WEBHOOK. */
+  const addFailed = (entry: OutboxEntry) => {
+    const key = failedKey(entry.clientId, entry.webhookId);
+    const list = failed.get(key) ?? [];
+    list.unshift(entry);
+    list.length = Math.min(list.length, FAILED_KEPT_PER_WEBHOOK);
+    failed.set(key, list);
+  };
 
   return {
     name: "memory",
@@ -31,6 +43,7 @@ export function memoryEventOutbox(): EventOutbox {
       const mine = webhooks.get(webhook.clientId) ?? new Map<string, StoredWebhook>();
       if (mine.has(webhook.webhookId))
         throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
+      if (mine.size >= MAX_WEBHOOKS_PER_CLIENT) throw webhookLimitReached(webhook.clientId);
       mine.set(webhook.webhookId, copy(webhook));
       webhooks.set(webhook.clientId, mine);
     },
@@ -57,8 +70,13 @@ export function memoryEventOutbox(): EventOutbox {
       return deleted;
     },
     async enqueue(entries) {
+      const failedAt = new Date().toISOString();
       for (const entry of entries) {
         const queue = queues.get(entry.queue) ?? [];
+        if (queue.length >= MAX_ENTRIES_PER_QUEUE) {
+          addFailed(queueFull(copy(entry), failedAt));
+          continue;
+        }
         queue.push(copy(entry));
         queues.set(entry.queue, queue);
         if (!due.has(entry.queue)) due.set(entry.queue, entry.nextAttemptAt);
@@ -100,16 +118,12 @@ export function memoryEventOutbox(): EventOutbox {
       }
       queue.shift();
       if (settlement.outcome === "failed") {
-        const key = failedKey(entry.clientId, entry.webhookId);
-        const list = failed.get(key) ?? [];
-        list.unshift({
+        addFailed({
           ...head,
           attempts: head.attempts + 1,
           lastError: settlement.error,
           failedAt: settlement.failedAt,
         });
-        list.length = Math.min(list.length, FAILED_KEPT_PER_WEBHOOK);
-        failed.set(key, list);
       }
       // Stryker disable next-line ConditionalExpression,EqualityOperator: memory only: claim drops a due queue that has no head
       if (queue.length > 0) {

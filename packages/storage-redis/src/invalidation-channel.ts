@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Invalidation, InvalidationChannel, InvalidationListener } from "@credkit/core";
 import type { Cluster, Redis } from "ioredis";
 import type { RedisClient } from "./run-script.js";
+import { reconnectAfterFailover } from "./sentinel-reconnect.js";
 
 /** Configuration of {@link redisInvalidationChannel}. */
 export interface RedisInvalidationChannelConfig {
@@ -9,7 +10,9 @@ export interface RedisInvalidationChannelConfig {
   client: RedisClient;
   /**
    * A dedicated connection for SUBSCRIBE (a connection in subscriber mode can run nothing else), e.g.
-   * `client.duplicate()`. The channel owns it: `close` of the subscription disconnects it.
+   * `client.duplicate()`. The channel owns it: `close` of the subscription disconnects it, and a
+   * Sentinel subscriber that ioredis ends by itself mid-failover is connected again
+   * (see {@link reconnectAfterFailover}).
    */
   subscriber: RedisClient;
   /** The pub/sub channel name; processes sharing a store must use the same one. Default `credkit:invalidate`. */
@@ -42,6 +45,11 @@ function decode(message: string): { event: Invalidation; ack: AckRequest | null 
   const [clientId, credentialId, node, seq] = message.split("\n");
   if (!clientId || credentialId === undefined) return null;
   return { event: { clientId, credentialId }, ack: node && seq ? { node, seq } : null };
+}
+
+/** True for a client that finds its primary through Sentinels. */
+function isSentinelClient(client: RedisClient): client is Redis {
+  return !client.isCluster && ((client as Redis).options.sentinels?.length ?? 0) > 0;
 }
 
 /** The channel on which the channel instance `node` receives confirmations. */
@@ -80,8 +88,9 @@ export async function publishInvalidation(
 /**
  * Near-cache invalidation over Redis pub/sub (PUBLISH reaches every node of a Redis Cluster). Messages
  * carry a client id and a credential id, never secret material. When the subscriber connection drops,
- * listeners are reset (their caches hold nothing until it is back) and ioredis resubscribes when it is
- * back, after which the listeners are reset again (whatever was published meanwhile was missed).
+ * listeners are reset (their caches hold nothing until it is back) and the channel subscribes again when
+ * it is back, after which the listeners are reset again (whatever was published meanwhile was missed).
+ * A Sentinel subscriber that ioredis ends for good during a failover is connected again, the same way.
  *
  * Confirmation (`publish(event, confirmWithinMs)`): every channel instance also subscribes to its own
  * `<channel>:ack:<random id>`; a message asking for confirmation names it, and each subscribed process
@@ -136,6 +145,9 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
       client.publish(ackChannelOf(name, decoded.ack.node), decoded.ack.seq).catch(() => undefined);
   });
   subscriber.on("close", dropped);
+  // Without this a Sentinel subscriber ended by a failover announced mid-reconnect stays ended: the near
+  // cache would hear nothing more (its verdicts expire at their bound) until the process restarts.
+  const stopReconnecting = isSentinelClient(subscriber) ? reconnectAfterFailover(subscriber) : () => {};
   subscriber.on("ready", () => {
     if (connected || subscribed === null) return;
     // ioredis resubscribes by itself on reconnect; asking again is harmless and makes sure of it.
@@ -197,6 +209,7 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
         connected = false;
         if (timer) clearInterval(timer);
         timer = null;
+        stopReconnecting();
         subscriber.disconnect();
       };
     },

@@ -7,14 +7,26 @@ function script(name: string, body: string): LuaScript {
   return { name, lua, sha: createHash("sha1").update(lua).digest("hex") };
 }
 
-/** ARGV: (queue, entry JSON, nextAttemptAt) triples. Appends each entry; a new queue becomes due. */
+/**
+ * ARGV: the most entries a queue holds, the failed-list cap, then (queue, entry JSON, nextAttemptAt,
+ * the entry's failed JSON, failed-list suffix) quintuples. Appends each entry (a new queue becomes
+ * due); an entry whose queue is full goes to its webhook's failed list instead.
+ */
 export const enqueueScript = script(
   "outbox-enqueue",
   `
-for i = 1, #ARGV, 3 do
+local cap = tonumber(ARGV[1])
+for i = 3, #ARGV, 5 do
   local q = ARGV[i]
-  redis.call('RPUSH', base .. 'q:' .. q, ARGV[i + 1])
-  if not redis.call('ZSCORE', KEYS[1], q) then redis.call('ZADD', KEYS[1], ARGV[i + 2], q) end
+  local qk = base .. 'q:' .. q
+  if redis.call('LLEN', qk) >= cap then
+    local fk = base .. 'failed:' .. ARGV[i + 4]
+    redis.call('LPUSH', fk, ARGV[i + 3])
+    redis.call('LTRIM', fk, 0, tonumber(ARGV[2]) - 1)
+  else
+    redis.call('RPUSH', qk, ARGV[i + 1])
+    if not redis.call('ZSCORE', KEYS[1], q) then redis.call('ZADD', KEYS[1], ARGV[i + 2], q) end
+  end
 end
 return 1
 `,
@@ -71,6 +83,22 @@ if ARGV[4] == 'failed' then
   redis.call('LTRIM', fk, 0, tonumber(ARGV[8]) - 1)
 end
 if redis.call('LLEN', qk) > 0 then redis.call('ZADD', KEYS[1], 0, q) else redis.call('ZREM', KEYS[1], q) end
+return 1
+`,
+);
+
+/**
+ * KEYS[2]: a client's webhook hash, KEYS[3]: the set of clients with webhooks. ARGV: webhookId, its
+ * JSON, the most webhooks a client may have, clientId. 1 when saved, 0 when the id exists, -1 when the
+ * client has the most already (counted and saved in one step: concurrent saves cannot pass the bound).
+ */
+export const saveWebhookScript = script(
+  "outbox-save-webhook",
+  `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then return -1 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[4])
 return 1
 `,
 );

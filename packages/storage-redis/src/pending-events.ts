@@ -1,4 +1,5 @@
 import type { PendingEvent, WriteEvents } from "@credkit/core";
+import type { Cluster } from "ioredis";
 import type { RedisKeys } from "./keys.js";
 import { type RedisClient, runScript } from "./run-script.js";
 import { dropPendingClientScript } from "./scripts.js";
@@ -13,13 +14,19 @@ import { dropPendingClientScript } from "./scripts.js";
  * the script (a relay pass that read the index earlier cannot drop the client while its event is
  * appended) and right after (one that read it in between cannot either). The event itself is always
  * in the write's own script; only a process killed in the instant between its script and the bump after
- * it, while a relay pass ran, can leave an event unindexed, and the client's next event indexes it again.
+ * it, while a relay pass ran, can leave an event unindexed. The client's next event indexes it again,
+ * and so does the sweep: on a Cluster, a read walks every master's keys with SCAN, at most one step of
+ * `sweepScanCount` keys per master every `sweepEveryMs`, and indexes the event lists it finds (an
+ * existing list is a non-empty one: Redis deletes empty lists). So a stranded event waits at most one
+ * full walk, about `keys on the largest master / 1000` seconds of a relay polling once a second.
  */
 export function redisPendingEvents(client: RedisClient, keys: RedisKeys) {
   const index = keys.pendingClients();
+  const sweep = client.isCluster ? clusterSweep(client as Cluster, keys, index) : null;
   return {
     /** The script arguments that append `events` (none: nothing appended, the write costs what it did). */
     args(clientId: string, events: WriteEvents | undefined): string[] {
+      // Stryker disable next-line ConditionalExpression: the script appends nothing without an event either
       if (!events || events.length === 0) return [];
       return [client.isCluster ? "" : index, clientId, ...events.map((event) => JSON.stringify(event))];
     },
@@ -34,6 +41,7 @@ export function redisPendingEvents(client: RedisClient, keys: RedisKeys) {
     },
 
     async read(limit: number): Promise<PendingEvent[]> {
+      await sweep?.();
       const indexed = await client.zrange(index, "0", String(limit - 1), "WITHSCORES");
       const out: PendingEvent[] = [];
       for (let i = 0; i + 1 < indexed.length && out.length < limit; i += 2) {
@@ -66,5 +74,65 @@ export function redisPendingEvents(client: RedisClient, keys: RedisKeys) {
         }
       }
     },
+  };
+}
+
+/** Keys each sweep step asks each master to look at (SCAN's COUNT). */
+export const sweepScanCount = 1000;
+
+/** Least milliseconds between two sweep steps of one store: one per relay poll, never more. */
+export const sweepEveryMs = 1000;
+
+/** The SCAN pattern of every client's event list under the key layout of `keys` (glob characters escaped). */
+function eventListPattern(keys: RedisKeys): string {
+  const sample = keys.events("");
+  const prefix = sample.slice(0, sample.indexOf("{"));
+  return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}{c:*}:events`;
+}
+
+/** The client whose event list `key` is, or null for a key that only looks like one. */
+function clientOfEventList(keys: RedisKeys, key: string): string | null {
+  const start = key.indexOf("{c:");
+  const end = key.lastIndexOf("}:events");
+  if (start < 0 || end < start) return null;
+  const clientId = Buffer.from(key.slice(start + 3, end), "base64url").toString();
+  return keys.events(clientId) === key ? clientId : null;
+}
+
+/**
+ * One step of the stranded-event sweep per call (when `sweepEveryMs` have passed): SCAN of the next
+ * `sweepScanCount` keys of each master, resumed where the last step ended (a master new since, after a
+ * failover, starts from the beginning), and an index entry for every event list found. `ZADD NX` with
+ * score 0: an indexed client keeps its score (a relay's drop of it still works), a stranded one is read
+ * first.
+ */
+function clusterSweep(client: Cluster, keys: RedisKeys, index: string): () => Promise<void> {
+  const pattern = eventListPattern(keys);
+  const cursors = new Map<string, string>();
+  let lastStep = Number.NEGATIVE_INFINITY;
+  return async () => {
+    if (Date.now() - lastStep < sweepEveryMs) return;
+    lastStep = Date.now();
+    const masters = client.nodes("master");
+    const addresses = masters.map((node) => `${node.options.host}:${node.options.port}`);
+    for (const address of cursors.keys()) if (!addresses.includes(address)) cursors.delete(address);
+    const found = await Promise.all(
+      masters.map(async (node, i) => {
+        const address = addresses[i] as string;
+        const [next, hits] = await node.scan(
+          cursors.get(address) ?? "0",
+          "MATCH",
+          pattern,
+          "COUNT",
+          sweepScanCount,
+        );
+        cursors.set(address, next);
+        return hits;
+      }),
+    );
+    for (const key of found.flat()) {
+      const clientId = clientOfEventList(keys, key);
+      if (clientId !== null) await client.zadd(index, "NX", 0, clientId);
+    }
   };
 }

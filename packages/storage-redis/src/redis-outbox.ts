@@ -2,13 +2,22 @@ import {
   CredkitError,
   type EventOutbox,
   FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
+  MAX_WEBHOOKS_PER_CLIENT,
   type OutboxEntry,
+  queueFull,
   type StoredWebhook,
+  webhookLimitReached,
 } from "@credkit/core";
-import { defaultTimeoutMs } from "./config.js";
 import { guardRedis } from "./guard.js";
 import { defaultKeyPrefix } from "./keys.js";
-import { claimScript, enqueueScript, replaceSecretScript, settleScript } from "./outbox-scripts.js";
+import {
+  claimScript,
+  enqueueScript,
+  replaceSecretScript,
+  saveWebhookScript,
+  settleScript,
+} from "./outbox-scripts.js";
 import { type RedisClient, runScript } from "./run-script.js";
 
 /** Configuration of {@link redisEventOutbox}. */
@@ -35,7 +44,8 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     throw new CredkitError("CONFIGURATION_ERROR", "The Redis keyPrefix must not contain '{' or '}'");
   }
   const { client } = config;
-  const timeoutMs = config.timeoutMs ?? defaultTimeoutMs;
+  // guardRedis applies the default (5000) to an absent timeoutMs.
+  const { timeoutMs } = config;
   const base = `${prefix}{events}:`;
   const due = `${base}due`;
   const webhooksKey = (clientId: string) => `${base}wh:${clientId}`;
@@ -49,13 +59,14 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     name: "redis",
     saveWebhook: (webhook) =>
       guard(async () => {
-        const added = await client.hsetnx(
-          webhooksKey(webhook.clientId),
-          webhook.webhookId,
-          JSON.stringify(webhook),
+        const saved = await runScript(
+          client,
+          saveWebhookScript,
+          [due, webhooksKey(webhook.clientId), clientsKey],
+          [webhook.webhookId, JSON.stringify(webhook), MAX_WEBHOOKS_PER_CLIENT, webhook.clientId],
         );
-        if (added !== 1) throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
-        await client.sadd(clientsKey, webhook.clientId);
+        if (saved === 0) throw new CredkitError("CONFLICT", `Webhook "${webhook.webhookId}" exists`);
+        if (saved === -1) throw webhookLimitReached(webhook.clientId);
       }),
     listAllWebhooks: () =>
       guard(async () => {
@@ -84,6 +95,7 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     getWebhook: (clientId, webhookId) =>
       guard(async () => {
         const json = await client.hget(webhooksKey(clientId), webhookId);
+        // Stryker disable next-line ConditionalExpression: JSON.parse(null) is null too
         return json === null ? null : parse<StoredWebhook>(json);
       }),
     deleteWebhook: (clientId, webhookId) =>
@@ -95,8 +107,20 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
     enqueue: (entries) =>
       guard(async () => {
         if (entries.length === 0) return;
-        const args = entries.flatMap((e) => [e.queue, JSON.stringify(e), e.nextAttemptAt]);
-        await runScript(client, enqueueScript, [due], args);
+        const failedAt = new Date().toISOString();
+        const args = entries.flatMap((e) => [
+          e.queue,
+          JSON.stringify(e),
+          e.nextAttemptAt,
+          JSON.stringify(queueFull(e, failedAt)),
+          failedSuffix(e.clientId, e.webhookId),
+        ]);
+        await runScript(
+          client,
+          enqueueScript,
+          [due],
+          [MAX_ENTRIES_PER_QUEUE, FAILED_KEPT_PER_WEBHOOK, ...args],
+        );
       }),
     claim: (owner, now, leaseMs, limit) =>
       guard(async () => {
@@ -109,7 +133,8 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
         const next =
           settlement.outcome === "retry"
             ? { ...attempted, nextAttemptAt: settlement.nextAttemptAt, lastError: settlement.error }
-            : settlement.outcome === "failed"
+            : // Stryker disable next-line ConditionalExpression: the script never reads a done entry's JSON
+              settlement.outcome === "failed"
               ? { ...attempted, lastError: settlement.error, failedAt: settlement.failedAt }
               : entry;
         const settled = await runScript(
@@ -122,6 +147,7 @@ export function redisEventOutbox(config: RedisEventOutboxConfig): EventOutbox {
             entry.deliveryId,
             settlement.outcome,
             JSON.stringify(next),
+            // Stryker disable next-line ConditionalExpression: the script reads the due time of a retry only
             settlement.outcome === "retry" ? settlement.nextAttemptAt : 0,
             failedSuffix(entry.clientId, entry.webhookId),
             FAILED_KEPT_PER_WEBHOOK,

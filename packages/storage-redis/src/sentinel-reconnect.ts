@@ -15,21 +15,20 @@ const reconnectAfterMs = 100;
  * afresh and so finds the new primary.
  */
 export function reconnectAfterFailover(client: Redis): () => void {
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
+  let timer: NodeJS.Timeout | undefined;
   const onEnd = () => {
-    if (stopped || timer) return;
+    // One attempt at a time: ends that arrive while one is due change nothing.
+    if (timer) return;
     timer = setTimeout(() => {
-      timer = null;
+      timer = undefined;
       // A failed attempt ends the client again, and "end" brings us back here.
-      if (!stopped) client.connect().catch(() => {});
+      client.connect().catch(() => {});
     }, reconnectAfterMs);
   };
   client.on("end", onEnd);
+  // Nothing else calls connect(): without the listener and the attempt due, nothing reconnects.
   return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    timer = null;
     client.off("end", onEnd);
+    clearTimeout(timer);
   };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { FAILED_KEPT_PER_WEBHOOK, type OutboxEntry } from "@credkit/core";
+import { FAILED_KEPT_PER_WEBHOOK, type OutboxEntry, type StoredWebhook } from "@credkit/core";
 import { outboxConformanceSuite } from "@credkit/storage-test-suite";
-import type { Cluster, Redis } from "ioredis";
-import { afterAll, expect, it } from "vitest";
+import { type Cluster, Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
 import { redisEventOutbox } from "../src/index.js";
 import { clusterClient, randomKeyPrefix, standaloneClient } from "./clients.js";
 import { deleteKeys } from "./raw-keys.js";
@@ -53,3 +53,95 @@ it("keeps the newest FAILED_KEPT_PER_WEBHOOK failed entries of a webhook", async
   expect(failed[0]?.deliveryId).toBe(`dlv_${FAILED_KEPT_PER_WEBHOOK}`);
   expect(failed.at(-1)?.deliveryId).toBe("dlv_1");
 }, 60_000);
+
+describe("redis event outbox, beyond the suite", () => {
+  const hook = (clientId: string, webhookId: string, createdAt: string): StoredWebhook => ({
+    clientId,
+    webhookId,
+    url: "https://receiver.example/hook",
+    eventTypes: ["credential.created"],
+    secret: "ck1.sealed",
+    userId: "alice",
+    createdAt,
+  });
+
+  it("refuses a key prefix holding a brace, either one, naming it a configuration error", () => {
+    for (const keyPrefix of ["a{b:", "a}b:"]) {
+      expect(() => redisEventOutbox({ client: standalone, keyPrefix })).toThrow(
+        expect.objectContaining({ code: "CONFIGURATION_ERROR" }),
+      );
+    }
+    expect(fresh(standalone).name).toBe("redis");
+  });
+
+  it("lists a client's webhooks oldest first, then by id, whatever order they were saved in", async () => {
+    const outbox = fresh(standalone);
+    const clientId = `c-${randomUUID()}`;
+    const saved = [
+      hook(clientId, "wh_b", "2026-01-02T00:00:00.000Z"),
+      hook(clientId, "wh_c", "2026-01-01T00:00:00.000Z"),
+      hook(clientId, "wh_a", "2026-01-02T00:00:00.000Z"),
+    ];
+    for (const webhook of saved) await outbox.saveWebhook(webhook);
+    expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toStrictEqual([
+      "wh_c",
+      "wh_a",
+      "wh_b",
+    ]);
+    // Under a fresh prefix, every webhook of every client is exactly what was saved.
+    const other = hook(`c-${randomUUID()}`, "wh_d", "2026-01-03T00:00:00.000Z");
+    await outbox.saveWebhook(other);
+    const all = await outbox.listAllWebhooks();
+    expect(all.map((w) => w.webhookId).sort()).toStrictEqual(["wh_a", "wh_b", "wh_c", "wh_d"]);
+    expect(all.find((w) => w.webhookId === "wh_d")).toStrictEqual(other);
+  });
+
+  it("keeps a failed entry as it was, attempt counted, error and time added; deleting no webhook keeps them", async () => {
+    const outbox = fresh(standalone);
+    const clientId = `c-${randomUUID()}`;
+    const entry = {
+      deliveryId: "dlv_1",
+      clientId,
+      webhookId: "wh_gone",
+      queue: "wh_gone/cred-1",
+      event: { id: "evt_1" },
+      attempts: 2,
+      nextAttemptAt: 0,
+    } as unknown as OutboxEntry;
+    await outbox.enqueue([entry]);
+    const [claimed] = await outbox.claim("o", 1_000, 60_000, 1);
+    const failedAt = new Date(1_000).toISOString();
+    await outbox.settle(claimed as OutboxEntry, "o", { outcome: "failed", error: "http_410", failedAt });
+    const failed = [{ ...entry, attempts: 3, lastError: "http_410", failedAt }];
+    expect(await outbox.listFailed(clientId, "wh_gone", 10)).toStrictEqual(failed);
+    // No such webhook: nothing deleted, its failed entries (an operator's record) stay.
+    expect(await outbox.deleteWebhook(clientId, "wh_gone")).toBe(false);
+    expect(await outbox.listFailed(clientId, "wh_gone", 10)).toStrictEqual(failed);
+  });
+
+  it("sends nothing to enqueue no entry, and names the outbox when Redis fails", async () => {
+    let scripts = 0;
+    const counting = new Proxy(standalone, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (typeof value !== "function") return value;
+        if (prop === "evalsha" || prop === "eval") scripts++;
+        return value.bind(target);
+      },
+    });
+    await redisEventOutbox({ client: counting, keyPrefix: randomKeyPrefix() }).enqueue([]);
+    expect(scripts).toBe(0);
+    const down = new Redis("redis://127.0.0.1:9", {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    down.on("error", () => {}); // the refused connection is the point
+    const error = await redisEventOutbox({ client: down, keyPrefix: randomKeyPrefix() })
+      .listWebhooks("c")
+      .catch((e: unknown) => e);
+    down.disconnect();
+    expect(error).toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+    expect((error as Error).message).toContain("redis outbox");
+  });
+});

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { StoredCredential } from "@credkit/core";
+import type { AnyCredkitEvent, StoredCredential } from "@credkit/core";
 
 /** Region every fixture id carries unless a test asks for another. */
 export const fixtureRegion = "us-east-1";
@@ -67,5 +67,27 @@ export function nextVersion(
     updatedAt: new Date(Date.parse(record.updatedAt) + 1000).toISOString(),
     version: record.version + 1,
     ...changes,
+  };
+}
+
+/** A lifecycle event about `record` of `type`, as the service drafts one before the write that carries it. */
+export function makeEvent(
+  type: "credential.created" | "credential.updated" | "credential.deleted" | "credential.consumed",
+  record: StoredCredential,
+): AnyCredkitEvent {
+  return {
+    id: `evt_${randomBytes(16).toString("base64url")}`,
+    type,
+    timestamp: new Date().toISOString(),
+    data: {
+      clientId: record.clientId,
+      credentialId: record.credentialId,
+      credentialName: record.name,
+      credentialType: record.credentialType,
+      credentialAuthType: record.authType,
+      credentialRegion: record.region,
+      credentialVersion: record.version,
+      credentialExpiresAt: null,
+    },
   };
 }

@@ -1,5 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { AnyCredkitEvent, EventOutbox, OutboxEntry, StoredWebhook } from "@credkit/core";
+import {
+  type AnyCredkitEvent,
+  type EventOutbox,
+  MAX_ENTRIES_PER_QUEUE,
+  MAX_WEBHOOKS_PER_CLIENT,
+  type OutboxEntry,
+  QUEUE_FULL,
+  type StoredWebhook,
+} from "@credkit/core";
 import { describe, expect, it } from "vitest";
 
 /** Options of {@link outboxConformanceSuite}. */
@@ -82,6 +90,47 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       expect(await outbox.deleteWebhook(clientId, first.webhookId)).toBe(true);
       expect(await outbox.deleteWebhook(clientId, first.webhookId)).toBe(false);
       expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toEqual([second.webhookId]);
+    });
+
+    it("saves at most MAX_WEBHOOKS_PER_CLIENT webhooks a client, however many saves race; a delete frees a place", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      const other = `c-${randomUUID()}`;
+      await outbox.saveWebhook(webhook(other));
+      const racing = Array.from({ length: MAX_WEBHOOKS_PER_CLIENT + 5 }, () => webhook(clientId));
+      const results = await Promise.allSettled(racing.map((hook) => outbox.saveWebhook(hook)));
+      const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason);
+      expect(refused).toHaveLength(5);
+      for (const reason of refused) {
+        expect(reason).toMatchObject({
+          code: "CONFLICT",
+          message: expect.stringContaining(`${MAX_WEBHOOKS_PER_CLIENT} webhooks`),
+        });
+      }
+      const saved = await outbox.listWebhooks(clientId);
+      expect(saved).toHaveLength(MAX_WEBHOOKS_PER_CLIENT);
+      await expect(outbox.saveWebhook(webhook(clientId))).rejects.toMatchObject({ code: "CONFLICT" });
+      // Another client's bound is its own.
+      expect(await outbox.listWebhooks(other)).toHaveLength(1);
+      await outbox.saveWebhook(webhook(other));
+      expect(await outbox.deleteWebhook(clientId, (saved[0] as StoredWebhook).webhookId)).toBe(true);
+      expect(await outbox.deleteWebhook(clientId, (saved[0] as StoredWebhook).webhookId)).toBe(false);
+      await outbox.saveWebhook(webhook(clientId));
+      expect(await outbox.listWebhooks(clientId)).toHaveLength(MAX_WEBHOOKS_PER_CLIENT);
+      expect((await outbox.listAllWebhooks()).filter((w) => w.clientId === clientId)).toHaveLength(
+        MAX_WEBHOOKS_PER_CLIENT,
+      );
+    });
+
+    it("lists a client's webhooks oldest first, whatever their ids", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      // Saved in the order they were created, with ids that sort the other way.
+      const hooks = ["wh_c", "wh_b", "wh_a"].map((webhookId, i) =>
+        webhook(clientId, { webhookId, createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }),
+      );
+      for (const hook of hooks) await outbox.saveWebhook(hook);
+      expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toEqual(["wh_c", "wh_b", "wh_a"]);
     });
 
     it("lists every client's webhooks, and replaces a sealed secret only while it is the expected one", async () => {
@@ -230,6 +279,71 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       const stranger = `other-${clientId}`;
       expect(await outbox.replaceWebhookSecret(stranger, hook.webhookId, hook.secret, "ck1.new")).toBe(false);
       expect(await outbox.deleteWebhook(stranger, hook.webhookId)).toBe(false);
+    });
+
+    it("fills a claim's `limit` with due queues only: leased ones never take their places", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      // Named to come first in any order by name: a store that picked before it filtered would stop at them.
+      await outbox.enqueue([1, 2, 3].map((n) => entry(clientId, "wh_1", `a-cred-${n}`, 1)));
+      expect(await outbox.claim("o", 1_000, 5_000, 3)).toHaveLength(3);
+      const due = entry(clientId, "wh_1", "z-cred", 1);
+      await outbox.enqueue([due]);
+      expect((await outbox.claim("o", 2_000, 5_000, 1)).map((e) => e.deliveryId)).toEqual([due.deliveryId]);
+    });
+
+    it("holds at most MAX_ENTRIES_PER_QUEUE entries a queue: each one past it is failed at once (queue_full), other queues unaffected", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      const fill = (credentialId: string, count: number) =>
+        Array.from({ length: count }, (_, n) => entry(clientId, "wh_1", credentialId, n));
+      const full = fill("cred-full", MAX_ENTRIES_PER_QUEUE - 1);
+      await outbox.enqueue(full);
+      // One enqueue: the last place of the full queue, one entry past it, and another queue's entry.
+      const [last, over] = fill("cred-full", 2) as [OutboxEntry, OutboxEntry];
+      const other = entry(clientId, "wh_1", "cred-other", 1);
+      await outbox.enqueue([last, over, other]);
+      const later = entry(clientId, "wh_1", "cred-full", 1);
+      await outbox.enqueue([later]);
+      // More than a queue holds in a single enqueue: the entries past the bound fail.
+      const burst = fill("cred-burst", MAX_ENTRIES_PER_QUEUE + 2);
+      await outbox.enqueue(burst);
+
+      const failed = await outbox.listFailed(clientId, "wh_1", 10);
+      expect(failed.map((e) => e.deliveryId).sort()).toEqual(
+        [over, later, ...burst.slice(MAX_ENTRIES_PER_QUEUE)].map((e) => e.deliveryId).sort(),
+      );
+      for (const given of failed) {
+        expect(given).toMatchObject({ attempts: 0, lastError: QUEUE_FULL });
+        expect(Date.parse(given.failedAt ?? "")).not.toBeNaN();
+      }
+      expect(failed.find((e) => e.deliveryId === over.deliveryId)?.event).toEqual(over.event);
+      const heads = await outbox.claim("o", 1_000, 5_000, 10);
+      expect(heads.map((e) => e.deliveryId).sort()).toEqual(
+        [full[0], other, burst[0]].map((e) => e?.deliveryId).sort(),
+      );
+      // A place freed at the head takes the next entry again.
+      const head = heads.find((e) => e.queue === last.queue) as OutboxEntry;
+      expect(await outbox.settle(head, "o", { outcome: "delivered" })).toBe(true);
+      const taken = entry(clientId, "wh_1", "cred-full", 2);
+      await outbox.enqueue([taken]);
+      expect((await outbox.listFailed(clientId, "wh_1", 10)).map((e) => e.deliveryId)).not.toContain(
+        taken.deliveryId,
+      );
+    });
+
+    it("gives a queue's last place to one of two enqueues racing for it; the other entry is failed", async () => {
+      const outbox = await options.makeOutbox();
+      const clientId = `c-${randomUUID()}`;
+      const fill = Array.from({ length: MAX_ENTRIES_PER_QUEUE - 1 }, (_, n) =>
+        entry(clientId, "wh_1", "cred", n),
+      );
+      await outbox.enqueue(fill);
+      const racers = [1, 2].map((n) => entry(clientId, "wh_1", "cred", n));
+      await Promise.all(racers.map((racer) => outbox.enqueue([racer])));
+      const failed = await outbox.listFailed(clientId, "wh_1", 10);
+      expect(failed).toHaveLength(1);
+      expect(racers.map((r) => r.deliveryId)).toContain(failed[0]?.deliveryId);
     });
 
     it("gives each due head to exactly one of many owners claiming at once", async () => {

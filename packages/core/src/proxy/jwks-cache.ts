@@ -14,6 +14,8 @@ export interface JwksCacheOptions {
   /** Milliseconds a fetched key set is trusted before it is fetched again. */
   maxAgeMs: number;
   now: () => number;
+  /** Characters of JSON all cached key sets may hold together. Default {@link MAX_JWKS_CACHE_CHARS}. */
+  maxChars?: number;
 }
 
 /** Keys of one set beyond this many are ignored: real key sets hold a handful. */
@@ -48,6 +50,7 @@ export function createJwksCache(options: JwksCacheOptions) {
   const resolvers = new Map<string, KeyResolver>();
   // When each URI's last refresh was attempted: a failing endpoint is asked at most once per cooldown.
   const attempts = new Map<string, number>();
+  const maxChars = options.maxChars ?? MAX_JWKS_CACHE_CHARS;
 
   async function download(uri: string): Promise<KeySet> {
     let body: unknown;
@@ -77,7 +80,7 @@ export function createJwksCache(options: JwksCacheOptions) {
   }
 
   let cachedChars = 0;
-  /** Caches `set` as the newest, dropping the least recently used sets while over {@link MAX_JWKS_CACHE_CHARS}. */
+  /** Caches `set` as the newest, dropping the least recently used sets while over `maxChars`. */
   function remember(uri: string, set: KeySet): void {
     const old = sets.get(uri);
     if (old) {
@@ -87,7 +90,7 @@ export function createJwksCache(options: JwksCacheOptions) {
     sets.set(uri, set);
     cachedChars += set.size;
     for (const [oldest, dropped] of sets) {
-      if (cachedChars <= MAX_JWKS_CACHE_CHARS || oldest === uri) break;
+      if (cachedChars <= maxChars || oldest === uri) break;
       sets.delete(oldest);
       cachedChars -= dropped.size;
       resolvers.delete(oldest);
@@ -116,9 +119,9 @@ export function createJwksCache(options: JwksCacheOptions) {
     attempts.set(uri, options.now());
     try {
       return await load(uri);
-    } catch (error) {
-      if (error instanceof JwksUnavailableError) return cached;
-      throw error;
+    } catch {
+      // A download fails only with JwksUnavailableError (it wraps whatever the fetch threw).
+      return cached;
     }
   }
 
@@ -142,7 +145,7 @@ export function createJwksCache(options: JwksCacheOptions) {
         let set = sets.get(uri);
         if (!set)
           set = await load(uri); // no key set at all: only here may the fetch failure surface
-        else if (sets.size > 1) {
+        else {
           // In use: the newest again, so the bound drops key sets nobody verifies with first.
           sets.delete(uri);
           sets.set(uri, set);
@@ -155,13 +158,15 @@ export function createJwksCache(options: JwksCacheOptions) {
           jwk = select(set, header);
         }
         if (!jwk) throw new errors.JWKSNoMatchingKey();
-        const cacheKey = `${jwk.kid ?? ""}|${header.alg}`;
-        const imported = set.imported;
-        let key = imported.get(cacheKey);
+        // A key without a kid is chosen only when it alone fits a kid-less header's alg, so its
+        // "undefined" never meets another key's kid under that alg.
+        const cacheKey = `${jwk.kid}|${header.alg}`;
+        let key = set.imported.get(cacheKey);
         if (!key) {
+          // A key that fails to import is remembered failing: importing is deterministic, and a
+          // rotated set arrives with its own imports.
           key = importJWK(jwk, header.alg);
-          key.catch(() => imported.delete(cacheKey)); // a key that fails to import is not remembered
-          imported.set(cacheKey, key);
+          set.imported.set(cacheKey, key);
         }
         return key;
       };

@@ -66,6 +66,7 @@ export function announceWritesTo(
  * credential never passes verification (its type is immutable): those are announced without waiting.
  */
 function revokes(write: CredentialWrite): boolean {
+  // Stryker disable next-line OptionalChaining: an update always carries its record (the `?.` is for the type)
   return write.kind === "delete" || (write.kind === "update" && write.record?.credentialType === "proxy");
 }
 
@@ -106,5 +107,6 @@ async function announceWrite(cache: NearCache, write: CredentialWrite, now: () =
 /** Resolves once `now()` has reached `deadline` (at once if it has). */
 async function waitUntil(deadline: number, now: () => number): Promise<void> {
   const remaining = deadline - now();
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a timer of zero or less fires within a millisecond: only timing changes
   if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 }

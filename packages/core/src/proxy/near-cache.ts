@@ -82,6 +82,8 @@ interface Entry {
   clientId: string;
   found: CachedFind | null;
   expiresAt: number;
+  /** The client's generation when the verdict was read: once an invalidation moved it on, it is stale. */
+  generation: number;
 }
 
 /**
@@ -144,15 +146,11 @@ export function createNearCache(
   const maxEntries = options.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES;
   const now = options.now ?? Date.now;
   const enabled = ttlMs > 0 && maxEntries > 0;
-  const keysByClient = new Map<string, Set<string>>();
-  const unindex = (key: string, entry: Entry) => {
-    const keys = keysByClient.get(entry.clientId);
-    keys?.delete(key);
-    if (keys?.size === 0) keysByClient.delete(entry.clientId);
-  };
-  // The oldest verdict goes first when it is full (unindexed from its client too).
-  const entries = new BoundedMap<string, Entry>(Math.max(1, Math.floor(maxEntries) || 1), unindex);
-  // Bumped by every invalidation of a client: a store read that began before one must not be cached.
+  // The oldest verdict goes first when it is full.
+  const entries = new BoundedMap<string, Entry>(Math.max(1, Math.floor(maxEntries) || 1));
+  // Bumped by every invalidation of a client: a verdict read before one is never served, and a store
+  // read that began before one is not cached. An invalidation so costs the same however many verdicts
+  // the client has (they are not looked for: stale ones wait for the bound to push them out).
   const generations = new Map<string, number>();
   let epoch = 0;
   const listeners: ((clientId: string | null) => void)[] = [];
@@ -163,12 +161,8 @@ export function createNearCache(
   // confirmation of the processes subscribed when it published, so one that is not must hold nothing.
   let listening = options.channel === undefined;
 
+  // Stryker disable next-line ArithmeticOperator: only equality is compared, and each variant keeps (epoch, generation) pairs apart
   const generationOf = (clientId: string) => epoch * 2 ** 26 + (generations.get(clientId) ?? 0);
-
-  function remove(key: string, entry: Entry): void {
-    entries.delete(key);
-    unindex(key, entry);
-  }
 
   const cache: NearCache = {
     enabled,
@@ -178,9 +172,9 @@ export function createNearCache(
     get(key) {
       if (!enabled) return undefined;
       const entry = entries.get(key);
-      if (!entry || entry.expiresAt <= now()) {
-        // Stryker disable next-line ConditionalExpression: memory upkeep only; an expired entry is never served and the bounded map drops it
-        if (entry) remove(key, entry);
+      if (!entry || entry.expiresAt <= now() || entry.generation !== generationOf(entry.clientId)) {
+        // Stryker disable next-line ConditionalExpression: memory upkeep only; an expired or stale entry is never served and the bounded map drops it
+        if (entry) entries.delete(key);
         stats.misses++;
         return undefined;
       }
@@ -193,9 +187,6 @@ export function createNearCache(
     set(key, clientId, found, readAt) {
       if (!enabled || !listening || found?.record.singleUse) return;
       if (generationOf(clientId) !== readAt.generation) return;
-      const old = entries.get(key);
-      // Stryker disable next-line ConditionalExpression: the set below replaces the entry and the key is indexed once (a Set)
-      if (old) remove(key, old);
       const kept = found?.record;
       const record = kept
         ? { ...kept, secret: kept.authType === "jwtVerify" ? kept.secret : "", tokenState: null }
@@ -205,29 +196,25 @@ export function createNearCache(
         // Stryker disable next-line LogicalOperator: `record` is null exactly when `found` is
         found: found && record ? { record, store: found.store } : null,
         expiresAt: Math.min(readAt.at + ttlMs, found?.record.expiresAt ?? Number.POSITIVE_INFINITY),
+        generation: readAt.generation,
       });
-      const keys = keysByClient.get(clientId);
-      if (keys) keys.add(key);
-      else keysByClient.set(clientId, new Set([key]));
     },
     invalidate({ clientId }) {
       // Stryker disable next-line ArithmeticOperator: only equality of generations is compared; any step changes it
       generations.set(clientId, (generations.get(clientId) ?? 0) + 1);
       if (generations.size > maxEntries * 4) {
-        // Bounded memory: a new epoch invalidates every read in flight, like a clear.
+        // Bounded memory: a new epoch makes every verdict and every read in flight stale, like a clear.
         generations.clear();
+        // Stryker disable next-line UpdateOperator: only equality is compared; any step changes the epoch
         epoch++;
       }
       stats.invalidations++;
-      // Stryker disable next-line ArrayDeclaration: deleting a key that was never set changes nothing
-      for (const key of keysByClient.get(clientId) ?? []) entries.delete(key);
-      keysByClient.delete(clientId);
       for (const listener of listeners) listener(clientId);
     },
     clear() {
       entries.clear();
-      keysByClient.clear();
       generations.clear();
+      // Stryker disable next-line UpdateOperator: only equality is compared; any step changes the epoch
       epoch++;
       for (const listener of listeners) listener(null);
     },

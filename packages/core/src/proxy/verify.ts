@@ -80,8 +80,10 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     const presented = presentedCredentials(headers);
     const token = headers.bearer;
     const issuer = token === null ? null : unverifiedIssuer(token);
-    if (presented.length === 0 && issuer === null) return NO_CREDENTIAL;
-    const early = token !== null && issuer !== null ? jwt.speculate(clientId, issuer, token) : undefined;
+    // An issuer is read from a bearer token only, which is among the presented values.
+    if (presented.length === 0) return NO_CREDENTIAL;
+    // An issuer is read from a token only: `token` is a string whenever `issuer` is.
+    const early = issuer === null ? undefined : jwt.speculate(clientId, issuer, token as string);
     // Exact matches and the jwtVerify issuer are looked up together: one round trip.
     // Each value's keyed hashes are computed once and serve the cache, the stores and a second round.
     const hashes: string[][] = [];

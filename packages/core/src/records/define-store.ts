@@ -172,10 +172,10 @@ export function defineCredentialStore<D extends StoreDriver>(
           version: succeeded && saved ? saved.version : null,
         }),
       ).then(alive),
-    delete: (clientId, credentialId, events) =>
+    delete: (clientId, credentialId, events, read) =>
       announced(
         "delete",
-        () => driver.delete(clientId, credentialId, events),
+        () => driver.delete(clientId, credentialId, events, read),
         (_, succeeded) => removed("delete", clientId, credentialId, null, succeeded),
       ),
     consume: (clientId, credentialId, events) =>

@@ -2,6 +2,19 @@ import * as z from "zod";
 import { eventTypes } from "../events/event-types.js";
 import { outboundUrl } from "./fields.js";
 
+/**
+ * True when a URL names a user or password: as written (`https://@host`, an empty one the URL parser
+ * drops) or as the URL parser reads it (`http:///user:pw@host` is `http://user:pw@host/` to it, and to
+ * the request that delivers to it).
+ */
+function carriesUserInfo(url: string): boolean {
+  if (/^[a-z]+:\/\/[^/?#]*@/i.test(url)) return true;
+  // A URL that does not parse is refused by `outboundUrl` already.
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return parsed.username !== "" || parsed.password !== "";
+}
+
 /** At most this many webhooks per client: every event is fanned out to each of them. */
 export const MAX_WEBHOOKS_PER_CLIENT = 20;
 
@@ -10,7 +23,7 @@ export const createWebhookBody = z.strictObject({
   // The URL is shown in every list and log line: a password in it would be a secret echoed. Receivers
   // authenticate deliveries by the signature instead.
   url: outboundUrl
-    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), "must not carry a user name or password")
+    .refine((url) => !carriesUserInfo(url), "must not carry a user name or password")
     .describe(
       "Where events are POSTed. Must pass the outbound address policy (no loopback, private or link-local address unless allowed) and carry no user name or password",
     ),

@@ -7,7 +7,7 @@ export {
   type EventRelayOptions,
 } from "./event-relay.js";
 export type { EventOutbox, OutboxEntry, Settlement, StoredWebhook } from "./outbox.js";
-export { FAILED_KEPT_PER_WEBHOOK } from "./outbox.js";
+export { FAILED_KEPT_PER_WEBHOOK, MAX_ENTRIES_PER_QUEUE, QUEUE_FULL, queueFull } from "./outbox.js";
 export { outboxEventSink } from "./outbox-sink.js";
 export { resealWebhooks } from "./reseal-webhooks.js";
 export type { RetrySchedule } from "./retry-schedule.js";

@@ -1,4 +1,6 @@
+import { CredkitError } from "../errors.js";
 import type { AnyCredkitEvent, EventType } from "../events/event-types.js";
+import { MAX_WEBHOOKS_PER_CLIENT } from "../schemas/webhooks.js";
 
 /** A webhook subscription as it lies at rest: its signing secret is an encrypted envelope. */
 export interface StoredWebhook {
@@ -56,7 +58,11 @@ export type Settlement =
 export interface EventOutbox {
   /** Short backend name, e.g. `memory`, `redis`. */
   readonly name: string;
-  /** Stores a new webhook (CONFLICT when its id exists). */
+  /**
+   * Stores a new webhook: CONFLICT when its id exists, or when its client already has
+   * `MAX_WEBHOOKS_PER_CLIENT` ({@link webhookLimitReached}). The count and the write are one atomic
+   * step: of concurrent saves for one client, never more than the bound succeed.
+   */
   saveWebhook(webhook: StoredWebhook): Promise<void>;
   /** A client's webhooks, oldest first. */
   listWebhooks(clientId: string): Promise<StoredWebhook[]>;
@@ -77,7 +83,11 @@ export interface EventOutbox {
   ): Promise<boolean>;
   /** Deletes a webhook (its queued entries are dropped when they come up). True if it existed. */
   deleteWebhook(clientId: string, webhookId: string): Promise<boolean>;
-  /** Appends every entry at the tail of its queue, all in one atomic step. */
+  /**
+   * Appends every entry at the tail of its queue, all in one atomic step. A queue holds at most
+   * {@link MAX_ENTRIES_PER_QUEUE} entries: an entry whose queue is full goes to its webhook's failed
+   * list instead ({@link queueFull}: `lastError` `queue_full`, no attempt made), in the same step.
+   */
   enqueue(entries: readonly OutboxEntry[]): Promise<void>;
   /**
    * Claims the heads of up to `limit` queues whose head is due (`nextAttemptAt <= now`) and that no
@@ -96,3 +106,27 @@ export interface EventOutbox {
 
 /** How many failed entries an outbox keeps per webhook. */
 export const FAILED_KEPT_PER_WEBHOOK = 1000;
+
+/**
+ * The most entries one queue (one credential's events for one webhook) holds. A receiver that never
+ * answers keeps its queue's head for the whole retry schedule, so its queue only grows: the bound keeps
+ * that growth to one receiver's own failed list, and keeps every queue within what one backend item
+ * holds (a DynamoDB item's 400 KB: 100 of the largest entries, about 2 KB each, are half of it).
+ */
+export const MAX_ENTRIES_PER_QUEUE = 100;
+
+/** The `lastError` of an entry failed at enqueue because its queue already held {@link MAX_ENTRIES_PER_QUEUE}. */
+export const QUEUE_FULL = "queue_full";
+
+/** The failed form of an entry its full queue did not take: listed with the webhook's failed deliveries. */
+export function queueFull(entry: OutboxEntry, failedAt: string): OutboxEntry {
+  return { ...entry, lastError: QUEUE_FULL, failedAt };
+}
+
+/** The CONFLICT of a save past `MAX_WEBHOOKS_PER_CLIENT`, the same from every outbox. */
+export function webhookLimitReached(clientId: string): CredkitError {
+  return new CredkitError(
+    "CONFLICT",
+    `Client "${clientId}" already has ${MAX_WEBHOOKS_PER_CLIENT} webhooks, the most it may have`,
+  );
+}

@@ -11,7 +11,6 @@ import {
   type CreatedWebhook,
   createWebhookBody,
   type FailedDelivery,
-  MAX_WEBHOOKS_PER_CLIENT,
   type PublicWebhook,
 } from "../schemas/webhooks.js";
 import type { EventOutbox, OutboxEntry, StoredWebhook } from "./outbox.js";
@@ -108,12 +107,6 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
       assertMayWriteCredentials(actor);
       const input = parseOrThrow(createWebhookBody, body);
       assertUrlAllowed(options.policy, input.url);
-      if ((await outbox.listWebhooks(clientId)).length >= MAX_WEBHOOKS_PER_CLIENT) {
-        throw new CredkitError(
-          "CONFLICT",
-          `Client "${clientId}" already has ${MAX_WEBHOOKS_PER_CLIENT} webhooks, the most it may have`,
-        );
-      }
       const webhookId = `wh_${randomBytes(16).toString("base64url")}`;
       const secret = newSigningSecret();
       const webhook: StoredWebhook = {
@@ -125,6 +118,8 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
         userId: actor.userId,
         createdAt: new Date(now()).toISOString(),
       };
+      // The outbox counts and saves in one step (CONFLICT past MAX_WEBHOOKS_PER_CLIENT): a count read
+      // here first let concurrent creates all pass it.
       await outbox.saveWebhook(webhook);
       return { ...toPublicWebhook(webhook), signingSecret: secret };
     },

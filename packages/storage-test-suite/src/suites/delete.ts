@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { SuiteContext } from "../context.js";
-import { makeRecord, randomClientId, randomCredentialId } from "../fixtures.js";
+import {
+  makeEvent,
+  makeRecord,
+  nextVersion,
+  randomClientId,
+  randomCredentialId,
+  randomLookupHash,
+} from "../fixtures.js";
 
-/** delete: removes the record and its lookup entry; true exactly once. */
+/** delete: removes the record and its lookup entry; true exactly once; the caller's read is only a hint. */
 export function deleteTests(ctx: SuiteContext): void {
   describe("delete", () => {
     const store = ctx.useStore();
@@ -39,6 +46,36 @@ export function deleteTests(ctx: SuiteContext): void {
       await store().delete(record.clientId, record.credentialId);
       expect(await store().get(sibling.clientId, sibling.credentialId)).toStrictEqual(sibling);
       expect(await store().findByLookup(sibling.clientId, sibling.lookupHash ?? "")).toStrictEqual(sibling);
+    });
+
+    it("given the record as the caller read it (with an event), removes it and its lookup entry", async () => {
+      const record = makeRecord();
+      await store().create(record);
+      const deleted = makeEvent("credential.deleted", record);
+      expect(await store().delete(record.clientId, record.credentialId, [deleted], record)).toBe(true);
+      expect(await store().get(record.clientId, record.credentialId)).toBeNull();
+      expect(await store().findByLookup(record.clientId, record.lookupHash ?? "")).toBeNull();
+      // Read before it was deleted: nothing left, and no event stored for a delete that found nothing.
+      const again = makeEvent("credential.deleted", record);
+      expect(await store().delete(record.clientId, record.credentialId, [again], record)).toBe(false);
+      const pending = await store().pendingEvents(1000);
+      expect(pending.map((entry) => entry.event.id)).toContain(deleted.id);
+      expect(pending.map((entry) => entry.event.id)).not.toContain(again.id);
+    });
+
+    it("given a read that an update (new lookup hash) made stale, removes the current record and its current lookup entry", async () => {
+      const record = makeRecord();
+      await store().create(record);
+      const rekeyed = nextVersion(record, { lookupHash: randomLookupHash() });
+      await store().update(rekeyed, 1, record.lookupHash);
+      const deleted = makeEvent("credential.deleted", record);
+      expect(await store().delete(record.clientId, record.credentialId, [deleted], record)).toBe(true);
+      expect(await store().get(record.clientId, record.credentialId)).toBeNull();
+      expect(await store().findByLookup(record.clientId, rekeyed.lookupHash ?? "")).toBeNull();
+      // The hash is free again: a new record can take it.
+      const reuser = makeRecord({ clientId: record.clientId, lookupHash: rekeyed.lookupHash });
+      await store().create(reuser);
+      expect(await store().findByLookup(record.clientId, rekeyed.lookupHash ?? "")).toStrictEqual(reuser);
     });
 
     it("returns true to exactly one of concurrent deletes", async () => {

@@ -1,31 +1,8 @@
-import { randomBytes } from "node:crypto";
-import type { AnyCredkitEvent, CredentialStore, StoredCredential } from "@credkit/core";
+import type { CredentialStore } from "@credkit/core";
 import { describe, expect, it } from "vitest";
 import type { SuiteContext } from "../context.js";
 import { expectCredkitError } from "../expect-error.js";
-import { makeRecord, nextVersion, randomLookupHash } from "../fixtures.js";
-
-/** An event about `record` of `type`, as the service drafts one before the write that carries it. */
-function eventOf(
-  type: "credential.created" | "credential.updated" | "credential.deleted" | "credential.consumed",
-  record: StoredCredential,
-): AnyCredkitEvent {
-  return {
-    id: `evt_${randomBytes(16).toString("base64url")}`,
-    type,
-    timestamp: new Date().toISOString(),
-    data: {
-      clientId: record.clientId,
-      credentialId: record.credentialId,
-      credentialName: record.name,
-      credentialType: record.credentialType,
-      credentialAuthType: record.authType,
-      credentialRegion: record.region,
-      credentialVersion: record.version,
-      credentialExpiresAt: null,
-    },
-  };
-}
+import { makeEvent, makeRecord, nextVersion, randomLookupHash } from "../fixtures.js";
 
 /** The pending events of one client (other tests' clients share the store's log), oldest first. */
 async function pendingOf(store: CredentialStore, clientId: string) {
@@ -43,38 +20,40 @@ export function pendingEventTests(ctx: SuiteContext): void {
 
     it("stores the events of every write that applies, in order, and none of one that does not", async () => {
       const record = makeRecord();
-      const created = eventOf("credential.created", record);
+      const created = makeEvent("credential.created", record);
       await store().create(record, [created]);
       // A create that conflicts (its id exists) stores nothing.
-      await expectCredkitError(store().create(record, [eventOf("credential.created", record)]), "CONFLICT");
+      await expectCredkitError(store().create(record, [makeEvent("credential.created", record)]), "CONFLICT");
 
       const renamed = nextVersion(record, { name: "renamed" });
-      const updated = eventOf("credential.updated", renamed);
+      const updated = makeEvent("credential.updated", renamed);
       expect(await store().update(renamed, 1, record.lookupHash, [updated])).toStrictEqual(renamed);
       // A compare-and-set that lost stores nothing.
       await expectCredkitError(
-        store().update(nextVersion(record), 1, record.lookupHash, [eventOf("credential.updated", record)]),
+        store().update(nextVersion(record), 1, record.lookupHash, [makeEvent("credential.updated", record)]),
         "VERSION_CONFLICT",
       );
       // A new secret: the lookup entry moves in the same step as the event is stored.
       const rekeyed = nextVersion(renamed, { lookupHash: randomLookupHash() });
-      const rekeyedEvent = eventOf("credential.updated", rekeyed);
+      const rekeyedEvent = makeEvent("credential.updated", rekeyed);
       expect(await store().update(rekeyed, 2, renamed.lookupHash, [rekeyedEvent])).toStrictEqual(rekeyed);
 
-      const deleted = eventOf("credential.deleted", rekeyed);
+      const deleted = makeEvent("credential.deleted", rekeyed);
       expect(await store().delete(record.clientId, record.credentialId, [deleted])).toBe(true);
       // Nothing left to delete, update or consume: nothing stored.
       expect(
-        await store().delete(record.clientId, record.credentialId, [eventOf("credential.deleted", rekeyed)]),
+        await store().delete(record.clientId, record.credentialId, [
+          makeEvent("credential.deleted", rekeyed),
+        ]),
       ).toBe(false);
       expect(
         await store().consume(record.clientId, record.credentialId, [
-          eventOf("credential.consumed", rekeyed),
+          makeEvent("credential.consumed", rekeyed),
         ]),
       ).toBeNull();
       expect(
         await store().update(nextVersion(rekeyed), 3, rekeyed.lookupHash, [
-          eventOf("credential.updated", rekeyed),
+          makeEvent("credential.updated", rekeyed),
         ]),
       ).toBeNull();
 
@@ -87,9 +66,9 @@ export function pendingEventTests(ctx: SuiteContext): void {
     it("stores events of writes without a lookup hash, and leaves other writes' events until they are removed", async () => {
       const plain = makeRecord({ lookupHash: null, credentialType: "target", authType: "none" });
       const other = makeRecord({ clientId: plain.clientId, lookupHash: null });
-      const created = eventOf("credential.created", plain);
+      const created = makeEvent("credential.created", plain);
       await store().create(plain, [created]);
-      const updated = eventOf("credential.updated", nextVersion(plain));
+      const updated = makeEvent("credential.updated", nextVersion(plain));
       await store().update(nextVersion(plain), 1, null, [updated]);
       // A write without events leaves the log as it was.
       await store().create(other);
@@ -99,7 +78,7 @@ export function pendingEventTests(ctx: SuiteContext): void {
       await store().removePendingEvents(first.slice(0, 1));
       await store().removePendingEvents(first.slice(0, 1));
       expect((await pendingOf(store(), plain.clientId)).map((entry) => entry.event)).toStrictEqual([updated]);
-      const consumedEvent = eventOf("credential.consumed", other);
+      const consumedEvent = makeEvent("credential.consumed", other);
       expect(await store().consume(other.clientId, other.credentialId, [consumedEvent])).toStrictEqual(other);
       const rest = await pendingOf(store(), plain.clientId);
       expect(rest.map((entry) => entry.event)).toStrictEqual([updated, consumedEvent]);
@@ -112,7 +91,7 @@ export function pendingEventTests(ctx: SuiteContext): void {
       await store().create(record);
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>
-          store().consume(record.clientId, record.credentialId, [eventOf("credential.consumed", record)]),
+          store().consume(record.clientId, record.credentialId, [makeEvent("credential.consumed", record)]),
         ),
       );
       expect(results.filter((result) => result !== null)).toHaveLength(1);
@@ -124,8 +103,8 @@ export function pendingEventTests(ctx: SuiteContext): void {
     it("answers at most `limit` events", async () => {
       const record = makeRecord({ lookupHash: null });
       await store().create(record, [
-        eventOf("credential.created", record),
-        eventOf("credential.created", record),
+        makeEvent("credential.created", record),
+        makeEvent("credential.created", record),
       ]);
       expect(await store().pendingEvents(1)).toHaveLength(1);
       await store().removePendingEvents(await pendingOf(store(), record.clientId));

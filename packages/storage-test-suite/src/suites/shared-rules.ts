@@ -2,7 +2,7 @@ import type { CredentialStore, StoredCredential } from "@credkit/core";
 import { describe, expect, it } from "vitest";
 import type { SuiteContext } from "../context.js";
 import { expectCredkitError } from "../expect-error.js";
-import { makeRecord, nextVersion, randomClientId } from "../fixtures.js";
+import { makeEvent, makeRecord, nextVersion, randomClientId } from "../fixtures.js";
 
 /**
  * The rules every store shares (applied once by `@credkit/core`'s `defineCredentialStore`, which every
@@ -133,6 +133,36 @@ export function expiryBoundaryTests(
         const listed = await store.list(clientId, { limit: 100, includeTemporary: true });
         expect(listed.items.map((item) => item.credentialId)).toStrictEqual([after.credentialId]);
         expect(await store.get(clientId, after.credentialId)).toStrictEqual(after);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("stores no event for a delete, consume or update that finds its record expired", async () => {
+      // Still in the backend (its TTL is real time, minutes away): a write that removes or rewrites it
+      // anyway must not report a change the caller was told did not happen.
+      const boundary = Date.now() + 10 * 60_000;
+      let now = boundary - 1000;
+      const store = await makeStoreAt(() => now);
+      try {
+        const clientId = randomClientId();
+        const [deleted, consumed, updated] = [0, 1, 2].map(() =>
+          makeRecord({ clientId, temporary: true, expiresAt: boundary }),
+        ) as [StoredCredential, StoredCredential, StoredCredential];
+        for (const record of [deleted, consumed, updated]) await store.create(record);
+        now = boundary;
+        expect(
+          await store.delete(clientId, deleted.credentialId, [makeEvent("credential.deleted", deleted)]),
+        ).toBe(false);
+        expect(
+          await store.consume(clientId, consumed.credentialId, [makeEvent("credential.consumed", consumed)]),
+        ).toBeNull();
+        const next = nextVersion(updated);
+        expect(
+          await store.update(next, 1, updated.lookupHash, [makeEvent("credential.updated", next)]),
+        ).toBeNull();
+        const pending = await store.pendingEvents(1000);
+        expect(pending.filter((entry) => entry.event.data.clientId === clientId)).toStrictEqual([]);
       } finally {
         await store.close();
       }
