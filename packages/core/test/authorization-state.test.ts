@@ -1,19 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { testKeyring } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import type { RecordIdentity } from "../src/index.js";
 import { isAuthorizationCodeSecret, parseState, stateMatches } from "../src/target/authorization-code.js";
+import { STATE_IDENTITY } from "./oauth-fixture.js";
 
 // parseState and stateMatches alone: what a sealed state must hold to be read back, whatever JSON a
 // forger (holding no key) or a bug could put there.
-const STATE_IDENTITY: RecordIdentity = {
-  clientId: "-",
-  credentialId: "-",
-  credentialType: "target",
-  authType: "oauth2",
-  region: "-",
-  purpose: "oauth2-state",
-};
 const ID = "eu-west-1.AAAAAAAAAAAAAAAAAAAAAA";
 
 describe("parseState", () => {

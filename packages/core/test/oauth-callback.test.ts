@@ -16,27 +16,16 @@ import {
   createKeyring,
   createOutboundFetch,
   type Keyring,
-  type RecordIdentity,
   type StoredCredential,
   tokenStateIdentity,
 } from "../src/index.js";
-import { sealState, stateOf, useMockOAuth } from "./oauth-fixture.js";
+import { STATE_IDENTITY, sealState, stateOf, useMockOAuth } from "./oauth-fixture.js";
 
 // The callback of the authorization-code flow (complete-authorization.ts, authorization-code.ts) at
 // each of its bounds, and the writes that race it: every refusal is AUTHORIZATION_FAILED and changes
 // nothing.
 
 const mock = useMockOAuth();
-
-/** The identity a `state` is sealed to (authorization-code.ts), to build states the service did not. */
-const STATE_IDENTITY: RecordIdentity = {
-  clientId: "-",
-  credentialId: "-",
-  credentialType: "target",
-  authType: "oauth2",
-  region: "-",
-  purpose: "oauth2-state",
-};
 
 /** A keyring that counts the states it is asked to open. */
 function countingKeyring(inner: Keyring = testKeyring()) {
@@ -79,6 +68,22 @@ async function pendingSetup(options: Parameters<typeof targetService>[0] = {}, e
   const created = await setup.service.create(admin, setup.clientId, mock.authorizationCode(extra));
   const callback = await authorizeAtMock(created.authorizationUrl ?? "");
   return { ...setup, created, callback };
+}
+
+/** A store whose next update first runs `before` (another writer landing just ahead of it). */
+function racedStore() {
+  const shared = memoryStore();
+  const race: { before: (() => Promise<void>) | null } = { before: null };
+  const store: CredentialStore = {
+    ...shared,
+    async update(next, expected, ...rest) {
+      const before = race.before;
+      race.before = null;
+      if (before) await before();
+      return shared.update(next, expected, ...rest);
+    },
+  };
+  return { shared, store, race };
 }
 
 const rawRecord = (store: CredentialStore, clientId: string, credentialId: string) =>
@@ -293,17 +298,7 @@ describe("a genuine state whose credential changed", () => {
   });
 
   it("refuses a completion whose secret was replaced during the exchange, keeping the new one", async () => {
-    const shared = memoryStore();
-    let replaceFirst: (() => Promise<void>) | null = null;
-    const store: CredentialStore = {
-      ...shared,
-      async update(next, expected) {
-        const replace = replaceFirst;
-        replaceFirst = null;
-        if (replace) await replace();
-        return shared.update(next, expected);
-      },
-    };
+    const { shared, store, race } = racedStore();
     const { service, keyring, clientId, created, callback } = await pendingSetup({ store });
     const before = await rawRecord(shared, clientId, created.credentialId);
     const id = { ...tokenStateIdentity(before), purpose: undefined };
@@ -311,7 +306,7 @@ describe("a genuine state whose credential changed", () => {
       ...JSON.parse(keyring.decrypt(before.secret, id)),
       clientSecret: "replaced-secret-1",
     };
-    replaceFirst = async () => {
+    race.before = async () => {
       await shared.update(
         { ...before, secret: keyring.encrypt(JSON.stringify(replaced), id), version: before.version + 1 },
         before.version,
@@ -321,7 +316,7 @@ describe("a genuine state whose credential changed", () => {
       code: "AUTHORIZATION_FAILED",
       errors: [{ path: "state" }],
     });
-    expect(replaceFirst).toBeNull();
+    expect(race.before).toBeNull();
     const after = await rawRecord(shared, clientId, created.credentialId);
     expect(after.version).toBe(before.version + 1);
     expect(after.status).toBe("pending_authorization");
@@ -329,21 +324,11 @@ describe("a genuine state whose credential changed", () => {
   });
 
   it("completes over a write that changed nothing it depends on (a rename during the exchange)", async () => {
-    const shared = memoryStore();
-    let renameFirst: (() => Promise<void>) | null = null;
-    const store: CredentialStore = {
-      ...shared,
-      async update(next, expected) {
-        const rename = renameFirst;
-        renameFirst = null;
-        if (rename) await rename();
-        return shared.update(next, expected);
-      },
-    };
+    const { shared, store, race } = racedStore();
     const clock = testClock();
     const { service, clientId, created, callback } = await pendingSetup({ store, now: clock.now });
     const before = await rawRecord(shared, clientId, created.credentialId);
-    renameFirst = async () => {
+    race.before = async () => {
       await shared.update({ ...before, name: "renamed", version: before.version + 1 }, before.version);
     };
     clock.advance(5_000);
@@ -360,22 +345,6 @@ describe("a genuine state whose credential changed", () => {
 });
 
 describe("a write that lands during the code exchange", () => {
-  /** A store whose next update first runs `before` (another writer landing just ahead of it). */
-  function racedStore() {
-    const shared = memoryStore();
-    const race: { before: (() => Promise<void>) | null } = { before: null };
-    const store: CredentialStore = {
-      ...shared,
-      async update(next, expected, ...rest) {
-        const before = race.before;
-        race.before = null;
-        if (before) await before();
-        return shared.update(next, expected, ...rest);
-      },
-    };
-    return { shared, store, race };
-  }
-
   it("refuses a completion once another writer changed the status alone", async () => {
     const { shared, store, race } = racedStore();
     const { service, clientId, created, callback } = await pendingSetup({ store });
