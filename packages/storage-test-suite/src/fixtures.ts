@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { AnyCredkitEvent, StoredCredential } from "@credkit/core";
+import type { AnyCredkitEvent, StoredCredential, StoredWebhook } from "@credkit/core";
 
 /** Region every fixture id carries unless a test asks for another. */
 export const fixtureRegion = "us-east-1";
@@ -89,5 +89,19 @@ export function makeEvent(
       credentialVersion: record.version,
       credentialExpiresAt: null,
     },
+  };
+}
+
+/** A webhook of `clientId` as an outbox stores it (a fresh id; its secret an opaque sealed string). */
+export function makeWebhook(clientId: string, extra: Partial<StoredWebhook> = {}): StoredWebhook {
+  return {
+    clientId,
+    webhookId: `wh_${randomUUID()}`,
+    url: "https://receiver.example/hook",
+    eventTypes: ["credential.created"],
+    secret: "ck1.sealed",
+    userId: "alice",
+    createdAt: new Date().toISOString(),
+    ...extra,
   };
 }

@@ -9,24 +9,12 @@ import {
   type StoredWebhook,
 } from "@credkit/core";
 import { describe, expect, it } from "vitest";
+import { makeWebhook } from "./fixtures.js";
 
 /** Options of {@link outboxConformanceSuite}. */
 export interface OutboxConformanceOptions {
   /** A fresh, empty outbox (isolated by key prefix): each test makes its own. */
   makeOutbox: () => EventOutbox | Promise<EventOutbox>;
-}
-
-function webhook(clientId: string, extra: Partial<StoredWebhook> = {}): StoredWebhook {
-  return {
-    clientId,
-    webhookId: `wh_${randomUUID()}`,
-    url: "https://receiver.example/hook",
-    eventTypes: ["credential.created"],
-    secret: "ck1.sealed",
-    userId: "alice",
-    createdAt: new Date().toISOString(),
-    ...extra,
-  };
 }
 
 function entry(clientId: string, webhookId: string, credentialId: string, n: number): OutboxEntry {
@@ -76,8 +64,8 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
     it("keeps webhooks per client; a second save of one id is CONFLICT; delete says whether it existed", async () => {
       const outbox = await options.makeOutbox();
       const clientId = `c-${randomUUID()}`;
-      const first = webhook(clientId);
-      const second = webhook(clientId, { eventTypes: ["credential.deleted", "oauth.refresh_failed"] });
+      const first = makeWebhook(clientId);
+      const second = makeWebhook(clientId, { eventTypes: ["credential.deleted", "oauth.refresh_failed"] });
       await outbox.saveWebhook(first);
       await outbox.saveWebhook(second);
       await expect(outbox.saveWebhook(first)).rejects.toMatchObject({ code: "CONFLICT" });
@@ -96,8 +84,8 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       const outbox = await options.makeOutbox();
       const clientId = `c-${randomUUID()}`;
       const other = `c-${randomUUID()}`;
-      await outbox.saveWebhook(webhook(other));
-      const racing = Array.from({ length: MAX_WEBHOOKS_PER_CLIENT + 5 }, () => webhook(clientId));
+      await outbox.saveWebhook(makeWebhook(other));
+      const racing = Array.from({ length: MAX_WEBHOOKS_PER_CLIENT + 5 }, () => makeWebhook(clientId));
       const results = await Promise.allSettled(racing.map((hook) => outbox.saveWebhook(hook)));
       const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason);
       expect(refused).toHaveLength(5);
@@ -109,13 +97,13 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       }
       const saved = await outbox.listWebhooks(clientId);
       expect(saved).toHaveLength(MAX_WEBHOOKS_PER_CLIENT);
-      await expect(outbox.saveWebhook(webhook(clientId))).rejects.toMatchObject({ code: "CONFLICT" });
+      await expect(outbox.saveWebhook(makeWebhook(clientId))).rejects.toMatchObject({ code: "CONFLICT" });
       // Another client's bound is its own.
       expect(await outbox.listWebhooks(other)).toHaveLength(1);
-      await outbox.saveWebhook(webhook(other));
+      await outbox.saveWebhook(makeWebhook(other));
       expect(await outbox.deleteWebhook(clientId, (saved[0] as StoredWebhook).webhookId)).toBe(true);
       expect(await outbox.deleteWebhook(clientId, (saved[0] as StoredWebhook).webhookId)).toBe(false);
-      await outbox.saveWebhook(webhook(clientId));
+      await outbox.saveWebhook(makeWebhook(clientId));
       expect(await outbox.listWebhooks(clientId)).toHaveLength(MAX_WEBHOOKS_PER_CLIENT);
       expect((await outbox.listAllWebhooks()).filter((w) => w.clientId === clientId)).toHaveLength(
         MAX_WEBHOOKS_PER_CLIENT,
@@ -127,7 +115,7 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       const clientId = `c-${randomUUID()}`;
       // Saved in the order they were created, with ids that sort the other way.
       const hooks = ["wh_c", "wh_b", "wh_a"].map((webhookId, i) =>
-        webhook(clientId, { webhookId, createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }),
+        makeWebhook(clientId, { webhookId, createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }),
       );
       for (const hook of hooks) await outbox.saveWebhook(hook);
       expect((await outbox.listWebhooks(clientId)).map((w) => w.webhookId)).toEqual(["wh_c", "wh_b", "wh_a"]);
@@ -136,7 +124,7 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
     it("lists every client's webhooks, and replaces a sealed secret only while it is the expected one", async () => {
       const outbox = await options.makeOutbox();
       const [a, b] = [`c-${randomUUID()}`, `c-${randomUUID()}`];
-      const mine = [webhook(a), webhook(a), webhook(b)];
+      const mine = [makeWebhook(a), makeWebhook(a), makeWebhook(b)];
       for (const w of mine) await outbox.saveWebhook(w);
       const ids = (await outbox.listAllWebhooks()).map((w) => w.webhookId);
       expect(ids).toEqual(expect.arrayContaining(mine.map((w) => w.webhookId)));
@@ -267,7 +255,7 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
     it("forgets a deleted webhook's failed entries; unknown clients have no webhook to replace or delete", async () => {
       const outbox = await options.makeOutbox();
       const clientId = `c-${randomUUID()}`;
-      const hook = webhook(clientId);
+      const hook = makeWebhook(clientId);
       await outbox.saveWebhook(hook);
       await outbox.enqueue([entry(clientId, hook.webhookId, "cred-a", 1)]);
       const [claimed] = await outbox.claim("o", 1_000, 5_000, 10);
