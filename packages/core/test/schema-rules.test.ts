@@ -380,6 +380,24 @@ describe("the lists a schema takes", () => {
     ]);
   });
 
+  it("takes each default when it is sent (zod fills a default without checking it against the enum)", () => {
+    const shared = { algorithms: ["HS256"], issuer: "i", audience: "a", secret: "s".repeat(32) };
+    expect(secret("jwtVerify", { ...shared, failPolicy: "fail-closed" })).toEqual([]);
+    const clientCredentials = {
+      grantType: "client_credentials",
+      tokenUrl: "https://a.example/t",
+      clientId: "c",
+    };
+    expect(
+      secret("oauth2", {
+        ...clientCredentials,
+        clientSecret: "s",
+        tokenEndpointAuthMethod: "client_secret_basic",
+      }),
+    ).toEqual([]);
+    expect(secret("customToken", { tokenUrl: "https://a.example/t", method: "POST" })).toEqual([]);
+  });
+
   it("keeps the proxy/target matrix exactly", () => {
     expect(allowedAuthTypes).toEqual({
       proxy: ["apiKey", "bearer", "jwt", "basicAuth", "jwtVerify"],
