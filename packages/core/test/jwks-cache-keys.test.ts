@@ -105,6 +105,16 @@ describe("what the JWKS cache takes for a key set", () => {
     await expect(resolve({ alg: "ES256", kid: "a" })).rejects.toBeInstanceOf(JwksUnavailableError);
   });
 
+  it("keeps what the fetch failed with as the cause, for the logs", async () => {
+    const refused = new Error("ECONNREFUSED");
+    const { resolve } = setup(() => {
+      throw refused;
+    });
+    const error = await resolve({ alg: "ES256", kid: "a" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    expect((error as Error).cause).toBe(refused);
+  });
+
   it("fetches once for callers that ask at the same moment, and again after a failed fetch", async () => {
     const key = await publicJwk({ kid: "a" });
     let fail = true;

@@ -82,7 +82,7 @@ describe("near cache bounds", () => {
     expect(cache.stats.invalidations).toBe(2);
   });
 
-  it("bounds its invalidation generations at 4 × maxEntries clients: past it, reads in flight are dropped", () => {
+  it("bounds its invalidation generations at 4 × maxEntries clients: past it, verdicts and reads in flight are dropped", () => {
     const cache = createNearCache({ ttlMs: 100, maxEntries: 1, now: () => 0 });
     const inFlight = cache.generation("reader");
     for (let i = 0; i < 4; i++) cache.invalidate({ clientId: `c${i}`, credentialId: "x" });
@@ -90,6 +90,7 @@ describe("near cache bounds", () => {
     expect(cache.get("k")).toBeNull(); // 4 generations: at the bound, nothing reset
     const next = cache.generation("reader");
     cache.invalidate({ clientId: "c4", credentialId: "x" }); // the fifth: a new epoch
+    expect(cache.get("k")).toBeUndefined(); // like a clear: every verdict is stale
     cache.set("k2", "reader", null, next);
     expect(cache.get("k2")).toBeUndefined();
   });

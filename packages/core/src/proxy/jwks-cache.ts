@@ -114,8 +114,9 @@ export function createJwksCache(options: JwksCacheOptions) {
    * never turns an unknown `kid` into a fail-open verdict.
    */
   async function refresh(uri: string, cached: KeySet): Promise<KeySet> {
-    const last = attempts.get(uri);
-    if (last !== undefined && options.now() - last < options.cooldownMs) return cached;
+    // Never attempted: as if long ago.
+    const last = attempts.get(uri) ?? Number.NEGATIVE_INFINITY;
+    if (options.now() - last < options.cooldownMs) return cached;
     attempts.set(uri, options.now());
     try {
       return await load(uri);

@@ -60,7 +60,7 @@ export interface NearCacheOptions {
   channel?: InvalidationChannel;
 }
 
-/** Counters for metrics: served from the cache, asked the store, entries dropped by invalidation. */
+/** Counters for metrics: served from the cache, asked the store, client invalidations applied. */
 export interface NearCacheStats {
   hits: number;
   misses: number;
