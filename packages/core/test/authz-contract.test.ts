@@ -74,4 +74,32 @@ describe("the /authz contract", () => {
     for (const name of reservedAnswerHeaders) expect(name).toBe(name.toLowerCase());
     expect(new Set(reservedAnswerHeaders).size).toBe(reservedAnswerHeaders.length);
   });
+
+  it("reserves exactly these names: a target header of any of them would reframe or forge the answer", () => {
+    // A known answer, entry by entry: the express handler and the client's generated copy read this list,
+    // so an entry lost here (a target's `Date` or `Vary` passed through) would be lost on both sides.
+    expect([...reservedAnswerHeaders].sort()).toEqual([
+      "cache-control",
+      "connection",
+      "content-length",
+      "content-type",
+      "date",
+      "expires",
+      "keep-alive",
+      "pragma",
+      "proxy-connection",
+      "server",
+      "te",
+      "trailer",
+      "transfer-encoding",
+      "upgrade",
+      "vary",
+      "www-authenticate",
+      "x-credkit-credential-id",
+      "x-credkit-degraded",
+      "x-credkit-target-query",
+      "x-credkit-token",
+      "x-request-id",
+    ]);
+  });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from "vitest";
 import {
   type CreateCredentialInput,
   type Keyring,
+  type RecordIdentity,
   type StoredCredential,
   tokenStateIdentity,
 } from "../src/index.js";
@@ -64,3 +65,13 @@ export const sealState = (keyring: Keyring, record: StoredCredential, state: unk
 /** The token state stored in `record`, opened as the service opens it. */
 export const stateOf = (keyring: Keyring, record: StoredCredential | null) =>
   JSON.parse(keyring.decrypt(record?.tokenState ?? "", tokenStateIdentity(record as StoredCredential)));
+
+/** The identity a `state` is sealed to (authorization-code.ts), to build states the service did not. */
+export const STATE_IDENTITY: RecordIdentity = {
+  clientId: "-",
+  credentialId: "-",
+  credentialType: "target",
+  authType: "oauth2",
+  region: "-",
+  purpose: "oauth2-state",
+};

@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
   type AuthType,
+  allowedAuthTypes,
   createCredentialBody,
   createWebhookBody,
+  eventTypes,
   parseOrThrow,
   secretSchemas,
   updateCredentialBody,
+  type VerifyFailureReason,
+  verifyResponse,
 } from "../src/index.js";
 
 // Each rule of the secret and body schemas at its edge: a character class at the start, the middle and
@@ -272,6 +276,9 @@ describe("webhook body", () => {
     expect(webhook({ url: "https://h.example/in#a@b" })).toEqual([]);
     for (const url of ["https://user:pw@h.example/in", "HTTPS://user@h.example/", "http://@h.example/"])
       expect(webhook({ url }), url).toEqual(["url"]);
+    // An `@` after the host (in the path, or a URL carried in the query) names no user.
+    for (const url of ["https://h.example/in/a@b", "https://h.example/in?next=https://u@other.example/"])
+      expect(webhook({ url }), url).toEqual([]);
     // Extra slashes the URL parser skips: it reads (and a delivery sends) `user:pw` as the user info.
     for (const url of ["http:///user:pw@h.example/in", "https:////user@h.example/", "http:///:pw@h.example/"])
       expect(webhook({ url }), url).toEqual(["url"]);
@@ -280,5 +287,111 @@ describe("webhook body", () => {
   it("takes one to every event type, each known", () => {
     expect(webhook({ eventTypes: [] })).toEqual(["eventTypes"]);
     expect(webhook({ eventTypes: ["credential.made"] })).toEqual(["eventTypes.0"]);
+    expect(webhook({ eventTypes: [...eventTypes] })).toEqual([]);
+    expect(webhook({ eventTypes: [...eventTypes, "credential.created"] })).toEqual(["eventTypes"]);
+  });
+});
+
+describe("every length at and past its bound", () => {
+  const tokenUrl = "https://a.example/t";
+  const custom = (value: object) => secret("customToken", { tokenUrl, ...value });
+  const clientCredentials = (value: object) =>
+    secret("oauth2", {
+      grantType: "client_credentials",
+      tokenUrl,
+      clientId: "c",
+      clientSecret: "s",
+      ...value,
+    });
+
+  it("takes a URL of 2048 characters, not 2049", () => {
+    const url = (length: number) => `https://a.example/${"p".repeat(length - "https://a.example/".length)}`;
+    expect(custom({ tokenUrl: url(2048) })).toEqual([]);
+    expect(custom({ tokenUrl: url(2049) })).toEqual(["tokenUrl"]);
+  });
+
+  it("takes a short text (client id, audience) of 1024 characters, not 1025", () => {
+    expect(clientCredentials({ clientId: "c".repeat(1024), audience: "a".repeat(1024) })).toEqual([]);
+    expect(clientCredentials({ clientId: "c".repeat(1025) })).toEqual(["clientId"]);
+    expect(clientCredentials({ audience: "a".repeat(1025) })).toEqual(["audience"]);
+  });
+
+  it("takes a scope of 256 characters, not 257", () => {
+    expect(clientCredentials({ scopes: ["s".repeat(256)] })).toEqual([]);
+    expect(clientCredentials({ scopes: ["s".repeat(257)] })).toEqual(["scopes.0"]);
+  });
+
+  it("bounds every customToken text: body 65536, paths 256, header prefix 64", () => {
+    expect(custom({ body: "b".repeat(65536) })).toEqual([]);
+    expect(custom({ body: "b".repeat(65537) })).toEqual(["body"]);
+    for (const field of ["tokenPath", "expiresInPath"]) {
+      expect(custom({ [field]: "p".repeat(256) }), field).toEqual([]);
+      expect(custom({ [field]: "p".repeat(257) }), field).toEqual([field]);
+      expect(custom({ [field]: "" }), field).toEqual([field]);
+    }
+    expect(custom({ headerPrefix: "p".repeat(64) })).toEqual([]);
+    expect(custom({ headerPrefix: "" })).toEqual([]);
+    expect(custom({ headerPrefix: "p".repeat(65) })).toEqual(["headerPrefix"]);
+    expect(custom({ headerName: "X Token" })).toEqual(["headerName"]);
+  });
+
+  it("bounds a custom query: names of 1 to 256 characters, values of up to 8192", () => {
+    const query = (value: Record<string, string>) =>
+      secret("custom", { headers: { "X-A": "v" }, query: value });
+    expect(query({ ["q".repeat(256)]: "v".repeat(8192), e: "" })).toEqual([]);
+    expect(query({ ["q".repeat(257)]: "v" })).toEqual([`query.${"q".repeat(257)}`]);
+    expect(query({ q: "v".repeat(8193) })).toEqual(["query.q"]);
+  });
+});
+
+describe("the lists a schema takes", () => {
+  it("takes every asymmetric algorithm with a JWKS and every HS* with a shared secret", () => {
+    const base = { issuer: "i", audience: "a" };
+    for (const alg of [
+      "RS256",
+      "RS384",
+      "RS512",
+      "PS256",
+      "PS384",
+      "PS512",
+      "ES256",
+      "ES384",
+      "ES512",
+      "EdDSA",
+    ]) {
+      expect(
+        secret("jwtVerify", { ...base, algorithms: [alg], jwksUri: "https://i.example/j" }),
+        alg,
+      ).toEqual([]);
+      expect(secret("jwtVerify", { ...base, algorithms: [alg], secret: "s".repeat(32) }), alg).toEqual([
+        "algorithms",
+      ]);
+    }
+    for (const alg of ["HS256", "HS384", "HS512"])
+      expect(secret("jwtVerify", { ...base, algorithms: [alg], secret: "s".repeat(32) }), alg).toEqual([]);
+    expect(secret("jwtVerify", { ...base, algorithms: ["none"], secret: "s".repeat(32) })).toEqual([
+      "algorithms.0",
+    ]);
+  });
+
+  it("keeps the proxy/target matrix exactly", () => {
+    expect(allowedAuthTypes).toEqual({
+      proxy: ["apiKey", "bearer", "jwt", "basicAuth", "jwtVerify"],
+      target: ["apiKey", "bearer", "jwt", "basicAuth", "oauth2", "customToken", "custom", "none"],
+    });
+  });
+
+  it("documents every reason a verification can be refused for", () => {
+    // Typed against the verifier's own reasons: a reason added there must be added to the answer schema.
+    const reasons: Record<VerifyFailureReason, true> = {
+      NO_CREDENTIAL: true,
+      INVALID: true,
+      EXPIRED: true,
+      DENIED: true,
+      JWKS_UNAVAILABLE: true,
+    };
+    for (const reason of Object.keys(reasons))
+      expect(pathsOf(verifyResponse, { allowed: false, reason }), reason).toEqual([]);
+    expect(pathsOf(verifyResponse, { allowed: false, reason: "" })).toEqual(["reason"]);
   });
 });

@@ -37,3 +37,11 @@ export async function dumpTable(client: DynamoDBClient, tableName: string): Prom
   } while (start !== undefined);
   return lines.join("\n");
 }
+
+/**
+ * Client settings for tests that count requests: the recommended 3 s request timeout makes the SDK send
+ * a request again on a loaded machine, which a count would read as the store's own extra request.
+ */
+export const patientClientConfig = {
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+} satisfies DynamoDBClientConfig;

@@ -1,29 +1,9 @@
 import { DeleteTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { makeRecord } from "@credkit/storage-test-suite";
+import { makeEvent, makeRecord } from "@credkit/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbStore } from "../src/index.js";
 import { localClient, randomTableName } from "./local-client.js";
-import { logRequests } from "./request-log.js";
-
-/**
- * Makes the client's next `times` TransactWriteItems fail as DynamoDB cancels a transaction, with
- * `code` as the first item's reason. DynamoDB Local serialises requests, so a lost race
- * (`TransactionConflict`) never happens there by itself.
- */
-function cancelTransactions(client: DynamoDBClient, times: number, code: string): void {
-  let left = times;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== "TransactWriteItemsCommand" || left <= 0) return next(args);
-      left--;
-      const error = new Error("Transaction cancelled (injected)");
-      error.name = "TransactionCanceledException";
-      Object.assign(error, { CancellationReasons: [{ Code: code }, { Code: "None" }] });
-      throw error;
-    },
-    { step: "deserialize", priority: "high", name: "credkitCancelTransactions" },
-  );
-}
+import { cancelTransactions, logRequests } from "./request-log.js";
 
 // A transaction that lost a race is sent again, up to maxRaceRetries times; any other cancellation
 // that is not a failed condition is an outage, never CONFLICT.
@@ -69,8 +49,24 @@ describe("dynamodb writes that lose a race", () => {
     const after = { ...next, name: "again", version: next.version + 1 };
     await expect(lost.store.update(after, next.version)).rejects.toMatchObject({
       code: "STORAGE_UNAVAILABLE",
+      cause: { name: "TransactionCanceledException" },
     });
     expect(lost.log).toHaveLength(3);
+  });
+
+  it("retries a lost race of an update without a lookup hash that carries events", async () => {
+    const record = makeRecord({ lookupHash: null, credentialType: "target", authType: "none" });
+    await storeCancelling(0).store.create(record);
+    const next = { ...record, name: "renamed", version: 2 };
+    const event = makeEvent("credential.updated", next);
+    const won = storeCancelling(1);
+    expect(await won.store.update(next, 1, null, [event])).toStrictEqual(next);
+    expect(won.log).toEqual(["TransactWriteItems", "TransactWriteItems"]);
+    const lost = storeCancelling(3);
+    await expect(lost.store.update({ ...next, version: 3 }, 2, null, [event])).rejects.toMatchObject({
+      code: "STORAGE_UNAVAILABLE",
+      cause: { name: "TransactionCanceledException" },
+    });
   });
 
   it("delete retries its transaction up to maxRaceRetries times, then is STORAGE_UNAVAILABLE", async () => {
@@ -79,6 +75,7 @@ describe("dynamodb writes that lose a race", () => {
     const lost = storeCancelling(3);
     await expect(lost.store.delete(record.clientId, record.credentialId)).rejects.toMatchObject({
       code: "STORAGE_UNAVAILABLE",
+      cause: { name: "TransactionCanceledException" },
     });
     // Each attempt: the DeleteItem that finds a lookup hash, then the transaction.
     expect(lost.log).toEqual(Array.from({ length: 3 }, () => ["DeleteItem", "TransactWriteItems"]).flat());

@@ -35,3 +35,23 @@ export function failAttempts(client: DynamoDBClient, failures: number, makeError
     { step: "deserialize", priority: "high", name: "credkitFailAttempts" },
   );
 }
+
+/**
+ * Makes the client's next `times` TransactWriteItems fail as DynamoDB cancels a transaction, with
+ * `code` as the first item's reason. DynamoDB Local serialises requests, so a lost race
+ * (`TransactionConflict`) never happens there by itself.
+ */
+export function cancelTransactions(client: DynamoDBClient, times: number, code: string): void {
+  let left = times;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== "TransactWriteItemsCommand" || left <= 0) return next(args);
+      left--;
+      const error = new Error("Transaction cancelled (injected)");
+      error.name = "TransactionCanceledException";
+      Object.assign(error, { CancellationReasons: [{ Code: code }, { Code: "None" }] });
+      throw error;
+    },
+    { step: "deserialize", priority: "high", name: "credkitCancelTransactions" },
+  );
+}

@@ -53,6 +53,44 @@ describe("createCredkitTable", () => {
     }
   });
 
+  it("creates a provisioned table with the capacity given, or 5 and 5", async () => {
+    const client = localClient();
+    const given = randomTableName();
+    const defaulted = randomTableName();
+    try {
+      await createCredkitTable(client, given, {
+        billingMode: "PROVISIONED",
+        provisionedThroughput: { readCapacityUnits: 7, writeCapacityUnits: 3 },
+      });
+      await createCredkitTable(client, defaulted, { billingMode: "PROVISIONED" });
+      for (const [TableName, read, write] of [
+        [given, 7, 3],
+        [defaulted, 5, 5],
+      ] as const) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+        expect(Table?.BillingModeSummary?.BillingMode ?? "PROVISIONED").toBe("PROVISIONED");
+        expect(Table?.ProvisionedThroughput).toMatchObject({
+          ReadCapacityUnits: read,
+          WriteCapacityUnits: write,
+        });
+        const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName }));
+        expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe("ENABLED");
+      }
+    } finally {
+      for (const TableName of [given, defaulted]) await client.send(new DeleteTableCommand({ TableName }));
+      client.destroy();
+    }
+  });
+
+  it("is STORAGE_UNAVAILABLE with the SDK error as cause when DynamoDB cannot be reached", async () => {
+    const client = localClient({ endpoint: "http://127.0.0.1:9", maxAttempts: 1 });
+    await expect(createCredkitTable(client, randomTableName())).rejects.toMatchObject({
+      code: "STORAGE_UNAVAILABLE",
+      cause: expect.objectContaining({ name: expect.any(String) }),
+    });
+    client.destroy();
+  });
+
   it("makes a ping on a missing table fail as STORAGE_UNAVAILABLE", async () => {
     const client = localClient();
     await expect(dynamoDbStore({ client, tableName: randomTableName() }).ping()).rejects.toMatchObject({
@@ -62,9 +100,12 @@ describe("createCredkitTable", () => {
     client.destroy();
   });
 
-  it("refuses a table name DynamoDB would reject", () => {
-    expect(() => dynamoDbStore({ client: localClient(), tableName: "ab" })).toThrow(
+  it("refuses a table name DynamoDB would reject, and takes one of 3 characters", () => {
+    const client = localClient();
+    expect(() => dynamoDbStore({ client, tableName: "ab" })).toThrow(
       expect.objectContaining({ code: "CONFIGURATION_ERROR" }),
     );
+    expect(() => dynamoDbStore({ client, tableName: "abc" })).not.toThrow();
+    client.destroy();
   });
 });

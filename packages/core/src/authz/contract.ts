@@ -72,9 +72,6 @@ export type AuthzRefusal = keyof typeof authzRefusals;
 /** The JSON body of a refusal: `{allowed:false, reason}`, with the table's message when it has one. */
 export function authzRefusalBody(reason: AuthzRefusal): string {
   const answer: AuthzRefusalAnswer = authzRefusals[reason];
-  return JSON.stringify(
-    answer.message === undefined
-      ? { allowed: false, reason }
-      : { allowed: false, reason, message: answer.message },
-  );
+  // JSON.stringify leaves an undefined message out.
+  return JSON.stringify({ allowed: false, reason, message: answer.message });
 }

@@ -82,10 +82,12 @@ export function parseState(
   let opened: unknown;
   try {
     opened = JSON.parse(keyring.decrypt(state, STATE_IDENTITY));
+    // Stryker disable next-line BlockStatement: a state that does not open leaves no array: refused below alike
   } catch {
     throw invalidState();
   }
-  const [clientId, credentialId, nonce] = Array.isArray(opened) ? opened : [];
+  if (!Array.isArray(opened)) throw invalidState();
+  const [clientId, credentialId, nonce] = opened;
   if (
     typeof clientId !== "string" ||
     typeof credentialId !== "string" ||
@@ -105,11 +107,11 @@ export function stateMatches(
   nonce: string,
 ): boolean {
   if (!pending) return false;
-  const stored = Buffer.from(pending.stateHash, "utf8");
+  const stored = Buffer.from(pending.stateHash);
   let match = false;
   // Hashes under every key of the keyring: a rotation between start and callback must not break it.
   for (const hash of keyring.lookupHashes(stateValue(nonce))) {
-    const candidate = Buffer.from(hash, "utf8");
+    const candidate = Buffer.from(hash);
     if (candidate.length === stored.length && timingSafeEqual(candidate, stored)) match = true;
   }
   return match;

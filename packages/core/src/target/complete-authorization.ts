@@ -84,10 +84,11 @@ export async function completeAuthorization(
     const { pending, secret } = pendingFor(ctx, record, nonce);
     const base = record as StoredCredential;
     const grant = await exchangeCode(ctx.fetch, secret, callback.code, pending);
+    // An absent refresh token stays absent: the sealed JSON drops an undefined field.
     const tokens: TokenState = {
       access: accessTokenFrom(grant.accessToken, grant.expiresInSeconds, ctx.now(), ctx.defaultTtlMs),
+      refreshToken: grant.refreshToken,
     };
-    if (grant.refreshToken !== undefined) tokens.refreshToken = grant.refreshToken;
     // One compare-and-set: tokens in, pending state out, permanent and active. A conflict with a write
     // that changed nothing it depends on (a rename, a key rotation) is retried; any other means this
     // state is spent (the secret was updated, a new authorization started).
@@ -105,6 +106,7 @@ export async function completeAuthorization(
     if (!saved) throw invalidState();
     return toPublicCredential(saved);
   } finally {
+    // Stryker disable next-line BooleanLiteral,ArrowFunction: the value is discarded; only the rejection is swallowed
     await store.releaseLease(lease, owner).catch(() => false);
   }
 }

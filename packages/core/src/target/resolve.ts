@@ -74,7 +74,7 @@ export function createTargetResolver(ctx: TargetContext) {
     /** See `CredentialService.invalidateTargetToken`. */
     async invalidateTargetToken(clientId: string, credentialId: string): Promise<void> {
       const { store, record } = await ctx.load(clientId, credentialId);
-      if (isStaticTargetAuthType(record.authType) || record.credentialType !== "target") return;
+      // A static or proxy credential holds no token state: the change below declines, writing nothing.
       await compareAndSet(store, record, (current) => {
         const { access, ...kept } = tokenStateOf(ctx, current); // the refresh token (if any) stays
         if (access === undefined) return null;

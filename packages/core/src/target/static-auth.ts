@@ -34,7 +34,7 @@ export function staticTargetAuth(opened: OpenedSecret): TargetAuth {
       return bearerHeader(opened.secret.token);
     case "basicAuth": {
       const { username, password } = opened.secret;
-      const encoded = Buffer.from(`${username}:${password}`, "utf8").toString("base64");
+      const encoded = Buffer.from(`${username}:${password}`).toString("base64");
       return { headers: { Authorization: `Basic ${encoded}` }, query: {} };
     }
     case "custom": {
