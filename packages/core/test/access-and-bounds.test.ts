@@ -103,6 +103,8 @@ describe("JSON bounds", () => {
     expect(checkJsonBounds("text", { maxDepth: 0, maxNodes: 1 })).toBeNull();
     expect(checkJsonBounds({}, { maxDepth: 0, maxNodes: 1 })).toMatchObject({ path: "body" });
     expect(checkJsonBounds(null, { maxDepth: 0, maxNodes: 1 })).toBeNull();
+    // The root is a value of its own: a bound of 0 values refuses even a lone primitive.
+    expect(checkJsonBounds("text", { maxDepth: 1, maxNodes: 0 })).toMatchObject({ path: "body" });
   });
 
   it("names where a too-deep value starts, in at most four segments", () => {

@@ -82,5 +82,10 @@ describe("parseOrThrow's field errors", () => {
       errors: [{ path: "a", message: "is bad" }],
     });
     expect(invalid([])).toMatchObject({ code: "VALIDATION_ERROR", errors: [] });
+    expect(invalid([]).message).toBe("Invalid request: invalid input");
+  });
+
+  it("names a part's paths from its root when no prefix is given", () => {
+    expect(refusal(() => parseWalked(shape, {})).errors).toEqual([{ path: "name", message: "is required" }]);
   });
 });

@@ -206,7 +206,13 @@ describe("customToken and custom", () => {
     expect(custom({ body: "a=1" })).toEqual([]);
     expect(custom({ body: { a: [{ b: "c" }], n: 1, t: true, z: null } })).toEqual([]);
     // Unsafe text anywhere in a JSON body: a value, an array item, a key.
-    for (const body of [{ a: "\u202E" }, { a: ["x", "\u202E"] }, { "\u202E": 1 }, { a: { b: "\u2028" } }])
+    for (const body of [
+      { a: "\u202E" },
+      { a: ["x", "\u202E"] },
+      { "\u202E": 1 },
+      { a: { b: "\u2028" } },
+      { ok: "x", bad: "\u202E" },
+    ])
       expect(custom({ body }), JSON.stringify(body)).toEqual(["body"]);
     for (const ttlSeconds of [1, 86400 * 30]) expect(custom({ ttlSeconds })).toEqual([]);
     for (const ttlSeconds of [0, 86400 * 30 + 1]) expect(custom({ ttlSeconds })).toEqual(["ttlSeconds"]);
@@ -372,6 +378,24 @@ describe("the lists a schema takes", () => {
     expect(secret("jwtVerify", { ...base, algorithms: ["none"], secret: "s".repeat(32) })).toEqual([
       "algorithms.0",
     ]);
+  });
+
+  it("takes each default when it is sent (zod fills a default without checking it against the enum)", () => {
+    const shared = { algorithms: ["HS256"], issuer: "i", audience: "a", secret: "s".repeat(32) };
+    expect(secret("jwtVerify", { ...shared, failPolicy: "fail-closed" })).toEqual([]);
+    const clientCredentials = {
+      grantType: "client_credentials",
+      tokenUrl: "https://a.example/t",
+      clientId: "c",
+    };
+    expect(
+      secret("oauth2", {
+        ...clientCredentials,
+        clientSecret: "s",
+        tokenEndpointAuthMethod: "client_secret_basic",
+      }),
+    ).toEqual([]);
+    expect(secret("customToken", { tokenUrl: "https://a.example/t", method: "POST" })).toEqual([]);
   });
 
   it("keeps the proxy/target matrix exactly", () => {

@@ -140,6 +140,21 @@ export function outboxConformanceSuite(name: string, options: OutboxConformanceO
       expect((await outbox.listAllWebhooks()).map((w) => w.webhookId)).not.toContain(first.webhookId);
     });
 
+    it("replaces a secret once when replacements from the same expected secret race", async () => {
+      const outbox = await options.makeOutbox();
+      const hook = makeWebhook(`c-${randomUUID()}`);
+      await outbox.saveWebhook(hook);
+      const secrets = ["ck1.one", "ck1.two", "ck1.three"];
+      const replaced = await Promise.all(
+        secrets.map((secret) =>
+          outbox.replaceWebhookSecret(hook.clientId, hook.webhookId, hook.secret, secret),
+        ),
+      );
+      expect(replaced.filter(Boolean)).toHaveLength(1);
+      const winner = secrets[replaced.indexOf(true)];
+      expect((await outbox.getWebhook(hook.clientId, hook.webhookId))?.secret).toBe(winner);
+    });
+
     it("hands out one queue's entries one at a time, in order; other queues in parallel", async () => {
       const outbox = await options.makeOutbox();
       const clientId = `c-${randomUUID()}`;

@@ -125,10 +125,8 @@ export const oauth2Secret = z.discriminatedUnion("grantType", [
 /** Every string (keys and values) of a JSON body passes {@link isSafeText}; its size is bounded before. */
 function jsonTextIsSafe(value: unknown): boolean {
   if (typeof value === "string") return isSafeText(value);
-  if (Array.isArray(value)) return value.every(jsonTextIsSafe);
-  if (value !== null && typeof value === "object")
-    return Object.entries(value).every(([key, inner]) => isSafeText(key) && jsonTextIsSafe(inner));
-  return true;
+  // Objects and arrays alike (an array's keys are its indexes); a number, boolean or null has no entries.
+  return Object.entries(value ?? {}).every(([key, inner]) => isSafeText(key) && jsonTextIsSafe(inner));
 }
 
 /** `customToken` (target only): fetch a token with a configured request, then inject it. */

@@ -17,10 +17,16 @@ function pipelined(...execs: Exec[]) {
     pipeline() {
       const commands: string[] = [];
       sent.push(commands);
+      const send =
+        (name: string) =>
+        (...args: unknown[]) => {
+          commands.push(`${name} ${args.join(" ")}`);
+          return pipeline;
+        };
       const pipeline = {
-        evalsha: (...args: unknown[]) => (commands.push(`evalsha ${args.join(" ")}`), pipeline),
-        eval: (...args: unknown[]) => (commands.push(`eval ${args.join(" ")}`), pipeline),
-        wait: (...args: unknown[]) => (commands.push(`wait ${args.join(" ")}`), pipeline),
+        evalsha: send("evalsha"),
+        eval: send("eval"),
+        wait: send("wait"),
         exec: async () => execs.shift() ?? null,
       };
       return pipeline;
