@@ -95,6 +95,15 @@ describe("near cache bounds", () => {
     expect(cache.get("k2")).toBeUndefined();
   });
 
+  it("does not keep a read that an invalidation overtook, so it pushes out no live verdict", () => {
+    const cache = createNearCache({ ttlMs: 100, maxEntries: 1, now: () => 0 });
+    const stale = cache.generation("b");
+    cache.invalidate({ clientId: "b", credentialId: "x" });
+    cache.set("a", "a", null, cache.generation("a"));
+    cache.set("b", "b", null, stale);
+    expect(cache.get("a")).toBeNull();
+  });
+
   it("is off when ttlMs or maxEntries is 0", () => {
     for (const options of [{ ttlMs: 0 }, { ttlMs: 100, maxEntries: 0 }]) {
       const cache = createNearCache({ ...options, now: () => 0 });

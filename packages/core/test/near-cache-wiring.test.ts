@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   type Actor,
   type CreateCredentialInput,
+  type CredentialStore,
   CredkitError,
   createCredentialService,
   createKeyring,
@@ -11,6 +12,7 @@ import {
   defineCredentialStore,
   type Invalidation,
   type InvalidationChannel,
+  type NearCache,
 } from "../src/index.js";
 import { laxDriver } from "./lax-driver.js";
 
@@ -42,17 +44,21 @@ function channel(confirm: boolean | "reject") {
   return { ch, published };
 }
 
-function setup(options: { channel?: InvalidationChannel; ttlMs?: number } = {}) {
-  const cache = createNearCache({
-    ttlMs: options.ttlMs ?? TTL,
-    ...(options.channel ? { channel: options.channel } : {}),
-  });
-  const service = createCredentialService({
-    regions: { "eu-west-1": memoryStore() },
+/** A service over `store` (one region) with `cache` as its near cache. */
+const serviceOver = (store: CredentialStore, cache: NearCache) =>
+  createCredentialService({
+    regions: { "eu-west-1": store },
     keyring,
     defaultRegion: "eu-west-1",
     nearCache: cache,
   });
+
+function setup(options: { channel?: InvalidationChannel; ttlMs?: number; store?: CredentialStore } = {}) {
+  const cache = createNearCache({
+    ttlMs: options.ttlMs ?? TTL,
+    ...(options.channel ? { channel: options.channel } : {}),
+  });
+  const service = serviceOver(options.store ?? memoryStore(), cache);
   return { service, cache, clientId: `c-${randomUUID()}` };
 }
 
@@ -163,15 +169,8 @@ describe("when a write returns", () => {
         throw new CredkitError("STORAGE_UNAVAILABLE", "the store is down");
       },
     });
-    const cache = createNearCache({ ttlMs: TTL, channel: ch });
-    const service = createCredentialService({
-      regions: { "eu-west-1": store },
-      keyring,
-      defaultRegion: "eu-west-1",
-      nearCache: cache,
-    });
+    const { service, clientId } = setup({ channel: ch, store });
     await vi.advanceTimersByTimeAsync(0);
-    const clientId = `c-${randomUUID()}`;
     const { credentialId } = await service.create(admin, clientId, key());
     const deleting = service.delete(admin, clientId, credentialId);
     const failed = deleting.then(
@@ -187,30 +186,17 @@ describe("when a write returns", () => {
     const { ch, published } = channel(true);
     const cache = createNearCache({ ttlMs: TTL, channel: ch });
     const store = memoryStore();
-    const services = [1, 2].map(() =>
-      createCredentialService({
-        regions: { "eu-west-1": store },
-        keyring,
-        defaultRegion: "eu-west-1",
-        nearCache: cache,
-      }),
-    );
+    const service = serviceOver(store, cache);
+    serviceOver(store, cache); // a second service: its writes would be heard twice without the one listener
     await vi.advanceTimersByTimeAsync(0);
     const clientId = `c-${randomUUID()}`;
-    const { credentialId } = await (services[0] as (typeof services)[number]).create(admin, clientId, key());
+    const { credentialId } = await service.create(admin, clientId, key());
     expect(published).toEqual([[{ clientId, credentialId }, undefined]]);
     expect(cache.stats.invalidations).toBe(1);
   });
 
   it("a cache that is off and has no channel hears no write", async () => {
-    const cache = createNearCache({ ttlMs: 0 });
-    const service = createCredentialService({
-      regions: { "eu-west-1": memoryStore() },
-      keyring,
-      defaultRegion: "eu-west-1",
-      nearCache: cache,
-    });
-    const clientId = `c-${randomUUID()}`;
+    const { service, cache, clientId } = setup({ ttlMs: 0 });
     const { credentialId } = await service.create(admin, clientId, key());
     await service.delete(admin, clientId, credentialId);
     expect(cache.stats.invalidations).toBe(0);
