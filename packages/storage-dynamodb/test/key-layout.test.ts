@@ -82,6 +82,7 @@ describe("dynamodb item layout at rest", () => {
         ["outbox", "queue#wh_1/cred-a", "due,pending,pk,sk"],
         ["outbox-failed#client-w/wh_1", failedKey, "data,pk,sk"],
         ["outbox-queue#wh_1/cred-a", "queue", "entries,ids,pk,sk"],
+        ["webhook#client-w", "registry", "ids,pk,sk"],
         ["webhook#client-w", "webhook#wh_1", "data,pk,sk"],
       ].sort((a, b) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`)),
     );
