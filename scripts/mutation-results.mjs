@@ -163,6 +163,16 @@ for (const r of rows.sort((a, b) => a.file.localeCompare(b.file))) {
     `${r.file.padEnd(58)} ${pct(r.score)} ${String(r.killed).padStart(6)} ${String(r.survived).padStart(8)} ${String(r.noCoverage).padStart(6)} ${String(r.ignored).padStart(7)}${mark}`,
   );
 }
+// Each target's measured files together (the issue's targets are per package and folder).
+for (const target of Object.keys(TARGET_SCORE)) {
+  const own = rows.filter((r) => r.file.startsWith(`packages/${target}/`));
+  const killed = own.reduce((n, r) => n + r.killed, 0);
+  const valid = own.reduce((n, r) => n + r.killed + r.survived + r.noCoverage, 0);
+  if (valid > 0)
+    console.log(
+      `${`${target}: ${own.length} files measured, together`.padEnd(58)} ${pct((100 * killed) / valid)}`,
+    );
+}
 for (const file of Object.keys(notMeasured))
   console.log(`${file.padEnd(58)}      -   (${notMeasured[file]})`);
 if (missing.length > 0) {
