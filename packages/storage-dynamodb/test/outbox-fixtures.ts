@@ -1,4 +1,5 @@
 import type { StoredWebhook } from "@credkit/core";
+import { makeWebhook } from "@credkit/storage-test-suite";
 
 /** A webhook of `clientId` as the server stores it (its signing secret a sealed placeholder). */
 export function storedWebhook(
@@ -6,13 +7,5 @@ export function storedWebhook(
   webhookId: string,
   createdAt: string = new Date().toISOString(),
 ): StoredWebhook {
-  return {
-    clientId,
-    webhookId,
-    url: "https://receiver.example/hook",
-    eventTypes: ["credential.created"],
-    secret: "ck1.sealed",
-    userId: "alice",
-    createdAt,
-  };
+  return makeWebhook(clientId, { webhookId, createdAt });
 }
