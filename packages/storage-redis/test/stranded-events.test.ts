@@ -106,7 +106,7 @@ describe("Redis Cluster: an event whose index entry a killed writer never made",
       vi.setSystemTime(Date.now() + sweepEveryMs);
       expect((await store.pendingEvents(1)).map((entry) => entry.event)).toStrictEqual([event]);
     }
-    expect(await client.zrange(redisKeys(keyPrefix).pendingClients(), 0, -1)).toStrictEqual([
+    expect(await client.zrange(redisKeys(keyPrefix).pendingClients(), "0", "-1")).toStrictEqual([
       record.clientId,
     ]);
   });
