@@ -1,6 +1,6 @@
 import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
-import { createNearCache, type StoredCredential } from "../src/index.js";
+import { createNearCache } from "../src/index.js";
 import { createRecordFinder } from "../src/proxy/find-records.js";
 import type { RegionRouter } from "../src/regions.js";
 import { storedRecord } from "./stored-record.js";
@@ -39,7 +39,7 @@ describe("the record finder", () => {
       expect(await ids(other.clientId, [a.lookupHash])).toEqual([other.credentialId]);
       const [found] = await find(a.clientId, [[b.lookupHash as string]]);
       expect(found?.store).toBe(store);
-      expect((found?.record as StoredCredential).lookupHash).toBe(b.lookupHash);
+      expect(found?.record.lookupHash).toBe(b.lookupHash);
     }
   });
 });
