@@ -64,6 +64,11 @@ export function openWebhooks(options: {
         { webhookId: entry.webhookId, deliveryId: entry.deliveryId, attempts: entry.attempts + 1, error },
         "webhook delivery attempt failed",
       ),
+    onLeaseLost: (entry) =>
+      logger.warn(
+        { webhookId: entry.webhookId, deliveryId: entry.deliveryId },
+        "webhook delivery settled after its lease: another process may deliver it again",
+      ),
   });
   dispatcher.start();
   return {
