@@ -18,10 +18,11 @@ export interface RedisInvalidationChannelConfig {
   /** The pub/sub channel name; processes sharing a store must use the same one. Default `credkit:invalidate`. */
   channel?: string | undefined;
   /**
-   * Milliseconds between PINGs on a standalone subscriber connection: one that fails (the subscriber's
-   * `commandTimeout`) resets the listeners and reconnects it, so a connection that stopped delivering
-   * without closing is noticed. 0 disables it; not used on a Cluster (its PING goes to any node).
-   * Default 5000.
+   * Milliseconds between PINGs on a standalone subscriber connection: a PING not answered when the next
+   * one is due (still waiting, timed out by the subscriber's `commandTimeout`, or answered with an error)
+   * resets the listeners and reconnects it, so a connection that stopped delivering without closing is
+   * noticed within two intervals, with or without a `commandTimeout`. 0 disables it; not used on a
+   * Cluster (its PING goes to any node). Default 5000.
    */
   healthCheckMs?: number | undefined;
 }
@@ -111,7 +112,14 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
   let connected = false;
   let timer: NodeJS.Timeout | null = null;
 
+  // Whether the last health-check PING was answered. The check is "answered by the time the next one is
+  // due", not a timer of its own: a stalled connection is noticed whatever the subscriber's
+  // commandTimeout (or without one), and the test drives it tick by tick.
+  let answered = true;
+
   const dropped = () => {
+    // The next connection owes no answer to a PING sent on this one.
+    answered = true;
     if (!connected) return;
     connected = false;
     for (const listener of listeners) listener.reset(false);
@@ -121,12 +129,20 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
     if (timer || healthCheckMs <= 0 || subscriber.isCluster) return;
     timer = setInterval(() => {
       if (!connected) return;
-      (subscriber as Redis).ping().catch(() => {
-        if (!connected) return;
+      if (!answered) {
         dropped();
         // Reconnect: "ready" below subscribes again and resets the listeners once more.
         subscriber.disconnect(true);
-      });
+        return;
+      }
+      answered = false;
+      // An error answer (a timeout included) leaves `answered` false: the next tick drops the connection.
+      (subscriber as Redis).ping().then(
+        () => {
+          answered = true;
+        },
+        () => undefined,
+      );
     }, healthCheckMs);
     timer.unref();
   };

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { Invalidation, InvalidationListener } from "@credkit/core";
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { redisClientOptions, redisInvalidationChannel } from "../src/index.js";
 import { clusterClient, randomKeyPrefix, standaloneClient } from "./clients.js";
 
@@ -158,10 +159,58 @@ describe("redisInvalidationChannel when the subscription fails", () => {
     });
     await heard.until((events) => events.some((e) => "clientId" in e && e.clientId === "after"));
   });
+});
 
-  it("notices a connection that stops delivering without closing (PING health check)", async () => {
+// The health check's timer is driven by hand (fake setInterval only: ioredis and the waits here use
+// setTimeout), so each PING is sent, answered or not, at a tick the test chooses: no timeout, no
+// threshold a slow machine could miss. Its subscribers have no commandTimeout: the check must not need one.
+describe("redisInvalidationChannel PING health check (standalone, its ticks driven by the test)", () => {
+  const everyMs = 1000;
+
+  /** A channel with a recording listener over `subscriber`, subscribed and connected; `tick` fires one check. */
+  async function healthChecked(subscriber: Redis) {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    cleanups.push(() => vi.useRealTimers());
+    cleanups.push(() => subscriber.disconnect());
+    const ping = vi.spyOn(subscriber, "ping");
+    const client = standaloneClient();
+    cleanups.push(() => client.disconnect());
+    const heard = recorder();
+    const channel = redisInvalidationChannel({
+      client,
+      subscriber,
+      channel: randomKeyPrefix(),
+      healthCheckMs: everyMs,
+    });
+    cleanups.push(await channel.subscribe(heard.listener));
+    await heard.until((events) => events.some((e) => "reset" in e && e.reset));
+    const resets = () => heard.events.filter((e) => "reset" in e);
+    /** Fires one check; resolves with the PING it sent, if it sent one. */
+    const tick = (): Promise<unknown> | undefined => {
+      const sent = ping.mock.results.length;
+      vi.advanceTimersByTime(everyMs);
+      return ping.mock.results.length > sent
+        ? (ping.mock.results[sent]?.value as Promise<unknown>)
+        : undefined;
+    };
+    return { heard, resets, tick, ping };
+  }
+
+  const noCommandTimeout = { ...redisClientOptions(), commandTimeout: undefined };
+
+  it("keeps a connection that answers every PING: one PING per tick, no reset", async () => {
+    const { resets, tick, ping } = await healthChecked(new Redis(inject("redisUrl"), noCommandTimeout));
+    for (let i = 1; i <= 3; i++) {
+      const sent = tick();
+      expect(ping).toHaveBeenCalledTimes(i);
+      await sent;
+    }
+    expect(resets()).toEqual([{ reset: true }]);
+  });
+
+  it("notices a connection that stops delivering without closing, and checks the new one afresh", async () => {
     // A TCP relay to Redis that can freeze its open connections (nothing flows, nothing closes).
-    const target = new URL(standaloneClientUrl());
+    const target = new URL(inject("redisUrl"));
     const open = new Set<{ a: Socket; b: Socket }>();
     let frozen = false;
     const relay: Server = createServer((a) => {
@@ -193,19 +242,7 @@ describe("redisInvalidationChannel when the subscription fails", () => {
       }
     });
     const port = (relay.address() as { port: number }).port;
-    const subscriber = new Redis(port, "127.0.0.1", { ...redisClientOptions(), commandTimeout: 300 });
-    const client = standaloneClient();
-    cleanups.push(() => client.disconnect());
-    const heard = recorder();
-    const channel = redisInvalidationChannel({
-      client,
-      subscriber,
-      channel: randomKeyPrefix(),
-      healthCheckMs: 100,
-    });
-    cleanups.push(await channel.subscribe(heard.listener));
-    await heard.until((events) => events.some((e) => "reset" in e && e.reset));
-    const resetsBefore = heard.events.length;
+    const { heard, resets, tick, ping } = await healthChecked(new Redis(port, "127.0.0.1", noCommandTimeout));
     // Freeze what is open; a new connection (the reconnect) flows again.
     frozen = true;
     const stale = new Set(open);
@@ -222,18 +259,40 @@ describe("redisInvalidationChannel when the subscription fails", () => {
         b.destroy();
       });
     });
-    await heard.until((events) => events.slice(resetsBefore).some((e) => "reset" in e && !e.reset));
-    await heard.until((events) => events.slice(resetsBefore).some((e) => "reset" in e && e.reset));
+    // This PING never gets through: the next tick finds it unanswered and drops the connection.
+    expect(tick()).toBeDefined();
+    expect(resets()).toEqual([{ reset: true }]);
+    expect(tick()).toBeUndefined();
+    expect(resets()).toEqual([{ reset: true }, { reset: false }]);
+    await heard.until((events) => events.filter((e) => "reset" in e).length === 3);
+    expect(resets()).toEqual([{ reset: true }, { reset: false }, { reset: true }]);
     for (const { a, b } of stale) {
       a.destroy();
       b.destroy();
     }
+    // The new connection owes nothing for the PING lost with the old one: it is PINGed, and kept.
+    const pingsBefore = ping.mock.calls.length;
+    await tick();
+    await tick();
+    expect(ping).toHaveBeenCalledTimes(pingsBefore + 2);
+    expect(resets()).toHaveLength(3);
+  });
+
+  it("takes a PING answered with an error for no answer", async () => {
+    // A user that may do anything but PING: every health check gets an error back at once.
+    const admin = standaloneClient();
+    const username = `credkit-test-${randomUUID()}`;
+    await admin.call("ACL", "SETUSER", username, "on", "nopass", "~*", "&*", "+@all", "-ping");
+    cleanups.push(async () => {
+      await admin.call("ACL", "DELUSER", username);
+      admin.disconnect();
+    });
+    const subscriber = new Redis(inject("redisUrl"), { ...noCommandTimeout, username, password: "any" });
+    const { heard, resets, tick } = await healthChecked(subscriber);
+    await expect(tick()).rejects.toThrow(/NOPERM/);
+    expect(resets()).toEqual([{ reset: true }]);
+    tick();
+    expect(resets()).toEqual([{ reset: true }, { reset: false }]);
+    await heard.until((events) => events.filter((e) => "reset" in e).length === 3);
   });
 });
-
-function standaloneClientUrl(): string {
-  const client = standaloneClient();
-  const { host, port } = client.options;
-  client.disconnect();
-  return `redis://${host}:${port}`;
-}
