@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { Invalidation, InvalidationListener } from "@credkit/core";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
-import { redisClientOptions, redisInvalidationChannel } from "../src/index.js";
+import { redisClientOptions, redisInvalidationChannel, redisSentinelOptions } from "../src/index.js";
 import { clusterClient, randomKeyPrefix, standaloneClient } from "./clients.js";
 
 const cleanups: (() => unknown)[] = [];
@@ -243,10 +243,9 @@ describe("redisInvalidationChannel PING health check (standalone, its ticks driv
     });
     const port = (relay.address() as { port: number }).port;
     const { heard, resets, tick, ping } = await healthChecked(new Redis(port, "127.0.0.1", noCommandTimeout));
-    // Freeze what is open; a new connection (the reconnect) flows again.
+    // Freeze what is open (bytes are read and dropped, nothing closes); a new connection (the reconnect) flows again.
     frozen = true;
     const stale = new Set(open);
-    for (const pair of stale) pair.a.pause();
     relay.removeAllListeners("connection");
     relay.on("connection", (a: Socket) => {
       frozen = false;
@@ -294,5 +293,33 @@ describe("redisInvalidationChannel PING health check (standalone, its ticks driv
     tick();
     expect(resets()).toEqual([{ reset: true }, { reset: false }]);
     await heard.until((events) => events.filter((e) => "reset" in e).length === 3);
+  });
+});
+
+describe("redisInvalidationChannel with a Sentinel subscriber", () => {
+  // Never connected (lazyConnect): only the "end" that ioredis emits when it gives up is played, and
+  // the reconnect's 100 ms delay is driven by hand.
+  function channelOver(options: RedisOptions) {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    cleanups.push(() => vi.useRealTimers());
+    const subscriber = new Redis({ ...options, lazyConnect: true });
+    const connect = vi.spyOn(subscriber, "connect").mockResolvedValue(undefined);
+    redisInvalidationChannel({ client: subscriber, subscriber });
+    subscriber.emit("end");
+    vi.advanceTimersByTime(100);
+    return connect;
+  }
+
+  it("connects again a Sentinel subscriber that ioredis ended for good", () => {
+    const connect = channelOver({
+      ...redisSentinelOptions(),
+      sentinels: [{ host: "127.0.0.1", port: 9 }],
+      name: "m",
+    });
+    expect(connect).toHaveBeenCalledTimes(1);
+  });
+
+  it("leaves a subscriber without Sentinels to its own retry strategy", () => {
+    expect(channelOver({ ...redisClientOptions(), port: 9 })).not.toHaveBeenCalled();
   });
 });
