@@ -156,8 +156,9 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
     const decoded = decode(message);
     if (!decoded) return;
     for (const listener of listeners) listener.invalidate(decoded.event);
-    // Confirmed only after every listener dropped the verdicts (they do so synchronously).
-    if (decoded.ack && listeners.size > 0)
+    // Confirmed only after every listener dropped the verdicts (they do so synchronously). A message is
+    // only received while a listener is subscribed (the last one to leave disconnects the subscriber).
+    if (decoded.ack)
       client.publish(ackChannelOf(name, decoded.ack.node), decoded.ack.seq).catch(() => undefined);
   });
   subscriber.on("close", dropped);
@@ -178,6 +179,7 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
 
   /** Publishes asking for confirmation; true once every connection it reached confirmed. */
   async function publishConfirmed(event: Invalidation, confirmWithinMs: number): Promise<boolean> {
+    // Stryker disable next-line UpdateOperator: the numbers only need to differ from each other's
     const request = String(++seq);
     let arrived = 0;
     let expected = Number.POSITIVE_INFINITY;
@@ -207,8 +209,8 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
   return {
     async publish(event, confirmWithinMs) {
       // Without our own subscription no confirmation can reach us: publish, and report "unconfirmed".
-      if (confirmWithinMs !== undefined && confirmWithinMs > 0 && connected)
-        return publishConfirmed(event, confirmWithinMs);
+      const within = confirmWithinMs ?? 0;
+      if (within > 0 && connected) return publishConfirmed(event, within);
       await publishInvalidation(client, event, name);
       return false;
     },
@@ -223,7 +225,7 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
         listeners.delete(listener);
         if (listeners.size > 0) return;
         connected = false;
-        if (timer) clearInterval(timer);
+        clearInterval(timer ?? undefined);
         timer = null;
         stopReconnecting();
         subscriber.disconnect();
