@@ -1,7 +1,6 @@
 import { admin, target, targetService } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
-  CredkitError,
   createCredentialBody,
   documentedBody,
   parseOrThrow,
@@ -11,17 +10,7 @@ import {
   verifyRequestBody,
   verifyResponse,
 } from "../src/index.js";
-
-/** The field paths a schema refuses in `input`, or none. */
-const pathsOf = (schema: Parameters<typeof parseOrThrow>[0], input: unknown): string[] => {
-  try {
-    parseOrThrow(schema, input);
-    return [];
-  } catch (error) {
-    if (!(error instanceof CredkitError)) throw error;
-    return [...new Set(error.errors?.map((e) => e.path))];
-  }
-};
+import { pathsOf } from "./field-paths.js";
 
 // The OpenAPI document (@credkit/express) shows these schemas; core's operations check a create or
 // update body's secret against its authType's own schema instead, so these are held to their word here.
