@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Keyring } from "../crypto/keyring.js";
-import { CredkitError, isCredkitError } from "../errors.js";
+import { isCredkitError } from "../errors.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+import { positiveInteger } from "../positive-integer.js";
 import type { CredentialStore } from "../storage.js";
 import { createEventRelay } from "./event-relay.js";
 import type { EventOutbox, OutboxEntry, Settlement, StoredWebhook } from "./outbox.js";
@@ -98,16 +99,6 @@ interface Claim {
 /** The most slots a dispatcher takes: each is one open connection to a receiver. */
 const MAX_SLOTS = 1000;
 
-/** A slot count option, checked where the dispatcher is built: 0 would deliver nothing, ever. */
-function slotCount(value: number, name: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new CredkitError("VALIDATION_ERROR", `${name} must be an integer from 1 to ${max}`, {
-      errors: [{ path: name, message: `must be an integer from 1 to ${max}` }],
-    });
-  }
-  return value;
-}
-
 /**
  * Creates the dispatcher: Standard Webhooks signing, retries with backoff and jitter, then failed.
  * Deliveries run in a pool of `batchSize` slots with no barrier between passes: a receiver that
@@ -120,8 +111,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const now = options.now ?? Date.now;
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1000;
-  const batchSize = slotCount(options.batchSize ?? 16, "batchSize", MAX_SLOTS);
-  const perClientInFlight = slotCount(
+  const batchSize = positiveInteger(options.batchSize ?? 16, "batchSize", MAX_SLOTS);
+  const perClientInFlight = positiveInteger(
     options.perClientInFlight ?? Math.max(1, Math.floor(batchSize / 4)),
     "perClientInFlight",
     batchSize,
