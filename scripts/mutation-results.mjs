@@ -37,6 +37,10 @@ const { notMeasured, belowTarget } = JSON.parse(
   readFileSync(path.join(resultsDir, "exceptions.json"), "utf8"),
 );
 
+/** Each file's score before issue 26's work (the issue's figure, else the file's first run): printed beside. */
+const before = JSON.parse(readFileSync(path.join(resultsDir, "before.json"), "utf8"));
+const beforeOf = (file) => before.issue26[file] ?? before.firstRun[file];
+
 const check = !process.argv.includes("--recorded");
 const forced = process.argv.includes("--force")
   ? process.argv[process.argv.indexOf("--force") + 1]
@@ -151,8 +155,15 @@ const inScope = execFileSync(
         .some((g) => g.startsWith("!") && g.slice(1) === file),
   );
 const missing = inScope.filter((file) => !measured.has(file) && !(file in notMeasured));
+// The exceptions stay true: a file listed as not measured that a group now measures, or a listed file
+// no longer in scope, is a stale line.
+const staleExceptions = Object.keys(notMeasured).filter(
+  (file) => measured.has(file) || !inScope.includes(file),
+);
 const pct = (n) => n.toFixed(1).padStart(6);
-console.log(`\n${"file".padEnd(58)} ${"score".padStart(6)} killed survived no-cov ignored`);
+console.log(
+  `\n${"file".padEnd(58)} ${"before".padStart(6)} ${"score".padStart(6)} killed survived no-cov ignored`,
+);
 for (const r of rows.sort((a, b) => a.file.localeCompare(b.file))) {
   const mark = r.below
     ? `  < target: ${belowTarget[r.file]}`
@@ -160,7 +171,7 @@ for (const r of rows.sort((a, b) => a.file.localeCompare(b.file))) {
       ? "  (stale: recorded before the last change)"
       : "";
   console.log(
-    `${r.file.padEnd(58)} ${pct(r.score)} ${String(r.killed).padStart(6)} ${String(r.survived).padStart(8)} ${String(r.noCoverage).padStart(6)} ${String(r.ignored).padStart(7)}${mark}`,
+    `${r.file.padEnd(58)} ${beforeOf(r.file) === undefined ? "     -" : pct(beforeOf(r.file))} ${pct(r.score)} ${String(r.killed).padStart(6)} ${String(r.survived).padStart(8)} ${String(r.noCoverage).padStart(6)} ${String(r.ignored).padStart(7)}${mark}`,
   );
 }
 // Each target's measured files together (the issue's targets are per package and folder).
@@ -170,11 +181,19 @@ for (const target of Object.keys(TARGET_SCORE)) {
   const valid = own.reduce((n, r) => n + r.killed + r.survived + r.noCoverage, 0);
   if (valid > 0)
     console.log(
-      `${`${target}: ${own.length} files measured, together`.padEnd(58)} ${pct((100 * killed) / valid)}`,
+      `${`${target}: ${own.length} files measured, together`.padEnd(58)} ${
+        target in before.issue26Packages ? pct(before.issue26Packages[target]) : "     -"
+      } ${pct((100 * killed) / valid)}`,
     );
 }
 for (const file of Object.keys(notMeasured))
   console.log(`${file.padEnd(58)}      -   (${notMeasured[file]})`);
+if (staleExceptions.length > 0) {
+  console.error(
+    `\nlisted in notMeasured but measured or out of scope: ${staleExceptions.join(", ")}; remove them`,
+  );
+  failed = true;
+}
 if (missing.length > 0) {
   console.error(`\nin scope but measured by no group: ${missing.join(", ")}`);
   failed = true;

@@ -26,6 +26,7 @@ export function update(
       TableName: tableName,
       Key: key,
       UpdateExpression: expression,
+      // Stryker disable next-line ConditionalExpression: the SDK leaves out a ConditionExpression that is undefined
       ...(conditionExpression === undefined ? {} : { ConditionExpression: conditionExpression }),
       ExpressionAttributeNames: namesIn(expression, conditionExpression),
       ExpressionAttributeValues: valuesIn(values, expression, conditionExpression),
@@ -51,6 +52,7 @@ export function enqueueWrites(
     ":ids": { L: entries.map((e) => str(e.deliveryId)) },
     ":empty": { L: [] },
     ":n": num(entries.length),
+    // Stryker disable next-line OptionalChaining: never called with no entries (enqueueBounded skips an empty append)
     ":at": num(entries[0]?.nextAttemptAt ?? 0),
     ":room": num(MAX_ENTRIES_PER_QUEUE - entries.length),
   };

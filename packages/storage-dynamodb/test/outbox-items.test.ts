@@ -4,12 +4,17 @@ import {
   PutItemCommand,
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { AnyCredkitEvent, OutboxEntry } from "@credkit/core";
+import {
+  type AnyCredkitEvent,
+  FAILED_KEPT_PER_WEBHOOK,
+  MAX_ENTRIES_PER_QUEUE,
+  type OutboxEntry,
+} from "@credkit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbEventOutbox } from "../src/index.js";
 import { localClient, randomTableName } from "./local-client.js";
 import { storedWebhook } from "./outbox-fixtures.js";
-import { failAttempts } from "./request-log.js";
+import { failAttempts, logRequests } from "./request-log.js";
 
 // What only the DynamoDB outbox promises, on DynamoDB Local: its items, its requests and its pages
 // (the behaviour every outbox shares is the conformance suite's, in outbox.test.ts).
@@ -87,10 +92,60 @@ describe("dynamodb event outbox items", () => {
     paged.destroy();
   });
 
-  it("refuses a table name under 3 characters as CONFIGURATION_ERROR", () => {
+  it("refuses a table name under 3 characters as CONFIGURATION_ERROR, and takes one of 3", () => {
     expect(() => dynamoDbEventOutbox({ client, tableName: "ab" })).toThrow(
       expect.objectContaining({ code: "CONFIGURATION_ERROR" }),
     );
+    expect(dynamoDbEventOutbox({ client, tableName: "abc" }).name).toBe("dynamodb");
+  });
+
+  it("sends nothing for an empty enqueue", async () => {
+    const counted = localClient();
+    const log = logRequests(counted);
+    const { tableName, outbox } = await fresh(counted);
+    log.length = 0;
+    await outbox.enqueue([]);
+    expect(log).toStrictEqual([]);
+    expect(await outboxItems(tableName)).toStrictEqual([]);
+    counted.destroy();
+  });
+
+  it("makes a new queue due at its first entry's next attempt", async () => {
+    const { outbox } = await fresh();
+    await outbox.enqueue([{ ...entry(1), nextAttemptAt: 5_000 }]);
+    expect(await outbox.claim("o", 4_999, 5_000, 10)).toStrictEqual([]);
+    expect((await outbox.claim("o", 5_000, 5_000, 10)).map((e) => e.deliveryId)).toStrictEqual(["dlv_1"]);
+  });
+
+  it("keeps a webhook's newest FAILED_KEPT_PER_WEBHOOK failures, in the order they failed, and forgets them all with it", async () => {
+    const { outbox } = await fresh();
+    await outbox.saveWebhook(storedWebhook("client-o", "wh_1"));
+    // Past the queue's bound by more than a webhook keeps, in one enqueue: 1,098 failures in the same
+    // millisecond (only the order of settling sorts them), written with the append in exactly 11
+    // transactions of 100 items.
+    const burst = Array.from({ length: MAX_ENTRIES_PER_QUEUE + FAILED_KEPT_PER_WEBHOOK + 98 }, (_, i) =>
+      entry(i),
+    );
+    await outbox.enqueue(burst);
+    const failedIds = async () =>
+      (await outbox.listFailed("client-o", "wh_1", 2 * FAILED_KEPT_PER_WEBHOOK)).map((e) => e.deliveryId);
+    const newest = (from: number) =>
+      burst
+        .slice(from)
+        .reverse()
+        .map((e) => e.deliveryId);
+    expect(await failedIds()).toStrictEqual(newest(burst.length - FAILED_KEPT_PER_WEBHOOK));
+    // A failed settlement is trimmed too: the oldest failure left makes room for it.
+    const [head] = await outbox.claim("o", 1_000, 5_000, 10);
+    expect(head?.deliveryId).toBe("dlv_0");
+    const failedAt = new Date(Date.now() + 60_000).toISOString();
+    expect(await outbox.settle(head as OutboxEntry, "o", { outcome: "failed", error: "e", failedAt })).toBe(
+      true,
+    );
+    expect(await failedIds()).toStrictEqual(["dlv_0", ...newest(burst.length - FAILED_KEPT_PER_WEBHOOK + 1)]);
+    // Deleted 25 keys a request (BatchWriteItem's bound), all of them.
+    expect(await outbox.deleteWebhook("client-o", "wh_1")).toBe(true);
+    expect(await failedIds()).toStrictEqual([]);
   });
 
   it("removes a queue's two items with its last entry, and a queue a crash left empty at the next claim", async () => {
@@ -161,6 +216,8 @@ describe("dynamodb event outbox items", () => {
     });
     await outbox.listFailed("client-o", "wh_1", 10);
     expect(await outbox.deleteWebhook("client-o", "wh_1")).toBe(true);
+    // Past a queue's bound: the enqueue reads the room left.
+    await outbox.enqueue(Array.from({ length: MAX_ENTRIES_PER_QUEUE + 1 }, (_, i) => entry(i, "wh_1/full")));
     reading.destroy();
     expect(new Set(reads.map((read) => read.command))).toStrictEqual(
       new Set(["GetItemCommand", "QueryCommand", "ScanCommand"]),

@@ -37,21 +37,42 @@ export function failAttempts(client: DynamoDBClient, failures: number, makeError
 }
 
 /**
- * Makes the client's next `times` TransactWriteItems fail as DynamoDB cancels a transaction, with
- * `code` as the first item's reason. DynamoDB Local serialises requests, so a lost race
- * (`TransactionConflict`) never happens there by itself.
+ * Makes the client's `command` requests (e.g. `TransactWriteItemsCommand`) fail with the error
+ * `makeError` builds, `times` of them after the first `skip`, before anything reaches the server. Sits
+ * in `deserialize`, inside the retry middleware, as {@link failAttempts} does.
  */
-export function cancelTransactions(client: DynamoDBClient, times: number, code: string): void {
-  let left = times;
+export function failCommand(
+  client: DynamoDBClient,
+  command: string,
+  makeError: () => Error,
+  { times = 1, skip = 0 }: { times?: number; skip?: number } = {},
+): void {
+  let seen = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName !== "TransactWriteItemsCommand" || left <= 0) return next(args);
-      left--;
+      if (context.commandName !== command) return next(args);
+      seen++;
+      if (seen <= skip || seen > skip + times) return next(args);
+      throw makeError();
+    },
+    { step: "deserialize", priority: "high" },
+  );
+}
+
+/**
+ * Makes the client's next `times` TransactWriteItems fail as DynamoDB cancels a transaction, with
+ * `code` as the first item's reason (after the first `skip`, which go through). DynamoDB Local
+ * serialises requests, so a lost race (`TransactionConflict`) never happens there by itself.
+ */
+export function cancelTransactions(client: DynamoDBClient, times: number, code: string, skip = 0): void {
+  failCommand(
+    client,
+    "TransactWriteItemsCommand",
+    () => {
       const error = new Error("Transaction cancelled (injected)");
       error.name = "TransactionCanceledException";
-      Object.assign(error, { CancellationReasons: [{ Code: code }, { Code: "None" }] });
-      throw error;
+      return Object.assign(error, { CancellationReasons: [{ Code: code }, { Code: "None" }] });
     },
-    { step: "deserialize", priority: "high", name: "credkitCancelTransactions" },
+    { times, skip },
   );
 }

@@ -1,10 +1,8 @@
-import { createHash } from "node:crypto";
-import type { LuaScript } from "./scripts.js";
+import { type LuaScript, luaScript } from "./scripts.js";
 
-function script(name: string, body: string): LuaScript {
+function script(body: string): LuaScript {
   // KEYS[1] is `P{events}:due`; every other key is derived from it (same hash tag, same slot).
-  const lua = `local base = string.sub(KEYS[1], 1, -4)\n${body}`;
-  return { name, lua, sha: createHash("sha1").update(lua).digest("hex") };
+  return luaScript(`local base = string.sub(KEYS[1], 1, -4)\n${body}`);
 }
 
 /**
@@ -13,7 +11,6 @@ function script(name: string, body: string): LuaScript {
  * due); an entry whose queue is full goes to its webhook's failed list instead.
  */
 export const enqueueScript = script(
-  "outbox-enqueue",
   `
 local cap = tonumber(ARGV[1])
 for i = 3, #ARGV, 5 do
@@ -37,7 +34,6 @@ return 1
  * hidden (its score moved to now + leaseMs) until settled or the lease lapses.
  */
 export const claimScript = script(
-  "outbox-claim",
   `
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[4]))
 local till = tonumber(ARGV[2]) + tonumber(ARGV[3])
@@ -62,7 +58,6 @@ return out
  * no longer holds the queue or its head is another entry.
  */
 export const settleScript = script(
-  "outbox-settle",
   `
 local q = ARGV[2]
 local qk = base .. 'q:' .. q
@@ -93,7 +88,6 @@ return 1
  * client has the most already (counted and saved in one step: concurrent saves cannot pass the bound).
  */
 export const saveWebhookScript = script(
-  "outbox-save-webhook",
   `
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
 if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then return -1 end
@@ -108,7 +102,6 @@ return 1
  * replaced, 0 when the webhook is gone or its secret is another.
  */
 export const replaceSecretScript = script(
-  "outbox-replace-secret",
   `
 local json = redis.call('HGET', KEYS[2], ARGV[1])
 if not json then return 0 end

@@ -44,7 +44,8 @@ export function redisPendingEvents(client: RedisClient, keys: RedisKeys) {
       await sweep?.();
       const indexed = await client.zrange(index, "0", String(limit - 1), "WITHSCORES");
       const out: PendingEvent[] = [];
-      for (let i = 0; i + 1 < indexed.length && out.length < limit; i += 2) {
+      // WITHSCORES: member, score, member, score...
+      for (let i = 0; i < indexed.length && out.length < limit; i += 2) {
         const clientId = indexed[i] as string;
         const score = indexed[i + 1] as string;
         const jsons = await client.lrange(keys.events(clientId), 0, limit - out.length - 1);
@@ -86,16 +87,19 @@ export const sweepEveryMs = 1000;
 
 /** The SCAN pattern of every client's event list under the key layout of `keys` (glob characters escaped). */
 function eventListPattern(keys: RedisKeys): string {
-  const sample = keys.events("");
+  // The key prefix is what comes before the first brace of any key of the layout.
+  const sample = keys.pendingClients();
   const prefix = sample.slice(0, sample.indexOf("{"));
   return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}{c:*}:events`;
 }
 
-/** The client whose event list `key` is, or null for a key that only looks like one. */
+/**
+ * The client whose event list `key` is, or null for a key that only looks like one: whatever lies
+ * between the braces, only an id whose own event list is `key` is taken.
+ */
 function clientOfEventList(keys: RedisKeys, key: string): string | null {
   const start = key.indexOf("{c:");
   const end = key.lastIndexOf("}:events");
-  if (start < 0 || end < start) return null;
   const clientId = Buffer.from(key.slice(start + 3, end), "base64url").toString();
   return keys.events(clientId) === key ? clientId : null;
 }

@@ -2,14 +2,17 @@ import { createHash } from "node:crypto";
 
 /** A Lua script with its SHA1, run with EVALSHA and loaded with EVAL on NOSCRIPT. */
 export interface LuaScript {
-  readonly name: string;
   readonly lua: string;
   readonly sha: string;
 }
 
-function script(name: string, body: string): LuaScript {
-  const lua = `${prelude}\n${body}`;
-  return { name, lua, sha: createHash("sha1").update(lua).digest("hex") };
+/** `lua` with the SHA1 Redis gives it (SCRIPT LOAD's answer), the name EVALSHA runs it by. */
+export function luaScript(lua: string): LuaScript {
+  return { lua, sha: createHash("sha1").update(lua).digest("hex") };
+}
+
+function script(body: string): LuaScript {
+  return luaScript(`${prelude}\n${body}`);
 }
 
 // Every client-scoped script gets `P{tag}:ids` as KEYS[1]; the other keys of the same client are derived
@@ -75,7 +78,6 @@ end
  * Returns 0 = created, 1 = the id exists, 2 = the lookup hash belongs to another live record.
  */
 export const createScript = script(
-  "create",
   `
 local id, now = ARGV[1], tonumber(ARGV[7])
 local cur = hmget(KEYS[2], 'v', 'x', 'h')
@@ -99,7 +101,6 @@ return 0
  * {3} = the new lookup hash belongs to another live record.
  */
 export const updateScript = script(
-  "update",
   `
 local id, now = ARGV[1], tonumber(ARGV[8])
 local cur = hmget(KEYS[2], 'v', 'x', 'h')
@@ -119,7 +120,6 @@ return {1}
  * lookup entry; returns the record JSON when it existed and was live, else false (nil).
  */
 export const takeScript = script(
-  "take",
   `
 local id, now = ARGV[1], tonumber(ARGV[2])
 local cur = hmget(KEYS[2], 'r', 'x', 'h')
@@ -137,7 +137,6 @@ return false
 
 /** findByLookup. KEYS: ids, lookup. ARGV: lookupHash, now. Returns the live owner's JSON or nil. */
 export const findByLookupScript = script(
-  "findByLookup",
   `
 local id = redis.call('GET', KEYS[2])
 if not id then return false end
@@ -153,7 +152,6 @@ return false
  * of every hash; the lookup keys are derived from KEYS[1], on the client's slot (Cluster too).
  */
 export const findByLookupsScript = script(
-  "findByLookups",
   `
 local now = tonumber(ARGV[1])
 local out = {}
@@ -177,7 +175,6 @@ return out
  * record Redis has already expired are removed here, lazily.
  */
 export const listScript = script(
-  "list",
   `
 local limit, now = tonumber(ARGV[2]), tonumber(ARGV[4])
 local ids = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, limit)
@@ -197,14 +194,10 @@ return {more, ids[#ids] or false, unpack(out)}
 `,
 );
 
-// Lease scripts use a single key outside any client, so they need none of the prelude's helpers.
-function leaseScript(name: string, body: string): LuaScript {
-  return { name, lua: body, sha: createHash("sha1").update(body).digest("hex") };
-}
+// The lease scripts and dropPendingClient use a single key outside any client: no prelude.
 
 /** acquireLease. KEYS: lease. ARGV: owner, ttlMs. 1 if owner holds it now (taken or renewed). */
-export const acquireLeaseScript = leaseScript(
-  "acquireLease",
+export const acquireLeaseScript = luaScript(
   `
 local cur = redis.call('GET', KEYS[1])
 if (not cur) or cur == ARGV[1] then
@@ -216,8 +209,7 @@ return 0
 );
 
 /** releaseLease. KEYS: lease. ARGV: owner. 1 if released. */
-export const releaseLeaseScript = leaseScript(
-  "releaseLease",
+export const releaseLeaseScript = luaScript(
   `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
@@ -231,8 +223,7 @@ return 0
  * Drops a client from the pending-clients set, only while its score is still the one the relay read:
  * a write that appended an event since has bumped it. KEYS: pending-clients. ARGV: client id, score.
  */
-export const dropPendingClientScript = leaseScript(
-  "dropPendingClient",
+export const dropPendingClientScript = luaScript(
   `
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then
   redis.call('ZREM', KEYS[1], ARGV[1])

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { FAILED_KEPT_PER_WEBHOOK, type OutboxEntry, type StoredWebhook } from "@credkit/core";
-import { outboxConformanceSuite } from "@credkit/storage-test-suite";
+import { makeWebhook, outboxConformanceSuite } from "@credkit/storage-test-suite";
 import { type Cluster, Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { redisEventOutbox } from "../src/index.js";
@@ -55,15 +55,8 @@ it("keeps the newest FAILED_KEPT_PER_WEBHOOK failed entries of a webhook", async
 }, 60_000);
 
 describe("redis event outbox, beyond the suite", () => {
-  const hook = (clientId: string, webhookId: string, createdAt: string): StoredWebhook => ({
-    clientId,
-    webhookId,
-    url: "https://receiver.example/hook",
-    eventTypes: ["credential.created"],
-    secret: "ck1.sealed",
-    userId: "alice",
-    createdAt,
-  });
+  const hook = (clientId: string, webhookId: string, createdAt: string): StoredWebhook =>
+    makeWebhook(clientId, { webhookId, createdAt });
 
   it("refuses a key prefix holding a brace, either one, naming it a configuration error", () => {
     for (const keyPrefix of ["a{b:", "a}b:"]) {

@@ -17,6 +17,11 @@ function eventOf(record: StoredCredential): AnyCredkitEvent {
   } as unknown as AnyCredkitEvent;
 }
 
+/** A record of a new client whose id starts with `first` (equal index marks sort by client id). */
+function recordOf(first: string): StoredCredential {
+  return makeRecord({ clientId: `${first}-${randomUUID()}`, lookupHash: null });
+}
+
 /**
  * `client` with `command` replaced once: the real call answers, then `meanwhile` runs (another
  * process's write landing in that instant) before the store sees the answer.
@@ -106,6 +111,32 @@ describe.each(targets)("redis pending-event log (%s)", (_kind, makeClient) => {
     });
     await relay.removePendingEvents(relayed);
     expect((await store.pendingEvents(10)).map((entry) => entry.event)).toStrictEqual([second]);
+  });
+
+  it("answers at most `limit` events, reading each client's list only as far as the limit left", async () => {
+    const { store } = fresh();
+    // The index orders a before b (equal marks sort by client id): a's two events, then b's two.
+    const [a, b] = [recordOf("a"), recordOf("b")];
+    const [a1, a2, b1, b2] = [eventOf(a), eventOf(a), eventOf(b), eventOf(b)];
+    await store.create(a, [a1, a2]);
+    await store.create(b, [b1, b2]);
+    const read = async (limit: number) => (await store.pendingEvents(limit)).map((entry) => entry.event);
+    expect(await read(1)).toStrictEqual([a1]);
+    expect(await read(2)).toStrictEqual([a1, a2]);
+    expect(await read(3)).toStrictEqual([a1, a2, b1]);
+    expect(await read(10)).toStrictEqual([a1, a2, b1, b2]);
+  });
+
+  it("looks at no more than `limit` clients per read, an emptied one included; the next read gets the rest", async () => {
+    const { keys, store } = fresh();
+    const [a, b] = [recordOf("a"), recordOf("b")];
+    const [eventA, eventB] = [eventOf(a), eventOf(b)];
+    await store.create(a, [eventA]);
+    await store.create(b, [eventB]);
+    // Read first (score 0), with no events: it takes one of the two clients this read looks at.
+    await client.zadd(keys.pendingClients(), 0, "client-without-events");
+    expect((await store.pendingEvents(2)).map((entry) => entry.event)).toStrictEqual([eventA]);
+    expect((await store.pendingEvents(2)).map((entry) => entry.event)).toStrictEqual([eventA, eventB]);
   });
 
   it("drops an index entry whose list is empty, and only that one", async () => {

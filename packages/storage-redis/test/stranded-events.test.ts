@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { redisKeys, redisStore } from "../src/index.js";
 import { sweepEveryMs, sweepScanCount } from "../src/pending-events.js";
 import { clusterClient, randomKeyPrefix } from "./clients.js";
+import { deleteKeys } from "./raw-keys.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -85,5 +86,60 @@ describe("Redis Cluster: an event whose index entry a killed writer never made",
     ]);
     expect(first?.[0]).toBe("0");
     expect(second?.[0]).toBe(await scans[0]?.mock.results[0]?.value.then((r: [string]) => r[0]));
+  });
+  it("indexes no key that only looks like an event list: a read's places go to real clients", async () => {
+    const client = clusterClient();
+    cleanups.push(() => client.disconnect());
+    const keyPrefix = randomKeyPrefix();
+    cleanups.push(() => deleteKeys(client, keyPrefix));
+    const store = redisStore({ client, keyPrefix });
+    const record = makeRecord();
+    const event = makeEvent("credential.created", record);
+    await store.create(record, [event]);
+    // Matches the sweep's pattern, but "@@" is no client's tag (base64url reads it as the empty id).
+    await client.rpush(`${keyPrefix}{c:@@}:events`, "not an event");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    // A full walk, as above; an index entry for the look-alike would come first (score 0) and take the
+    // one place of each read.
+    const passes = 2 * Math.ceil((await largestMaster(client)) / sweepScanCount) + 2;
+    for (let pass = 0; pass < passes; pass++) {
+      vi.setSystemTime(Date.now() + sweepEveryMs);
+      expect((await store.pendingEvents(1)).map((entry) => entry.event)).toStrictEqual([event]);
+    }
+    expect(await client.zrange(redisKeys(keyPrefix).pendingClients(), "0", "-1")).toStrictEqual([
+      record.clientId,
+    ]);
+  });
+
+  it("resumes each master from its own cursor; a master gone from the topology and back starts over", async () => {
+    const client = clusterClient();
+    cleanups.push(() => client.disconnect());
+    const store = redisStore({ client, keyPrefix: randomKeyPrefix() });
+    await client.ping();
+    const masters = client.nodes("master");
+    // Each master answers a cursor of its own (SCAN's cursor is opaque, and "0" on a small keyspace).
+    const scans = masters.map((node, i) => {
+      const scan = node.scan.bind(node);
+      return vi.spyOn(node, "scan").mockImplementation((async (cursor: string, ...rest: unknown[]) => {
+        const [, hits] = await (scan as (...args: unknown[]) => Promise<[string, string[]]>)(cursor, ...rest);
+        return [`${i + 1}`, hits];
+      }) as never);
+    });
+    const cursorsAsked = () => scans.map((scan) => scan.mock.calls.at(-1)?.[0]);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const step = async () => {
+      vi.setSystemTime(Date.now() + sweepEveryMs);
+      await store.pendingEvents(10);
+    };
+    await step();
+    expect(cursorsAsked()).toStrictEqual(["0", "0", "0"]);
+    await step();
+    expect(cursorsAsked()).toStrictEqual(["1", "2", "3"]);
+    // The third master leaves the topology for one step, then comes back at the same address.
+    vi.spyOn(client, "nodes").mockReturnValueOnce(masters.slice(0, 2));
+    await step();
+    expect(scans.map((scan) => scan.mock.calls.length)).toStrictEqual([3, 3, 2]);
+    await step();
+    expect(cursorsAsked()).toStrictEqual(["1", "2", "0"]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type RedisClient, runScriptAndWait } from "../../src/run-script.js";
 import type { LuaScript } from "../../src/scripts.js";
 
-const script: LuaScript = { name: "s", lua: "return 1", sha: "0123" };
+const script: LuaScript = { lua: "return 1", sha: "0123" };
 const wait = { replicas: 2, timeoutMs: 30 };
 type Exec = [Error | null, unknown][] | null;
 
