@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { admin, memoryEventOutbox, testKeyring } from "@credkit/test-support";
+import {
+  admin,
+  type HoldingReceiver,
+  memoryEventOutbox,
+  outboxEntry,
+  startHoldingReceiver,
+  testKeyring,
+} from "@credkit/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createAddressPolicy,
@@ -13,93 +17,6 @@ import {
   type OutboxEntry,
   type WebhookDispatcherOptions,
 } from "../src/index.js";
-
-/** One request a {@link HoldingReceiver} got: which path, which delivery, and whether it was answered. */
-interface Arrival {
-  path: string;
-  webhookId: string;
-  answered: boolean;
-}
-
-/**
- * A receiver on a loopback port that answers `/ok` at once and holds every other request until the
- * test releases it (a tarpit under the test's control), counting the requests open at once.
- */
-async function startHoldingReceiver() {
-  const arrivals: Arrival[] = [];
-  const held: { arrival: Arrival; res: ServerResponse }[] = [];
-  let open = 0;
-  let maxOpen = 0;
-  const waiters = new Set<() => void>();
-  const changed = () => {
-    for (const check of waiters) check();
-  };
-  const server = createServer((req, res) => {
-    open++;
-    maxOpen = Math.max(maxOpen, open);
-    res.on("close", () => {
-      open--;
-      changed();
-    });
-    req.resume();
-    req.on("end", () => {
-      const arrival = { path: req.url ?? "", webhookId: String(req.headers["webhook-id"]), answered: false };
-      arrivals.push(arrival);
-      if (arrival.path === "/ok") {
-        arrival.answered = true;
-        res.writeHead(200).end("ok");
-      } else held.push({ arrival, res });
-      changed();
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: (path: string) => `${base}${path}`,
-    arrivals,
-    get open() {
-      return open;
-    },
-    get maxOpen() {
-      return maxOpen;
-    },
-    /** Resolves when `ready()` holds, checked at every arrival and every closed request (no polling). */
-    until(ready: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-      if (ready()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`Still waiting for ${what} after ${timeoutMs} ms (${arrivals.length} arrivals)`));
-        }, timeoutMs);
-        const check = () => {
-          if (!ready()) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-      });
-    },
-    /** Answers the oldest held request (200), or every held request. */
-    release(all = false) {
-      for (const { arrival, res } of held.splice(0, all ? held.length : 1)) {
-        arrival.answered = true;
-        res.writeHead(200).end("ok");
-      }
-    },
-    get heldCount() {
-      return held.length;
-    },
-    async stop() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, "close");
-    },
-  };
-}
-
-type HoldingReceiver = Awaited<ReturnType<typeof startHoldingReceiver>>;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -131,38 +48,11 @@ async function setup() {
       url: receiver.url(path),
       eventTypes: ["credential.created"],
     });
-    const entries = Array.from({ length: count }, () => entry(clientId, webhookId));
+    const entries = Array.from({ length: count }, () => outboxEntry(clientId, webhookId));
     await outbox.enqueue(entries);
     return { clientId, webhookId, entries };
   };
   return { outbox, receiver, dispatcher, client };
-}
-
-function entry(clientId: string, webhookId: string): OutboxEntry {
-  const credentialId = `eu-west-1.${randomUUID()}`;
-  return {
-    deliveryId: `dlv_${randomUUID()}`,
-    clientId,
-    webhookId,
-    queue: `${webhookId}/${credentialId}`,
-    event: {
-      id: `evt_${randomUUID()}`,
-      type: "credential.created",
-      timestamp: new Date().toISOString(),
-      data: {
-        clientId,
-        credentialId,
-        credentialName: "n",
-        credentialType: "proxy",
-        credentialAuthType: "apiKey",
-        credentialRegion: "eu-west-1",
-        credentialVersion: 1,
-        credentialExpiresAt: null,
-      },
-    },
-    attempts: 0,
-    nextAttemptAt: 0,
-  };
 }
 
 /** Every entry arrived exactly once, answered, and the outbox has nothing left to claim, however late. */

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Keyring } from "../crypto/keyring.js";
-import { CredkitError, isCredkitError } from "../errors.js";
+import { isCredkitError } from "../errors.js";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+import { positiveInteger } from "../positive-integer.js";
 import type { CredentialStore } from "../storage.js";
 import { createEventRelay } from "./event-relay.js";
 import type { EventOutbox, OutboxEntry, Settlement, StoredWebhook } from "./outbox.js";
@@ -98,16 +99,6 @@ interface Claim {
 /** The most slots a dispatcher takes: each is one open connection to a receiver. */
 const MAX_SLOTS = 1000;
 
-/** A slot count option, checked where the dispatcher is built: 0 would deliver nothing, ever. */
-function slotCount(value: number, name: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new CredkitError("VALIDATION_ERROR", `${name} must be an integer from 1 to ${max}`, {
-      errors: [{ path: name, message: `must be an integer from 1 to ${max}` }],
-    });
-  }
-  return value;
-}
-
 /**
  * Creates the dispatcher: Standard Webhooks signing, retries with backoff and jitter, then failed.
  * Deliveries run in a pool of `batchSize` slots with no barrier between passes: a receiver that
@@ -120,8 +111,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const now = options.now ?? Date.now;
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1000;
-  const batchSize = slotCount(options.batchSize ?? 16, "batchSize", MAX_SLOTS);
-  const perClientInFlight = slotCount(
+  const batchSize = positiveInteger(options.batchSize ?? 16, "batchSize", MAX_SLOTS);
+  const perClientInFlight = positiveInteger(
     options.perClientInFlight ?? Math.max(1, Math.floor(batchSize / 4)),
     "perClientInFlight",
     batchSize,
@@ -185,9 +176,21 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
   async function deliver({ entry, claimedAt }: Claim): Promise<void> {
     const webhook = await outbox.getWebhook(entry.clientId, entry.webhookId);
-    const signal = AbortSignal.timeout(Math.max(0, claimedAt + attemptWindowMs - now()));
-    // A deleted webhook's entries are dropped: nobody wants them any more.
-    const error = webhook ? await attempt(webhook, entry, signal) : null;
+    // A timer cleared when the attempt ends (not AbortSignal.timeout, whose timer outlives it): at
+    // a thousand deliveries a second that would be tens of thousands of live timers.
+    const cut = new AbortController();
+    const timer = setTimeout(
+      () => cut.abort(new DOMException("The attempt reached 90% of its lease", "TimeoutError")),
+      Math.max(0, claimedAt + attemptWindowMs - now()),
+    );
+    timer.unref();
+    let error: string | null;
+    try {
+      // A deleted webhook's entries are dropped: nobody wants them any more.
+      error = webhook ? await attempt(webhook, entry, cut.signal) : null;
+    } finally {
+      clearTimeout(timer);
+    }
     let settlement: Settlement;
     if (error === null) settlement = { outcome: "delivered" };
     else {
@@ -273,7 +276,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     return { outcomes, launched };
   }
 
-  /** Runs a pass after the one running now, if any. */
+  /** Runs a pass after the one running now, if any; while polling, the pass after it if more may be due. */
   function nextPass(): Promise<{ outcomes: Promise<boolean>[]; launched: number }> {
     const run = (passing ?? Promise.resolve()).catch(() => undefined).then(pass);
     passing = run;
@@ -281,14 +284,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       if (passing === run) passing = null;
     };
     run.then(clear, clear);
-    return run;
-  }
-
-  /** A pass in the background (a wake, a poll, a freed slot); one already running is enough. */
-  function kick(): Promise<unknown> {
-    if (!polling) return Promise.resolve();
-    if (passing) return passing;
-    return nextPass().then(
+    run.then(
       ({ launched }) => {
         // A wake during the pass, or a full claim that started something: more may be due now. A full
         // claim of waiting claims only waits for a slot: claiming more of them would only hold more.
@@ -296,6 +292,13 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       },
       () => undefined, // an unreachable outbox is retried at the next poll
     );
+    return run;
+  }
+
+  /** A pass in the background (a wake, a poll, a freed slot); one already running is enough. */
+  function kick(): Promise<unknown> {
+    if (!polling) return Promise.resolve();
+    return (passing ?? nextPass()).catch(() => undefined);
   }
 
   async function runOnce(): Promise<number> {
