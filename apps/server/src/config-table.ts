@@ -390,6 +390,15 @@ export const configTable = {
       doc: "how often each process looks for due deliveries",
       see: events,
     }),
+    batchSize: withDefault("CREDKIT_WEBHOOK_IN_FLIGHT", integer(1, 1000), 16, {
+      doc: "webhook deliveries in flight at most per process (a slow receiver holds one of them)",
+      see: events,
+    }),
+    perClientInFlight: optional("CREDKIT_WEBHOOK_CLIENT_IN_FLIGHT", integer(1, 1000), {
+      defaultDoc: "a quarter of `CREDKIT_WEBHOOK_IN_FLIGHT` (`4`)",
+      doc: "of those, at most this many for one client's webhooks (at most `CREDKIT_WEBHOOK_IN_FLIGHT`)",
+      see: events,
+    }),
   },
   scaling: {
     workers: withDefault("CREDKIT_WORKERS", processCount, 1, {

@@ -33,7 +33,7 @@ export interface ServerConfig {
   authz: TableValues["authz"];
   /** Outbound fetches (token URLs, JWKS). */
   outbound: TableValues["outbound"];
-  /** Webhook delivery: attempts, retry base and poll interval. */
+  /** Webhook delivery: attempts, retry base, poll interval and deliveries in flight. */
   webhooks: TableValues["webhooks"];
   /** Worker processes sharing the ports; 1 = no cluster, the process serves itself. */
   workers: number;
@@ -92,6 +92,15 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     throw problem(
       "CREDKIT_USER_TOKENS",
       `is required with CREDKIT_WORKERS=${workers}: each worker would otherwise generate its own admin token`,
+    );
+  }
+
+  // The dispatcher refuses it too; said here, it names the variable at start.
+  const { batchSize, perClientInFlight } = values.webhooks;
+  if (perClientInFlight !== undefined && perClientInFlight > batchSize) {
+    throw problem(
+      "CREDKIT_WEBHOOK_CLIENT_IN_FLIGHT",
+      `must be at most CREDKIT_WEBHOOK_IN_FLIGHT (${batchSize}): one client cannot have more deliveries in flight than the process`,
     );
   }
 

@@ -42,7 +42,13 @@ export function openWebhooks(options: {
   fetch: OutboundFetch;
   policy: AddressPolicy;
   logger: Logger;
-  delivery: { maxAttempts: number; baseDelayMs: number; pollMs: number };
+  delivery: {
+    maxAttempts: number;
+    baseDelayMs: number;
+    pollMs: number;
+    batchSize: number;
+    perClientInFlight?: number;
+  };
 }): ServerWebhooks {
   const { stores, keyring, logger } = options;
   const outbox = openOutbox(stores);
@@ -59,10 +65,19 @@ export function openWebhooks(options: {
     fetch: options.fetch,
     retry: { maxAttempts: options.delivery.maxAttempts, baseDelayMs: options.delivery.baseDelayMs },
     pollMs: options.delivery.pollMs,
+    batchSize: options.delivery.batchSize,
+    ...(options.delivery.perClientInFlight === undefined
+      ? {}
+      : { perClientInFlight: options.delivery.perClientInFlight }),
     onAttemptFailed: (entry, error) =>
       logger.warn(
         { webhookId: entry.webhookId, deliveryId: entry.deliveryId, attempts: entry.attempts + 1, error },
         "webhook delivery attempt failed",
+      ),
+    onLeaseLost: (entry) =>
+      logger.warn(
+        { webhookId: entry.webhookId, deliveryId: entry.deliveryId },
+        "webhook delivery settled after its lease: another process may deliver it again",
       ),
   });
   dispatcher.start();

@@ -235,3 +235,31 @@ describe("reading the table", () => {
     ).toBe(20_000);
   });
 });
+
+describe("CREDKIT_WEBHOOK_IN_FLIGHT and CREDKIT_WEBHOOK_CLIENT_IN_FLIGHT", () => {
+  it("default to 16 slots per process, the client bound left to the dispatcher (a quarter)", () => {
+    expect(loadConfig({}).webhooks).toMatchObject({ batchSize: 16 });
+    expect(loadConfig({}).webhooks).not.toHaveProperty("perClientInFlight");
+    expect(
+      loadConfig({ CREDKIT_WEBHOOK_IN_FLIGHT: "1000", CREDKIT_WEBHOOK_CLIENT_IN_FLIGHT: "1000" }).webhooks,
+    ).toMatchObject({ batchSize: 1000, perClientInFlight: 1000 });
+  });
+
+  it("refuse 0, past 1000, and a client bound above the process's, naming the variable", () => {
+    expect(
+      problems({ CREDKIT_WEBHOOK_IN_FLIGHT: "0", CREDKIT_WEBHOOK_CLIENT_IN_FLIGHT: "1001" }).errors,
+    ).toEqual([
+      { path: "CREDKIT_WEBHOOK_IN_FLIGHT", message: "must be an integer from 1 to 1000" },
+      { path: "CREDKIT_WEBHOOK_CLIENT_IN_FLIGHT", message: "must be an integer from 1 to 1000" },
+    ]);
+    expect(
+      problems({ CREDKIT_WEBHOOK_IN_FLIGHT: "4", CREDKIT_WEBHOOK_CLIENT_IN_FLIGHT: "5" }).errors,
+    ).toEqual([
+      {
+        path: "CREDKIT_WEBHOOK_CLIENT_IN_FLIGHT",
+        message:
+          "must be at most CREDKIT_WEBHOOK_IN_FLIGHT (4): one client cannot have more deliveries in flight than the process",
+      },
+    ]);
+  });
+});

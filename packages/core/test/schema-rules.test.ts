@@ -11,19 +11,11 @@ import {
   type VerifyFailureReason,
   verifyResponse,
 } from "../src/index.js";
+import { pathsOf } from "./field-paths.js";
 
 // Each rule of the secret and body schemas at its edge: a character class at the start, the middle and
 // the end of a value (an anchor dropped lets the first or last through), every length at and past its
 // bound, every default. schemas.test.ts and stored-text.test.ts hold the broader cases.
-const pathsOf = (schema: Parameters<typeof parseOrThrow>[0], input: unknown): string[] => {
-  try {
-    parseOrThrow(schema, input);
-    return [];
-  } catch (error) {
-    // Each field once: an empty value fails its length and its pattern both.
-    return [...new Set((error as { errors: { path: string }[] }).errors.map((e) => e.path))];
-  }
-};
 const secret = (authType: AuthType, value: unknown) => pathsOf(secretSchemas[authType], value);
 const apiKey = (keyName: string, keyValue = "v") => secret("apiKey", { keyName, keyValue });
 

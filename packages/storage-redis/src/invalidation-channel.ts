@@ -18,10 +18,11 @@ export interface RedisInvalidationChannelConfig {
   /** The pub/sub channel name; processes sharing a store must use the same one. Default `credkit:invalidate`. */
   channel?: string | undefined;
   /**
-   * Milliseconds between PINGs on a standalone subscriber connection: one that fails (the subscriber's
-   * `commandTimeout`) resets the listeners and reconnects it, so a connection that stopped delivering
-   * without closing is noticed. 0 disables it; not used on a Cluster (its PING goes to any node).
-   * Default 5000.
+   * Milliseconds between PINGs on a standalone subscriber connection: a PING not answered when the next
+   * one is due (still waiting, timed out by the subscriber's `commandTimeout`, or answered with an error)
+   * resets the listeners and reconnects it, so a connection that stopped delivering without closing is
+   * noticed within two intervals, with or without a `commandTimeout`. 0 disables it; not used on a
+   * Cluster (its PING goes to any node). Default 5000.
    */
   healthCheckMs?: number | undefined;
 }
@@ -111,7 +112,14 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
   let connected = false;
   let timer: NodeJS.Timeout | null = null;
 
+  // Whether the last health-check PING was answered. The check is "answered by the time the next one is
+  // due", not a timer of its own: a stalled connection is noticed whatever the subscriber's
+  // commandTimeout (or without one), and the test drives it tick by tick.
+  let answered = true;
+
   const dropped = () => {
+    // The next connection owes no answer to a PING sent on this one.
+    answered = true;
     if (!connected) return;
     connected = false;
     for (const listener of listeners) listener.reset(false);
@@ -121,12 +129,20 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
     if (timer || healthCheckMs <= 0 || subscriber.isCluster) return;
     timer = setInterval(() => {
       if (!connected) return;
-      (subscriber as Redis).ping().catch(() => {
-        if (!connected) return;
+      if (!answered) {
         dropped();
         // Reconnect: "ready" below subscribes again and resets the listeners once more.
         subscriber.disconnect(true);
-      });
+        return;
+      }
+      answered = false;
+      // An error answer (a timeout included) leaves `answered` false: the next tick drops the connection.
+      (subscriber as Redis).ping().then(
+        () => {
+          answered = true;
+        },
+        () => undefined,
+      );
     }, healthCheckMs);
     timer.unref();
   };
@@ -140,8 +156,9 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
     const decoded = decode(message);
     if (!decoded) return;
     for (const listener of listeners) listener.invalidate(decoded.event);
-    // Confirmed only after every listener dropped the verdicts (they do so synchronously).
-    if (decoded.ack && listeners.size > 0)
+    // Confirmed only after every listener dropped the verdicts (they do so synchronously). A message is
+    // only received while a listener is subscribed (the last one to leave disconnects the subscriber).
+    if (decoded.ack)
       client.publish(ackChannelOf(name, decoded.ack.node), decoded.ack.seq).catch(() => undefined);
   });
   subscriber.on("close", dropped);
@@ -162,6 +179,7 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
 
   /** Publishes asking for confirmation; true once every connection it reached confirmed. */
   async function publishConfirmed(event: Invalidation, confirmWithinMs: number): Promise<boolean> {
+    // Stryker disable next-line UpdateOperator: the numbers only need to differ from each other's
     const request = String(++seq);
     let arrived = 0;
     let expected = Number.POSITIVE_INFINITY;
@@ -191,8 +209,8 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
   return {
     async publish(event, confirmWithinMs) {
       // Without our own subscription no confirmation can reach us: publish, and report "unconfirmed".
-      if (confirmWithinMs !== undefined && confirmWithinMs > 0 && connected)
-        return publishConfirmed(event, confirmWithinMs);
+      const within = confirmWithinMs ?? 0;
+      if (within > 0 && connected) return publishConfirmed(event, within);
       await publishInvalidation(client, event, name);
       return false;
     },
@@ -207,7 +225,7 @@ export function redisInvalidationChannel(config: RedisInvalidationChannelConfig)
         listeners.delete(listener);
         if (listeners.size > 0) return;
         connected = false;
-        if (timer) clearInterval(timer);
+        clearInterval(timer ?? undefined);
         timer = null;
         stopReconnecting();
         subscriber.disconnect();

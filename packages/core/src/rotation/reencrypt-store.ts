@@ -1,5 +1,6 @@
 import type { Keyring } from "../crypto/keyring.js";
-import { CredkitError, isCredkitError } from "../errors.js";
+import { isCredkitError } from "../errors.js";
+import { positiveInteger } from "../positive-integer.js";
 import type { StoredCredential } from "../record.js";
 import { compareAndSet } from "../records/compare-and-set.js";
 import { MAX_PAGE_SIZE } from "../records/store-rules.js";
@@ -43,15 +44,6 @@ type Outcome = "reencrypted" | "skipped" | ReencryptionFailure;
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_MAX_ATTEMPTS = 5;
-
-function positiveInteger(value: number, name: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new CredkitError("VALIDATION_ERROR", `${name} must be an integer from 1 to ${max}`, {
-      errors: [{ path: name, message: `must be an integer from 1 to ${max}` }],
-    });
-  }
-  return value;
-}
 
 /**
  * Re-encrypts every record of one store under the keyring's active key, page by page through

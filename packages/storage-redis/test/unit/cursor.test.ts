@@ -13,6 +13,8 @@ describe("redis store cursors", () => {
     expect(page.cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     for (const record of records) expect(page.cursor).not.toContain(record.credentialId);
     const rest = await store.list(clientId, { limit: 2, cursor: page.cursor ?? undefined });
+    // A page that read fewer ids than its limit is the last one: no cursor to an empty page.
+    expect(rest.cursor).toBeNull();
     expect([...page.items, ...rest.items].map((r) => r.credentialId)).toStrictEqual(
       records.map((r) => r.credentialId).sort(),
     );
