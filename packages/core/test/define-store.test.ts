@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { memoryStore } from "@credkit/test-support";
 import { describe, expect, it } from "vitest";
 import {
+  addStoreHooks,
   type CredentialStore,
   CredkitError,
   createCredentialService,
@@ -43,8 +44,12 @@ describe("defineCredentialStore: expiry", () => {
     expect(await store.get(clientId, expired.credentialId)).toBeNull();
     expect(await store.findByLookup(clientId, expired.lookupHash as string)).toBeNull();
     expect(
-      await store.findByLookups(clientId, [expired.lookupHash as string, live.lookupHash as string]),
-    ).toStrictEqual([null, live]);
+      await store.findByLookups(clientId, [
+        "k1.unknown",
+        expired.lookupHash as string,
+        live.lookupHash as string,
+      ]),
+    ).toStrictEqual([null, null, live]);
     expect(await store.consume(clientId, consumed.credentialId)).toBeNull();
     expect(await store.update({ ...expired, version: 2 }, 1)).toBeNull();
     const listed = await store.list(clientId, { limit: 10, includeTemporary: true });
@@ -244,6 +249,24 @@ describe("defineCredentialStore: calls", () => {
     const { store, asked } = built();
     expect(await store.findByLookups("c", [])).toStrictEqual([]);
     expect(asked("findByLookups")).toBe(0);
+  });
+
+  it("checks pendingEvents' limit before the driver, and removes no events without asking it", async () => {
+    const { store, driver, asked } = built();
+    const operations: string[] = [];
+    addStoreHooks(store, { operation: (event) => void operations.push(event.operation) });
+    expect(await store.pendingEvents(MAX_PAGE_SIZE)).toStrictEqual([]);
+    expect(driver.calls.at(-1)).toStrictEqual({ method: "pendingEvents", args: [MAX_PAGE_SIZE] });
+    for (const limit of [0, MAX_PAGE_SIZE + 1, 1.5])
+      await expect(store.pendingEvents(limit)).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+    expect(asked("pendingEvents")).toBe(1);
+    await store.removePendingEvents([]);
+    expect(asked("removePendingEvents")).toBe(0);
+    const events = [{ eventId: "e1" }] as unknown as Parameters<CredentialStore["removePendingEvents"]>[0];
+    await store.removePendingEvents(events);
+    expect(driver.calls.at(-1)).toStrictEqual({ method: "removePendingEvents", args: [events] });
+    // Each call reported under its own name, a refused limit too; removing none is no operation.
+    expect(operations).toStrictEqual([...Array(4).fill("pendingEvents"), "removePendingEvents"]);
   });
 
   it("turns a driver's synchronous throw into a rejection", async () => {

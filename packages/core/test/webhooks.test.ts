@@ -3,6 +3,7 @@ import {
   admin,
   memoryEventOutbox,
   memoryStore,
+  outboxEntry,
   startWebhookReceiver,
   testKeyring,
   type WebhookReceiver,
@@ -184,35 +185,14 @@ describe("webhooks", () => {
         fetch: () => Promise.reject(error),
         retry: { maxAttempts: 1 },
       });
-      const credentialId = `eu-west-1.${randomUUID()}`;
-      await outbox.enqueue([
-        {
-          deliveryId: `dlv_${randomUUID()}`,
-          clientId,
-          webhookId: hook.webhookId,
-          queue: `${hook.webhookId}/${credentialId}`,
-          event: {
-            id: `evt_${randomUUID()}`,
-            type: "credential.created",
-            timestamp: new Date().toISOString(),
-            data: {
-              clientId,
-              credentialId,
-              credentialName: "n",
-              credentialType: "proxy",
-              credentialAuthType: "apiKey",
-              credentialRegion: "eu-west-1",
-              credentialVersion: 1,
-              credentialExpiresAt: null,
-            },
-          },
-          attempts: 0,
-          nextAttemptAt: 0,
-        },
-      ]);
+      const entry = outboxEntry(clientId, hook.webhookId);
+      await outbox.enqueue([entry]);
       expect(await dispatcher.runOnce()).toBe(1);
       const [latest] = await outbox.listFailed(clientId, hook.webhookId, 1);
-      expect([latest?.event.data.credentialId, latest?.lastError]).toEqual([credentialId, expected]);
+      expect([latest?.event.data.credentialId, latest?.lastError]).toEqual([
+        entry.event.data.credentialId,
+        expected,
+      ]);
     }
   });
 

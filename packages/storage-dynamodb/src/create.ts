@@ -75,7 +75,7 @@ async function createAlone(ctx: StoreContext, record: StoredCredential): Promise
   if (result.kind === "ok") return confirmAnswer(ctx, result.output, "PutItem");
   // A PutItem has no idempotency token: when the SDK retried after a lost response, the item in the way
   // is this very write, byte for byte, and the create did succeed.
-  // Stryker disable next-line OptionalChaining: a failed condition means an item is there, and ours has `data`
+  // Stryker disable next-line OptionalChaining,ConditionalExpression: a failed condition means an item is there, and ours has `data`; a single-item write is never cancelled, so its kind is "condition" here
   if (result.kind === "condition" && result.item?.data?.S === item.data?.S) return;
   // Stryker disable next-line ConditionalExpression,StringLiteral: a single-item write is never cancelled (attemptWrite gives it ok, condition or a throw)
   if (result.kind === "cancelled") throw storageUnavailable(storeName, result.error);

@@ -101,6 +101,7 @@ async function enableTtl(client: DynamoDBClient, tableName: string): Promise<voi
 
 async function ttlEnabled(client: DynamoDBClient, tableName: string): Promise<boolean> {
   const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  // Stryker disable next-line OptionalChaining: DescribeTimeToLive always answers a TimeToLiveDescription
   const status = current.TimeToLiveDescription?.TimeToLiveStatus;
   return status === "ENABLED" || status === "ENABLING";
 }

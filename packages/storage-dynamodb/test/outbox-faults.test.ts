@@ -4,35 +4,19 @@ import {
   type DynamoDBClientConfig,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { type AnyCredkitEvent, MAX_ENTRIES_PER_QUEUE, type OutboxEntry } from "@credkit/core";
+import { MAX_ENTRIES_PER_QUEUE, type OutboxEntry } from "@credkit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbEventOutbox } from "../src/index.js";
 import { localClient, patientClientConfig, randomTableName } from "./local-client.js";
-import { storedWebhook } from "./outbox-fixtures.js";
+import { outboxEntry, storedWebhook } from "./outbox-fixtures.js";
 import { cancelTransactions, failCommand, logRequests } from "./request-log.js";
 
 // The DynamoDB outbox under the faults DynamoDB Local never makes by itself (lost races, a request
 // failing, a write landing between a read and the conditional write after it), and the requests each
 // operation sends: every retry and every shortcut is a request a test can count.
 
-const event = {
-  id: "evt_1",
-  type: "credential.created",
-  timestamp: "2026-01-02T03:04:05.000Z",
-  data: { clientId: "client-f", credentialId: "cred-a" },
-} as unknown as AnyCredkitEvent;
-
-function entry(n: number, queue = "wh_1/cred-a"): OutboxEntry {
-  return {
-    deliveryId: `dlv_${n}`,
-    clientId: "client-f",
-    webhookId: "wh_1",
-    queue,
-    event,
-    attempts: 0,
-    nextAttemptAt: 0,
-  };
-}
+/** Delivery `n` of this file's client. */
+const entry = (n: number, queue?: string) => outboxEntry("client-f", n, queue);
 
 /** An error DynamoDB answers with when a request fails for good (the client tries once). */
 const unavailable = () => Object.assign(new Error("injected"), { name: "InternalServerError" });

@@ -4,16 +4,11 @@ import {
   PutItemCommand,
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
-import {
-  type AnyCredkitEvent,
-  FAILED_KEPT_PER_WEBHOOK,
-  MAX_ENTRIES_PER_QUEUE,
-  type OutboxEntry,
-} from "@credkit/core";
+import { FAILED_KEPT_PER_WEBHOOK, MAX_ENTRIES_PER_QUEUE, type OutboxEntry } from "@credkit/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCredkitTable, dynamoDbEventOutbox } from "../src/index.js";
 import { localClient, randomTableName } from "./local-client.js";
-import { storedWebhook } from "./outbox-fixtures.js";
+import { outboxEntry, storedWebhook } from "./outbox-fixtures.js";
 import { failAttempts, logRequests } from "./request-log.js";
 
 // What only the DynamoDB outbox promises, on DynamoDB Local: its items, its requests and its pages
@@ -52,24 +47,8 @@ function readInputs(client: DynamoDBClient): { command: string; input: { Consist
   return reads;
 }
 
-const event = {
-  id: "evt_1",
-  type: "credential.created",
-  timestamp: "2026-01-02T03:04:05.000Z",
-  data: { clientId: "client-o", credentialId: "cred-a" },
-} as unknown as AnyCredkitEvent;
-
-function entry(n: number, queue = "wh_1/cred-a"): OutboxEntry {
-  return {
-    deliveryId: `dlv_${n}`,
-    clientId: "client-o",
-    webhookId: "wh_1",
-    queue,
-    event,
-    attempts: 0,
-    nextAttemptAt: 0,
-  };
-}
+/** Delivery `n` of this file's client. */
+const entry = (n: number, queue?: string) => outboxEntry("client-o", n, queue);
 
 describe("dynamodb event outbox items", () => {
   const client = localClient();
