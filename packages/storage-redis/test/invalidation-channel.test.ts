@@ -263,9 +263,10 @@ describe("redisInvalidationChannel confirmations and subscriptions (standalone)"
     expect(first.events.some((e) => "credentialId" in e)).toBe(false);
     const ended = new Promise((resolve) => subscriber.once("end", resolve));
     await closeSecond();
-    await ended;
-    // No subscription left: a publish asks for no confirmation it could not receive.
+    // No subscription left (before the connection has even closed): a publish asks for no confirmation
+    // it could not receive.
     expect(await invalidation.publish({ clientId: "acme", credentialId: "two" }, 5000)).toBe(false);
+    await ended;
     await vi.waitFor(() => expect(messages).toEqual(["acme\none", "acme\ntwo"]));
   });
 
@@ -317,7 +318,8 @@ describe("redisInvalidationChannel PING health check (standalone, its ticks driv
       channel: randomKeyPrefix(),
       healthCheckMs,
     });
-    cleanups.push(await channel.subscribe(heard.listener));
+    const unsubscribe = await channel.subscribe(heard.listener);
+    cleanups.push(unsubscribe);
     await heard.until((events) => events.some((e) => "reset" in e && e.reset));
     const resets = () => heard.events.filter((e) => "reset" in e);
     /** Fires one check; resolves with the PING it sent, if it sent one. */
@@ -328,7 +330,7 @@ describe("redisInvalidationChannel PING health check (standalone, its ticks driv
         ? (ping.mock.results[sent]?.value as Promise<unknown>)
         : undefined;
     };
-    return { heard, resets, tick, ping, channel };
+    return { heard, resets, tick, ping, channel, unsubscribe };
   }
 
   const noCommandTimeout = { ...redisClientOptions(), commandTimeout: undefined };
@@ -416,12 +418,16 @@ describe("redisInvalidationChannel PING health check (standalone, its ticks driv
   });
 
   it("runs one check however many listeners subscribe, and stops it with the last", async () => {
-    const { tick, ping, channel } = await healthChecked(new Redis(inject("redisUrl"), noCommandTimeout));
+    const { tick, ping, channel, unsubscribe } = await healthChecked(
+      new Redis(inject("redisUrl"), noCommandTimeout),
+    );
     const close = await channel.subscribe(recorder().listener);
     await tick();
     expect(ping).toHaveBeenCalledTimes(1);
     await close();
     expect(vi.getTimerCount()).toBe(1);
+    await unsubscribe();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("runs no check with healthCheckMs 0, nor on a Cluster (its PING goes to any node)", async () => {
@@ -451,6 +457,9 @@ describe("redisInvalidationChannel PING health check (standalone, its ticks driv
     tick();
     expect(resets()).toEqual([{ reset: true }, { reset: false }]);
     await heard.until((events) => events.filter((e) => "reset" in e).length === 3);
+    // The new connection owes nothing for the PING refused on the old one: it is PINGed, not dropped.
+    await expect(tick()).rejects.toThrow(/NOPERM/);
+    expect(resets()).toHaveLength(3);
   });
 });
 
