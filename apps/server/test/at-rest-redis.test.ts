@@ -25,8 +25,9 @@ afterAll(async () => {
  * Every byte the server left in Redis, read binary-safe: each key's name and its value, whatever
  * its type (string, hash, list, set, sorted set with scores, stream with entry ids).
  */
-async function dumpRedis(raw: Redis): Promise<{ dump: Buffer; types: Set<string> }> {
+async function dumpRedis(raw: Redis): Promise<{ dump: Buffer; types: Set<string>; keys: string[] }> {
   const parts: Buffer[] = [];
+  const names: string[] = [];
   const types = new Set<string>();
   let cursor = "0";
   do {
@@ -34,6 +35,7 @@ async function dumpRedis(raw: Redis): Promise<{ dump: Buffer; types: Set<string>
     cursor = next.toString();
     for (const key of keys) {
       parts.push(key);
+      names.push(key.toString("latin1"));
       const type = await raw.type(key);
       // A key that expired between the scan and its read holds nothing any more.
       if (type === "none") continue;
@@ -49,7 +51,7 @@ async function dumpRedis(raw: Redis): Promise<{ dump: Buffer; types: Set<string>
       else throw new Error(`key of type ${type} not read`);
     }
   } while (cursor !== "0");
-  return { dump: Buffer.concat(parts.flatMap((p) => [p, Buffer.from("\n")])), types };
+  return { dump: Buffer.concat(parts.flatMap((p) => [p, Buffer.from("\n")])), types, keys: names };
 }
 
 describe("at rest on a real Redis, through the server", () => {
@@ -67,7 +69,10 @@ describe("at rest on a real Redis, through the server", () => {
     expect(await server.stop()).toBe(0);
     const raw = new Redis(redis.url);
     try {
-      const { dump, types } = await dumpRedis(raw);
+      const { dump, types, keys } = await dumpRedis(raw);
+      // Every key the deployment wrote (shared state included) lies under its configured prefix, so two
+      // deployments on one Redis never share a key; then the dump read every key of every type.
+      expect(keys.filter((key) => !key.startsWith(prefix))).toEqual([]);
       // Lists hold the event logs and outbox queues: the check must have read them.
       expect([...types].sort()).toContain("list");
       expectNothingSecretAtRest(dump, secrets, ids);
