@@ -142,7 +142,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
                 throttle: callerThrottle({
                   failuresPerMinute: config.authz.failuresPerMinute,
                   // Shared through Redis, else the DynamoDB table: a guesser is stopped across processes.
-                  counter: sharedCounter(stores, "credkit:authz-throttle:"),
+                  counter: sharedCounter(stores, "authz-throttle"),
                   keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
                   logger,
                 }),
@@ -166,7 +166,7 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
     rateLimit({
       limits: config.rateLimits,
       // Shared through Redis, else the DynamoDB table, so the limit holds across processes.
-      counter: sharedCounter(stores, "credkit:ratelimit:"),
+      counter: sharedCounter(stores, "ratelimit"),
       publicCounter: memoryCounter(),
       authenticate,
       keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),

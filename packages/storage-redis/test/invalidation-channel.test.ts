@@ -45,16 +45,38 @@ function recorder() {
   return { listener, events, until };
 }
 
-/** A channel on the standalone server with one recording listener subscribed (undone after the test). */
-async function subscribedOnStandalone() {
+/** A new channel name and two standalone connections (a client, a subscriber), disconnected after the test. */
+function freshConnections() {
   const channel = randomKeyPrefix();
   const client = standaloneClient();
   const subscriber = standaloneClient();
   cleanups.push(() => client.disconnect());
+  cleanups.push(() => subscriber.disconnect());
+  return { channel, client, subscriber };
+}
+
+/** A channel on the standalone server with one recording listener subscribed (undone after the test). */
+async function subscribedOnStandalone() {
+  const { channel, client, subscriber } = freshConnections();
   const heard = recorder();
   const invalidation = redisInvalidationChannel({ client, subscriber, channel });
   cleanups.push(await invalidation.subscribe(heard.listener));
   return { channel, client, subscriber, heard, invalidation };
+}
+
+/** `count` processes on one new channel, each with its own connections and a recording listener, subscribed. */
+async function subscribedProcesses(count: number, connect: () => Redis | Cluster) {
+  const channel = randomKeyPrefix();
+  const processes = Array.from({ length: count }, () => {
+    const client = connect();
+    const subscriber = connect();
+    cleanups.push(() => client.disconnect());
+    cleanups.push(() => subscriber.disconnect());
+    const heard = recorder();
+    return { client, subscriber, heard, channel: redisInvalidationChannel({ client, subscriber, channel }) };
+  });
+  for (const p of processes) cleanups.push(await p.channel.subscribe(p.heard.listener));
+  return { channel, processes };
 }
 
 /** The messages a plain connection subscribed to `channel` hears, in order (undone after the test). */
@@ -72,19 +94,7 @@ describe.each([
   ["cluster", clusterClient],
 ] as const)("redisInvalidationChannel on a real Redis (%s)", (_name, connect) => {
   it("delivers every published event to every subscribed process, ids only", async () => {
-    const channel = randomKeyPrefix();
-    const processes = [0, 1].map(() => {
-      const client = connect();
-      const subscriber = connect();
-      cleanups.push(() => client.disconnect());
-      cleanups.push(() => subscriber.disconnect());
-      return {
-        client,
-        heard: recorder(),
-        channel: redisInvalidationChannel({ client, subscriber, channel }),
-      };
-    });
-    for (const p of processes) cleanups.push(await p.channel.subscribe(p.heard.listener));
+    const { processes } = await subscribedProcesses(2, connect);
     await processes[0]?.channel.publish({ clientId: "acme", credentialId: "eu-west-1.abc" });
     for (const p of processes) {
       await p.heard.until((events) =>
@@ -94,19 +104,7 @@ describe.each([
   });
 
   it("confirms a publish only once every subscribed process has heard it, and not when one never answers", async () => {
-    const channel = randomKeyPrefix();
-    const processes = [0, 1, 2].map(() => {
-      const client = connect();
-      const subscriber = connect();
-      cleanups.push(() => client.disconnect());
-      cleanups.push(() => subscriber.disconnect());
-      return {
-        client,
-        heard: recorder(),
-        channel: redisInvalidationChannel({ client, subscriber, channel }),
-      };
-    });
-    for (const p of processes) cleanups.push(await p.channel.subscribe(p.heard.listener));
+    const { channel, processes } = await subscribedProcesses(3, connect);
     const heardIt = (id: string) =>
       processes.every((p) => p.heard.events.some((e) => "credentialId" in e && e.credentialId === id));
     // When the confirmation resolves, every process's listener has already dropped the client.
@@ -136,11 +134,7 @@ describe("redisInvalidationChannel message handling (standalone)", () => {
   });
 
   it("asks for no confirmation when it is not subscribed or asked for none, and answers false at once", async () => {
-    const channel = randomKeyPrefix();
-    const client = standaloneClient();
-    const subscriber = standaloneClient();
-    cleanups.push(() => client.disconnect());
-    cleanups.push(() => subscriber.disconnect());
+    const { channel, client, subscriber } = freshConnections();
     const listenerConnection = standaloneClient();
     cleanups.push(() => listenerConnection.disconnect());
     const messages: string[] = [];
@@ -187,14 +181,7 @@ describe("redisInvalidationChannel confirmations and subscriptions (standalone)"
   });
 
   it("confirms when every confirmation arrives before PUBLISH itself answers", async () => {
-    const channel = randomKeyPrefix();
-    const processes = [0, 1].map(() => {
-      const client = standaloneClient();
-      const subscriber = standaloneClient();
-      cleanups.push(() => client.disconnect());
-      return { client, subscriber, channel: redisInvalidationChannel({ client, subscriber, channel }) };
-    });
-    for (const p of processes) cleanups.push(await p.channel.subscribe(recorder().listener));
+    const { channel, processes } = await subscribedProcesses(2, standaloneClient);
     const [asker] = processes as [(typeof processes)[0]];
     // The asker's own subscriber counts the confirmations as they come (after the channel's handler).
     let confirmations = 0;
@@ -224,10 +211,7 @@ describe("redisInvalidationChannel confirmations and subscriptions (standalone)"
   });
 
   it("confirms on a subscriber that was connected before the channel got it (no ready event to come)", async () => {
-    const channel = randomKeyPrefix();
-    const client = standaloneClient();
-    const subscriber = standaloneClient();
-    cleanups.push(() => client.disconnect());
+    const { channel, client, subscriber } = freshConnections();
     await subscriber.ping();
     const invalidation = redisInvalidationChannel({ client, subscriber, channel });
     cleanups.push(await invalidation.subscribe(recorder().listener));
@@ -235,11 +219,7 @@ describe("redisInvalidationChannel confirmations and subscriptions (standalone)"
   });
 
   it("leaves its subscriber connection unsubscribed until a listener subscribes", async () => {
-    const channel = randomKeyPrefix();
-    const client = standaloneClient();
-    const subscriber = standaloneClient();
-    cleanups.push(() => client.disconnect());
-    cleanups.push(() => subscriber.disconnect());
+    const { channel, client, subscriber } = freshConnections();
     redisInvalidationChannel({ client, subscriber, channel });
     // Registered after the channel's own handler: a SUBSCRIBE it sent on "ready" is answered before this PING.
     await new Promise((resolve) => subscriber.once("ready", resolve));
@@ -248,10 +228,7 @@ describe("redisInvalidationChannel confirmations and subscriptions (standalone)"
   });
 
   it("keeps the subscription while a listener is left, and ends it with the last", async () => {
-    const channel = randomKeyPrefix();
-    const client = standaloneClient();
-    const subscriber = standaloneClient();
-    cleanups.push(() => client.disconnect());
+    const { channel, client, subscriber } = freshConnections();
     const messages = await overheard(channel);
     const invalidation = redisInvalidationChannel({ client, subscriber, channel });
     const [first, second] = [recorder(), recorder()];

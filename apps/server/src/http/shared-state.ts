@@ -1,6 +1,7 @@
 import type { IdempotencyStore, SharedCounter } from "@credkit/core";
 import { memoryIdempotencyStore } from "@credkit/express";
 import { dynamoDbCounter, dynamoDbIdempotencyStore } from "@credkit/storage-dynamodb";
+import { defaultKeyPrefix } from "@credkit/storage-redis";
 import type { OpenedStores } from "../stores.js";
 import { redisIdempotencyStore } from "./redis-idempotency.js";
 import { memoryCounter, redisCounter } from "./shared-counter.js";
@@ -14,25 +15,36 @@ export function sharedStateBackend(stores: Pick<OpenedStores, "redis" | "dynamod
 }
 
 /**
- * A counter shared by every process of the deployment, under its own key `prefix` (e.g.
- * `credkit:ratelimit:`): in Redis, else in the DynamoDB table, else in this process only (memory
- * stores run one process).
+ * The Redis key prefix of the deployment's shared state: its `CREDKIT_REDIS_KEY_PREFIX`, as its records
+ * use, so two deployments on one Redis never share a counter or an idempotency key.
+ */
+function redisPrefix(stores: Pick<OpenedStores, "redisKeyPrefix">): string {
+  return stores.redisKeyPrefix ?? defaultKeyPrefix;
+}
+
+/**
+ * A counter shared by every process of the deployment, named `name` (e.g. `ratelimit`): in Redis under
+ * the deployment's key prefix (`credkit:ratelimit:` by default), else in the DynamoDB table, else in
+ * this process only (memory stores run one process).
  */
 export function sharedCounter(
-  stores: Pick<OpenedStores, "redis" | "dynamodb">,
-  prefix: string,
+  stores: Pick<OpenedStores, "redis" | "dynamodb" | "redisKeyPrefix">,
+  name: string,
 ): SharedCounter {
-  if (stores.redis) return redisCounter(stores.redis, prefix);
+  if (stores.redis) return redisCounter(stores.redis, `${redisPrefix(stores)}${name}:`);
   if (stores.dynamodb) {
     const counter = dynamoDbCounter(stores.dynamodb);
-    return { hit: (key, windowMs) => counter.hit(`${prefix}${key}`, windowMs) };
+    // The table isolates a deployment already; the namespace keeps counters apart inside it.
+    return { hit: (key, windowMs) => counter.hit(`credkit:${name}:${key}`, windowMs) };
   }
   return memoryCounter();
 }
 
 /** The idempotency store shared by every process: in Redis, else in the DynamoDB table, else in process. */
-export function sharedIdempotencyStore(stores: Pick<OpenedStores, "redis" | "dynamodb">): IdempotencyStore {
-  if (stores.redis) return redisIdempotencyStore(stores.redis, "credkit:idempotency:");
+export function sharedIdempotencyStore(
+  stores: Pick<OpenedStores, "redis" | "dynamodb" | "redisKeyPrefix">,
+): IdempotencyStore {
+  if (stores.redis) return redisIdempotencyStore(stores.redis, `${redisPrefix(stores)}idempotency:`);
   if (stores.dynamodb) return dynamoDbIdempotencyStore(stores.dynamodb);
   return memoryIdempotencyStore();
 }

@@ -66,13 +66,25 @@ describe("redis store error handling", () => {
   });
 
   it("bounds a call that never answers with timeoutMs", async () => {
-    const { client, store } = mockStore({ timeoutMs: 50 });
-    vi.spyOn(client, "hget").mockReturnValue(new Promise(() => {}) as never);
-    const started = Date.now();
-    const error = await store.get("c", "id").catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "STORAGE_UNAVAILABLE" });
-    expect(String((error as Error).cause)).toContain("50 ms");
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The clock is the test's: the call is still waiting at 49 ms and refused at 50, on any machine.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { client, store } = mockStore({ timeoutMs: 50 });
+      vi.spyOn(client, "hget").mockReturnValue(new Promise(() => {}) as never);
+      let settled = false;
+      const outcome = store.get("c", "id").catch((e: unknown) => e);
+      void outcome.then(() => {
+        settled = true;
+      });
+      await vi.advanceTimersByTimeAsync(49);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      const error = await outcome;
+      expect(error).toMatchObject({ code: "STORAGE_UNAVAILABLE" });
+      expect(String((error as Error).cause)).toContain("50 ms");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("passes CONFLICT and VERSION_CONFLICT through as answers, not outages", async () => {
