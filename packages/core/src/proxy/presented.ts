@@ -121,7 +121,7 @@ export function readHeaders(headers: IncomingHeaders): ReadHeaders {
       if (/^(bearer|basic)\s/i.test(value)) continue;
     }
     const list = kind === "other" ? others : likely;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: the slice below bounds the result too; this bounds the work
+    // Bounds the work, and the result when every candidate has a likely name (no slice below then).
     if (list.length < MAX_API_KEY_HEADERS) list.push([name, value]);
   }
   // The usual request has no candidate outside the likely names: no copy is made then.
