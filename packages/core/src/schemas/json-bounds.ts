@@ -58,7 +58,6 @@ export function checkJsonBounds(
     const count = keys === null ? (container as unknown[]).length : keys.length;
     nodes += count;
     if (nodes > bounds.maxNodes) return tooMany();
-    // Stryker disable next-line EqualityOperator: one step past the end reads undefined, which is skipped
     for (let i = 0; i < count; i++) {
       const key = keys === null ? i : (keys[i] as string);
       const child = (container as Record<string | number, unknown>)[key];
