@@ -105,9 +105,9 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   // The bearer token's JWT against the jwtVerify credential its issuer led to.
   async function verifiedJwt(found: Found, token: string, issuer: string, early?: Speculation) {
     const { outcome, failPolicy } = await jwt.check(found.record, token, issuer, early);
-    if (outcome === "VALID") return accept(found, false, options.now(), options.spendEvent);
+    if (outcome === "VALID") return accept(found, false, options.now, options.spendEvent);
     if (outcome === "JWKS_UNAVAILABLE" && failPolicy === "fail-open")
-      return accept(found, true, options.now(), options.spendEvent);
+      return accept(found, true, options.now, options.spendEvent);
     return { ok: false, reason: outcome } as const;
   }
 
@@ -120,7 +120,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   ): Verified | Promise<Verified> {
     if (early && !chosen?.jwt) jwt.forget(clientId, issuer as string);
     if (chosen === null) return NO_CREDENTIAL;
-    if (!chosen.jwt) return accept(chosen.found, false, options.now(), options.spendEvent);
+    if (!chosen.jwt) return accept(chosen.found, false, options.now, options.spendEvent);
     // An issuer is read from a token only: `token` is a string whenever `issuer` is.
     return verifiedJwt(chosen.found, token as string, issuer as string, early);
   }
