@@ -67,6 +67,15 @@ describe("createJwtCheck: speculation", () => {
     expect(asked).toEqual(["t1", "t2", "t3", "t3"]);
   });
 
+  it("speculates on the credential now checked for an issuer, when another one of the same version was before", async () => {
+    const { check } = scripted("VALID", "VALID");
+    const first = jwtRecord({ credentialId: "first", version: 1 });
+    const second = jwtRecord({ clientId: first.clientId, credentialId: "second", version: 1 });
+    await check.check(first, "t1", "iss");
+    await check.check(second, "t2", "iss");
+    expect(check.speculate(first.clientId, "iss", "t3")?.version).toBe("second\n1");
+  });
+
   it("stops speculating on a client's issuer once told to forget it", async () => {
     const { check } = scripted("VALID");
     const record = jwtRecord();

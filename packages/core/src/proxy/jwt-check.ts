@@ -1,9 +1,9 @@
-import { decodeJwt } from "jose";
 import { BoundedMap } from "../bounded-map.js";
 import { CredkitError } from "../errors.js";
 import type { StoredCredential } from "../record.js";
 import type { Records } from "../records/records.js";
 import type { SecretOf } from "../schemas/secrets.js";
+import { unverifiedClaims } from "./jwt-signature.js";
 import type { JwtOutcome, JwtVerifier } from "./jwt-verifier.js";
 
 /** A signature check started before the lookups answered, and the record version it assumed. */
@@ -56,7 +56,10 @@ export function createJwtCheck(options: { jwt: JwtVerifier; open: Records["open"
     ): Promise<JwtCheck> {
       const config = configOf(record);
       const version = versionOf(record);
-      lastByIssuer.set(`${record.clientId}\n${issuer}`, record);
+      const key = `${record.clientId}\n${issuer}`;
+      const last = lastByIssuer.get(key);
+      // Stryker disable next-line ConditionalExpression: performance only: setting the same version again moves the entry, which costs more than this read
+      if (last === undefined || versionOf(last) !== version) lastByIssuer.set(key, record);
       const outcome =
         early?.version === version ? await early.outcome : await options.jwt.verify(token, config);
       return { outcome, failPolicy: config.failPolicy };
@@ -67,7 +70,7 @@ export function createJwtCheck(options: { jwt: JwtVerifier; open: Records["open"
 /** The `iss` claim of a token that looks like a JWT, unverified (it only picks the verifier), else null. */
 export function unverifiedIssuer(token: string): string | null {
   try {
-    const issuer = decodeJwt(token).iss;
+    const issuer = unverifiedClaims(token).iss;
     return typeof issuer === "string" ? issuer : null;
   } catch {
     return null;
