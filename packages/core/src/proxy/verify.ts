@@ -1,5 +1,4 @@
 import type { Keyring } from "../crypto/keyring.js";
-import { jwtIssuerLookupValue } from "../lookup.js";
 import type { AuthType } from "../record.js";
 import type { Records } from "../records/records.js";
 import type { RegionRouter } from "../regions.js";
@@ -73,7 +72,11 @@ export interface ProxyVerifierOptions {
 export function createProxyVerifier(options: ProxyVerifierOptions) {
   const { keyring } = options;
   const find = createRecordFinder({ router: options.router, nearCache: options.nearCache });
-  const jwt = createJwtCheck({ jwt: options.jwt, open: options.open });
+  const jwt = createJwtCheck({
+    jwt: options.jwt,
+    open: options.open,
+    lookupHashes: (value) => keyring.lookupHashes(value),
+  });
 
   return async function verify(clientId: string, request: ProxyRequest): Promise<Verified> {
     const headers = readHeaders(request.headers);
@@ -88,7 +91,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
     // Each value's keyed hashes are computed once and serve the cache, the stores and a second round.
     const hashes: string[][] = [];
     for (const p of presented) hashes.push(keyring.lookupHashes(p.lookupValue));
-    if (issuer !== null) hashes.push(keyring.lookupHashes(jwtIssuerLookupValue(issuer)));
+    if (issuer !== null) hashes.push(jwt.issuerHashes(issuer));
     let chosen = chooseFound(presented, issuer, await find(clientId, hashes));
     // While keys rotate, re-encryption moves a record's lookup entry from its old-key hash to its
     // active-key hash in one atomic write, which can land between the lookups of one round (the active
