@@ -1,5 +1,6 @@
 import { BoundedMap } from "../bounded-map.js";
 import { CredkitError } from "../errors.js";
+import { jwtIssuerLookupValue } from "../lookup.js";
 import type { StoredCredential } from "../record.js";
 import type { Records } from "../records/records.js";
 import type { SecretOf } from "../schemas/secrets.js";
@@ -26,9 +27,16 @@ const versionOf = (record: StoredCredential) => `${record.credentialId}\n${recor
  * opened secrets (`open`). The credential last seen for a client's issuer lets a token of that issuer
  * start its signature check (which runs on the thread pool) while the lookups are still on their way;
  * the result counts only if the lookups lead to that very record version, else it is checked again.
+ * An issuer's lookup hashes are kept too: an issuer is no secret, and its HMACs are a fixed cost of
+ * every JWT verified (`lookupHashes` is the keyring's).
  */
-export function createJwtCheck(options: { jwt: JwtVerifier; open: Records["open"] }) {
+export function createJwtCheck(options: {
+  jwt: JwtVerifier;
+  open: Records["open"];
+  lookupHashes: (value: string) => string[];
+}) {
   const lastByIssuer = new BoundedMap<string, StoredCredential>(MAX_ISSUERS);
+  const hashesByIssuer = new BoundedMap<string, string[]>(MAX_ISSUERS);
 
   function configOf(record: StoredCredential): SecretOf<"jwtVerify"> {
     const opened = options.open(record);
@@ -37,6 +45,15 @@ export function createJwtCheck(options: { jwt: JwtVerifier; open: Records["open"
   }
 
   return {
+    /** The lookup hashes of `issuer`'s jwtVerify credential under every key (frozen: shared). */
+    issuerHashes(issuer: string): string[] {
+      let hashes = hashesByIssuer.get(issuer);
+      if (!hashes) {
+        hashes = Object.freeze(options.lookupHashes(jwtIssuerLookupValue(issuer))) as string[];
+        hashesByIssuer.set(issuer, hashes);
+      }
+      return hashes;
+    },
     /** Starts checking `token` against the credential last seen for its issuer, if any. */
     speculate(clientId: string, issuer: string, token: string): Speculation | undefined {
       const last = lastByIssuer.get(`${clientId}\n${issuer}`);

@@ -107,7 +107,7 @@ export async function verifyJwtSignature(
   const resolved = key instanceof Uint8Array ? key : await key(header as JwsHeader & { alg: string });
   const signature = decodePart(encodedSignature);
   // Both parts are ASCII (the header decoded, the payload was tested): one byte per character.
-  const signed = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
+  const signed = Buffer.from(token.slice(0, encodedHeader.length + 1 + encodedPayload.length), "latin1");
   const valid =
     resolved instanceof Uint8Array
       ? hmacMatches(algorithm, resolved, signed, signature)

@@ -1,5 +1,4 @@
 import type { Keyring } from "../crypto/keyring.js";
-import { jwtIssuerLookupValue } from "../lookup.js";
 import type { AuthType } from "../record.js";
 import type { Records } from "../records/records.js";
 import type { RegionRouter } from "../regions.js";
@@ -45,8 +44,15 @@ interface Lookups {
   hashes: string[][];
 }
 
-/** The {@link Lookups} of a request's headers; null when it presents nothing. */
-function lookupsOf(keyring: Keyring, incoming: IncomingHeaders): Lookups | null {
+/**
+ * The {@link Lookups} of a request's headers (an issuer's hashes from `issuerHashes`); null when it
+ * presents nothing.
+ */
+function lookupsOf(
+  keyring: Keyring,
+  issuerHashes: (issuer: string) => string[],
+  incoming: IncomingHeaders,
+): Lookups | null {
   const headers = readHeaders(incoming);
   const presented = presentedCredentials(headers);
   // An issuer is read from a bearer token only, which is among the presented values.
@@ -54,7 +60,7 @@ function lookupsOf(keyring: Keyring, incoming: IncomingHeaders): Lookups | null 
   const token = headers.bearer;
   const issuer = token === null ? null : unverifiedIssuer(token);
   const hashes = presented.map((p) => keyring.lookupHashes(p.lookupValue));
-  if (issuer !== null) hashes.push(keyring.lookupHashes(jwtIssuerLookupValue(issuer)));
+  if (issuer !== null) hashes.push(issuerHashes(issuer));
   return { presented, token, issuer, hashes };
 }
 
@@ -100,7 +106,12 @@ export interface ProxyVerifierOptions {
 export function createProxyVerifier(options: ProxyVerifierOptions) {
   const { keyring } = options;
   const find = createRecordFinder({ router: options.router, nearCache: options.nearCache });
-  const jwt = createJwtCheck({ jwt: options.jwt, open: options.open });
+  const jwt = createJwtCheck({
+    jwt: options.jwt,
+    open: options.open,
+    lookupHashes: (value) => keyring.lookupHashes(value),
+  });
+  const issuerHashes = (issuer: string) => jwt.issuerHashes(issuer);
 
   // The bearer token's JWT against the jwtVerify credential its issuer led to.
   async function verifiedJwt(found: Found, token: string, issuer: string, early?: Speculation) {
@@ -130,7 +141,7 @@ export function createProxyVerifier(options: ProxyVerifierOptions) {
   // functions above, chained. Whatever throws becomes a rejection, as from an async function.
   return function verify(clientId: string, request: ProxyRequest): Promise<Verified> {
     try {
-      const lookups = lookupsOf(keyring, request.headers);
+      const lookups = lookupsOf(keyring, issuerHashes, request.headers);
       if (lookups === null) return Promise.resolve(NO_CREDENTIAL);
       const { token, issuer } = lookups;
       const early = issuer === null ? undefined : jwt.speculate(clientId, issuer, token as string);
