@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { type RequestAuditSlots, writeAuditLine } from "../audit-log.js";
+import { linesPerTurn } from "../lines-per-turn.js";
 import { fixedFieldLogger } from "../logger.js";
 import type { RequestDeadlines } from "./timeout.js";
 
@@ -41,6 +42,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
   const { observers = [], slots, headers = [], deadlines } = options;
   // The line holds fixed fields only (no headers, bodies, query strings): no redaction pass needed.
   const lines = fixedFieldLogger(options.logger);
+  const requestLine = linesPerTurn(lines);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const given = req.headers["x-request-id"];
@@ -74,7 +76,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
       };
       if (actor?.userId) line.userId = actor.userId;
       if (audit) line.audit = audit;
-      lines[quiet ? "debug" : "info"](line, "request");
+      requestLine(quiet ? "debug" : "info", line, "request");
       for (const observe of observers) observe(req, res, seconds);
     });
     next();
