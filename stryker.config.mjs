@@ -15,6 +15,7 @@ export const targets = {
     "packages/core/src/outbound/**/*.ts",
     "packages/core/src/records/**/*.ts",
     "packages/core/src/access.ts",
+    "packages/core/src/positive-integer.ts",
     "packages/core/src/authz/**/*.ts",
     "packages/core/src/schemas/**/*.ts",
     "packages/core/src/target/**/*.ts",

@@ -4,9 +4,9 @@ import { createAddressPolicy, createOutboundFetch } from "../src/index.js";
 import { createJwtVerifier } from "../src/proxy/jwt-verifier.js";
 import type { SecretOf } from "../src/schemas/secrets.js";
 
-// jose's own layer of the JWT check, where checkClaims does not repeat it: the credential's algorithm
-// allow-list and the injected clock. checkClaims alone cannot tell either apart, so each is shown here
-// on a token that only jose would refuse (or accept) for that reason.
+// The verifier end to end on what the claim tests alone cannot show: the credential's algorithm
+// allow-list (jwt-signature.ts), the injected clock, and the one order of the claim checks whether or
+// not the token's signature could be checked.
 const secret = "s".repeat(64);
 const config = (algorithms: SecretOf<"jwtVerify">["algorithms"]): SecretOf<"jwtVerify"> => ({
   algorithms,
@@ -36,7 +36,7 @@ function verifierAt(nowMs: number) {
   });
 }
 
-describe("jose's layer of the JWT check", () => {
+describe("the verifier's algorithm list and clock", () => {
   it("refuses a token signed with the right secret under an algorithm the credential does not list", async () => {
     const now = Date.now();
     const verifier = verifierAt(now);
@@ -55,5 +55,24 @@ describe("jose's layer of the JWT check", () => {
     const behind = Date.now() - 86_400_000;
     const then = Math.floor(behind / 1000);
     expect(await verifierAt(behind).verify(await token("HS256", then), config(["HS256"]))).toBe("VALID");
+  });
+});
+
+describe("the verifier's claim order", () => {
+  it("calls a correctly signed token INVALID when a claim besides exp fails, even if it also expired", async () => {
+    const now = Date.now();
+    const at = Math.floor(now / 1000);
+    const expiredFor = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setIssuer("https://issuer.test")
+        .setAudience("api")
+        .setExpirationTime(at - 60)
+        .sign(new TextEncoder().encode(secret));
+    const verifier = verifierAt(now);
+    const withSubject = { ...config(["HS256"]), subject: "user-1" };
+    expect(await verifier.verify(await expiredFor({ sub: "user-1" }), withSubject)).toBe("EXPIRED");
+    expect(await verifier.verify(await expiredFor({ sub: "user-2" }), withSubject)).toBe("INVALID");
+    expect(await verifier.verify(await expiredFor({ iat: at + 3600 }), config(["HS256"]))).toBe("INVALID");
   });
 });

@@ -32,7 +32,7 @@ function scripted(...outcomes: JwtOutcome[]) {
   };
   const open = (record: StoredCredential) =>
     ({ authType: record.authType, secret: record.authType === "jwtVerify" ? config : {} }) as OpenedSecret;
-  return { check: createJwtCheck({ jwt, open }), asked };
+  return { check: createJwtCheck({ jwt, open, lookupHashes: (value) => [`hash of ${value}`] }), asked };
 }
 
 describe("createJwtCheck: speculation", () => {
@@ -67,6 +67,15 @@ describe("createJwtCheck: speculation", () => {
     expect(asked).toEqual(["t1", "t2", "t3", "t3"]);
   });
 
+  it("speculates on the credential now checked for an issuer, when another one of the same version was before", async () => {
+    const { check } = scripted("VALID", "VALID");
+    const first = jwtRecord({ credentialId: "first", version: 1 });
+    const second = jwtRecord({ clientId: first.clientId, credentialId: "second", version: 1 });
+    await check.check(first, "t1", "iss");
+    await check.check(second, "t2", "iss");
+    expect(check.speculate(first.clientId, "iss", "t3")?.version).toBe("second\n1");
+  });
+
   it("stops speculating on a client's issuer once told to forget it", async () => {
     const { check } = scripted("VALID");
     const record = jwtRecord();
@@ -81,6 +90,31 @@ describe("createJwtCheck: speculation", () => {
       code: "INTERNAL",
     });
     expect(asked).toEqual([]);
+  });
+});
+
+describe("createJwtCheck: issuer lookup hashes", () => {
+  it("hashes each issuer's lookup value once, and each issuer apart", () => {
+    const hashed: string[] = [];
+    const check = createJwtCheck({
+      jwt: { verify: async () => "VALID" },
+      open: () => ({ authType: "jwtVerify", secret: config }) as OpenedSecret,
+      lookupHashes: (value) => {
+        hashed.push(value);
+        return [`k2.${value}`, `k1.${value}`];
+      },
+    });
+    expect(check.issuerHashes("https://a.example")).toEqual([
+      "k2.jwtVerify\nhttps://a.example",
+      "k1.jwtVerify\nhttps://a.example",
+    ]);
+    expect(check.issuerHashes("https://a.example")).toEqual([
+      "k2.jwtVerify\nhttps://a.example",
+      "k1.jwtVerify\nhttps://a.example",
+    ]);
+    expect(check.issuerHashes("https://b.example")[0]).toBe("k2.jwtVerify\nhttps://b.example");
+    expect(hashed).toEqual(["jwtVerify\nhttps://a.example", "jwtVerify\nhttps://b.example"]);
+    expect(Object.isFrozen(check.issuerHashes("https://a.example"))).toBe(true);
   });
 });
 

@@ -1,5 +1,7 @@
-import { type CryptoKey, errors, importJWK, type JWK, type JWSHeaderParameters } from "jose";
+import type { KeyObject } from "node:crypto";
+import { errors, type JWK } from "jose";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
+import { type JwsHeader, verificationKey } from "./jwt-signature.js";
 
 /** The JWKS could not be had (unreachable, refused, not a key set): the fail policy decides. */
 export class JwksUnavailableError extends Error {
@@ -32,11 +34,11 @@ interface KeySet {
   size: number;
   fetchedAt: number;
   /** Imported keys by `kid|alg`: importing is the expensive part, so it happens once per key. */
-  imported: Map<string, Promise<CryptoKey | Uint8Array>>;
+  imported: Map<string, Promise<KeyObject>>;
 }
 
-/** A key resolver for `jwtVerify`, backed by the cached JWKS at `uri`. */
-export type KeyResolver = (header: JWSHeaderParameters) => Promise<CryptoKey | Uint8Array>;
+/** A key resolver for a token's header, backed by the cached JWKS at `uri`. */
+export type KeyResolver = (header: JwsHeader & { alg: string }) => Promise<KeyObject>;
 
 /**
  * JWKS cache shared by every jwtVerify credential: one key set per URI, fetched once (concurrent
@@ -126,7 +128,7 @@ export function createJwksCache(options: JwksCacheOptions) {
     }
   }
 
-  function select(set: KeySet, header: JWSHeaderParameters): JWK | undefined {
+  function select(set: KeySet, header: JwsHeader): JWK | undefined {
     const candidates = set.keys.filter(
       (k) =>
         (header.kid === undefined || k.kid === header.kid) &&
@@ -166,7 +168,7 @@ export function createJwksCache(options: JwksCacheOptions) {
         if (!key) {
           // A key that fails to import is remembered failing: importing is deterministic, and a
           // rotated set arrives with its own imports.
-          key = importJWK(jwk, header.alg);
+          key = verificationKey(jwk, header.alg);
           set.imported.set(cacheKey, key);
         }
         return key;

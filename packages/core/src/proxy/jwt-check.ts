@@ -1,9 +1,10 @@
-import { decodeJwt } from "jose";
 import { BoundedMap } from "../bounded-map.js";
 import { CredkitError } from "../errors.js";
+import { jwtIssuerLookupValue } from "../lookup.js";
 import type { StoredCredential } from "../record.js";
 import type { Records } from "../records/records.js";
 import type { SecretOf } from "../schemas/secrets.js";
+import { unverifiedClaims } from "./jwt-signature.js";
 import type { JwtOutcome, JwtVerifier } from "./jwt-verifier.js";
 
 /** A signature check started before the lookups answered, and the record version it assumed. */
@@ -26,9 +27,16 @@ const versionOf = (record: StoredCredential) => `${record.credentialId}\n${recor
  * opened secrets (`open`). The credential last seen for a client's issuer lets a token of that issuer
  * start its signature check (which runs on the thread pool) while the lookups are still on their way;
  * the result counts only if the lookups lead to that very record version, else it is checked again.
+ * An issuer's lookup hashes are kept too: an issuer is no secret, and its HMACs are a fixed cost of
+ * every JWT verified (`lookupHashes` is the keyring's).
  */
-export function createJwtCheck(options: { jwt: JwtVerifier; open: Records["open"] }) {
+export function createJwtCheck(options: {
+  jwt: JwtVerifier;
+  open: Records["open"];
+  lookupHashes: (value: string) => string[];
+}) {
   const lastByIssuer = new BoundedMap<string, StoredCredential>(MAX_ISSUERS);
+  const hashesByIssuer = new BoundedMap<string, string[]>(MAX_ISSUERS);
 
   function configOf(record: StoredCredential): SecretOf<"jwtVerify"> {
     const opened = options.open(record);
@@ -37,6 +45,15 @@ export function createJwtCheck(options: { jwt: JwtVerifier; open: Records["open"
   }
 
   return {
+    /** The lookup hashes of `issuer`'s jwtVerify credential under every key (frozen: shared). */
+    issuerHashes(issuer: string): string[] {
+      let hashes = hashesByIssuer.get(issuer);
+      if (!hashes) {
+        hashes = Object.freeze(options.lookupHashes(jwtIssuerLookupValue(issuer))) as string[];
+        hashesByIssuer.set(issuer, hashes);
+      }
+      return hashes;
+    },
     /** Starts checking `token` against the credential last seen for its issuer, if any. */
     speculate(clientId: string, issuer: string, token: string): Speculation | undefined {
       const last = lastByIssuer.get(`${clientId}\n${issuer}`);
@@ -56,7 +73,10 @@ export function createJwtCheck(options: { jwt: JwtVerifier; open: Records["open"
     ): Promise<JwtCheck> {
       const config = configOf(record);
       const version = versionOf(record);
-      lastByIssuer.set(`${record.clientId}\n${issuer}`, record);
+      const key = `${record.clientId}\n${issuer}`;
+      const last = lastByIssuer.get(key);
+      // Stryker disable next-line ConditionalExpression: performance only: setting the same version again moves the entry, which costs more than this read
+      if (last === undefined || versionOf(last) !== version) lastByIssuer.set(key, record);
       const outcome =
         early?.version === version ? await early.outcome : await options.jwt.verify(token, config);
       return { outcome, failPolicy: config.failPolicy };
@@ -67,7 +87,7 @@ export function createJwtCheck(options: { jwt: JwtVerifier; open: Records["open"
 /** The `iss` claim of a token that looks like a JWT, unverified (it only picks the verifier), else null. */
 export function unverifiedIssuer(token: string): string | null {
   try {
-    const issuer = decodeJwt(token).iss;
+    const issuer = unverifiedClaims(token).iss;
     return typeof issuer === "string" ? issuer : null;
   } catch {
     return null;

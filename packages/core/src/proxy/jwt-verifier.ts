@@ -1,8 +1,8 @@
-import { decodeJwt, errors, jwtVerify } from "jose";
 import type { OutboundFetch } from "../outbound/outbound-fetch.js";
 import type { SecretOf } from "../schemas/secrets.js";
 import { createJwksCache, JwksUnavailableError } from "./jwks-cache.js";
 import { checkClaims } from "./jwt-claims.js";
+import { unverifiedClaims, verifyJwtSignature } from "./jwt-signature.js";
 
 /** Default least time between two JWKS fetches of one URI (`jwks.cooldownMs` of the service). */
 export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
@@ -37,35 +37,29 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   });
   return {
     async verify(token, config) {
-      // The subject is checkClaims' alone (it runs on every verified token): jose checking it too would
-      // be a second layer no test could tell apart from the first.
-      const claims = {
-        algorithms: config.algorithms,
-        issuer: config.issuer,
-        audience: config.audience,
-        clockTolerance: config.clockSkewSeconds ?? 0,
-        currentDate: new Date(options.now()),
-      };
       try {
-        const { payload } =
+        const payload = await verifyJwtSignature(
+          token,
+          config.algorithms,
           config.secret !== undefined
-            ? await jwtVerify(token, encoder.encode(config.secret), claims)
-            : await jwtVerify(token, jwks.resolver(config.jwksUri as string), claims);
+            ? encoder.encode(config.secret)
+            : jwks.resolver(config.jwksUri as string),
+        );
+        // The claims are checkClaims' alone, with the clock read after the signature check.
         return checkClaims(payload, config, options.now()) ?? "VALID";
       } catch (error) {
-        if (error instanceof errors.JWTExpired) return "EXPIRED";
         if (!(error instanceof JwksUnavailableError)) return "INVALID";
         // No usable key set at all: the fail policy decides, but only for a token whose claims hold.
-        return unverifiedClaims(token, config, options.now()) ?? "JWKS_UNAVAILABLE";
+        return claimsWithoutKey(token, config, options.now()) ?? "JWKS_UNAVAILABLE";
       }
     },
   };
 }
 
 /** The key-free claim checks on a token whose signature cannot be checked (no key set to check it with). */
-function unverifiedClaims(token: string, config: SecretOf<"jwtVerify">, nowMs: number) {
+function claimsWithoutKey(token: string, config: SecretOf<"jwtVerify">, nowMs: number) {
   try {
-    return checkClaims(decodeJwt(token), config, nowMs);
+    return checkClaims(unverifiedClaims(token), config, nowMs);
   } catch {
     return "INVALID" as const;
   }

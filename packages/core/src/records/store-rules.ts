@@ -1,4 +1,5 @@
 import { CredkitError } from "../errors.js";
+import { positiveInteger } from "../positive-integer.js";
 import type { StoredCredential } from "../record.js";
 
 /**
@@ -21,11 +22,7 @@ export function isExpired(record: Pick<StoredCredential, "expiresAt">, now: numb
 
 /** VALIDATION_ERROR (path `limit`) unless `limit` is an integer from 1 to {@link MAX_PAGE_SIZE}. */
 export function assertPageLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new CredkitError("VALIDATION_ERROR", `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, {
-      errors: [{ path: "limit", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }],
-    });
-  }
+  positiveInteger(limit, "limit", MAX_PAGE_SIZE);
 }
 
 /** VALIDATION_ERROR (path `version`) unless `next.version` is `expectedVersion + 1`. */
