@@ -24,10 +24,10 @@ import { cors } from "./http/cors.js";
 import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestContext } from "./http/request-context.js";
-import { securityHeaders } from "./http/security-headers.js";
+import { helmetHeaders } from "./http/security-headers.js";
 import { memoryCounter } from "./http/shared-counter.js";
 import { sharedCounter, sharedIdempotencyStore, sharedStateBackend } from "./http/shared-state.js";
-import { requestTimeout } from "./http/timeout.js";
+import { requestDeadlines } from "./http/timeout.js";
 import { checkKeyringOpensStores, keyringFor } from "./keys.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openNearCache } from "./near-cache.js";
@@ -155,40 +155,49 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   // Whose X-Forwarded-For is believed (req.ip); none by default, so the socket's peer is the source.
   app.set("trust proxy", config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false);
   app.set("etag", false);
-  // One listener per request serves the log line (with its audit event) and the metrics.
-  app.use(requestContext(logger, [metrics.observeRequest], auditSlots));
-  app.use(securityHeaders());
-  // No layer at all when no origin is allowed (the default): it would only read a header per request.
-  if (config.http.corsOrigins.length > 0) app.use(cors(config.http.corsOrigins));
-  app.use(requestTimeout(config.http.requestTimeoutMs));
+  // One layer and one close listener per request: its id, the security headers, the timeout, the log
+  // line (with its audit event) and the metrics.
   app.use(
-    "/api",
-    rateLimit({
-      limits: config.rateLimits,
-      // Shared through Redis, else the DynamoDB table, so the limit holds across processes.
-      counter: sharedCounter(stores, "ratelimit"),
-      publicCounter: memoryCounter(),
-      authenticate,
-      keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
+    requestContext({
       logger,
-      onBackendError: () =>
-        metrics.storeError(sharedStateBackend(stores), "rateLimit", "STORAGE_UNAVAILABLE"),
-    }),
-    createCredkitRouter({
-      ...config.router,
-      service,
-      authenticate,
-      webhooks: webhooks.service,
-      // Every 401/403 of the API becomes an `authorization.failed` audit event.
-      audit,
-      onError: (error, status) => logger.error({ err: error, status }, "request failed"),
-      idempotency: {
-        ...config.router.idempotency,
-        store: sharedIdempotencyStore(stores),
-        protection: keyringIdempotencyProtection(keyring),
-      },
+      observers: [metrics.observeRequest],
+      slots: auditSlots,
+      headers: helmetHeaders(),
+      deadlines: requestDeadlines(config.http.requestTimeoutMs),
     }),
   );
+  // No layer at all when no origin is allowed (the default): it would only read a header per request.
+  if (config.http.corsOrigins.length > 0) app.use(cors(config.http.corsOrigins));
+  const limit = rateLimit({
+    limits: config.rateLimits,
+    // Shared through Redis, else the DynamoDB table, so the limit holds across processes.
+    counter: sharedCounter(stores, "ratelimit"),
+    publicCounter: memoryCounter(),
+    authenticate,
+    keyOf: (bucket) => keyring.lookupHash(`rate-limit\n${bucket}`),
+    logger,
+    onBackendError: () => metrics.storeError(sharedStateBackend(stores), "rateLimit", "STORAGE_UNAVAILABLE"),
+  });
+  const api = createCredkitRouter({
+    ...config.router,
+    service,
+    authenticate,
+    webhooks: webhooks.service,
+    // Every 401/403 of the API becomes an `authorization.failed` audit event.
+    audit,
+    onError: (error, status) => logger.error({ err: error, status }, "request failed"),
+    idempotency: {
+      ...config.router.idempotency,
+      store: sharedIdempotencyStore(stores),
+      protection: keyringIdempotencyProtection(keyring),
+    },
+  });
+  // The limiter and the API as one Express layer: a request the limiter lets through goes straight to
+  // the API instead of walking Express's router again (a layer costs every request a match and a prefix
+  // strip and restore).
+  app.use("/api", (req, res, next) => {
+    limit(req, res, (error?: unknown) => (error === undefined ? api(req, res, next) : next(error)));
+  });
   // After the API: its requests, the hot path, then never walk past these routes.
   if (authz) app.get("/readyz", authzReadiness(authz));
   app.use(createHealthRouter(service));

@@ -87,7 +87,7 @@ async function auditingApp(events: number, before?: Promise<void>, after?: Promi
   const slots = requestAuditSlots();
   const audit = logAuditSink(logger, slots);
   const app = express();
-  app.use(requestContext(logger, [], slots));
+  app.use(requestContext({ logger, slots }));
   app.post("/change", async (_req, res) => {
     entered++;
     await before;

@@ -19,7 +19,7 @@ import { createJwtVerifier } from "./proxy/jwt-verifier.js";
 import type { NearCache, NearCacheOptions } from "./proxy/near-cache.js";
 import { withNearCache } from "./proxy/near-cache-wiring.js";
 import { DEFAULT_MIN_PROXY_SECRET_LENGTH } from "./proxy/secret-strength.js";
-import { createProxyVerifier, type ProxyRequest, type VerifyResult } from "./proxy/verify.js";
+import { createProxyVerifier, type ProxyRequest, type Verified, type VerifyResult } from "./proxy/verify.js";
 import type { Actor, CallContext, StoredCredential } from "./record.js";
 import { compareAndSet } from "./records/compare-and-set.js";
 import { assertDefinedStore } from "./records/define-store.js";
@@ -327,34 +327,37 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         })
     : (actor, clientId, request, targetCredentialId) =>
         authorizeProxyRequest(dataPlane, actor, clientId, request, targetCredentialId);
+  /** What `verifyProxyRequest` answers for a verification, told to the hooks (and audited when spent). */
+  function answer(actor: Actor, clientId: string, verified: Verified): VerifyResult {
+    hooks.verification?.(
+      verified.ok
+        ? {
+            clientId,
+            outcome: verified.degraded ? "degraded" : "allowed",
+            credentialId: verified.record.credentialId,
+          }
+        : { clientId, outcome: verified.reason },
+    );
+    if (!verified.ok) return verified;
+    if (verified.consumed) {
+      audit?.record({
+        action: "credential.consume",
+        outcome: "success",
+        ...auditedActor(actor),
+        clientId,
+        credentialId: verified.record.credentialId,
+      });
+    }
+    const credential = toPublicCredential(verified.record);
+    return verified.degraded ? { ok: true, credential, degraded: true } : { ok: true, credential };
+  }
   return {
     regions: router.regions,
     events,
-    async verifyProxyRequest(actor, clientId, request) {
-      assertClientAccess(actor, clientId);
-      const verified = await verify(clientId, request);
-      hooks.verification?.(
-        verified.ok
-          ? {
-              clientId,
-              outcome: verified.degraded ? "degraded" : "allowed",
-              credentialId: verified.record.credentialId,
-            }
-          : { clientId, outcome: verified.reason },
-      );
-      if (!verified.ok) return verified;
-      if (verified.consumed) {
-        audit?.record({
-          action: "credential.consume",
-          outcome: "success",
-          ...auditedActor(actor),
-          clientId,
-          credentialId: verified.record.credentialId,
-        });
-      }
-      const credential = toPublicCredential(verified.record);
-      return verified.degraded ? { ok: true, credential, degraded: true } : { ok: true, credential };
-    },
+    // Not async, for the reason `verify` is not (`proxy/verify.ts`): the answer is built in `answer`.
+    verifyProxyRequest: (actor, clientId, request) =>
+      refusal(() => assertClientAccess(actor, clientId)) ??
+      verify(clientId, request).then((verified) => answer(actor, clientId, verified)),
     authorizeProxyRequest: authorize,
     // The access check runs first, then the call's own promise is returned as is (no extra hop).
     resolveTargetAuth: (actor, clientId, credentialId) =>

@@ -256,7 +256,58 @@ export function createAuthzHandler(
     send(req, res, refusal(reason, retryAfterSeconds), route, reason, reason, userId, caller);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Something went wrong behind the answer: told to `onError`, answered INTERNAL if nothing was sent. */
+  function failed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    onError(error);
+    if (!res.headersSent) refuse(req, res, null, "INTERNAL", undefined);
+  }
+
+  /** Maps core's verdict to the answer (and counts a 401's failure, audits a FORBIDDEN). */
+  function answerVerdict(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: AuthzRoute,
+    headers: IncomingHeaders,
+    actor: Actor,
+    caller: string | undefined,
+    verdict: ProxyVerdict,
+  ): void {
+    if (verdict.allowed) {
+      send(req, res, allowed(verdict), route, "ALLOWED", undefined, actor.userId, caller);
+      return;
+    }
+    if (verdict.cause !== undefined) onError(verdict.cause);
+    const counted = throttle !== undefined && authzRefusals[verdict.reason].status === 401;
+    if (counted) caller ??= callerOf(req);
+    refuse(req, res, route, verdict.reason, caller, actor.userId);
+    // Only a configured token gets a FORBIDDEN: a misconfigured gateway, worth an audit line each.
+    if (verdict.reason === "FORBIDDEN")
+      audit?.record(
+        authorizationFailedEvent("FORBIDDEN", { clientId: route.clientId, userId: actor.userId }),
+      );
+    else if (counted) throttle.failed(caller as string, identityOf(headers, route));
+  }
+
+  /** A rejection of core's decision: a malformed client id is the caller's mistake (400 naming it). */
+  function answerRejection(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: AuthzRoute,
+    actor: Actor,
+    caller: string | undefined,
+    error: unknown,
+  ): void {
+    if (!isCredkitError(error, "VALIDATION_ERROR")) {
+      failed(req, res, error);
+      return;
+    }
+    const body = JSON.stringify({ message: error.message, code: error.code, errors: error.errors });
+    send(req, res, json(400, body), route, "VALIDATION_ERROR", undefined, actor.userId, caller);
+  }
+
+  // Not an async function: one spanning every step allocated a frame as large as its body on every
+  // request; the answer is written synchronously where it can be, and after core's verdict otherwise.
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     // The body is never read, but Node drains what is left of it to reuse the connection, for as long as
     // the sender streams: a request with a body gets its answer and then the connection is closed.
     if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")
@@ -298,41 +349,29 @@ export function createAuthzHandler(
       throttle?.failed(caller as string);
       return;
     }
-    let verdict: ProxyVerdict;
-    try {
-      verdict = await service.authorizeProxyRequest(
-        actor,
-        route.clientId,
-        { headers },
-        route.targetCredentialId,
-      );
-    } catch (error) {
-      // A malformed client id is the caller's mistake (400 naming it), not a refusal.
-      if (!isCredkitError(error, "VALIDATION_ERROR")) throw error;
-      const body = JSON.stringify({ message: error.message, code: error.code, errors: error.errors });
-      send(req, res, json(400, body), route, "VALIDATION_ERROR", undefined, actor.userId, caller);
-      return;
-    }
-    if (verdict.allowed) {
-      send(req, res, allowed(verdict), route, "ALLOWED", undefined, actor.userId, caller);
-      return;
-    }
-    if (verdict.cause !== undefined) onError(verdict.cause);
-    const counted = throttle !== undefined && authzRefusals[verdict.reason].status === 401;
-    if (counted) caller ??= callerOf(req);
-    refuse(req, res, route, verdict.reason, caller, actor.userId);
-    // Only a configured token gets a FORBIDDEN: a misconfigured gateway, worth an audit line each.
-    if (verdict.reason === "FORBIDDEN")
-      audit?.record(
-        authorizationFailedEvent("FORBIDDEN", { clientId: route.clientId, userId: actor.userId }),
-      );
-    else if (counted) throttle.failed(caller as string, identityOf(headers, route));
+    service.authorizeProxyRequest(actor, route.clientId, { headers }, route.targetCredentialId).then(
+      (verdict) => {
+        try {
+          answerVerdict(req, res, route, headers, actor, caller, verdict);
+        } catch (error) {
+          failed(req, res, error);
+        }
+      },
+      (error: unknown) => {
+        try {
+          answerRejection(req, res, route, actor, caller, error);
+        } catch (thrown) {
+          failed(req, res, thrown);
+        }
+      },
+    );
   }
 
   return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      onError(error);
-      if (!res.headersSent) refuse(req, res, null, "INTERNAL", undefined);
-    });
+    try {
+      handle(req, res);
+    } catch (error) {
+      failed(req, res, error);
+    }
   };
 }

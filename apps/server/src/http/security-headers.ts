@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RequestHandler } from "express";
 import helmet from "helmet";
 
 /**
  * The headers helmet's defaults set, captured once by running helmet against a recording response:
- * helmet stays the one source of what they are, and a request pays for a loop of `setHeader` instead
- * of helmet's twelve middlewares, whose output never changes per request.
+ * helmet stays the one source of what they are, and a request pays for a loop of `setHeader` (in
+ * `requestContext`) instead of helmet's twelve middlewares, whose output never changes per request.
  */
 export function helmetHeaders(): readonly (readonly [string, string])[] {
   const headers: [string, string][] = [];
@@ -23,13 +22,4 @@ export function helmetHeaders(): readonly (readonly [string, string])[] {
   // helmet calls `next` synchronously; if a later version did not, the list would be incomplete.
   if (!done) throw new Error("helmet did not finish synchronously: its headers cannot be precomputed");
   return headers;
-}
-
-/** Sets {@link helmetHeaders} on every response, computed once. */
-export function securityHeaders(): RequestHandler {
-  const headers = helmetHeaders();
-  return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    next();
-  };
 }

@@ -1,19 +1,27 @@
 import type { ServerResponse } from "node:http";
 import { CredkitError } from "@credkit/core";
 import { sendError } from "@credkit/express";
-import type { RequestHandler } from "express";
+
+/** The request timeout's bookkeeping: a request is tracked when it arrives, released when it closes. */
+export interface RequestDeadlines {
+  /** Starts the clock of a request that just arrived. */
+  track(res: ServerResponse): void;
+  /** Stops it: the request was answered, or its connection went away. */
+  release(res: ServerResponse): void;
+}
 
 /**
- * Answers 503 `REQUEST_TIMEOUT` (with Retry-After) when a request has not been answered within `ms`,
- * so a slow dependency cannot hold connections forever. The work itself is not interrupted; its late
- * answer is dropped.
+ * Answers 503 `REQUEST_TIMEOUT` (with Retry-After) to a tracked request not answered within `ms`, so a
+ * slow dependency cannot hold connections forever. The work itself is not interrupted; its late answer
+ * is dropped. The caller releases each request when it closes (`requestContext` does it from the one
+ * close listener it has per request, so the timeout adds no listener of its own).
  *
  * One sweep for all requests instead of a timer each: every request waits the same `ms`, so the
  * pending ones, kept in arrival order, are also in deadline order and the sweep stops at the first
  * that is not due. A request is answered between `ms` and `ms` plus one sweep interval (a tenth of
  * `ms`, at most a second) after it arrived.
  */
-export function requestTimeout(ms: number): RequestHandler {
+export function requestDeadlines(ms: number): RequestDeadlines {
   const pending = new Map<ServerResponse, number>();
   let sweeper: NodeJS.Timeout | null = null;
   const sweep = () => {
@@ -31,13 +39,16 @@ export function requestTimeout(ms: number): RequestHandler {
     }
   };
   const every = Math.max(1, Math.min(1000, Math.floor(ms / 10)));
-  return (_req, res, next) => {
-    pending.set(res, Date.now() + ms);
-    res.once("close", () => pending.delete(res));
-    if (!sweeper) {
-      sweeper = setInterval(sweep, every);
-      sweeper.unref();
-    }
-    next();
+  return {
+    track(res) {
+      pending.set(res, Date.now() + ms);
+      if (!sweeper) {
+        sweeper = setInterval(sweep, every);
+        sweeper.unref();
+      }
+    },
+    release(res) {
+      pending.delete(res);
+    },
   };
 }

@@ -60,9 +60,11 @@ export function createRecordFinder(options: RecordFinderOptions): FindRecords {
     answers: readonly (readonly (StoredCredential | null)[])[],
   ): (Found | null)[] {
     const stores = router.stores;
-    const found: (Found | null)[] = [];
+    // Sized up front: a list grown by push starts with room for 16.
+    const found = new Array<Found | null>(hashesOfValues.length);
     let at = 0;
-    for (const hashes of hashesOfValues) {
+    for (let v = 0; v < hashesOfValues.length; v++) {
+      const hashes = hashesOfValues[v] as readonly string[];
       // A value's first live match wins, active key's hash first, then store by store.
       let match: Found | null = null;
       for (let h = 0; h < hashes.length; h++, at++) {
@@ -72,7 +74,7 @@ export function createRecordFinder(options: RecordFinderOptions): FindRecords {
           if (record) match = { record, store: (stores[s] as (typeof stores)[number]).store };
         }
       }
-      found.push(match);
+      found[v] = match;
     }
     return found;
   }
