@@ -280,7 +280,8 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const parts = serviceParts(options, publisher);
   const { router, records, target } = parts;
   const outboundFetch = target.fetch;
-  const verifyUnreported = createProxyVerifier({
+  // Every verification that spent a single-use credential says so (the spend's `tell`), whoever asked.
+  const verify = createProxyVerifier({
     router,
     keyring: options.keyring,
     open: records.open,
@@ -289,7 +290,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     // A spent single use is stored with its `credential.consumed` event, in the consume itself.
     spendEvent: (record) => {
       const event = publisher.draft("credential.consumed", credentialEventData(toPublicCredential(record)));
-      return { event, carried: publisher.carried(event) };
+      return { event, carried: publisher.carried(event), tell: () => publisher.tell(event) };
     },
     jwt: createJwtVerifier({
       fetch: outboundFetch,
@@ -299,16 +300,6 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     }),
   });
   const { resolveTargetAuth, invalidateTargetToken } = createTargetResolver(target);
-  // Every verification that spent a single-use credential says so, whoever asked (verify or authorize).
-  const verify: typeof verifyUnreported = (clientId, request) =>
-    publisher.active
-      ? // Only a spent single use has something to report: every other verdict resolves without the
-        // extra ticks of a promise returned from `then`.
-        verifyUnreported(clientId, request).then((verified) => {
-          if (verified.ok && verified.consumed) publisher.tell(verified.event ?? null);
-          return verified;
-        })
-      : verifyUnreported(clientId, request);
   const dataPlane = { verify, resolve: resolveTargetAuth };
   const hooks = options.hooks ?? {};
   // Built once: without an audit hook every call below runs as is, and no event is ever built.

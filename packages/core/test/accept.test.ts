@@ -94,4 +94,19 @@ describe("accept", () => {
     expect(await accept({ record, store: once }, false, at(NOW))).toEqual({ ok: false, reason: "INVALID" });
     expect(asked).toBe(2);
   });
+
+  it("tells the spend's listeners only when its consume won", async () => {
+    const record = storedRecord({ singleUse: true });
+    let wins = 1;
+    const once: CredentialStore = { ...store, consume: async () => (wins-- > 0 ? record : null) };
+    const told: string[] = [];
+    const spend = () => ({ event: null, carried: undefined, tell: () => told.push(record.credentialId) });
+    expect(await accept({ record, store: once }, false, at(NOW), spend)).toMatchObject({ consumed: true });
+    expect(told).toEqual([record.credentialId]);
+    expect(await accept({ record, store: once }, false, at(NOW), spend)).toEqual({
+      ok: false,
+      reason: "INVALID",
+    });
+    expect(told).toEqual([record.credentialId]);
+  });
 });

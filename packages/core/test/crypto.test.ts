@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   createKeyring,
@@ -139,6 +139,28 @@ describe("keyring", () => {
     expect(older?.startsWith("k1.")).toBe(true);
     expect(createKeyring({ activeKeyId: "k1", keys: [k1] }).lookupHash("bearer\nabc")).toBe(older);
     expect(ring.lookupHash("bearer\nabd")).not.toBe(active);
+  });
+
+  it("computes lookup hashes as createHmac does, whatever the value's length and characters", () => {
+    const ring = createKeyring({ activeKeyId: "k1", keys: [k1] });
+    const subkey = Buffer.from(hkdfSync("sha256", k1.key, Buffer.alloc(0), "credkit/lookup/v1", 32));
+    const expected = (value: string) =>
+      `k1.${createHmac("sha256", subkey).update(value).digest("base64url")}`;
+    const values = [
+      "",
+      "a",
+      // Around SHA-256's block and its padding.
+      ..."55 56 63 64 65 119 120 128".split(" ").map((n) => "x".repeat(Number(n))),
+      "é€😀",
+      "lone \uD800 surrogate \uDC00",
+      // At, and one past, the most a value can take without createHmac (3 UTF-8 bytes per unit).
+      "€".repeat(16 * 1024),
+      "€".repeat(16 * 1024 + 1),
+      "y".repeat(100_000),
+      // After long values, a short one: nothing of theirs is left to change its hash.
+      "short",
+    ];
+    for (const value of values) expect(ring.lookupHash(value), value.slice(0, 24)).toBe(expected(value));
   });
 
   it("decodes master keys and derives stable ids", () => {

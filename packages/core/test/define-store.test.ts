@@ -59,6 +59,33 @@ describe("defineCredentialStore: expiry", () => {
     expect(await store.get(clientId, live.credentialId)).toStrictEqual(live);
   });
 
+  it("reads its clock only for a record that can expire (one read for a batch)", async () => {
+    let reads = 0;
+    const { store } = built(() => {
+      reads++;
+      return NOW;
+    });
+    const clientId = `c-${randomUUID()}`;
+    const permanent = record(clientId);
+    const temporary = record(clientId, { temporary: true, expiresAt: NOW + 1 });
+    for (const r of [permanent, temporary]) await store.create(r);
+    const hash = (r: StoredCredential) => r.lookupHash as string;
+    const before = reads;
+    expect(await store.get(clientId, permanent.credentialId)).toStrictEqual(permanent);
+    expect(await store.findByLookup(clientId, hash(permanent))).toStrictEqual(permanent);
+    expect(await store.findByLookups(clientId, [hash(permanent), "k1.unknown"])).toStrictEqual([
+      permanent,
+      null,
+    ]);
+    expect(reads).toBe(before);
+    expect(await store.get(clientId, temporary.credentialId)).toStrictEqual(temporary);
+    expect(reads).toBe(before + 1);
+    expect(
+      await store.findByLookups(clientId, [hash(temporary), hash(permanent), hash(temporary)]),
+    ).toStrictEqual([temporary, permanent, temporary]);
+    expect(reads).toBe(before + 2);
+  });
+
   it("is the rule the service sees: a store's expired record is NOT_FOUND", async () => {
     let now = NOW;
     const { store } = built(() => now);

@@ -57,6 +57,29 @@ describe("memoryStore", () => {
     expect((await store.scan({ limit: 10 })).items).toStrictEqual([]);
   });
 
+  it("reads the clock only for records that can expire", async () => {
+    let reads = 0;
+    const store = memoryStore({
+      clock: () => {
+        reads++;
+        return 1_000_000;
+      },
+    });
+    const permanent = makeRecord();
+    const temporary = makeRecord({ clientId: permanent.clientId, temporary: true, expiresAt: 2_000_000 });
+    for (const record of [permanent, temporary]) await store.create(record);
+    const before = reads;
+    expect(await store.get(permanent.clientId, permanent.credentialId)).toStrictEqual(permanent);
+    expect(await store.findByLookups(permanent.clientId, [permanent.lookupHash ?? ""])).toStrictEqual([
+      permanent,
+    ]);
+    expect(reads).toBe(before);
+    expect(await store.findByLookups(temporary.clientId, [temporary.lookupHash ?? ""])).toStrictEqual([
+      temporary,
+    ]);
+    expect(reads).toBeGreaterThan(before);
+  });
+
   it("expires leases by the injected clock", async () => {
     let now = 5_000;
     const store = memoryStore({ clock: () => now });

@@ -1,4 +1,12 @@
-import { createHash, createHmac, createSecretKey, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
+import {
+  createHash,
+  createHmac,
+  createSecretKey,
+  hash,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+} from "node:crypto";
 import { CredkitError } from "../errors.js";
 import { isValidKeyId, openEnvelope, parseEnvelope, type RecordIdentity, sealEnvelope } from "./envelope.js";
 
@@ -45,7 +53,44 @@ const KEY_BYTES = 32;
 interface DerivedKey {
   id: string;
   encryption: KeyObject;
-  lookup: Buffer;
+  /** HMAC-SHA256 of a string under the lookup subkey, base64url (see {@link lookupMac}). */
+  lookup: (value: string) => string;
+}
+
+/** SHA-256's block: HMAC pads its key to this many bytes. */
+const BLOCK_BYTES = 64;
+/** A value of up to this many UTF-16 units fits the scratch buffer (3 UTF-8 bytes each at most). */
+const SCRATCH_UNITS = 16 * 1024;
+// Where the inner hash's input is assembled; shared by every key (each call runs to completion).
+const scratch = Buffer.alloc(BLOCK_BYTES + 3 * SCRATCH_UNITS);
+
+/**
+ * HMAC-SHA256 under `key` (at most one block long), as RFC 2104 defines it and `createHmac` computes
+ * it: SHA-256 of the outer pad and SHA-256 of the inner pad followed by the value (UTF-8). Two one-shot
+ * hashes over pads computed once cost about half of a `createHmac` object per value, which every proxy
+ * verification pays for each value it looks up (bench/verify.ts, bench/authz.ts). Values too long for
+ * the scratch buffer take `createHmac`; the known answers and the comparison with `createHmac`
+ * (crypto.test.ts) pin that both give the same hash.
+ */
+function lookupMac(key: Buffer): (value: string) => string {
+  const inner = Buffer.alloc(BLOCK_BYTES, 0x36);
+  // The outer hash's input: its pad, then the inner hash.
+  const outer = Buffer.alloc(BLOCK_BYTES + 32, 0x5c);
+  key.forEach((byte, i) => {
+    inner[i] = 0x36 ^ byte;
+    outer[i] = 0x5c ^ byte;
+  });
+  return (value) => {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: both ways give the same hash (the test compares them past the bound); this picks the cheaper one
+    if (value.length > SCRATCH_UNITS) return createHmac("sha256", key).update(value).digest("base64url");
+    inner.copy(scratch, 0);
+    const end = BLOCK_BYTES + scratch.write(value, BLOCK_BYTES);
+    // Latin-1 ("binary") carries the 32 digest bytes through a string unchanged, and no Buffer is made.
+    outer.write(hash("sha256", scratch.subarray(0, end), "binary"), BLOCK_BYTES, "binary");
+    // The value may be a secret: it does not stay in the scratch buffer.
+    scratch.fill(0, BLOCK_BYTES, end);
+    return hash("sha256", outer, "base64url");
+  };
 }
 
 function derive(master: MasterKey): DerivedKey {
@@ -66,7 +111,7 @@ function derive(master: MasterKey): DerivedKey {
   return {
     id: master.id,
     encryption: createSecretKey(sub("credkit/encrypt/v1")),
-    lookup: sub("credkit/lookup/v1"),
+    lookup: lookupMac(sub("credkit/lookup/v1")),
   };
 }
 
@@ -99,8 +144,7 @@ export function createKeyring(material: KeyringMaterial): Keyring {
     return key;
   };
   // A string is hashed as UTF-8 (update's default for strings; pinned by the known-answer tests).
-  const hash = (key: DerivedKey, value: string) =>
-    `${key.id}.${createHmac("sha256", key.lookup).update(value).digest("base64url")}`;
+  const lookupHashOf = (key: DerivedKey, value: string) => `${key.id}.${key.lookup(value)}`;
 
   return {
     activeKeyId: active.id,
@@ -108,8 +152,8 @@ export function createKeyring(material: KeyringMaterial): Keyring {
     encrypt: (plaintext, identity) => sealEnvelope(active.encryption, active.id, plaintext, identity),
     decrypt: (envelope, identity) => openEnvelope(keyFor(envelope).encryption, envelope, identity),
     keyIdOf: (envelope) => parseEnvelope(envelope).keyId,
-    lookupHash: (value) => hash(active, value),
-    lookupHashes: (value) => ordered.map((key) => hash(key, value)),
+    lookupHash: (value) => lookupHashOf(active, value),
+    lookupHashes: (value) => ordered.map((key) => lookupHashOf(key, value)),
   };
 }
 

@@ -24,11 +24,14 @@ export type Verified =
 
 /**
  * The `credential.consumed` event of spending `record`, drafted before the consume so the store writes
- * it in the same atomic step (`carried`), or null when nobody listens.
+ * it in the same atomic step (`carried`), or null when nobody listens; `tell` tells this process's
+ * listeners, and is called once the consume won (in the same step as the verdict: no extra tick for
+ * every other verification).
  */
 export type SpendEvent = (record: StoredCredential) => {
   event: AnyCredkitEvent | null;
   carried: readonly AnyCredkitEvent[] | undefined;
+  tell(): void;
 };
 
 const INVALID: Verified = { ok: false, reason: "INVALID" };
@@ -54,10 +57,9 @@ export function accept(
   if (record.defaultRuleEffect === "deny") return DENIED;
   if (!record.singleUse) return { ok: true, record, degraded, consumed: false };
   const spent = spendEvent?.(record);
-  return store
-    .consume(record.clientId, record.credentialId, spent?.carried)
-    .then(
-      (won): Verified =>
-        won ? { ok: true, record, degraded, consumed: true, event: spent?.event ?? null } : INVALID,
-    );
+  return store.consume(record.clientId, record.credentialId, spent?.carried).then((won): Verified => {
+    if (!won) return INVALID;
+    spent?.tell();
+    return { ok: true, record, degraded, consumed: true, event: spent?.event ?? null };
+  });
 }
