@@ -5,9 +5,11 @@ import {
   type JwsHeader,
   JwtSignatureError,
   MIN_RSA_BITS,
+  unverifiedClaims,
   verificationKey,
   verifyJwtSignature,
 } from "../src/proxy/jwt-signature.js";
+import { jwtAlgorithms } from "../src/schemas/secrets.js";
 
 // The JWT structure and signature check credkit runs with node:crypto, rule by rule, on tokens jose
 // signs (so the two agree on the format) and on tokens built by hand for what jose would never sign.
@@ -46,18 +48,7 @@ function hs256(header: unknown, payload: unknown = claims) {
 }
 
 describe("verifyJwtSignature with each algorithm", () => {
-  for (const alg of [
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "EdDSA",
-  ]) {
+  for (const alg of jwtAlgorithms.filter((name) => !name.startsWith("HS"))) {
     it(`verifies ${alg} and refuses it with a byte of the signature changed`, async () => {
       const { privateKey, key } = await pair(alg);
       const token = await new SignJWT(claims).setProtectedHeader({ alg }).sign(privateKey);
@@ -146,6 +137,20 @@ describe("verifyJwtSignature's rules before the signature", () => {
     expect(await refusal(verifyJwtSignature(hs256({ alg: "RS256" }), ["RS256"], secret))).toBe("refused");
   });
 
+  it("refuses an HS* token checked with a public key, whatever it is signed with", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const key = await verificationKey(publicKey.export({ format: "jwk" }) as JWK, "RS256");
+    const signed = `${part({ alg: "HS256" })}.${part(claims)}`;
+    const signature = sign("sha256", Buffer.from(signed), privateKey).toString("base64url");
+    expect(
+      await refusal(verifyJwtSignature(`${signed}.${signature}`, ["HS256"], resolverOf(key).resolve)),
+    ).toBe("refused");
+    // The same signature under RS256 is a good one: only the algorithm refused it.
+    const rs256 = `${part({ alg: "RS256" })}.${part(claims)}`;
+    const good = sign("sha256", Buffer.from(rs256), privateKey).toString("base64url");
+    expect(await verifyJwtSignature(`${rs256}.${good}`, ["RS256"], resolverOf(key).resolve)).toEqual(claims);
+  });
+
   it('takes crit only as ["b64"] with b64 true, the one extension a JWT can carry', async () => {
     const accepted = hs256({ alg: "HS256", crit: ["b64"], b64: true });
     expect(await verifyJwtSignature(accepted, ["HS256"], secret)).toEqual(claims);
@@ -232,6 +237,37 @@ describe("verifyJwtSignature's reading of base64url, as jose reads it", () => {
   it("refuses a part that is not UTF-8", async () => {
     const latin1 = Buffer.from('{"alg":"HS256","x":"\xe9"}', "latin1").toString("base64url");
     expect(await refusal(verifyJwtSignature(over(latin1), ["HS256"], secret))).toBe("refused");
+  });
+});
+
+describe("unverifiedClaims", () => {
+  it("reads the claims of anything in three parts whose second is a JSON object, checking nothing", () => {
+    expect(unverifiedClaims(`${part({ alg: "none" })}.${part(claims)}.`)).toEqual(claims);
+    expect(unverifiedClaims(`x.${part(claims)}.y`)).toEqual(claims);
+    expect(() => unverifiedClaims(`x.${part(claims)}`)).toThrow(JwtSignatureError);
+    expect(() => unverifiedClaims(`x.${part(claims)}.y.z`)).toThrow(JwtSignatureError);
+    expect(() => unverifiedClaims(`x.${part([1])}.y`)).toThrow(JwtSignatureError);
+  });
+
+  it("keeps what a part failed with as the cause, and its own name", () => {
+    const error = (() => {
+      try {
+        unverifiedClaims(`x.${part("not json")}.y`);
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(JwtSignatureError);
+    expect(error?.name).toBe("JwtSignatureError");
+    expect(error?.cause).toBeInstanceOf(SyntaxError);
+    const notBase64 = (() => {
+      try {
+        unverifiedClaims("x.e30*.y");
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(notBase64?.cause).toBeInstanceOf(TypeError);
   });
 });
 
