@@ -77,8 +77,8 @@ async function wrk(
 
 /**
  * Each subject warmed up once (JIT, keep-alive pools), then measured in `rounds` interleaved rounds
- * (the order rotating), keeping each subject's median round: on a shared two-core machine a single
- * run per subject mostly measures what else ran at that moment.
+ * (the order rotating), keeping each subject's median of each figure: on a shared two-core machine a
+ * single run per subject mostly measures what else ran at that moment.
  */
 async function interleaved(
   subjects: { url: string; headers: Record<string, string>; authPid?: number }[],
@@ -94,10 +94,16 @@ async function interleaved(
       runs[i]?.push(await wrk(url, headers, seconds, authPid));
     }
   }
-  return runs.map((loads) => {
-    const sorted = [...loads].sort((a, b) => a.rps - b.rps);
-    return sorted[Math.floor(sorted.length / 2)] as Load;
-  });
+  // Each column is its own median: the CPU of the median-throughput round was one round's CPU, and one
+  // disturbed round (a neighbour's burst) then read as a listener costing half again as much (issue 22's
+  // "throttle off" row, 62 µs while the same listener read 41).
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  return runs.map((loads) => ({
+    rps: median(loads.map((l) => l.rps)),
+    p50: median(loads.map((l) => l.p50)),
+    p99: median(loads.map((l) => l.p99)),
+    authCpuUs: median(loads.map((l) => l.authCpuUs)),
+  }));
 }
 
 /**

@@ -59,6 +59,19 @@ describe("defineCredentialStore: expiry", () => {
     expect(await store.get(clientId, live.credentialId)).toStrictEqual(live);
   });
 
+  it("returns nothing expired while an operation hook times its reads", async () => {
+    const { store } = built();
+    const timed: string[] = [];
+    addStoreHooks(store, { operation: ({ operation }) => timed.push(operation) });
+    const clientId = `c-${randomUUID()}`;
+    const expired = record(clientId, { temporary: true, expiresAt: NOW });
+    await store.create(expired);
+    expect(await store.get(clientId, expired.credentialId)).toBeNull();
+    expect(await store.findByLookup(clientId, expired.lookupHash as string)).toBeNull();
+    expect(await store.findByLookups(clientId, [expired.lookupHash as string])).toStrictEqual([null]);
+    expect(timed).toStrictEqual(["create", "get", "findByLookup", "findByLookups"]);
+  });
+
   it("reads its clock only for a record that can expire (one read for a batch)", async () => {
     let reads = 0;
     const { store } = built(() => {

@@ -66,6 +66,23 @@ describe("verifyProxyRequest", () => {
     });
   });
 
+  it("turns whatever fails while reading the request into a rejection, never a throw", async () => {
+    const { service, clientId } = setup();
+    const unreadable = {
+      get headers(): never {
+        throw new TypeError("unreadable headers");
+      },
+    };
+    await expect(service.verifyProxyRequest(admin, clientId, unreadable)).rejects.toThrow(
+      "unreadable headers",
+    );
+    const gateway: Actor = { userId: "gw", clientIds: "*", scopes: ["authz"] };
+    expect(await service.authorizeProxyRequest(gateway, clientId, unreadable)).toMatchObject({
+      allowed: false,
+      reason: "INTERNAL",
+    });
+  });
+
   it("verifies bearer, jwt and basicAuth through the Authorization header", async () => {
     const { service, clientId } = setup();
     await service.create(admin, clientId, proxy("bearer", { token: "opaque-token-0123" }));
