@@ -313,15 +313,19 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     ...operations.map((op) => ({ method: op.method, path: op.path, value: { op } })),
   ]);
 
-  /** Serves a matched route; throws what it cannot answer. */
-  async function serve(
+  /**
+   * Serves a matched route: undefined when answered at once, else the promise of its answer. Throws, or
+   * rejects with, what it cannot answer. Plain functions, not one async function: a request that
+   * authenticates synchronously (the token authenticator) allocates no async frame of its own.
+   */
+  function serve(
     route: Route,
     params: Record<string, string>,
     search: string,
     req: Req,
     res: ServerResponse,
     base: string,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     if ("doc" in route) {
       const documents = documentFor(options.basePath ?? base);
       if (route.doc === "openapi") sendJson(res, 200, documents.openApi);
@@ -329,41 +333,56 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
         res.setHeader("Content-Security-Policy", HTML_POLICY);
         sendHtml(res, 200, documents.page);
       }
-      return;
+      return undefined;
     }
     const { op } = route;
     // Credential metadata is per-tenant: never let a shared cache keep it (nor the callback's code).
     res.setHeader("Cache-Control", "no-store");
-    let actor: Actor;
     if (op.public) {
       // The OAuth callback is reached by the end user's browser, without a token; its URL holds the code.
       res.setHeader("Referrer-Policy", "no-referrer");
-      actor = NOBODY;
-    } else {
-      // Authentication comes first, so an anonymous caller learns nothing from body parsing errors.
-      // A synchronous authenticator (the token one) is not awaited: no extra tick per request.
-      const answered = options.authenticate(req);
-      const found: Actor | null =
-        typeof (answered as { then?: unknown } | null)?.then === "function"
-          ? await answered
-          : (answered as Actor | null);
-      if (!found) throw new CredkitError("UNAUTHORIZED", unauthorizedMessage);
-      // A request id the host app set (the bundled server does) follows the actor into audit events.
-      const locals = localsOf(res);
-      const requestId = locals?.requestId;
-      actor = typeof requestId === "string" ? { ...found, requestId } : found;
-      if (locals) locals.actor = actor;
+      return operate(op, NOBODY, params, search, req, res);
     }
+    // Authentication comes first, so an anonymous caller learns nothing from body parsing errors.
+    // A synchronous authenticator (the token one) is not awaited: no extra tick per request.
+    const answered = options.authenticate(req);
+    if (typeof (answered as { then?: unknown } | null)?.then === "function")
+      return (answered as Promise<Actor | null>).then((found) => admit(found, op, params, search, req, res));
+    return admit(answered as Actor | null, op, params, search, req, res);
+  }
+
+  /** The authenticated caller becomes the operation's actor; no caller → 401. */
+  function admit(
+    found: Actor | null,
+    op: Operation,
+    params: Record<string, string>,
+    search: string,
+    req: Req,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (!found) throw new CredkitError("UNAUTHORIZED", unauthorizedMessage);
+    // A request id the host app set (the bundled server does) follows the actor into audit events.
+    const locals = localsOf(res);
+    const requestId = locals?.requestId;
+    const actor = typeof requestId === "string" ? { ...found, requestId } : found;
+    if (locals) locals.actor = actor;
+    return operate(op, actor, params, search, req, res);
+  }
+
+  /** Reads the body of an operation that takes one, then runs the operation. */
+  function operate(
+    op: Operation,
+    actor: Actor,
+    params: Record<string, string>,
+    search: string,
+    req: Req,
+    res: ServerResponse,
+  ): Promise<void> {
+    const run = runs[op.operationId];
+    const query = () => parseQuery(search) as Record<string, unknown>;
+    if (!op.body) return run({ req, res, actor, params, query, body: undefined });
     // Not walked here: each operation's parse (core's `parseOrThrow`) walks it once, bounds included.
-    const body = op.body ? await readUnwalkedJsonBody(req, maxBody) : undefined;
-    await runs[op.operationId]({
-      req,
-      res,
-      actor,
-      params,
-      query: () => parseQuery(search) as Record<string, unknown>,
-      body,
-    });
+    return readUnwalkedJsonBody(req, maxBody).then((body) => run({ req, res, actor, params, query, body }));
   }
 
   function refused(error: unknown, res: ServerResponse, params: Record<string, string> | undefined): void {
@@ -417,9 +436,17 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     const locals = localsOf(res);
     // Logs and metrics group requests by this pattern, never by ids.
     if (locals) locals.route = `${base}${found.pattern}`;
-    serve(found.value, params, search, req, res, base).catch((error: unknown) => {
+    const fail = (error: unknown) => {
       refused(error, res, params);
       answerError(res, error, options.onError);
-    });
+    };
+    let answer: Promise<void> | undefined;
+    try {
+      answer = serve(found.value, params, search, req, res, base);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    answer?.catch(fail);
   };
 }

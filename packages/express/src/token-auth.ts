@@ -61,13 +61,16 @@ const tokenAuthenticators = new WeakSet<Authenticate>();
  */
 export function tokenAuthenticator(tokens: readonly UserToken[]): Authenticate {
   const lookup = tokenLookup(tokens);
-  const answered = new WeakMap<IncomingMessage, AuthenticatedActor | null>();
+  // Kept on the request under a key of this authenticator's own, not in a WeakMap: a WeakMap keyed by
+  // every request is an ephemeron table the garbage collector walks on each young-generation pass.
+  const answered = Symbol("credkit.tokenActor");
   const authenticate: Authenticate = (req) => {
-    const known = answered.get(req);
+    const slot = req as IncomingMessage & { [answered]?: AuthenticatedActor | null };
+    const known = slot[answered];
     if (known !== undefined) return known;
     const token = tokenFromHeader(req.headers.authorization);
     const actor = token === null ? null : lookup(token);
-    answered.set(req, actor);
+    slot[answered] = actor;
     return actor;
   };
   tokenAuthenticators.add(authenticate);
