@@ -52,6 +52,21 @@ describe("the JWKS cache's key selection", () => {
     expect(calls).toEqual([{ url: URI, accept: "application/jwk-set+json, application/json" }]);
   });
 
+  it("matches a kid only as a string, and key_ops only as a list (jose's rules)", async () => {
+    const keys = [
+      await publicJwk({ kid: 5 as unknown as string }),
+      await publicJwk({ kid: "s", key_ops: "verify" as unknown as string[] }),
+      await publicJwk({ kid: "n", key_ops: 5 as unknown as string[] }),
+    ];
+    const { found } = setup(() => Response.json({ keys }), { cooldownMs: 60_000, maxAgeMs: 600_000 });
+    expect(await found({ alg: "ES256", kid: 5 as unknown as string })).toBe("JWKSNoMatchingKey");
+    expect(await found({ alg: "ES256", kid: "5" })).toBe("JWKSNoMatchingKey");
+    expect(await found({ alg: "ES256", kid: "s" })).toBe("JWKSNoMatchingKey"); // a string is no list
+    expect(await found({ alg: "ES256", kid: "n" })).toBe("JWKSNoMatchingKey"); // nor a number
+    // Without a kid, the key of kid 5 is the only usable one.
+    expect(await found({ alg: "ES256" })).toBe("key");
+  });
+
   it("takes the only key that fits a header without a kid, skipping entries that are not keys", async () => {
     const key = await publicJwk();
     const { found } = setup(() => Response.json({ keys: [null, "text", 7, key] }));

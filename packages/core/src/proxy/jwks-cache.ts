@@ -33,7 +33,10 @@ interface KeySet {
   /** Its keys' JSON length: what it costs the cache's bound. */
   size: number;
   fetchedAt: number;
-  /** Imported keys by `kid|alg`: importing is the expensive part, so it happens once per key. */
+  /**
+   * Imported keys by `index|alg` (the key's place in `keys`, never its `kid`, which a set may spell twice
+   * or as a number): importing is the expensive part, so it happens once per key and algorithm.
+   */
   imported: Map<string, Promise<KeyObject>>;
 }
 
@@ -128,15 +131,23 @@ export function createJwksCache(options: JwksCacheOptions) {
     }
   }
 
-  function select(set: KeySet, header: JwsHeader): JWK | undefined {
-    const candidates = set.keys.filter(
-      (k) =>
-        (header.kid === undefined || k.kid === header.kid) &&
+  /**
+   * The place in `set.keys` of the one key that fits `header` (-1: none, or more than one), by jose's
+   * rules: a header's `kid` selects only as a string (RFC 7517 §4.5), `key_ops` counts only as a list.
+   */
+  function select(set: KeySet, header: JwsHeader): number {
+    let chosen = -1;
+    for (const [index, k] of set.keys.entries()) {
+      const fits =
+        (header.kid === undefined || (typeof header.kid === "string" && k.kid === header.kid)) &&
         (k.alg === undefined || k.alg === header.alg) &&
         (k.use === undefined || k.use === "sig") &&
-        (k.key_ops === undefined || k.key_ops.includes("verify")),
-    );
-    return candidates.length === 1 ? candidates[0] : undefined;
+        (k.key_ops === undefined || (Array.isArray(k.key_ops) && k.key_ops.includes("verify")));
+      if (!fits) continue;
+      if (chosen !== -1) return -1;
+      chosen = index;
+    }
+    return chosen;
   }
 
   return {
@@ -154,21 +165,19 @@ export function createJwksCache(options: JwksCacheOptions) {
           sets.set(uri, set);
         }
         if (options.now() - set.fetchedAt > options.maxAgeMs) set = await refresh(uri, set);
-        let jwk = select(set, header);
+        let index = select(set, header);
         // An unknown kid after the cooldown: the issuer may have rotated keys.
-        if (!jwk && options.now() - set.fetchedAt >= options.cooldownMs) {
+        if (index === -1 && options.now() - set.fetchedAt >= options.cooldownMs) {
           set = await refresh(uri, set);
-          jwk = select(set, header);
+          index = select(set, header);
         }
-        if (!jwk) throw new errors.JWKSNoMatchingKey();
-        // A key without a kid is chosen only when it alone fits a kid-less header's alg, so its
-        // "undefined" never meets another key's kid under that alg.
-        const cacheKey = `${jwk.kid}|${header.alg}`;
+        if (index === -1) throw new errors.JWKSNoMatchingKey();
+        const cacheKey = `${index}|${header.alg}`;
         let key = set.imported.get(cacheKey);
         if (!key) {
           // A key that fails to import is remembered failing: importing is deterministic, and a
           // rotated set arrives with its own imports.
-          key = verificationKey(jwk, header.alg);
+          key = verificationKey(set.keys[index] as JWK, header.alg);
           set.imported.set(cacheKey, key);
         }
         return key;
