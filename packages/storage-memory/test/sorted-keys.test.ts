@@ -66,6 +66,20 @@ describe("SortedKeys", () => {
     expect([...set.from(undefined)]).toEqual(["a", "a0", "bb", "d", "e", "f"]);
   });
 
+  it("finds its place again after one removal and one addition, which leave the size as it was", () => {
+    const set = new SortedKeys();
+    for (const key of ["a", "b", "c", "d"]) set.add(key);
+    const seen: string[] = [];
+    for (const key of set.from(undefined)) {
+      seen.push(key);
+      if (key === "b") {
+        set.delete("b");
+        set.add("bb"); // lands where "b" stood: the next key to visit
+      }
+    }
+    expect(seen).toEqual(["a", "b", "bb", "c", "d"]);
+  });
+
   it("empties completely and fills again", () => {
     const set = new SortedKeys();
     for (const key of keys(3, 2000)) set.add(key);
