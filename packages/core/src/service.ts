@@ -681,8 +681,8 @@ function withLifetime(
   record: StoredCredential,
   lifetimeEndsAt: number | null,
 ): StoredCredential {
-  const { lifetimeEndsAt: _replaced, ...rest } = record;
-  const next: StoredCredential = lifetimeEndsAt === null ? rest : { ...rest, lifetimeEndsAt };
+  const next: StoredCredential =
+    lifetimeEndsAt !== null ? { ...record, lifetimeEndsAt } : withoutLifetime(record);
   const retained = parts.records.retainedUntil(next);
   // A pending record keeps its authorization deadline (or its new retention's end, if earlier).
   const expiresAt =
@@ -690,6 +690,16 @@ function withLifetime(
       ? Math.min(record.expiresAt, retained ?? Number.POSITIVE_INFINITY)
       : retained;
   return { ...next, expiresAt };
+}
+
+/**
+ * `record` without its `lifetimeEndsAt` field, as is when it has none (every create): a rest copy that
+ * leaves a key out builds its object key by key, the costliest copy of a create (bench http).
+ */
+function withoutLifetime(record: StoredCredential): StoredCredential {
+  if (!("lifetimeEndsAt" in record)) return record;
+  const { lifetimeEndsAt: _dropped, ...rest } = record;
+  return rest;
 }
 
 /** Pings every distinct store once. */
