@@ -604,8 +604,11 @@ async function createCredential(
   );
   await parts.records.assertLookupFree(record, secret, store);
   const created = withAuthorization(record, started);
-  // The event is stored by the insert itself, in the same atomic step (see WriteEvents).
-  const event = parts.publisher.draft("credential.created", credentialEventData(created, actor.userId));
+  // The event is stored by the insert itself, in the same atomic step (see WriteEvents). Its data is
+  // built only when someone may receive it (a create without listeners or webhooks builds nothing).
+  const event = parts.publisher.active
+    ? parts.publisher.draft("credential.created", credentialEventData(created, actor.userId))
+    : null;
   await parts.records.insert(store, record, parts.publisher.carried(event));
   parts.publisher.tell(event);
   return created;
