@@ -1,38 +1,41 @@
-/** Tallest tower: 2^24 keys per client before the expected O(log n) starts to degrade. */
-const MAX_LEVEL = 24;
-
-interface Node {
-  readonly key: string;
-  /** `next[i]` is the following node on level i; the tower's height is `next.length`. */
-  readonly next: (Node | null)[];
-  /** Set when the node leaves the list, so an iterator standing on it finds its place again by value. */
-  removed: boolean;
-}
+/**
+ * Most keys one chunk holds before it splits in two. A splice inside a chunk moves at most this many
+ * references (one short memmove), while the chunk index stays short enough to search in a few steps.
+ */
+export const CHUNK_KEYS = 512;
 
 /**
- * A tower height with P(h > k) = 2^-k, at most {@link MAX_LEVEL}: the coin flips that keep the list
- * balanced in expectation. `random` (uniform in [0, 1)) is a parameter so a test can fix the flips.
+ * Index of the first of sorted `keys` past `key`: the first that is > `key` when `pastEqual`, else the
+ * first that is >= `key` (`keys.length` when none).
  */
-export function randomHeight(random: () => number = Math.random): number {
-  let height = 1;
-  // Not a secret: any decent spread of heights keeps the expected cost logarithmic.
-  while (height < MAX_LEVEL && random() < 0.5) height++;
-  return height;
+function boundary(keys: readonly string[], key: string, pastEqual: boolean): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const probe = keys[middle] as string;
+    if (probe < key || (pastEqual && probe === key)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /**
  * A set of unique strings kept in order by UTF-16 code unit (plain `<`, never `localeCompare`: the
  * order must not depend on the host's locale, and matches byte order for the ASCII ids credkit makes).
  *
- * A skip list, so adding and removing cost O(log n) expected whatever the size: a sorted array spliced
- * on every insert grew O(n) per create (16.8 µs at 20k credentials of one client) and made the create
- * benchmark drift as the store filled.
+ * Sorted chunks of at most {@link CHUNK_KEYS} keys, in order (a two-level B-tree), so adding and
+ * removing cost two binary searches and a short splice whatever the size. A single sorted array spliced
+ * on every insert grew O(n) per create (16.8 µs at 20k credentials of one client); a skip list was
+ * O(log n) but chased a pointer per step through scattered nodes (two objects per key), which cost
+ * ~5 µs per insert at 50k keys: here the searches walk two dense arrays.
  */
 export class SortedKeys {
-  // Stryker disable next-line StringLiteral,ArrayDeclaration,BooleanLiteral: the head's key and mark are never read; an empty level array only keeps the height from shrinking (cost, not contents)
-  readonly #head: Node = { key: "", next: new Array<Node | null>(MAX_LEVEL).fill(null), removed: false };
-  #height = 1;
+  /** Non-empty sorted chunks; every key of a chunk is below every key of the next one. */
+  readonly #chunks: string[][] = [];
   #size = 0;
+  /** Bumped by every change, so an iterator knows when its place must be found again by value. */
+  #changes = 0;
 
   /** Number of keys. */
   get size(): number {
@@ -41,69 +44,82 @@ export class SortedKeys {
 
   /** Adds `key` if absent. */
   add(key: string): void {
-    const before = this.#predecessors(key);
-    // #predecessors returns at least one level (the height never drops below 1).
-    const found = (before[0] as Node).next[0];
-    if (found && found.key === key) return;
-    const height = randomHeight();
-    // Stryker disable next-line ArrayDeclaration,BooleanLiteral: the loop below sets every level; a node wrongly marked removed is found again by value (cost only)
-    const node: Node = { key, next: new Array<Node | null>(height).fill(null), removed: false };
-    for (let level = 0; level < height; level++) {
-      const prev = level < this.#height ? (before[level] as Node) : this.#head;
-      node.next[level] = prev.next[level] ?? null;
-      prev.next[level] = node;
+    const chunks = this.#chunks;
+    if (chunks.length === 0) {
+      chunks.push([key]);
+    } else {
+      // The first chunk whose last key is >= key holds its place; past every chunk: the last one.
+      const at = Math.min(this.#chunkFor(key, false), chunks.length - 1);
+      const chunk = chunks[at] as string[];
+      const index = boundary(chunk, key, false);
+      if (chunk[index] === key) return;
+      chunk.splice(index, 0, key);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: cost only: any split point keeps every chunk non-empty (a chunk splits at two keys or more) and in order
+      if (chunk.length > CHUNK_KEYS) chunks.splice(at + 1, 0, chunk.splice(chunk.length >>> 1));
     }
-    // Stryker disable next-line EqualityOperator: assigning an equal height changes nothing
-    if (height > this.#height) this.#height = height;
     this.#size++;
+    this.#changes++;
   }
 
   /** Removes `key` if present. */
   delete(key: string): void {
-    const before = this.#predecessors(key);
-    const node = (before[0] as Node).next[0];
-    if (!node || node.key !== key) return;
-    // On each of the node's levels its predecessor points at it: the node is in that level's list.
-    for (let level = 0; level < node.next.length; level++) {
-      (before[level] as Node).next[level] = node.next[level] ?? null;
-    }
-    node.removed = true;
-    // Stryker disable next-line all: cost only: levels above the highest tower are empty, and a height of 0 happens only on an empty list
-    while (this.#height > 1 && this.#head.next[this.#height - 1] === null) this.#height--;
+    const at = this.#chunkFor(key, false);
+    const chunk = this.#chunks[at];
+    if (!chunk) return;
+    const index = boundary(chunk, key, false);
+    if (chunk[index] !== key) return;
+    chunk.splice(index, 1);
+    // An empty chunk would break the binary search over last keys.
+    if (chunk.length === 0) this.#chunks.splice(at, 1);
     this.#size--;
+    this.#changes++;
   }
 
   /** The keys after `after` (all keys when undefined), in order; safe to add and remove keys around. */
   *from(after: string | undefined): Generator<string> {
-    // Stryker disable next-line ConditionalExpression: #firstAfter(undefined) also returns the first node (no key is <= undefined)
-    let node = after === undefined ? this.#head.next[0] : this.#firstAfter(after);
-    while (node) {
-      yield node.key;
-      // The caller may have removed this node meanwhile: find our place again by value.
-      node = node.removed ? this.#firstAfter(node.key) : (node.next[0] ?? null);
+    // Stryker disable next-line ConditionalExpression: #firstAfter(undefined) also starts at the first key (no key is <= undefined)
+    let [at, index] = after === undefined ? [0, 0] : this.#firstAfter(after);
+    let seen = this.#changes;
+    for (;;) {
+      const chunk = this.#chunks[at];
+      if (!chunk) return;
+      const key = chunk[index] as string;
+      yield key;
+      // The caller may have changed the set meanwhile: then find our place again by value.
+      // Stryker disable next-line ConditionalExpression: cost only: finding the place by value is always right, the shortcut only skips the search
+      if (seen === this.#changes) {
+        index++;
+        if (index === chunk.length) [at, index] = [at + 1, 0];
+      } else {
+        [at, index] = this.#firstAfter(key);
+        seen = this.#changes;
+      }
     }
   }
 
-  /** The first node whose key is > `key`, or null. */
-  #firstAfter(key: string): Node | null {
-    let node = this.#head;
-    // Stryker disable next-line ArithmeticOperator: cost only: the levels above the height are empty
-    for (let level = this.#height - 1; level >= 0; level--) {
-      for (let next = node.next[level]; next && next.key <= key; next = node.next[level]) node = next;
+  /**
+   * Index of the first chunk whose last key is past `key` (see {@link boundary}; the number of chunks
+   * when none): the chunk that holds `key`'s place.
+   */
+  #chunkFor(key: string, pastEqual: boolean): number {
+    const chunks = this.#chunks;
+    let low = 0;
+    let high = chunks.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const chunk = chunks[middle] as string[];
+      const last = chunk[chunk.length - 1] as string;
+      if (last < key || (pastEqual && last === key)) low = middle + 1;
+      else high = middle;
     }
-    return node.next[0] ?? null;
+    return low;
   }
 
-  /** On each level, the last node whose key is < `key` (the head when none). */
-  #predecessors(key: string): Node[] {
-    // Stryker disable next-line ArrayDeclaration: the loop below sets every level
-    const before = new Array<Node>(this.#height);
-    let node = this.#head;
-    // Stryker disable next-line ArithmeticOperator: cost only: the levels above the height are empty
-    for (let level = this.#height - 1; level >= 0; level--) {
-      for (let next = node.next[level]; next && next.key < key; next = node.next[level]) node = next;
-      before[level] = node;
-    }
-    return before;
+  /** [chunk, index] of the first key > `key` (one past the last chunk when none). */
+  #firstAfter(key: string): [number, number] {
+    const at = this.#chunkFor(key, true);
+    const chunk = this.#chunks[at];
+    // Stryker disable next-line ArrayDeclaration: past the last chunk, any index reads as the end
+    return chunk ? [at, boundary(chunk, key, true)] : [at, 0];
   }
 }

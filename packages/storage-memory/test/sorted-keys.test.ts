@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { randomHeight, SortedKeys } from "../src/sorted-keys.js";
+import { CHUNK_KEYS, SortedKeys } from "../src/sorted-keys.js";
 
 /** A deterministic sequence of keys, so a failure replays. */
 function* keys(seed: number, count: number): Generator<string> {
@@ -66,6 +66,20 @@ describe("SortedKeys", () => {
     expect([...set.from(undefined)]).toEqual(["a", "a0", "bb", "d", "e", "f"]);
   });
 
+  it("finds its place again after one removal and one addition, which leave the size as it was", () => {
+    const set = new SortedKeys();
+    for (const key of ["a", "b", "c", "d"]) set.add(key);
+    const seen: string[] = [];
+    for (const key of set.from(undefined)) {
+      seen.push(key);
+      if (key === "b") {
+        set.delete("b");
+        set.add("bb"); // lands where "b" stood: the next key to visit
+      }
+    }
+    expect(seen).toEqual(["a", "b", "bb", "c", "d"]);
+  });
+
   it("empties completely and fills again", () => {
     const set = new SortedKeys();
     for (const key of keys(3, 2000)) set.add(key);
@@ -77,21 +91,69 @@ describe("SortedKeys", () => {
   });
 });
 
-describe("randomHeight", () => {
-  /** A random source that answers `values` in turn. */
-  const flips = (...values: number[]) => {
-    let i = 0;
-    return () => values[i++] ?? 0.99;
-  };
+describe("SortedKeys across its chunks", () => {
+  const padded = (n: number) => `k${String(n).padStart(6, "0")}`;
 
-  it("grows one level per coin flip under one half, and stops at the first flip at or over it", () => {
-    expect(randomHeight(flips(0.5))).toBe(1);
-    expect(randomHeight(flips(0.99))).toBe(1);
-    expect(randomHeight(flips(0.49, 0.5))).toBe(2);
-    expect(randomHeight(flips(0, 0.1, 0.2, 0.7))).toBe(4);
+  it("keeps order when keys only ever arrive at the end, or only at the start", () => {
+    const count = CHUNK_KEYS * 5 + 3;
+    const ascending = new SortedKeys();
+    const descending = new SortedKeys();
+    for (let n = 0; n < count; n++) {
+      ascending.add(padded(n));
+      descending.add(padded(count - 1 - n));
+    }
+    const expected = Array.from({ length: count }, (_, n) => padded(n));
+    expect([...ascending.from(undefined)]).toEqual(expected);
+    expect([...descending.from(undefined)]).toEqual(expected);
+    expect(ascending.size).toBe(count);
+    // A start on each side of a chunk's edge, and past the last key.
+    for (const n of [CHUNK_KEYS - 1, CHUNK_KEYS, CHUNK_KEYS + 1, count - 1]) {
+      expect([...ascending.from(padded(n))]).toEqual(expected.slice(n + 1));
+    }
+    expect([...ascending.from("l")]).toEqual([]);
+    expect([...ascending.from("a")]).toEqual(expected);
   });
 
-  it("never passes 24 levels, however the coins fall", () => {
-    expect(randomHeight(() => 0)).toBe(24);
+  it("finds and ignores keys present in any chunk", () => {
+    const set = new SortedKeys();
+    const count = CHUNK_KEYS * 3;
+    for (let n = 0; n < count; n += 2) set.add(padded(n));
+    for (let n = 0; n < count; n += 2) set.add(padded(n));
+    for (let n = 1; n < count; n += 2) set.delete(padded(n));
+    expect(set.size).toBe(count / 2);
+    // Below the first key and above the last: a delete of an absent key at either end.
+    set.delete("a");
+    set.delete("z");
+    expect(set.size).toBe(count / 2);
+  });
+
+  it("drops a chunk emptied in the middle, and still places keys around the gap", () => {
+    const set = new SortedKeys();
+    const count = CHUNK_KEYS * 4;
+    for (let n = 0; n < count; n++) set.add(padded(n * 2));
+    const all = [...set.from(undefined)];
+    // Empty a stretch longer than any chunk: at least one whole chunk goes.
+    const gone = all.slice(CHUNK_KEYS, CHUNK_KEYS * 3);
+    for (const key of gone) set.delete(key);
+    const left = all.filter((key) => !gone.includes(key));
+    expect([...set.from(undefined)]).toEqual(left);
+    expect([...set.from(gone[0])]).toEqual(left.slice(CHUNK_KEYS));
+    // Odd keys land beside the gap's edges and inside it.
+    const added = [padded(CHUNK_KEYS * 2 - 1), padded(CHUNK_KEYS * 4 + 1), padded(CHUNK_KEYS * 6 - 1)];
+    for (const key of added) set.add(key);
+    expect([...set.from(undefined)]).toEqual([...left, ...added].sort());
+  });
+
+  it("iterates on across chunk edges while the caller removes the keys it stood on", () => {
+    const set = new SortedKeys();
+    const count = CHUNK_KEYS * 3;
+    for (let n = 0; n < count; n++) set.add(padded(n));
+    const seen: string[] = [];
+    for (const key of set.from(undefined)) {
+      seen.push(key);
+      set.delete(key);
+    }
+    expect(seen).toEqual(Array.from({ length: count }, (_, n) => padded(n)));
+    expect(set.size).toBe(0);
   });
 });

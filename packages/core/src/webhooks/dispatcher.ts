@@ -334,7 +334,9 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     runOnce,
     wake() {
       woken = true;
-      void kick();
+      // A pass running now starts the next one when it ends (it reads `woken`): every change of a
+      // busy server wakes, and needs no promise of its own for that.
+      if (!passing) void kick();
     },
   };
 }
