@@ -23,6 +23,21 @@ export function contractRecorder(contract: ResponseContract) {
             ),
       );
     };
+    // A header handed to `writeHead` alone is sent without being kept (`getHeader` then answers
+    // undefined, as Node documents): the content type is read from the call itself too.
+    let writtenType: unknown;
+    const writeHead = res.writeHead.bind(res);
+    res.writeHead = ((status: number, ...rest: unknown[]) => {
+      const headers = rest.find((arg) => typeof arg === "object" && arg !== null);
+      if (Array.isArray(headers)) {
+        for (let i = 0; i + 1 < headers.length; i += 2)
+          if (String(headers[i]).toLowerCase() === "content-type") writtenType = headers[i + 1];
+      } else if (headers) {
+        for (const [name, value] of Object.entries(headers))
+          if (name.toLowerCase() === "content-type") writtenType = value;
+      }
+      return (writeHead as (...args: unknown[]) => ServerResponse)(status, ...rest);
+    }) as typeof res.writeHead;
     const write = res.write.bind(res);
     const end = res.end.bind(res);
     res.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
@@ -32,7 +47,7 @@ export function contractRecorder(contract: ResponseContract) {
     res.end = ((chunk?: unknown, encoding?: unknown, cb?: unknown) => {
       keep(chunk, encoding);
       if (method !== "HEAD") {
-        const header = res.getHeader("content-type");
+        const header = res.getHeader("content-type") ?? writtenType;
         violations.push(
           ...contract.problems({
             method,

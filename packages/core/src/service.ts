@@ -382,10 +382,10 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         () => createCredential(parts, actor, clientId, body),
         (created) => ({ credentialId: created.credentialId }),
       ),
-    async get(actor, clientId, credentialId) {
-      assertClientAccess(actor, clientId);
-      return toPublicCredential((await records.load(clientId, credentialId)).record);
-    },
+    // Not async, for the reason `verifyProxyRequest` is not: the view is made in the read's own step.
+    get: (actor, clientId, credentialId) =>
+      refusal(() => assertClientAccess(actor, clientId)) ??
+      records.read(clientId, credentialId, toPublicCredential),
     update: (actor, clientId, credentialId, body, updateOptions = {}) =>
       audited(
         () => ({ action: "credential.update", ...auditedActor(actor), clientId, credentialId }),

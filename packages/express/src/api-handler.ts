@@ -122,24 +122,37 @@ function localsOf(res: ServerResponse): Record<string, unknown> | undefined {
   return (res as { locals?: Record<string, unknown> }).locals;
 }
 
+/**
+ * The headers of every answer to an operation, errors included: credential metadata is per-tenant, so
+ * no shared cache may keep it (nor the callback's code). Written with the answer, not set on arrival:
+ * one `writeHead` per answer (see `sendJson`).
+ */
+const NO_STORE = ["Cache-Control", "no-store"] as const;
+
+/** Answers an operation's JSON (see {@link NO_STORE}). */
+function answerJson(res: ServerResponse, status: number, value: unknown): void {
+  sendJson(res, status, value, NO_STORE);
+}
+
 function sendCredential(
   res: ServerResponse,
   status: number,
   answer: { credentialVersion: number; authorizationUrl?: string },
 ) {
-  res.setHeader("ETag", `"${answer.credentialVersion}"`);
+  const headers = [...NO_STORE, "ETag", `"${answer.credentialVersion}"`];
   // The usual answer is the view as it came: no copy of it per request.
   if (answer.authorizationUrl === undefined) {
-    sendJson(res, status, { credentials: [answer], message: "Success" });
+    sendJson(res, status, { credentials: [answer], message: "Success" }, headers);
     return;
   }
   // An authorization-code flow's URL sits beside the credential, not in it: it is not part of its view.
   const { authorizationUrl, ...credential } = answer;
-  sendJson(res, status, {
-    credentials: [credential],
-    message: "Success",
-    ...(authorizationUrl ? { authorizationUrl } : {}),
-  });
+  sendJson(
+    res,
+    status,
+    { credentials: [credential], message: "Success", ...(authorizationUrl ? { authorizationUrl } : {}) },
+    headers,
+  );
 }
 
 /** The actor of the token-less callback: it reaches no operation that checks one. */
@@ -187,18 +200,18 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
 
   const runs: Record<Operation["operationId"], Run<Req>> = {
     async listWebhooks({ res, actor, params }) {
-      sendJson(res, 200, {
+      answerJson(res, 200, {
         webhooks: await webhooks().list(actor, params.clientId as string),
         message: "Success",
       });
     },
     async createWebhook({ res, actor, params, body }) {
       const created = await webhooks().create(actor, params.clientId as string, body);
-      sendJson(res, 201, { webhooks: [created], message: "Success" });
+      answerJson(res, 201, { webhooks: [created], message: "Success" });
     },
     async deleteWebhook({ res, actor, params }) {
       await webhooks().delete(actor, params.clientId as string, params.webhookId as string);
-      sendJson(res, 200, { message: "Success" });
+      answerJson(res, 200, { message: "Success" });
     },
     async listFailedDeliveries({ res, actor, params }) {
       const deliveries = await webhooks().failedDeliveries(
@@ -206,7 +219,7 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
         params.clientId as string,
         params.webhookId as string,
       );
-      sendJson(res, 200, { deliveries, message: "Success" });
+      answerJson(res, 200, { deliveries, message: "Success" });
     },
     async listCredentials({ res, actor, params, query }) {
       const q = query();
@@ -216,7 +229,7 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
         limit: parseLimit(q.limit),
         cursor: parseCursor(q.cursor),
       });
-      sendJson(res, 200, {
+      answerJson(res, 200, {
         credentials: page.credentials,
         message: "Success",
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
@@ -246,13 +259,11 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
       if (replayed) res.setHeader("Idempotent-Replayed", "true");
       sendCredential(res, 201, result as { credentialVersion: number; authorizationUrl?: string });
     },
-    async getCredential({ res, actor, params }) {
-      sendCredential(
-        res,
-        200,
-        await service.get(actor, params.clientId as string, params.credentialId as string),
-      );
-    },
+    // The hot read: not an async function (a frame per request), one step after the service's.
+    getCredential: ({ res, actor, params }) =>
+      service
+        .get(actor, params.clientId as string, params.credentialId as string)
+        .then((view) => sendCredential(res, 200, view)),
     async updateCredential({ req, res, actor, params, body }) {
       const ifMatch = parseIfMatch(req.headers["if-match"]);
       const updated = await service.update(
@@ -267,7 +278,7 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     async verifyProxyRequest({ res, actor, params, body }) {
       const parsed = parseOrThrow(verifyRequestBody, body);
       const result = await service.verifyProxyRequest(actor, params.clientId as string, parsed);
-      sendJson(
+      answerJson(
         res,
         200,
         result.ok
@@ -277,11 +288,11 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     },
     async deleteCredential({ res, actor, params }) {
       await service.delete(actor, params.clientId as string, params.credentialId as string);
-      sendJson(res, 200, { message: "Success" });
+      answerJson(res, 200, { message: "Success" });
     },
     async resolveTargetAuth({ res, actor, params }) {
       // The one route that answers with secret material: the service checks the `resolve` scope.
-      sendJson(
+      answerJson(
         res,
         200,
         await service.resolveTargetAuth(actor, params.clientId as string, params.credentialId as string),
@@ -289,7 +300,7 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     },
     async invalidateTargetToken({ res, actor, params }) {
       await service.invalidateTargetToken(actor, params.clientId as string, params.credentialId as string);
-      sendJson(res, 200, { message: "Success" });
+      answerJson(res, 200, { message: "Success" });
     },
     async completeAuthorization({ req, res, query }) {
       const requestId = localsOf(res)?.requestId;
@@ -298,11 +309,11 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
         typeof requestId === "string" ? { requestId } : {},
       );
       if (preferredType(req.headers.accept, ["text/html", "application/json"]) === "application/json") {
-        sendJson(res, 200, callbackAnswer(credential));
+        answerJson(res, 200, callbackAnswer(credential));
         return;
       }
       res.setHeader("Content-Security-Policy", HTML_POLICY);
-      sendHtml(res, 200, renderCallbackPage(credential));
+      sendHtml(res, 200, renderCallbackPage(credential), NO_STORE);
     },
   };
 
@@ -336,8 +347,6 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
       return undefined;
     }
     const { op } = route;
-    // Credential metadata is per-tenant: never let a shared cache keep it (nor the callback's code).
-    res.setHeader("Cache-Control", "no-store");
     if (op.public) {
       // The OAuth callback is reached by the end user's browser, without a token; its URL holds the code.
       res.setHeader("Referrer-Policy", "no-referrer");
@@ -436,9 +445,11 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     const locals = localsOf(res);
     // Logs and metrics group requests by this pattern, never by ids.
     if (locals) locals.route = `${base}${found.pattern}`;
+    // An operation's error answers carry NO_STORE as its answers do; the documents' never did.
+    const headers = "op" in found.value ? NO_STORE : undefined;
     const fail = (error: unknown) => {
       refused(error, res, params);
-      answerError(res, error, options.onError);
+      answerError(res, error, options.onError, headers);
     };
     let answer: Promise<void> | undefined;
     try {

@@ -50,11 +50,20 @@ export function errorAnswer(error: CredkitError): { status: number; body: ErrorB
   };
 }
 
-/** Writes `{ message, code, errors? }` with the status of the error's code (and `Retry-After`). */
-export function sendError(res: ServerResponse, error: CredkitError): void {
-  if (error.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(error.retryAfterSeconds));
+/**
+ * Writes `{ message, code, errors? }` with the status of the error's code (and `Retry-After`), after
+ * `headers` (name, value, name, value…; see `sendJson`).
+ */
+export function sendError(res: ServerResponse, error: CredkitError, headers: readonly string[] = []): void {
   const { status, body } = errorAnswer(error);
-  sendJson(res, status, body);
+  sendJson(
+    res,
+    status,
+    body,
+    error.retryAfterSeconds === undefined
+      ? headers
+      : [...headers, "Retry-After", String(error.retryAfterSeconds)],
+  );
 }
 
 /** Errors body-parser raises, by its `type` field; their own messages may quote the body, so never used. */
@@ -94,9 +103,14 @@ export type ErrorObserver = (error: unknown, status: number) => void;
 /**
  * Answers a failed request: known errors map to their status, anything else is a bare 500; 5xx go to
  * `observe`. A request answered already (a request timeout's 503, say) has no one left to answer:
- * the late failure goes to `observe` only.
+ * the late failure goes to `observe` only. `headers` as {@link sendError}.
  */
-export function answerError(res: ServerResponse, error: unknown, observe?: ErrorObserver): void {
+export function answerError(
+  res: ServerResponse,
+  error: unknown,
+  observe?: ErrorObserver,
+  headers?: readonly string[],
+): void {
   if (res.headersSent) {
     observe?.(error, 500);
     return;
@@ -104,7 +118,7 @@ export function answerError(res: ServerResponse, error: unknown, observe?: Error
   const known = asCredkitError(error);
   const status = statusByCode[known.code];
   if (status >= 500) observe?.(known, status);
-  sendError(res, known);
+  sendError(res, known, headers);
 }
 
 /**

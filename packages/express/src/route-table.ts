@@ -17,8 +17,10 @@ export interface RouteMatch<T> {
 
 interface Compiled<T> {
   method: string;
-  /** Lower-cased literal, or the name of a parameter. */
-  segments: ({ literal: string } | { param: string })[];
+  /** Per segment: its lower-cased literal, or null where a parameter goes. */
+  literals: (string | null)[];
+  /** Per segment: the name of its parameter, or null for a literal. */
+  params: (string | null)[];
   pattern: string;
   value: T;
 }
@@ -45,12 +47,11 @@ export function compileRoutes<T>(
   const byLength = new Map<number, Compiled<T>[]>();
   for (const route of routes) {
     const parts = route.path.split("/").slice(1);
+    const params = parts.map((part) => /^\{(\w+)\}$/.exec(part)?.[1] ?? null);
     const compiled: Compiled<T> = {
       method: route.method.toUpperCase(),
-      segments: parts.map((part) => {
-        const param = /^\{(\w+)\}$/.exec(part)?.[1];
-        return param === undefined ? { literal: part.toLowerCase() } : { param };
-      }),
+      literals: parts.map((part, i) => (params[i] === null ? part.toLowerCase() : null)),
+      params,
       pattern: route.path.replace(/\{(\w+)\}/g, ":$1"),
       value: route.value,
     };
@@ -62,24 +63,24 @@ export function compileRoutes<T>(
   return (requestMethod, path) => {
     const method = requestMethod === "HEAD" ? "GET" : requestMethod;
     const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+    // parts[0] is what precedes the first slash: empty for a path, which starts with one.
     const parts = trimmed.split("/");
     if (parts[0] !== "") return null;
-    parts.shift();
-    const candidates = byLength.get(parts.length);
+    const candidates = byLength.get(parts.length - 1);
     if (!candidates) return null;
     next: for (const route of candidates) {
       if (route.method !== method) continue;
-      for (let i = 0; i < parts.length; i++) {
-        const segment = route.segments[i];
+      for (let i = 1; i < parts.length; i++) {
         const part = parts[i] as string;
-        if (segment === undefined || part === "") continue next;
-        if ("literal" in segment && part.toLowerCase() !== segment.literal) continue next;
+        if (part === "") continue next;
+        const literal = route.literals[i - 1];
+        // A segment as written in the table costs no lower-cased copy; any other case still matches.
+        if (literal != null && part !== literal && part.toLowerCase() !== literal) continue next;
       }
       const params: Record<string, string> = {};
-      for (let i = 0; i < parts.length; i++) {
-        const segment = route.segments[i];
-        if (segment && "param" in segment)
-          params[segment.param] = decodeParam(segment.param, parts[i] as string);
+      for (let i = 1; i < parts.length; i++) {
+        const name = route.params[i - 1];
+        if (name != null) params[name] = decodeParam(name, parts[i] as string);
       }
       return { value: route.value, params, pattern: route.pattern };
     }

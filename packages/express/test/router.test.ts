@@ -314,9 +314,26 @@ describe.each(syncHosts)("credential routes on %s", (host) => {
     expect(texts.join("\n")).not.toContain("ck1.");
   });
 
-  it("marks responses no-store", async () => {
-    const { app } = testApp({}, host);
+  it("marks responses no-store, refusals and failures included, but not the OpenAPI document", async () => {
+    const failing: CredentialStore = {
+      ...memoryStore(),
+      get: async () => {
+        throw storageUnavailable("redis", new Error("ECONNREFUSED 127.0.0.1:6379"));
+      },
+    };
+    const { app } = testApp({ store: failing }, host);
     const res = await request(app).get("/api/clients/acme/credentials").set(auth).expect(200);
     expect(res.headers["cache-control"]).toBe("no-store");
+    const item = "/api/clients/acme/credentials/eu-west-1.AAAAAAAAAAAAAAAAAAAAAA";
+    const anonymous = await request(app).get(item).expect(401);
+    const malformed = await request(app).get("/api/clients/acme/credentials/nonsense").set(auth).expect(404);
+    const outage = await request(app).get(item).set(auth).expect(503);
+    expect(outage.headers["retry-after"]).toBe("1");
+    for (const refused of [anonymous, malformed, outage]) {
+      expect(refused.headers["cache-control"]).toBe("no-store");
+      expect(refused.headers["content-type"]).toBe("application/json; charset=utf-8");
+    }
+    const document = await request(app).get("/api/openapi.json").expect(200);
+    expect(document.headers["cache-control"]).toBeUndefined();
   });
 });
