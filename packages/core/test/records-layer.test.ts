@@ -58,34 +58,6 @@ describe("the record layer", () => {
       await expect(records.load(record.clientId, id), id).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
-  it("reads a record into what its caller makes of it, in the load's rules, every failure a rejection", async () => {
-    const eu = memoryStore();
-    const records = layer({ "eu-west-1": eu });
-    const record = storedRecord();
-    await eu.create(record);
-    const seen: unknown[] = [];
-    const name = await records.read(record.clientId, record.credentialId, (found, store) => {
-      seen.push(found, store);
-      return found.name;
-    });
-    expect(name).toBe(record.name);
-    expect(seen).toStrictEqual([record, eu]);
-    // Never a synchronous throw: a bad id, an absent record and a failing `use` all reject.
-    const never = () => {
-      throw new Error("use ran without a record");
-    };
-    for (const id of ["nonsense", record.credentialId.replace("eu-west-1", "us-east-1")]) {
-      const read = records.read(record.clientId, id, never);
-      await expect(read, id).rejects.toMatchObject({ code: "NOT_FOUND" });
-    }
-    const absent = records.read(`${record.clientId}-x`, record.credentialId, never);
-    await expect(absent).rejects.toMatchObject({ code: "NOT_FOUND" });
-    const failing = records.read(record.clientId, record.credentialId, () => {
-      throw new CredkitError("INTERNAL", "use failed");
-    });
-    await expect(failing).rejects.toThrow("use failed");
-  });
-
   it("seals a proxy secret with its lookup hash, a target's without one, and opens what it sealed", () => {
     const records = layer({ "eu-west-1": memoryStore() });
     const proxy = sealed(records);
