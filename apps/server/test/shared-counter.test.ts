@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { routeClass } from "../src/http/rate-limit.js";
+import { pathOf, routeClass } from "../src/http/rate-limit.js";
 import { memoryCounter } from "../src/http/shared-counter.js";
 
 describe("the in-process rate-limit counter", () => {
@@ -26,5 +26,15 @@ describe("the route classes", () => {
     expect(of("GET", "/oauth2/callback")).toBe("public");
     expect(of("GET", "/docs")).toBe("public");
     expect(of("GET", "/openapi.json")).toBe("public");
+  });
+});
+
+describe("the path a limit reads", () => {
+  it("is the target up to its query or fragment, as Express's req.path", () => {
+    expect(pathOf("/docs")).toBe("/docs");
+    expect(pathOf("/docs?x=1")).toBe("/docs");
+    expect(pathOf("/docs#top")).toBe("/docs");
+    expect(pathOf("/clients/a/verify?x=1#y")).toBe("/clients/a/verify");
+    expect(pathOf("/?q")).toBe("/");
   });
 });

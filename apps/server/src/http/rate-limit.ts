@@ -52,9 +52,21 @@ const PUBLIC = /^\/(oauth2\/callback|docs|openapi\.json)\/?$/;
 const DATA_PLANE = /^\/clients\/[^/]+\/(verify|credentials\/[^/]+\/(resolve|invalidate))\/?$/;
 
 /** Which limit a request (path relative to the API's mount point) falls under. */
-export function routeClass(req: Pick<Request, "path" | "method">): RouteClass {
+export function routeClass(req: { method: string; path: string }): RouteClass {
   if (PUBLIC.test(req.path)) return "public";
   return req.method === "POST" && DATA_PLANE.test(req.path) ? "dataPlane" : "management";
+}
+
+/**
+ * The path of a path-form request target, as Express's `req.path` reads it (up to `?` or `#`), without
+ * parsing the URL again: the mount changed `req.url`, so `req.path` would parse it once more per request.
+ */
+export function pathOf(url: string): string {
+  for (let i = 0; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) return url.slice(0, i);
+  }
+  return url;
 }
 
 /**
@@ -85,10 +97,10 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
   const { limits } = options;
 
   /** The count a request is held to, or null when no limit applies to it (its class's limit is off). */
-  function hitOf(req: Request, kind: RouteClass, actor: AuthenticatedActor | null): Hit | null {
+  function hitOf(req: Request, path: string, kind: RouteClass, actor: AuthenticatedActor | null): Hit | null {
     if (kind === "public") {
       if (limits.publicPerMinute <= 0) return null;
-      const bucket = `public\n${req.path}\n${sourceAddress(req)}`;
+      const bucket = `public\n${path}\n${sourceAddress(req)}`;
       return { counter: options.publicCounter, bucket, limit: limits.publicPerMinute };
     }
     if (!actor) {
@@ -116,17 +128,17 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     return true;
   }
 
-  function failed(req: Request, res: Response, error: unknown): void {
+  function failed(req: Request, res: Response, path: string, error: unknown): void {
     options.logger.warn({ err: error }, "rate limiter backend unavailable");
     options.onBackendError?.(error);
     // Answered before routing: name the route the request was for, not `unmatched`.
-    res.locals.route = apiRoutePattern(req.baseUrl, req.path);
+    res.locals.route = apiRoutePattern(req.baseUrl, path);
     // Answering twice would throw outside any handler and take the process down.
     if (!res.headersSent) sendError(res, storageUnavailable("rate limit", error));
   }
 
   // A request no limit counts (a limit turned off) goes on at once: no promise, no extra tick.
-  function pass(req: Request, res: Response, next: NextFunction, hit: Hit | null): void {
+  function pass(req: Request, res: Response, path: string, next: NextFunction, hit: Hit | null): void {
     if (!hit) {
       next();
       return;
@@ -135,33 +147,34 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
       (answered) => {
         if (!answered) next();
       },
-      (error: unknown) => failed(req, res, error),
+      (error: unknown) => failed(req, res, path, error),
     );
   }
 
   return (req, res, next) => {
+    const path = pathOf(req.url);
     let kind: RouteClass;
     let actor: ReturnType<Authenticate> = null;
     let hit: Hit | null;
     try {
-      kind = routeClass(req);
+      kind = routeClass({ method: req.method, path });
       if (kind !== "public") actor = options.authenticate(req);
       // The token authenticator answers at once (no promise, no extra tick); a host's own may not.
-      hit = isPending(actor) ? null : hitOf(req, kind, actor);
+      hit = isPending(actor) ? null : hitOf(req, path, kind, actor);
     } catch (error) {
-      failed(req, res, error);
+      failed(req, res, path, error);
       return;
     }
     if (!isPending(actor)) {
-      pass(req, res, next, hit);
+      pass(req, res, path, next, hit);
       return;
     }
     // Any thenable, not only a Promise: `Promise.resolve` takes it in as `await` would.
     Promise.resolve(actor)
-      .then((found) => hitOf(req, kind, found))
+      .then((found) => hitOf(req, path, kind, found))
       .then(
-        (later) => pass(req, res, next, later),
-        (error: unknown) => failed(req, res, error),
+        (later) => pass(req, res, path, next, later),
+        (error: unknown) => failed(req, res, path, error),
       );
   };
 }
