@@ -1,5 +1,6 @@
 import type { ProxyVerdict } from "./authz/authorize.js";
 import { isCredkitError } from "./errors.js";
+import { isoTime } from "./iso-time.js";
 import type { CallContext } from "./record.js";
 
 /** What an audit event records. */
@@ -85,7 +86,7 @@ export function createAuditor(
   now: () => number,
 ): Auditor | undefined {
   if (!hook) return undefined;
-  const record = (event: Omit<AuditEvent, "time">) => hook({ time: new Date(now()).toISOString(), ...event });
+  const record = (event: Omit<AuditEvent, "time">) => hook({ time: isoTime(now()), ...event });
   return {
     record,
     around: (base, run, learned) =>

@@ -12,6 +12,7 @@ import {
 import { credentialEventData } from "./events/event-data.js";
 import type { AnyCredkitEvent } from "./events/event-types.js";
 import { newCredentialId } from "./ids.js";
+import { isoTime } from "./iso-time.js";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.js";
 import { createAddressPolicy } from "./outbound/address-policy.js";
 import { createOutboundFetch, type OutboundFetch } from "./outbound/outbound-fetch.js";
@@ -571,7 +572,7 @@ async function createCredential(
     );
   }
   const store = parts.router.storeForRegion(region);
-  const at = new Date(parts.now()).toISOString();
+  const at = isoTime(parts.now());
   const { record, started } = withSecret(
     parts,
     withLifetime(
@@ -653,7 +654,7 @@ async function updateCredential(
         name: input.credentialName ?? current.name,
         defaultRuleEffect: input.credentialDefaultRuleEffect ?? current.defaultRuleEffect,
         singleUse: input.singleUse ?? current.singleUse,
-        updatedAt: new Date(parts.now()).toISOString(),
+        updatedAt: isoTime(parts.now()),
       };
       if (input.secret === undefined) return renamed;
       // A new secret drops the cached tokens; an authorization-code one starts a new authorization.

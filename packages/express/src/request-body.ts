@@ -22,6 +22,8 @@ const notJson = () =>
 /** A body that could not be read whole (a broken gzip stream, a client gone): the field is the body. */
 const unreadable = (message: string, what: string) =>
   new CredkitError("VALIDATION_ERROR", message, { errors: [{ path: "body", message: what }] });
+const unreadableBody = () => unreadable("The request body could not be read", "could not be read");
+const cutBody = () => unreadable("The request body was not sent whole", "was not sent whole");
 const unsupported = (message: string) => new CredkitError("UNSUPPORTED_MEDIA_TYPE", message);
 
 /** One decoder for every body: `decode` without `stream` starts afresh each call; fatal refuses bad bytes. */
@@ -59,16 +61,18 @@ function readAll(stream: Readable, max: number): Promise<Buffer> {
     // rest: the `close` after `end`, chunks after a 413. Cheaper per request than `once` wrappers and
     // four removals, and an `error` after the end still finds a listener.
     let settled = false;
-    const fail = (error: CredkitError) => {
+    // Takes the error's maker: an error is built (its stack captured) only when it is the outcome,
+    // never for the `close` that follows every `end`.
+    const fail = (error: () => CredkitError) => {
       if (settled) return;
       settled = true;
       stream.pause();
-      reject(error);
+      reject(error());
     };
     stream.on("data", (chunk: Buffer) => {
       if (settled) return;
       size += chunk.length;
-      if (size > max) fail(tooLarge());
+      if (size > max) fail(tooLarge);
       else chunks.push(chunk);
     });
     stream.on("end", () => {
@@ -77,8 +81,8 @@ function readAll(stream: Readable, max: number): Promise<Buffer> {
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
     // A broken gzip stream or a client that went away: the body cannot be read, and nothing was done.
-    stream.on("error", () => fail(unreadable("The request body could not be read", "could not be read")));
-    stream.on("close", () => fail(unreadable("The request body was not sent whole", "was not sent whole")));
+    stream.on("error", () => fail(unreadableBody));
+    stream.on("close", () => fail(cutBody));
   });
 }
 

@@ -1,3 +1,4 @@
+import { isoTime } from "../iso-time.js";
 import type { WriteEvents } from "../storage.js";
 import { newEventId } from "./event-data.js";
 import type { AnyCredkitEvent, CredkitEvent, EventDataMap, EventType } from "./event-types.js";
@@ -86,7 +87,7 @@ export function createEventBus(options: EventBusOptions = {}): {
       : ({
           id: newEventId(),
           type,
-          timestamp: new Date(now()).toISOString(),
+          timestamp: isoTime(now()),
           data,
         } as CredkitEvent as AnyCredkitEvent);
   return {
