@@ -22,6 +22,7 @@ import { authzReadiness } from "./authz/readiness.js";
 import type { ServerConfig } from "./config.js";
 import { cors } from "./http/cors.js";
 import { keyringIdempotencyProtection } from "./http/idempotency-protection.js";
+import { mountPath } from "./http/mount-path.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { requestContext } from "./http/request-context.js";
 import { helmetHeaders } from "./http/security-headers.js";
@@ -155,19 +156,17 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
   // Whose X-Forwarded-For is believed (req.ip); none by default, so the socket's peer is the source.
   app.set("trust proxy", config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false);
   app.set("etag", false);
-  // One layer and one close listener per request: its id, the security headers, the timeout, the log
-  // line (with its audit event) and the metrics.
-  app.use(
-    requestContext({
-      logger,
-      observers: [metrics.observeRequest],
-      slots: auditSlots,
-      headers: helmetHeaders(),
-      deadlines: requestDeadlines(config.http.requestTimeoutMs),
-    }),
-  );
-  // No layer at all when no origin is allowed (the default): it would only read a header per request.
-  if (config.http.corsOrigins.length > 0) app.use(cors(config.http.corsOrigins));
+  // One close listener per request: its id, the security headers, the timeout, the log line (with its
+  // audit event) and the metrics.
+  const context = requestContext({
+    logger,
+    observers: [metrics.observeRequest],
+    slots: auditSlots,
+    headers: helmetHeaders(),
+    deadlines: requestDeadlines(config.http.requestTimeoutMs),
+  });
+  // Nothing at all when no origin is allowed (the default): it would only read a header per request.
+  const allowOrigins = config.http.corsOrigins.length > 0 ? cors(config.http.corsOrigins) : null;
   const limit = rateLimit({
     limits: config.rateLimits,
     // Shared through Redis, else the DynamoDB table, so the limit holds across processes.
@@ -192,11 +191,17 @@ export async function createApp(config: ServerConfig, logger: Logger): Promise<C
       protection: keyringIdempotencyProtection(keyring),
     },
   });
-  // The limiter and the API as one Express layer: a request the limiter lets through goes straight to
-  // the API instead of walking Express's router again (a layer costs every request a match and a prefix
-  // strip and restore).
-  app.use("/api", (req, res, next) => {
+  // The limiter and the API under `/api`, mounted as Express would mount them, and run from the
+  // same layer as the request's context: the API's request walks Express's router once (a layer costs
+  // every request a match, and a mount the strip and restore of its prefix).
+  const underApi = mountPath("/api", (req, res, next) => {
     limit(req, res, (error?: unknown) => (error === undefined ? api(req, res, next) : next(error)));
+  });
+  app.use((req, res, next) => {
+    context(req, res, () => {
+      if (allowOrigins) allowOrigins(req, res, () => underApi(req, res, next));
+      else underApi(req, res, next);
+    });
   });
   // After the API: its requests, the hot path, then never walk past these routes.
   if (authz) app.get("/readyz", authzReadiness(authz));

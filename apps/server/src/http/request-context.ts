@@ -10,8 +10,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Health probes and metric scrapes: logged at debug unless they fail (5xx). */
 const QUIET_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
 
-/** Told about every answered request (metrics), from the one listener of its end. */
-export type RequestObserver = (req: Request, res: Response, seconds: number) => void;
+/**
+ * Told about every answered request (metrics), from the one listener of its end, with the route
+ * pattern its line names (see {@link routeOf}), worked out once for the line and every observer.
+ */
+export type RequestObserver = (req: Request, res: Response, seconds: number, route: string) => void;
 
 /** Options of {@link requestContext}. */
 export interface RequestContextOptions {
@@ -54,7 +57,8 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     const slot = slots ? slots.open(requestId) : null;
     // "close" follows "finish" when the answer was sent, and comes alone when the connection went
     // first: one listener serves the timeout, the line, the metrics and the release of the audit slot.
-    res.once("close", () => {
+    // `on`, not `once`: a response closes once, and `once` would wrap the listener in one more object.
+    res.on("close", () => {
       deadlines?.release(res);
       if (slots) slots.close(requestId);
       const audit = slot?.audit;
@@ -77,7 +81,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
       if (actor?.userId) line.userId = actor.userId;
       if (audit) line.audit = audit;
       requestLine(quiet ? "debug" : "info", line, "request");
-      for (const observe of observers) observe(req, res, seconds);
+      for (const observe of observers) observe(req, res, seconds, route);
     });
     next();
   };
