@@ -111,7 +111,8 @@ interface Call<Req> {
   res: ServerResponse;
   actor: Actor;
   params: Record<string, string>;
-  query: () => Record<string, unknown>;
+  /** The query string (after `?`), parsed by the operations that read one. */
+  search: string;
   body: unknown;
 }
 
@@ -154,6 +155,9 @@ function sendCredential(
     headers,
   );
 }
+
+/** A query string's parameters (a repeated one as an array). */
+const query = (search: string) => parseQuery(search) as Record<string, unknown>;
 
 /** The actor of the token-less callback: it reaches no operation that checks one. */
 const NOBODY: Actor = { userId: "", clientIds: [] };
@@ -221,8 +225,8 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
       );
       answerJson(res, 200, { deliveries, message: "Success" });
     },
-    async listCredentials({ res, actor, params, query }) {
-      const q = query();
+    async listCredentials({ res, actor, params, search }) {
+      const q = query(search);
       const page = await service.list(actor, params.clientId as string, {
         includeTemporary: parseListFlag("includeTemporary", q.includeTemporary),
         includeExpired: parseListFlag("includeExpired", q.includeExpired),
@@ -302,10 +306,10 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
       await service.invalidateTargetToken(actor, params.clientId as string, params.credentialId as string);
       answerJson(res, 200, { message: "Success" });
     },
-    async completeAuthorization({ req, res, query }) {
+    async completeAuthorization({ req, res, search }) {
       const requestId = localsOf(res)?.requestId;
       const credential = await service.completeAuthorization(
-        parseCallbackQuery(query()),
+        parseCallbackQuery(query(search)),
         typeof requestId === "string" ? { requestId } : {},
       );
       if (preferredType(req.headers.accept, ["text/html", "application/json"]) === "application/json") {
@@ -388,10 +392,9 @@ export function createCredkitHandler<Req extends IncomingMessage = IncomingMessa
     res: ServerResponse,
   ): Promise<void> {
     const run = runs[op.operationId];
-    const query = () => parseQuery(search) as Record<string, unknown>;
-    if (!op.body) return run({ req, res, actor, params, query, body: undefined });
+    if (!op.body) return run({ req, res, actor, params, search, body: undefined });
     // Not walked here: each operation's parse (core's `parseOrThrow`) walks it once, bounds included.
-    return readUnwalkedJsonBody(req, maxBody).then((body) => run({ req, res, actor, params, query, body }));
+    return readUnwalkedJsonBody(req, maxBody).then((body) => run({ req, res, actor, params, search, body }));
   }
 
   function refused(error: unknown, res: ServerResponse, params: Record<string, string> | undefined): void {

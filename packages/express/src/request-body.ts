@@ -127,7 +127,9 @@ export async function readUnwalkedJsonBody(req: IncomingMessage, max: number): P
   }
   if (!hasBody) return undefined;
   if (declared > max) throw tooLarge();
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1];
+  const type = req.headers["content-type"] ?? "";
+  // Only a header with parameters can name a charset: the plain one skips the regex.
+  const charset = type.includes(";") ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1] : undefined;
   if (charset !== undefined && !/^utf-?8$/i.test(charset))
     throw unsupported("The request body must be UTF-8 JSON");
   const bytes = await readAll(decodedStream(req), max);

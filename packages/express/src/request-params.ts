@@ -43,7 +43,8 @@ export function parseIfMatch(value: string | undefined): number | undefined {
  */
 export function isJsonRequest(req: IncomingMessage): boolean {
   const header = req.headers["content-type"];
-  if (header === undefined) return true;
+  // The header almost every client sends, taken without a split or a regex.
+  if (header === undefined || header === "application/json") return true;
   const type = (header.split(";")[0] ?? "").trim().toLowerCase();
   return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }
