@@ -290,7 +290,9 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     nearCache: parts.nearCache,
     // A spent single use is stored with its `credential.consumed` event, in the consume itself.
     spendEvent: (record) => {
-      const event = publisher.draft("credential.consumed", credentialEventData(toPublicCredential(record)));
+      const event = publisher.draft("credential.consumed", () =>
+        credentialEventData(toPublicCredential(record)),
+      );
       return { event, carried: publisher.carried(event), tell: () => publisher.tell(event) };
     },
     jwt: createJwtVerifier({
@@ -424,8 +426,7 @@ async function deleteCredential(parts: ServiceParts, actor: Actor, clientId: str
 async function deleteReported(parts: ServiceParts, actor: Actor, clientId: string, credentialId: string) {
   const { store, record } = await parts.records.load(clientId, credentialId);
   const { publisher } = parts;
-  const event = publisher.draft(
-    "credential.deleted",
+  const event = publisher.draft("credential.deleted", () =>
     credentialEventData(toPublicCredential(record), actor.userId),
   );
   const removed = await store.delete(clientId, credentialId, publisher.carried(event), record);
@@ -605,11 +606,8 @@ async function createCredential(
   );
   await parts.records.assertLookupFree(record, secret, store);
   const created = withAuthorization(record, started);
-  // The event is stored by the insert itself, in the same atomic step (see WriteEvents). Its data is
-  // built only when someone may receive it (a create without listeners or webhooks builds nothing).
-  const event = parts.publisher.active
-    ? parts.publisher.draft("credential.created", credentialEventData(created, actor.userId))
-    : null;
+  // The event is stored by the insert itself, in the same atomic step (see WriteEvents).
+  const event = parts.publisher.draft("credential.created", () => credentialEventData(created, actor.userId));
   await parts.records.insert(store, record, parts.publisher.carried(event));
   parts.publisher.tell(event);
   return created;
@@ -636,8 +634,7 @@ async function updateCredential(
   let event: AnyCredkitEvent | null = null;
   // Drafted for each attempt's record, so the stored event names the version the write produced.
   const events = (next: StoredCredential) => {
-    event = parts.publisher.draft(
-      "credential.updated",
+    event = parts.publisher.draft("credential.updated", () =>
       credentialEventData(toPublicCredential(next), actor.userId),
     );
     return parts.publisher.carried(event);

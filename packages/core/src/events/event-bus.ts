@@ -49,10 +49,11 @@ export interface EventPublisher {
   emit<T extends EventType>(type: T, data: EventDataMap[T]): Promise<void>;
   /**
    * The event a credential write is about to report, built before the write (null when nobody
-   * listens): the write carries it (see {@link EventPublisher.carried}), and {@link EventPublisher.tell}
-   * tells the listeners once the write applied.
+   * listens, and then `data` is never called: a write nobody hears of builds no event data): the write
+   * carries it (see {@link EventPublisher.carried}), and {@link EventPublisher.tell} tells the
+   * listeners once the write applied.
    */
-  draft<T extends EventType>(type: T, data: EventDataMap[T]): AnyCredkitEvent | null;
+  draft<T extends EventType>(type: T, data: () => EventDataMap[T]): AnyCredkitEvent | null;
   /**
    * What a store write appends to its pending-event log for `event`: the event when a durable sink
    * (the webhook outbox) is set, so the change and its event are stored in one atomic step; nothing
@@ -80,16 +81,18 @@ export function createEventBus(options: EventBusOptions = {}): {
       }
     }
   };
-  const draft = <T extends EventType>(type: T, data: EventDataMap[T]): AnyCredkitEvent | null =>
-    // Nobody to tell: no id drawn, no time formatted (a create without listeners or webhooks).
-    !options.sink && listeners.size === 0
-      ? null
-      : ({
+  // Someone may receive events: a listener is subscribed or a sink is set.
+  const active = () => listeners.size > 0 || options.sink !== undefined;
+  const draft = <T extends EventType>(type: T, data: () => EventDataMap[T]): AnyCredkitEvent | null =>
+    // Nobody to tell: no id drawn, no time formatted, no data built (a create with no listener nor webhook).
+    active()
+      ? ({
           id: newEventId(),
           type,
           timestamp: isoTime(now()),
-          data,
-        } as CredkitEvent as AnyCredkitEvent);
+          data: data(),
+        } as CredkitEvent as AnyCredkitEvent)
+      : null;
   return {
     events: {
       subscribe(types, listener) {
@@ -102,10 +105,10 @@ export function createEventBus(options: EventBusOptions = {}): {
     },
     publisher: {
       get active() {
-        return listeners.size > 0 || options.sink !== undefined;
+        return active();
       },
       async emit(type, data) {
-        const event = draft(type, data);
+        const event = draft(type, () => data);
         if (event === null) return;
         if (options.sink) await options.sink.publish([event]);
         notify(event);

@@ -22,7 +22,9 @@ async function consume(
   record: StoredCredential,
 ): Promise<StoredCredential> {
   // The event is stored by the consume itself, in the same atomic step (see WriteEvents).
-  const event = ctx.publisher.draft("credential.consumed", credentialEventData(toPublicCredential(record)));
+  const event = ctx.publisher.draft("credential.consumed", () =>
+    credentialEventData(toPublicCredential(record)),
+  );
   const won = await store.consume(record.clientId, record.credentialId, ctx.publisher.carried(event));
   if (!won) throw notFound(record.credentialId);
   ctx.publisher.tell(event);
