@@ -17,15 +17,14 @@ describe("the in-process rate-limit counter", () => {
 
 describe("the route classes", () => {
   it("puts verify, resolve and invalidate on the data plane, the token-less routes apart", () => {
-    const of = (method: string, path: string) => routeClass({ method, path });
-    expect(of("POST", "/clients/acme/verify")).toBe("dataPlane");
-    expect(of("POST", "/clients/acme/credentials/eu1.abc/resolve")).toBe("dataPlane");
-    expect(of("POST", "/clients/acme/credentials/eu1.abc/invalidate")).toBe("dataPlane");
-    expect(of("GET", "/clients/acme/credentials/verify")).toBe("management");
-    expect(of("POST", "/clients/acme/credentials")).toBe("management");
-    expect(of("GET", "/oauth2/callback")).toBe("public");
-    expect(of("GET", "/docs")).toBe("public");
-    expect(of("GET", "/openapi.json")).toBe("public");
+    expect(routeClass("POST", "/clients/acme/verify")).toBe("dataPlane");
+    expect(routeClass("POST", "/clients/acme/credentials/eu1.abc/resolve")).toBe("dataPlane");
+    expect(routeClass("POST", "/clients/acme/credentials/eu1.abc/invalidate")).toBe("dataPlane");
+    expect(routeClass("GET", "/clients/acme/credentials/verify")).toBe("management");
+    expect(routeClass("POST", "/clients/acme/credentials")).toBe("management");
+    expect(routeClass("GET", "/oauth2/callback")).toBe("public");
+    expect(routeClass("GET", "/docs")).toBe("public");
+    expect(routeClass("GET", "/openapi.json")).toBe("public");
   });
 });
 

@@ -51,10 +51,10 @@ interface Hit {
 const PUBLIC = /^\/(oauth2\/callback|docs|openapi\.json)\/?$/;
 const DATA_PLANE = /^\/clients\/[^/]+\/(verify|credentials\/[^/]+\/(resolve|invalidate))\/?$/;
 
-/** Which limit a request (path relative to the API's mount point) falls under. */
-export function routeClass(req: { method: string; path: string }): RouteClass {
-  if (PUBLIC.test(req.path)) return "public";
-  return req.method === "POST" && DATA_PLANE.test(req.path) ? "dataPlane" : "management";
+/** Which limit a request (its method, its path relative to the API's mount point) falls under. */
+export function routeClass(method: string, path: string): RouteClass {
+  if (PUBLIC.test(path)) return "public";
+  return method === "POST" && DATA_PLANE.test(path) ? "dataPlane" : "management";
 }
 
 /**
@@ -157,7 +157,7 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     let actor: ReturnType<Authenticate> = null;
     let hit: Hit | null;
     try {
-      kind = routeClass({ method: req.method, path });
+      kind = routeClass(req.method, path);
       if (kind !== "public") actor = options.authenticate(req);
       // The token authenticator answers at once (no promise, no extra tick); a host's own may not.
       hit = isPending(actor) ? null : hitOf(req, path, kind, actor);
