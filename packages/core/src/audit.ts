@@ -50,7 +50,7 @@ export function authorizationFailedEvent(
   now: () => number = Date.now,
 ): AuditEvent {
   return {
-    time: new Date(now()).toISOString(),
+    time: isoTime(now()),
     action: "authorization.failed",
     outcome: "failure",
     code,
