@@ -67,6 +67,9 @@ function readAll(stream: Readable, max: number): Promise<Buffer> {
       if (settled) return;
       settled = true;
       stream.pause();
+      // The listeners stay with the request, and they hold `chunks`: let go of what was read (up to
+      // the limit) now, not when a paused request is finally dropped.
+      chunks.length = 0;
       reject(error());
     };
     stream.on("data", (chunk: Buffer) => {
