@@ -46,6 +46,7 @@ describe("server middleware", () => {
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`);
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBe("1");
+      expect(res.headers.get("cache-control")).toBe("no-store");
       expect(await res.json()).toEqual({ message: "The request timed out", code: "REQUEST_TIMEOUT" });
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {

@@ -30,7 +30,11 @@ export function requestDeadlines(ms: number): RequestDeadlines {
       if (deadline > now) break;
       pending.delete(res);
       if (res.headersSent) continue;
-      sendError(res, new CredkitError("REQUEST_TIMEOUT", "The request timed out", { retryAfterSeconds: 1 }));
+      // no-store as the API's own answers: a late API request used to inherit it from the handler.
+      sendError(res, new CredkitError("REQUEST_TIMEOUT", "The request timed out", { retryAfterSeconds: 1 }), [
+        "Cache-Control",
+        "no-store",
+      ]);
     }
     // Idle: no timer keeps running (nor the process alive) between bursts.
     if (pending.size === 0 && sweeper) {
